@@ -1,0 +1,51 @@
+# Safeguard Hub: `make run` serves the app, `make test` runs the whole suite.
+# Both build what they need first and skip any step whose inputs have not changed.
+
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PYTHON_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+ASSETS_STAMP := frontend/static/vendor/.built
+
+.PHONY: run test bench lint setup browser clean
+
+run: setup
+	@$(PY) -m config.launcher run
+
+test: setup browser
+	@$(PY) -m config.launcher test
+
+bench: setup
+	@$(PY) -m config.launcher bench $(BENCH_ARGS)
+
+lint: $(PYTHON_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+
+setup: $(PYTHON_STAMP) $(ASSETS_STAMP)
+
+browser: $(PYTHON_STAMP)
+	@bin/ensure-chromium
+
+$(PYTHON_STAMP): requirements/base.txt requirements/dev.txt requirements/lock.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "error: $(PYTHON) not found: install Python 3.11 (or run 'make PYTHON=/path/to/python3.11 ...')" >&2; exit 2; }
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' || { echo "error: $(PYTHON) is not Python 3.11" >&2; exit 2; }
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "installing Python packages into $(VENV)…"
+	@$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt -c requirements/lock.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "error: npm not found: install Node.js 20 with npm, then run make again" >&2; exit 2; }
+	@echo "installing npm packages…"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(ASSETS_STAMP): $(NODE_STAMP) frontend/build.mjs
+	@npm run --silent build
+	@touch $@
+
+clean:
+	rm -rf $(VENV) node_modules frontend/static/vendor staticfiles

@@ -1,0 +1,145 @@
+"""Synthetic demonstration data: two fictional areas, their agencies, one user per role.
+
+Every name here is invented. Running it twice changes nothing that already exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth import get_user_model
+
+from referrals.models import Referral, YoungPerson
+from referrals.services import referral_create_draft, referral_submit
+
+from .models import Agency, AgencyType, Area, Membership, Role
+
+
+@dataclass(frozen=True)
+class DemoArea:
+    slug: str
+    name: str
+    ons_code: str  # E99… codes are not issued by the ONS, so they cannot clash with a real area
+    region: str
+    young_people: tuple[tuple[str, str, date], ...]
+
+
+DEMO_AREAS = (
+    DemoArea(
+        "northmoor",
+        "Northmoor Safeguarding Partnership",
+        "E99000001",
+        "North West",
+        (
+            ("Ava", "Example", date(2011, 3, 14)),
+            ("Sam", "Sample", date(2010, 9, 2)),
+            ("Jay", "Placeholder", date(2012, 1, 27)),
+        ),
+    ),
+    DemoArea(
+        "southvale",
+        "Southvale Safeguarding Partnership",
+        "E99000002",
+        "South East",
+        (
+            ("Riley", "Fictional", date(2010, 6, 30)),
+            ("Morgan", "Madeup", date(2011, 11, 8)),
+        ),
+    ),
+)
+
+# (agency type, agency name suffix)
+DEMO_AGENCIES = (
+    (AgencyType.POLICE, "Police"),
+    (AgencyType.HEALTH, "NHS Trust"),
+    (AgencyType.EDUCATION, "Academy"),
+    (AgencyType.CHILDRENS_SOCIAL_CARE, "Children's Services"),
+    (AgencyType.SPECIALIST_VOLUNTARY, "Young People's Project"),
+)
+
+# Which agency each demo role works for.
+DEMO_ROLE_AGENCY = {
+    Role.PRACTITIONER: AgencyType.EDUCATION,
+    Role.AGENCY_SAFEGUARDING_LEAD: AgencyType.EDUCATION,
+    Role.COORDINATOR: AgencyType.CHILDRENS_SOCIAL_CARE,
+    Role.LEAD_PROFESSIONAL: AgencyType.HEALTH,
+    Role.POLICE_LEAD: AgencyType.POLICE,
+    Role.BOARD_MEMBER: AgencyType.CHILDRENS_SOCIAL_CARE,
+    Role.AREA_ADMINISTRATOR: AgencyType.CHILDRENS_SOCIAL_CARE,
+}
+
+NATIONAL_ANALYST_USERNAME = "national-analyst"
+
+
+def demo_username(area_slug: str, role: Role) -> str:
+    return f"{area_slug}-{role.value.replace('_', '-')}"
+
+
+def _demo_user(username: str, role: Role, password: str) -> object:
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@demo.invalid",
+            "first_name": "Demo",
+            "last_name": role.label,
+        },
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _seed_area(spec: DemoArea, password: str) -> None:
+    area, _ = Area.objects.get_or_create(
+        ons_code=spec.ons_code, defaults={"name": spec.name, "region": spec.region}
+    )
+    agencies: dict[str, Agency] = {}
+    for agency_type, suffix in DEMO_AGENCIES:
+        agency, _ = Agency.objects.get_or_create(
+            name=f"{spec.name.split()[0]} {suffix}", defaults={"agency_type": agency_type}
+        )
+        agency.areas.add(area)
+        agencies[agency_type] = agency
+    for role, agency_type in DEMO_ROLE_AGENCY.items():
+        user = _demo_user(demo_username(spec.slug, role), role, password)
+        Membership.objects.get_or_create(
+            user=user, role=role, area=area, agency=agencies[agency_type]
+        )
+    practitioner = Membership.objects.get(
+        user__username=demo_username(spec.slug, Role.PRACTITIONER), role=Role.PRACTITIONER
+    )
+    for index, (given, family, born) in enumerate(spec.young_people):
+        person, _ = YoungPerson.objects.get_or_create(
+            area=area, given_name=given, family_name=family, defaults={"date_of_birth": born}
+        )
+        if Referral.objects.filter(young_person=person).exists():
+            continue
+        referral = referral_create_draft(
+            actor=practitioner.user,
+            membership=practitioner,
+            young_person=person,
+            narrative=(
+                f"Synthetic demonstration concern about {given} {family}: seen getting into "
+                f"cars with unknown adults near the bus station; missing twice this month."
+            ),
+        )
+        if index % 2 == 0:  # leave some drafts, submit the rest
+            referral_submit(referral=referral, actor=practitioner.user)
+
+
+def seed_demo(*, password: str) -> list[tuple[str, str]]:
+    """Create the demo data if missing; returns (username, role) for every demo sign-in."""
+    for spec in DEMO_AREAS:
+        _seed_area(spec, password)
+    analyst = _demo_user(NATIONAL_ANALYST_USERNAME, Role.NATIONAL_ANALYST, password)
+    Membership.objects.get_or_create(user=analyst, role=Role.NATIONAL_ANALYST)
+    sign_ins = [
+        (demo_username(spec.slug, role), f"{role.label}, {spec.name}")
+        for spec in DEMO_AREAS
+        for role in DEMO_ROLE_AGENCY
+    ]
+    sign_ins.append((NATIONAL_ANALYST_USERNAME, Role.NATIONAL_ANALYST.label))
+    return sign_ins

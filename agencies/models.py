@@ -1,0 +1,100 @@
+"""Who is who: areas (safeguarding partnerships), agencies, users and their memberships."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person who signs in. What they may do comes from their memberships, never from here."""
+
+    email = models.EmailField("email address", unique=True)
+
+
+class Area(models.Model):
+    """A safeguarding partnership (formerly a Local Safeguarding Children Board)."""
+
+    name = models.CharField(max_length=200, unique=True)
+    ons_code = models.CharField(
+        "ONS local authority code", max_length=9, unique=True, help_text="For example E08000018"
+    )
+    region = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgencyType(models.TextChoices):
+    POLICE = "police", "Police"
+    HEALTH = "health", "Health"
+    EDUCATION = "education", "Education"
+    CHILDRENS_SOCIAL_CARE = "childrens_social_care", "Children's social care"
+    YOUTH_JUSTICE = "youth_justice", "Youth justice"
+    HOUSING = "housing", "Housing"
+    SPECIALIST_VOLUNTARY = "specialist_voluntary", "Specialist voluntary service"
+    OTHER = "other", "Other"
+
+
+class Agency(models.Model):
+    """An organisation; a police force or an NHS trust can serve several areas."""
+
+    name = models.CharField(max_length=200, unique=True)
+    agency_type = models.CharField(max_length=32, choices=AgencyType.choices)
+    areas = models.ManyToManyField(Area, related_name="agencies")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "agencies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    PRACTITIONER = "practitioner", "Practitioner"
+    AGENCY_SAFEGUARDING_LEAD = "agency_safeguarding_lead", "Agency safeguarding lead"
+    COORDINATOR = "coordinator", "Coordinator"
+    LEAD_PROFESSIONAL = "lead_professional", "Lead professional"
+    POLICE_LEAD = "police_lead", "Police lead"
+    BOARD_MEMBER = "board_member", "Board member"
+    AREA_ADMINISTRATOR = "area_administrator", "Area administrator"
+    NATIONAL_ANALYST = "national_analyst", "National analyst"
+
+
+class Membership(models.Model):
+    """A user's role in an agency for an area. National analysts hold no area."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="memberships"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    area = models.ForeignKey(
+        Area, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="memberships", null=True, blank=True
+    )
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "area", "agency"],
+                name="membership_unique_role_per_place",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role=Role.NATIONAL_ANALYST) | models.Q(area__isnull=False),
+                name="membership_area_required_except_national",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = " / ".join(str(x) for x in (self.agency, self.area) if x)
+        return f"{self.user} as {self.get_role_display()}" + (f" ({where})" if where else "")

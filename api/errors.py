@@ -1,0 +1,70 @@
+"""One error body for every API failure: {"error": {"code", "message", "fields"}}."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+API_PREFIX = "/api/"
+
+
+class Conflict(exceptions.APIException):
+    """The resource changed under the caller (a concurrent transition or a stale version)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The record was changed by someone else. Reload it and try again."
+    default_code = "conflict"
+
+
+def error_body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "fields": fields or {}}}
+
+
+def is_api_request(request: HttpRequest) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def api_error_response(status_code: int, code: str, message: str) -> JsonResponse:
+    """For failures outside DRF views (unknown URL, oversized body, server error)."""
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def _field_messages(detail: Any) -> dict[str, list[str]]:
+    if not isinstance(detail, dict):
+        return {"non_field_errors": [str(item) for item in _as_list(detail)]}
+    return {str(name): [str(item) for item in _flatten(value)] for name, value in detail.items()}
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _flatten(value: Any) -> list[Any]:
+    """Nested serializer errors become 'child: message' strings so the body stays flat."""
+    if isinstance(value, dict):
+        return [f"{key}: {msg}" for key, inner in value.items() for msg in _flatten(inner)]
+    if isinstance(value, list):
+        return [msg for item in value for msg in _flatten(item)]
+    return [value]
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return None  # unexpected: Django's 500 handler answers with the same body
+    if isinstance(exc, exceptions.ValidationError):
+        body = error_body("invalid", "The request has errors.", _field_messages(exc.detail))
+    else:
+        codes = exc.get_codes()
+        body = error_body(codes if isinstance(codes, str) else exc.default_code, str(exc.detail))
+    response.data = body
+    return response

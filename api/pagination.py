@@ -1,0 +1,9 @@
+from rest_framework.pagination import CursorPagination
+
+
+class CreatedCursorPagination(CursorPagination):
+    """Stable pages under concurrent inserts: newest first, ties broken by id."""
+
+    ordering = ("-created_at", "-id")
+    page_size_query_param = "page_size"
+    max_page_size = 200

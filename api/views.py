@@ -1,0 +1,76 @@
+"""REST API v1: thin views over the apps' services and selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.selectors import active_memberships
+from referrals.selectors import referral_list
+
+from . import serializers
+from .selectors import api_token_list
+from .services import api_token_create, api_token_revoke
+
+
+class MeView(APIView):
+    @extend_schema(responses=serializers.MeSerializer, summary="The signed-in user and their roles")
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        data = {
+            "username": user.get_username(),
+            "full_name": user.get_full_name(),
+            "memberships": active_memberships(user=user),
+        }
+        return Response(serializers.MeSerializer(data).data)
+
+
+class ApiTokenListCreateView(generics.ListAPIView[Any]):
+    """List your API tokens, or create one (only from a signed-in browser session)."""
+
+    serializer_class = serializers.ApiTokenSerializer
+
+    def get_queryset(self) -> Any:
+        return api_token_list(user=self.request.user)
+
+    def get_authenticators(self) -> list[Any]:
+        # A token may not mint further tokens: creating one needs the session.
+        if self.request.method == "POST":
+            return [SessionAuthentication()]
+        return super().get_authenticators()
+
+    @extend_schema(
+        request=serializers.ApiTokenCreateSerializer,
+        responses={201: serializers.ApiTokenCreatedSerializer},
+    )
+    def post(self, request: Request) -> Response:
+        incoming = serializers.ApiTokenCreateSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        token, raw = api_token_create(actor=request.user, **incoming.validated_data)
+        token.token = raw  # type: ignore[attr-defined]
+        return Response(
+            serializers.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED
+        )
+
+
+class ApiTokenRevokeView(APIView):
+    @extend_schema(request=None, responses=serializers.ApiTokenSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        token = get_object_or_404(api_token_list(user=request.user), pk=pk)
+        return Response(serializers.ApiTokenSerializer(api_token_revoke(token=token, actor=request.user)).data)
+
+
+class ReferralListView(generics.ListAPIView[Any]):
+    """Referrals the caller may see, newest first."""
+
+    serializer_class = serializers.ReferralSummarySerializer
+
+    def get_queryset(self) -> Any:
+        return referral_list(user=self.request.user)

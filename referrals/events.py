@@ -1,0 +1,23 @@
+"""Timeline events: one function per event type, each writing one ReferralEvent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Referral, ReferralEvent, ReferralEventType
+
+
+def _record(
+    referral: Referral, event_type: ReferralEventType, actor: Any, **parameters: Any
+) -> ReferralEvent:
+    return ReferralEvent.objects.create(
+        referral=referral, event_type=event_type, actor=actor, parameters=parameters
+    )
+
+
+def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:
+    return _record(referral, ReferralEventType.RAISED, actor, agency_id=referral.raised_by_agency_id)
+
+
+def referral_submitted_event(*, referral: Referral, actor: Any) -> ReferralEvent:
+    return _record(referral, ReferralEventType.SUBMITTED, actor, reference=referral.reference)

@@ -1,0 +1,85 @@
+"""Young people and referrals. The referral workflow issue adds the full state machine."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django_fsm import FSMField, transition
+
+from agencies.models import Agency, Area
+
+
+class YoungPerson(models.Model):
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="young_people")
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "young people"
+
+    def __str__(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+
+class ReferralState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    IN_TRIAGE = "in_triage", "In triage"
+    ACTIVE = "active", "Active plan"
+    CLOSED = "closed", "Closed"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    TRANSFERRED = "transferred", "Transferred"
+    MERGED = "merged", "Merged"
+
+
+class Referral(models.Model):
+    """A concern about a young person, raised by a practitioner for one area."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="referrals")
+    young_person = models.ForeignKey(
+        YoungPerson, on_delete=models.PROTECT, related_name="referrals"
+    )
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="referrals_raised"
+    )
+    raised_by_agency = models.ForeignKey(
+        Agency, on_delete=models.PROTECT, related_name="referrals_raised"
+    )
+    state = FSMField(default=ReferralState.DRAFT, choices=ReferralState.choices, protected=True)
+    narrative = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["area", "state", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @transition(field=state, source=ReferralState.DRAFT, target=ReferralState.SUBMITTED)
+    def submit(self) -> None:
+        """Send the concern to the area's coordinators."""
+
+
+class ReferralEventType(models.TextChoices):
+    RAISED = "raised", "Concern drafted"
+    SUBMITTED = "submitted", "Concern submitted"
+
+
+class ReferralEvent(models.Model):
+    """One entry on a referral's timeline: a type plus its parameters. Never edited."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="events")
+    event_type = models.CharField(max_length=40, choices=ReferralEventType.choices)
+    parameters = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["referral", "created_at"])]
