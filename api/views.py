@@ -13,9 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.selectors import active_memberships
+from referrals.models import Referral
 from referrals.selectors import referral_list
 
 from . import serializers
+from .models import ApiToken
 from .selectors import api_token_list
 from .services import api_token_create, api_token_revoke
 
@@ -36,13 +38,15 @@ class ApiTokenListCreateView(generics.ListAPIView[Any]):
     """List your API tokens, or create one (only from a signed-in browser session)."""
 
     serializer_class = serializers.ApiTokenSerializer
+    queryset = ApiToken.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return api_token_list(user=self.request.user)
 
     def get_authenticators(self) -> list[Any]:
         # A token may not mint further tokens: creating one needs the session.
-        if self.request.method == "POST":
+        request = getattr(self, "request", None)  # None while the schema is generated
+        if request is not None and request.method == "POST":
             return [SessionAuthentication()]
         return super().get_authenticators()
 
@@ -71,6 +75,7 @@ class ReferralListView(generics.ListAPIView[Any]):
     """Referrals the caller may see, newest first."""
 
     serializer_class = serializers.ReferralSummarySerializer
+    queryset = Referral.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return referral_list(user=self.request.user)

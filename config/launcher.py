@@ -137,6 +137,12 @@ def start_embedded_server(pgdata: Path = PGDATA) -> str:
     return str(server.get_uri())
 
 
+def exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM (from a process manager, or `kill`) into a normal exit so that the
+    embedded server's atexit hook still stops it."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
+
 def with_database(url: str, name: str) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(path=f"/{name}"))
@@ -219,8 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("manage", help="run a manage.py command against the database")
     args, rest = parser.parse_known_args(argv)
 
-    # SIGTERM (e.g. from a process manager) must still stop the embedded server via atexit.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    exit_cleanly_on_sigterm()
     try:
         if args.command == "run":
             check_port_free(args.host, args.port)

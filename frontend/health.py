@@ -21,6 +21,10 @@ class Check:
     ok: bool
     detail: str
 
+    @property
+    def label(self) -> str:
+        return self.name.replace("_", " ").capitalize()
+
 
 def check_database() -> Check:
     try:

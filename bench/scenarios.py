@@ -1,0 +1,51 @@
+"""The scenarios a benchmark run drives. A later issue adds one by calling `register`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    method: str
+    path: str
+    # Authenticated scenarios send the bench coordinator's API token as a Bearer header.
+    auth: bool = False
+    description: str = ""
+
+
+SCENARIOS: dict[str, Scenario] = {}
+
+
+def register(scenario: Scenario) -> Scenario:
+    if scenario.name in SCENARIOS:
+        raise ValueError(f"scenario {scenario.name!r} is already registered")
+    if not scenario.path.startswith("/"):
+        raise ValueError(f"scenario {scenario.name!r}: the path must start with '/'")
+    SCENARIOS[scenario.name] = scenario
+    return scenario
+
+
+def selected(names: list[str] | None) -> list[Scenario]:
+    """The named scenarios in the order given, or every registered one."""
+    if not names:
+        return list(SCENARIOS.values())
+    unknown = [name for name in names if name not in SCENARIOS]
+    if unknown:
+        raise ValueError(
+            f"unknown scenario(s): {', '.join(unknown)}; known: {', '.join(SCENARIOS)}"
+        )
+    return [SCENARIOS[name] for name in names]
+
+
+register(Scenario("healthz", "GET", "/healthz", description="Liveness probe; no database"))
+register(
+    Scenario(
+        "referral_list_api",
+        "GET",
+        "/api/v1/referrals/",
+        auth=True,
+        description="First page of the coordinator's referrals through the API",
+    )
+)

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+
+from agencies.demo import DEMO_AREAS, DEMO_ROLE_AGENCY
+from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from referrals.models import Referral, ReferralEvent, YoungPerson
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def counts() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Area, Agency, User, Membership, YoungPerson, Referral, ReferralEvent)
+    }
+
+
+def test_seed_demo_creates_two_areas_with_every_role_and_agency_type(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DEMO_PASSWORD", "a-chosen-demo-password")
+    call_command("seed_demo")
+    assert Area.objects.count() == 2
+    for area in Area.objects.all():
+        assert set(area.agencies.values_list("agency_type", flat=True)) == {
+            AgencyType.POLICE,
+            AgencyType.HEALTH,
+            AgencyType.EDUCATION,
+            AgencyType.CHILDRENS_SOCIAL_CARE,
+            AgencyType.SPECIALIST_VOLUNTARY,
+        }
+        roles = set(Membership.objects.filter(area=area).values_list("role", flat=True))
+        assert roles == set(DEMO_ROLE_AGENCY)
+        assert Referral.objects.filter(area=area).exists()
+    assert Membership.objects.filter(role=Role.NATIONAL_ANALYST, area=None).count() == 1
+    assert User.objects.get(username="northmoor-coordinator").check_password("a-chosen-demo-password")
+    assert YoungPerson.objects.count() == sum(len(spec.young_people) for spec in DEMO_AREAS)
+
+
+def test_seed_demo_is_idempotent() -> None:
+    call_command("seed_demo")
+    before = counts()
+    call_command("seed_demo")
+    assert counts() == before
+
+
+@override_settings(DEMO_SETTINGS=False)
+def test_seed_demo_refuses_production_settings() -> None:
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo")
+    assert Area.objects.count() == 0

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies.models import Membership, Role
+from referrals.services import referral_create_draft, referral_submit
+from tests.factories import AreaFactory, YoungPersonFactory, member
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def submitted_referrals(area: Any, count: int) -> None:
+    practitioner = member(Role.PRACTITIONER, area=area)
+    membership = Membership.objects.get(user=practitioner)
+    for _ in range(count):
+        referral = referral_create_draft(
+            actor=practitioner,
+            membership=membership,
+            young_person=YoungPersonFactory(area=area),
+            narrative="x",
+        )
+        referral_submit(referral=referral, actor=practitioner)
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_list_uses_a_fixed_number_of_queries(
+    api_client: APIClient, django_assert_num_queries: Any, count: int
+) -> None:
+    area = AreaFactory()
+    submitted_referrals(area, count)
+    api_client.force_login(member(Role.COORDINATOR, area=area))
+    # session, user, memberships, one page of referrals with their joins, and the idle-timeout
+    # session refresh (BEGIN, UPDATE, COMMIT): the same for 1 row as for 12.
+    with django_assert_num_queries(7):
+        response = api_client.get("/api/v1/referrals/")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == count
+
+
+def test_list_is_cursor_paginated_and_scoped(api_client: APIClient) -> None:
+    area = AreaFactory()
+    submitted_referrals(area, 3)
+    submitted_referrals(AreaFactory(), 2)  # another area: never listed
+    api_client.force_login(member(Role.COORDINATOR, area=area))
+    first = api_client.get("/api/v1/referrals/?page_size=2").json()
+    assert len(first["results"]) == 2 and first["next"]
+    assert "cursor=" in first["next"]
+    second = api_client.get(first["next"]).json()
+    assert len(second["results"]) == 1 and second["next"] is None
+    seen = {r["reference"] for r in first["results"] + second["results"]}
+    assert len(seen) == 3
+    assert {r["area"] for r in first["results"] + second["results"]} == {area.name}

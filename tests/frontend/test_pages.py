@@ -1,0 +1,126 @@
+"""The UI shell: layout, navigation by role, error pages, security headers."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from agencies.models import Role
+from tests.factories import member
+
+pytestmark = pytest.mark.django_db
+
+
+def nav_labels(html: str) -> list[str]:
+    links = re.findall(r'class="govuk-service-navigation__link" href="[^"]*"[^>]*>\s*(.*?)\s*</a>', html, re.S)
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in links]
+
+
+def test_home_page_for_a_visitor_explains_the_service_and_offers_sign_in(client: Client) -> None:
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Home – Safeguard Hub</title>" in html
+    assert "call 999" in html
+    assert nav_labels(html) == ["Sign in"]
+    assert 'href="#main-content"' in html  # skip link
+    assert "govuk-phase-banner" in html
+
+
+def test_sign_in_shows_an_error_summary_linked_to_the_fields(client: Client) -> None:
+    response = client.post(reverse("frontend:sign-in"), {"username": "", "password": ""})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Error: Sign in – Safeguard Hub</title>" in html
+    assert "There is a problem" in html
+    assert 'href="#id_username"' in html and 'href="#id_password"' in html
+    assert "govuk-form-group--error" in html
+
+
+def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -> None:
+    user = member(Role.PRACTITIONER)
+    response = client.post(
+        reverse("frontend:sign-in"), {"username": user.username, "password": "wrong"}
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [
+        (Role.PRACTITIONER, ["Home", "Referrals", "API", "Sign out"]),
+        (Role.COORDINATOR, ["Home", "Referrals", "API", "Sign out"]),
+        (Role.POLICE_LEAD, ["Home", "Referrals", "API", "Sign out"]),
+        (Role.BOARD_MEMBER, ["Home", "API", "Sign out"]),
+        (Role.AREA_ADMINISTRATOR, ["Home", "API", "Sign out"]),
+        (Role.NATIONAL_ANALYST, ["Home", "API", "Sign out"]),
+    ],
+)
+def test_navigation_shows_only_what_the_role_may_use(
+    client: Client, role: Role, expected: list[str]
+) -> None:
+    client.force_login(member(role))
+    html = client.get("/").content.decode()
+    assert nav_labels(html) == expected[:-1]
+    assert ">Sign out</button>" in html
+
+
+def test_a_role_without_referrals_gets_the_styled_403(client: Client) -> None:
+    client.force_login(member(Role.BOARD_MEMBER))
+    response = client.get(reverse("frontend:referral-list"))
+    assert response.status_code == 403
+    assert "You do not have access to this page" in response.content.decode()
+
+
+def test_signed_out_user_is_sent_to_sign_in(client: Client) -> None:
+    response = client.get(reverse("frontend:referral-list"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("frontend:sign-in"))
+
+
+def test_unknown_page_is_a_styled_404(client: Client) -> None:
+    response = client.get("/no-such-page/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Page not found" in html
+    assert "govuk-service-navigation" in html
+
+
+def test_server_error_page_renders_without_the_request(rf: Any) -> None:
+    from frontend.views import server_error
+
+    response = server_error(rf.get("/anything/"))
+    assert response.status_code == 500
+    assert "Sorry, there is a problem with the service" in response.content.decode()
+
+
+def test_content_security_policy_uses_a_nonce_and_no_unsafe_inline(client: Client) -> None:
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    nonce = re.search(r"'nonce-([^']+)'", policy)
+    assert nonce, policy
+    assert "unsafe-inline" not in policy
+    # The only inline script carries that nonce.
+    scripts = re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", response.content.decode())
+    assert scripts == [f' nonce="{nonce.group(1)}"']
+
+
+def test_every_static_asset_the_layout_names_is_served(client: Client) -> None:
+    from django.contrib.staticfiles import finders
+
+    html = client.get("/").content.decode()
+    assets = re.findall(r'(?:href|src)="/static/([^"]+)"', html)
+    assert assets, "the layout names no static assets"
+    for asset in assets:
+        assert finders.find(asset), f"missing static file {asset} (run `npm run build`)"
+
+
+def test_no_asset_comes_from_another_origin(client: Client) -> None:
+    html = client.get("/").content.decode()
+    assert not re.search(r'(?:href|src)="(?:https?:)?//', html)
