@@ -1,0 +1,87 @@
+"""The OpenAPI schema is valid, and no generated request, good or bad, gets a 5xx."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import schemathesis
+from django.core import signals
+from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
+from hypothesis import HealthCheck, settings
+from rest_framework.test import APIClient
+from schemathesis.checks import not_a_server_error
+
+from agencies.models import Membership, Role
+from api.services import api_token_create
+from referrals.services import referral_create_draft
+from tests.factories import YoungPersonFactory, member
+
+
+@pytest.fixture(autouse=True)
+def keep_test_connection_open() -> Iterator[None]:
+    # Called in-process, the WSGI handler would close the test's database connection at the
+    # end of each request; Django's own test client detaches that hook in the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def bearer(db: Any) -> dict[str, str]:
+    """A coordinator's token, with one referral in their area so lists are not empty."""
+    coordinator = member(Role.COORDINATOR)
+    area = Membership.objects.get(user=coordinator).area
+    practitioner = member(Role.PRACTITIONER, area=area)
+    referral_create_draft(
+        actor=practitioner,
+        membership=Membership.objects.get(user=practitioner),
+        young_person=YoungPersonFactory(area=area),
+        narrative="Synthetic.",
+    )
+    _, raw = api_token_create(actor=coordinator, name="schemathesis", lifetime_days=1)
+    return {"Authorization": f"Bearer {raw}"}
+
+
+# Loaded at collection: the schema view reads no database, so this needs no test database.
+schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
+
+
+@schema.parametrize()
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+def test_no_request_causes_a_server_error(case: Any, bearer: dict[str, str]) -> None:
+    case.call_and_validate(headers=bearer, checks=[not_a_server_error])
+
+
+@schema.parametrize()
+@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+def test_no_anonymous_request_causes_a_server_error(case: Any, db: Any) -> None:
+    case.call_and_validate(checks=[not_a_server_error])
+
+
+def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> None:
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    paths = set(response.json()["paths"])
+    assert paths == {
+        "/api/v1/me/",
+        "/api/v1/tokens/",
+        "/api/v1/tokens/{id}/revoke/",
+        "/api/v1/referrals/",
+    }
+
+
+def test_swagger_ui_is_served_from_local_assets(client: Any, db: Any) -> None:
+    response = client.get("/api/docs/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
+    assert "//cdn" not in html and "https://" not in html

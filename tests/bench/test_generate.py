@@ -1,0 +1,167 @@
+from __future__ import annotations
+
+import random
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q
+
+from agencies.models import Agency, AgencyType, Area, Membership, Role
+from bench.generate import (
+    BENCH_AREA_ONS_CODE,
+    COORDINATOR_USERNAME,
+    FAMILY_NAMES,
+    PRACTITIONER_USERNAME,
+    ensure_cast,
+    format_reference,
+    generate_referrals,
+    plan_referrals,
+    plan_young_people,
+)
+from referrals.models import (
+    Referral,
+    ReferralEvent,
+    ReferralEventType,
+    ReferralState,
+    YoungPerson,
+)
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_generates_exactly_n_referrals_each_with_its_timeline() -> None:
+    result = generate_referrals(50, seed=3, batch_size=20)  # several batches, one partial
+
+    area = Area.objects.get(ons_code=BENCH_AREA_ONS_CODE)
+    referrals = Referral.objects.filter(area=area)
+    assert referrals.count() == 50
+    assert result.referrals == 50
+    assert result.young_people == YoungPerson.objects.filter(area=area).count() == 25
+    assert result.events == ReferralEvent.objects.filter(referral__area=area).count()
+
+    states = set(referrals.values_list("state", flat=True))
+    assert states == {ReferralState.DRAFT, ReferralState.SUBMITTED}  # both kinds at this size
+    practitioner = Membership.objects.get(user__username=PRACTITIONER_USERNAME)
+    for referral in referrals.prefetch_related("events"):
+        events = list(referral.events.all())
+        assert referral.raised_by_id == practitioner.user_id
+        assert referral.raised_by_agency_id == practitioner.agency_id
+        assert referral.young_person.area_id == area.pk
+        raised = events[0]
+        assert raised.event_type == ReferralEventType.RAISED
+        assert raised.parameters == {"agency_id": practitioner.agency_id}
+        assert raised.actor_id == practitioner.user_id
+        assert raised.created_at == referral.created_at
+        if referral.state == ReferralState.SUBMITTED:
+            assert [e.event_type for e in events] == ["raised", "submitted"]
+            submitted = events[1]
+            assert submitted.parameters == {"reference": referral.reference}
+            assert submitted.created_at == referral.submitted_at
+            assert referral.submitted_at is not None
+            assert referral.submitted_at >= referral.created_at
+        else:
+            assert [e.event_type for e in events] == ["raised"]
+            assert referral.submitted_at is None
+
+
+@pytest.mark.django_db
+def test_references_are_unique_and_shaped_like_the_services_ones() -> None:
+    generate_referrals(50, seed=1, batch_size=20)
+    generate_referrals(50, seed=1, batch_size=20)  # the same seed again: still unique
+
+    references = list(Referral.objects.values_list("reference", flat=True))
+    assert len(references) == len(set(references)) == 100
+    assert all(re.fullmatch(r"R\d{2}-\d{6,}", reference) for reference in references)
+
+
+@pytest.mark.django_db
+def test_generated_referrals_coexist_with_ones_from_the_service() -> None:
+    from referrals.services import referral_create_draft
+
+    generate_referrals(5, seed=1)
+    cast = ensure_cast()
+    person = YoungPerson.objects.filter(area=cast.area).first()
+    assert person is not None
+    referral = referral_create_draft(
+        actor=cast.practitioner,
+        membership=cast.practitioner_membership,
+        young_person=person,
+        narrative="Synthetic concern.",
+    )
+    # The sequence moved on past the generated numbers, so no clash.
+    assert Referral.objects.filter(reference=referral.reference).count() == 1
+    assert Referral.objects.count() == 6
+
+
+@pytest.mark.django_db
+def test_the_cast_is_created_once_and_reused() -> None:
+    first = ensure_cast()
+    generate_referrals(3, seed=1)
+    second = ensure_cast()
+
+    assert first.area == second.area
+    assert Area.objects.filter(ons_code=BENCH_AREA_ONS_CODE).count() == 1
+    assert second.coordinator.username == COORDINATOR_USERNAME
+    assert not second.coordinator.has_usable_password()
+    assert (
+        Membership.objects.filter(area=first.area)
+        .values("user", "role")
+        .annotate(n=Count("id"))
+        .filter(~Q(n=1))
+        .count()
+        == 0
+    )
+    assert set(Membership.objects.filter(area=first.area).values_list("role", flat=True)) == {
+        Role.PRACTITIONER,
+        Role.COORDINATOR,
+    }
+
+
+@pytest.mark.django_db
+def test_the_coordinator_sees_the_submitted_referrals() -> None:
+    from referrals.selectors import referral_list
+
+    generate_referrals(30, seed=2)
+    cast = ensure_cast()
+    # A coordinator of another area sees none of them.
+    elsewhere = Area.objects.create(name="Elsewhere", ons_code="E99000998", region="Nowhere")
+    agency = Agency.objects.create(name="Elsewhere Services", agency_type=AgencyType.OTHER)
+    outsider = get_user_model().objects.create(username="outsider", email="o@example.invalid")
+    Membership.objects.create(user=outsider, role=Role.COORDINATOR, area=elsewhere, agency=agency)
+    submitted = Referral.objects.filter(area=cast.area, state=ReferralState.SUBMITTED).count()
+    assert referral_list(user=cast.coordinator).count() == submitted > 0
+    assert referral_list(user=outsider).count() == 0
+
+
+def test_plans_are_reproducible_from_the_seed() -> None:
+    def plans(seed: int) -> tuple[object, object]:
+        rng = random.Random(seed)  # noqa: S311 - seeded test data, not a secret
+        return plan_young_people(rng, 10, NOW), plan_referrals(rng, 40, 10, NOW)
+
+    assert plans(5) == plans(5)
+    assert plans(5) != plans(6)
+
+
+def test_planned_names_and_narratives_are_clearly_synthetic() -> None:
+    rng = random.Random(1)  # noqa: S311 - seeded test data, not a secret
+    people = plan_young_people(rng, 50, NOW)
+    assert all(p.family_name in FAMILY_NAMES for p in people)
+    assert all(p.created_at < NOW for p in people)
+    referrals = plan_referrals(rng, 50, len(people), NOW)
+    assert all(r.narrative.startswith("Synthetic benchmark concern.") for r in referrals)
+    assert all(0 <= r.young_person_index < len(people) for r in referrals)
+    assert all(r.created_at <= NOW for r in referrals)
+
+
+def test_reference_format_matches_next_referral_reference() -> None:
+    assert format_reference(123, date(2026, 3, 1)) == "R26-000123"
+    assert format_reference(1_234_567, date(2030, 1, 1)) == "R30-1234567"
+
+
+@pytest.mark.django_db
+def test_count_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        generate_referrals(0, seed=1)

@@ -1,0 +1,92 @@
+"""The UI shell in real Chromium: pages load with no script or CSP errors and pass axe-core."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from agencies.models import Membership, Role
+from referrals.services import referral_create_draft, referral_submit
+from tests.factories import PASSWORD, YoungPersonFactory, member
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+
+
+def assert_accessible(page: Any) -> None:
+    results = Axe().run(page)
+    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    assert not blocking, results.generate_report()
+
+
+def assert_clean_console(page: Any) -> None:
+    # A Content-Security-Policy block or a broken script shows up here.
+    assert page.console_errors == []
+
+
+def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
+    page.goto("/sign-in/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_home_page(page: Any) -> None:
+    page.goto("/")
+    assert page.title() == "Home – Safeguard Hub"
+    assert page.get_by_role("heading", level=1).inner_text() == "Safeguard Hub"
+    # GOV.UK Frontend's JavaScript ran (it marks the body once it has started).
+    assert "govuk-frontend-supported" in page.locator("body").get_attribute("class")
+    assert_clean_console(page)
+    assert_accessible(page)
+
+
+def test_sign_in_page_and_its_error_summary(page: Any) -> None:
+    page.goto("/sign-in/")
+    assert page.title() == "Sign in – Safeguard Hub"
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    # GOV.UK Frontend moves focus to the error summary so screen readers announce it.
+    assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
+    assert_clean_console(page)
+    assert_accessible(page)
+
+
+def test_signed_in_coordinator_sees_the_area_referrals(page: Any) -> None:
+    coordinator = member(Role.COORDINATOR)
+    area = Membership.objects.get(user=coordinator).area
+    practitioner = member(Role.PRACTITIONER, area=area)
+    referral = referral_create_draft(
+        actor=practitioner,
+        membership=Membership.objects.get(user=practitioner),
+        young_person=YoungPersonFactory(area=area, given_name="Fictional", family_name="Child"),
+        narrative="Synthetic.",
+    )
+    referral_submit(referral=referral, actor=practitioner)
+
+    sign_in(page, coordinator.username)
+    assert page.get_by_role("link", name="Referrals").is_visible()
+    page.get_by_role("link", name="Referrals").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("cell", name=referral.reference).is_visible()
+    assert page.get_by_role("cell", name="Fictional Child").is_visible()
+    assert_clean_console(page)
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+    assert page.title() == "Sign in – Safeguard Hub"
+
+
+def test_error_page_is_accessible(page: Any) -> None:
+    response = page.goto("/no-such-page/")
+    assert response.status == 404
+    assert page.get_by_role("heading", name="Page not found").is_visible()
+    assert_accessible(page)
