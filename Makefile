@@ -22,7 +22,8 @@ bench: setup
 lint: $(PYTHON_STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy .
+	@# mypy loads the settings (django-stubs); it never connects to this database.
+	DATABASE_URL=postgres://typecheck@localhost/typecheck $(VENV)/bin/mypy .
 
 setup: $(PYTHON_STAMP) $(ASSETS_STAMP)
 

@@ -21,7 +21,9 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         if not header or header[0] != self.keyword:
             return None
         if len(header) != 2:
-            raise exceptions.AuthenticationFailed("The Authorization header must be 'Bearer <token>'.")
+            raise exceptions.AuthenticationFailed(
+                "The Authorization header must be 'Bearer <token>'."
+            )
         token = api_token_for_secret(raw=header[1])
         if token is None:
             raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
@@ -32,7 +34,7 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
         return self.keyword
 
 
-class HashedTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+class HashedTokenScheme(OpenApiAuthenticationExtension):
     target_class = "api.authentication.HashedTokenAuthentication"
     name = "bearerAuth"
 

@@ -21,7 +21,7 @@ def token_digest(raw: str) -> str:
 
 
 def api_token_create(*, actor: Any, name: str, lifetime_days: int) -> tuple[ApiToken, str]:
-    """Issue a token for `actor`; returns the record and the raw secret (shown once, never stored)."""
+    """Issue a token for `actor`; returns the record and the raw secret (shown once only)."""
     if not 1 <= lifetime_days <= MAX_LIFETIME_DAYS:
         raise ValueError(f"lifetime_days must be between 1 and {MAX_LIFETIME_DAYS}")
     raw = secrets.token_urlsafe(TOKEN_BYTES)

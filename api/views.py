@@ -68,7 +68,9 @@ class ApiTokenRevokeView(APIView):
     @extend_schema(request=None, responses=serializers.ApiTokenSerializer)
     def post(self, request: Request, pk: int) -> Response:
         token = get_object_or_404(api_token_list(user=request.user), pk=pk)
-        return Response(serializers.ApiTokenSerializer(api_token_revoke(token=token, actor=request.user)).data)
+        return Response(
+            serializers.ApiTokenSerializer(api_token_revoke(token=token, actor=request.user)).data
+        )
 
 
 class ReferralListView(generics.ListAPIView[Any]):

@@ -166,14 +166,21 @@ def ensure_database(admin_url: str, name: str) -> None:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
             if cur.fetchone() is None:
                 cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg2.Error as exc:
+        raise LaunchError(
+            f"cannot create the database {name!r} ({exc.pgerror or exc}): create it yourself "
+            f"or give the user in DATABASE_URL the CREATEDB right"
+        ) from exc
     finally:
         conn.close()
 
 
 def resolve_database_url() -> str:
-    """DATABASE_URL if set (used as is), else the embedded server's project database."""
+    """DATABASE_URL if set, else the embedded server's project database; created if missing."""
     configured = os.environ.get("DATABASE_URL")
     if configured:
+        name = urlsplit(configured).path.lstrip("/") or DATABASE_NAME
+        ensure_database(with_database(configured, "postgres"), name)
         return configured
     admin_url = start_embedded_server()
     ensure_database(admin_url, DATABASE_NAME)
@@ -182,7 +189,7 @@ def resolve_database_url() -> str:
 
 def _run(cmd: list[str], env: dict[str, str]) -> int:
     """Run a child in the foreground; Ctrl-C reaches it through the shared process group."""
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603 - our own fixed commands
     while True:
         try:
             return proc.wait()

@@ -11,7 +11,6 @@ from channels.layers import get_channel_layer
 from django.db import DatabaseError, connection
 from django.db.migrations.executor import MigrationExecutor
 
-
 CHANNEL_TIMEOUT_SECONDS = 2.0
 
 

@@ -84,18 +84,34 @@ def _error(request: HttpRequest, status: int, code: str, title: str, message: st
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 400, "bad_request", "Sorry, there is a problem with the request",
-                  "The request could not be understood. Go back and try again.")
+    return _error(
+        request,
+        400,
+        "bad_request",
+        "Sorry, there is a problem with the request",
+        "The request could not be understood. Go back and try again.",
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 403, "permission_denied", "You do not have access to this page",
-                  "Your role does not include this page. Ask your area administrator if you need it.")
+    return _error(
+        request,
+        403,
+        "permission_denied",
+        "You do not have access to this page",
+        "Your role does not include this page. Ask your area administrator if you need it.",
+    )
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return _error(request, 404, "not_found", "Page not found",
-                  "If you typed the web address, check it is correct. If you pasted it, check you copied the entire address.")
+    return _error(
+        request,
+        404,
+        "not_found",
+        "Page not found",
+        "If you typed the web address, check it is correct. "
+        "If you pasted it, check you copied the entire address.",
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

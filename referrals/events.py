@@ -16,7 +16,9 @@ def _record(
 
 
 def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:
-    return _record(referral, ReferralEventType.RAISED, actor, agency_id=referral.raised_by_agency_id)
+    return _record(
+        referral, ReferralEventType.RAISED, actor, agency_id=referral.raised_by_agency_id
+    )
 
 
 def referral_submitted_event(*, referral: Referral, actor: Any) -> ReferralEvent:

@@ -83,3 +83,6 @@ class ReferralEvent(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["referral", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_event_type_display()} ({self.created_at:%Y-%m-%d %H:%M})"

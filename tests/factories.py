@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import factory
-from django.contrib.auth import get_user_model
 
-from agencies.models import Agency, AgencyType, Area, Membership, Role
-from referrals.models import YoungPerson
+from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from referrals.models import Referral, YoungPerson
+from referrals.services import referral_create_draft, referral_submit
 
 PASSWORD = "a-test-password-1"
 
 
-class AreaFactory(factory.django.DjangoModelFactory):
+class AreaFactory(factory.django.DjangoModelFactory[Area]):
     class Meta:
         model = Area
 
@@ -22,7 +22,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     region = "North West"
 
 
-class AgencyFactory(factory.django.DjangoModelFactory):
+class AgencyFactory(factory.django.DjangoModelFactory[Agency]):
     class Meta:
         model = Agency
         skip_postgeneration_save = True
@@ -36,9 +36,9 @@ class AgencyFactory(factory.django.DjangoModelFactory):
             self.areas.add(*extracted)
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
-        model = get_user_model()
+        model = User
         skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
@@ -53,7 +53,7 @@ class UserFactory(factory.django.DjangoModelFactory):
             instance.save()
 
 
-class MembershipFactory(factory.django.DjangoModelFactory):
+class MembershipFactory(factory.django.DjangoModelFactory[Membership]):
     class Meta:
         model = Membership
 
@@ -63,7 +63,7 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     agency = factory.SubFactory(AgencyFactory)
 
 
-class YoungPersonFactory(factory.django.DjangoModelFactory):
+class YoungPersonFactory(factory.django.DjangoModelFactory[YoungPerson]):
     class Meta:
         model = YoungPerson
 
@@ -72,10 +72,22 @@ class YoungPersonFactory(factory.django.DjangoModelFactory):
     family_name = "Person"
 
 
-def member(role: Role, *, area: Area | None = None, agency: Agency | None = None) -> Any:
+def member(role: Role, *, area: Area | None = None, agency: Agency | None = None) -> User:
     """A new user holding one active membership in `role` (national analysts hold no area)."""
     if role is Role.NATIONAL_ANALYST:
-        return MembershipFactory(role=role, area=None, agency=None).user
-    area = area or AreaFactory()
-    agency = agency or AgencyFactory(areas=[area])
-    return MembershipFactory(role=role, area=area, agency=agency).user
+        return MembershipFactory.create(role=role, area=None, agency=None).user
+    area = area or AreaFactory.create()
+    agency = agency or AgencyFactory.create(areas=[area])
+    return MembershipFactory.create(role=role, area=area, agency=agency).user
+
+
+def raise_referral(practitioner: User, *, submit: bool = False, **person: Any) -> Referral:
+    """A concern raised through the practitioner's membership (and submitted if asked)."""
+    membership = Membership.objects.get(user=practitioner)
+    referral = referral_create_draft(
+        actor=practitioner,
+        membership=membership,
+        young_person=YoungPersonFactory.create(area=membership.area, **person),
+        narrative="Synthetic concern.",
+    )
+    return referral_submit(referral=referral, actor=practitioner) if submit else referral

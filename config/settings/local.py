@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="development-only-not-secret")  # noqa: S105
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="development-only-not-secret")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 DEMO_SETTINGS = True
 # Static files straight from the app folders (no collectstatic step outside production).

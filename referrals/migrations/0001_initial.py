@@ -7,61 +7,154 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='YoungPerson',
+            name="YoungPerson",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_name', models.CharField(max_length=100)),
-                ('family_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='young_people', to='agencies.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100)),
+                ("family_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="young_people",
+                        to="agencies.area",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'young people',
+                "verbose_name_plural": "young people",
             },
         ),
         migrations.CreateModel(
-            name='Referral',
+            name="Referral",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('state', django_fsm.FSMField(choices=[('draft', 'Draft'), ('submitted', 'Submitted'), ('in_triage', 'In triage'), ('active', 'Active plan'), ('closed', 'Closed'), ('withdrawn', 'Withdrawn'), ('transferred', 'Transferred'), ('merged', 'Merged')], default='draft', max_length=50, protected=True)),
-                ('narrative', models.TextField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='agencies.area')),
-                ('raised_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_raised', to=settings.AUTH_USER_MODEL)),
-                ('raised_by_agency', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals_raised', to='agencies.agency')),
-                ('young_person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referrals', to='referrals.youngperson')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "state",
+                    django_fsm.FSMField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted"),
+                            ("in_triage", "In triage"),
+                            ("active", "Active plan"),
+                            ("closed", "Closed"),
+                            ("withdrawn", "Withdrawn"),
+                            ("transferred", "Transferred"),
+                            ("merged", "Merged"),
+                        ],
+                        default="draft",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("narrative", models.TextField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="agencies.area",
+                    ),
+                ),
+                (
+                    "raised_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_raised",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "raised_by_agency",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals_raised",
+                        to="agencies.agency",
+                    ),
+                ),
+                (
+                    "young_person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referrals",
+                        to="referrals.youngperson",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ReferralEvent',
+            name="ReferralEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_type', models.CharField(choices=[('raised', 'Concern drafted'), ('submitted', 'Concern submitted')], max_length=40)),
-                ('parameters', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('referral', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='events', to='referrals.referral')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event_type",
+                    models.CharField(
+                        choices=[("raised", "Concern drafted"), ("submitted", "Concern submitted")],
+                        max_length=40,
+                    ),
+                ),
+                ("parameters", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "referral",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="events",
+                        to="referrals.referral",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
-                'indexes': [models.Index(fields=['referral', 'created_at'], name='referrals_r_referra_cfbad7_idx')],
+                "ordering": ["created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["referral", "created_at"], name="referrals_r_referra_cfbad7_idx"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='referral',
-            index=models.Index(fields=['area', 'state', '-created_at'], name='referrals_r_area_id_0b3947_idx'),
+            model_name="referral",
+            index=models.Index(
+                fields=["area", "state", "-created_at"], name="referrals_r_area_id_0b3947_idx"
+            ),
         ),
     ]

@@ -36,7 +36,9 @@ def test_seed_demo_creates_two_areas_with_every_role_and_agency_type(
         assert roles == set(DEMO_ROLE_AGENCY)
         assert Referral.objects.filter(area=area).exists()
     assert Membership.objects.filter(role=Role.NATIONAL_ANALYST, area=None).count() == 1
-    assert User.objects.get(username="northmoor-coordinator").check_password("a-chosen-demo-password")
+    assert User.objects.get(username="northmoor-coordinator").check_password(
+        "a-chosen-demo-password"
+    )
     assert YoungPerson.objects.count() == sum(len(spec.young_people) for spec in DEMO_AREAS)
 
 

@@ -55,7 +55,9 @@ def test_malformed_json_is_400(signed_in: APIClient) -> None:
 
 
 def test_wrong_content_type_is_415(signed_in: APIClient) -> None:
-    response = signed_in.post(TOKENS, data="name=x", content_type="application/x-www-form-urlencoded")
+    response = signed_in.post(
+        TOKENS, data="name=x", content_type="application/x-www-form-urlencoded"
+    )
     assert_error(response, 415, "unsupported_media_type")
 
 

@@ -5,31 +5,23 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from agencies.models import Membership, Role
-from referrals.services import referral_create_draft, referral_submit
-from tests.factories import AreaFactory, YoungPersonFactory, member
+from agencies.models import Area, Role
+from tests.factories import AreaFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def submitted_referrals(area: Any, count: int) -> None:
+def submitted_referrals(area: Area, count: int) -> None:
     practitioner = member(Role.PRACTITIONER, area=area)
-    membership = Membership.objects.get(user=practitioner)
     for _ in range(count):
-        referral = referral_create_draft(
-            actor=practitioner,
-            membership=membership,
-            young_person=YoungPersonFactory(area=area),
-            narrative="x",
-        )
-        referral_submit(referral=referral, actor=practitioner)
+        raise_referral(practitioner, submit=True)
 
 
 @pytest.mark.parametrize("count", [1, 12])
 def test_list_uses_a_fixed_number_of_queries(
     api_client: APIClient, django_assert_num_queries: Any, count: int
 ) -> None:
-    area = AreaFactory()
+    area = AreaFactory.create()
     submitted_referrals(area, count)
     api_client.force_login(member(Role.COORDINATOR, area=area))
     # session, user, memberships, one page of referrals with their joins, and the idle-timeout
@@ -41,9 +33,9 @@ def test_list_uses_a_fixed_number_of_queries(
 
 
 def test_list_is_cursor_paginated_and_scoped(api_client: APIClient) -> None:
-    area = AreaFactory()
+    area = AreaFactory.create()
     submitted_referrals(area, 3)
-    submitted_referrals(AreaFactory(), 2)  # another area: never listed
+    submitted_referrals(AreaFactory.create(), 2)  # another area: never listed
     api_client.force_login(member(Role.COORDINATOR, area=area))
     first = api_client.get("/api/v1/referrals/?page_size=2").json()
     assert len(first["results"]) == 2 and first["next"]

@@ -16,8 +16,7 @@ from schemathesis.checks import not_a_server_error
 
 from agencies.models import Membership, Role
 from api.services import api_token_create
-from referrals.services import referral_create_draft
-from tests.factories import YoungPersonFactory, member
+from tests.factories import member, raise_referral
 
 
 @pytest.fixture(autouse=True)
@@ -36,13 +35,7 @@ def bearer(db: Any) -> dict[str, str]:
     """A coordinator's token, with one referral in their area so lists are not empty."""
     coordinator = member(Role.COORDINATOR)
     area = Membership.objects.get(user=coordinator).area
-    practitioner = member(Role.PRACTITIONER, area=area)
-    referral_create_draft(
-        actor=practitioner,
-        membership=Membership.objects.get(user=practitioner),
-        young_person=YoungPersonFactory(area=area),
-        narrative="Synthetic.",
-    )
+    raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
     _, raw = api_token_create(actor=coordinator, name="schemathesis", lifetime_days=1)
     return {"Authorization": f"Bearer {raw}"}
 

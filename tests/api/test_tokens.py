@@ -17,7 +17,9 @@ pytestmark = pytest.mark.django_db
 def test_created_token_is_shown_once_and_stored_only_as_a_digest(api_client: APIClient) -> None:
     user = member(Role.COORDINATOR)
     api_client.force_login(user)
-    response = api_client.post("/api/v1/tokens/", {"name": "laptop", "lifetime_days": 7}, format="json")
+    response = api_client.post(
+        "/api/v1/tokens/", {"name": "laptop", "lifetime_days": 7}, format="json"
+    )
     assert response.status_code == 201
     raw = response.json()["token"]
     stored = ApiToken.objects.get(user=user)
@@ -46,7 +48,9 @@ def test_dead_tokens_are_refused(api_client: APIClient, state: str) -> None:
     if state == "revoked":
         ApiToken.objects.filter(pk=token.pk).update(revoked_at=timezone.now())
     elif state == "expired":
-        ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+        ApiToken.objects.filter(pk=token.pk).update(
+            expires_at=timezone.now() - timedelta(seconds=1)
+        )
     elif state == "inactive_user":
         user.is_active = False
         user.save()

@@ -8,8 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 
 from agencies.models import Membership, Role
-from referrals.services import referral_create_draft, referral_submit
-from tests.factories import PASSWORD, YoungPersonFactory, member
+from tests.factories import PASSWORD, member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -62,14 +61,12 @@ def test_sign_in_page_and_its_error_summary(page: Any) -> None:
 def test_signed_in_coordinator_sees_the_area_referrals(page: Any) -> None:
     coordinator = member(Role.COORDINATOR)
     area = Membership.objects.get(user=coordinator).area
-    practitioner = member(Role.PRACTITIONER, area=area)
-    referral = referral_create_draft(
-        actor=practitioner,
-        membership=Membership.objects.get(user=practitioner),
-        young_person=YoungPersonFactory(area=area, given_name="Fictional", family_name="Child"),
-        narrative="Synthetic.",
+    referral = raise_referral(
+        member(Role.PRACTITIONER, area=area),
+        submit=True,
+        given_name="Fictional",
+        family_name="Child",
     )
-    referral_submit(referral=referral, actor=practitioner)
 
     sign_in(page, coordinator.username)
     assert page.get_by_role("link", name="Referrals").is_visible()

@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 
 
 def nav_labels(html: str) -> list[str]:
-    links = re.findall(r'class="govuk-service-navigation__link" href="[^"]*"[^>]*>\s*(.*?)\s*</a>', html, re.S)
+    links = re.findall(
+        r'class="govuk-service-navigation__link" href="[^"]*"[^>]*>\s*(.*?)\s*</a>', html, re.S
+    )
     return [re.sub(r"<[^>]+>", "", text).strip() for text in links]
 
 

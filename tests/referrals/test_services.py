@@ -6,30 +6,20 @@ from django_fsm import TransitionNotAllowed
 from agencies.models import Membership, Role
 from referrals.models import ReferralEventType, ReferralState
 from referrals.services import referral_create_draft, referral_submit
-from tests.factories import YoungPersonFactory, member
+from tests.factories import YoungPersonFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def raise_concern(practitioner=None):  # type: ignore[no-untyped-def]
-    practitioner = practitioner or member(Role.PRACTITIONER)
-    membership = Membership.objects.get(user=practitioner)
-    person = YoungPersonFactory(area=membership.area)
-    return referral_create_draft(
-        actor=practitioner, membership=membership, young_person=person, narrative="Seen at the rank."
-    )
-
-
 def test_a_draft_records_who_raised_it_and_a_timeline_event() -> None:
-    referral = raise_concern()
+    referral = raise_referral(member(Role.PRACTITIONER))
     assert referral.state == ReferralState.DRAFT
     assert referral.reference.startswith("R") and len(referral.reference) == 10
     assert [e.event_type for e in referral.events.all()] == [ReferralEventType.RAISED]
 
 
 def test_submitting_moves_the_state_and_adds_the_event() -> None:
-    referral = raise_concern()
-    submitted = referral_submit(referral=referral, actor=referral.raised_by)
+    submitted = raise_referral(member(Role.PRACTITIONER), submit=True)
     assert submitted.state == ReferralState.SUBMITTED
     assert submitted.submitted_at is not None
     assert [e.event_type for e in submitted.events.all()] == [
@@ -39,8 +29,7 @@ def test_submitting_moves_the_state_and_adds_the_event() -> None:
 
 
 def test_a_referral_cannot_be_submitted_twice() -> None:
-    referral = raise_concern()
-    referral_submit(referral=referral, actor=referral.raised_by)
+    referral = raise_referral(member(Role.PRACTITIONER), submit=True)
     with pytest.raises(TransitionNotAllowed):
         referral_submit(referral=referral, actor=referral.raised_by)
     assert referral.events.filter(event_type=ReferralEventType.SUBMITTED).count() == 1
@@ -48,28 +37,27 @@ def test_a_referral_cannot_be_submitted_twice() -> None:
 
 def test_references_are_unique() -> None:
     practitioner = member(Role.PRACTITIONER)
-    references = {raise_concern(practitioner).reference for _ in range(5)}
+    references = {raise_referral(practitioner).reference for _ in range(5)}
     assert len(references) == 5
 
 
 def test_a_concern_for_a_young_person_of_another_area_is_refused() -> None:
     practitioner = member(Role.PRACTITIONER)
-    membership = Membership.objects.get(user=practitioner)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="area"):
         referral_create_draft(
             actor=practitioner,
-            membership=membership,
-            young_person=YoungPersonFactory(),
+            membership=Membership.objects.get(user=practitioner),
+            young_person=YoungPersonFactory.create(),
             narrative="x",
         )
 
 
 def test_a_concern_is_raised_only_through_the_actors_own_membership() -> None:
     membership = Membership.objects.get(user=member(Role.PRACTITIONER))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="own agency membership"):
         referral_create_draft(
             actor=member(Role.PRACTITIONER),
             membership=membership,
-            young_person=YoungPersonFactory(area=membership.area),
+            young_person=YoungPersonFactory.create(area=membership.area),
             narrative="x",
         )

@@ -1,0 +1,125 @@
+"""docker-compose.yml and the Dockerfile, checked by parsing (no Docker engine is needed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+APP_SERVICES = ("migrate", "web", "worker", "beat")
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+@pytest.fixture(scope="module")
+def services(compose: dict[str, Any]) -> dict[str, Any]:
+    return compose["services"]
+
+
+def command_text(service: dict[str, Any]) -> str:
+    command = service["command"]
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def env_example_keys() -> set[str]:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return {line.split("=", 1)[0] for line in lines if line and not line.startswith("#")}
+
+
+def test_every_service_is_there(services: dict[str, Any]) -> None:
+    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert services["db"]["image"] == "postgres:16"
+    assert services["redis"]["image"] == "redis:7"
+
+
+def test_database_data_lives_in_a_named_volume(compose: dict[str, Any]) -> None:
+    volumes = compose["services"]["db"]["volumes"]
+    assert "db-data:/var/lib/postgresql/data" in volumes
+    assert "db-data" in compose["volumes"]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("web", r"^uvicorn config\.asgi:application .*--workers=\d+"),
+        ("worker", r"^celery --app=config worker\b"),
+        ("beat", r"^celery --app=config beat\b.*django_celery_beat\.schedulers:DatabaseScheduler"),
+        ("migrate", r"^python manage\.py migrate --no-input$"),
+    ],
+)
+def test_commands(services: dict[str, Any], name: str, expected: str) -> None:
+    assert re.search(expected, command_text(services[name])), command_text(services[name])
+
+
+@pytest.mark.parametrize("name", ["web", "worker", "beat"])
+def test_app_services_wait_for_healthy_db_redis_and_migrations(
+    services: dict[str, Any], name: str
+) -> None:
+    depends = services[name]["depends_on"]
+    assert depends["db"]["condition"] == "service_healthy"
+    assert depends["redis"]["condition"] == "service_healthy"
+    assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def test_migrations_wait_for_the_database(services: dict[str, Any]) -> None:
+    assert services["migrate"]["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+@pytest.mark.parametrize("name", ["db", "redis", "web", "worker"])
+def test_healthchecks(services: dict[str, Any], name: str) -> None:
+    assert services[name]["healthcheck"]["test"]
+
+
+def test_web_healthcheck_uses_readyz(services: dict[str, Any]) -> None:
+    assert "/readyz" in " ".join(services["web"]["healthcheck"]["test"])
+
+
+@pytest.mark.parametrize("name", APP_SERVICES)
+def test_app_services_run_production_settings_from_the_env_file(
+    services: dict[str, Any], name: str
+) -> None:
+    service = services[name]
+    assert service["build"] == "."
+    assert service["env_file"] == ".env"
+    assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+def test_no_secret_is_written_in_the_file(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        environment = service.get("environment", {})
+        for key in environment:
+            assert not re.search(r"SECRET|PASSWORD|TOKEN|KEY", key), (name, key)
+    text = (ROOT / "docker-compose.yml").read_text()
+    assert not re.search(r"postgres://[^@\s]+:[^@\s]+@", text)
+
+
+def test_env_example_names_every_setting_production_requires() -> None:
+    keys = env_example_keys()
+    production = (ROOT / "config/settings/production.py").read_text()
+    required = set(re.findall(r'_required\("([A-Z_]+)"\)', production))
+    assert required <= keys
+    assert {
+        "DATABASE_URL",
+        "REDIS_URL",
+        "POSTGRES_PASSWORD",
+        "POSTGRES_USER",
+        "POSTGRES_DB",
+    } <= keys
+
+
+def test_dockerfile_builds_assets_and_runs_uvicorn() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    stages = re.findall(r"^FROM (\S+)", dockerfile, re.M)
+    assert stages == ["node:20-slim", "python:3.11-slim"]
+    assert "npm ci" in dockerfile and "npm run build" in dockerfile
+    assert "requirements/base.txt -c requirements/lock.txt" in dockerfile
+    assert "collectstatic" in dockerfile
+    assert re.search(r'^CMD \["uvicorn", "config\.asgi:application"', dockerfile, re.M)
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
