@@ -43,7 +43,8 @@ def _ms(value: float | None) -> str:
 
 def markdown_table(results: list[ScenarioResult]) -> str:
     rows = [
-        "| Scenario | Request | Requests | Errors | p50 ms | p95 ms | p99 ms | Req/s | Queries/req |",
+        "| Scenario | Request | Requests | Errors | p50 ms | p95 ms | p99 ms | Req/s "
+        "| Queries/req |",
         "|---|---|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:

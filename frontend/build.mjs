@@ -4,7 +4,8 @@
 // - the GDS Transport font is licensed for GOV.UK services only, so its @font-face rules go
 //   and text falls back to the stack GOV.UK Frontend already names after it (arial, sans-serif);
 // - asset URLs point at /assets/ from the site root; they become relative to the stylesheet
-//   so they work under Django's STATIC_URL.
+//   so they work under Django's STATIC_URL (and its hashed names in production);
+// - the source map comment goes, as the map is not shipped.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,7 +33,9 @@ cpSync(join(govuk, "govuk-frontend.min.js"), join(vendor, "govuk", "govuk-fronte
 const css = readFileSync(join(govuk, "govuk-frontend.min.css"), "utf8");
 writeFileSync(
   join(vendor, "govuk", "govuk-frontend.min.css"),
-  withoutRestrictedFont(css).replaceAll("url(/assets/", "url(assets/"),
+  withoutRestrictedFont(css)
+    .replaceAll("url(/assets/", "url(assets/")
+    .replace(/\n?\/\*# sourceMappingURL=[^*]*\*\/\s*$/, "\n"),
 );
 cpSync(join(root, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(vendor, "htmx", "htmx.min.js"));
 console.log("front-end assets copied to frontend/static/vendor");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.db import connection, transaction
@@ -13,12 +14,17 @@ from . import events
 from .models import Referral, YoungPerson
 
 
+def format_referral_reference(number: int, today: date) -> str:
+    """A human-readable reference such as R26-000123 (year of issue, sequence number)."""
+    return f"R{today:%y}-{number:06d}"
+
+
 def next_referral_reference() -> str:
-    """A unique, human-readable reference such as R26-000123, from a database sequence."""
+    """A unique reference, numbered from a database sequence so concurrent raises never clash."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval('referral_reference_seq')")
         (number,) = cursor.fetchone()
-    return f"R{timezone.localdate():%y}-{number:06d}"
+    return format_referral_reference(number, timezone.localdate())
 
 
 def referral_create_draft(

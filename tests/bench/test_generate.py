@@ -2,11 +2,10 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
 from bench.generate import (
@@ -15,7 +14,6 @@ from bench.generate import (
     FAMILY_NAMES,
     PRACTITIONER_USERNAME,
     ensure_cast,
-    format_reference,
     generate_referrals,
     plan_referrals,
     plan_young_people,
@@ -106,14 +104,7 @@ def test_the_cast_is_created_once_and_reused() -> None:
     assert Area.objects.filter(ons_code=BENCH_AREA_ONS_CODE).count() == 1
     assert second.coordinator.username == COORDINATOR_USERNAME
     assert not second.coordinator.has_usable_password()
-    assert (
-        Membership.objects.filter(area=first.area)
-        .values("user", "role")
-        .annotate(n=Count("id"))
-        .filter(~Q(n=1))
-        .count()
-        == 0
-    )
+    assert Membership.objects.filter(area=first.area).count() == 2
     assert set(Membership.objects.filter(area=first.area).values_list("role", flat=True)) == {
         Role.PRACTITIONER,
         Role.COORDINATOR,
@@ -154,11 +145,6 @@ def test_planned_names_and_narratives_are_clearly_synthetic() -> None:
     assert all(r.narrative.startswith("Synthetic benchmark concern.") for r in referrals)
     assert all(0 <= r.young_person_index < len(people) for r in referrals)
     assert all(r.created_at <= NOW for r in referrals)
-
-
-def test_reference_format_matches_next_referral_reference() -> None:
-    assert format_reference(123, date(2026, 3, 1)) == "R26-000123"
-    assert format_reference(1_234_567, date(2030, 1, 1)) == "R30-1234567"
 
 
 @pytest.mark.django_db

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -68,3 +69,13 @@ def test_seed_demo_is_refused_under_production_settings() -> None:
     result = manage("seed_demo")
     assert result.returncode != 0
     assert "refuses to run under production settings" in result.stderr
+
+
+def test_production_static_files_collect_with_hashed_names(tmp_path: Path) -> None:
+    result = manage("collectstatic", "--no-input", STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in ("vendor/govuk/govuk-frontend.min.css", "frontend/init.js", "frontend/app.css"):
+        assert manifest[name] != name
+    css = (tmp_path / manifest["vendor/govuk/govuk-frontend.min.css"]).read_text()
+    assert "url(/" not in css  # every asset reference stays under STATIC_URL

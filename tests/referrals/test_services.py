@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django_fsm import TransitionNotAllowed
 
 from agencies.models import Membership, Role
 from referrals.models import ReferralEventType, ReferralState
-from referrals.services import referral_create_draft, referral_submit
+from referrals.services import format_referral_reference, referral_create_draft, referral_submit
 from tests.factories import YoungPersonFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,3 +63,8 @@ def test_a_concern_is_raised_only_through_the_actors_own_membership() -> None:
             young_person=YoungPersonFactory.create(area=membership.area),
             narrative="x",
         )
+
+
+def test_reference_format_keeps_growing_past_six_digits() -> None:
+    assert format_referral_reference(123, date(2026, 3, 1)) == "R26-000123"
+    assert format_referral_reference(1_234_567, date(2030, 1, 1)) == "R30-1234567"

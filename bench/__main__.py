@@ -1,0 +1,78 @@
+"""`python -m bench`: usually reached through `make bench BENCH_ARGS="…"`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+from .server import SERVERS
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="Generate synthetic referrals, then measure each scenario over HTTP "
+        "against the app running in a separate process.",
+    )
+    parser.add_argument(
+        "--referrals", type=_positive, default=1000, help="referrals to add (default 1000)"
+    )
+    parser.add_argument(
+        "--requests", type=_positive, default=200, help="requests per scenario (default 200)"
+    )
+    parser.add_argument(
+        "--concurrency", type=_positive, default=8, help="requests in flight (default 8)"
+    )
+    parser.add_argument("--seed", type=int, default=1, help="random seed for the data (default 1)")
+    parser.add_argument(
+        "--skip-generate", action="store_true", help="reuse the data already in the database"
+    )
+    parser.add_argument(
+        "--scenario",
+        dest="scenarios",
+        action="append",
+        metavar="NAME",
+        help="run only this scenario (repeatable; default: all)",
+    )
+    parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
+    parser.add_argument(
+        "--time-limit",
+        type=float,
+        default=60.0,
+        help="seconds allowed per scenario before it stops early (default 60)",
+    )
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+    import django
+
+    django.setup()
+    # Imported after set-up: these modules import models.
+    from .runner import Options, run
+
+    return run(
+        Options(
+            referrals=args.referrals,
+            requests=args.requests,
+            concurrency=args.concurrency,
+            seed=args.seed,
+            skip_generate=args.skip_generate,
+            scenarios=args.scenarios or [],
+            server=args.server,
+            time_limit=args.time_limit,
+        )
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

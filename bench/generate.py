@@ -1,0 +1,352 @@
+"""Synthetic benchmark data: one fictional area whose referrals are loaded in bulk.
+
+Rows go in with PostgreSQL COPY, in batches, with ids and reference numbers taken from the
+database sequences in one query per batch. COPY rather than bulk_create because `created_at`
+is auto_now_add, which bulk_create would overwrite with the same instant for every row; the
+list endpoints order by it, so the data needs a realistic spread of dates.
+Every name and narrative is invented.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from agencies.models import Agency, AgencyType, Area, Membership, Role
+from referrals.models import (
+    Referral,
+    ReferralEvent,
+    ReferralEventType,
+    ReferralState,
+    YoungPerson,
+)
+from referrals.services import format_referral_reference
+
+# E99… codes are never issued by the ONS, so the bench area cannot clash with a real one.
+BENCH_AREA_ONS_CODE = "E99000900"
+BENCH_AREA_NAME = "Benchmark Safeguarding Partnership"
+PRACTITIONER_USERNAME = "bench-practitioner"
+COORDINATOR_USERNAME = "bench-coordinator"
+PRACTITIONER_AGENCY = ("Benchmark Academy", AgencyType.EDUCATION)
+COORDINATOR_AGENCY = ("Benchmark Children's Services", AgencyType.CHILDRENS_SOCIAL_CARE)
+
+BATCH_SIZE = 5_000
+SUBMITTED_SHARE = 0.8  # the rest stay drafts, visible to their raiser only
+REFERRALS_PER_YOUNG_PERSON = 2
+HISTORY_DAYS = 365
+
+GIVEN_NAMES = (
+    "Ava", "Sam", "Jay", "Riley", "Morgan", "Alex", "Charlie", "Jordan", "Casey", "Robin",
+    "Quinn", "Rowan", "Sky", "Toni", "Kit", "Ellis", "Frankie", "Harley", "Jesse", "Remy",
+)  # fmt: skip
+FAMILY_NAMES = (
+    "Example", "Sample", "Placeholder", "Fictional", "Madeup", "Synthetic", "Invented",
+    "Pretend", "Notreal", "Imaginary", "Testcase", "Dummy",
+)  # fmt: skip
+CONCERNS = (
+    "Seen getting into cars with unknown adults near the bus station.",
+    "Missing from home twice this month, returned with new clothes and a second phone.",
+    "Teacher reports sudden drop in attendance and an older group waiting at the gate.",
+    "Found far from home by transport police without a ticket or explanation.",
+    "Has unexplained cash and gifts and will not say where they came from.",
+    "Friends report messages from an adult asking to meet in private.",
+    "Injury explained inconsistently; has been seen with known older associates.",
+    "Carrying packages between towns at weekends, according to a youth worker.",
+)
+
+
+@dataclass(frozen=True)
+class BenchCast:
+    """The fixed people and places every run reuses."""
+
+    area: Area
+    practitioner: Any
+    practitioner_membership: Membership
+    coordinator: Any
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    referrals: int
+    events: int
+    young_people: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PersonPlan:
+    given_name: str
+    family_name: str
+    date_of_birth: date
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class ReferralPlan:
+    young_person_index: int  # into the young people created by the same run
+    submitted: bool
+    created_at: datetime
+    submitted_at: datetime | None
+    narrative: str
+
+
+def _agency(name: str, agency_type: AgencyType, area: Area) -> Agency:
+    agency, _ = Agency.objects.get_or_create(name=name, defaults={"agency_type": agency_type})
+    agency.areas.add(area)
+    return agency
+
+
+def _user(username: str, last_name: str) -> Any:
+    user, created = get_user_model().objects.get_or_create(
+        username=username,
+        defaults={
+            "email": f"{username}@bench.invalid",
+            "first_name": "Benchmark",
+            "last_name": last_name,
+        },
+    )
+    if created:
+        # Nobody signs in as a bench user; the run authenticates with a short-lived API token.
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def ensure_cast() -> BenchCast:
+    """Create the bench area, its agencies and users if missing; reuse them otherwise."""
+    area, _ = Area.objects.get_or_create(
+        ons_code=BENCH_AREA_ONS_CODE, defaults={"name": BENCH_AREA_NAME, "region": "Nowhere"}
+    )
+    practitioner = _user(PRACTITIONER_USERNAME, "Practitioner")
+    coordinator = _user(COORDINATOR_USERNAME, "Coordinator")
+    membership, _ = Membership.objects.get_or_create(
+        user=practitioner,
+        role=Role.PRACTITIONER,
+        area=area,
+        agency=_agency(*PRACTITIONER_AGENCY, area),
+    )
+    Membership.objects.get_or_create(
+        user=coordinator,
+        role=Role.COORDINATOR,
+        area=area,
+        agency=_agency(*COORDINATOR_AGENCY, area),
+    )
+    return BenchCast(area, practitioner, membership, coordinator)
+
+
+def plan_young_people(rng: random.Random, count: int, now: datetime) -> list[PersonPlan]:
+    today = now.date()
+    return [
+        PersonPlan(
+            given_name=rng.choice(GIVEN_NAMES),
+            family_name=rng.choice(FAMILY_NAMES),
+            date_of_birth=today - timedelta(days=rng.randint(10 * 365, 17 * 365)),
+            # Known to the service before any of their referrals.
+            created_at=now - timedelta(days=HISTORY_DAYS + rng.randint(1, 30)),
+        )
+        for _ in range(count)
+    ]
+
+
+def plan_referrals(
+    rng: random.Random, count: int, young_people: int, now: datetime
+) -> list[ReferralPlan]:
+    plans = []
+    for _ in range(count):
+        created_at = now - timedelta(seconds=rng.randint(60, HISTORY_DAYS * 24 * 3600))
+        submitted = rng.random() < SUBMITTED_SHARE
+        submitted_at = (
+            min(now, created_at + timedelta(minutes=rng.randint(5, 3 * 24 * 60)))
+            if submitted
+            else None
+        )
+        sentences = rng.sample(CONCERNS, k=rng.randint(1, 3))
+        plans.append(
+            ReferralPlan(
+                young_person_index=rng.randrange(young_people),
+                submitted=submitted,
+                created_at=created_at,
+                submitted_at=submitted_at,
+                narrative="Synthetic benchmark concern. " + " ".join(sentences),
+            )
+        )
+    return plans
+
+
+def _copy_text(value: object) -> str:
+    """One value in COPY's text format."""
+    if value is None:
+        return r"\N"
+    if isinstance(value, datetime | date):
+        text = value.isoformat()
+    elif isinstance(value, dict | list):
+        text = json.dumps(value)
+    else:
+        text = str(value)
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    # From the model, so that a renamed field fails here rather than loading the wrong column.
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.column is None:
+        raise ValueError(f"{model.__name__}.{name} is not a concrete field")
+    return field.column
+
+
+def _copy(
+    cursor: Any, model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[object]]
+) -> None:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(_column(model, name)) for name in fields)
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join(_copy_text(value) for value in row))
+        buffer.write("\n")
+    buffer.seek(0)
+    cursor.copy_expert(f"COPY {quote(model._meta.db_table)} ({columns}) FROM STDIN", buffer)
+
+
+def _next_values(cursor: Any, sequence: str, count: int) -> list[int]:
+    cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [sequence, count])
+    return [number for (number,) in cursor.fetchall()]
+
+
+def _id_sequence(cursor: Any, model: type[models.Model]) -> str:
+    cursor.execute("SELECT pg_get_serial_sequence(%s, 'id')", [model._meta.db_table])
+    (name,) = cursor.fetchone()
+    return str(name)
+
+
+def _batches(total: int, size: int) -> Iterable[int]:
+    for start in range(0, total, size):
+        yield min(size, total - start)
+
+
+def generate_referrals(
+    count: int, *, seed: int, batch_size: int = BATCH_SIZE, cast: BenchCast | None = None
+) -> GenerateResult:
+    """Add `count` referrals (with their timeline events) to the bench area in one transaction.
+
+    The same seed gives the same names, narratives, states and relative dates.
+    """
+    if count < 1:
+        raise ValueError("count must be at least 1")
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    now = timezone.now()
+    today = timezone.localdate()
+    events = 0
+    with transaction.atomic():
+        cast = cast or ensure_cast()
+        area_id, agency_id = cast.area.pk, cast.practitioner_membership.agency_id
+        actor_id = cast.practitioner.pk
+        with connection.cursor() as cursor:
+            person_seq = _id_sequence(cursor, YoungPerson)
+            referral_seq = _id_sequence(cursor, Referral)
+
+            person_ids: list[int] = []
+            people = max(1, count // REFERRALS_PER_YOUNG_PERSON)
+            for size in _batches(people, batch_size):
+                ids = _next_values(cursor, person_seq, size)
+                rows = [
+                    (pk, area_id, p.given_name, p.family_name, p.date_of_birth, p.created_at)
+                    for pk, p in zip(ids, plan_young_people(rng, size, now), strict=True)
+                ]
+                _copy(
+                    cursor,
+                    YoungPerson,
+                    ["id", "area", "given_name", "family_name", "date_of_birth", "created_at"],
+                    rows,
+                )
+                person_ids.extend(ids)
+
+            for size in _batches(count, batch_size):
+                ids = _next_values(cursor, referral_seq, size)
+                numbers = _next_values(cursor, "referral_reference_seq", size)
+                referral_rows = []
+                event_rows: list[tuple[object, ...]] = []
+                plans = plan_referrals(rng, size, len(person_ids), now)
+                for pk, number, plan in zip(ids, numbers, plans, strict=True):
+                    reference = format_referral_reference(number, today)
+                    state = ReferralState.SUBMITTED if plan.submitted else ReferralState.DRAFT
+                    referral_rows.append(
+                        (
+                            pk,
+                            reference,
+                            area_id,
+                            person_ids[plan.young_person_index],
+                            actor_id,
+                            agency_id,
+                            state.value,
+                            plan.narrative,
+                            plan.created_at,
+                            plan.submitted_at,
+                        )
+                    )
+                    # Parameters match referrals.events so timelines read like real ones.
+                    event_rows.append(
+                        (
+                            pk,
+                            ReferralEventType.RAISED.value,
+                            {"agency_id": agency_id},
+                            actor_id,
+                            plan.created_at,
+                        )
+                    )
+                    if plan.submitted_at is not None:
+                        event_rows.append(
+                            (
+                                pk,
+                                ReferralEventType.SUBMITTED.value,
+                                {"reference": reference},
+                                actor_id,
+                                plan.submitted_at,
+                            )
+                        )
+                _copy(
+                    cursor,
+                    Referral,
+                    [
+                        "id",
+                        "reference",
+                        "area",
+                        "young_person",
+                        "raised_by",
+                        "raised_by_agency",
+                        "state",
+                        "narrative",
+                        "created_at",
+                        "submitted_at",
+                    ],
+                    referral_rows,
+                )
+                _copy(
+                    cursor,
+                    ReferralEvent,
+                    ["referral", "event_type", "parameters", "actor", "created_at"],
+                    event_rows,
+                )
+                events += len(event_rows)
+    with connection.cursor() as cursor:
+        # Fresh planner statistics, as autovacuum would give a long-lived database.
+        tables = (YoungPerson, Referral, ReferralEvent)
+        cursor.execute(
+            "ANALYZE " + ", ".join(connection.ops.quote_name(m._meta.db_table) for m in tables)
+        )
+    return GenerateResult(
+        referrals=count,
+        events=events,
+        young_people=len(person_ids),
+        seconds=time.perf_counter() - started,
+    )

@@ -1,0 +1,123 @@
+"""One benchmark run: data, token, query counts, HTTP load against a separate server, results."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from api.services import api_token_create, api_token_revoke
+from referrals.models import Referral
+
+from . import generate, load, queries, report, scenarios, server
+from .stats import ScenarioResult, summarise
+
+
+@dataclass(frozen=True)
+class Options:
+    referrals: int = 1000
+    requests: int = 200
+    concurrency: int = 8
+    seed: int = 1
+    skip_generate: bool = False
+    scenarios: list[str] = field(default_factory=list)  # empty: every registered scenario
+    server: str = "uvicorn"
+    time_limit: float = 60.0  # seconds per scenario
+    results_dir: Path = report.RESULTS_DIR
+
+
+async def _drive_all(
+    base_url: str,
+    chosen: list[scenarios.Scenario],
+    auth_headers: dict[str, str],
+    options: Options,
+) -> list[load.Sample]:
+    # One scenario at a time, so they do not compete for the server.
+    return [
+        await load.drive(
+            base_url,
+            scenario,
+            requests=options.requests,
+            concurrency=options.concurrency,
+            time_limit_s=options.time_limit,
+            headers=auth_headers if scenario.auth else None,
+        )
+        for scenario in chosen
+    ]
+
+
+def run(options: Options) -> int:
+    """Returns 0, or 1 when any scenario had errors (the results are written either way)."""
+    chosen = scenarios.selected(options.scenarios)
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    generated = None
+    if not options.skip_generate:
+        print(f"generating {options.referrals} referrals (seed {options.seed})…", flush=True)
+        generated = generate.generate_referrals(options.referrals, seed=options.seed)
+        print(
+            f"generated {generated.referrals} referrals, {generated.events} events and "
+            f"{generated.young_people} young people in {generated.seconds:.1f} s",
+            flush=True,
+        )
+    cast = generate.ensure_cast()
+    area_referrals = Referral.objects.filter(area=cast.area).count()
+
+    token, secret = api_token_create(actor=cast.coordinator, name="benchmark run", lifetime_days=1)
+    auth_headers = {"Authorization": f"Bearer {secret}"}
+    try:
+        counts = {s.name: queries.count_queries(s, auth_headers if s.auth else {}) for s in chosen}
+        print(f"starting {options.server} and driving {len(chosen)} scenario(s)…", flush=True)
+        log_path = options.results_dir / "server.log"
+        with server.running_server(options.server, log_path=log_path) as base_url:
+            samples = asyncio.run(_drive_all(base_url, chosen, auth_headers, options))
+    finally:
+        api_token_revoke(token=token, actor=cast.coordinator)
+
+    results: list[ScenarioResult] = []
+    for scenario, sample in zip(chosen, samples, strict=True):
+        count = counts[scenario.name]
+        kinds = dict(sample.error_kinds)
+        if not 200 <= count.status < 300:
+            kinds[f"in-process HTTP {count.status}"] = 1
+        if sample.cut_short:
+            print(f"warning: {scenario.name} hit the {options.time_limit:.0f} s time limit")
+        results.append(
+            summarise(
+                name=scenario.name,
+                method=scenario.method,
+                path=scenario.path,
+                latencies_ms=sample.latencies_ms,
+                errors=sample.errors,
+                elapsed_s=sample.elapsed_s,
+                queries_per_request=count.queries,
+                error_kinds=kinds,
+            )
+        )
+
+    options_record = {k: v for k, v in asdict(options).items() if k != "results_dir"}
+    outcome = report.Report(
+        started_at=started_at,
+        settings=os.environ.get("DJANGO_SETTINGS_MODULE", ""),
+        server=options.server,
+        options=options_record,
+        dataset={
+            "area_referrals": area_referrals,
+            "generated": asdict(generated) if generated else None,
+        },
+        scenarios=results,
+    )
+    json_path, md_path = report.write_results(outcome, options.results_dir)
+    print()
+    print(report.markdown_table(results))
+    print(f"written {_shown(json_path)} and {_shown(md_path)}")
+    return 1 if any(r.errors or r.error_kinds for r in results) else 0
+
+
+def _shown(path: Path) -> str:
+    """Relative to the project root when possible, so output carries no machine paths."""
+    try:
+        return str(path.relative_to(server.ROOT))
+    except ValueError:
+        return str(path)
