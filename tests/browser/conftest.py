@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import Error, sync_playwright
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -28,14 +29,13 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    # Playwright's sync API runs an event loop in this thread; the ORM calls our tests make
-    # between page actions are ordinary synchronous ones.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    from playwright.sync_api import Error, sync_playwright
-
-    with sync_playwright() as playwright:
+    # Playwright's sync API keeps an event loop running in this thread while it is open, so it
+    # lives only as long as a module of browser tests: other tests start their own loops.
+    # The ORM calls these tests make between page actions are ordinary synchronous ones.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         try:
             browser = playwright.chromium.launch(
                 executable_path=chromium_executable(), args=CHROMIUM_ARGS
