@@ -188,13 +188,26 @@ def resolve_database_url() -> str:
 
 
 def _run(cmd: list[str], env: dict[str, str]) -> int:
-    """Run a child in the foreground; Ctrl-C reaches it through the shared process group."""
+    """Run a child in the foreground and never leave it behind.
+
+    Ctrl-C reaches the child through the shared process group, so we wait for it to finish.
+    SIGTERM reaches only us (as SystemExit): we pass it on and wait before exiting.
+    """
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603 - our own fixed commands
-    while True:
-        try:
-            return proc.wait()
-        except KeyboardInterrupt:
-            continue  # the child got the same SIGINT; wait for it to finish cleanly
+    try:
+        while True:
+            try:
+                return proc.wait()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
 
 
 def _manage(*args: str) -> list[str]:

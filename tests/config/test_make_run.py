@@ -1,0 +1,73 @@
+"""`make run`'s launcher end to end: migrate, demo data, serve over ASGI, stop everything."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from django.db import connection
+
+from agencies.models import Area
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def database_url_of_this_test() -> str:
+    """The URL of the database this test runs on, so the launcher leaves others alone."""
+    db = connection.settings_dict
+    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
+    return f"postgresql://{db['USER']}{password}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_serves_the_app_then_stops_its_server_on_sigterm(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "run.log"
+    env = {**os.environ, "DATABASE_URL": database_url_of_this_test()}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    with log.open("w") as out:
+        launcher = subprocess.Popen(
+            [sys.executable, "-m", "config.launcher", "run", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while not port_open(port):
+            assert launcher.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as response:
+            assert response.status == 200
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+            assert b"Safeguard Hub" in response.read()
+    finally:
+        launcher.send_signal(signal.SIGTERM)
+        launcher.wait(timeout=30)
+    output = log.read_text()
+    assert f"http://127.0.0.1:{port}/" in output
+    assert "northmoor-coordinator" in output
+    assert Area.objects.filter(ons_code="E99000001").exists()  # the demo data was loaded
+    # The server child went with the launcher: nothing is left holding the port.
+    assert not port_open(port)
