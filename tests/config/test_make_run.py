@@ -30,7 +30,10 @@ def database_url_of_this_test() -> str:
     """The URL of the database this test runs on, so the launcher leaves others alone."""
     db = connection.settings_dict
     password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    return f"postgresql://{db['USER']}{password}@/{db['NAME']}?host={db['HOST']}&port={db['PORT']}"
+    # A socket directory (the embedded server) arrives in OPTIONS, a TCP host in HOST.
+    query = {"host": db["HOST"] or db["OPTIONS"].get("host"), "port": db["PORT"]}
+    params = "&".join(f"{key}={value}" for key, value in query.items() if value)
+    return f"postgresql://{db['USER']}{password}@/{db['NAME']}?{params}"
 
 
 def port_open(port: int) -> bool:
