@@ -25,6 +25,7 @@ PGDATA = VAR / "pgdata"
 DATABASE_NAME = "safeguard_hub"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+CHILD_GRACE_SECONDS = 10
 
 
 class LaunchError(Exception):
@@ -190,21 +191,23 @@ def resolve_database_url() -> str:
 def _run(cmd: list[str], env: dict[str, str]) -> int:
     """Run a child in the foreground and never leave it behind.
 
-    Ctrl-C reaches the child through the shared process group, so we wait for it to finish.
-    SIGTERM reaches only us (as SystemExit): we pass it on and wait before exiting.
+    Ctrl-C in a terminal reaches the child too; an interrupt or SIGTERM sent to the launcher
+    alone is passed on, and the child gets a few seconds to finish before it is stopped.
     """
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env)  # noqa: S603 - our own fixed commands
     try:
-        while True:
-            try:
-                return proc.wait()
-            except KeyboardInterrupt:
-                continue
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGINT)
+        try:
+            return proc.wait(timeout=CHILD_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            return 130
     finally:
         if proc.poll() is None:
             proc.terminate()
             try:
-                proc.wait(timeout=10)
+                proc.wait(timeout=CHILD_GRACE_SECONDS)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()

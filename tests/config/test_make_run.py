@@ -42,7 +42,10 @@ def port_open(port: int) -> bool:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_run_serves_the_app_then_stops_its_server_on_sigterm(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_run_serves_the_app_then_stops_its_server(
+    tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     port = free_port()
     log = tmp_path / "run.log"
     env = {**os.environ, "DATABASE_URL": database_url_of_this_test()}
@@ -66,7 +69,7 @@ def test_run_serves_the_app_then_stops_its_server_on_sigterm(tmp_path: Path) -> 
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert b"Safeguard Hub" in response.read()
     finally:
-        launcher.send_signal(signal.SIGTERM)
+        launcher.send_signal(stop_signal)  # to the launcher alone, not its process group
         launcher.wait(timeout=30)
     output = log.read_text()
     assert f"http://127.0.0.1:{port}/" in output

@@ -33,6 +33,8 @@ def test_missing_npm_is_explained(tmp_path: Path) -> None:
 def test_missing_python_311_is_explained(tmp_path: Path) -> None:
     result = make(".venv/.installed", str(tmp_path), "PYTHON=python3.11-not-here")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines()[0].startswith(
-        "error: python3.11-not-here not found: install Python 3.11"
+    assert (
+        result.stderr.strip()
+        .splitlines()[0]
+        .startswith("error: python3.11-not-here not found: install Python 3.11")
     )
