@@ -91,3 +91,8 @@ def raise_referral(practitioner: User, *, submit: bool = False, **person: Any) -
         narrative="Synthetic concern.",
     )
     return referral_submit(referral=referral, actor=practitioner) if submit else referral
+
+
+def sign_in(client: Any, user: User) -> None:
+    """Sign `user` in on a Django or DRF test client as a completed sign-in would."""
+    client.force_login(user)

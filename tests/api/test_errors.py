@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from agencies.models import Role
 from api.errors import Conflict
-from tests.factories import member
+from tests.factories import member, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
 
 @pytest.fixture
 def signed_in(api_client: APIClient) -> APIClient:
-    api_client.force_login(member(Role.COORDINATOR))
+    sign_in(api_client, member(Role.COORDINATOR))
     return api_client
 
 

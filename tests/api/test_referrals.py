@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.models import Area, Role
-from tests.factories import AreaFactory, member, raise_referral
+from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,7 +23,7 @@ def test_list_uses_a_fixed_number_of_queries(
 ) -> None:
     area = AreaFactory.create()
     submitted_referrals(area, count)
-    api_client.force_login(member(Role.COORDINATOR, area=area))
+    sign_in(api_client, member(Role.COORDINATOR, area=area))
     # session, user, memberships, one page of referrals with their joins, and the idle-timeout
     # session refresh (BEGIN, UPDATE, COMMIT): the same for 1 row as for 12.
     with django_assert_num_queries(7):
@@ -36,7 +36,7 @@ def test_list_is_cursor_paginated_and_scoped(api_client: APIClient) -> None:
     area = AreaFactory.create()
     submitted_referrals(area, 3)
     submitted_referrals(AreaFactory.create(), 2)  # another area: never listed
-    api_client.force_login(member(Role.COORDINATOR, area=area))
+    sign_in(api_client, member(Role.COORDINATOR, area=area))
     first = api_client.get("/api/v1/referrals/?page_size=2").json()
     assert len(first["results"]) == 2 and first["next"]
     assert "cursor=" in first["next"]

@@ -9,14 +9,14 @@ from rest_framework.test import APIClient
 from agencies.models import Role
 from api.models import ApiToken
 from api.services import api_token_create, token_digest
-from tests.factories import member
+from tests.factories import member, sign_in
 
 pytestmark = pytest.mark.django_db
 
 
 def test_created_token_is_shown_once_and_stored_only_as_a_digest(api_client: APIClient) -> None:
     user = member(Role.COORDINATOR)
-    api_client.force_login(user)
+    sign_in(api_client, user)
     response = api_client.post(
         "/api/v1/tokens/", {"name": "laptop", "lifetime_days": 7}, format="json"
     )
@@ -65,10 +65,10 @@ def test_dead_tokens_are_refused(api_client: APIClient, state: str) -> None:
 def test_revoking_is_idempotent_and_only_for_the_owner(api_client: APIClient) -> None:
     owner, other = member(Role.COORDINATOR), member(Role.COORDINATOR)
     token, _ = api_token_create(actor=owner, name="script", lifetime_days=1)
-    api_client.force_login(other)
+    sign_in(api_client, other)
     url = f"/api/v1/tokens/{token.pk}/revoke/"
     assert api_client.post(url).status_code == 404
-    api_client.force_login(owner)
+    sign_in(api_client, owner)
     first = api_client.post(url).json()["revoked_at"]
     assert first is not None
     assert api_client.post(url).json()["revoked_at"] == first

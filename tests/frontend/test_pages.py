@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from agencies.models import Role
-from tests.factories import member
+from tests.factories import member, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -67,14 +67,14 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
 def test_navigation_shows_only_what_the_role_may_use(
     client: Client, role: Role, expected: list[str]
 ) -> None:
-    client.force_login(member(role))
+    sign_in(client, member(role))
     html = client.get("/").content.decode()
     assert nav_labels(html) == expected[:-1]
     assert ">Sign out</button>" in html
 
 
 def test_a_role_without_referrals_gets_the_styled_403(client: Client) -> None:
-    client.force_login(member(Role.BOARD_MEMBER))
+    sign_in(client, member(Role.BOARD_MEMBER))
     response = client.get(reverse("frontend:referral-list"))
     assert response.status_code == 403
     assert "You do not have access to this page" in response.content.decode()
