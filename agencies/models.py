@@ -14,13 +14,32 @@ class User(AbstractUser):
 
 
 class Area(models.Model):
-    """A safeguarding partnership (formerly a Local Safeguarding Children Board)."""
+    """A safeguarding partnership (formerly a Local Safeguarding Children Board).
+
+    Its settings default to the national expectations; an area may set its own.
+    """
 
     name = models.CharField(max_length=200, unique=True)
     ons_code = models.CharField(
         "ONS local authority code", max_length=9, unique=True, help_text="For example E08000018"
     )
     region = models.CharField(max_length=100)
+    triage_working_days = models.PositiveSmallIntegerField(
+        default=1, help_text="Working days from submission to a triage decision"
+    )
+    rag_red_working_hours = models.PositiveSmallIntegerField(default=4)
+    rag_amber_working_hours = models.PositiveSmallIntegerField(default=24)
+    rag_green_working_hours = models.PositiveSmallIntegerField(default=72)
+    review_interval_weeks = models.PositiveSmallIntegerField(default=12)
+    risk_reassessment_months = models.PositiveSmallIntegerField(default=3)
+    return_home_interview_hours = models.PositiveSmallIntegerField(default=72)
+    retention_review_age_years = models.PositiveSmallIntegerField(
+        default=25, help_text="Records are kept at least until the young person reaches this age"
+    )
+    screening_tool_version = models.CharField(max_length=40, default="default-1")
+    break_glass_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="How long an emergency (break-glass) access lasts"
+    )
 
     class Meta:
         ordering = ["name"]
@@ -46,6 +65,9 @@ class Agency(models.Model):
     name = models.CharField(max_length=200, unique=True)
     agency_type = models.CharField(max_length=32, choices=AgencyType.choices)
     areas = models.ManyToManyField(Area, related_name="agencies")
+    is_active = models.BooleanField(
+        default=True, help_text="Memberships in an inactive agency grant nothing"
+    )
 
     class Meta:
         ordering = ["name"]

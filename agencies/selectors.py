@@ -14,7 +14,9 @@ def active_memberships(*, user: Any) -> list[Membership]:
     cached = getattr(user, "_active_memberships", None)
     if cached is None:
         cached = list(
-            Membership.objects.filter(user=user, is_active=True).select_related("area", "agency")
+            Membership.objects.filter(user=user, is_active=True)
+            .exclude(agency__is_active=False)  # a deactivated agency grants nothing
+            .select_related("area", "agency")
         )
         user._active_memberships = cached
     return cached
