@@ -11,6 +11,9 @@ class User(AbstractUser):
     """A person who signs in. What they may do comes from their memberships, never from here."""
 
     email = models.EmailField("email address", unique=True)
+    session_epoch = models.PositiveIntegerField(
+        default=0, help_text="Raised to end every session the user has (sign out everywhere)"
+    )
 
 
 class Area(models.Model):

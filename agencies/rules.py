@@ -7,7 +7,7 @@ from typing import Any
 import rules
 
 from .models import Role
-from .selectors import active_roles
+from .selectors import active_memberships, active_roles
 
 
 def has_role(*roles: Role) -> Any:
@@ -31,3 +31,18 @@ CASEWORK_ROLES = (
 can_see_referrals = has_role(*CASEWORK_ROLES)
 
 rules.add_perm("referrals.view_referral_list", can_see_referrals)
+
+
+@rules.predicate
+def coordinates_area_of(user: Any, obj: Any) -> bool:
+    """True when the user coordinates the area `obj` belongs to (obj has an `area_id`)."""
+    return obj is not None and any(
+        m.role == Role.COORDINATOR and m.area_id == obj.area_id
+        for m in active_memberships(user=user)
+    )
+
+
+rules.add_perm("referrals.view_referral_audit", coordinates_area_of)
+rules.add_perm("referrals.break_glass", has_role(Role.COORDINATOR, Role.LEAD_PROFESSIONAL))
+rules.add_perm("referrals.review_break_glass", has_role(Role.COORDINATOR))
+rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))

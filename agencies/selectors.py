@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from .models import Membership, Role
+from axes.models import AccessAttempt
+from django.conf import settings
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .models import Area, Membership, Role, User
 
 
 def active_memberships(*, user: Any) -> list[Membership]:
@@ -24,3 +32,52 @@ def active_memberships(*, user: Any) -> list[Membership]:
 
 def active_roles(*, user: Any) -> set[Role]:
     return {Role(m.role) for m in active_memberships(user=user)}
+
+
+def username_for_sign_in(*, identifier: str) -> str:
+    """The username to authenticate: people may type their username or their email address."""
+    identifier = identifier.strip()
+    if "@" in identifier:
+        user = User.objects.filter(email__iexact=identifier).only("username").first()
+        if user is not None:
+            return user.get_username()
+    return identifier
+
+
+def confirmed_totp_device(*, user: Any) -> TOTPDevice | None:
+    """The authenticator app the user has set up, if any."""
+    return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+
+
+@dataclass(frozen=True)
+class Lockout:
+    username: str
+    failures: int
+    last_failure: datetime
+    locked_until: datetime  # at the latest: failures older than the cool-off stop counting
+
+
+def lockouts_for_area(*, area: Area) -> list[Lockout]:
+    """Accounts of people with an active membership in `area` that are locked out right now."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    usernames = User.objects.filter(memberships__area=area, memberships__is_active=True).values(
+        "username"
+    )
+    rows = (
+        AccessAttempt.objects.filter(
+            username__in=usernames, attempt_time__gte=timezone.now() - cool_off
+        )
+        .values("username")
+        .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
+        .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("username")
+    )
+    return [
+        Lockout(
+            username=row["username"],
+            failures=row["failures"],
+            last_failure=row["last_failure"],
+            locked_until=row["last_failure"] + cool_off,
+        )
+        for row in rows
+    ]

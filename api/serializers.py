@@ -3,7 +3,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from agencies.models import Membership
-from referrals.models import Referral
+from referrals.models import BreakGlassAccess, Referral, ReferralAssignment, ReferralEvent
+from referrals.services import BREAK_GLASS_MIN_REASON
 
 from .models import ApiToken
 from .services import MAX_LIFETIME_DAYS
@@ -49,3 +50,70 @@ class ReferralSummarySerializer(serializers.ModelSerializer[Referral]):
     class Meta:
         model = Referral
         fields = ["reference", "state", "area", "raised_by_agency", "created_at", "submitted_at"]
+
+
+class ReferralSummaryDetailSerializer(ReferralSummarySerializer):
+    """What a referrer sees of their referral: who it is about and where it has got to."""
+
+    access = serializers.SerializerMethodField()
+    young_person = serializers.CharField(source="young_person.__str__")
+
+    class Meta(ReferralSummarySerializer.Meta):
+        fields = [*ReferralSummarySerializer.Meta.fields, "access", "young_person"]
+
+    def get_access(self, obj: Referral) -> str:
+        return "summary"
+
+
+class YoungPersonSerializer(serializers.Serializer[object]):
+    given_name = serializers.CharField()
+    family_name = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+
+
+class AssignmentSerializer(serializers.ModelSerializer[ReferralAssignment]):
+    agency = serializers.CharField(source="agency.name")
+    lead_professional = serializers.CharField(
+        source="lead_professional.get_full_name", default=None
+    )
+
+    class Meta:
+        model = ReferralAssignment
+        fields = ["agency", "lead_professional", "assigned_at"]
+
+
+class TimelineEventSerializer(serializers.ModelSerializer[ReferralEvent]):
+    class Meta:
+        model = ReferralEvent
+        fields = ["event_type", "created_at", "parameters"]
+
+
+class ReferralFullSerializer(ReferralSummarySerializer):
+    """The whole referral, for those whose role in it needs everything."""
+
+    access = serializers.SerializerMethodField()
+    young_person = YoungPersonSerializer()
+    assignments = AssignmentSerializer(many=True, source="current_assignments")
+    timeline = TimelineEventSerializer(many=True, source="events.all")
+
+    class Meta(ReferralSummarySerializer.Meta):
+        fields = [
+            *ReferralSummarySerializer.Meta.fields,
+            "access",
+            "young_person",
+            "narrative",
+            "assignments",
+            "timeline",
+        ]
+
+    def get_access(self, obj: Referral) -> str:
+        return "full"
+
+
+class BreakGlassSerializer(serializers.ModelSerializer[BreakGlassAccess]):
+    reason = serializers.CharField(min_length=BREAK_GLASS_MIN_REASON, max_length=2000)
+
+    class Meta:
+        model = BreakGlassAccess
+        fields = ["reason", "granted_at", "expires_at"]
+        read_only_fields = ["granted_at", "expires_at"]

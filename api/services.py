@@ -10,6 +10,9 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from audit.models import AuditAction
+from audit.services import audit_record
+
 from .models import ApiToken
 
 TOKEN_BYTES = 32
@@ -33,6 +36,12 @@ def api_token_create(*, actor: Any, name: str, lifetime_days: int) -> tuple[ApiT
             digest=token_digest(raw),
             expires_at=timezone.now() + timedelta(days=lifetime_days),
         )
+        audit_record(
+            action=AuditAction.TOKEN_CREATED,
+            actor=actor,
+            target=token,
+            details={"name": name, "expires_at": token.expires_at.isoformat()},
+        )
     return token, raw
 
 
@@ -42,4 +51,5 @@ def api_token_revoke(*, token: ApiToken, actor: Any) -> ApiToken:
         if locked.revoked_at is None:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
+            audit_record(action=AuditAction.TOKEN_REVOKED, actor=actor, target=locked)
     return locked

@@ -10,6 +10,12 @@ urlpatterns = [
     path("v1/tokens/", views.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
     path("v1/referrals/", views.ReferralListView.as_view(), name="referrals"),
+    path("v1/referrals/<str:reference>/", views.ReferralDetailView.as_view(), name="referral"),
+    path(
+        "v1/referrals/<str:reference>/break-glass/",
+        views.BreakGlassView.as_view(),
+        name="referral-break-glass",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

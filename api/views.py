@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.selectors import active_memberships
 from referrals.models import Referral
-from referrals.selectors import referral_list
+from referrals.selectors import ReferralAccess, referral_for_break_glass, referral_list
+from referrals.services import break_glass_open, referral_open, referrals_seen
 
 from . import serializers
 from .models import ApiToken
@@ -55,6 +60,13 @@ class ApiTokenListCreateView(generics.ListAPIView[Any]):
         responses={201: serializers.ApiTokenCreatedSerializer},
     )
     def post(self, request: Request) -> Response:
+        # Tokens skip the second factor when used, so only a session that passed it may mint one.
+        is_verified = getattr(request.user, "is_verified", None)  # set by django-otp
+        if settings.TWO_FACTOR_REQUIRED and not (is_verified and is_verified()):
+            raise PermissionDenied(
+                "Sign in with your second factor before creating a token.",
+                code="two_factor_required",
+            )
         incoming = serializers.ApiTokenCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         token, raw = api_token_create(actor=request.user, **incoming.validated_data)
@@ -74,10 +86,62 @@ class ApiTokenRevokeView(APIView):
 
 
 class ReferralListView(generics.ListAPIView[Any]):
-    """Referrals the caller may see, newest first."""
+    """Referrals the caller may see, newest first. Every referral listed is recorded as seen."""
 
     serializer_class = serializers.ReferralSummarySerializer
     queryset = Referral.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self) -> Any:
         return referral_list(user=self.request.user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            page = self.paginate_queryset(self.get_queryset()) or []
+            referrals_seen(actor=request.user, referrals=page, request=request)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+
+class ReferralDetailView(APIView):
+    @extend_schema(
+        responses=PolymorphicProxySerializer(
+            component_name="ReferralDetail",
+            serializers=[
+                serializers.ReferralFullSerializer,
+                serializers.ReferralSummaryDetailSerializer,
+            ],
+            resource_type_field_name="access",
+        ),
+        summary="One referral, in as much detail as the caller's role in it allows",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        referral, access = referral_open(actor=request.user, reference=reference, request=request)
+        serializer_class = (
+            serializers.ReferralFullSerializer
+            if access is ReferralAccess.FULL
+            else serializers.ReferralSummaryDetailSerializer
+        )
+        return Response(serializer_class(referral).data)
+
+
+class BreakGlassView(APIView):
+    @extend_schema(
+        request=serializers.BreakGlassSerializer,
+        responses={201: serializers.BreakGlassSerializer},
+        summary="Open an out-of-scope referral in an emergency (recorded and reviewed)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        incoming = serializers.BreakGlassSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        referral = referral_for_break_glass(reference=reference)
+        try:
+            access = break_glass_open(
+                referral=referral,
+                actor=request.user,
+                reason=incoming.validated_data["reason"],
+                request=request,
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError({"reason": exc.messages}) from exc
+        return Response(
+            serializers.BreakGlassSerializer(access).data, status=status.HTTP_201_CREATED
+        )

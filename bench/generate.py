@@ -37,6 +37,10 @@ BENCH_AREA_ONS_CODE = "E99000900"
 BENCH_AREA_NAME = "Benchmark Safeguarding Partnership"
 PRACTITIONER_USERNAME = "bench-practitioner"
 COORDINATOR_USERNAME = "bench-coordinator"
+OUTSIDER_USERNAME = "bench-outsider"
+OTHER_AREA_ONS_CODE = "E99000901"
+OTHER_AREA_NAME = "Benchmark Neighbouring Partnership"
+OUTSIDER_AGENCY = ("Benchmark Neighbouring Children's Services", AgencyType.CHILDRENS_SOCIAL_CARE)
 PRACTITIONER_AGENCY = ("Benchmark Academy", AgencyType.EDUCATION)
 COORDINATOR_AGENCY = ("Benchmark Children's Services", AgencyType.CHILDRENS_SOCIAL_CARE)
 
@@ -73,6 +77,7 @@ class BenchCast:
     practitioner: Any
     practitioner_membership: Membership
     coordinator: Any
+    outsider: Any  # a coordinator of another area: every bench referral is out of their scope
 
 
 @dataclass(frozen=True)
@@ -141,7 +146,31 @@ def ensure_cast() -> BenchCast:
         area=area,
         agency=_agency(*COORDINATOR_AGENCY, area),
     )
-    return BenchCast(area, practitioner, membership, coordinator)
+    other_area, _ = Area.objects.get_or_create(
+        ons_code=OTHER_AREA_ONS_CODE, defaults={"name": OTHER_AREA_NAME, "region": "Nowhere"}
+    )
+    outsider = _user(OUTSIDER_USERNAME, "Coordinator elsewhere")
+    Membership.objects.get_or_create(
+        user=outsider,
+        role=Role.COORDINATOR,
+        area=other_area,
+        agency=_agency(*OUTSIDER_AGENCY, other_area),
+    )
+    return BenchCast(area, practitioner, membership, coordinator, outsider)
+
+
+def sample_reference(area: Area) -> str:
+    """The newest submitted referral of the bench area, for the detail scenarios."""
+    referral = (
+        Referral.objects.filter(area=area)
+        .exclude(state=ReferralState.DRAFT)
+        .order_by("-created_at", "-id")
+        .only("reference")
+        .first()
+    )
+    if referral is None:
+        raise RuntimeError("the bench area has no submitted referral: run without --skip-generate")
+    return referral.reference
 
 
 def plan_young_people(rng: random.Random, count: int, now: datetime) -> list[PersonPlan]:

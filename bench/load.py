@@ -18,7 +18,7 @@ REQUEST_TIMEOUT_S = 10.0
 
 @dataclass
 class Sample:
-    latencies_ms: list[float] = field(default_factory=list)  # successful requests only
+    latencies_ms: list[float] = field(default_factory=list)  # expected answers only
     errors: int = 0
     error_kinds: Counter[str] = field(default_factory=Counter)
     elapsed_s: float = 0.0
@@ -60,7 +60,9 @@ async def drive(
                 response = await client.request(scenario.method, scenario.path)
             except httpx.HTTPError as exc:
                 return type(exc).__name__
-            return None if response.is_success else f"HTTP {response.status_code}"
+            if response.status_code == scenario.expected_status:
+                return None
+            return f"HTTP {response.status_code}"
 
         await asyncio.gather(*(send() for _ in range(concurrency if warmup is None else warmup)))
 

@@ -28,10 +28,17 @@ class Options:
     results_dir: Path = report.RESULTS_DIR
 
 
+def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str]) -> dict[str, str]:
+    """The Bearer header a scenario sends: none, the coordinator's, or the outsider's."""
+    if not scenario.auth:
+        return {}
+    return {"Authorization": f"Bearer {secrets[scenario.outsider]}"}
+
+
 async def _drive_all(
     base_url: str,
     chosen: list[scenarios.Scenario],
-    auth_headers: dict[str, str],
+    secrets: dict[bool, str],
     options: Options,
 ) -> list[load.Sample]:
     # One scenario at a time, so they do not compete for the server.
@@ -42,7 +49,7 @@ async def _drive_all(
             requests=options.requests,
             concurrency=options.concurrency,
             time_limit_s=options.time_limit,
-            headers=auth_headers if scenario.auth else None,
+            headers=_headers(scenario, secrets),
         )
         for scenario in chosen
     ]
@@ -50,7 +57,7 @@ async def _drive_all(
 
 def run(options: Options) -> int:
     """Returns 0, or 1 when any scenario had errors (the results are written either way)."""
-    chosen = scenarios.selected(options.scenarios)
+    wanted = scenarios.selected(options.scenarios)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     generated = None
     if not options.skip_generate:
@@ -63,23 +70,29 @@ def run(options: Options) -> int:
         )
     cast = generate.ensure_cast()
     area_referrals = Referral.objects.filter(area=cast.area).count()
+    reference = generate.sample_reference(cast.area)
+    chosen = [scenario.resolved(reference=reference) for scenario in wanted]
 
-    token, secret = api_token_create(actor=cast.coordinator, name="benchmark run", lifetime_days=1)
-    auth_headers = {"Authorization": f"Bearer {secret}"}
+    tokens = {
+        outsider: api_token_create(actor=user, name="benchmark run", lifetime_days=1)
+        for outsider, user in ((False, cast.coordinator), (True, cast.outsider))
+    }
+    secrets = {outsider: secret for outsider, (_, secret) in tokens.items()}
     try:
-        counts = {s.name: queries.count_queries(s, auth_headers if s.auth else {}) for s in chosen}
+        counts = {s.name: queries.count_queries(s, _headers(s, secrets)) for s in chosen}
         print(f"starting {options.server} and driving {len(chosen)} scenario(s)…", flush=True)
         log_path = options.results_dir / "server.log"
         with server.running_server(options.server, log_path=log_path) as base_url:
-            samples = asyncio.run(_drive_all(base_url, chosen, auth_headers, options))
+            samples = asyncio.run(_drive_all(base_url, chosen, secrets, options))
     finally:
-        api_token_revoke(token=token, actor=cast.coordinator)
+        for token, _ in tokens.values():
+            api_token_revoke(token=token, actor=token.user)
 
     results: list[ScenarioResult] = []
     for scenario, sample in zip(chosen, samples, strict=True):
         count = counts[scenario.name]
         kinds = dict(sample.error_kinds)
-        if not 200 <= count.status < 300:
+        if count.status != scenario.expected_status:
             kinds[f"in-process HTTP {count.status}"] = 1
         if sample.cut_short:
             print(f"warning: {scenario.name} hit the {options.time_limit:.0f} s time limit")

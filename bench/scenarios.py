@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     method: str
+    # "{reference}" in a path stands for a submitted referral of the bench area.
     path: str
-    # Authenticated scenarios send the bench coordinator's API token as a Bearer header.
+    # Authenticated scenarios send the bench coordinator's API token as a Bearer header,
+    # or, with `outsider`, the token of a coordinator of another area (who must get 404s).
     auth: bool = False
+    outsider: bool = False
+    expected_status: int = 200
     description: str = ""
+
+    def resolved(self, *, reference: str) -> Scenario:
+        return replace(self, path=self.path.format(reference=reference))
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -47,5 +54,25 @@ register(
         "/api/v1/referrals/",
         auth=True,
         description="First page of the coordinator's referrals through the API",
+    )
+)
+register(
+    Scenario(
+        "referral_detail_api",
+        "GET",
+        "/api/v1/referrals/{reference}/",
+        auth=True,
+        description="One referral in full, with its audit record written in the same transaction",
+    )
+)
+register(
+    Scenario(
+        "referral_detail_out_of_scope",
+        "GET",
+        "/api/v1/referrals/{reference}/",
+        auth=True,
+        outsider=True,
+        expected_status=404,
+        description="The same request by a coordinator of another area: 404, nothing revealed",
     )
 )

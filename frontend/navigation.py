@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.urls import reverse
 
 
@@ -18,6 +19,7 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "frontend:home"),
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
+    NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
     NavItem("API", "api:docs"),
 )
 
@@ -26,11 +28,19 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
     """Items the user may use, shaped for the GOV.UK service navigation component."""
     if not user.is_authenticated:
         return []
-    items = []
-    for item in NAV_ITEMS:
-        if item.permission and not user.has_perm(item.permission):
-            continue
-        href = reverse(item.url_name)
-        active = current_path == href if href == "/" else current_path.startswith(href)
-        items.append({"text": item.label, "href": href, "active": active})
-    return items
+    is_verified = getattr(user, "is_verified", None)
+    if settings.TWO_FACTOR_REQUIRED and not (is_verified and is_verified()):
+        return []  # nothing to offer until the second factor is done
+    links = [
+        (item.label, reverse(item.url_name))
+        for item in NAV_ITEMS
+        if not item.permission or user.has_perm(item.permission)
+    ]
+    # The current page belongs to the item with the longest matching address.
+    matching = [
+        href
+        for _, href in links
+        if current_path == href or (href != "/" and current_path.startswith(href))
+    ]
+    current = max(matching, key=len, default=None)
+    return [{"text": label, "href": href, "active": href == current} for label, href in links]

@@ -4,22 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
-from django.shortcuts import render
+from django.db import transaction
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseServerError,
+    JsonResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from agencies.selectors import active_memberships
 from api.errors import api_error_response, is_api_request
-from referrals.selectors import referral_list
+from audit.selectors import audit_events_for_object, field_history
+from referrals.selectors import (
+    ReferralAccess,
+    break_glass_for_review,
+    referral_for_break_glass,
+    referral_list,
+)
+from referrals.services import break_glass_open, break_glass_review, referral_open, referrals_seen
 
+from .forms import BreakGlassForm, BreakGlassReviewForm
 from .health import readiness
 
 REFERRALS_PER_PAGE = 25
+SEEN_BY_LIMIT = 50
+REVIEW_LIMIT = 100
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -28,22 +45,74 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-class SignInView(auth_views.LoginView):
-    template_name = "frontend/sign_in.html"
-    redirect_authenticated_user = True
-
-
-class SignOutView(auth_views.LogoutView):
-    pass
-
-
 @login_required
 @permission_required("referrals.view_referral_list", raise_exception=True)
 def referral_list_page(request: HttpRequest) -> HttpResponse:
-    page = Paginator(referral_list(user=request.user), REFERRALS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    with transaction.atomic():
+        page = Paginator(referral_list(user=request.user), REFERRALS_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        page.object_list = list(page.object_list)  # one query, shown and recorded alike
+        referrals_seen(actor=request.user, referrals=page.object_list, request=request)
     return render(request, "frontend/referral_list.html", {"page": page})
+
+
+@login_required
+@require_GET
+def referral_detail_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral, access = referral_open(actor=request.user, reference=reference, request=request)
+    context: dict[str, Any] = {"referral": referral, "full": access is ReferralAccess.FULL}
+    if access is ReferralAccess.FULL:
+        context["timeline"] = referral.events.select_related("actor")
+        context["assignments"] = referral.current_assignments
+    if request.user.has_perm("referrals.view_referral_audit", referral):
+        context["seen_by"] = audit_events_for_object(target=referral)[:SEEN_BY_LIMIT]
+        context["history"] = field_history(target=referral) + field_history(
+            target=referral.young_person
+        )
+    return render(request, "frontend/referral_detail.html", context)
+
+
+@login_required
+@permission_required("referrals.break_glass", raise_exception=True)
+def break_glass_page(request: HttpRequest) -> HttpResponse:
+    form = BreakGlassForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral = referral_for_break_glass(reference=form.cleaned_data["reference"])
+            break_glass_open(
+                referral=referral,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                request=request,
+            )
+        except Http404:
+            form.add_error("reference", "There is no submitted referral with that reference")
+        except ValidationError as exc:
+            form.add_error("reason", exc)
+        else:
+            return redirect("frontend:referral-detail", reference=referral.reference)
+    return render(request, "frontend/break_glass.html", {"form": form})
+
+
+@login_required
+@permission_required("referrals.review_break_glass", raise_exception=True)
+def break_glass_review_page(request: HttpRequest) -> HttpResponse:
+    accesses = break_glass_for_review(user=request.user)
+    form = BreakGlassReviewForm(request.POST or None)
+    failed_access_id = None
+    if request.method == "POST":
+        access = get_object_or_404(accesses, pk=request.POST.get("access"))
+        if form.is_valid():
+            break_glass_review(access=access, actor=request.user, note=form.cleaned_data["note"])
+            return redirect("frontend:break-glass-review")
+        failed_access_id = access.pk
+    context = {
+        "accesses": accesses[:REVIEW_LIMIT],
+        "form": form,
+        "failed_access_id": failed_access_id,
+    }
+    return render(request, "frontend/break_glass_review.html", context)
 
 
 @require_GET

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import Referral, ReferralEvent, ReferralEventType
+from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralEvent, ReferralEventType
 
 
 def _record(
@@ -23,3 +23,23 @@ def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:
 
 def referral_submitted_event(*, referral: Referral, actor: Any) -> ReferralEvent:
     return _record(referral, ReferralEventType.SUBMITTED, actor, reference=referral.reference)
+
+
+def lead_assigned_event(*, assignment: ReferralAssignment, actor: Any) -> ReferralEvent:
+    return _record(
+        assignment.referral,
+        ReferralEventType.LEAD_ASSIGNED,
+        actor,
+        agency_id=assignment.agency_id,
+        lead_professional_id=assignment.lead_professional_id,
+    )
+
+
+def break_glass_event(*, access: BreakGlassAccess) -> ReferralEvent:
+    return _record(
+        access.referral,
+        ReferralEventType.BREAK_GLASS,
+        access.user,
+        access_id=access.pk,
+        expires_at=access.expires_at.isoformat(),
+    )

@@ -63,6 +63,12 @@ class Referral(models.Model):
     def __str__(self) -> str:
         return self.reference
 
+    @property
+    def current_assignments(self) -> models.QuerySet[ReferralAssignment]:
+        return self.assignments.filter(ended_at__isnull=True).select_related(
+            "agency", "lead_professional"
+        )
+
     @transition(field=state, source=ReferralState.DRAFT, target=ReferralState.SUBMITTED)
     def submit(self) -> None:
         """Send the concern to the area's coordinators."""
@@ -71,6 +77,8 @@ class Referral(models.Model):
 class ReferralEventType(models.TextChoices):
     RAISED = "raised", "Concern drafted"
     SUBMITTED = "submitted", "Concern submitted"
+    LEAD_ASSIGNED = "lead_assigned", "Lead professional assigned"
+    BREAK_GLASS = "break_glass", "Emergency access opened"
 
 
 class ReferralEvent(models.Model):
@@ -90,3 +98,66 @@ class ReferralEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_event_type_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class ReferralAssignment(models.Model):
+    """An agency's part in a referral, with the lead professional named for it."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="assignments")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="assignments")
+    lead_professional = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="lead_assignments",
+        null=True,
+        blank=True,
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["referral", "agency"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_current_assignment_per_agency",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referral} – {self.agency}"
+
+
+class BreakGlassAccess(models.Model):
+    """Emergency access to a referral outside the user's scope: time-limited and reviewed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    membership = models.ForeignKey(
+        "agencies.Membership", on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="break_glass_accesses"
+    )
+    reason = models.TextField()
+    granted_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "referral", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.referral} until {self.expires_at:%Y-%m-%d %H:%M}"

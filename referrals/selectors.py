@@ -1,40 +1,156 @@
-"""Reads of referrals, always scoped to what the user may see."""
+"""Reads of referrals, always scoped to what the user may see (need to know).
+
+The scope is written once, as rules per role, and used two ways: `referral_visible_q` filters
+lists in the database, and `referral_access` grades one referral. Tests check the two agree.
+
+- practitioner: referrals they raised (summary);
+- agency safeguarding lead: submitted referrals raised by their agency in their area (summary);
+- coordinator: every submitted referral in their area (full);
+- police lead: every submitted referral in their areas (full);
+- lead professional: referrals where they or their agency are currently assigned (full);
+- anyone with a live break-glass access to that referral (full);
+- board members, national analysts, area administrators: no records at all.
+A draft is its raiser's alone until it is submitted.
+"""
 
 from __future__ import annotations
 
+from enum import IntEnum
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
 
-from agencies.models import Role
+from agencies.models import Membership, Role
 from agencies.selectors import active_memberships
 
-from .models import Referral, ReferralState
+from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState
 
-# Roles that see every referral of their area. The people-and-access issue narrows lead
-# professionals to their assigned referrals once assignments exist.
-_AREA_WIDE = {Role.COORDINATOR, Role.POLICE_LEAD, Role.LEAD_PROFESSIONAL}
+
+class ReferralAccess(IntEnum):
+    NONE = 0
+    SUMMARY = 1  # status, decision and outcome: what a referrer needs to know
+    FULL = 2
+
+
+_AREA_WIDE_FULL = {Role.COORDINATOR, Role.POLICE_LEAD}
+
+
+def _current_assignments() -> QuerySet[ReferralAssignment]:
+    return ReferralAssignment.objects.filter(referral=OuterRef("pk"), ended_at__isnull=True)
+
+
+def _live_break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
+    return BreakGlassAccess.objects.filter(
+        referral=OuterRef("pk"), user_id=user.pk, expires_at__gt=timezone.now()
+    )
+
+
+def _scopes(user: Any) -> tuple[Q, Q]:
+    """(full, summary) filters over submitted referrals, from the user's active memberships."""
+    full, summary = Q(pk__in=[]), Q(pk__in=[])
+    lead_agencies: list[int] = []
+    for membership in active_memberships(user=user):
+        role = Role(membership.role)
+        if role in _AREA_WIDE_FULL:
+            full |= Q(area_id=membership.area_id)
+        elif role is Role.LEAD_PROFESSIONAL:
+            lead_agencies.append(membership.agency_id or 0)
+        elif role is Role.AGENCY_SAFEGUARDING_LEAD:
+            summary |= Q(area_id=membership.area_id, raised_by_agency_id=membership.agency_id)
+    if lead_agencies:
+        full |= Q(
+            Exists(
+                _current_assignments().filter(
+                    Q(lead_professional_id=user.pk) | Q(agency_id__in=lead_agencies)
+                )
+            )
+        )
+    return full, summary
 
 
 def referral_visible_q(*, user: Any) -> Q:
-    """The filter for referrals `user` may see; matches nothing for a user with no case role."""
-    own = Q(raised_by_id=user.pk)
-    others = Q(pk__in=[])
-    for membership in active_memberships(user=user):
-        role = Role(membership.role)
-        if role in _AREA_WIDE:
-            others |= Q(area_id=membership.area_id)
-        elif role is Role.AGENCY_SAFEGUARDING_LEAD:
-            others |= Q(area_id=membership.area_id, raised_by_agency_id=membership.agency_id)
+    """The filter for referrals `user` may see; matches nothing for a user with no active role."""
     if not active_memberships(user=user):
         return Q(pk__in=[])
-    # A draft is the raiser's alone until it is submitted.
-    return own | (others & ~Q(state=ReferralState.DRAFT))
+    full, summary = _scopes(user)
+    submitted = ~Q(state=ReferralState.DRAFT)
+    return (
+        Q(raised_by_id=user.pk)
+        | ((full | summary) & submitted)
+        | Q(Exists(_live_break_glass(user)))
+    )
 
 
 def referral_list(*, user: Any) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(referral_visible_q(user=user))
-        .select_related("young_person", "area", "raised_by_agency")
+        .select_related("area", "raised_by_agency", "young_person")
         .order_by("-created_at", "-id")
+    )
+
+
+def referral_access(*, user: Any, referral: Referral) -> ReferralAccess:
+    """How much of `referral` the user may see (NONE means it must answer 404)."""
+    if not active_memberships(user=user):
+        return ReferralAccess.NONE
+    full, summary = _scopes(user)
+    candidates = Referral.objects.filter(pk=referral.pk)
+    submitted = referral.state != ReferralState.DRAFT
+    if (submitted and candidates.filter(full).exists()) or candidates.filter(
+        Exists(_live_break_glass(user))
+    ).exists():
+        return ReferralAccess.FULL
+    if referral.raised_by_id == user.pk or (submitted and candidates.filter(summary).exists()):
+        return ReferralAccess.SUMMARY
+    return ReferralAccess.NONE
+
+
+def referral_get(*, user: Any, reference: str) -> tuple[Referral, ReferralAccess]:
+    """The referral with `reference` and the user's access to it; 404 when out of scope,
+    whether or not it exists, so that existence is never revealed."""
+    referral = (
+        Referral.objects.select_related("area", "raised_by_agency", "young_person", "raised_by")
+        .filter(reference=reference)
+        .first()
+    )
+    access = referral_access(user=user, referral=referral) if referral else ReferralAccess.NONE
+    if referral is None or access is ReferralAccess.NONE:
+        raise Http404("No referral found")
+    return referral, access
+
+
+def referral_for_break_glass(*, reference: str) -> Referral:
+    """A submitted referral by reference, for an emergency-access request (404 otherwise).
+
+    Whoever asks must already know the reference; the request itself is recorded and reviewed.
+    """
+    referral = (
+        Referral.objects.select_related("area")
+        .exclude(state=ReferralState.DRAFT)
+        .filter(reference=reference)
+        .first()
+    )
+    if referral is None:
+        raise Http404("No referral found")
+    return referral
+
+
+def granting_membership(*, user: Any, referral: Referral) -> Membership | None:
+    """The membership through which the user sees `referral`, for the audit record."""
+    memberships = active_memberships(user=user)
+    for membership in memberships:
+        if membership.area_id == referral.area_id:
+            return membership
+    return memberships[0] if memberships else None
+
+
+def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:
+    """Break-glass accesses to referrals in the areas the user coordinates, unreviewed first."""
+    areas = [m.area_id for m in active_memberships(user=user) if m.role == Role.COORDINATOR]
+    return (
+        BreakGlassAccess.objects.filter(referral__area_id__in=areas)
+        .select_related("user", "membership__agency", "referral", "reviewed_by")
+        .order_by("reviewed_at", "-granted_at")
     )

@@ -2,16 +2,33 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agencies.models import Membership
+from agencies.models import Agency, Membership, Role
+from agencies.selectors import active_memberships
+from audit.models import AuditAction
+from audit.services import audit_record, audit_record_views
 
 from . import events
-from .models import Referral, YoungPerson
+from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState, YoungPerson
+from .selectors import ReferralAccess, granting_membership, referral_access, referral_get
+
+BREAK_GLASS_ROLES = {Role.COORDINATOR, Role.LEAD_PROFESSIONAL}
+# Roles whose holders work with young people and so may raise a concern.
+RAISING_ROLES = {
+    Role.PRACTITIONER,
+    Role.AGENCY_SAFEGUARDING_LEAD,
+    Role.COORDINATOR,
+    Role.LEAD_PROFESSIONAL,
+    Role.POLICE_LEAD,
+}
+BREAK_GLASS_MIN_REASON = 10
 
 
 def format_referral_reference(number: int, today: date) -> str:
@@ -30,8 +47,10 @@ def next_referral_reference() -> str:
 def referral_create_draft(
     *, actor: Any, membership: Membership, young_person: YoungPerson, narrative: str
 ) -> Referral:
-    if membership.user_id != actor.pk or membership.agency_id is None:
+    if membership.user_id != actor.pk or membership.agency_id is None or not membership.is_active:
         raise ValueError("a concern is raised through one of the actor's own agency memberships")
+    if membership.role not in RAISING_ROLES:
+        raise PermissionDenied("This role cannot raise a concern.")
     if young_person.area_id != membership.area_id:
         raise ValueError("the young person must belong to the membership's area")
     with transaction.atomic(durable=True):
@@ -44,6 +63,13 @@ def referral_create_draft(
             narrative=narrative,
         )
         events.referral_raised_event(referral=referral, actor=actor)
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            membership=membership,
+            target=referral,
+            area=referral.area,
+        )
     return referral
 
 
@@ -54,4 +80,152 @@ def referral_submit(*, referral: Referral, actor: Any) -> Referral:
         locked.submitted_at = timezone.now()
         locked.save(update_fields=["state", "submitted_at"])
         events.referral_submitted_event(referral=locked, actor=actor)
+        audit_record(
+            action=AuditAction.TRANSITION,
+            actor=actor,
+            membership=granting_membership(user=actor, referral=locked),
+            target=locked,
+            area=locked.area,
+            details={"transition": "submit", "to": locked.state},
+        )
     return locked
+
+
+def _coordinator_membership(*, actor: Any, area_id: int) -> Membership:
+    for membership in active_memberships(user=actor):
+        if membership.role == Role.COORDINATOR and membership.area_id == area_id:
+            return membership
+    raise PermissionDenied("Only a coordinator of the referral's area may do this.")
+
+
+def referral_assign_lead(
+    *, referral: Referral, actor: Any, agency: Agency, lead_professional: Any | None = None
+) -> ReferralAssignment:
+    """Name `agency` (and its lead professional) on the referral, ending any earlier naming."""
+    membership = _coordinator_membership(actor=actor, area_id=referral.area_id)
+    if not agency.areas.filter(pk=referral.area_id).exists():
+        raise ValidationError("That agency does not serve the referral's area.")
+    if (
+        lead_professional is not None
+        and not Membership.objects.filter(
+            user=lead_professional, agency=agency, role=Role.LEAD_PROFESSIONAL, is_active=True
+        ).exists()
+    ):
+        raise ValidationError("The lead professional must be a lead professional of that agency.")
+    with transaction.atomic(durable=True):
+        locked = Referral.objects.select_for_update().get(pk=referral.pk)
+        ReferralAssignment.objects.filter(
+            referral=locked, agency=agency, ended_at__isnull=True
+        ).update(ended_at=timezone.now())
+        assignment = ReferralAssignment.objects.create(
+            referral=locked, agency=agency, lead_professional=lead_professional, assigned_by=actor
+        )
+        events.lead_assigned_event(assignment=assignment, actor=actor)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=locked,
+            area=locked.area,
+            details={
+                "assigned_agency_id": agency.pk,
+                "lead_professional_id": lead_professional.pk if lead_professional else None,
+            },
+        )
+    return assignment
+
+
+def break_glass_open(
+    *, referral: Referral, actor: Any, reason: str, request: Any = None
+) -> BreakGlassAccess:
+    """Open an out-of-scope referral in an emergency: time-limited, flagged and reviewed."""
+    membership = next(
+        (m for m in active_memberships(user=actor) if m.role in BREAK_GLASS_ROLES), None
+    )
+    if membership is None:
+        raise PermissionDenied("Only coordinators and lead professionals may use emergency access.")
+    reason = reason.strip()
+    if len(reason) < BREAK_GLASS_MIN_REASON:
+        raise ValidationError(
+            f"Enter the reason for emergency access (at least {BREAK_GLASS_MIN_REASON} characters)."
+        )
+    if referral.state == ReferralState.DRAFT:
+        raise ValidationError("A draft cannot be opened by anyone but the person raising it.")
+    if referral_access(user=actor, referral=referral) is ReferralAccess.FULL:
+        raise ValidationError("You can already see this referral.")
+    with transaction.atomic(durable=True):
+        access = BreakGlassAccess.objects.create(
+            user=actor,
+            membership=membership,
+            referral=referral,
+            reason=reason,
+            expires_at=timezone.now() + timedelta(hours=referral.area.break_glass_hours),
+        )
+        events.break_glass_event(access=access)
+        audit_record(
+            action=AuditAction.BREAK_GLASS,
+            actor=actor,
+            membership=membership,
+            target=referral,
+            area=referral.area,
+            request=request,
+            reason=reason,
+            details={"expires_at": access.expires_at.isoformat()},
+        )
+    return access
+
+
+def break_glass_review(*, access: BreakGlassAccess, actor: Any, note: str) -> BreakGlassAccess:
+    """A coordinator of the referral's area records that they reviewed an emergency access."""
+    membership = _coordinator_membership(actor=actor, area_id=access.referral.area_id)
+    with transaction.atomic(durable=True):
+        locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
+        if locked.reviewed_at is not None:
+            return locked
+        locked.reviewed_by = actor
+        locked.reviewed_at = timezone.now()
+        locked.review_note = note.strip()
+        locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=locked,
+            area=access.referral.area,
+            details={"reviewed": True},
+        )
+    return locked
+
+
+def referral_open(
+    *, actor: Any, reference: str, request: Any = None
+) -> tuple[Referral, ReferralAccess]:
+    """Read one referral for `actor` and record that they saw it, in one transaction.
+
+    Out of scope answers 404 (raised by the selector) and records nothing about the referral.
+    """
+    with transaction.atomic():
+        referral, access = referral_get(user=actor, reference=reference)
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            membership=granting_membership(user=actor, referral=referral),
+            target=referral,
+            area=referral.area,
+            request=request,
+            details={"access": access.name.lower()},
+        )
+    return referral, access
+
+
+def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = None) -> None:
+    """Record that `actor` was shown each of `referrals` (a list page, an API page)."""
+    if not referrals:
+        return
+    memberships = active_memberships(user=actor)
+    audit_record_views(
+        actor=actor,
+        membership=memberships[0] if memberships else None,
+        targets=referrals,
+        request=request,
+    )

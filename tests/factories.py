@@ -5,8 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import factory
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP, hotp
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from agencies.sessions import SESSION_EPOCH_KEY
 from referrals.models import Referral, YoungPerson
 from referrals.services import referral_create_draft, referral_submit
 
@@ -93,6 +97,32 @@ def raise_referral(practitioner: User, *, submit: bool = False, **person: Any) -
     return referral_submit(referral=referral, actor=practitioner) if submit else referral
 
 
+def totp_device(user: User) -> TOTPDevice:
+    """The user's authenticator app, set up (confirmed) if they have none yet."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+    return device or TOTPDevice.objects.create(user=user, name="Test authenticator")
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """A code the device accepts now, as the user's authenticator app would show it.
+
+    A code is accepted once; when this time step's code was used already, the next step's
+    (within the device's tolerance) is returned, so a test may sign in twice in a row.
+    """
+    device.refresh_from_db()
+    step = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift).t()
+    return f"{hotp(device.bin_key, max(step, device.last_t + 1), device.digits):0{device.digits}d}"
+
+
 def sign_in(client: Any, user: User) -> None:
-    """Sign `user` in on a Django or DRF test client as a completed sign-in would."""
+    """Sign `user` in on a Django or DRF test client as a completed sign-in would: password,
+    then the authenticator app (the session records the device as django_otp.login does)."""
+    device = totp_device(user)
     client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    # Read afresh: `user` may predate a "sign out everywhere" in the test.
+    session[SESSION_EPOCH_KEY] = User.objects.values_list("session_epoch", flat=True).get(
+        pk=user.pk
+    )
+    session.save()

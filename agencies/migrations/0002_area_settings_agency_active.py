@@ -4,65 +4,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0001_initial'),
+        ("agencies", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agency',
-            name='is_active',
-            field=models.BooleanField(default=True, help_text='Memberships in an inactive agency grant nothing'),
+            model_name="agency",
+            name="is_active",
+            field=models.BooleanField(
+                default=True, help_text="Memberships in an inactive agency grant nothing"
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='break_glass_hours',
-            field=models.PositiveSmallIntegerField(default=24, help_text='How long an emergency (break-glass) access lasts'),
+            model_name="area",
+            name="break_glass_hours",
+            field=models.PositiveSmallIntegerField(
+                default=24, help_text="How long an emergency (break-glass) access lasts"
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='rag_amber_working_hours',
+            model_name="area",
+            name="rag_amber_working_hours",
             field=models.PositiveSmallIntegerField(default=24),
         ),
         migrations.AddField(
-            model_name='area',
-            name='rag_green_working_hours',
+            model_name="area",
+            name="rag_green_working_hours",
             field=models.PositiveSmallIntegerField(default=72),
         ),
         migrations.AddField(
-            model_name='area',
-            name='rag_red_working_hours',
+            model_name="area",
+            name="rag_red_working_hours",
             field=models.PositiveSmallIntegerField(default=4),
         ),
         migrations.AddField(
-            model_name='area',
-            name='retention_review_age_years',
-            field=models.PositiveSmallIntegerField(default=25, help_text='Records are kept at least until the young person reaches this age'),
+            model_name="area",
+            name="retention_review_age_years",
+            field=models.PositiveSmallIntegerField(
+                default=25,
+                help_text="Records are kept at least until the young person reaches this age",
+            ),
         ),
         migrations.AddField(
-            model_name='area',
-            name='return_home_interview_hours',
+            model_name="area",
+            name="return_home_interview_hours",
             field=models.PositiveSmallIntegerField(default=72),
         ),
         migrations.AddField(
-            model_name='area',
-            name='review_interval_weeks',
+            model_name="area",
+            name="review_interval_weeks",
             field=models.PositiveSmallIntegerField(default=12),
         ),
         migrations.AddField(
-            model_name='area',
-            name='risk_reassessment_months',
+            model_name="area",
+            name="risk_reassessment_months",
             field=models.PositiveSmallIntegerField(default=3),
         ),
         migrations.AddField(
-            model_name='area',
-            name='screening_tool_version',
-            field=models.CharField(default='default-1', max_length=40),
+            model_name="area",
+            name="screening_tool_version",
+            field=models.CharField(default="default-1", max_length=40),
         ),
         migrations.AddField(
-            model_name='area',
-            name='triage_working_days',
-            field=models.PositiveSmallIntegerField(default=1, help_text='Working days from submission to a triage decision'),
+            model_name="area",
+            name="triage_working_days",
+            field=models.PositiveSmallIntegerField(
+                default=1, help_text="Working days from submission to a triage decision"
+            ),
         ),
     ]

@@ -1,5 +1,6 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -29,6 +30,12 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "csp",
+    "pgtrigger",
+    "pghistory",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
     "govuk_frontend_django",
     "agencies",
     "referrals",
@@ -48,9 +55,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Field-level history: who made each change (pghistory context with the user and URL).
+    "pghistory.middleware.HistoryMiddleware",
+    "agencies.middleware.SessionEpochMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a lockout flagged during the request into the page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -91,12 +105,37 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses every sign-in attempt for a locked-out account, right password or not.
+    "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "frontend:sign-in"
 LOGIN_REDIRECT_URL = "frontend:home"
 LOGOUT_REDIRECT_URL = "frontend:sign-in"
+
+# Two factors (password, then a TOTP code or a recovery code) for every signed-in user. Local
+# settings may relax this for the demo; production refuses to start without it.
+TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
+RECOVERY_CODE_COUNT = 10
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # not even administrators see someone's TOTP secret
+
+# Lockout (django-axes): 5 failures (wrong passwords or wrong codes) lock the account for 30
+# minutes, whichever address they come from. Locking by address alone would lock out a whole
+# agency behind one shared address. The username+address pair never locks sooner than the
+# username alone; it is there because axes checks that an address is part of the rule (W006).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=30)
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (agencies.services)
+AXES_LOCKOUT_CALLABLE = "frontend.sign_in.lockout_response"
+
+# Field-level history (django-pghistory): its triggers are installed after every migrate, so a
+# change to a tracked model needs no trigger migration in the model's own app.
+PGTRIGGER_MIGRATIONS = False
+PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Audit trail: take the client address from X-Forwarded-For only behind our own reverse proxy.
+AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 
 # Sessions end after 30 idle minutes and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
@@ -200,6 +239,7 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="safeguard-hub@localhost")
 
 SERVICE_NAME = "Safeguard Hub"
+OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 AUTH_USER_MODEL = "agencies.User"
 
 LOGGING = {

@@ -19,6 +19,10 @@ def _required(name: str) -> str:
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters")
+# Two factors are not optional here: refuse to start rather than quietly run without them.
+if not env.bool("TWO_FACTOR_REQUIRED", default=True):
+    raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be turned off in production")
+TWO_FACTOR_REQUIRED = True
 ALLOWED_HOSTS = [host for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not DATABASES[
     "default"

@@ -7,6 +7,7 @@ DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DEMO_SETTINGS = True
+TWO_FACTOR_REQUIRED = True  # the suite runs as production does, whatever the environment
 # Fast hashing keeps the suite quick; production keeps Argon2 first.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 REST_FRAMEWORK = {

@@ -69,6 +69,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/tokens/",
         "/api/v1/tokens/{id}/revoke/",
         "/api/v1/referrals/",
+        "/api/v1/referrals/{reference}/",
+        "/api/v1/referrals/{reference}/break-glass/",
     }
 
 

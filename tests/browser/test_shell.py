@@ -5,33 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 
 from agencies.models import Membership, Role
-from tests.factories import PASSWORD, member, raise_referral
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.factories import member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BLOCKING = {"serious", "critical"}
-
-
-def assert_accessible(page: Any) -> None:
-    results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
-    assert not blocking, results.generate_report()
-
-
-def assert_clean_console(page: Any) -> None:
-    # A Content-Security-Policy block or a broken script shows up here.
-    assert page.console_errors == []
-
-
-def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
-    page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
 
 
 def test_home_page(page: Any) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from agencies.models import Membership, Role
+from agencies.models import Membership, Role, User
 from referrals.selectors import referral_list
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
@@ -65,4 +65,5 @@ def test_coordinator_of_another_area_sees_nothing(area_with_referrals: Any) -> N
 def test_a_leaver_sees_nothing_even_of_their_own(area_with_referrals: Any) -> None:
     teacher = area_with_referrals["teacher"]
     Membership.objects.filter(user=teacher).update(is_active=False)
-    assert refs(teacher) == set()
+    # A fresh user object, as the next request would load (memberships are cached per request).
+    assert refs(User.objects.get(pk=teacher.pk)) == set()

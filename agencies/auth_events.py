@@ -1,0 +1,85 @@
+"""Sign-in events for the audit record: the one place sign-in code reports to the audit app.
+
+Keep them plain module functions: tests monkeypatch them to see they were called.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from audit.models import AuditAction
+from audit.services import audit_record
+
+from .models import User
+from .selectors import active_memberships
+
+
+def _as_member(user: Any) -> dict[str, Any]:
+    """Actor and membership for an event, so area administrators find it under their area."""
+    memberships = active_memberships(user=user)
+    return {"actor": user, "membership": memberships[0] if memberships else None}
+
+
+def _attempted(username: str) -> dict[str, Any]:
+    """The account a failed attempt named, if it exists; the typed name is kept either way."""
+    user = User.objects.filter(username=username).first()
+    return _as_member(user) if user is not None else {"actor": None, "membership": None}
+
+
+def signed_in(*, user: Any, request: HttpRequest) -> None:
+    """Both factors (or the password alone where two factors are not required) succeeded."""
+    audit_record(action=AuditAction.SIGN_IN, request=request, **_as_member(user))
+
+
+def sign_in_failed(*, username: str, request: HttpRequest) -> None:
+    """A wrong username, email address or password. `username` is what was typed."""
+    audit_record(
+        action=AuditAction.SIGN_IN_FAILED,
+        request=request,
+        details={"username": username[:150]},
+        **_attempted(username),
+    )
+
+
+def two_factor_failed(*, user: Any, request: HttpRequest) -> None:
+    """A wrong authenticator code or recovery code after a correct password."""
+    audit_record(action=AuditAction.TWO_FACTOR_FAILED, request=request, **_as_member(user))
+
+
+def locked_out(*, username: str, request: HttpRequest) -> None:
+    """An attempt refused because the account has too many recent failures."""
+    audit_record(
+        action=AuditAction.LOCKOUT,
+        request=request,
+        details={"username": username[:150]},
+        **_attempted(username),
+    )
+
+
+def signed_out(*, user: Any, request: HttpRequest) -> None:
+    """The user signed out of this browser."""
+    audit_record(action=AuditAction.SIGN_OUT, request=request, **_as_member(user))
+
+
+def signed_out_everywhere(*, user: Any, actor: Any, revoked_tokens: int) -> None:
+    """Every session of `user` ended and their API tokens were revoked (inside the transaction)."""
+    audit_record(
+        action=AuditAction.SIGN_OUT,
+        actor=actor,
+        membership=_as_member(actor)["membership"],
+        target=user,
+        details={"everywhere": True, "revoked_tokens": revoked_tokens},
+    )
+
+
+def deactivated(*, user: Any, actor: Any, revoked_tokens: int) -> None:
+    """`user` can no longer sign in; sessions ended, tokens revoked (inside the transaction)."""
+    audit_record(
+        action=AuditAction.DEACTIVATED,
+        actor=actor,
+        membership=_as_member(actor)["membership"],
+        target=user,
+        details={"revoked_tokens": revoked_tokens},
+    )

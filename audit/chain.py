@@ -1,0 +1,134 @@
+"""The hash chain over audit events: canonical serialisation and hashing, shared by the writer
+(audit.services) and the verifier (audit.selectors.audit_chain_verify).
+
+Each event's hash is SHA-256 over sorted-key JSON of the previous event's hash and every stored
+field. The serialisation is canonical for what PostgreSQL gives back, so a row read from the
+database hashes exactly as it did when it was written: timestamps in UTC ISO format, IP
+addresses in Python's normal form, and a float in `details` that jsonb gives back as an
+integer (2.0, 1e16) written as that integer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from decimal import Context, Decimal
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+
+GENESIS_HASH = "0" * 64
+USER_AGENT_MAX_LENGTH = 512
+
+# Every stored field but `hash` itself, in the order the verifier reads them.
+HASHED_FIELDS = (
+    "id",
+    "previous_hash",
+    "created_at",
+    "actor_id",
+    "membership_id",
+    "action",
+    "object_type",
+    "object_id",
+    "area_id",
+    "ip_address",
+    "user_agent",
+    "reason",
+    "details",
+)
+
+
+def clean_text(value: str) -> str:
+    """PostgreSQL text cannot hold NUL; an attacker-chosen username or user agent may."""
+    return value.replace("\x00", "\ufffd")
+
+
+def normalise_details(details: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Plain JSON values as jsonb will store them (dates and UUIDs become strings)."""
+    if not details:
+        return {}
+    plain = json.loads(json.dumps(dict(details), cls=DjangoJSONEncoder, allow_nan=False))
+    cleaned: dict[str, Any] = _without_nul(plain)
+    return cleaned
+
+
+def _without_nul(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        return {clean_text(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def normalise_ip(value: str | None) -> str | None:
+    """The address in one normal form, or None when it is not an IP address.
+
+    IPv4-mapped IPv6 addresses become IPv4 and zone ids are dropped: PostgreSQL's inet type
+    prints neither the way Python does.
+    """
+    if not value:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip().split("%", 1)[0])
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    return str(address)
+
+
+def _number(value: int | float) -> str:
+    if isinstance(value, int):
+        return str(value)
+    exact = Decimal(repr(value))
+    if not exact.is_finite():
+        raise ValueError("audit details cannot hold NaN or infinity")
+    if exact == exact.to_integral_value():
+        return str(int(exact))  # as jsonb gives back 2.0, 1e16 and -0.0: 2, the integer, 0
+    digits = len(exact.as_tuple().digits)
+    return str(exact.normalize(Context(prec=max(digits, 28))))
+
+
+def _has_float(value: Any) -> bool:
+    if isinstance(value, float):
+        return True
+    if isinstance(value, dict):
+        return any(_has_float(item) for item in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_float(item) for item in value)
+    return False
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted-key, whitespace-free JSON with each number in one normal form."""
+    if not _has_float(value):  # the common case: json's own output is already canonical
+        return json.dumps(value, sort_keys=True, separators=(",", ":"))
+    if value is None or isinstance(value, bool | str):
+        return json.dumps(value)
+    if isinstance(value, int | float):
+        return _number(value)
+    if isinstance(value, Mapping):
+        items = sorted((str(key), item) for key, item in value.items())
+        return "{" + ",".join(f"{json.dumps(k)}:{canonical_json(v)}" for k, v in items) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(canonical_json(item) for item in value) + "]"
+    raise TypeError(f"cannot hash a value of type {type(value).__name__}")
+
+
+def _timestamp(value: datetime) -> str:
+    if value.tzinfo is None:
+        raise ValueError("audit timestamps must be timezone-aware")
+    return value.astimezone(UTC).isoformat()
+
+
+def event_hash(fields: Mapping[str, Any]) -> str:
+    """The hash of one event, given its HASHED_FIELDS (as stored or about to be stored)."""
+    payload = {name: fields[name] for name in HASHED_FIELDS}
+    payload["created_at"] = _timestamp(payload["created_at"])
+    payload["ip_address"] = normalise_ip(payload["ip_address"])
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()

@@ -1,0 +1,131 @@
+"""The audit trail: one append-only, hash-chained table of events, plus field-level history.
+
+AuditEvent rows are never updated or deleted: database triggers refuse it (migration 0002) and
+each row's hash covers its contents and the previous row's hash, so `manage.py audit_verify`
+finds any change made behind the triggers' back. Field-level history of the tracked models is
+kept by django-pghistory triggers in the *History tables below.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pghistory
+from django.conf import settings
+from django.db import models
+
+from agencies.models import Area, Membership
+from referrals.models import Referral, YoungPerson
+
+
+class AuditAction(models.TextChoices):
+    VIEW = "view", "Viewed"
+    CREATE = "create", "Created"
+    CHANGE = "change", "Changed"
+    TRANSITION = "transition", "Moved on in its workflow"
+    EXPORT = "export", "Exported"
+    SIGN_IN = "sign_in", "Signed in"
+    SIGN_IN_FAILED = "sign_in_failed", "Sign-in failed"
+    SIGN_OUT = "sign_out", "Signed out"
+    TWO_FACTOR_FAILED = "two_factor_failed", "Second factor failed"
+    LOCKOUT = "lockout", "Locked out"
+    BREAK_GLASS = "break_glass", "Emergency (break-glass) access"
+    PERMISSION_DENIED = "permission_denied", "Permission denied"
+    TOKEN_CREATED = "token_created", "API token created"
+    TOKEN_REVOKED = "token_revoked", "API token revoked"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
+class AuditEvent(models.Model):
+    """Who did what to which record, when, from where and why. Written only by audit.services."""
+
+    id = models.BigAutoField(primary_key=True)
+    created_at = models.DateTimeField(help_text="Database clock, read while holding the chain lock")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,  # covered by audit_actor_newest_first
+        help_text="Empty for anonymous events such as a failed sign-in",
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model")
+    object_id = models.CharField(max_length=64, blank=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,  # covered by audit_area_newest_first
+    )
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            # Two events can never follow the same event, so the chain cannot fork.
+            models.UniqueConstraint(fields=["previous_hash"], name="audit_chain_no_fork"),
+        ]
+        indexes = [
+            models.Index(
+                fields=["object_type", "object_id", "-id"], name="audit_object_newest_first"
+            ),
+            models.Index(fields=["area", "-created_at"], name="audit_area_newest_first"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_newest_first"),
+        ]
+
+    def __str__(self) -> str:
+        target = f" {self.object_type}:{self.object_id}" if self.object_type else ""
+        return f"#{self.id} {self.get_action_display()}{target} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+def _history_base(tracked: type[models.Model], name: str) -> Any:
+    """An abstract pghistory event model: a full snapshot of `tracked` on each insert, update
+    (when a field changed) and delete, plus "baseline" snapshots of rows that existed before
+    tracking began (migration 0003), so the first later change still has its old values."""
+    return pghistory.create_event_model(
+        tracked,
+        pghistory.InsertEvent(),
+        pghistory.UpdateEvent(),
+        pghistory.DeleteEvent(),
+        pghistory.ManualEvent("baseline"),
+        # No reverse accessor on the tracked model ("events" is taken on Referral).
+        obj_field=pghistory.ObjForeignKey(related_name="+"),
+        append_only=True,
+        app_label="audit",
+        model_name=f"{name}Base",
+    )
+
+
+class YoungPersonHistory(_history_base(YoungPerson, "YoungPersonHistory")):  # type: ignore[misc]
+    pass
+
+
+class ReferralHistory(_history_base(Referral, "ReferralHistory")):  # type: ignore[misc]
+    pass
+
+
+class MembershipHistory(_history_base(Membership, "MembershipHistory")):  # type: ignore[misc]
+    pass
+
+
+class AreaHistory(_history_base(Area, "AreaHistory")):  # type: ignore[misc]
+    pass
+
+
+HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
+    YoungPerson: YoungPersonHistory,
+    Referral: ReferralHistory,
+    Membership: MembershipHistory,
+    Area: AreaHistory,
+}

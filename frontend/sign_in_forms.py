@@ -1,0 +1,62 @@
+"""Forms for signing in: password, then a code from an authenticator app or a recovery code."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+from agencies.selectors import username_for_sign_in
+
+# One message for every wrong combination: it must not tell an attacker which part was wrong,
+# nor whether the account exists, is inactive or is locked.
+INVALID_SIGN_IN = "Enter a correct username and password"
+WRONG_CODE = "The code is not correct or has already been used"
+TOO_SOON = "Wait a few seconds, then enter the code again"
+
+
+class SignInForm(AuthenticationForm):
+    username = forms.CharField(
+        label="Username or email address",
+        max_length=254,  # an email address may be longer than a username
+        error_messages={"required": "Enter your username or email address"},
+    )
+    password = forms.CharField(
+        label="Password",
+        strip=False,
+        widget=forms.PasswordInput,
+        error_messages={"required": "Enter your password"},
+    )
+    error_messages = {"invalid_login": INVALID_SIGN_IN, "inactive": INVALID_SIGN_IN}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.attempted = False  # True once the password was checked (for the audit record)
+
+    def clean(self) -> dict[str, Any]:
+        identifier = self.cleaned_data.get("username")
+        if identifier:
+            self.cleaned_data["username"] = username_for_sign_in(identifier=identifier)
+        self.attempted = bool(identifier and self.cleaned_data.get("password"))
+        return super().clean()
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        max_length=32,
+        help_text="The 6-digit code your authenticator app shows now, or one of your recovery "
+        "codes",
+        error_messages={"required": "Enter the code from your authenticator app"},
+    )
+
+    def reject(self) -> None:
+        self.add_error("code", WRONG_CODE)
+
+
+class SetUpCodeForm(CodeForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].label = "Code from your authenticator app"
+        self.fields["code"].help_text = "The 6-digit code the app shows after you add the account"

@@ -1,0 +1,235 @@
+"""The need-to-know matrix: every role x every relation to a referral x every endpoint and page.
+
+One table says how much of the referral each (role, relation) may see; every endpoint's
+expected outcome is derived from it. An unexpected 200 anywhere fails the test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from agencies.models import Agency, Area, Membership, Role, User
+from referrals.models import Referral
+from referrals.selectors import ReferralAccess, referral_access, referral_list
+from referrals.services import referral_assign_lead
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+NONE, SUMMARY, FULL = ReferralAccess.NONE, ReferralAccess.SUMMARY, ReferralAccess.FULL
+
+# Relations of a user to the referral: they raised it; same agency and area as the raiser;
+# another agency in the same area; another area; (lead professionals) their agency is assigned.
+OWN, SAME_AGENCY, SAME_AREA, OTHER_AREA, ASSIGNED = (
+    "own",
+    "same_agency",
+    "same_area",
+    "other_area",
+    "assigned",
+)
+
+EXPECTED: dict[Role, dict[str, ReferralAccess]] = {
+    Role.PRACTITIONER: {OWN: SUMMARY, SAME_AGENCY: NONE, SAME_AREA: NONE, OTHER_AREA: NONE},
+    Role.AGENCY_SAFEGUARDING_LEAD: {
+        OWN: SUMMARY,
+        SAME_AGENCY: SUMMARY,
+        SAME_AREA: NONE,
+        OTHER_AREA: NONE,
+    },
+    Role.COORDINATOR: {OWN: FULL, SAME_AGENCY: FULL, SAME_AREA: FULL, OTHER_AREA: NONE},
+    Role.POLICE_LEAD: {OWN: FULL, SAME_AGENCY: FULL, SAME_AREA: FULL, OTHER_AREA: NONE},
+    Role.LEAD_PROFESSIONAL: {
+        OWN: SUMMARY,
+        SAME_AGENCY: NONE,
+        SAME_AREA: NONE,
+        OTHER_AREA: NONE,
+        ASSIGNED: FULL,
+    },
+    # Aggregates or people only: never a record, whatever the relation.
+    Role.BOARD_MEMBER: {SAME_AGENCY: NONE, SAME_AREA: NONE, OTHER_AREA: NONE},
+    Role.AREA_ADMINISTRATOR: {SAME_AGENCY: NONE, SAME_AREA: NONE, OTHER_AREA: NONE},
+    Role.NATIONAL_ANALYST: {OTHER_AREA: NONE},
+}
+
+CASES = [(role, relation) for role, row in EXPECTED.items() for relation in row]
+
+
+@dataclass
+class World:
+    area: Area
+    agency: Agency
+    other_agency: Agency
+
+
+@pytest.fixture
+def world() -> World:
+    area = AreaFactory.create()
+    return World(
+        area=area,
+        agency=AgencyFactory.create(areas=[area]),
+        other_agency=AgencyFactory.create(areas=[area]),
+    )
+
+
+def subject_and_referral(world: World, role: Role, relation: str) -> tuple[User, Referral]:
+    """A user in `role` standing in `relation` to a freshly submitted referral."""
+    raiser = member(Role.PRACTITIONER, area=world.area, agency=world.agency)
+    if relation == OWN:
+        user = member(role, area=world.area, agency=world.agency)
+        return user, raise_referral(user, submit=True)
+    referral = raise_referral(raiser, submit=True)
+    if role is Role.NATIONAL_ANALYST:
+        return member(role), referral
+    if relation == SAME_AGENCY:
+        return member(role, area=world.area, agency=world.agency), referral
+    if relation == SAME_AREA:
+        return member(role, area=world.area, agency=world.other_agency), referral
+    if relation == ASSIGNED:
+        user = member(role, area=world.area, agency=world.other_agency)
+        coordinator = member(Role.COORDINATOR, area=world.area, agency=world.other_agency)
+        referral_assign_lead(referral=referral, actor=coordinator, agency=world.other_agency)
+        return user, referral
+    return member(role), referral  # OTHER_AREA: a new area of its own
+
+
+def api_detail(user: User, referral: Referral) -> Any:
+    client = APIClient()
+    sign_in(client, user)
+    return client.get(f"/api/v1/referrals/{referral.reference}/")
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_selector_grades_and_lists_agree(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    expected = EXPECTED[role][relation]
+    assert referral_access(user=user, referral=referral) is expected
+    assert referral_list(user=user).filter(pk=referral.pk).exists() is (expected is not NONE)
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_detail(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    response = api_detail(user, referral)
+    expected = EXPECTED[role][relation]
+    if expected is NONE:
+        assert response.status_code == 404
+        assert response.json()["error"]["code"] == "not_found"
+    else:
+        assert response.status_code == 200
+        body = response.json()
+        assert body["access"] == expected.name.lower()
+        assert ("narrative" in body) is (expected is FULL)
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_list(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    response = client.get("/api/v1/referrals/")
+    assert response.status_code == 200
+    listed = {r["reference"] for r in response.json()["results"]}
+    assert (referral.reference in listed) is (EXPECTED[role][relation] is not NONE)
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_detail_page(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = Client()
+    sign_in(client, user)
+    response = client.get(f"/referrals/{referral.reference}/")
+    expected = EXPECTED[role][relation]
+    if expected is NONE:
+        assert response.status_code == 404
+        assert referral.reference not in response.content.decode()
+    else:
+        assert response.status_code == 200
+        assert (referral.narrative in response.content.decode()) is (expected is FULL)
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_list_page(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = Client()
+    sign_in(client, user)
+    response = client.get("/referrals/")
+    if not user.has_perm("referrals.view_referral_list"):
+        assert response.status_code == 403
+        return
+    assert response.status_code == 200
+    shown = referral.reference in response.content.decode()
+    assert shown is (EXPECTED[role][relation] is not NONE)
+
+
+# Pages and endpoints that depend on the role alone: 200 for these roles, else 403.
+ROLE_PAGES = {
+    "/referrals/": {
+        Role.PRACTITIONER,
+        Role.AGENCY_SAFEGUARDING_LEAD,
+        Role.COORDINATOR,
+        Role.LEAD_PROFESSIONAL,
+        Role.POLICE_LEAD,
+    },
+    "/referrals/emergency-access/": {Role.COORDINATOR, Role.LEAD_PROFESSIONAL},
+    "/referrals/emergency-access/review/": {Role.COORDINATOR},
+}
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("path", list(ROLE_PAGES))
+def test_role_pages(role: Role, path: str) -> None:
+    client = Client()
+    sign_in(client, member(role))
+    assert client.get(path).status_code == (200 if role in ROLE_PAGES[path] else 403)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/me/", "/api/v1/tokens/", "/api/v1/referrals/", "/api/v1/referrals/R26-000001/"],
+)
+def test_api_needs_a_signed_in_user(path: str) -> None:
+    response = APIClient().get(path)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("path", ["/referrals/", "/referrals/R26-000001/"])
+def test_pages_need_a_signed_in_user(path: str) -> None:
+    response = Client().get(path)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/sign-in/")
+
+
+def test_a_draft_is_its_raisers_alone(world: World) -> None:
+    raiser = member(Role.PRACTITIONER, area=world.area, agency=world.agency)
+    draft = raise_referral(raiser)
+    coordinator = member(Role.COORDINATOR, area=world.area)
+    assert referral_access(user=raiser, referral=draft) is SUMMARY
+    assert api_detail(coordinator, draft).status_code == 404
+
+
+def test_an_unknown_reference_and_an_out_of_scope_one_answer_alike(world: World) -> None:
+    referral = raise_referral(member(Role.PRACTITIONER, area=world.area), submit=True)
+    outsider = member(Role.COORDINATOR)
+    unknown = api_detail(outsider, Referral(reference="R99-999999"))
+    hidden = api_detail(outsider, referral)
+    assert unknown.status_code == hidden.status_code == 404
+    assert unknown.json() == hidden.json()
+
+
+def test_a_membership_in_a_deactivated_agency_grants_nothing(world: World) -> None:
+    referral = raise_referral(member(Role.PRACTITIONER, area=world.area), submit=True)
+    coordinator = member(Role.COORDINATOR, area=world.area, agency=world.other_agency)
+    Agency.objects.filter(pk=world.other_agency.pk).update(is_active=False)
+    assert api_detail(coordinator, referral).status_code == 404
+
+
+def test_an_ended_membership_grants_nothing(world: World) -> None:
+    referral = raise_referral(member(Role.PRACTITIONER, area=world.area), submit=True)
+    coordinator = member(Role.COORDINATOR, area=world.area)
+    Membership.objects.filter(user=coordinator).update(is_active=False)
+    assert api_detail(coordinator, referral).status_code == 404

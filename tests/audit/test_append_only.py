@@ -1,0 +1,60 @@
+"""The audit table refuses UPDATE, DELETE and (outside the test database) TRUNCATE."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditAction, AuditEvent
+from audit.services import audit_record
+
+pytestmark = pytest.mark.django_db
+
+TABLE = AuditEvent._meta.db_table
+
+
+@pytest.fixture
+def event() -> AuditEvent:
+    return audit_record(action=AuditAction.VIEW, reason="seen")
+
+
+def test_an_update_is_refused(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError, match="append-only: UPDATE refused"), transaction.atomic():
+        AuditEvent.objects.filter(pk=event.pk).update(reason="changed")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        event.reason = "changed"
+        event.save()
+    assert AuditEvent.objects.get(pk=event.pk).reason == "seen"
+
+
+def test_a_delete_is_refused(event: AuditEvent) -> None:
+    with pytest.raises(DatabaseError, match="append-only: DELETE refused"), transaction.atomic():
+        event.delete()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        AuditEvent.objects.all().delete()
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_a_truncate_is_refused_unless_the_session_allows_it(event: AuditEvent) -> None:
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else: "pending trigger events"
+        cursor.execute("SET LOCAL audit.allow_truncate = 'off'")
+        cursor.execute(f"TRUNCATE {TABLE}")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_the_test_database_lets_flush_truncate(event: AuditEvent) -> None:
+    """tests/conftest.py turns the setting on for the test database only, for Django's flush."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('audit.allow_truncate', true)")
+        assert cursor.fetchone() == ("on",)
+    with pytest.raises(RuntimeError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(f"TRUNCATE {TABLE}")
+        assert not AuditEvent.objects.exists()
+        raise RuntimeError("roll the truncate back")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()

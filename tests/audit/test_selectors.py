@@ -1,0 +1,74 @@
+"""Reading the trail: per object, area searches and the CSV export."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Role
+from audit.models import AuditAction
+from audit.selectors import CSV_HEADER, audit_csv_rows, audit_events_for_object, audit_search
+from audit.services import audit_record
+from tests.factories import AreaFactory, MembershipFactory, YoungPersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_events_for_an_object_are_its_own_newest_first() -> None:
+    person, other = YoungPersonFactory.create_batch(2)
+    first = audit_record(action=AuditAction.CREATE, target=person)
+    audit_record(action=AuditAction.VIEW, target=other)
+    second = audit_record(action=AuditAction.VIEW, target=person)
+    assert list(audit_events_for_object(target=person)) == [second, first]
+
+
+def test_a_search_stays_in_its_area_and_filters() -> None:
+    area, elsewhere = AreaFactory.create_batch(2)
+    coordinator = MembershipFactory.create(role=Role.COORDINATOR, area=area)
+    person = YoungPersonFactory.create(area=area)
+    viewed = audit_record(
+        action=AuditAction.VIEW,
+        actor=coordinator.user,
+        membership=coordinator,
+        target=person,
+    )
+    exported = audit_record(action=AuditAction.EXPORT, area=area)
+    audit_record(action=AuditAction.VIEW, target=YoungPersonFactory.create(area=elsewhere))
+
+    assert list(audit_search(area=area)) == [exported, viewed]
+    assert list(audit_search(area=area, user=coordinator.user)) == [viewed]
+    assert list(audit_search(area=area, action=AuditAction.EXPORT)) == [exported]
+    found = audit_search(area=area, object_type="referrals.YoungPerson", object_id=str(person.pk))
+    assert list(found) == [viewed]
+
+    today = timezone.localdate()
+    assert list(audit_search(area=area, date_from=today, date_to=today)) == [exported, viewed]
+    assert not audit_search(area=area, date_to=today - timedelta(days=1)).exists()
+    assert not audit_search(area=area, date_from=today + timedelta(days=1)).exists()
+    assert list(audit_search(area=area, date_to=viewed.created_at)) == [viewed]
+
+
+def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
+    area = AreaFactory.create()
+    membership = MembershipFactory.create(area=area)
+    event = audit_record(
+        action=AuditAction.BREAK_GLASS,
+        actor=membership.user,
+        membership=membership,
+        area=area,
+        reason='=HYPERLINK("http://example.invalid")',
+        details={"b": 1, "a": "x"},
+    )
+    rows = list(audit_csv_rows(audit_search(area=area)))
+    assert rows[0] == CSV_HEADER
+    assert len(rows) == 2
+    row = dict(zip(CSV_HEADER, rows[1], strict=True))
+    assert row["id"] == str(event.pk)
+    assert row["action"] == "break_glass"
+    assert row["user"] == membership.user.username
+    assert row["area"] == area.name
+    assert row["reason"] == '\'=HYPERLINK("http://example.invalid")'
+    assert row["details"] == '{"a": "x", "b": 1}'
+    assert row["hash"] == event.hash
