@@ -8,11 +8,12 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, Sum
+from django.db.models import Max, QuerySet, Sum
+from django.http import Http404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Area, Membership, Role, User
+from .models import Agency, Area, Membership, Role, User
 
 
 def active_memberships(*, user: Any) -> list[Membership]:
@@ -81,3 +82,32 @@ def lockouts_for_area(*, area: Area) -> list[Lockout]:
         )
         for row in rows
     ]
+
+
+def administered_areas(*, user: Any) -> list[Area]:
+    """Areas in which the user is an area administrator."""
+    return [
+        m.area
+        for m in active_memberships(user=user)
+        if m.role == Role.AREA_ADMINISTRATOR and m.area
+    ]
+
+
+def administered_area(*, user: Any, ons_code: str) -> Area:
+    """One area the user administers, by code; 404 for any other (existence is not revealed)."""
+    for area in administered_areas(user=user):
+        if area.ons_code == ons_code:
+            return area
+    raise Http404("No area found")
+
+
+def area_memberships(*, area: Area) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(area=area)
+        .select_related("user", "agency")
+        .order_by("-is_active", "user__last_name", "user__first_name", "role")
+    )
+
+
+def area_agencies(*, area: Area) -> QuerySet[Agency]:
+    return area.agencies.order_by("-is_active", "name")

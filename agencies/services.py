@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,10 +16,13 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from api.models import ApiToken
+from audit.models import AuditAction
+from audit.services import audit_record
 
 from . import auth_events
 from .lockout import reset_failures
-from .models import User
+from .models import Agency, AgencyType, Area, Membership, Role, User
+from .selectors import active_memberships
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -141,3 +145,181 @@ def user_deactivate(*, user: User, actor: Any) -> int:
         revoked = _end_sessions_and_tokens(user)
         auth_events.deactivated(user=user, actor=actor, revoked_tokens=revoked)
     return revoked
+
+
+# Area administration: people, agencies and settings of an area the actor administers.
+
+
+def _require_area_administrator(*, actor: Any, area: Area) -> Membership:
+    for membership in active_memberships(user=actor):
+        if membership.role == Role.AREA_ADMINISTRATOR and membership.area_id == area.pk:
+            return membership
+    raise PermissionDenied("Only an area administrator of this area may do this.")
+
+
+def person_add(
+    *,
+    actor: Any,
+    area: Area,
+    username: str,
+    role: Role,
+    agency: Agency,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    password: str = "",
+) -> Membership:
+    """Give a person a role in the area, creating their account if the username is new.
+
+    An existing account keeps its details: an administrator of one area cannot change a
+    person's name, email or password set elsewhere.
+    """
+    admin = _require_area_administrator(actor=actor, area=area)
+    if role == Role.NATIONAL_ANALYST:
+        raise PermissionDenied("National analysts are not appointed by an area.")
+    if not agency.is_active or not agency.areas.filter(pk=area.pk).exists():
+        raise ValidationError({"agency": "Choose an active agency that serves this area."})
+    with transaction.atomic(durable=True):
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            if not email or not password:
+                raise ValidationError(
+                    {"email": "Enter an email address and a first password for a new person."}
+                )
+            user = User(username=username, email=email, first_name=first_name, last_name=last_name)
+            validate_password(password, user)
+            user.set_password(password)
+            user.full_clean()
+            user.save()
+        membership, created = Membership.objects.get_or_create(
+            user=user, role=role, area=area, agency=agency, defaults={"is_active": True}
+        )
+        if not created and not membership.is_active:
+            membership.is_active = True
+            membership.save(update_fields=["is_active"])
+        audit_record(
+            action=AuditAction.CREATE, actor=actor, membership=admin, target=membership, area=area
+        )
+    return membership
+
+
+def membership_end(*, actor: Any, membership: Membership) -> Membership:
+    """The person no longer holds this role here; the record of it stays."""
+    admin = _require_area_administrator(actor=actor, area=membership.area)  # type: ignore[arg-type]
+    with transaction.atomic(durable=True):
+        Membership.objects.filter(pk=membership.pk).update(is_active=False)
+        membership.refresh_from_db()
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=admin,
+            target=membership,
+            details={"is_active": False},
+        )
+    return membership
+
+
+def person_deactivate(*, actor: Any, area: Area, user: User) -> int:
+    """A leaver: every session ends and every token is revoked at once.
+
+    Allowed only when all the person's current roles are in areas the actor administers;
+    someone who still works elsewhere has their roles here ended instead.
+    """
+    _require_area_administrator(actor=actor, area=area)
+    administered = {
+        m.area_id for m in active_memberships(user=actor) if m.role == Role.AREA_ADMINISTRATOR
+    }
+    areas = set(user.memberships.filter(is_active=True).values_list("area_id", flat=True))
+    if not areas or not areas <= administered:
+        raise PermissionDenied(
+            "This person also has roles in another area. End their roles here instead."
+        )
+    return user_deactivate(user=user, actor=actor)
+
+
+def person_unlock(*, actor: Any, area: Area, user: User) -> None:
+    admin = _require_area_administrator(actor=actor, area=area)
+    if not user.memberships.filter(area=area).exists():
+        raise PermissionDenied("This person has no role in this area.")
+    with transaction.atomic(durable=True):
+        user_unlock(user=user, actor=actor)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=admin,
+            target=user,
+            area=area,
+            details={"unlocked": True},
+        )
+
+
+def agency_add(*, actor: Any, area: Area, name: str, agency_type: AgencyType) -> Agency:
+    admin = _require_area_administrator(actor=actor, area=area)
+    with transaction.atomic(durable=True):
+        agency = Agency(name=name.strip(), agency_type=agency_type)
+        agency.full_clean()
+        agency.save()
+        agency.areas.add(area)
+        audit_record(
+            action=AuditAction.CREATE, actor=actor, membership=admin, target=agency, area=area
+        )
+    return agency
+
+
+def agency_deactivate(*, actor: Any, area: Area, agency: Agency) -> Agency:
+    """Memberships in a deactivated agency grant nothing from the next request on."""
+    admin = _require_area_administrator(actor=actor, area=area)
+    administered = {
+        m.area_id for m in active_memberships(user=actor) if m.role == Role.AREA_ADMINISTRATOR
+    }
+    if not set(agency.areas.values_list("pk", flat=True)) <= administered:
+        raise PermissionDenied("This agency also serves other areas; their administrators decide.")
+    with transaction.atomic(durable=True):
+        Agency.objects.filter(pk=agency.pk).update(is_active=False)
+        agency.refresh_from_db()
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=admin,
+            target=agency,
+            area=area,
+            details={"is_active": False},
+        )
+    return agency
+
+
+AREA_SETTINGS = (
+    "triage_working_days",
+    "rag_red_working_hours",
+    "rag_amber_working_hours",
+    "rag_green_working_hours",
+    "review_interval_weeks",
+    "risk_reassessment_months",
+    "return_home_interview_hours",
+    "retention_review_age_years",
+    "screening_tool_version",
+    "break_glass_hours",
+)
+
+
+def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> Area:
+    admin = _require_area_administrator(actor=actor, area=area)
+    unknown = set(changes) - set(AREA_SETTINGS)
+    if unknown:
+        raise ValueError(f"not area settings: {', '.join(sorted(unknown))}")
+    with transaction.atomic(durable=True):
+        locked = Area.objects.select_for_update().get(pk=area.pk)
+        changed = {k: v for k, v in changes.items() if getattr(locked, k) != v}
+        for field, value in changed.items():
+            setattr(locked, field, value)
+        locked.full_clean()
+        if changed:
+            locked.save(update_fields=list(changed))
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=admin,
+            target=locked,
+            details={"changed": sorted(changed)},
+        )
+    return locked

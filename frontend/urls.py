@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import sign_in, views
+from . import administration, sign_in, views
 
 app_name = "frontend"
 
@@ -20,6 +20,48 @@ urlpatterns = [
         name="break-glass-review",
     ),
     path("referrals/<str:reference>/", views.referral_detail_page, name="referral-detail"),
+    path("administration/", administration.administration_home, name="admin"),
+    path(
+        "administration/<str:ons_code>/people/",
+        administration.people_page,
+        name="admin-people",
+    ),
+    path(
+        "administration/<str:ons_code>/people/add/",
+        administration.person_add_page,
+        name="admin-person-add",
+    ),
+    path(
+        "administration/<str:ons_code>/memberships/<int:pk>/end/",
+        administration.membership_end_action,
+        name="admin-membership-end",
+    ),
+    path(
+        "administration/<str:ons_code>/people/<int:pk>/deactivate/",
+        administration.person_deactivate_action,
+        name="admin-person-deactivate",
+    ),
+    path(
+        "administration/<str:ons_code>/agencies/",
+        administration.agencies_page,
+        name="admin-agencies",
+    ),
+    path(
+        "administration/<str:ons_code>/agencies/<int:pk>/deactivate/",
+        administration.agency_deactivate_action,
+        name="admin-agency-deactivate",
+    ),
+    path(
+        "administration/<str:ons_code>/settings/",
+        administration.settings_page,
+        name="admin-settings",
+    ),
+    path(
+        "administration/<str:ons_code>/lockouts/",
+        administration.lockouts_page,
+        name="admin-lockouts",
+    ),
+    path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

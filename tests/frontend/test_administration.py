@@ -1,0 +1,242 @@
+"""Area administrators manage their own area's people, agencies and settings; nothing else."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from api.models import ApiToken
+from api.services import api_token_create
+from audit.models import AuditAction, AuditEvent
+from tests.factories import AgencyFactory, AreaFactory, member, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def area() -> Area:
+    return AreaFactory.create()
+
+
+@pytest.fixture
+def agency(area: Area) -> Agency:
+    return AgencyFactory.create(areas=[area])
+
+
+@pytest.fixture
+def admin(area: Area, agency: Agency) -> Client:
+    client = Client()
+    sign_in(client, member(Role.AREA_ADMINISTRATOR, area=area, agency=agency))
+    return client
+
+
+def url(area: Area, page: str) -> str:
+    return f"/administration/{area.ons_code}/{page}/"
+
+
+@pytest.mark.parametrize("role", [r for r in Role if r != Role.AREA_ADMINISTRATOR])
+def test_only_area_administrators_get_in(role: Role) -> None:
+    client = Client()
+    sign_in(client, member(role))
+    assert client.get("/administration/").status_code == 403
+
+
+def test_another_areas_pages_are_not_found(admin: Client) -> None:
+    other = AreaFactory.create()
+    for page in ("people", "agencies", "settings", "lockouts", "audit"):
+        assert admin.get(url(other, page)).status_code == 404
+
+
+def test_the_administration_link_leads_to_the_areas_people(admin: Client, area: Area) -> None:
+    response = admin.get("/administration/")
+    assert response.status_code == 302 and response["Location"] == url(area, "people")
+
+
+def test_adding_a_new_person_with_a_role(admin: Client, area: Area, agency: Agency) -> None:
+    response = admin.post(
+        url(area, "people/add"),
+        {
+            "username": "new.nurse",
+            "email": "new.nurse@example.invalid",
+            "first_name": "New",
+            "last_name": "Nurse",
+            "password": "a-long-first-password-9",
+            "role": Role.LEAD_PROFESSIONAL,
+            "agency": agency.pk,
+        },
+    )
+    assert response.status_code == 302
+    person = User.objects.get(username="new.nurse")
+    assert person.check_password("a-long-first-password-9")
+    membership = Membership.objects.get(user=person)
+    assert (membership.role, membership.area, membership.agency) == (
+        Role.LEAD_PROFESSIONAL,
+        area,
+        agency,
+    )
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CREATE, object_type="agencies.membership", object_id=str(membership.pk)
+    ).exists()
+    assert "new.nurse" in admin.get(url(area, "people")).content.decode()
+
+
+def test_a_weak_password_is_refused_with_the_reason(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    response = admin.post(
+        url(area, "people/add"),
+        {
+            "username": "weak",
+            "email": "weak@example.invalid",
+            "password": "password",
+            "role": Role.PRACTITIONER,
+            "agency": agency.pk,
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in html and "too common" in html
+    assert not User.objects.filter(username="weak").exists()
+
+
+def test_a_role_for_someone_who_already_has_an_account(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    existing = member(Role.PRACTITIONER)
+    admin.post(
+        url(area, "people/add"),
+        {"username": existing.username, "role": Role.PRACTITIONER, "agency": agency.pk},
+    )
+    assert Membership.objects.filter(user=existing, area=area, role=Role.PRACTITIONER).exists()
+    existing.refresh_from_db()
+    assert existing.first_name == "Test"  # details set elsewhere are untouched
+
+
+def test_an_agency_of_another_area_cannot_be_chosen(admin: Client, area: Area) -> None:
+    foreign = AgencyFactory.create(areas=[AreaFactory.create()])
+    response = admin.post(
+        url(area, "people/add"),
+        {
+            "username": "x",
+            "email": "x@example.invalid",
+            "password": "a-long-first-password-9",
+            "role": Role.PRACTITIONER,
+            "agency": foreign.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert not User.objects.filter(username="x").exists()
+
+
+def test_ending_a_role(admin: Client, area: Area, agency: Agency) -> None:
+    person = member(Role.PRACTITIONER, area=area, agency=agency)
+    membership = Membership.objects.get(user=person)
+    assert admin.post(url(area, f"memberships/{membership.pk}/end")).status_code == 302
+    membership.refresh_from_db()
+    assert membership.is_active is False
+
+
+def test_deactivating_a_leaver_ends_their_sessions_and_tokens_at_once(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    leaver = member(Role.COORDINATOR, area=area, agency=agency)
+    their_browser = Client()
+    sign_in(their_browser, leaver)
+    assert their_browser.get("/referrals/").status_code == 200
+    api_token_create(actor=leaver, name="script", lifetime_days=5)
+
+    assert admin.post(url(area, f"people/{leaver.pk}/deactivate")).status_code == 302
+    leaver.refresh_from_db()
+    assert leaver.is_active is False
+    assert not ApiToken.objects.filter(user=leaver, revoked_at__isnull=True).exists()
+    assert their_browser.get("/referrals/").status_code == 302  # signed out
+    assert AuditEvent.objects.filter(action=AuditAction.DEACTIVATED).exists()
+
+
+def test_someone_with_a_role_elsewhere_is_not_deactivated_from_here(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    person = member(Role.PRACTITIONER, area=area, agency=agency)
+    member_elsewhere = Membership.objects.get(user=person)
+    Membership.objects.create(
+        user=person,
+        role=Role.PRACTITIONER,
+        area=AreaFactory.create(),
+        agency=member_elsewhere.agency,
+    )
+    response = admin.post(url(area, f"people/{person.pk}/deactivate"))
+    assert response.status_code == 403
+    person.refresh_from_db()
+    assert person.is_active is True
+
+
+def test_agencies_are_added_and_deactivated(admin: Client, area: Area) -> None:
+    response = admin.post(
+        url(area, "agencies"),
+        {"name": "Moorside Youth Trust", "agency_type": "specialist_voluntary"},
+    )
+    assert response.status_code == 302
+    added = Agency.objects.get(name="Moorside Youth Trust")
+    assert added.agency_type == AgencyType.SPECIALIST_VOLUNTARY
+    assert list(added.areas.all()) == [area]
+    assert admin.post(url(area, f"agencies/{added.pk}/deactivate")).status_code == 302
+    added.refresh_from_db()
+    assert added.is_active is False
+
+
+def test_an_agency_serving_other_areas_is_not_deactivated_from_here(
+    admin: Client, area: Area
+) -> None:
+    force = AgencyFactory.create(areas=[area, AreaFactory.create()])
+    assert admin.post(url(area, f"agencies/{force.pk}/deactivate")).status_code == 403
+    force.refresh_from_db()
+    assert force.is_active is True
+
+
+def test_settings_change_with_a_record(admin: Client, area: Area) -> None:
+    form = admin.get(url(area, "settings")).context["form"]
+    data = {name: form.initial[name] for name in form.fields}
+    data.update(rag_red_working_hours=2, break_glass_hours=12)
+    assert admin.post(url(area, "settings"), data).status_code == 302
+    area.refresh_from_db()
+    assert (area.rag_red_working_hours, area.break_glass_hours) == (2, 12)
+    event = AuditEvent.objects.get(action=AuditAction.CHANGE, object_type="agencies.area")
+    assert event.details["changed"] == ["break_glass_hours", "rag_red_working_hours"]
+
+
+def test_locked_accounts_are_listed_and_can_be_unlocked(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    person = member(Role.PRACTITIONER, area=area, agency=agency)
+    for _ in range(5):
+        Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+    page = admin.get(url(area, "lockouts")).content.decode()
+    assert person.username in page
+    admin.post(url(area, "lockouts"), {"username": person.username})
+    assert person.username not in admin.get(url(area, "lockouts")).content.decode()
+
+
+def test_audit_search_and_csv_export(admin: Client, area: Area, agency: Agency) -> None:
+    person = member(Role.PRACTITIONER, area=area, agency=agency)
+    Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+    query = {"username": person.username, "action": AuditAction.SIGN_IN_FAILED}
+    page = admin.get(url(area, "audit"), query)
+    assert page.status_code == 200
+    assert list(page.context["events"]) == list(
+        AuditEvent.objects.filter(action=AuditAction.SIGN_IN_FAILED, actor=person)
+    )
+    export = admin.get(url(area, "audit"), {**query, "format": "csv"})
+    assert export["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(export.streaming_content).decode())))  # type: ignore[attr-defined]
+    assert len(rows) == 2  # the header and the one failed sign-in
+    assert AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
+
+
+def test_an_unknown_username_finds_nothing(admin: Client, area: Area) -> Any:
+    page = admin.get(url(area, "audit"), {"username": "nobody-by-this-name"})
+    assert list(page.context["events"]) == []
