@@ -78,3 +78,20 @@ def _exempt(request: HttpRequest) -> bool:
         return True
     authorization = request.headers.get("Authorization", "")
     return is_api_request(request) and authorization.startswith("Bearer ")
+
+
+ACTING_MEMBERSHIP_SESSION_KEY = "acting_membership_id"
+
+
+class ActingMembershipMiddleware:
+    """Carry the membership the user chose to act as from the session to the user object,
+    where `active_memberships` puts it first: audit records then name it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.session.get(ACTING_MEMBERSHIP_SESSION_KEY)
+        if chosen is not None and request.user.is_authenticated:
+            request.user.acting_membership_id = chosen  # type: ignore[attr-defined]
+        return self.get_response(request)

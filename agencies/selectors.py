@@ -22,11 +22,15 @@ def active_memberships(*, user: Any) -> list[Membership]:
         return []
     cached = getattr(user, "_active_memberships", None)
     if cached is None:
-        cached = list(
+        memberships = (
             Membership.objects.filter(user=user, is_active=True)
             .exclude(agency__is_active=False)  # a deactivated agency grants nothing
             .select_related("area", "agency")
+            .order_by("pk")
         )
+        # The membership the user chose to act as comes first (see ActingMembershipMiddleware).
+        acting = getattr(user, "acting_membership_id", None)
+        cached = sorted(memberships, key=lambda m: m.pk != acting)
         user._active_memberships = cached
     return cached
 

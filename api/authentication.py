@@ -9,8 +9,16 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from agencies.selectors import active_memberships
+from audit.models import AuditAction
+from audit.services import audit_record
+
 from .models import ApiToken
-from .selectors import api_token_for_secret
+from .selectors import api_token_for_digest, api_token_for_secret, api_token_refusal_reason
+from .services import token_digest
+
+# One answer whatever the reason, so a caller cannot probe which tokens exist or were revoked.
+REFUSED = "The token is unknown, expired or revoked."
 
 
 class HashedTokenAuthentication(authentication.BaseAuthentication):
@@ -26,12 +34,33 @@ class HashedTokenAuthentication(authentication.BaseAuthentication):
             )
         token = api_token_for_secret(raw=header[1])
         if token is None:
-            raise exceptions.AuthenticationFailed("The token is unknown, expired or revoked.")
+            _record_refusal(request, raw=header[1])
+            raise exceptions.AuthenticationFailed(REFUSED)
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
         return token.user, token
 
     def authenticate_header(self, request: Request) -> str:
         return self.keyword
+
+
+def _record_refusal(request: Request, *, raw: str) -> None:
+    """Audit a refused token, naming its owner when it was once issued. No transaction is open
+    here (ATOMIC_REQUESTS is off), so audit_record commits its own although the request fails."""
+    stored = api_token_for_digest(digest=token_digest(raw))
+    owner = stored.user if stored is not None else None
+    memberships = active_memberships(user=owner) if owner is not None else []
+    audit_record(
+        action=AuditAction.SIGN_IN_FAILED,
+        actor=owner,
+        membership=memberships[0] if memberships else None,  # so area administrators see it
+        request=request._request,
+        details={
+            "via": "api_token",
+            # None only if the token became live between the two reads: keep the event anyway.
+            "reason": api_token_refusal_reason(token=stored) or "unknown",
+            "prefix": raw[:8],
+        },
+    )
 
 
 class HashedTokenScheme(OpenApiAuthenticationExtension):

@@ -10,6 +10,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from audit.services import audit_permission_denied
+
 API_PREFIX = "/api/"
 
 
@@ -61,6 +63,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
     response = drf_exception_handler(exc, context)
+    if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != "two_factor_required":
+        # A half-finished sign-in is not a denial. The Django request carries the user DRF
+        # authenticated, by session or token.
+        request = context.get("request")
+        if request is not None:
+            audit_permission_denied(request=request._request)
     if response is None or not isinstance(exc, exceptions.APIException):
         return None  # unexpected: Django's 500 handler answers with the same body
     if isinstance(exc, exceptions.ValidationError):

@@ -16,6 +16,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from agencies.models import Area, Membership
+from agencies.selectors import active_memberships
 
 from .chain import (
     GENESIS_HASH,
@@ -28,6 +29,7 @@ from .chain import (
 )
 from .models import AuditAction, AuditEvent
 
+PATH_MAX_LENGTH = 500  # a denied path is evidence, not a place to store a client's payload
 # One fixed advisory lock id serialises every append to the chain.
 CHAIN_LOCK_KEY = int.from_bytes(b"auditlog", "big")
 _NEWEST_HASH_CLOCK_AND_IDS = (
@@ -98,6 +100,22 @@ def audit_record_views(
         for target in targets
     ]
     return _append(events) if events else []
+
+
+def audit_permission_denied(*, request: HttpRequest) -> AuditEvent | None:
+    """Record a 403 answered to a signed-in user, from a page or the API. Anonymous requests
+    are not denials (they are sent to sign in) and are not recorded; nor are 404s."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    memberships = active_memberships(user=user)
+    return audit_record(
+        action=AuditAction.PERMISSION_DENIED,
+        actor=user,
+        membership=memberships[0] if memberships else None,
+        request=request,
+        details={"path": request.path[:PATH_MAX_LENGTH], "method": request.method},
+    )
 
 
 def _event(

@@ -11,7 +11,7 @@ from pathlib import Path
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import generate, load, queries, report, scenarios, server
+from . import generate, load, micro, queries, report, scenarios, server
 from .stats import ScenarioResult, summarise
 
 
@@ -108,6 +108,14 @@ def run(options: Options) -> int:
                 error_kinds=kinds,
             )
         )
+
+    results.append(
+        micro.audit_write(
+            actor=cast.coordinator,
+            target=Referral.objects.get(reference=reference),
+            count=options.requests,
+        )
+    )
 
     options_record = {k: v for k, v in asdict(options).items() if k != "results_dir"}
     outcome = report.Report(

@@ -68,7 +68,7 @@ class AgencyForm(forms.Form):
     agency_type = forms.ChoiceField(label="Type", choices=AgencyType.choices)
 
 
-class AreaSettingsForm(forms.ModelForm):  # noqa: DJ008 - not generic at run time
+class AreaSettingsForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = list(AREA_SETTINGS)

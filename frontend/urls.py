@@ -6,6 +6,7 @@ app_name = "frontend"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("acting-as/", views.act_as, name="act-as"),
     path("sign-in/", sign_in.SignInView.as_view(), name="sign-in"),
     path("sign-in/code/", sign_in.code_page, name="sign-in-code"),
     path("sign-in/set-up/", sign_in.set_up_page, name="sign-in-set-up"),

@@ -18,11 +18,13 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from agencies.middleware import ACTING_MEMBERSHIP_SESSION_KEY
 from agencies.selectors import active_memberships
 from api.errors import api_error_response, is_api_request
 from audit.selectors import audit_events_for_object, field_history
+from audit.services import audit_permission_denied
 from referrals.selectors import (
     ReferralAccess,
     break_glass_for_review,
@@ -43,6 +45,18 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request, "frontend/home.html", {"memberships": active_memberships(user=request.user)}
     )
+
+
+@login_required
+@require_POST
+def act_as(request: HttpRequest) -> HttpResponse:
+    """Choose which of one's memberships to act as; recorded with everything one does."""
+    memberships = {str(m.pk): m for m in active_memberships(user=request.user)}
+    chosen = memberships.get(request.POST.get("membership", ""))
+    if chosen is None:
+        raise Http404("No such membership")
+    request.session[ACTING_MEMBERSHIP_SESSION_KEY] = chosen.pk
+    return redirect("frontend:home")
 
 
 @login_required
@@ -163,6 +177,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    audit_permission_denied(request=request)
     return _error(
         request,
         403,

@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "agencies.middleware.SessionEpochMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "agencies.middleware.TwoFactorRequiredMiddleware",
+    "agencies.middleware.ActingMembershipMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",

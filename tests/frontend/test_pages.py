@@ -126,3 +126,30 @@ def test_every_static_asset_the_layout_names_is_served(client: Client) -> None:
 def test_no_asset_comes_from_another_origin(client: Client) -> None:
     html = client.get("/").content.decode()
     assert not re.search(r'(?:href|src)="(?:https?:)?//', html)
+
+
+def test_a_person_with_several_roles_chooses_which_to_act_in(client: Client) -> None:
+    from agencies.models import Membership
+    from audit.models import AuditAction, AuditEvent
+    from tests.factories import raise_referral
+
+    coordinator = member(Role.COORDINATOR)
+    first = Membership.objects.get(user=coordinator)
+    second = Membership.objects.create(
+        user=coordinator, role=Role.POLICE_LEAD, area=first.area, agency=first.agency
+    )
+    sign_in(client, coordinator)
+    html = client.get("/").content.decode()
+    assert "Which role are you acting in?" in html
+    assert f'value="{first.pk}" checked' in html
+
+    assert client.post("/acting-as/", {"membership": second.pk}).status_code == 302
+    assert f'value="{second.pk}" checked' in client.get("/").content.decode()
+    referral = raise_referral(member(Role.PRACTITIONER, area=first.area), submit=True)
+    client.get(f"/referrals/{referral.reference}/")
+    seen = AuditEvent.objects.get(action=AuditAction.VIEW, object_id=str(referral.pk))
+    assert seen.membership == second
+
+    someone_elses = member(Role.COORDINATOR)
+    other = Membership.objects.get(user=someone_elses)
+    assert client.post("/acting-as/", {"membership": other.pk}).status_code == 404
