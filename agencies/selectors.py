@@ -88,13 +88,14 @@ def lockouts_for_area(*, area: Area) -> list[Lockout]:
     ]
 
 
+def administered_memberships(*, user: Any) -> list[Membership]:
+    """The user's area administrator memberships."""
+    return [m for m in active_memberships(user=user) if m.role == Role.AREA_ADMINISTRATOR]
+
+
 def administered_areas(*, user: Any) -> list[Area]:
     """Areas in which the user is an area administrator."""
-    return [
-        m.area
-        for m in active_memberships(user=user)
-        if m.role == Role.AREA_ADMINISTRATOR and m.area
-    ]
+    return [m.area for m in administered_memberships(user=user) if m.area is not None]
 
 
 def administered_area(*, user: Any, ons_code: str) -> Area:

@@ -22,7 +22,7 @@ from audit.services import audit_record
 from . import auth_events
 from .lockout import reset_failures
 from .models import Agency, AgencyType, Area, Membership, Role, User
-from .selectors import active_memberships
+from .selectors import administered_memberships
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -151,10 +151,14 @@ def user_deactivate(*, user: User, actor: Any) -> int:
 
 
 def _require_area_administrator(*, actor: Any, area: Area) -> Membership:
-    for membership in active_memberships(user=actor):
-        if membership.role == Role.AREA_ADMINISTRATOR and membership.area_id == area.pk:
+    for membership in administered_memberships(user=actor):
+        if membership.area_id == area.pk:
             return membership
     raise PermissionDenied("Only an area administrator of this area may do this.")
+
+
+def _administered_area_ids(actor: Any) -> set[int | None]:
+    return {m.area_id for m in administered_memberships(user=actor)}
 
 
 def person_add(
@@ -226,11 +230,8 @@ def person_deactivate(*, actor: Any, area: Area, user: User) -> int:
     someone who still works elsewhere has their roles here ended instead.
     """
     _require_area_administrator(actor=actor, area=area)
-    administered = {
-        m.area_id for m in active_memberships(user=actor) if m.role == Role.AREA_ADMINISTRATOR
-    }
     areas = set(user.memberships.filter(is_active=True).values_list("area_id", flat=True))
-    if not areas or not areas <= administered:
+    if not areas or not areas <= _administered_area_ids(actor):
         raise PermissionDenied(
             "This person also has roles in another area. End their roles here instead."
         )
@@ -269,10 +270,7 @@ def agency_add(*, actor: Any, area: Area, name: str, agency_type: AgencyType) ->
 def agency_deactivate(*, actor: Any, area: Area, agency: Agency) -> Agency:
     """Memberships in a deactivated agency grant nothing from the next request on."""
     admin = _require_area_administrator(actor=actor, area=area)
-    administered = {
-        m.area_id for m in active_memberships(user=actor) if m.role == Role.AREA_ADMINISTRATOR
-    }
-    if not set(agency.areas.values_list("pk", flat=True)) <= administered:
+    if not set(agency.areas.values_list("pk", flat=True)) <= _administered_area_ids(actor):
         raise PermissionDenied("This agency also serves other areas; their administrators decide.")
     with transaction.atomic(durable=True):
         Agency.objects.filter(pk=agency.pk).update(is_active=False)
