@@ -49,7 +49,15 @@ class ReferralSummarySerializer(serializers.ModelSerializer[Referral]):
 
     class Meta:
         model = Referral
-        fields = ["reference", "state", "area", "raised_by_agency", "created_at", "submitted_at"]
+        fields = [
+            "reference",
+            "state",
+            "area",
+            "raised_by_agency",
+            "created_at",
+            "submitted_at",
+            "triage_due_at",
+        ]
 
 
 class ReferralSummaryDetailSerializer(ReferralSummarySerializer):

@@ -52,6 +52,9 @@ class Referral(models.Model):
     narrative = models.TextField()
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_at = models.DateTimeField(null=True, blank=True)
+    triage_due_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a triage decision is due, in working time"
+    )
 
     class Meta:
         indexes = [

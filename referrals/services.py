@@ -18,6 +18,7 @@ from audit.services import audit_record, audit_record_views
 from . import events
 from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState, YoungPerson
 from .selectors import ReferralAccess, granting_membership, referral_access, referral_get
+from .working_time import add_working_days
 
 BREAK_GLASS_ROLES = {Role.COORDINATOR, Role.LEAD_PROFESSIONAL}
 # Roles whose holders work with young people and so may raise a concern.
@@ -78,7 +79,10 @@ def referral_submit(*, referral: Referral, actor: Any) -> Referral:
         locked = Referral.objects.select_for_update().get(pk=referral.pk)
         locked.submit()
         locked.submitted_at = timezone.now()
-        locked.save(update_fields=["state", "submitted_at"])
+        locked.triage_due_at = add_working_days(
+            locked.submitted_at, locked.area.triage_working_days
+        )
+        locked.save(update_fields=["state", "submitted_at", "triage_due_at"])
         events.referral_submitted_event(referral=locked, actor=actor)
         audit_record(
             action=AuditAction.TRANSITION,

@@ -8,7 +8,8 @@ from django_fsm import TransitionNotAllowed
 from agencies.models import Membership, Role
 from referrals.models import ReferralEventType, ReferralState
 from referrals.services import format_referral_reference, referral_create_draft, referral_submit
-from tests.factories import YoungPersonFactory, member, raise_referral
+from referrals.working_time import add_working_days
+from tests.factories import AreaFactory, YoungPersonFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -24,6 +25,9 @@ def test_submitting_moves_the_state_and_adds_the_event() -> None:
     submitted = raise_referral(member(Role.PRACTITIONER), submit=True)
     assert submitted.state == ReferralState.SUBMITTED
     assert submitted.submitted_at is not None
+    assert submitted.triage_due_at == add_working_days(
+        submitted.submitted_at, submitted.area.triage_working_days
+    )
     assert [e.event_type for e in submitted.events.all()] == [
         ReferralEventType.RAISED,
         ReferralEventType.SUBMITTED,
@@ -68,3 +72,11 @@ def test_a_concern_is_raised_only_through_the_actors_own_membership() -> None:
 def test_reference_format_keeps_growing_past_six_digits() -> None:
     assert format_referral_reference(123, date(2026, 3, 1)) == "R26-000123"
     assert format_referral_reference(1_234_567, date(2030, 1, 1)) == "R30-1234567"
+
+
+def test_the_areas_timescale_sets_the_triage_due_time() -> None:
+    area = AreaFactory.create(triage_working_days=3)
+    submitted = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    assert submitted.submitted_at is not None and submitted.triage_due_at is not None
+    assert submitted.triage_due_at == add_working_days(submitted.submitted_at, 3)
+    assert submitted.triage_due_at > add_working_days(submitted.submitted_at, 2)
