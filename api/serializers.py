@@ -77,6 +77,7 @@ class YoungPersonSerializer(serializers.Serializer[object]):
     given_name = serializers.CharField()
     family_name = serializers.CharField()
     date_of_birth = serializers.DateField(allow_null=True)
+    nhs_number = serializers.CharField()
 
 
 class AssignmentSerializer(serializers.ModelSerializer[ReferralAssignment]):

@@ -8,12 +8,21 @@ from django_fsm import FSMField, transition
 
 from agencies.models import Agency, Area
 
+from .validators import validate_nhs_number
+
 
 class YoungPerson(models.Model):
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="young_people")
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     date_of_birth = models.DateField(null=True, blank=True)
+    nhs_number = models.CharField(
+        "NHS number",
+        max_length=10,
+        blank=True,
+        validators=[validate_nhs_number],
+        help_text="The identifier health and social care share; ten digits, checked",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
