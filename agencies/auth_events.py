@@ -13,13 +13,12 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 from .models import User
-from .selectors import active_memberships
+from .selectors import acting_membership
 
 
 def _as_member(user: Any) -> dict[str, Any]:
     """Actor and membership for an event, so area administrators find it under their area."""
-    memberships = active_memberships(user=user)
-    return {"actor": user, "membership": memberships[0] if memberships else None}
+    return {"actor": user, "membership": acting_membership(user=user)}
 
 
 def _attempted(username: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from api.errors import api_error_response, is_api_request
 
-from .selectors import confirmed_totp_device
+from .selectors import confirmed_totp_device, two_factor_done
 from .sessions import session_is_current
 
 
@@ -52,8 +52,7 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.TWO_FACTOR_REQUIRED and not _exempt(request):
             user = request.user
-            is_verified = getattr(user, "is_verified", None)  # installed by OTPMiddleware
-            if user.is_authenticated and not (is_verified and is_verified()):
+            if user.is_authenticated and not two_factor_done(user=user):
                 if is_api_request(request):
                     return api_error_response(
                         403,

@@ -116,3 +116,16 @@ def area_memberships(*, area: Area) -> QuerySet[Membership]:
 
 def area_agencies(*, area: Area) -> QuerySet[Agency]:
     return area.agencies.order_by("-is_active", "name")
+
+
+def acting_membership(*, user: Any) -> Membership | None:
+    """The membership the user acts as (chosen on the home page, else their first): the one
+    their audit records name."""
+    memberships = active_memberships(user=user)
+    return memberships[0] if memberships else None
+
+
+def two_factor_done(*, user: Any) -> bool:
+    """True once this session completed its second factor (django-otp's `is_verified`)."""
+    is_verified = getattr(user, "is_verified", None)  # installed by OTPMiddleware
+    return bool(user.is_authenticated and is_verified and is_verified())

@@ -9,7 +9,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -47,12 +47,15 @@ def _record_refusal(request: Request, *, raw: str) -> None:
     """Audit a refused token, naming its owner when it was once issued. No transaction is open
     here (ATOMIC_REQUESTS is off), so audit_record commits its own although the request fails."""
     stored = api_token_for_digest(digest=token_digest(raw))
-    owner = stored.user if stored is not None else None
-    memberships = active_memberships(user=owner) if owner is not None else []
+    if stored is None:
+        # A made-up token names no account; recording each would let anyone, unsigned, flood
+        # the audit chain (authentication runs before throttling).
+        return
+    owner = stored.user
     audit_record(
         action=AuditAction.SIGN_IN_FAILED,
         actor=owner,
-        membership=memberships[0] if memberships else None,  # so area administrators see it
+        membership=acting_membership(user=owner),  # so area administrators see it
         request=request._request,
         details={
             "via": "api_token",

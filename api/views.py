@@ -16,7 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, two_factor_done
 from referrals.models import Referral
 from referrals.selectors import ReferralAccess, referral_for_break_glass, referral_list
 from referrals.services import break_glass_open, referral_open, referrals_seen
@@ -61,8 +61,7 @@ class ApiTokenListCreateView(generics.ListAPIView[Any]):
     )
     def post(self, request: Request) -> Response:
         # Tokens skip the second factor when used, so only a session that passed it may mint one.
-        is_verified = getattr(request.user, "is_verified", None)  # set by django-otp
-        if settings.TWO_FACTOR_REQUIRED and not (is_verified and is_verified()):
+        if settings.TWO_FACTOR_REQUIRED and not two_factor_done(user=request.user):
             raise PermissionDenied(
                 "Sign in with your second factor before creating a token.",
                 code="two_factor_required",
@@ -130,6 +129,11 @@ class BreakGlassView(APIView):
         summary="Open an out-of-scope referral in an emergency (recorded and reviewed)",
     )
     def post(self, request: Request, reference: str) -> Response:
+        # The role first: whether a reference exists is not for those who may not ask.
+        if not request.user.has_perm("referrals.break_glass"):
+            raise PermissionDenied(
+                "Only coordinators and lead professionals may use emergency access."
+            )
         incoming = serializers.BreakGlassSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         referral = referral_for_break_glass(reference=reference)

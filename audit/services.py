@@ -16,7 +16,7 @@ from django.db import connection, models, transaction
 from django.http import HttpRequest
 
 from agencies.models import Area, Membership
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership
 
 from .chain import (
     GENESIS_HASH,
@@ -108,11 +108,10 @@ def audit_permission_denied(*, request: HttpRequest) -> AuditEvent | None:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return None
-    memberships = active_memberships(user=user)
     return audit_record(
         action=AuditAction.PERMISSION_DENIED,
         actor=user,
-        membership=memberships[0] if memberships else None,
+        membership=acting_membership(user=user),
         request=request,
         details={"path": request.path[:PATH_MAX_LENGTH], "method": request.method},
     )

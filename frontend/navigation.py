@@ -8,6 +8,8 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 
+from agencies.selectors import two_factor_done
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -29,8 +31,7 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
     """Items the user may use, shaped for the GOV.UK service navigation component."""
     if not user.is_authenticated:
         return []
-    is_verified = getattr(user, "is_verified", None)
-    if settings.TWO_FACTOR_REQUIRED and not (is_verified and is_verified()):
+    if settings.TWO_FACTOR_REQUIRED and not two_factor_done(user=user):
         return []  # nothing to offer until the second factor is done
     links = [
         (item.label, reverse(item.url_name))

@@ -33,7 +33,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies import auth_events
 from agencies.lockout import is_locked_out, record_failure, reset_failures
 from agencies.middleware import second_factor_url
-from agencies.selectors import confirmed_totp_device
+from agencies.selectors import confirmed_totp_device, two_factor_done
 from agencies.services import (
     two_factor_enrolment_confirm,
     two_factor_enrolment_device,
@@ -59,11 +59,6 @@ def _next_url(request: HttpRequest) -> str:
 
 def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}" if next_url else reverse(url_name)
-
-
-def _is_verified(request: HttpRequest) -> bool:
-    is_verified = getattr(request.user, "is_verified", None)
-    return bool(is_verified and is_verified())
 
 
 def _signed_in(request: HttpRequest, device: Device | None) -> None:
@@ -135,7 +130,7 @@ def _second_factor_gate(request: HttpRequest) -> HttpResponse | None:
     """Redirect away from the second-factor steps anyone who has nothing to do there."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    if _is_verified(request) or not settings.TWO_FACTOR_REQUIRED:
+    if two_factor_done(user=request.user) or not settings.TWO_FACTOR_REQUIRED:
         return HttpResponseRedirect(_next_url(request))
     return None
 

@@ -23,7 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Membership, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership, active_memberships
 
 from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState
 
@@ -139,11 +139,10 @@ def referral_for_break_glass(*, reference: str) -> Referral:
 
 def granting_membership(*, user: Any, referral: Referral) -> Membership | None:
     """The membership through which the user sees `referral`, for the audit record."""
-    memberships = active_memberships(user=user)
-    for membership in memberships:
+    for membership in active_memberships(user=user):
         if membership.area_id == referral.area_id:
             return membership
-    return memberships[0] if memberships else None
+    return acting_membership(user=user)
 
 
 def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Membership, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership, active_memberships
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
 
@@ -226,10 +226,9 @@ def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = 
     """Record that `actor` was shown each of `referrals` (a list page, an API page)."""
     if not referrals:
         return
-    memberships = active_memberships(user=actor)
     audit_record_views(
         actor=actor,
-        membership=memberships[0] if memberships else None,
+        membership=acting_membership(user=actor),
         targets=referrals,
         request=request,
     )

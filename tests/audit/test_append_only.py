@@ -35,14 +35,18 @@ def test_a_delete_is_refused(event: AuditEvent) -> None:
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_a_truncate_is_refused_unless_the_session_allows_it(event: AuditEvent) -> None:
+def test_a_truncate_is_refused_even_when_the_session_asks_for_it(event: AuditEvent) -> None:
+    """Only the database's own stored setting lets TRUNCATE through; any role can SET a
+    session setting, so that is not enough (the catalogue change rolls back with the test)."""
+    name = connection.ops.quote_name(connection.settings_dict["NAME"])
     with (
         pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
         transaction.atomic(),
         connection.cursor() as cursor,
     ):
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else: "pending trigger events"
-        cursor.execute("SET LOCAL audit.allow_truncate = 'off'")
+        cursor.execute(f"ALTER DATABASE {name} RESET audit.allow_truncate")
+        cursor.execute("SET LOCAL audit.allow_truncate = 'on'")
         cursor.execute(f"TRUNCATE {TABLE}")
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 

@@ -135,3 +135,14 @@ def test_break_glass_page_flow(referral: Referral) -> None:
     assert done.status_code == 302
     assert done["Location"] == f"/referrals/{referral.reference}/"
     assert referral.narrative in client.get(done["Location"]).content.decode()
+
+
+@pytest.mark.parametrize("reference", ["exists", "R99-999999"])
+def test_a_role_that_may_not_break_glass_learns_nothing_about_references(
+    referral: Referral, reference: str
+) -> None:
+    target = referral.reference if reference == "exists" else reference
+    response = api(member(Role.BOARD_MEMBER)).post(
+        f"/api/v1/referrals/{target}/break-glass/", {"reason": REASON}, format="json"
+    )
+    assert response.status_code == 403
