@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from audit.models import AuditAction
 from audit.services import audit_record
 
-from .models import User
+from .models import Membership, User
 from .selectors import acting_membership
 
 
@@ -73,12 +73,15 @@ def signed_out_everywhere(*, user: Any, actor: Any, revoked_tokens: int) -> None
     )
 
 
-def deactivated(*, user: Any, actor: Any, revoked_tokens: int) -> None:
-    """`user` can no longer sign in; sessions ended, tokens revoked (inside the transaction)."""
+def deactivated(
+    *, user: Any, actor: Any, revoked_tokens: int, membership: Membership | None = None
+) -> None:
+    """`user` can no longer sign in; sessions ended, tokens revoked (inside the transaction).
+    `membership` is the role the actor did it in (an area administrator's, for that area)."""
     audit_record(
         action=AuditAction.DEACTIVATED,
         actor=actor,
-        membership=_as_member(actor)["membership"],
+        membership=membership or _as_member(actor)["membership"],
         target=user,
         details={"revoked_tokens": revoked_tokens},
     )

@@ -93,6 +93,11 @@ def administered_memberships(*, user: Any) -> list[Membership]:
     return [m for m in active_memberships(user=user) if m.role == Role.AREA_ADMINISTRATOR]
 
 
+def administered_area_membership(*, user: Any, area: Area) -> Membership | None:
+    """The user's area administrator membership for `area`, if they hold one."""
+    return next((m for m in administered_memberships(user=user) if m.area_id == area.pk), None)
+
+
 def administered_areas(*, user: Any) -> list[Area]:
     """Areas in which the user is an area administrator."""
     return [m.area for m in administered_memberships(user=user) if m.area is not None]
@@ -129,3 +134,14 @@ def two_factor_done(*, user: Any) -> bool:
     """True once this session completed its second factor (django-otp's `is_verified`)."""
     is_verified = getattr(user, "is_verified", None)  # installed by OTPMiddleware
     return bool(user.is_authenticated and is_verified and is_verified())
+
+
+def area_person(*, area: Area, pk: int | None = None, username: str | None = None) -> User:
+    """A person with an active role in `area`, by id or username; 404 for anyone else, so an
+    administrator learns nothing about people of other areas."""
+    people = User.objects.filter(memberships__area=area, memberships__is_active=True).distinct()
+    lookup = {"pk": pk} if pk is not None else {"username": username or ""}
+    person = people.filter(**lookup).first()
+    if person is None:
+        raise Http404("No such person in this area")
+    return person

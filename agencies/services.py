@@ -22,7 +22,7 @@ from audit.services import audit_record
 from . import auth_events
 from .lockout import reset_failures
 from .models import Agency, AgencyType, Area, Membership, Role, User
-from .selectors import administered_memberships
+from .selectors import administered_area_membership, administered_memberships
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -138,12 +138,14 @@ def user_sign_out_everywhere(*, user: User, actor: Any) -> int:
     return revoked
 
 
-def user_deactivate(*, user: User, actor: Any) -> int:
+def user_deactivate(*, user: User, actor: Any, membership: Membership | None = None) -> int:
     """The user can no longer sign in or use the API. Memberships are kept for the record."""
     with transaction.atomic(durable=True):
         User.objects.filter(pk=user.pk).update(is_active=False)
         revoked = _end_sessions_and_tokens(user)
-        auth_events.deactivated(user=user, actor=actor, revoked_tokens=revoked)
+        auth_events.deactivated(
+            user=user, actor=actor, membership=membership, revoked_tokens=revoked
+        )
     return revoked
 
 
@@ -151,9 +153,9 @@ def user_deactivate(*, user: User, actor: Any) -> int:
 
 
 def _require_area_administrator(*, actor: Any, area: Area) -> Membership:
-    for membership in administered_memberships(user=actor):
-        if membership.area_id == area.pk:
-            return membership
+    membership = administered_area_membership(user=actor, area=area)
+    if membership is not None:
+        return membership
     raise PermissionDenied("Only an area administrator of this area may do this.")
 
 
@@ -179,6 +181,9 @@ def person_add(
     person's name, email or password set elsewhere.
     """
     admin = _require_area_administrator(actor=actor, area=area)
+    if username == actor.get_username():
+        # Administrators see no case content; a second administrator grants them any role.
+        raise PermissionDenied("Ask another area administrator to change your own roles.")
     if role == Role.NATIONAL_ANALYST:
         raise PermissionDenied("National analysts are not appointed by an area.")
     if not agency.is_active or not agency.areas.filter(pk=area.pk).exists():
@@ -229,13 +234,13 @@ def person_deactivate(*, actor: Any, area: Area, user: User) -> int:
     Allowed only when all the person's current roles are in areas the actor administers;
     someone who still works elsewhere has their roles here ended instead.
     """
-    _require_area_administrator(actor=actor, area=area)
+    admin = _require_area_administrator(actor=actor, area=area)
     areas = set(user.memberships.filter(is_active=True).values_list("area_id", flat=True))
     if not areas or not areas <= _administered_area_ids(actor):
         raise PermissionDenied(
             "This person also has roles in another area. End their roles here instead."
         )
-    return user_deactivate(user=user, actor=actor)
+    return user_deactivate(user=user, actor=actor, membership=admin)
 
 
 def person_unlock(*, actor: Any, area: Area, user: User) -> None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from agencies.models import Area
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
-from .models import HISTORY_MODELS, AuditEvent
+from .models import HISTORY_MODELS, AuditAction, AuditEvent
 
 
 def audit_events_for_object(*, target: models.Model) -> QuerySet[AuditEvent]:
@@ -83,11 +83,26 @@ CSV_HEADER = [
 ]
 
 
-def audit_csv_rows(queryset: QuerySet[AuditEvent]) -> Iterator[list[str]]:
+REDACTED_REASON = "(recorded; shown to the area's coordinators)"
+
+
+def shown_reason(event: AuditEvent, redact_case_reasons: bool) -> str:
+    """An emergency-access reason describes the case, so administrators see that one exists."""
+    if redact_case_reasons and event.action == AuditAction.BREAK_GLASS:
+        return REDACTED_REASON
+    return event.reason
+
+
+def audit_csv_rows(
+    queryset: QuerySet[AuditEvent], *, redact_case_reasons: bool = False
+) -> Iterator[list[str]]:
     """The header, then one row per event, streamed. Cells that a spreadsheet would run as a
-    formula are prefixed with an apostrophe."""
+    formula are prefixed with an apostrophe. With `redact_case_reasons` (for administrators,
+    who see no case content) the free-text reason of an emergency access is left out."""
     yield CSV_HEADER
-    events = queryset.select_related("actor", "membership", "area")
+    events = queryset.select_related(
+        "actor", "membership__user", "membership__agency", "membership__area", "area"
+    )
     for event in events.iterator(chunk_size=2000):
         yield [
             _cell(value)
@@ -102,7 +117,7 @@ def audit_csv_rows(queryset: QuerySet[AuditEvent]) -> Iterator[list[str]]:
                 event.area.name if event.area else "",
                 event.ip_address or "",
                 event.user_agent,
-                event.reason,
+                shown_reason(event, redact_case_reasons),
                 json.dumps(event.details, sort_keys=True) if event.details else "",
                 event.hash,
             )

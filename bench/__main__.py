@@ -57,6 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
+    from django.conf import settings
+
+    if not getattr(settings, "DEMO_SETTINGS", False):
+        # The generator writes synthetic young people: never into a real service's database.
+        raise SystemExit("error: the benchmark refuses to run under production settings")
     # Imported after set-up: these modules import models.
     from .runner import Options, run
 

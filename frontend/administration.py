@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
 from agencies.selectors import (
     administered_area,
+    administered_area_membership,
     administered_areas,
     area_agencies,
     area_memberships,
+    area_person,
     lockouts_for_area,
 )
 from agencies.services import (
@@ -34,7 +36,7 @@ from agencies.services import (
     person_unlock,
 )
 from audit.models import AuditAction
-from audit.selectors import audit_csv_rows, audit_search
+from audit.selectors import REDACTED_REASON, audit_csv_rows, audit_search
 from audit.services import audit_record
 
 AUDIT_PAGE_SIZE = 100
@@ -156,8 +158,7 @@ def membership_end_action(request: HttpRequest, ons_code: str, pk: int) -> HttpR
 @require_POST
 def person_deactivate_action(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
-    person = get_object_or_404(User, pk=pk, memberships__area=area)
-    person_deactivate(actor=request.user, area=area, user=person)
+    person_deactivate(actor=request.user, area=area, user=area_person(area=area, pk=pk))
     return redirect("frontend:admin-people", ons_code=area.ons_code)
 
 
@@ -211,7 +212,7 @@ def settings_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 def lockouts_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
     if request.method == "POST":
-        person = get_object_or_404(User, username=request.POST.get("username", ""))
+        person = area_person(area=area, username=request.POST.get("username", ""))
         person_unlock(actor=request.user, area=area, user=person)
         return redirect("frontend:admin-lockouts", ons_code=area.ons_code)
     context = {"area": area, "lockouts": lockouts_for_area(area=area)}
@@ -242,10 +243,20 @@ def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
             events = events.none()
         if request.GET.get("format") == "csv":
             return _csv_export(request, area, events)
+        # Searching the record is itself recorded: it shows who did what, and from where.
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=request.user,
+            membership=administered_area_membership(user=request.user, area=area),
+            target=area,
+            request=request,
+            details={"audit_search": request.GET.dict()},
+        )
     context = {
         "area": area,
         "form": form,
         "events": events[:AUDIT_PAGE_SIZE] if events is not None else None,
+        "redacted_reason": REDACTED_REASON,
     }
     return render(request, "frontend/admin/audit.html", context)
 
@@ -259,13 +270,14 @@ def _csv_export(request: HttpRequest, area: Area, events: Any) -> StreamingHttpR
     audit_record(
         action=AuditAction.EXPORT,
         actor=request.user,
+        membership=administered_area_membership(user=request.user, area=area),
         target=area,
         request=request,
         details={"export": "audit_search", "query": request.GET.dict()},
     )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in audit_csv_rows(events)),
+        (writer.writerow(row) for row in audit_csv_rows(events, redact_case_reasons=True)),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{area.ons_code}.csv"'

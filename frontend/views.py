@@ -118,8 +118,14 @@ def break_glass_review_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         access = get_object_or_404(accesses, pk=request.POST.get("access"))
         if form.is_valid():
-            break_glass_review(access=access, actor=request.user, note=form.cleaned_data["note"])
-            return redirect("frontend:break-glass-review")
+            try:
+                break_glass_review(
+                    access=access, actor=request.user, note=form.cleaned_data["note"]
+                )
+            except ValidationError as exc:
+                form.add_error("note", exc)
+            else:
+                return redirect("frontend:break-glass-review")
         failed_access_id = access.pk
     context = {
         "accesses": accesses[:REVIEW_LIMIT],

@@ -43,3 +43,9 @@ def break_glass_event(*, access: BreakGlassAccess) -> ReferralEvent:
         access_id=access.pk,
         expires_at=access.expires_at.isoformat(),
     )
+
+
+def break_glass_reviewed_event(*, access: BreakGlassAccess, actor: Any) -> ReferralEvent:
+    return _record(
+        access.referral, ReferralEventType.BREAK_GLASS_REVIEWED, actor, access_id=access.pk
+    )

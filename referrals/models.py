@@ -91,6 +91,7 @@ class ReferralEventType(models.TextChoices):
     SUBMITTED = "submitted", "Concern submitted"
     LEAD_ASSIGNED = "lead_assigned", "Lead professional assigned"
     BREAK_GLASS = "break_glass", "Emergency access opened"
+    BREAK_GLASS_REVIEWED = "break_glass_reviewed", "Emergency access reviewed"
 
 
 class ReferralEvent(models.Model):

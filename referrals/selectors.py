@@ -50,23 +50,20 @@ def _live_break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
 def _scopes(user: Any) -> tuple[Q, Q]:
     """(full, summary) filters over submitted referrals, from the user's active memberships."""
     full, summary = Q(pk__in=[]), Q(pk__in=[])
-    lead_agencies: list[int] = []
+    is_lead = False
+    lead_places = Q(pk__in=[])  # (agency, area) of each lead professional membership
     for membership in active_memberships(user=user):
         role = Role(membership.role)
         if role in _AREA_WIDE_FULL:
             full |= Q(area_id=membership.area_id)
         elif role is Role.LEAD_PROFESSIONAL:
-            lead_agencies.append(membership.agency_id or 0)
+            lead_places |= Q(agency_id=membership.agency_id, referral__area_id=membership.area_id)
+            is_lead = True
         elif role is Role.AGENCY_SAFEGUARDING_LEAD:
             summary |= Q(area_id=membership.area_id, raised_by_agency_id=membership.agency_id)
-    if lead_agencies:
-        full |= Q(
-            Exists(
-                _current_assignments().filter(
-                    Q(lead_professional_id=user.pk) | Q(agency_id__in=lead_agencies)
-                )
-            )
-        )
+    if is_lead:
+        named = Q(lead_professional_id=user.pk)
+        full |= Q(Exists(_current_assignments().filter(named | lead_places)))
     return full, summary
 
 

@@ -185,11 +185,13 @@ def break_glass_review(*, access: BreakGlassAccess, actor: Any, note: str) -> Br
     with transaction.atomic(durable=True):
         locked = BreakGlassAccess.objects.select_for_update().get(pk=access.pk)
         if locked.reviewed_at is not None:
-            return locked
+            # Someone reviewed it meanwhile: say so rather than drop this reviewer's note.
+            raise ValidationError("Another coordinator has already reviewed this access.")
         locked.reviewed_by = actor
         locked.reviewed_at = timezone.now()
         locked.review_note = note.strip()
         locked.save(update_fields=["reviewed_by", "reviewed_at", "review_note"])
+        events.break_glass_reviewed_event(access=locked, actor=actor)
         audit_record(
             action=AuditAction.CHANGE,
             actor=actor,

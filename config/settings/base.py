@@ -240,6 +240,7 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="safeguard-hub@localhost")
 
 SERVICE_NAME = "Safeguard Hub"
+DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=False)
 OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
 AUTH_USER_MODEL = "agencies.User"
 

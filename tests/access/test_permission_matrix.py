@@ -238,3 +238,22 @@ def test_an_ended_membership_grants_nothing(world: World) -> None:
     coordinator = member(Role.COORDINATOR, area=world.area)
     Membership.objects.filter(user=coordinator).update(is_active=False)
     assert api_detail(coordinator, referral).status_code == 404
+
+
+def test_a_lead_professional_sees_their_agencys_assignments_in_their_own_area_only(
+    world: World,
+) -> None:
+    force = AgencyFactory.create(areas=[world.area])
+    elsewhere = AreaFactory.create()
+    force.areas.add(elsewhere)
+    lead_elsewhere = member(Role.LEAD_PROFESSIONAL, area=elsewhere, agency=force)
+    lead_here = member(Role.LEAD_PROFESSIONAL, area=world.area, agency=force)
+    referral = raise_referral(member(Role.PRACTITIONER, area=world.area), submit=True)
+    coordinator = member(Role.COORDINATOR, area=world.area)
+    referral_assign_lead(referral=referral, actor=coordinator, agency=force)
+    assert referral_access(user=lead_here, referral=referral) is FULL
+    assert referral_access(user=lead_elsewhere, referral=referral) is NONE
+
+
+def test_django_admin_is_not_mounted_outside_development() -> None:
+    assert Client().get("/django-admin/").status_code == 404

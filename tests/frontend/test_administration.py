@@ -240,3 +240,52 @@ def test_audit_search_and_csv_export(admin: Client, area: Area, agency: Agency) 
 def test_an_unknown_username_finds_nothing(admin: Client, area: Area) -> Any:
     page = admin.get(url(area, "audit"), {"username": "nobody-by-this-name"})
     assert list(page.context["events"]) == []
+
+
+def test_administrators_cannot_give_themselves_roles(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    me = Membership.objects.get(area=area, role=Role.AREA_ADMINISTRATOR).user
+    response = admin.post(
+        url(area, "people/add"),
+        {"username": me.username, "role": Role.COORDINATOR, "agency": agency.pk},
+    )
+    assert "Ask another area administrator" in response.content.decode()
+    assert not Membership.objects.filter(user=me, role=Role.COORDINATOR).exists()
+
+
+@pytest.mark.parametrize("who", ["unknown", "elsewhere"])
+def test_unlocking_someone_outside_the_area_reveals_nothing(
+    admin: Client, area: Area, who: str
+) -> None:
+    username = "nobody-by-this-name" if who == "unknown" else member(Role.PRACTITIONER).username
+    assert admin.post(url(area, "lockouts"), {"username": username}).status_code == 404
+
+
+def test_a_leaver_with_two_roles_here_is_deactivated(
+    admin: Client, area: Area, agency: Agency
+) -> None:
+    person = member(Role.PRACTITIONER, area=area, agency=agency)
+    Membership.objects.create(user=person, role=Role.LEAD_PROFESSIONAL, area=area, agency=agency)
+    assert admin.post(url(area, f"people/{person.pk}/deactivate")).status_code == 302
+    person.refresh_from_db()
+    assert person.is_active is False
+    event = AuditEvent.objects.get(action=AuditAction.DEACTIVATED)
+    assert event.area_id == area.pk  # filed under the area it was done for
+
+
+def test_searching_the_record_is_recorded_and_case_reasons_stay_hidden(
+    admin: Client, area: Area
+) -> None:
+    from referrals.services import break_glass_open
+    from tests.factories import raise_referral
+
+    reason = "Child seen at the hotel with an older man; need history now."
+    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    break_glass_open(referral=referral, actor=member(Role.COORDINATOR), reason=reason)
+    query = {"action": AuditAction.BREAK_GLASS}
+    page = admin.get(url(area, "audit"), query).content.decode()
+    assert reason not in page and "recorded; shown to the area" in page
+    export = admin.get(url(area, "audit"), {**query, "format": "csv"})
+    assert reason not in b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    assert AuditEvent.objects.filter(action=AuditAction.VIEW, object_type="agencies.area").exists()

@@ -146,3 +146,21 @@ def test_a_role_that_may_not_break_glass_learns_nothing_about_references(
         f"/api/v1/referrals/{target}/break-glass/", {"reason": REASON}, format="json"
     )
     assert response.status_code == 403
+
+
+def test_a_second_review_is_refused_with_a_message_not_lost(referral: Referral) -> None:
+    break_glass(member(Role.COORDINATOR), referral)
+    access = BreakGlassAccess.objects.get()
+    first, second = (member(Role.COORDINATOR, area=referral.area) for _ in range(2))
+    from referrals.services import break_glass_review
+
+    break_glass_review(access=access, actor=first, note="Justified.")
+    assert referral.events.filter(event_type=ReferralEventType.BREAK_GLASS_REVIEWED).count() == 1
+    client = Client()
+    sign_in(client, second)
+    response = client.post(
+        "/referrals/emergency-access/review/", {"access": access.pk, "note": "Also fine."}
+    )
+    assert "already reviewed" in response.content.decode()
+    access.refresh_from_db()
+    assert access.review_note == "Justified."
