@@ -35,7 +35,12 @@ def second_factor_url(*, user: object, next_url: str = "") -> str:
     name = (
         "frontend:sign-in-code" if confirmed_totp_device(user=user) else "frontend:sign-in-set-up"
     )
-    url = reverse(name)
+    return url_with_next(name, next_url)
+
+
+def url_with_next(url_name: str, next_url: str) -> str:
+    """The named page, carrying where to go afterwards when there is somewhere."""
+    url = reverse(url_name)
     return f"{url}?{urlencode({'next': next_url})}" if next_url else url
 
 

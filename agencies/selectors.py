@@ -145,3 +145,7 @@ def area_person(*, area: Area, pk: int | None = None, username: str | None = Non
     if person is None:
         raise Http404("No such person in this area")
     return person
+
+
+def user_by_username(*, username: str) -> User | None:
+    return User.objects.filter(username=username).first()

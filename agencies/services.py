@@ -115,11 +115,6 @@ def two_factor_verify(*, user: User, code: str) -> CodeCheck:
         return CodeCheck(device=device if device.verify_token(code) else None)
 
 
-def user_unlock(*, user: User, actor: Any) -> None:
-    """Let a locked-out user try again now rather than after the cool-off."""
-    reset_failures(username=user.get_username())
-
-
 def _end_sessions_and_tokens(user: User) -> int:
     """Inside the caller's transaction: every session fails the epoch check from its next
     request; every live API token is revoked. Returns how many tokens were revoked."""
@@ -244,11 +239,12 @@ def person_deactivate(*, actor: Any, area: Area, user: User) -> int:
 
 
 def person_unlock(*, actor: Any, area: Area, user: User) -> None:
+    """Let a locked-out person of the area try again now rather than after the cool-off."""
     admin = _require_area_administrator(actor=actor, area=area)
-    if not user.memberships.filter(area=area).exists():
+    if not user.memberships.filter(area=area, is_active=True).exists():
         raise PermissionDenied("This person has no role in this area.")
     with transaction.atomic(durable=True):
-        user_unlock(user=user, actor=actor)
+        reset_failures(username=user.get_username())
         audit_record(
             action=AuditAction.CHANGE,
             actor=actor,

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from agencies.models import Agency, AgencyType, Area, Membership, Role
 from agencies.selectors import (
     administered_area,
     administered_area_membership,
@@ -24,6 +24,7 @@ from agencies.selectors import (
     area_memberships,
     area_person,
     lockouts_for_area,
+    user_by_username,
 )
 from agencies.services import (
     AREA_SETTINGS,
@@ -227,9 +228,7 @@ def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
     events = None
     if form.is_valid():
         data = form.cleaned_data
-        person = (
-            User.objects.filter(username=data["username"]).first() if data["username"] else None
-        )
+        person = user_by_username(username=data["username"]) if data["username"] else None
         events = audit_search(
             area=area,
             user=person if data["username"] else None,

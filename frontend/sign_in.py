@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 from typing import Any
-from urllib.parse import urlencode
 
 import django_otp
 import segno
@@ -21,7 +20,6 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
@@ -32,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import auth_events
 from agencies.lockout import is_locked_out, record_failure, reset_failures
-from agencies.middleware import second_factor_url
+from agencies.middleware import second_factor_url, url_with_next
 from agencies.selectors import confirmed_totp_device, two_factor_done
 from agencies.services import (
     two_factor_enrolment_confirm,
@@ -55,10 +53,6 @@ def _next_url(request: HttpRequest) -> str:
     ):
         return candidate
     return resolve_url(settings.LOGIN_REDIRECT_URL)
-
-
-def _with_next(url_name: str, next_url: str) -> str:
-    return f"{reverse(url_name)}?{urlencode({'next': next_url})}" if next_url else reverse(url_name)
 
 
 def _signed_in(request: HttpRequest, device: Device | None) -> None:
@@ -143,7 +137,7 @@ def code_page(request: HttpRequest) -> HttpResponse:
         return gate
     user: Any = request.user
     if confirmed_totp_device(user=user) is None:
-        return redirect(_with_next("frontend:sign-in-set-up", _next_url(request)))
+        return redirect(url_with_next("frontend:sign-in-set-up", _next_url(request)))
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = user.get_username()
@@ -187,7 +181,7 @@ def set_up_page(request: HttpRequest) -> HttpResponse:
     user: Any = request.user
     if confirmed_totp_device(user=user) is not None:
         # Someone with only the password must never replace an existing authenticator.
-        return redirect(_with_next("frontend:sign-in-code", _next_url(request)))
+        return redirect(url_with_next("frontend:sign-in-code", _next_url(request)))
     form = SetUpCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         confirmed = two_factor_enrolment_confirm(user=user, code=form.cleaned_data["code"])
@@ -195,7 +189,7 @@ def set_up_page(request: HttpRequest) -> HttpResponse:
             device, codes = confirmed
             _signed_in(request, device)
             request.session[RECOVERY_CODES_SESSION_KEY] = codes
-            return redirect(_with_next("frontend:sign-in-recovery-codes", _next_url(request)))
+            return redirect(url_with_next("frontend:sign-in-recovery-codes", _next_url(request)))
         form.reject()
     device = two_factor_enrolment_device(user=user)
     context = {

@@ -22,10 +22,10 @@ from agencies import auth_events
 from agencies.models import Membership, Role, User
 from agencies.selectors import lockouts_for_area
 from agencies.services import (
+    person_unlock,
     two_factor_enrolment_confirm,
     two_factor_enrolment_device,
     user_deactivate,
-    user_unlock,
 )
 from api.models import ApiToken
 from api.services import api_token_create
@@ -418,7 +418,7 @@ def test_lockouts_for_area_lists_locked_accounts_of_its_members_only(client: Cli
     assert lockouts[0].failures == 5
     assert lockouts[0].locked_until == lockouts[0].last_failure + timedelta(minutes=30)
 
-    user_unlock(user=locked, actor=member(Role.AREA_ADMINISTRATOR, area=area))
+    person_unlock(actor=member(Role.AREA_ADMINISTRATOR, area=area), area=area, user=locked)
     assert lockouts_for_area(area=area) == []
     assert password_step(client, locked.username).status_code == 302
 
