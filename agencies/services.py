@@ -230,6 +230,8 @@ def person_deactivate(*, actor: Any, area: Area, user: User) -> int:
     someone who still works elsewhere has their roles here ended instead.
     """
     admin = _require_area_administrator(actor=actor, area=area)
+    if user.pk == actor.pk:
+        raise PermissionDenied("Ask another area administrator to deactivate your account.")
     areas = set(user.memberships.filter(is_active=True).values_list("area_id", flat=True))
     if not areas or not areas <= _administered_area_ids(actor):
         raise PermissionDenied(

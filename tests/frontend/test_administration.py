@@ -289,3 +289,10 @@ def test_searching_the_record_is_recorded_and_case_reasons_stay_hidden(
     export = admin.get(url(area, "audit"), {**query, "format": "csv"})
     assert reason not in b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
     assert AuditEvent.objects.filter(action=AuditAction.VIEW, object_type="agencies.area").exists()
+
+
+def test_administrators_cannot_deactivate_themselves(admin: Client, area: Area) -> None:
+    me = Membership.objects.get(area=area, role=Role.AREA_ADMINISTRATOR).user
+    assert admin.post(url(area, f"people/{me.pk}/deactivate")).status_code == 403
+    me.refresh_from_db()
+    assert me.is_active is True
