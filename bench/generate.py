@@ -289,13 +289,22 @@ def generate_referrals(
             for size in _batches(people, batch_size):
                 ids = _next_values(cursor, person_seq, size)
                 rows = [
-                    (pk, area_id, p.given_name, p.family_name, p.date_of_birth, p.created_at)
+                    (pk, area_id, p.given_name, p.family_name, p.date_of_birth, "", p.created_at)
                     for pk, p in zip(ids, plan_young_people(rng, size, now), strict=True)
                 ]
                 _copy(
                     cursor,
                     YoungPerson,
-                    ["id", "area", "given_name", "family_name", "date_of_birth", "created_at"],
+                    # No NHS number: synthetic people must never carry a real-looking one.
+                    [
+                        "id",
+                        "area",
+                        "given_name",
+                        "family_name",
+                        "date_of_birth",
+                        "nhs_number",
+                        "created_at",
+                    ],
                     rows,
                 )
                 person_ids.extend(ids)
