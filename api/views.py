@@ -68,7 +68,9 @@ class ApiTokenListCreateView(generics.ListAPIView[Any]):
             )
         incoming = serializers.ApiTokenCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        token, raw = api_token_create(actor=request.user, **incoming.validated_data)
+        token, raw = api_token_create(
+            actor=request.user, request=request._request, **incoming.validated_data
+        )
         token.token = raw  # type: ignore[attr-defined]
         return Response(
             serializers.ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED
@@ -80,7 +82,9 @@ class ApiTokenRevokeView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         token = get_object_or_404(api_token_list(user=request.user), pk=pk)
         return Response(
-            serializers.ApiTokenSerializer(api_token_revoke(token=token, actor=request.user)).data
+            serializers.ApiTokenSerializer(
+                api_token_revoke(token=token, actor=request.user, request=request._request)
+            ).data
         )
 
 

@@ -241,7 +241,8 @@ def token_create_and_revoke(w: World) -> None:
     [created] = written_since(start)
     assert created.action == AuditAction.TOKEN_CREATED
     assert_names(created, token)
-    assert created.actor_id == w.coordinator.pk
+    assert_from_request(created, w.coordinator)
+    assert created.area_id == w.area.pk  # found under the area by its administrators
     assert created.details["name"] == "laptop"
 
     start = mark()
@@ -250,7 +251,7 @@ def token_create_and_revoke(w: World) -> None:
     [revoked] = written_since(start)
     assert revoked.action == AuditAction.TOKEN_REVOKED
     assert_names(revoked, token)
-    assert revoked.actor_id == w.coordinator.pk
+    assert_from_request(revoked, w.coordinator)
 
 
 # Signing in ---------------------------------------------------------------------------------
