@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from agencies.models import Membership
@@ -126,3 +128,24 @@ class BreakGlassSerializer(serializers.ModelSerializer[BreakGlassAccess]):
         model = BreakGlassAccess
         fields = ["reason", "granted_at", "expires_at"]
         read_only_fields = ["granted_at", "expires_at"]
+
+
+class TransitionSerializer(serializers.Serializer[object]):
+    """A step the caller may take now, as declared in the referral workflow."""
+
+    name = serializers.CharField()
+    title = serializers.CharField(source="custom.label")
+    inputs = serializers.ListField(child=serializers.CharField(), source="custom.inputs")
+    target = serializers.SerializerMethodField()
+
+    def get_target(self, obj: Any) -> str | None:
+        target = obj.target
+        return target if isinstance(target, str) else None  # None: decided by the inputs
+
+
+class TransitionInputSerializer(serializers.Serializer[object]):
+    """The inputs any transition may need; each transition uses the ones it declares."""
+
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    decision = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=40)

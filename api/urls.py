@@ -12,6 +12,16 @@ urlpatterns = [
     path("v1/referrals/", views.ReferralListView.as_view(), name="referrals"),
     path("v1/referrals/<str:reference>/", views.ReferralDetailView.as_view(), name="referral"),
     path(
+        "v1/referrals/<str:reference>/transitions/",
+        views.ReferralTransitionsView.as_view(),
+        name="referral-transitions",
+    ),
+    path(
+        "v1/referrals/<str:reference>/transitions/<str:name>/",
+        views.ReferralTransitionView.as_view(),
+        name="referral-transition",
+    ),
+    path(
         "v1/referrals/<str:reference>/break-glass/",
         views.BreakGlassView.as_view(),
         name="referral-break-glass",

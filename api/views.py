@@ -11,17 +11,30 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.selectors import active_memberships, two_factor_done
-from referrals.models import Referral
-from referrals.selectors import ReferralAccess, referral_for_break_glass, referral_list
-from referrals.services import break_glass_open, referral_open, referrals_seen
+from referrals.models import Referral, ReferralState
+from referrals.selectors import (
+    ReferralAccess,
+    referral_for_break_glass,
+    referral_get,
+    referral_list,
+)
+from referrals.services import (
+    TransitionConflict,
+    break_glass_open,
+    referral_open,
+    referral_transition,
+    referrals_seen,
+    transitions_for,
+)
 
 from . import serializers
+from .errors import Conflict
 from .models import ApiToken
 from .selectors import api_token_list
 from .services import api_token_create, api_token_revoke
@@ -124,6 +137,51 @@ class ReferralDetailView(APIView):
             else serializers.ReferralSummaryDetailSerializer
         )
         return Response(serializer_class(referral).data)
+
+
+class ReferralTransitionsView(APIView):
+    @extend_schema(
+        responses=serializers.TransitionSerializer(many=True),
+        summary="The workflow steps the caller may take on this referral now",
+    )
+    def get(self, request: Request, reference: str) -> Response:
+        referral, _ = referral_get(user=request.user, reference=reference)
+        available = transitions_for(referral=referral, user=request.user)
+        return Response(serializers.TransitionSerializer(available, many=True).data)
+
+
+class ReferralTransitionView(APIView):
+    @extend_schema(
+        request=serializers.TransitionInputSerializer,
+        responses=serializers.ReferralFullSerializer,
+        summary="Take one workflow step (409 when the referral has moved on meanwhile)",
+    )
+    def post(self, request: Request, reference: str, name: str) -> Response:
+        referral, _ = referral_get(user=request.user, reference=reference)
+        incoming = serializers.TransitionInputSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        try:
+            moved = referral_transition(
+                referral=referral,
+                actor=request.user,
+                name=name,
+                inputs=incoming.validated_data,
+                request=request._request,
+            )
+        except LookupError as exc:
+            raise NotFound("No such workflow step.") from exc
+        except TransitionConflict as exc:
+            label = ReferralState(exc.state).label.lower()
+            raise Conflict(f"The referral is now {label}: reload it and try again.") from exc
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        _, access = referral_get(user=request.user, reference=moved.reference)
+        serializer_class = (
+            serializers.ReferralFullSerializer
+            if access is ReferralAccess.FULL
+            else serializers.ReferralSummaryDetailSerializer
+        )
+        return Response(serializer_class(moved).data)
 
 
 class BreakGlassView(APIView):

@@ -21,8 +21,28 @@ def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:
     )
 
 
-def referral_submitted_event(*, referral: Referral, actor: Any) -> ReferralEvent:
-    return _record(referral, ReferralEventType.SUBMITTED, actor, reference=referral.reference)
+# The timeline event each workflow transition writes.
+TRANSITION_EVENTS = {
+    "submit": ReferralEventType.SUBMITTED,
+    "withdraw": ReferralEventType.WITHDRAWN,
+    "start_triage": ReferralEventType.TRIAGE_STARTED,
+    "decide": ReferralEventType.DECIDED,
+    "close": ReferralEventType.CLOSED,
+    "reopen": ReferralEventType.REOPENED,
+}
+
+
+def referral_transitioned_event(
+    *, referral: Referral, actor: Any, transition: str, source: str, inputs: dict[str, str]
+) -> ReferralEvent:
+    return _record(
+        referral,
+        TRANSITION_EVENTS[transition],
+        actor,
+        source=source,
+        target=referral.state,
+        **inputs,
+    )
 
 
 def lead_assigned_event(*, assignment: ReferralAssignment, actor: Any) -> ReferralEvent:

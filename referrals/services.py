@@ -18,7 +18,6 @@ from audit.services import audit_record, audit_record_views
 from . import events
 from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState, YoungPerson
 from .selectors import ReferralAccess, granting_membership, referral_access, referral_get
-from .working_time import add_working_days
 
 BREAK_GLASS_ROLES = {Role.COORDINATOR, Role.LEAD_PROFESSIONAL}
 # Roles whose holders work with young people and so may raise a concern.
@@ -74,25 +73,70 @@ def referral_create_draft(
     return referral
 
 
-def referral_submit(*, referral: Referral, actor: Any) -> Referral:
+class TransitionConflict(Exception):
+    """The transition is not possible from the referral's state now (someone else moved it)."""
+
+    def __init__(self, state: str) -> None:
+        super().__init__(state)
+        self.state = state
+
+
+def declared_transitions() -> list[Any]:
+    """Every transition of the referral workflow, as declared on the model."""
+    state = Referral._meta.get_field("state")
+    return list(state.get_all_transitions(Referral))
+
+
+def transitions_for(*, referral: Referral, user: Any) -> list[Any]:
+    """The workflow transitions `user` may take on `referral` now (django-fsm declarations)."""
+    return list(referral.get_available_user_state_transitions(user))  # type: ignore[attr-defined]
+
+
+def referral_transition(
+    *,
+    referral: Referral,
+    actor: Any,
+    name: str,
+    inputs: dict[str, str] | None = None,
+    request: Any = None,
+) -> Referral:
+    """Take one workflow transition: one transaction with its timeline event and audit record.
+
+    The row is locked first, so of two people acting at once the second sees the first's
+    result: a transition no longer possible from that state raises TransitionConflict.
+    Raises PermissionDenied when the actor's role may never take it, ValidationError for
+    missing or invalid inputs (nothing is saved), LookupError for an unknown transition.
+    """
+    declared = {t.name: t for t in declared_transitions()}
+    if name not in declared:
+        raise LookupError(name)
+    wanted = {k: v for k, v in (inputs or {}).items() if k in declared[name].custom["inputs"]}
     with transaction.atomic(durable=True):
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        locked.submit()
-        locked.submitted_at = timezone.now()
-        locked.triage_due_at = add_working_days(
-            locked.submitted_at, locked.area.triage_working_days
+        locked = Referral.objects.select_for_update().select_related("area").get(pk=referral.pk)
+        if not declared[name].has_perm(locked, actor):
+            raise PermissionDenied("Your role cannot take this step.")
+        if name not in {t.name for t in transitions_for(referral=locked, user=actor)}:
+            raise TransitionConflict(locked.state)
+        source = locked.state
+        getattr(locked, name)(**wanted)
+        locked.save()
+        events.referral_transitioned_event(
+            referral=locked, actor=actor, transition=name, source=source, inputs=wanted
         )
-        locked.save(update_fields=["state", "submitted_at", "triage_due_at"])
-        events.referral_submitted_event(referral=locked, actor=actor)
         audit_record(
             action=AuditAction.TRANSITION,
             actor=actor,
             membership=granting_membership(user=actor, referral=locked),
             target=locked,
-            area=locked.area,
-            details={"transition": "submit", "to": locked.state},
+            request=request,
+            reason=wanted.get("reason", ""),
+            details={"transition": name, "from": source, "to": locked.state},
         )
     return locked
+
+
+def referral_submit(*, referral: Referral, actor: Any) -> Referral:
+    return referral_transition(referral=referral, actor=actor, name="submit")
 
 
 def _coordinator_membership(*, actor: Any, area_id: int) -> Membership:

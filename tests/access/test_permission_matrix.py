@@ -257,3 +257,19 @@ def test_a_lead_professional_sees_their_agencys_assignments_in_their_own_area_on
 
 def test_django_admin_is_not_mounted_outside_development() -> None:
     assert Client().get("/django-admin/").status_code == 404
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_transitions(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    listed = client.get(f"/api/v1/referrals/{referral.reference}/transitions/")
+    taken = client.post(f"/api/v1/referrals/{referral.reference}/transitions/start_triage/")
+    if EXPECTED[role][relation] is NONE:
+        assert listed.status_code == taken.status_code == 404
+        return
+    assert listed.status_code == 200
+    may_triage = role is Role.COORDINATOR
+    assert ("start_triage" in {t["name"] for t in listed.json()}) is may_triage
+    assert taken.status_code == (200 if may_triage else 403)

@@ -225,7 +225,7 @@ def create_and_submit(w: World) -> None:
     referral = raise_referral(practitioner, submit=True)
     created, submitted = written_since(start)
     assert (created.action, submitted.action) == (AuditAction.CREATE, AuditAction.TRANSITION)
-    assert submitted.details == {"transition": "submit", "to": "submitted"}
+    assert submitted.details == {"transition": "submit", "from": "draft", "to": "submitted"}
     for event in (created, submitted):
         assert_names(event, referral)
         assert (event.actor_id, event.area_id) == (practitioner.pk, membership.area_id)

@@ -3,11 +3,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django_fsm import TransitionNotAllowed
 
 from agencies.models import Membership, Role
 from referrals.models import ReferralEventType, ReferralState
-from referrals.services import format_referral_reference, referral_create_draft, referral_submit
+from referrals.services import (
+    TransitionConflict,
+    format_referral_reference,
+    referral_create_draft,
+    referral_submit,
+)
 from referrals.working_time import add_working_days
 from tests.factories import AreaFactory, YoungPersonFactory, member, raise_referral
 
@@ -36,7 +40,7 @@ def test_submitting_moves_the_state_and_adds_the_event() -> None:
 
 def test_a_referral_cannot_be_submitted_twice() -> None:
     referral = raise_referral(member(Role.PRACTITIONER), submit=True)
-    with pytest.raises(TransitionNotAllowed):
+    with pytest.raises(TransitionConflict):
         referral_submit(referral=referral, actor=referral.raised_by)
     assert referral.events.filter(event_type=ReferralEventType.SUBMITTED).count() == 1
 

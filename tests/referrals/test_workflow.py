@@ -1,0 +1,181 @@
+"""The referral workflow: declared once on the model, taken through one service and the API."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from rest_framework.test import APIClient
+
+from agencies.models import Role, User
+from audit.models import AuditAction, AuditEvent
+from referrals.models import Decision, Referral, ReferralState
+from referrals.services import TransitionConflict, declared_transitions, referral_transition
+from tests.factories import AreaFactory, member, raise_referral, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+REASON = {"reason": "Seen by the school nurse; plan agreed with the family."}
+
+
+def api(user: User) -> APIClient:
+    client = APIClient()
+    sign_in(client, user)
+    return client
+
+
+def post(user: User, referral: Referral, name: str, **inputs: str) -> Any:
+    return api(user).post(
+        f"/api/v1/referrals/{referral.reference}/transitions/{name}/", inputs, format="json"
+    )
+
+
+@pytest.fixture
+def case() -> dict[str, Any]:
+    area = AreaFactory.create()
+    practitioner = member(Role.PRACTITIONER, area=area)
+    return {
+        "referral": raise_referral(practitioner, submit=True),
+        "practitioner": practitioner,
+        "coordinator": member(Role.COORDINATOR, area=area),
+    }
+
+
+def test_a_coordinator_triages_decides_and_closes_through_the_api(case: dict[str, Any]) -> None:
+    referral, coordinator = case["referral"], case["coordinator"]
+    offered = api(coordinator).get(f"/api/v1/referrals/{referral.reference}/transitions/").json()
+    assert [t["name"] for t in offered] == ["start_triage"]
+
+    assert post(coordinator, referral, "start_triage").json()["state"] == "in_triage"
+    decided = post(coordinator, referral, "decide", decision="multi_agency_plan", **REASON)
+    assert decided.status_code == 200 and decided.json()["state"] == "active"
+    closed = post(coordinator, referral, "close", outcome="risk_reduced", **REASON)
+    assert closed.json()["state"] == "closed"
+    referral.refresh_from_db()
+    assert (referral.decision, referral.outcome) == (Decision.MULTI_AGENCY_PLAN, "risk_reduced")
+    types = list(referral.events.values_list("event_type", flat=True))
+    assert types[-3:] == ["triage_started", "decided", "closed"]
+    assert (
+        AuditEvent.objects.filter(action=AuditAction.TRANSITION, object_id=str(referral.pk)).count()
+        == 4
+    )  # submit, start_triage, decide, close
+
+
+def test_no_further_action_closes_at_decision(case: dict[str, Any]) -> None:
+    referral, coordinator = case["referral"], case["coordinator"]
+    post(coordinator, referral, "start_triage")
+    response = post(coordinator, referral, "decide", decision="no_further_action", **REASON)
+    assert response.json()["state"] == "closed"
+
+
+def test_the_referrer_sees_only_what_they_may_do(case: dict[str, Any]) -> None:
+    referral, practitioner = case["referral"], case["practitioner"]
+    offered = api(practitioner).get(f"/api/v1/referrals/{referral.reference}/transitions/")
+    assert [t["name"] for t in offered.json()] == ["withdraw"]
+    assert post(practitioner, referral, "start_triage").status_code == 403
+
+
+def test_missing_inputs_are_named_and_nothing_is_saved(case: dict[str, Any]) -> None:
+    referral, coordinator = case["referral"], case["coordinator"]
+    post(coordinator, referral, "start_triage")
+    response = post(coordinator, referral, "decide", decision="maybe")
+    assert response.status_code == 400
+    assert set(response.json()["error"]["fields"]) == {"decision"}
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.IN_TRIAGE
+
+
+def test_a_step_not_possible_now_is_409_with_the_current_state(case: dict[str, Any]) -> None:
+    referral, coordinator = case["referral"], case["coordinator"]
+    response = post(coordinator, referral, "close", outcome="risk_reduced", **REASON)
+    assert response.status_code == 409
+    assert "now submitted" in response.json()["error"]["message"]
+
+
+def test_unknown_steps_and_out_of_scope_referrals_are_404(case: dict[str, Any]) -> None:
+    referral = case["referral"]
+    assert post(case["coordinator"], referral, "teleport").status_code == 404
+    assert post(member(Role.COORDINATOR), referral, "start_triage").status_code == 404
+
+
+def test_two_coordinators_at_once_exactly_one_wins(case: dict[str, Any]) -> None:
+    referral = case["referral"]
+    coordinators = [case["coordinator"], member(Role.COORDINATOR, area=referral.area)]
+    results: list[str] = []
+    barrier = threading.Barrier(len(coordinators))
+
+    def act(user: User) -> None:
+        barrier.wait()
+        try:
+            referral_transition(referral=referral, actor=user, name="start_triage")
+            results.append("won")
+        except TransitionConflict as exc:
+            results.append(f"conflict:{exc.state}")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=act, args=(user,)) for user in coordinators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["conflict:in_triage", "won"]
+    assert referral.events.filter(event_type="triage_started").count() == 1
+
+
+NAMES = [t.name for t in declared_transitions()]
+ROLES = [Role.PRACTITIONER, Role.COORDINATOR, Role.BOARD_MEMBER, Role.POLICE_LEAD]
+INPUTS = {"reason": "Because.", "decision": "multi_agency_plan", "outcome": "risk_reduced"}
+# Who may take which step, by the rules (a coordinator only in their own area).
+MAY_ACT = {
+    Role.PRACTITIONER: {"submit", "withdraw"},
+    Role.COORDINATOR: set(NAMES) - {"submit", "withdraw"},
+}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.tuples(st.sampled_from(ROLES), st.sampled_from(NAMES)), max_size=8))
+def test_random_steps_stay_in_the_graph_and_leave_one_event_each(
+    steps: list[tuple[Role, str]],
+) -> None:
+    area = AreaFactory.create()
+    people = {role: member(role, area=area) for role in ROLES}
+    referral = raise_referral(people[Role.PRACTITIONER])
+    graph = {
+        (source, t.name): t
+        for t in declared_transitions()
+        for source in ([t.source] if isinstance(t.source, str) else t.source)
+    }
+    done = 0
+    for role, name in steps:
+        before = Referral.objects.get(pk=referral.pk).state
+        try:
+            referral_transition(referral=referral, actor=people[role], name=name, inputs=INPUTS)
+        except (PermissionDenied, TransitionConflict, ValidationError):  # refused: no change
+            assert Referral.objects.get(pk=referral.pk).state == before
+            continue
+        done += 1
+        transition = graph[(before, name)]  # a taken step is always a declared edge
+        assert name in MAY_ACT.get(role, set()), (role, name)
+        after = Referral.objects.get(pk=referral.pk).state
+        assert after in ReferralState.values and after != before
+        assert (
+            transition.target is None
+            or not isinstance(transition.target, str)
+            or (after == transition.target)
+        )
+    assert referral.events.exclude(event_type__in=["raised"]).count() == done
+
+
+def test_the_state_diagram_in_docs_matches_the_code() -> None:
+    from referrals.diagram import DIAGRAM_PATH, state_diagram
+
+    assert DIAGRAM_PATH.read_text() == state_diagram(), (
+        "run `manage.py referral_state_diagram` and commit docs/referral-states.md"
+    )
+    assert "in_triage --> active: decide" in state_diagram()
