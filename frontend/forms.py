@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from referrals.models import ClosureOutcome, Decision
 from referrals.services import BREAK_GLASS_MIN_REASON
 
 
@@ -34,3 +35,31 @@ class BreakGlassReviewForm(forms.Form):
         widget=forms.Textarea,
         error_messages={"required": "Enter what you found when you reviewed this access"},
     )
+
+
+class TransitionForm(forms.Form):
+    """The inputs one workflow step declares (see the transitions on referrals.models.Referral)."""
+
+    def __init__(self, *args: object, inputs: tuple[str, ...], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        available = {
+            "decision": forms.ChoiceField(
+                label="Decision",
+                choices=[("", "Choose a decision"), *Decision.choices],
+                error_messages={"required": "Choose a decision"},
+            ),
+            "outcome": forms.ChoiceField(
+                label="Outcome",
+                choices=[("", "Choose the outcome"), *ClosureOutcome.choices],
+                error_messages={"required": "Choose the outcome"},
+            ),
+            "reason": forms.CharField(
+                label="Reason",
+                max_length=2000,
+                widget=forms.Textarea,
+                help_text="Recorded on the timeline and in the audit record.",
+                error_messages={"required": "Enter the reason"},
+            ),
+        }
+        for name in inputs:
+            self.fields[name] = available[name]

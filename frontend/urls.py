@@ -21,6 +21,11 @@ urlpatterns = [
         name="break-glass-review",
     ),
     path("referrals/<str:reference>/", views.referral_detail_page, name="referral-detail"),
+    path(
+        "referrals/<str:reference>/steps/<str:name>/",
+        views.referral_step_page,
+        name="referral-step",
+    ),
     path("administration/", administration.administration_home, name="admin"),
     path(
         "administration/<str:ons_code>/people/",

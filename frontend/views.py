@@ -25,15 +25,25 @@ from agencies.selectors import active_memberships
 from api.errors import api_error_response, is_api_request
 from audit.selectors import audit_events_for_object, field_history
 from audit.services import audit_permission_denied
+from referrals.models import ReferralState
 from referrals.selectors import (
     ReferralAccess,
     break_glass_for_review,
     referral_for_break_glass,
+    referral_get,
     referral_list,
 )
-from referrals.services import break_glass_open, break_glass_review, referral_open, referrals_seen
+from referrals.services import (
+    TransitionConflict,
+    break_glass_open,
+    break_glass_review,
+    referral_open,
+    referral_transition,
+    referrals_seen,
+    transitions_for,
+)
 
-from .forms import BreakGlassForm, BreakGlassReviewForm
+from .forms import BreakGlassForm, BreakGlassReviewForm, TransitionForm
 from .health import readiness
 
 REFERRALS_PER_PAGE = 25
@@ -76,6 +86,7 @@ def referral_list_page(request: HttpRequest) -> HttpResponse:
 def referral_detail_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral, access = referral_open(actor=request.user, reference=reference, request=request)
     context: dict[str, Any] = {"referral": referral, "full": access is ReferralAccess.FULL}
+    context["steps"] = transitions_for(referral=referral, user=request.user)
     if access is ReferralAccess.FULL:
         context["timeline"] = referral.events.select_related("actor")
         context["assignments"] = referral.current_assignments
@@ -85,6 +96,40 @@ def referral_detail_page(request: HttpRequest, reference: str) -> HttpResponse:
             target=referral.young_person
         )
     return render(request, "frontend/referral_detail.html", context)
+
+
+@login_required
+def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpResponse:
+    """One workflow step on its own page: its inputs, then back to the referral."""
+    referral, _ = referral_get(user=request.user, reference=reference)
+    step = next(
+        (t for t in transitions_for(referral=referral, user=request.user) if t.name == name), None
+    )
+    if step is None and request.method != "POST":
+        raise Http404("That step is not open to you now")
+    inputs = tuple(step.custom["inputs"]) if step else ()
+    form = TransitionForm(request.POST if request.method == "POST" else None, inputs=inputs)
+    if request.method == "POST" and form.is_valid():
+        try:
+            referral_transition(
+                referral=referral,
+                actor=request.user,
+                name=name,
+                inputs=form.cleaned_data,
+                request=request,
+            )
+        except LookupError as exc:
+            raise Http404("No such step") from exc
+        except TransitionConflict as exc:
+            state = ReferralState(exc.state).label.lower()
+            form.add_error(None, f"Someone else has moved this referral on: it is now {state}.")
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("frontend:referral-detail", reference=referral.reference)
+    context = {"referral": referral, "step": step, "form": form}
+    return render(request, "frontend/referral_step.html", context)
 
 
 @login_required

@@ -179,3 +179,39 @@ def test_the_state_diagram_in_docs_matches_the_code() -> None:
         "run `manage.py referral_state_diagram` and commit docs/referral-states.md"
     )
     assert "in_triage --> active: decide" in state_diagram()
+
+
+def test_the_pages_offer_only_the_steps_open_to_the_user(case: dict[str, Any]) -> None:
+    from django.test import Client
+
+    referral, coordinator = case["referral"], case["coordinator"]
+    browser = Client()
+    sign_in(browser, coordinator)
+    detail = browser.get(f"/referrals/{referral.reference}/").content.decode()
+    assert f"/referrals/{referral.reference}/steps/start_triage/" in detail
+    assert "/steps/withdraw/" not in detail  # the referrer's step, not theirs
+
+    assert browser.post(f"/referrals/{referral.reference}/steps/start_triage/").status_code == 302
+    empty = browser.post(f"/referrals/{referral.reference}/steps/decide/", {})
+    assert "Choose a decision" in empty.content.decode()
+    assert "Enter the reason" in empty.content.decode()
+    done = browser.post(
+        f"/referrals/{referral.reference}/steps/decide/",
+        {"decision": "multi_agency_plan", **REASON},
+    )
+    assert done.status_code == 302
+    referral.refresh_from_db()
+    assert referral.state == ReferralState.ACTIVE
+    # Someone else closed it meanwhile: the stale page says so instead of failing.
+    other = member(Role.COORDINATOR, area=referral.area)
+    referral_transition(
+        referral=referral,
+        actor=other,
+        name="close",
+        inputs={"outcome": "risk_reduced", **REASON},
+    )
+    stale = browser.post(
+        f"/referrals/{referral.reference}/steps/close/", {"outcome": "moved_area", **REASON}
+    )
+    assert "Someone else has moved this referral on: it is now closed." in stale.content.decode()
+    assert browser.get(f"/referrals/{referral.reference}/steps/close/").status_code == 404
