@@ -117,6 +117,13 @@ class ReferralListView(generics.ListAPIView[Any]):
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
+def _detail(referral: Referral, access: ReferralAccess) -> Any:
+    """A referral in as much detail as the caller's access allows."""
+    if access is ReferralAccess.FULL:
+        return serializers.ReferralFullSerializer(referral).data
+    return serializers.ReferralSummaryDetailSerializer(referral).data
+
+
 class ReferralDetailView(APIView):
     @extend_schema(
         responses=PolymorphicProxySerializer(
@@ -131,12 +138,7 @@ class ReferralDetailView(APIView):
     )
     def get(self, request: Request, reference: str) -> Response:
         referral, access = referral_open(actor=request.user, reference=reference, request=request)
-        serializer_class = (
-            serializers.ReferralFullSerializer
-            if access is ReferralAccess.FULL
-            else serializers.ReferralSummaryDetailSerializer
-        )
-        return Response(serializer_class(referral).data)
+        return Response(_detail(referral, access))
 
 
 class ReferralTransitionsView(APIView):
@@ -176,12 +178,7 @@ class ReferralTransitionView(APIView):
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         _, access = referral_get(user=request.user, reference=moved.reference)
-        serializer_class = (
-            serializers.ReferralFullSerializer
-            if access is ReferralAccess.FULL
-            else serializers.ReferralSummaryDetailSerializer
-        )
-        return Response(serializer_class(moved).data)
+        return Response(_detail(moved, access))
 
 
 class BreakGlassView(APIView):
