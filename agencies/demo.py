@@ -125,6 +125,12 @@ def _seed_area(spec: DemoArea, password: str) -> None:
                 f"Synthetic demonstration concern about {given} {family}: seen getting into "
                 f"cars with unknown adults near the bus station; missing twice this month."
             ),
+            screening_indicators=["going_missing", "hotspots_or_cars", "out_late"],
+            exploitation_models=["gang_or_group"],
+            immediate_danger=False,
+            lawful_basis="safeguarding_public_task",
+            consent="not_sought",
+            consent_details="Seeking consent could put the young person at greater risk.",
         )
         if index % 2 == 0:  # leave some drafts, submit the rest
             referral_submit(referral=referral, actor=practitioner.user)

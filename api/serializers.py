@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from agencies.models import Membership
+from referrals.inputs import STEP_INPUTS
 from referrals.models import BreakGlassAccess, Referral, ReferralAssignment, ReferralEvent
 from referrals.services import BREAK_GLASS_MIN_REASON
 
@@ -143,9 +144,16 @@ class TransitionSerializer(serializers.Serializer[object]):
         return target if isinstance(target, str) else None  # None: decided by the inputs
 
 
-class TransitionInputSerializer(serializers.Serializer[object]):
-    """The inputs any transition may need; each transition uses the ones it declares."""
+def _step_input_fields() -> dict[str, Any]:
+    return {
+        name: serializers.CharField(
+            required=False, allow_blank=True, max_length=2000, help_text=spec.label
+        )
+        for name, spec in STEP_INPUTS.items()
+    }
 
-    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000)
-    decision = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    outcome = serializers.CharField(required=False, allow_blank=True, max_length=40)
+
+# The inputs any step may take (referrals.inputs); each step uses the ones it declares.
+TransitionInputSerializer = type(
+    "TransitionInputSerializer", (serializers.Serializer,), _step_input_fields()
+)

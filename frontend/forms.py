@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from referrals.models import ClosureOutcome, Decision
+from referrals.inputs import STEP_INPUTS, StepInput, input_choices
+from referrals.models import Referral
 from referrals.services import BREAK_GLASS_MIN_REASON
 
 
@@ -38,28 +41,38 @@ class BreakGlassReviewForm(forms.Form):
 
 
 class TransitionForm(forms.Form):
-    """The inputs one workflow step declares (see the transitions on referrals.models.Referral)."""
+    """The inputs one workflow step declares (referrals.inputs), as form fields."""
 
-    def __init__(self, *args: object, inputs: tuple[str, ...], **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, inputs: tuple[str, ...], referral: Referral, **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        available = {
-            "decision": forms.ChoiceField(
-                label="Decision",
-                choices=[("", "Choose a decision"), *Decision.choices],
-                error_messages={"required": "Choose a decision"},
-            ),
-            "outcome": forms.ChoiceField(
-                label="Outcome",
-                choices=[("", "Choose the outcome"), *ClosureOutcome.choices],
-                error_messages={"required": "Choose the outcome"},
-            ),
-            "reason": forms.CharField(
-                label="Reason",
-                max_length=2000,
-                widget=forms.Textarea,
-                help_text="Recorded on the timeline and in the audit record.",
-                error_messages={"required": "Enter the reason"},
-            ),
-        }
         for name in inputs:
-            self.fields[name] = available[name]
+            self.fields[name] = _step_field(STEP_INPUTS[name], input_choices(name, referral))
+
+
+def _step_field(spec: StepInput, choices: list[tuple[str, str]]) -> forms.Field:
+    common: dict[str, Any] = {
+        "label": spec.label,
+        "help_text": spec.hint,
+        "required": spec.required,
+    }
+    if choices:
+        return forms.ChoiceField(
+            choices=[("", "Choose one"), *choices],
+            error_messages={"required": f"Choose the {spec.label.lower()}"},
+            **common,
+        )
+    if spec.kind == "date":
+        return forms.CharField(
+            max_length=10,
+            error_messages={"required": f"Enter the date: {spec.label.lower()}"},
+            **common,
+        )
+    widget = forms.Textarea if spec.kind == "text" else forms.TextInput
+    return forms.CharField(
+        max_length=2000,
+        widget=widget,
+        error_messages={"required": f"Enter the {spec.label.lower()}"},
+        **common,
+    )

@@ -108,7 +108,9 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
     if step is None and request.method != "POST":
         raise Http404("That step is not open to you now")
     inputs = tuple(step.custom["inputs"]) if step else ()
-    form = TransitionForm(request.POST if request.method == "POST" else None, inputs=inputs)
+    form = TransitionForm(
+        request.POST if request.method == "POST" else None, inputs=inputs, referral=referral
+    )
     if request.method == "POST" and form.is_valid():
         try:
             referral_transition(

@@ -12,8 +12,10 @@ from .services import declared_transitions
 DIAGRAM_PATH = Path(settings.BASE_DIR) / "docs" / "referral-states.md"
 
 
-def _targets(transition: object) -> list[str]:
+def _targets(transition: object, source: str) -> list[str]:
     target = getattr(transition, "target", None)
+    if target is None:  # a step that records something and leaves the state as it is
+        return [source]
     if isinstance(target, str):
         return [target]
     return list(getattr(target, "allowed_states", []) or [])  # RETURN_VALUE: its choices
@@ -37,7 +39,7 @@ def state_diagram() -> str:
             for source in (
                 [transition.source] if isinstance(transition.source, str) else transition.source
             )
-            for target in _targets(transition)
+            for target in _targets(transition, source)
         }
     )
     lines += [f"    {source} --> {target}: {name}" for source, target, name in edges]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralEvent, ReferralEventType
+from .models import BreakGlassAccess, Referral, ReferralEvent, ReferralEventType
 
 
 def _record(
@@ -29,6 +29,15 @@ TRANSITION_EVENTS = {
     "decide": ReferralEventType.DECIDED,
     "close": ReferralEventType.CLOSED,
     "reopen": ReferralEventType.REOPENED,
+    "set_rag": ReferralEventType.RAG_SET,
+    "assign_lead": ReferralEventType.LEAD_ASSIGNED,
+    "request_information": ReferralEventType.INFORMATION_REQUESTED,
+    "review": ReferralEventType.REVIEWED,
+    "reassess_risk": ReferralEventType.RISK_REASSESSED,
+    "transfer": ReferralEventType.TRANSFER_REQUESTED,
+    "accept_transfer": ReferralEventType.TRANSFER_ACCEPTED,
+    "decline_transfer": ReferralEventType.TRANSFER_DECLINED,
+    "merge": ReferralEventType.MERGED,
 }
 
 
@@ -45,13 +54,25 @@ def referral_transitioned_event(
     )
 
 
-def lead_assigned_event(*, assignment: ReferralAssignment, actor: Any) -> ReferralEvent:
+def transferred_in_event(*, referral: Referral, source: Referral, actor: Any) -> ReferralEvent:
+    """The receiving area's first entry: where the case came from and what happened there."""
+    history = [
+        {"event_type": e.event_type, "at": e.created_at.isoformat()} for e in source.events.all()
+    ]
     return _record(
-        assignment.referral,
-        ReferralEventType.LEAD_ASSIGNED,
+        referral,
+        ReferralEventType.TRANSFERRED_IN,
         actor,
-        agency_id=assignment.agency_id,
-        lead_professional_id=assignment.lead_professional_id,
+        from_reference=source.reference,
+        from_area=source.area.name,
+        decision=source.decision,
+        history=history,
+    )
+
+
+def duplicate_merged_event(*, referral: Referral, duplicate: Referral, actor: Any) -> ReferralEvent:
+    return _record(
+        referral, ReferralEventType.DUPLICATE_MERGED, actor, duplicate=duplicate.reference
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,14 +10,24 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agencies.models import Agency, Membership, Role
+from agencies.models import Agency, Area, Membership, Role
 from agencies.selectors import acting_membership, active_memberships
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
 
 from . import events
-from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState, YoungPerson
+from .models import (
+    BreakGlassAccess,
+    InformationRequest,
+    Referral,
+    ReferralAssignment,
+    ReferralState,
+    ScreeningIndicator,
+    ScreeningTool,
+    YoungPerson,
+)
 from .selectors import ReferralAccess, granting_membership, referral_access, referral_get
+from .working_time import add_working_days
 
 BREAK_GLASS_ROLES = {Role.COORDINATOR, Role.LEAD_PROFESSIONAL}
 # Roles whose holders work with young people and so may raise a concern.
@@ -44,24 +54,80 @@ def next_referral_reference() -> str:
     return format_referral_reference(number, timezone.localdate())
 
 
-def referral_create_draft(
-    *, actor: Any, membership: Membership, young_person: YoungPerson, narrative: str
-) -> Referral:
+# What the person raising a concern may write while it is a draft (the form's pages, the API).
+CONCERN_FIELDS = (
+    "narrative",
+    "concern_date",
+    "exploitation_models",
+    "places_mentioned",
+    "people_mentioned",
+    "vehicles_mentioned",
+    "immediate_danger",
+    "lawful_basis",
+    "consent",
+    "consent_details",
+    "contact_phone",
+    "contact_email",
+    "screening_indicators",
+)
+
+
+def _raising_membership(*, actor: Any, membership: Membership) -> Membership:
     if membership.user_id != actor.pk or membership.agency_id is None or not membership.is_active:
         raise ValueError("a concern is raised through one of the actor's own agency memberships")
     if membership.role not in RAISING_ROLES:
         raise PermissionDenied("This role cannot raise a concern.")
-    if young_person.area_id != membership.area_id:
+    return membership
+
+
+def _apply_concern(referral: Referral, concern: Mapping[str, Any]) -> list[ScreeningIndicator]:
+    """Set the concern's fields on `referral` and check them; the indicators chosen are
+    returned for the caller to save (a many-to-many needs the row saved first)."""
+    unknown = set(concern) - set(CONCERN_FIELDS)
+    if unknown:
+        raise ValueError(f"not part of a concern: {sorted(unknown)}")
+    for name, value in concern.items():
+        if name != "screening_indicators":
+            setattr(referral, name, value)
+    simple = [name for name in CONCERN_FIELDS if name != "screening_indicators"]
+    referral.clean_fields(exclude=[f.name for f in Referral._meta.fields if f.name not in simple])
+    if referral.concern_date and referral.concern_date > timezone.localdate():
+        raise ValidationError({"concern_date": "The date must be today or in the past"})
+    return _indicators(referral, concern.get("screening_indicators"))
+
+
+def _indicators(referral: Referral, codes: Sequence[str] | None) -> list[ScreeningIndicator]:
+    if codes is None:
+        return list(referral.screening_indicators.all()) if referral.pk else []
+    tool = referral.screening_tool
+    chosen = list(ScreeningIndicator.objects.filter(tool=tool, code__in=codes))
+    if len(chosen) != len(set(codes)):
+        raise ValidationError({"screening_indicators": "Choose indicators from the list"})
+    return chosen
+
+
+def referral_create_draft(
+    *, actor: Any, membership: Membership, young_person: YoungPerson, **concern: Any
+) -> Referral:
+    """Start a concern as a draft, through one of the actor's agency memberships.
+
+    `concern` holds any of CONCERN_FIELDS; the rest can follow (referral_update_draft)."""
+    membership = _raising_membership(actor=actor, membership=membership)
+    area = membership.area
+    if area is None or young_person.area_id != area.pk:
         raise ValueError("the young person must belong to the membership's area")
+    referral = Referral(
+        area=area,
+        young_person=young_person,
+        raised_by=actor,
+        raised_by_agency_id=membership.agency_id,
+        screening_tool=ScreeningTool.objects.get(version=area.screening_tool_version),
+    )
+    indicators = _apply_concern(referral, concern)
     with transaction.atomic(durable=True):
-        referral = Referral.objects.create(
-            reference=next_referral_reference(),
-            area_id=membership.area_id,
-            young_person=young_person,
-            raised_by=actor,
-            raised_by_agency_id=membership.agency_id,
-            narrative=narrative,
-        )
+        referral.reference = next_referral_reference()
+        referral.save()
+        referral.screening_indicators.set(indicators)
         events.referral_raised_event(referral=referral, actor=actor)
         audit_record(
             action=AuditAction.CREATE,
@@ -71,6 +137,31 @@ def referral_create_draft(
             area=referral.area,
         )
     return referral
+
+
+def referral_update_draft(
+    *, referral: Referral, actor: Any, concern: Mapping[str, Any], request: Any = None
+) -> Referral:
+    """Save more of a draft. Only its author may, and only while it is a draft: once
+    submitted (perhaps from another tab) this raises TransitionConflict and saves nothing."""
+    with transaction.atomic(durable=True):
+        locked = lock_referral(referral.pk)
+        if locked.raised_by_id != actor.pk:
+            raise PermissionDenied("Only the person raising a concern may change the draft.")
+        if locked.state != ReferralState.DRAFT:
+            raise TransitionConflict(locked.state)
+        indicators = _apply_concern(locked, concern)
+        locked.save()
+        locked.screening_indicators.set(indicators)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=granting_membership(user=actor, referral=locked),
+            target=locked,
+            request=request,
+            details={"fields": sorted(concern)},
+        )
+    return locked
 
 
 class TransitionConflict(Exception):
@@ -110,19 +201,22 @@ def referral_transition(
     declared = {t.name: t for t in declared_transitions()}
     if name not in declared:
         raise LookupError(name)
-    wanted = {k: v for k, v in (inputs or {}).items() if k in declared[name].custom["inputs"]}
+    custom = declared[name].custom
+    wanted = {k: str(v) for k, v in (inputs or {}).items() if k in custom["inputs"]}
     with transaction.atomic(durable=True):
-        locked = Referral.objects.select_for_update().select_related("area").get(pk=referral.pk)
+        locked = lock_referral(referral.pk)
         if not declared[name].has_perm(locked, actor):
             raise PermissionDenied("Your role cannot take this step.")
         if name not in {t.name for t in transitions_for(referral=locked, user=actor)}:
             raise TransitionConflict(locked.state)
         source = locked.state
-        getattr(locked, name)(**wanted)
+        getattr(locked, name)(**wanted, **({"actor": actor} if custom["takes_actor"] else {}))
         locked.save()
         events.referral_transitioned_event(
             referral=locked, actor=actor, transition=name, source=source, inputs=wanted
         )
+        if name in _FOLLOW_UPS:
+            _FOLLOW_UPS[name](referral=locked, actor=actor, inputs=wanted)
         audit_record(
             action=AuditAction.TRANSITION,
             actor=actor,
@@ -133,6 +227,94 @@ def referral_transition(
             details={"transition": name, "from": source, "to": locked.state},
         )
     return locked
+
+
+def lock_referral(pk: int) -> Referral:
+    """The one way to lock a referral row for a write (inside the caller's transaction)."""
+    return Referral.objects.select_for_update().select_related("area").get(pk=pk)
+
+
+def _assign_lead(*, referral: Referral, actor: Any, inputs: dict[str, str]) -> None:
+    ReferralAssignment.objects.filter(
+        referral=referral, agency_id=inputs["agency"], ended_at__isnull=True
+    ).update(ended_at=timezone.now())
+    ReferralAssignment.objects.create(
+        referral=referral,
+        agency_id=inputs["agency"],
+        lead_professional_id=inputs.get("lead_professional") or None,
+        assigned_by=actor,
+    )
+
+
+def _request_information(*, referral: Referral, actor: Any, inputs: dict[str, str]) -> None:
+    InformationRequest.objects.create(
+        referral=referral,
+        agency_id=inputs["agency"],
+        question=inputs["question"].strip(),
+        due_on=inputs["due_on"],
+        requested_by=actor,
+    )
+
+
+def _accept_transfer(*, referral: Referral, actor: Any, inputs: dict[str, str]) -> None:
+    """Open the case in the receiving area, with the young person and the history it needs.
+
+    The sending area's record stays as it was (now transferred, closed to new work)."""
+    receiving = Area.objects.get(incoming_transfers=referral)
+    person = referral.young_person
+    person.pk, person._state.adding = None, True
+    person.area, person.merged_into, person.identity_confirmed_at = receiving, None, None
+    person.save()
+    carried = {
+        name: getattr(referral, name)
+        for name in (
+            "narrative",
+            "concern_date",
+            "exploitation_models",
+            "places_mentioned",
+            "people_mentioned",
+            "vehicles_mentioned",
+            "immediate_danger",
+            "lawful_basis",
+            "consent",
+            "consent_details",
+            "screening_tool",
+            "screening_score",
+            "proposed_risk",
+            "risk_level",
+            "risk_assessed_at",
+            "submitted_at",
+        )
+    }
+    arrived = Referral.objects.create(
+        reference=next_referral_reference(),
+        area=receiving,
+        young_person=person,
+        raised_by_id=referral.raised_by_id,
+        raised_by_agency_id=referral.raised_by_agency_id,
+        transferred_from=referral,
+        # The receiving coordinator decides their own plan, on their area's clock.
+        state=ReferralState.IN_TRIAGE,
+        triaged_by=actor,
+        triage_due_at=add_working_days(timezone.now(), receiving.triage_working_days),
+        **carried,
+    )
+    arrived.screening_indicators.set(referral.screening_indicators.all())
+    events.transferred_in_event(referral=arrived, source=referral, actor=actor)
+
+
+def _merge(*, referral: Referral, actor: Any, inputs: dict[str, str]) -> None:
+    kept = Referral.objects.get(pk=referral.merged_into_id)
+    events.duplicate_merged_event(referral=kept, duplicate=referral, actor=actor)
+
+
+# Rows a step writes besides the referral itself, in the same transaction.
+_FOLLOW_UPS = {
+    "assign_lead": _assign_lead,
+    "request_information": _request_information,
+    "accept_transfer": _accept_transfer,
+    "merge": _merge,
+}
 
 
 def referral_submit(*, referral: Referral, actor: Any) -> Referral:
@@ -150,37 +332,16 @@ def referral_assign_lead(
     *, referral: Referral, actor: Any, agency: Agency, lead_professional: Any | None = None
 ) -> ReferralAssignment:
     """Name `agency` (and its lead professional) on the referral, ending any earlier naming."""
-    membership = _coordinator_membership(actor=actor, area_id=referral.area_id)
-    if not agency.areas.filter(pk=referral.area_id).exists():
-        raise ValidationError("That agency does not serve the referral's area.")
-    if (
-        lead_professional is not None
-        and not Membership.objects.filter(
-            user=lead_professional, agency=agency, role=Role.LEAD_PROFESSIONAL, is_active=True
-        ).exists()
-    ):
-        raise ValidationError("The lead professional must be a lead professional of that agency.")
-    with transaction.atomic(durable=True):
-        locked = Referral.objects.select_for_update().get(pk=referral.pk)
-        ReferralAssignment.objects.filter(
-            referral=locked, agency=agency, ended_at__isnull=True
-        ).update(ended_at=timezone.now())
-        assignment = ReferralAssignment.objects.create(
-            referral=locked, agency=agency, lead_professional=lead_professional, assigned_by=actor
-        )
-        events.lead_assigned_event(assignment=assignment, actor=actor)
-        audit_record(
-            action=AuditAction.CHANGE,
-            actor=actor,
-            membership=membership,
-            target=locked,
-            area=locked.area,
-            details={
-                "assigned_agency_id": agency.pk,
-                "lead_professional_id": lead_professional.pk if lead_professional else None,
-            },
-        )
-    return assignment
+    referral_transition(
+        referral=referral,
+        actor=actor,
+        name="assign_lead",
+        inputs={
+            "agency": str(agency.pk),
+            "lead_professional": str(lead_professional.pk) if lead_professional else "",
+        },
+    )
+    return ReferralAssignment.objects.get(referral=referral, agency=agency, ended_at__isnull=True)
 
 
 def break_glass_open(

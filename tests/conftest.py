@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -23,3 +25,18 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def catalogues(request: pytest.FixtureRequest) -> None:
+    """The catalogues the migrations load (screening indicators, protective actions).
+
+    Django's flush after a transactional test empties every table, data migrations' rows too;
+    load them again, from the same migration, when a test with the database finds them gone."""
+    if request.node.get_closest_marker("django_db") is None:
+        return
+    request.getfixturevalue("_django_db_helper")
+    from referrals.models import ScreeningTool
+
+    if not ScreeningTool.objects.exists():
+        importlib.import_module("referrals.migrations.0010_catalogues").load(apps, None)

@@ -85,14 +85,29 @@ def member(role: Role, *, area: Area | None = None, agency: Agency | None = None
     return MembershipFactory.create(role=role, area=area, agency=agency).user
 
 
-def raise_referral(practitioner: User, *, submit: bool = False, **person: Any) -> Referral:
+# Everything a concern needs before it can be submitted.
+COMPLETE_CONCERN: dict[str, Any] = {
+    "narrative": "Synthetic concern.",
+    "immediate_danger": False,
+    "lawful_basis": "safeguarding_public_task",
+    "consent": "not_sought",
+}
+
+
+def raise_referral(
+    practitioner: User,
+    *,
+    submit: bool = False,
+    concern: dict[str, Any] | None = None,
+    **person: Any,
+) -> Referral:
     """A concern raised through the practitioner's membership (and submitted if asked)."""
     membership = Membership.objects.get(user=practitioner)
     referral = referral_create_draft(
         actor=practitioner,
         membership=membership,
         young_person=YoungPersonFactory.create(area=membership.area, **person),
-        narrative="Synthetic concern.",
+        **{**COMPLETE_CONCERN, **(concern or {})},
     )
     return referral_submit(referral=referral, actor=practitioner) if submit else referral
 

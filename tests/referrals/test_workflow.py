@@ -49,7 +49,7 @@ def case() -> dict[str, Any]:
 def test_a_coordinator_triages_decides_and_closes_through_the_api(case: dict[str, Any]) -> None:
     referral, coordinator = case["referral"], case["coordinator"]
     offered = api(coordinator).get(f"/api/v1/referrals/{referral.reference}/transitions/").json()
-    assert [t["name"] for t in offered] == ["start_triage"]
+    assert {t["name"] for t in offered} == {"start_triage", "set_rag", "assign_lead", "merge"}
 
     assert post(coordinator, referral, "start_triage").json()["state"] == "in_triage"
     decided = post(coordinator, referral, "decide", decision="multi_agency_plan", **REASON)
@@ -193,7 +193,7 @@ def test_the_pages_offer_only_the_steps_open_to_the_user(case: dict[str, Any]) -
 
     assert browser.post(f"/referrals/{referral.reference}/steps/start_triage/").status_code == 302
     empty = browser.post(f"/referrals/{referral.reference}/steps/decide/", {})
-    assert "Choose a decision" in empty.content.decode()
+    assert "Choose the decision" in empty.content.decode()
     assert "Enter the reason" in empty.content.decode()
     done = browser.post(
         f"/referrals/{referral.reference}/steps/decide/",
