@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from .models import BreakGlassAccess, Referral, ReferralEvent, ReferralEventType
+from .models import (
+    BreakGlassAccess,
+    CaseNote,
+    MissingEpisode,
+    ProtectiveAction,
+    Referral,
+    ReferralEvent,
+    ReferralEventType,
+    YoungPerson,
+)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
 
 
 def _record(
@@ -90,3 +104,95 @@ def break_glass_reviewed_event(*, access: BreakGlassAccess, actor: Any) -> Refer
     return _record(
         access.referral, ReferralEventType.BREAK_GLASS_REVIEWED, actor, access_id=access.pk
     )
+
+
+def action_added_event(*, action: ProtectiveAction, actor: Any) -> ReferralEvent:
+    return _record(
+        action.referral,
+        ReferralEventType.ACTION_ADDED,
+        actor,
+        action_id=action.pk,
+        action_type=action.action_type.code,
+        owner_agency_id=action.owner_agency_id,
+        due_on=action.due_on.isoformat(),
+    )
+
+
+def action_updated_event(*, action: ProtectiveAction, actor: Any) -> ReferralEvent:
+    return _record(
+        action.referral,
+        ReferralEventType.ACTION_UPDATED,
+        actor,
+        action_id=action.pk,
+        status=action.status,
+    )
+
+
+def missing_started_event(*, episode: MissingEpisode, actor: Any) -> ReferralEvent:
+    return _record(
+        episode.referral,
+        ReferralEventType.MISSING_STARTED,
+        actor,
+        episode_id=episode.pk,
+        started_at=episode.started_at.isoformat(),
+    )
+
+
+def missing_ended_event(*, episode: MissingEpisode, actor: Any) -> ReferralEvent:
+    return _record(
+        episode.referral,
+        ReferralEventType.MISSING_ENDED,
+        actor,
+        episode_id=episode.pk,
+        ended_at=_iso(episode.ended_at),
+        interview_due_at=_iso(episode.interview_due_at),
+    )
+
+
+def return_home_interview_event(*, episode: MissingEpisode, actor: Any) -> ReferralEvent:
+    return _record(
+        episode.referral,
+        ReferralEventType.RETURN_HOME_INTERVIEW,
+        actor,
+        episode_id=episode.pk,
+        interview=episode.interview,
+    )
+
+
+def note_added_event(*, note: CaseNote, actor: Any) -> ReferralEvent:
+    # The note's text stays on the note: a restricted note must not leak through the timeline.
+    return _record(
+        note.referral,
+        ReferralEventType.NOTE_ADDED,
+        actor,
+        note_id=note.pk,
+        restricted=note.restricted,
+        author_agency_id=note.author_agency_id,
+    )
+
+
+def young_person_linked_event(
+    *, referral: Referral, duplicate: YoungPerson, actor: Any
+) -> ReferralEvent:
+    return _record(
+        referral,
+        ReferralEventType.YOUNG_PERSON_LINKED,
+        actor,
+        young_person_id=referral.young_person_id,
+        duplicate_id=duplicate.pk,
+    )
+
+
+def young_person_confirmed_event(*, referral: Referral, actor: Any) -> ReferralEvent:
+    return _record(
+        referral,
+        ReferralEventType.YOUNG_PERSON_CONFIRMED,
+        actor,
+        young_person_id=referral.young_person_id,
+    )
+
+
+def young_person_corrected_event(
+    *, referral: Referral, actor: Any, fields: list[str]
+) -> ReferralEvent:
+    return _record(referral, ReferralEventType.YOUNG_PERSON_CORRECTED, actor, fields=sorted(fields))

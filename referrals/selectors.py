@@ -15,6 +15,8 @@ A draft is its raiser's alone until it is submitted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from difflib import SequenceMatcher
 from enum import IntEnum
 from typing import Any
 
@@ -25,7 +27,19 @@ from django.utils import timezone
 from agencies.models import Membership, Role
 from agencies.selectors import acting_membership, active_memberships
 
-from .models import BreakGlassAccess, Referral, ReferralAssignment, ReferralState
+from .models import (
+    OPEN_STATES,
+    ActionStatus,
+    BreakGlassAccess,
+    CaseNote,
+    MissingEpisode,
+    ProtectiveAction,
+    Referral,
+    ReferralAssignment,
+    ReferralEvent,
+    ReferralState,
+    YoungPerson,
+)
 
 
 class ReferralAccess(IntEnum):
@@ -150,3 +164,139 @@ def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:
         .select_related("user", "membership__agency", "referral", "reviewed_by")
         .order_by("reviewed_at", "-granted_at")
     )
+
+
+def casework_membership(*, user: Any, referral: Referral) -> Membership | None:
+    """The membership through which `user` works on `referral`'s case (actions, missing
+    episodes, notes): a coordinator or police lead of its area, or a lead professional whose
+    agency is named on it. None: they may read at most, and write nothing."""
+    assigned = {
+        a.agency_id: a.lead_professional_id
+        for a in referral.assignments.all()
+        if a.ended_at is None
+    }
+    for membership in active_memberships(user=user):
+        if membership.area_id != referral.area_id:
+            continue
+        if membership.role in _AREA_WIDE_FULL:
+            return membership
+        if membership.role == Role.LEAD_PROFESSIONAL and membership.agency_id in assigned:
+            return membership
+    return None
+
+
+def referral_for_casework(*, user: Any, reference: str) -> Referral:
+    """A referral the user sees in full (404 otherwise): casework is never shown in summary."""
+    referral, access = referral_get(user=user, reference=reference)
+    if access is not ReferralAccess.FULL:
+        raise Http404("No referral found")
+    return referral
+
+
+def actions_for(*, referral: Referral) -> QuerySet[ProtectiveAction]:
+    return ProtectiveAction.objects.filter(referral=referral).select_related(
+        "action_type", "owner", "owner_agency"
+    )
+
+
+def overdue_actions(*, user: Any) -> QuerySet[ProtectiveAction]:
+    """Open actions past their due date on open referrals in the areas the user coordinates."""
+    areas = [m.area_id for m in active_memberships(user=user) if m.role == Role.COORDINATOR]
+    return (
+        ProtectiveAction.objects.filter(
+            referral__area_id__in=areas,
+            referral__state__in=OPEN_STATES,
+            status=ActionStatus.OPEN,
+            due_on__lt=timezone.localdate(),
+        )
+        .select_related("referral", "action_type", "owner", "owner_agency")
+        .order_by("due_on", "id")
+    )
+
+
+def missing_episodes_for(*, referral: Referral) -> QuerySet[MissingEpisode]:
+    return MissingEpisode.objects.filter(referral=referral)
+
+
+def notes_for(*, user: Any, referral: Referral) -> QuerySet[CaseNote]:
+    """The case notes `user` may read: a restricted note only by its author's agency and the
+    area's coordinators."""
+    notes = CaseNote.objects.filter(referral=referral).select_related("author", "author_agency")
+    memberships = active_memberships(user=user)
+    if any(m.role == Role.COORDINATOR and m.area_id == referral.area_id for m in memberships):
+        return notes
+    agencies = [m.agency_id for m in memberships if m.agency_id is not None]
+    return notes.filter(Q(restricted=False) | Q(author_agency_id__in=agencies))
+
+
+def timeline(
+    *, user: Any, referrals: QuerySet[Referral], event_types: Sequence[str] = ()
+) -> QuerySet[ReferralEvent]:
+    """Timeline events of those `referrals` the user sees in full, oldest first, optionally of
+    some types only. Event parameters never carry note text, so restricted notes stay hidden."""
+    full, _ = _scopes(user)
+    visible = referrals.filter(
+        (full & ~Q(state=ReferralState.DRAFT)) | Q(Exists(_live_break_glass(user)))
+    )
+    events = ReferralEvent.objects.filter(referral__in=visible).select_related("actor", "referral")
+    if event_types:
+        events = events.filter(event_type__in=event_types)
+    return events.order_by("created_at", "id")
+
+
+def young_people_list(*, user: Any) -> QuerySet[YoungPerson]:
+    """Young people with at least one referral the user sees in full."""
+    full, _ = _scopes(user)
+    seen = Referral.objects.filter(
+        (full & ~Q(state=ReferralState.DRAFT)) | Q(Exists(_live_break_glass(user))),
+        young_person=OuterRef("pk"),
+    )
+    return (
+        YoungPerson.objects.filter(Exists(seen), merged_into__isnull=True)
+        .select_related("area")
+        .order_by("family_name", "given_name", "id")
+    )
+
+
+def young_person_get(*, user: Any, pk: int) -> YoungPerson:
+    person = young_people_list(user=user).filter(pk=pk).first()
+    if person is None:
+        raise Http404("No young person found")
+    return person
+
+
+# How alike two names must be (0..1) to offer a record as a possible match.
+NAME_MATCH_THRESHOLD = 0.8
+
+
+def _name_likeness(a: YoungPerson, b: YoungPerson) -> float:
+    def names(p: YoungPerson) -> list[str]:
+        return [f"{p.given_name} {p.family_name}".lower(), *(n.lower() for n in p.aliases)]
+
+    return max(SequenceMatcher(None, x, y).ratio() for x in names(a) for y in names(b))
+
+
+def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
+    """Possible existing records of the same young person in their area, best first.
+
+    The NHS number decides when both have one. Otherwise a record is offered when the names
+    (or aliases) are alike and the date of birth or the postcode agrees."""
+    others = YoungPerson.objects.filter(area_id=young_person.area_id, merged_into__isnull=True)
+    others = others.exclude(pk=young_person.pk)
+    if young_person.nhs_number:
+        exact = list(others.filter(nhs_number=young_person.nhs_number))
+        if exact:
+            return exact
+        # A different NHS number is a different person, however alike the rest.
+        others = others.filter(nhs_number="")
+    agreeing = Q(pk__in=[])
+    if young_person.date_of_birth:
+        agreeing |= Q(date_of_birth=young_person.date_of_birth)
+    if young_person.postcode:
+        agreeing |= Q(postcode=young_person.postcode)
+    scored = [(_name_likeness(young_person, other), other) for other in others.filter(agreeing)]
+    return [
+        other
+        for score, other in sorted(scored, key=lambda pair: -pair[0])
+        if score >= NAME_MATCH_THRESHOLD
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -17,16 +17,30 @@ from audit.services import audit_record, audit_record_views
 
 from . import events
 from .models import (
+    OPEN_STATES,
+    ActionStatus,
     BreakGlassAccess,
+    CaseNote,
     InformationRequest,
+    MissingEpisode,
+    ProtectiveAction,
+    ProtectiveActionType,
     Referral,
     ReferralAssignment,
     ReferralState,
+    ReturnInterview,
     ScreeningIndicator,
     ScreeningTool,
     YoungPerson,
 )
-from .selectors import ReferralAccess, granting_membership, referral_access, referral_get
+from .selectors import (
+    ReferralAccess,
+    casework_membership,
+    granting_membership,
+    referral_access,
+    referral_get,
+)
+from .validators import normalise_nhs_number
 from .working_time import add_working_days
 
 BREAK_GLASS_ROLES = {Role.COORDINATOR, Role.LEAD_PROFESSIONAL}
@@ -439,3 +453,377 @@ def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = 
         targets=referrals,
         request=request,
     )
+
+
+def _casework_membership(*, actor: Any, referral: Referral) -> Membership:
+    membership = casework_membership(user=actor, referral=referral)
+    if membership is None:
+        raise PermissionDenied(
+            "Only the area's coordinators and police leads, and the lead professionals named "
+            "on this referral, may record casework on it."
+        )
+    return membership
+
+
+def _open_for_casework(referral: Referral) -> None:
+    if referral.state not in OPEN_STATES:
+        state = ReferralState(referral.state).label.lower()
+        raise ValidationError(f"The referral is {state}: reopen it to record more.")
+
+
+def _casework_audit(
+    *, actor: Any, membership: Membership, referral: Referral, target: Any, action: str
+) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        membership=membership,
+        target=target,
+        area=referral.area,
+        details={"referral": referral.reference},
+    )
+
+
+def action_add(
+    *,
+    referral: Referral,
+    actor: Any,
+    action_type: ProtectiveActionType,
+    owner: Any,
+    due_on: date,
+    detail: str = "",
+) -> ProtectiveAction:
+    """Add a protective action to the plan, owned by a named person of an agency on the case."""
+    membership = _casework_membership(actor=actor, referral=referral)
+    _open_for_casework(referral)
+    if not action_type.is_active:
+        raise ValidationError({"action_type": "Choose an action from the list"})
+    if due_on < timezone.localdate():
+        raise ValidationError({"due_on": "The due date must be today or in the future"})
+    owner_membership = next(
+        (
+            m
+            for m in Membership.objects.filter(
+                user=owner, area_id=referral.area_id, is_active=True, agency__isnull=False
+            ).select_related("agency")
+        ),
+        None,
+    )
+    if owner_membership is None or owner_membership.agency is None:
+        raise ValidationError({"owner": "Choose someone from an agency in this area"})
+    with transaction.atomic(durable=True):
+        action = ProtectiveAction.objects.create(
+            referral=referral,
+            action_type=action_type,
+            detail=detail.strip(),
+            owner=owner,
+            owner_agency=owner_membership.agency,
+            due_on=due_on,
+            created_by=actor,
+        )
+        events.action_added_event(action=action, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=action,
+            action=AuditAction.CREATE,
+        )
+    return action
+
+
+def action_update(
+    *, action: ProtectiveAction, actor: Any, status: str, outcome: str = ""
+) -> ProtectiveAction:
+    """Mark an action done (with its outcome) or cancelled (with the reason), or reopen it.
+
+    Its owner may, as may anyone who works the case."""
+    referral = action.referral
+    membership = (
+        casework_membership(user=actor, referral=referral)
+        if action.owner_id != actor.pk
+        else granting_membership(user=actor, referral=referral)
+    )
+    if membership is None:
+        raise PermissionDenied("Only the action's owner or those working the case may update it.")
+    if status not in ActionStatus.values:
+        raise ValidationError({"status": "Choose the action's status"})
+    if status != ActionStatus.OPEN and not outcome.strip():
+        raise ValidationError({"outcome": "Enter the outcome, or why it was cancelled"})
+    with transaction.atomic(durable=True):
+        locked = ProtectiveAction.objects.select_for_update().get(pk=action.pk)
+        locked.status, locked.outcome = status, outcome.strip()
+        locked.completed_at = timezone.now() if status != ActionStatus.OPEN else None
+        locked.save(update_fields=["status", "outcome", "completed_at"])
+        events.action_updated_event(action=locked, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=locked,
+            action=AuditAction.CHANGE,
+        )
+    return locked
+
+
+def missing_episode_start(
+    *,
+    referral: Referral,
+    actor: Any,
+    started_at: datetime,
+    reported_by: str,
+    police_reference: str = "",
+) -> MissingEpisode:
+    membership = _casework_membership(actor=actor, referral=referral)
+    _open_for_casework(referral)
+    if started_at > timezone.now():
+        raise ValidationError({"started_at": "The time must be now or in the past"})
+    if not reported_by.strip():
+        raise ValidationError({"reported_by": "Enter who reported them missing"})
+    with transaction.atomic(durable=True):
+        episode = MissingEpisode.objects.create(
+            referral=referral,
+            started_at=started_at,
+            reported_by=reported_by.strip(),
+            police_reference=police_reference.strip(),
+            recorded_by=actor,
+        )
+        events.missing_started_event(episode=episode, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=episode,
+            action=AuditAction.CREATE,
+        )
+    return episode
+
+
+def missing_episode_end(
+    *, episode: MissingEpisode, actor: Any, ended_at: datetime
+) -> MissingEpisode:
+    """The young person is back: a return home interview is due within the area's hours
+    (72 by default), counted in clock hours because the child's safety does not wait."""
+    referral = episode.referral
+    membership = _casework_membership(actor=actor, referral=referral)
+    if ended_at > timezone.now():
+        raise ValidationError({"ended_at": "The time must be now or in the past"})
+    with transaction.atomic(durable=True):
+        locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+        if locked.ended_at is not None:
+            raise ValidationError("The return from this episode is already recorded.")
+        if ended_at < locked.started_at:
+            raise ValidationError({"ended_at": "The return must be after they went missing"})
+        locked.ended_at = ended_at
+        locked.interview_due_at = ended_at + timedelta(
+            hours=referral.area.return_home_interview_hours
+        )
+        locked.interview = ReturnInterview.DUE
+        locked.save(update_fields=["ended_at", "interview_due_at", "interview"])
+        events.missing_ended_event(episode=locked, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=locked,
+            action=AuditAction.CHANGE,
+        )
+    return locked
+
+
+def return_home_interview_record(
+    *,
+    episode: MissingEpisode,
+    actor: Any,
+    held: bool,
+    held_by: str = "",
+    held_on: date | None = None,
+    summary: str = "",
+    not_held_reason: str = "",
+) -> MissingEpisode:
+    """Record the interview (by whom, when, what was learnt) or why none was held."""
+    referral = episode.referral
+    membership = _casework_membership(actor=actor, referral=referral)
+    if held:
+        errors = {
+            name: message
+            for name, value, message in (
+                ("held_by", held_by.strip(), "Enter who held the interview"),
+                ("held_on", held_on, "Enter the date it was held"),
+                ("summary", summary.strip(), "Enter a summary of the interview"),
+            )
+            if not value
+        }
+        if errors:
+            raise ValidationError(errors)
+    elif not not_held_reason.strip():
+        raise ValidationError({"not_held_reason": "Enter why no interview was held"})
+    with transaction.atomic(durable=True):
+        locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
+        if locked.interview != ReturnInterview.DUE:
+            raise ValidationError("The interview can be recorded once the young person is back.")
+        if held and held_on and locked.ended_at and held_on < locked.ended_at.date():
+            raise ValidationError({"held_on": "The interview must be after the return"})
+        locked.interview = ReturnInterview.HELD if held else ReturnInterview.NOT_HELD
+        locked.interview_by, locked.interview_on = held_by.strip(), held_on
+        locked.interview_summary = summary.strip()
+        locked.not_held_reason = not_held_reason.strip()
+        locked.save()
+        events.return_home_interview_event(episode=locked, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=locked,
+            action=AuditAction.CHANGE,
+        )
+    return locked
+
+
+def note_add(
+    *,
+    referral: Referral,
+    actor: Any,
+    text: str,
+    restricted: bool = False,
+    corrects: CaseNote | None = None,
+) -> CaseNote:
+    """Add a case note in the author's agency's name. Notes are never edited: a correction is
+    a new note that points at the one it corrects."""
+    membership = _casework_membership(actor=actor, referral=referral)
+    if not text.strip():
+        raise ValidationError({"text": "Enter the note"})
+    if corrects is not None and corrects.referral_id != referral.pk:
+        raise ValidationError({"corrects": "A correction must be on the same referral"})
+    with transaction.atomic(durable=True):
+        note = CaseNote.objects.create(
+            referral=referral,
+            author=actor,
+            author_agency_id=membership.agency_id,
+            text=text.strip(),
+            restricted=restricted,
+            corrects=corrects,
+        )
+        events.note_added_event(note=note, actor=actor)
+        _casework_audit(
+            actor=actor,
+            membership=membership,
+            referral=referral,
+            target=note,
+            action=AuditAction.CREATE,
+        )
+    return note
+
+
+# Details a coordinator may correct on a young person's record (never the area or links).
+CORRECTABLE_FIELDS = (
+    "given_name",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "estimated_age",
+    "sex",
+    "gender",
+    "ethnicity",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "looked_after",
+    "placement",
+    "send",
+    "languages",
+    "phone_numbers",
+    "online_handles",
+)
+
+
+def young_person_correct(
+    *, referral: Referral, actor: Any, changes: Mapping[str, Any], reason: str
+) -> YoungPerson:
+    """Correct the young person's details from their referral. The old values stay in the
+    field history (pghistory) and the audit record carries the reason."""
+    membership = _casework_membership(actor=actor, referral=referral)
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why the details are being corrected"})
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    with transaction.atomic(durable=True):
+        person = YoungPerson.objects.select_for_update().get(pk=referral.young_person_id)
+        changed = [name for name, value in changes.items() if getattr(person, name) != value]
+        for name in changed:
+            setattr(person, name, changes[name])
+        _check_young_person(person, changed)
+        person.save(update_fields=changed or None)
+        events.young_person_corrected_event(referral=referral, actor=actor, fields=changed)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=person,
+            area=referral.area,
+            reason=reason.strip(),
+            details={"fields": sorted(changed), "referral": referral.reference},
+        )
+    return person
+
+
+def _check_young_person(person: YoungPerson, fields: Sequence[str]) -> None:
+    if "nhs_number" in fields and person.nhs_number:
+        person.nhs_number = normalise_nhs_number(person.nhs_number)
+    if "postcode" in fields:
+        person.postcode = " ".join(person.postcode.upper().split())
+    person.clean_fields(exclude=[f.name for f in YoungPerson._meta.fields if f.name not in fields])
+    if person.date_of_birth and person.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
+
+
+def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) -> Referral:
+    """The coordinator finds the referral's young person is already known: point the referral
+    at the existing record and mark the new one as its duplicate. An open referral for that
+    person is not duplicated: merge this one into it afterwards (the merge step)."""
+    membership = _coordinator_membership(actor=actor, area_id=referral.area_id)
+    if existing.area_id != referral.area_id or existing.pk == referral.young_person_id:
+        raise ValidationError({"existing": "Choose another record in this area"})
+    if existing.merged_into_id is not None:
+        raise ValidationError({"existing": "That record is itself a duplicate"})
+    with transaction.atomic(durable=True):
+        locked = lock_referral(referral.pk)
+        duplicate = YoungPerson.objects.select_for_update().get(pk=locked.young_person_id)
+        if duplicate.referrals.exclude(pk=locked.pk).exists():
+            raise ValidationError(
+                {"existing": "This record has other referrals: correct it instead"}
+            )
+        duplicate.merged_into = existing
+        duplicate.save(update_fields=["merged_into"])
+        locked.young_person = existing
+        locked.save(update_fields=["young_person"])
+        events.young_person_linked_event(referral=locked, duplicate=duplicate, actor=actor)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=locked,
+            details={"young_person_id": existing.pk, "duplicate_id": duplicate.pk},
+        )
+    return locked
+
+
+def young_person_confirm_new(*, referral: Referral, actor: Any) -> YoungPerson:
+    """The coordinator checked the possible matches: this is a young person new to the area."""
+    membership = _coordinator_membership(actor=actor, area_id=referral.area_id)
+    with transaction.atomic(durable=True):
+        person = YoungPerson.objects.select_for_update().get(pk=referral.young_person_id)
+        person.identity_confirmed_at = timezone.now()
+        person.save(update_fields=["identity_confirmed_at"])
+        events.young_person_confirmed_event(referral=referral, actor=actor)
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=person,
+            area=referral.area,
+            details={"identity_confirmed": True},
+        )
+    return person
