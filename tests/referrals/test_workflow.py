@@ -164,7 +164,7 @@ def test_random_steps_stay_in_the_graph_and_leave_one_event_each(
     steps: list[tuple[Any, str]],
 ) -> None:
     area, other_area = AreaFactory.create(), AreaFactory.create()
-    people = {role: member(role, area=area) for role in ROLES if role != RECEIVING}
+    people = {role: member(Role(role), area=area) for role in ROLES if role != RECEIVING}
     people[RECEIVING] = member(Role.COORDINATOR, area=other_area)
     keep = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
     referral = raise_referral(people[Role.PRACTITIONER])
