@@ -5,7 +5,7 @@ lists in the database, and `referral_access` grades one referral. Tests check th
 
 - practitioner: referrals they raised (summary);
 - agency safeguarding lead: submitted referrals raised by their agency in their area (summary);
-- coordinator: every submitted referral in their area (full);
+- coordinator: every submitted referral in their area, and any transfer offered to it (full);
 - police lead: every submitted referral in their areas (full);
 - lead professional: referrals where they or their agency are currently assigned (full);
 - anyone with a live break-glass access to that referral (full);
@@ -70,6 +70,10 @@ def _scopes(user: Any) -> tuple[Q, Q]:
         role = Role(membership.role)
         if role in _AREA_WIDE_FULL:
             full |= Q(area_id=membership.area_id)
+        if role is Role.COORDINATOR:  # a transfer offered to their area, to accept or decline
+            full |= Q(
+                state=ReferralState.TRANSFER_REQUESTED, transfer_to_area_id=membership.area_id
+            )
         elif role is Role.LEAD_PROFESSIONAL:
             lead_places |= Q(agency_id=membership.agency_id, referral__area_id=membership.area_id)
             is_lead = True

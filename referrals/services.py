@@ -40,6 +40,7 @@ from .selectors import (
     referral_access,
     referral_get,
 )
+from .signals import referral_step_taken
 from .validators import normalise_nhs_number
 from .working_time import add_working_days
 
@@ -212,35 +213,47 @@ def referral_transition(
     Raises PermissionDenied when the actor's role may never take it, ValidationError for
     missing or invalid inputs (nothing is saved), LookupError for an unknown transition.
     """
+    with transaction.atomic(durable=True):
+        locked = lock_referral(referral.pk)
+        _take_step(locked, actor=actor, name=name, inputs=inputs or {}, request=request)
+    return locked
+
+
+def _take_step(
+    locked: Referral, *, actor: Any, name: str, inputs: Mapping[str, Any], request: Any = None
+) -> None:
+    """A step on a referral row the caller has locked, inside the caller's transaction."""
     declared = {t.name: t for t in declared_transitions()}
     if name not in declared:
         raise LookupError(name)
     custom = declared[name].custom
-    wanted = {k: str(v) for k, v in (inputs or {}).items() if k in custom["inputs"]}
-    with transaction.atomic(durable=True):
-        locked = lock_referral(referral.pk)
-        if not declared[name].has_perm(locked, actor):
-            raise PermissionDenied("Your role cannot take this step.")
-        if name not in {t.name for t in transitions_for(referral=locked, user=actor)}:
-            raise TransitionConflict(locked.state)
-        source = locked.state
-        getattr(locked, name)(**wanted, **({"actor": actor} if custom["takes_actor"] else {}))
-        locked.save()
-        events.referral_transitioned_event(
-            referral=locked, actor=actor, transition=name, source=source, inputs=wanted
+    wanted = {k: str(v) for k, v in inputs.items() if k in custom["inputs"]}
+    if not declared[name].has_perm(locked, actor):
+        raise PermissionDenied("Your role cannot take this step.")
+    if name not in {t.name for t in transitions_for(referral=locked, user=actor)}:
+        raise TransitionConflict(locked.state)
+    source = locked.state
+    getattr(locked, name)(**wanted, **({"actor": actor} if custom["takes_actor"] else {}))
+    locked.save()
+    events.referral_transitioned_event(
+        referral=locked, actor=actor, transition=name, source=source, inputs=wanted
+    )
+    if name in _FOLLOW_UPS:
+        _FOLLOW_UPS[name](referral=locked, actor=actor, inputs=wanted)
+    audit_record(
+        action=AuditAction.TRANSITION,
+        actor=actor,
+        membership=granting_membership(user=actor, referral=locked),
+        target=locked,
+        request=request,
+        reason=wanted.get("reason", ""),
+        details={"transition": name, "from": source, "to": locked.state},
+    )
+    transaction.on_commit(
+        lambda: referral_step_taken.send(
+            sender=Referral, referral=locked, actor=actor, transition=name, source=source
         )
-        if name in _FOLLOW_UPS:
-            _FOLLOW_UPS[name](referral=locked, actor=actor, inputs=wanted)
-        audit_record(
-            action=AuditAction.TRANSITION,
-            actor=actor,
-            membership=granting_membership(user=actor, referral=locked),
-            target=locked,
-            request=request,
-            reason=wanted.get("reason", ""),
-            details={"transition": name, "from": source, "to": locked.state},
-        )
-    return locked
+    )
 
 
 def lock_referral(pk: int) -> Referral:
@@ -781,8 +794,8 @@ def _check_young_person(person: YoungPerson, fields: Sequence[str]) -> None:
 
 def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) -> Referral:
     """The coordinator finds the referral's young person is already known: point the referral
-    at the existing record and mark the new one as its duplicate. An open referral for that
-    person is not duplicated: merge this one into it afterwards (the merge step)."""
+    at the existing record and mark the new one as its duplicate. When that person already has
+    an open referral, this one is merged into it (the merge step) rather than run twice."""
     membership = _coordinator_membership(actor=actor, area_id=referral.area_id)
     if existing.area_id != referral.area_id or existing.pk == referral.young_person_id:
         raise ValidationError({"existing": "Choose another record in this area"})
@@ -807,6 +820,18 @@ def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) 
             target=locked,
             details={"young_person_id": existing.pk, "duplicate_id": duplicate.pk},
         )
+        already_open = (
+            existing.referrals.filter(state__in=OPEN_STATES).exclude(pk=locked.pk).first()
+        )
+        if already_open is not None:
+            # One open referral per young person: the new concern joins the open one.
+            reason = f"Same young person as {already_open.reference}, which is open."
+            _take_step(
+                locked,
+                actor=actor,
+                name="merge",
+                inputs={"into": already_open.reference, "reason": reason},
+            )
     return locked
 
 

@@ -269,3 +269,13 @@ def test_a_correction_keeps_the_old_value_and_the_reason(case: dict[str, Any]) -
     changes = {c.field: (c.old, c.new) for c in field_history(target=person)[0]["changes"]}
     assert changes["family_name"][1] == "Corrected"
     assert AuditEvent.objects.filter(reason="Spelling confirmed with the school").exists()
+
+
+def test_linking_to_a_person_with_an_open_referral_merges_the_new_one(
+    case: dict[str, Any],
+) -> None:
+    known = case["referral"].young_person
+    newer = raise_referral(member(Role.PRACTITIONER, area=case["area"]), submit=True)
+    linked = young_person_link(referral=newer, actor=case["coordinator"], existing=known)
+    assert linked.state == "merged" and linked.merged_into == case["referral"]
+    assert case["referral"].events.filter(event_type="duplicate_merged").count() == 1

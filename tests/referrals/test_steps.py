@@ -239,3 +239,41 @@ def test_a_duplicate_is_merged_into_an_open_referral_of_the_area(case: dict[str,
     assert merged.state == ReferralState.MERGED and merged.merged_into == kept
     assert kept.events.filter(event_type="duplicate_merged").count() == 1
     assert YoungPerson.objects.filter(pk=merged.young_person_id).exists()
+
+
+def test_the_receiving_coordinator_sees_the_transfer_only_while_it_is_offered(
+    case: dict[str, Any],
+) -> None:
+    from referrals.selectors import ReferralAccess, referral_access
+
+    to_plan(case)
+    receiving_area = AreaFactory.create()
+    receiving = member(Role.COORDINATOR, area=receiving_area)
+    referral = case["referral"]
+    assert referral_access(user=receiving, referral=referral) is ReferralAccess.NONE
+    offered = step(case, "transfer", area=str(receiving_area.pk), reason="Moved")
+    assert referral_access(user=receiving, referral=offered) is ReferralAccess.FULL
+    referral_transition(
+        referral=offered, actor=receiving, name="decline_transfer", inputs={"reason": "No"}
+    )
+    assert referral_access(user=receiving, referral=Referral.objects.get(pk=referral.pk)) is (
+        ReferralAccess.NONE
+    )
+
+
+def test_each_step_is_announced_after_commit_only(case: dict[str, Any]) -> None:
+    from referrals.signals import referral_step_taken
+
+    heard: list[str] = []
+
+    def receiver(**kwargs: Any) -> None:
+        heard.append(kwargs["transition"])
+
+    referral_step_taken.connect(receiver)
+    try:
+        step(case, "start_triage")
+        with pytest.raises(ValidationError):
+            step(case, "decide", decision="nonsense", reason=REASON)
+    finally:
+        referral_step_taken.disconnect(receiver)
+    assert heard == ["start_triage"]
