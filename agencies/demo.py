@@ -6,12 +6,20 @@ Every name here is invented. Running it twice changes nothing that already exist
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
-from referrals.models import Referral, YoungPerson
-from referrals.services import referral_create_draft, referral_submit
+from referrals.models import ProtectiveActionType, Referral, YoungPerson
+from referrals.services import (
+    action_add,
+    missing_episode_start,
+    referral_assign_lead,
+    referral_create_draft,
+    referral_submit,
+    referral_transition,
+)
 
 from .models import Agency, AgencyType, Area, Membership, Role
 
@@ -133,7 +141,44 @@ def _seed_area(spec: DemoArea, password: str) -> None:
             consent_details="Seeking consent could put the young person at greater risk.",
         )
         if index % 2 == 0:  # leave some drafts, submit the rest
-            referral_submit(referral=referral, actor=practitioner.user)
+            referral = referral_submit(referral=referral, actor=practitioner.user)
+        if index == 0:
+            _demo_plan(referral, spec, agencies[AgencyType.HEALTH])
+
+
+def _demo_plan(referral: Referral, spec: DemoArea, health: Agency) -> None:
+    """Take one demo referral through triage to a plan with a lead professional, an action
+    and a missing episode, so every casework page has something to show."""
+    coordinator = Membership.objects.get(
+        user__username=demo_username(spec.slug, Role.COORDINATOR)
+    ).user
+    lead = Membership.objects.get(
+        user__username=demo_username(spec.slug, Role.LEAD_PROFESSIONAL)
+    ).user
+    referral_transition(referral=referral, actor=coordinator, name="start_triage")
+    referral_transition(
+        referral=referral,
+        actor=coordinator,
+        name="decide",
+        inputs={"decision": "multi_agency_plan", "reason": "Demonstration: plan agreed."},
+    )
+    referral_assign_lead(
+        referral=referral, actor=coordinator, agency=health, lead_professional=lead
+    )
+    action_add(
+        referral=referral,
+        actor=coordinator,
+        action_type=ProtectiveActionType.objects.get(code="sexual_health"),
+        owner=lead,
+        due_on=timezone.localdate() + timedelta(days=7),
+        detail="Demonstration: offer an appointment at the young people's clinic.",
+    )
+    missing_episode_start(
+        referral=referral,
+        actor=lead,
+        started_at=timezone.now() - timedelta(days=1),
+        reported_by="Demonstration: parent",
+    )
 
 
 def seed_demo(*, password: str) -> list[tuple[str, str]]:

@@ -479,6 +479,7 @@ def _casework_membership(*, actor: Any, referral: Referral) -> Membership:
 
 
 def _open_for_casework(referral: Referral) -> None:
+    """Checked on the locked row, so an action cannot slip onto a case closing meanwhile."""
     if referral.state not in OPEN_STATES:
         state = ReferralState(referral.state).label.lower()
         raise ValidationError(f"The referral is {state}: reopen it to record more.")
@@ -508,7 +509,6 @@ def action_add(
 ) -> ProtectiveAction:
     """Add a protective action to the plan, owned by a named person of an agency on the case."""
     membership = _casework_membership(actor=actor, referral=referral)
-    _open_for_casework(referral)
     if not action_type.is_active:
         raise ValidationError({"action_type": "Choose an action from the list"})
     if due_on < timezone.localdate():
@@ -525,6 +525,7 @@ def action_add(
     if owner_membership is None or owner_membership.agency is None:
         raise ValidationError({"owner": "Choose someone from an agency in this area"})
     with transaction.atomic(durable=True):
+        _open_for_casework(lock_referral(referral.pk))
         action = ProtectiveAction.objects.create(
             referral=referral,
             action_type=action_type,
@@ -588,12 +589,12 @@ def missing_episode_start(
     police_reference: str = "",
 ) -> MissingEpisode:
     membership = _casework_membership(actor=actor, referral=referral)
-    _open_for_casework(referral)
     if started_at > timezone.now():
         raise ValidationError({"started_at": "The time must be now or in the past"})
     if not reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported them missing"})
     with transaction.atomic(durable=True):
+        _open_for_casework(lock_referral(referral.pk))
         episode = MissingEpisode.objects.create(
             referral=referral,
             started_at=started_at,

@@ -279,3 +279,22 @@ def test_linking_to_a_person_with_an_open_referral_merges_the_new_one(
     linked = young_person_link(referral=newer, actor=case["coordinator"], existing=known)
     assert linked.state == "merged" and linked.merged_into == case["referral"]
     assert case["referral"].events.filter(event_type="duplicate_merged").count() == 1
+
+
+def test_no_action_is_added_to_a_case_closed_meanwhile(case: dict[str, Any]) -> None:
+    stale = case["referral"]  # loaded while the plan was active
+    referral_transition(
+        referral=stale,
+        actor=case["coordinator"],
+        name="close",
+        inputs={"outcome": "risk_reduced", "reason": "Plan complete."},
+    )
+    with pytest.raises(ValidationError, match="closed"):
+        action_add(
+            referral=stale,
+            actor=case["coordinator"],
+            action_type=safety_plan(),
+            owner=case["lead"],
+            due_on=TOMORROW,
+        )
+    assert not stale.actions.exists()
