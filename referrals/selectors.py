@@ -150,3 +150,12 @@ def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:
         .select_related("user", "membership__agency", "referral", "reviewed_by")
         .order_by("reviewed_at", "-granted_at")
     )
+
+
+def drafts_of(*, user: Any) -> QuerySet[Referral]:
+    """Concerns the user started and has not submitted yet, newest first."""
+    return (
+        Referral.objects.filter(raised_by_id=user.pk, state=ReferralState.DRAFT)
+        .select_related("young_person")
+        .order_by("-created_at", "-id")
+    )
