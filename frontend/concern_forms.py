@@ -76,10 +76,11 @@ class LinesField(forms.CharField):
 class YesNoField(forms.TypedChoiceField):
     """Yes or no as radios, stored as a boolean."""
 
-    def __init__(self, *, required_message: str, **kwargs: Any) -> None:
+    def __init__(self, *, required_message: str = "", **kwargs: Any) -> None:
         super().__init__(
             choices=[("yes", "Yes"), ("no", "No")],
             coerce=lambda value: value == "yes",
+            empty_value=None,  # not answered
             widget=forms.RadioSelect,
             error_messages={"required": required_message},
             **kwargs,
@@ -89,17 +90,15 @@ class YesNoField(forms.TypedChoiceField):
         return {True: "yes", False: "no"}.get(value, value)
 
 
-def _radios(choices: Any, required_message: str, **kwargs: Any) -> forms.ChoiceField:
+def _radios(choices: Any, required_message: str | None, **kwargs: Any) -> forms.ChoiceField:
+    """Radios; `required_message` is the message when none is chosen (None: optional)."""
     return forms.ChoiceField(
         choices=choices,
         widget=forms.RadioSelect,
-        error_messages={"required": required_message},
+        required=required_message is not None,
+        error_messages={"required": required_message or ""},
         **kwargs,
     )
-
-
-def _optional_radios(choices: Any, **kwargs: Any) -> forms.ChoiceField:
-    return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, required=False, **kwargs)
 
 
 def _text(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
@@ -136,16 +135,9 @@ class ConcernPageForm(forms.Form):
         return getattr(self.record(), name)
 
     def changes(self) -> dict[str, Any]:
-        """What to write: the cleaned answers, with nothing typed saved as blank."""
-        blank = {
-            name: None
-            for name, field in self.fields.items()
-            if isinstance(field, forms.DateField | forms.IntegerField | YesNoField)
-        }
-        return {
-            name: "" if value is None and name not in blank else value
-            for name, value in self.cleaned_data.items()
-        }
+        """What to write: the answers, named as the record's fields (unanswered dates,
+        numbers and yes-or-no questions are None, texts and choices blank)."""
+        return dict(self.cleaned_data)
 
     def answers(self) -> list[tuple[str, str]]:
         """Each question and the draft's answer, for "Check your answers"."""
@@ -221,7 +213,7 @@ class AgeForm(ConcernPageForm):
 
 class AboutForm(ConcernPageForm):
     saves = "young_person"
-    sex = _optional_radios(Sex.choices, label="Sex")
+    sex = _radios(Sex.choices, None, label="Sex (optional)")
     gender = _text("Gender (optional)", 100, help_text="In their own words")
     ethnicity = forms.ChoiceField(
         label="Ethnicity",
@@ -244,11 +236,7 @@ class HomeForm(ConcernPageForm):
     address = _long_text("Address (optional)")
     postcode = _text("Postcode (optional)", 10)
     school = _text("School or college (optional)", 200)
-    looked_after = YesNoField(
-        label="Are they a looked-after child?",
-        required=False,
-        required_message="",
-    )
+    looked_after = YesNoField(label="Are they a looked-after child? (optional)", required=False)
     placement = _text(
         "Placement (optional)", 200, help_text="Where they are placed, if looked after"
     )

@@ -204,6 +204,7 @@ def concern_check_page(request: HttpRequest, reference: str) -> HttpResponse:
 def concern_sent_page(request: HttpRequest, reference: str) -> HttpResponse:
     """The referrer's acknowledgement: the concern was received, with its reference."""
     referral = _own_referral(request, reference)
-    if referral.state == ReferralState.DRAFT:
-        return redirect("frontend:concern-check", reference=referral.reference)
+    if referral.submitted_at is None:  # a draft still, or one withdrawn before it was sent
+        to = "concern-check" if referral.state == ReferralState.DRAFT else "referral-detail"
+        return redirect(f"frontend:{to}", reference=referral.reference)
     return render(request, "frontend/concerns/sent.html", {"referral": referral})

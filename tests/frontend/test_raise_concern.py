@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Role, User
 from referrals.models import Rag, Referral, ReferralState, ScreeningIndicator
-from referrals.services import referral_submit
+from referrals.services import referral_submit, referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -266,3 +266,19 @@ def test_the_error_summary_links_to_the_first_radio_of_a_question(client: Client
     )
     legend = re.search(r'<fieldset class="govuk-fieldset" aria-describedby="([^"]+)"', page)
     assert legend is not None and legend.group(1).split() == ["id_immediate_danger-error"]
+
+
+def test_a_draft_withdrawn_elsewhere_is_not_acknowledged_as_sent(
+    client: Client, practitioner: User
+) -> None:
+    referral = start(client)
+    referral_transition(
+        referral=referral, actor=practitioner, name="withdraw", inputs={"reason": "Duplicate"}
+    )
+    detail = f"/referrals/{referral.reference}/"
+    assert client.get(f"/concerns/{referral.reference}/sent/")["Location"] == detail
+    assert client.get(f"/concerns/{referral.reference}/about/")["Location"] == detail
+    response = client.post(
+        f"/concerns/{referral.reference}/mentioned/", {"places_mentioned": "Park"}
+    )
+    assert "This concern is now withdrawn" in html(response)
