@@ -29,8 +29,7 @@ class DateParts(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes, read back as YYYY-MM-DD."""
 
     def __init__(self) -> None:
-        parts = {"day": forms.TextInput, "month": forms.TextInput, "year": forms.TextInput}
-        super().__init__({name: widget() for name, widget in parts.items()})
+        super().__init__({part: forms.TextInput() for part in ("day", "month", "year")})
 
     def decompress(self, value: Any) -> list[str]:
         if isinstance(value, date):
@@ -192,7 +191,6 @@ class AgeForm(ConcernPageForm):
         required=False,
         min_value=0,
         max_value=25,
-        widget=forms.NumberInput,
         error_messages={
             "invalid": "Estimated age must be a whole number, like 14",
             "min_value": "Estimated age must be 0 or more",
