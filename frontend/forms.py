@@ -5,10 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 
 from referrals.inputs import STEP_INPUTS, StepInput, input_choices
 from referrals.models import Referral
 from referrals.services import BREAK_GLASS_MIN_REASON
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on the field it names, else above it."""
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 class BreakGlassForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, sign_in, views
+from . import administration, concerns, sign_in, views
 
 app_name = "frontend"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("sign-in/recovery-codes/", sign_in.recovery_codes_page, name="sign-in-recovery-codes"),
     path("sign-out/", sign_in.SignOutView.as_view(), name="sign-out"),
     path("sign-out-everywhere/", sign_in.sign_out_everywhere, name="sign-out-everywhere"),
+    path("concerns/new/", concerns.concern_start_page, name="concern-start"),
+    path("concerns/<str:reference>/check/", concerns.concern_check_page, name="concern-check"),
+    path("concerns/<str:reference>/sent/", concerns.concern_sent_page, name="concern-sent"),
+    path("concerns/<str:reference>/<slug:slug>/", concerns.concern_page, name="concern-page"),
     path("referrals/", views.referral_list_page, name="referral-list"),
     path("referrals/emergency-access/", views.break_glass_page, name="break-glass"),
     path(

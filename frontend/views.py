@@ -29,6 +29,7 @@ from referrals.models import ReferralState
 from referrals.selectors import (
     ReferralAccess,
     break_glass_for_review,
+    drafts_of,
     referral_for_break_glass,
     referral_get,
     referral_list,
@@ -43,7 +44,7 @@ from referrals.services import (
     transitions_for,
 )
 
-from .forms import BreakGlassForm, BreakGlassReviewForm, TransitionForm
+from .forms import BreakGlassForm, BreakGlassReviewForm, TransitionForm, add_service_errors
 from .health import readiness
 
 REFERRALS_PER_PAGE = 25
@@ -52,9 +53,11 @@ REVIEW_LIMIT = 100
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "frontend/home.html", {"memberships": active_memberships(user=request.user)}
-    )
+    context = {
+        "memberships": active_memberships(user=request.user),
+        "drafts": drafts_of(user=request.user) if request.user.is_authenticated else [],
+    }
+    return render(request, "frontend/home.html", context)
 
 
 @login_required
@@ -126,8 +129,7 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
             state = ReferralState(exc.state).label.lower()
             form.add_error(None, f"Someone else has moved this referral on: it is now {state}.")
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             return redirect("frontend:referral-detail", reference=referral.reference)
     context = {"referral": referral, "step": step, "form": form}

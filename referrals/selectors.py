@@ -304,3 +304,12 @@ def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
         for score, other in sorted(scored, key=lambda pair: -pair[0])
         if score >= NAME_MATCH_THRESHOLD
     ]
+
+
+def drafts_of(*, user: Any) -> QuerySet[Referral]:
+    """Concerns the user started and has not submitted yet, newest first."""
+    return (
+        Referral.objects.filter(raised_by_id=user.pk, state=ReferralState.DRAFT)
+        .select_related("young_person")
+        .order_by("-created_at", "-id")
+    )

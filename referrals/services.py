@@ -128,6 +128,15 @@ def referral_create_draft(
 
     `concern` holds any of CONCERN_FIELDS; the rest can follow (referral_update_draft)."""
     membership = _raising_membership(actor=actor, membership=membership)
+    with transaction.atomic(durable=True):
+        return _create_draft(
+            actor=actor, membership=membership, young_person=young_person, concern=concern
+        )
+
+
+def _create_draft(
+    *, actor: Any, membership: Membership, young_person: YoungPerson, concern: Mapping[str, Any]
+) -> Referral:
     area = membership.area
     if area is None or young_person.area_id != area.pk:
         raise ValueError("the young person must belong to the membership's area")
@@ -139,19 +148,117 @@ def referral_create_draft(
         screening_tool=ScreeningTool.objects.get(version=area.screening_tool_version),
     )
     indicators = _apply_concern(referral, concern)
+    referral.reference = next_referral_reference()
+    referral.save()
+    referral.screening_indicators.set(indicators)
+    events.referral_raised_event(referral=referral, actor=actor)
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=actor,
+        membership=membership,
+        target=referral,
+        area=referral.area,
+    )
+    return referral
+
+
+# The young person's details: written while the concern is a draft, corrected afterwards.
+YOUNG_PERSON_FIELDS = (
+    "given_name",
+    "family_name",
+    "aliases",
+    "date_of_birth",
+    "estimated_age",
+    "sex",
+    "gender",
+    "ethnicity",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "looked_after",
+    "placement",
+    "send",
+    "languages",
+    "phone_numbers",
+    "online_handles",
+)
+
+
+def _normalise_postcode(value: str) -> str:
+    """Postcodes are typed in any case and spacing; store them as SW1A 1AA."""
+    compact = "".join(value.split()).upper()
+    return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
+
+
+def _apply_young_person(person: YoungPerson, changes: Mapping[str, Any]) -> None:
+    """Set and check the young person's details (nothing is saved here)."""
+    unknown = set(changes) - set(YOUNG_PERSON_FIELDS)
+    if unknown:
+        raise ValueError(f"not a young person's detail: {sorted(unknown)}")
+    normalise = {"nhs_number": normalise_nhs_number, "postcode": _normalise_postcode}
+    for name, value in changes.items():
+        setattr(person, name, normalise[name](value) if name in normalise else value)
+    person.clean_fields(exclude=[f.name for f in YoungPerson._meta.fields if f.name not in changes])
+    if person.date_of_birth and person.date_of_birth > timezone.localdate():
+        raise ValidationError({"date_of_birth": "Date of birth must be today or in the past"})
+
+
+def concern_start(
+    *, actor: Any, membership: Membership, person: Mapping[str, Any], request: Any = None
+) -> Referral:
+    """Raise a new concern: the young person it is about (their name, at least) and the
+    draft, together, so no young person is left without the concern that named them."""
+    membership = _raising_membership(actor=actor, membership=membership)
+    young_person = YoungPerson(area=membership.area)
+    _apply_young_person(young_person, person)
     with transaction.atomic(durable=True):
-        referral.reference = next_referral_reference()
-        referral.save()
-        referral.screening_indicators.set(indicators)
-        events.referral_raised_event(referral=referral, actor=actor)
+        young_person.save()
         audit_record(
             action=AuditAction.CREATE,
             actor=actor,
             membership=membership,
-            target=referral,
-            area=referral.area,
+            target=young_person,
+            area=membership.area,
+            request=request,
         )
-    return referral
+        return _create_draft(
+            actor=actor, membership=membership, young_person=young_person, concern={}
+        )
+
+
+def young_person_update_draft(
+    *, young_person: YoungPerson, actor: Any, changes: Mapping[str, Any], request: Any = None
+) -> YoungPerson:
+    """Change a young person's details while the concern about them is still a draft.
+
+    Only while their one referral is the actor's own draft: once anyone else may see the
+    record, a change is a correction with a reason (not this). PermissionDenied otherwise;
+    ValidationError names the field at fault, and nothing is saved."""
+    with transaction.atomic(durable=True):
+        locked = YoungPerson.objects.select_for_update().get(pk=young_person.pk)
+        referrals = list(Referral.objects.select_for_update().filter(young_person=locked))
+        if not (
+            len(referrals) == 1
+            and referrals[0].raised_by_id == actor.pk
+            and referrals[0].state == ReferralState.DRAFT
+        ):
+            raise PermissionDenied(
+                "Only the person raising a concern may change the young person's details, "
+                "and only while it is a draft."
+            )
+        _apply_young_person(locked, changes)
+        locked.save()
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=granting_membership(user=actor, referral=referrals[0]),
+            target=locked,
+            area=locked.area,
+            request=request,
+            details={"fields": sorted(changes)},
+        )
+    return locked
 
 
 def referral_update_draft(
@@ -729,29 +836,6 @@ def note_add(
     return note
 
 
-# Details a coordinator may correct on a young person's record (never the area or links).
-CORRECTABLE_FIELDS = (
-    "given_name",
-    "family_name",
-    "aliases",
-    "date_of_birth",
-    "estimated_age",
-    "sex",
-    "gender",
-    "ethnicity",
-    "nhs_number",
-    "address",
-    "postcode",
-    "school",
-    "looked_after",
-    "placement",
-    "send",
-    "languages",
-    "phone_numbers",
-    "online_handles",
-)
-
-
 def young_person_correct(
     *, referral: Referral, actor: Any, changes: Mapping[str, Any], reason: str
 ) -> YoungPerson:
@@ -760,16 +844,12 @@ def young_person_correct(
     membership = _casework_membership(actor=actor, referral=referral)
     if not reason.strip():
         raise ValidationError({"reason": "Enter why the details are being corrected"})
-    unknown = set(changes) - set(CORRECTABLE_FIELDS)
-    if unknown:
-        raise ValueError(f"not correctable: {sorted(unknown)}")
     with transaction.atomic(durable=True):
         person = YoungPerson.objects.select_for_update().get(pk=referral.young_person_id)
         changed = [name for name, value in changes.items() if getattr(person, name) != value]
-        for name in changed:
-            setattr(person, name, changes[name])
-        _check_young_person(person, changed)
-        person.save(update_fields=changed or None)
+        _apply_young_person(person, {name: changes[name] for name in changed})
+        if changed:
+            person.save(update_fields=changed)
         events.young_person_corrected_event(referral=referral, actor=actor, fields=changed)
         audit_record(
             action=AuditAction.CHANGE,
@@ -781,16 +861,6 @@ def young_person_correct(
             details={"fields": sorted(changed), "referral": referral.reference},
         )
     return person
-
-
-def _check_young_person(person: YoungPerson, fields: Sequence[str]) -> None:
-    if "nhs_number" in fields and person.nhs_number:
-        person.nhs_number = normalise_nhs_number(person.nhs_number)
-    if "postcode" in fields:
-        person.postcode = " ".join(person.postcode.upper().split())
-    person.clean_fields(exclude=[f.name for f in YoungPerson._meta.fields if f.name not in fields])
-    if person.date_of_birth and person.date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
 
 
 def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) -> Referral:
