@@ -13,6 +13,7 @@ urlpatterns = [
     path("sign-in/recovery-codes/", sign_in.recovery_codes_page, name="sign-in-recovery-codes"),
     path("sign-out/", sign_in.SignOutView.as_view(), name="sign-out"),
     path("sign-out-everywhere/", sign_in.sign_out_everywhere, name="sign-out-everywhere"),
+    path("triage/", views.triage_queue_view, name="triage-queue"),
     path("referrals/", views.referral_list_page, name="referral-list"),
     path("referrals/emergency-access/", views.break_glass_page, name="break-glass"),
     path(
