@@ -24,6 +24,8 @@ from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
 from referrals.models import (
+    QUEUE_STATES,
+    Rag,
     Referral,
     ReferralEvent,
     ReferralEventType,
@@ -31,6 +33,7 @@ from referrals.models import (
     YoungPerson,
 )
 from referrals.services import format_referral_reference
+from referrals.working_time import add_working_days, add_working_hours
 
 # E99… codes are never issued by the ONS, so the bench area cannot clash with a real one.
 BENCH_AREA_ONS_CODE = "E99000900"
@@ -45,7 +48,19 @@ PRACTITIONER_AGENCY = ("Benchmark Academy", AgencyType.EDUCATION)
 COORDINATOR_AGENCY = ("Benchmark Children's Services", AgencyType.CHILDRENS_SOCIAL_CARE)
 
 BATCH_SIZE = 5_000
-SUBMITTED_SHARE = 0.8  # the rest stay drafts, visible to their raiser only
+# How a year of a partnership's referrals stands: most closed, some with an active plan, a few
+# thousand per million waiting for triage. Drafts are visible to their raiser only.
+STATE_SHARES: dict[ReferralState, float] = {
+    ReferralState.CLOSED: 0.80,
+    ReferralState.ACTIVE: 0.10,
+    ReferralState.DRAFT: 0.05,
+    ReferralState.WITHDRAWN: 0.045,
+    ReferralState.SUBMITTED: 0.003,
+    ReferralState.IN_TRIAGE: 0.002,
+}
+RATED_SHARE = 0.4  # of submitted referrals, those a coordinator has RAG-rated
+# Referrals still waiting for triage arrived lately, so their clocks fall either side of now.
+QUEUE_HISTORY_HOURS = 72
 REFERRALS_PER_YOUNG_PERSON = 2
 HISTORY_DAYS = 365
 
@@ -99,10 +114,11 @@ class PersonPlan:
 @dataclass(frozen=True)
 class ReferralPlan:
     young_person_index: int  # into the young people created by the same run
-    submitted: bool
+    state: ReferralState
     created_at: datetime
     submitted_at: datetime | None
     narrative: str
+    rag: str  # "" when not rated
 
 
 def _agency(name: str, agency_type: AgencyType, area: Area) -> Agency:
@@ -191,25 +207,44 @@ def plan_referrals(
     rng: random.Random, count: int, young_people: int, now: datetime
 ) -> list[ReferralPlan]:
     plans = []
+    states, weights = list(STATE_SHARES), list(STATE_SHARES.values())
     for _ in range(count):
-        created_at = now - timedelta(seconds=rng.randint(60, HISTORY_DAYS * 24 * 3600))
-        submitted = rng.random() < SUBMITTED_SHARE
-        submitted_at = (
-            min(now, created_at + timedelta(minutes=rng.randint(5, 3 * 24 * 60)))
-            if submitted
-            else None
-        )
+        (state,) = rng.choices(states, weights)
+        queued = state in QUEUE_STATES
+        age_s = QUEUE_HISTORY_HOURS * 3600 if queued else HISTORY_DAYS * 24 * 3600
+        created_at = now - timedelta(seconds=rng.randint(60, age_s))
+        submitted_at = None
+        if state != ReferralState.DRAFT:
+            delay = timedelta(minutes=rng.randint(1, 30 if queued else 3 * 24 * 60))
+            submitted_at = min(now, created_at + delay)
+        rated = submitted_at is not None and rng.random() < RATED_SHARE
         sentences = rng.sample(CONCERNS, k=rng.randint(1, 3))
         plans.append(
             ReferralPlan(
                 young_person_index=rng.randrange(young_people),
-                submitted=submitted,
+                state=state,
                 created_at=created_at,
                 submitted_at=submitted_at,
                 narrative="Synthetic benchmark concern. " + " ".join(sentences),
+                rag=rng.choice(Rag.values) if rated else "",
             )
         )
     return plans
+
+
+def _clocks(plan: ReferralPlan, area: Area) -> tuple[datetime | None, datetime | None]:
+    """(triage_due_at, rag_due_at) as the service sets them at submission and rating."""
+    if plan.submitted_at is None:
+        return None, None
+    triage_due = add_working_days(plan.submitted_at, area.triage_working_days)
+    if not plan.rag:
+        return triage_due, None
+    hours = {
+        Rag.RED: area.rag_red_working_hours,
+        Rag.AMBER: area.rag_amber_working_hours,
+        Rag.GREEN: area.rag_green_working_hours,
+    }[Rag(plan.rag)]
+    return triage_due, add_working_hours(plan.submitted_at, hours)
 
 
 def _copy_text(value: object) -> str:
@@ -279,7 +314,7 @@ def generate_referrals(
     with transaction.atomic():
         cast = cast or ensure_cast()
         area_id, agency_id = cast.area.pk, cast.practitioner_membership.agency_id
-        actor_id = cast.practitioner.pk
+        actor_id, coordinator_id = cast.practitioner.pk, cast.coordinator.pk
         with connection.cursor() as cursor:
             person_seq = _id_sequence(cursor, YoungPerson)
             referral_seq = _id_sequence(cursor, Referral)
@@ -317,7 +352,8 @@ def generate_referrals(
                 plans = plan_referrals(rng, size, len(person_ids), now)
                 for pk, number, plan in zip(ids, numbers, plans, strict=True):
                     reference = format_referral_reference(number, today)
-                    state = ReferralState.SUBMITTED if plan.submitted else ReferralState.DRAFT
+                    triage_due_at, rag_due_at = _clocks(plan, cast.area)
+                    in_triage = plan.state == ReferralState.IN_TRIAGE
                     referral_rows.append(
                         (
                             pk,
@@ -326,10 +362,14 @@ def generate_referrals(
                             person_ids[plan.young_person_index],
                             actor_id,
                             agency_id,
-                            state.value,
+                            plan.state.value,
                             plan.narrative,
                             plan.created_at,
                             plan.submitted_at,
+                            triage_due_at,
+                            plan.rag,
+                            rag_due_at,
+                            coordinator_id if in_triage else None,
                         )
                     )
                     # Parameters match referrals.events so timelines read like real ones.
@@ -352,6 +392,19 @@ def generate_referrals(
                                 plan.submitted_at,
                             )
                         )
+                    if in_triage and plan.submitted_at is not None:
+                        event_rows.append(
+                            (
+                                pk,
+                                ReferralEventType.TRIAGE_STARTED.value,
+                                {
+                                    "source": ReferralState.SUBMITTED.value,
+                                    "target": plan.state.value,
+                                },
+                                coordinator_id,
+                                plan.submitted_at,
+                            )
+                        )
                 _copy(
                     cursor,
                     Referral,
@@ -366,6 +419,10 @@ def generate_referrals(
                         "narrative",
                         "created_at",
                         "submitted_at",
+                        "triage_due_at",
+                        "rag",
+                        "rag_due_at",
+                        "triaged_by",
                     ],
                     referral_rows,
                 )

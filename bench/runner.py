@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.test import Client
 
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
@@ -28,17 +34,33 @@ class Options:
     results_dir: Path = report.RESULTS_DIR
 
 
-def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str]) -> dict[str, str]:
-    """The Bearer header a scenario sends: none, the coordinator's, or the outsider's."""
+def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
+    """What a scenario sends to be signed in: nothing, the coordinator's or the outsider's
+    Bearer token, or the coordinator's session cookie."""
+    if scenario.session:
+        return {"Cookie": cookie}
     if not scenario.auth:
         return {}
     return {"Authorization": f"Bearer {secrets[scenario.outsider]}"}
+
+
+@contextmanager
+def _session_cookie(user: Any) -> Iterator[str]:
+    """A signed-in session for `user`, as a browser sends it; it ends with the run."""
+    client = Client()
+    client.force_login(user)
+    name = settings.SESSION_COOKIE_NAME
+    try:
+        yield f"{name}={client.cookies[name].value}"
+    finally:
+        client.logout()
 
 
 async def _drive_all(
     base_url: str,
     chosen: list[scenarios.Scenario],
     secrets: dict[bool, str],
+    cookie: str,
     options: Options,
 ) -> list[load.Sample]:
     # One scenario at a time, so they do not compete for the server.
@@ -49,7 +71,7 @@ async def _drive_all(
             requests=options.requests,
             concurrency=options.concurrency,
             time_limit_s=options.time_limit,
-            headers=_headers(scenario, secrets),
+            headers=_headers(scenario, secrets, cookie),
         )
         for scenario in chosen
     ]
@@ -79,11 +101,20 @@ def run(options: Options) -> int:
     }
     secrets = {outsider: secret for outsider, (_, secret) in tokens.items()}
     try:
-        counts = {s.name: queries.count_queries(s, _headers(s, secrets)) for s in chosen}
-        print(f"starting {options.server} and driving {len(chosen)} scenario(s)…", flush=True)
-        log_path = options.results_dir / "server.log"
-        with server.running_server(options.server, log_path=log_path) as base_url:
-            samples = asyncio.run(_drive_all(base_url, chosen, secrets, options))
+        with _session_cookie(cast.coordinator) as cookie:
+            counts = {
+                s.name: queries.count_queries(s, _headers(s, secrets, cookie)) for s in chosen
+            }
+            print(f"starting {options.server} and driving {len(chosen)} scenario(s)…", flush=True)
+            log_path = options.results_dir / "server.log"
+            with server.running_server(options.server, log_path=log_path) as base_url:
+                samples = asyncio.run(_drive_all(base_url, chosen, secrets, cookie, options))
+            # Pages again in-process: server time alone, without the network or queueing.
+            in_process = [
+                micro.page(scenario=s, cookie=cookie, count=options.requests)
+                for s in chosen
+                if s.session
+            ]
     finally:
         for token, _ in tokens.values():
             api_token_revoke(token=token, actor=token.user)
@@ -109,6 +140,7 @@ def run(options: Options) -> int:
             )
         )
 
+    results.extend(in_process)
     results.append(
         micro.audit_write(
             actor=cast.coordinator,

@@ -15,6 +15,8 @@ class Scenario:
     # or, with `outsider`, the token of a coordinator of another area (who must get 404s).
     auth: bool = False
     outsider: bool = False
+    # Pages are signed in with the bench coordinator's session cookie instead of a token.
+    session: bool = False
     expected_status: int = 200
     description: str = ""
 
@@ -74,5 +76,15 @@ register(
         outsider=True,
         expected_status=404,
         description="The same request by a coordinator of another area: 404, nothing revealed",
+    )
+)
+register(
+    Scenario(
+        "triage_queue_page",
+        "GET",
+        "/triage/",
+        session=True,
+        description="The coordinator's triage queue page: 50 rows read off its index, "
+        "rendered, each recorded as seen",
     )
 )

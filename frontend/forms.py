@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
 
+from agencies.models import Agency
 from referrals.inputs import STEP_INPUTS, StepInput, input_choices
-from referrals.models import Referral
+from referrals.models import QUEUE_STATES, Rag, Referral
+from referrals.selectors import Taken, TriageFilters
 from referrals.services import BREAK_GLASS_MIN_REASON
 
 
@@ -83,3 +86,41 @@ def _step_field(spec: StepInput, choices: list[tuple[str, str]]) -> forms.Field:
         error_messages={"required": f"Enter the {spec.label.lower()}"},
         **common,
     )
+
+
+class TriageFiltersForm(forms.Form):
+    """The triage queue's filters, read from the query string."""
+
+    rag = forms.ChoiceField(
+        label="RAG rating", required=False, choices=[("", "Any rating"), *Rag.choices]
+    )
+    state = forms.ChoiceField(
+        label="Status",
+        required=False,
+        choices=[("", "Submitted or in triage"), *((s.value, s.label) for s in QUEUE_STATES)],
+    )
+    taken = forms.ChoiceField(
+        label="Taken by",
+        required=False,
+        choices=[("", "Anyone or nobody"), (Taken.BY_ME, "Me"), (Taken.NOT_TAKEN, "Not taken")],
+    )
+    agency = forms.TypedChoiceField(label="Raised by", required=False, coerce=int)
+    overdue = forms.BooleanField(label="Overdue only", required=False)
+
+    def __init__(self, *args: Any, agencies: Iterable[Agency], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        agency = cast(forms.TypedChoiceField, self.fields["agency"])
+        agency.choices = [("", "Any agency"), *((a.pk, a.name) for a in agencies)]
+
+    def filters(self) -> TriageFilters:
+        """The filters chosen; a value the form does not offer is shown as an error and
+        ignored, so the queue still shows."""
+        self.is_valid()
+        chosen = self.cleaned_data
+        return TriageFilters(
+            rag=chosen.get("rag", ""),
+            state=chosen.get("state", ""),
+            overdue=chosen.get("overdue", False),
+            taken=chosen.get("taken", ""),
+            agency_id=chosen.get("agency") or None,
+        )

@@ -20,6 +20,7 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "frontend:home"),
+    NavItem("Triage queue", "frontend:triage-queue", "referrals.view_triage_queue"),
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
     NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),

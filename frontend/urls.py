@@ -17,6 +17,7 @@ urlpatterns = [
     path("concerns/<str:reference>/check/", concerns.concern_check_page, name="concern-check"),
     path("concerns/<str:reference>/sent/", concerns.concern_sent_page, name="concern-sent"),
     path("concerns/<str:reference>/<slug:slug>/", concerns.concern_page, name="concern-page"),
+    path("triage/", views.triage_queue_view, name="triage-queue"),
     path("referrals/", views.referral_list_page, name="referral-list"),
     path("referrals/emergency-access/", views.break_glass_page, name="break-glass"),
     path(

@@ -17,6 +17,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -33,6 +34,9 @@ from referrals.selectors import (
     referral_for_break_glass,
     referral_get,
     referral_list,
+    triage_queue,
+    triage_queue_agencies,
+    triage_queue_page,
 )
 from referrals.services import (
     TransitionConflict,
@@ -44,10 +48,17 @@ from referrals.services import (
     transitions_for,
 )
 
-from .forms import BreakGlassForm, BreakGlassReviewForm, TransitionForm, add_service_errors
+from .forms import (
+    BreakGlassForm,
+    BreakGlassReviewForm,
+    TransitionForm,
+    TriageFiltersForm,
+    add_service_errors,
+)
 from .health import readiness
 
 REFERRALS_PER_PAGE = 25
+TRIAGE_PER_PAGE = 50
 SEEN_BY_LIMIT = 50
 REVIEW_LIMIT = 100
 
@@ -82,6 +93,19 @@ def referral_list_page(request: HttpRequest) -> HttpResponse:
         page.object_list = list(page.object_list)  # one query, shown and recorded alike
         referrals_seen(actor=request.user, referrals=page.object_list, request=request)
     return render(request, "frontend/referral_list.html", {"page": page})
+
+
+@login_required
+@permission_required("referrals.view_triage_queue", raise_exception=True)
+@require_GET
+def triage_queue_view(request: HttpRequest) -> HttpResponse:
+    form = TriageFiltersForm(request.GET, agencies=triage_queue_agencies(user=request.user))
+    queue = triage_queue(user=request.user, filters=form.filters())
+    with transaction.atomic():
+        page = triage_queue_page(queue, after=request.GET.get("after", ""), size=TRIAGE_PER_PAGE)
+        referrals_seen(actor=request.user, referrals=page.rows, request=request)
+    context = {"form": form, "page": page, "now": timezone.now(), "today": timezone.localdate()}
+    return render(request, "frontend/triage_queue.html", context)
 
 
 @login_required

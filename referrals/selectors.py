@@ -16,24 +16,41 @@ A draft is its raiser's alone until it is submitted.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from difflib import SequenceMatcher
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.functions import Least
+from django.db.models.lookups import GreaterThan
 from django.http import Http404
 from django.utils import timezone
 
-from agencies.models import Membership, Role
+from agencies.models import Agency, Area, Membership, Role
 from agencies.selectors import acting_membership, active_memberships
 
 from .models import (
     OPEN_STATES,
+    QUEUE_STATES,
     ActionStatus,
     BreakGlassAccess,
     CaseNote,
     MissingEpisode,
     ProtectiveAction,
+    Rag,
     Referral,
     ReferralAssignment,
     ReferralEvent,
@@ -313,3 +330,107 @@ def drafts_of(*, user: Any) -> QuerySet[Referral]:
         .select_related("young_person")
         .order_by("-created_at", "-id")
     )
+
+
+# The triage queue's order, written exactly as the `referral_triage_queue` index is so that
+# PostgreSQL reads a page off the index instead of sorting the area's whole queue.
+_RED_FIRST = Case(When(rag=Rag.RED, then=0), default=1)
+_DUE = Least("rag_due_at", "triage_due_at")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class Taken(StrEnum):
+    BY_ME = "me"
+    NOT_TAKEN = "nobody"
+
+
+@dataclass(frozen=True)
+class TriageFilters:
+    rag: str = ""  # a Rag value; "" for any
+    state: str = ""  # submitted or in_triage; "" for both
+    overdue: bool = False
+    taken: str = ""  # a Taken value; "" for anyone or nobody
+    agency_id: int | None = None  # the raising agency
+
+
+@dataclass(frozen=True)
+class TriagePage:
+    rows: list[Referral]
+    next_after: str  # the cursor of the next page; "" on the last page
+
+
+def coordinated_areas(*, user: Any) -> list[int]:
+    return [
+        m.area_id
+        for m in active_memberships(user=user)
+        if m.role == Role.COORDINATOR and m.area_id is not None
+    ]
+
+
+def triage_queue(
+    *, user: Any, area: Area | None = None, filters: TriageFilters | None = None
+) -> QuerySet[Referral]:
+    """Submitted and in-triage referrals of the areas the user coordinates (or of `area`, if
+    they coordinate it), Red first, then by the nearest due time: overdue ones come first.
+
+    Any other user, or any other area, gets an empty queue.
+    """
+    areas = coordinated_areas(user=user)
+    if area is not None:
+        areas = [area.pk] if area.pk in areas else []
+    filters = filters or TriageFilters()
+    queue = Referral.objects.filter(area_id__in=areas, state__in=QUEUE_STATES)
+    if filters.rag:
+        queue = queue.filter(rag=filters.rag)
+    if filters.state:
+        queue = queue.filter(state=filters.state)
+    if filters.overdue:
+        queue = queue.alias(due=_DUE).filter(due__lt=timezone.now())
+    if filters.taken == Taken.BY_ME:
+        queue = queue.filter(triaged_by_id=user.pk)
+    elif filters.taken == Taken.NOT_TAKEN:
+        queue = queue.filter(triaged_by__isnull=True)
+    if filters.agency_id is not None:
+        queue = queue.filter(raised_by_agency_id=filters.agency_id)
+    return queue.select_related("young_person", "raised_by_agency", "triaged_by").order_by(
+        _RED_FIRST, _DUE, "id"
+    )
+
+
+def triage_queue_agencies(*, user: Any) -> QuerySet[Agency]:
+    """The agencies that may raise referrals in the areas the user coordinates."""
+    return Agency.objects.filter(areas__in=coordinated_areas(user=user)).distinct().order_by("name")
+
+
+def _cursor(referral: Referral) -> str:
+    """Where the next page starts: the queue's sort key of the last row shown."""
+    due = referral.due_at
+    if due is None:  # every queue referral has its triage clock from submission
+        return ""
+    rank = 0 if referral.rag == Rag.RED else 1
+    return f"{rank}_{(due - _EPOCH) // timedelta(microseconds=1)}_{referral.pk}"
+
+
+def _after(cursor: str) -> GreaterThan | None:
+    """`(rank, due, id) > cursor` as a row comparison, which PostgreSQL turns into a start
+    point in the index: a deep page costs what the first does. None for a malformed cursor."""
+    try:
+        rank, micros, pk = (int(part) for part in cursor.split("_"))
+        due = _EPOCH + timedelta(microseconds=micros)
+    except (ValueError, OverflowError):
+        return None
+    return GreaterThan(
+        Func(_RED_FIRST, _DUE, F("id"), function="ROW", output_field=IntegerField()),
+        Func(Value(rank), Value(due), Value(pk), function="ROW", output_field=IntegerField()),
+    )
+
+
+def triage_queue_page(queue: QuerySet[Referral], *, after: str = "", size: int) -> TriagePage:
+    """One page of the queue in one query, starting after the `after` cursor (keyset paging:
+    rows do not shift under a coordinator when others are taken or decided meanwhile)."""
+    start = _after(after) if after else None
+    if start is not None:
+        queue = queue.filter(start)
+    rows = list(queue[: size + 1])  # one more than shown says whether a next page exists
+    shown = rows[:size]
+    return TriagePage(shown, _cursor(shown[-1]) if len(rows) > size else "")

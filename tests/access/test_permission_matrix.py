@@ -175,6 +175,7 @@ ROLE_PAGES = {
         Role.LEAD_PROFESSIONAL,
         Role.POLICE_LEAD,
     },
+    "/triage/": {Role.COORDINATOR},
     "/referrals/emergency-access/": {Role.COORDINATOR, Role.LEAD_PROFESSIONAL},
     "/referrals/emergency-access/review/": {Role.COORDINATOR},
     "/administration/": {Role.AREA_ADMINISTRATOR},  # redirects to the area's people page
@@ -202,7 +203,7 @@ def test_api_needs_a_signed_in_user(path: str) -> None:
     assert response.status_code == 401
 
 
-@pytest.mark.parametrize("path", ["/referrals/", "/referrals/R26-000001/"])
+@pytest.mark.parametrize("path", ["/triage/", "/referrals/", "/referrals/R26-000001/"])
 def test_pages_need_a_signed_in_user(path: str) -> None:
     response = Client().get(path)
     assert response.status_code == 302

@@ -2,10 +2,12 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import UTC, datetime
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
 from bench.generate import (
@@ -13,12 +15,15 @@ from bench.generate import (
     COORDINATOR_USERNAME,
     FAMILY_NAMES,
     PRACTITIONER_USERNAME,
+    RATED_SHARE,
+    STATE_SHARES,
     ensure_cast,
     generate_referrals,
     plan_referrals,
     plan_young_people,
 )
 from referrals.models import (
+    QUEUE_STATES,
     Referral,
     ReferralEvent,
     ReferralEventType,
@@ -41,8 +46,9 @@ def test_generates_exactly_n_referrals_each_with_its_timeline() -> None:
     assert result.events == ReferralEvent.objects.filter(referral__area=area).count()
 
     states = set(referrals.values_list("state", flat=True))
-    assert states == {ReferralState.DRAFT, ReferralState.SUBMITTED}  # both kinds at this size
+    assert ReferralState.DRAFT in states and ReferralState.CLOSED in states
     practitioner = Membership.objects.get(user__username=PRACTITIONER_USERNAME)
+    coordinator = Membership.objects.get(user__username=COORDINATOR_USERNAME)
     for referral in referrals.prefetch_related("events"):
         events = list(referral.events.all())
         assert referral.raised_by_id == practitioner.user_id
@@ -53,16 +59,56 @@ def test_generates_exactly_n_referrals_each_with_its_timeline() -> None:
         assert raised.parameters == {"agency_id": practitioner.agency_id}
         assert raised.actor_id == practitioner.user_id
         assert raised.created_at == referral.created_at
-        if referral.state == ReferralState.SUBMITTED:
-            assert [e.event_type for e in events] == ["raised", "submitted"]
-            submitted = events[1]
-            assert submitted.parameters == {"reference": referral.reference}
-            assert submitted.created_at == referral.submitted_at
-            assert referral.submitted_at is not None
-            assert referral.submitted_at >= referral.created_at
-        else:
+        if referral.state == ReferralState.DRAFT:
             assert [e.event_type for e in events] == ["raised"]
             assert referral.submitted_at is None
+            assert referral.triage_due_at is None
+            continue
+        triaged = ["triage_started"] if referral.state == ReferralState.IN_TRIAGE else []
+        assert [e.event_type for e in events] == ["raised", "submitted", *triaged]
+        submitted = events[1]
+        assert submitted.parameters == {"reference": referral.reference}
+        assert submitted.created_at == referral.submitted_at
+        assert referral.submitted_at is not None
+        assert referral.submitted_at >= referral.created_at
+        assert referral.triage_due_at is not None
+        assert referral.triage_due_at > referral.submitted_at
+        assert (referral.rag_due_at is None) is (referral.rag == "")
+        in_triage = referral.state == ReferralState.IN_TRIAGE
+        assert referral.triaged_by_id == (coordinator.user_id if in_triage else None)
+
+
+@pytest.mark.django_db
+def test_a_queue_for_the_coordinator_with_clocks_either_side_of_now() -> None:
+    from referrals.selectors import triage_queue
+
+    generate_referrals(3000, seed=4)
+    cast = ensure_cast()
+    queue = list(triage_queue(user=cast.coordinator))
+    assert 5 <= len(queue) <= 40  # about half a percent of the referrals
+    assert {r.state for r in queue} == set(QUEUE_STATES)
+    now = timezone.now()
+    due = [r.due_at for r in queue if r.due_at is not None]
+    assert len(due) == len(queue)
+    assert min(due) < now + timedelta(hours=4) and max(due) > now
+    assert {r.triaged_by_id for r in queue if r.state == ReferralState.IN_TRIAGE} == {
+        cast.coordinator.pk
+    }
+
+
+def test_the_planned_states_spread_as_a_year_of_work_does() -> None:
+    rng = random.Random(7)  # noqa: S311 - seeded test data, not a secret
+    plans = plan_referrals(rng, 100_000, 10, NOW)
+    shares = Counter(p.state for p in plans)
+    for state, share in STATE_SHARES.items():
+        assert shares[state] / len(plans) == pytest.approx(share, abs=0.01)
+    queued = sum(shares[state] for state in QUEUE_STATES)
+    assert 300 <= queued <= 700  # a few thousand per million
+    assert all(p.rag == "" for p in plans if p.state == ReferralState.DRAFT)
+    rated = [p for p in plans if p.submitted_at is not None and p.rag]
+    assert len(rated) / sum(p.submitted_at is not None for p in plans) == pytest.approx(
+        RATED_SHARE, abs=0.02
+    )
 
 
 @pytest.mark.django_db
@@ -122,7 +168,7 @@ def test_the_coordinator_sees_the_submitted_referrals() -> None:
     agency = Agency.objects.create(name="Elsewhere Services", agency_type=AgencyType.OTHER)
     outsider = get_user_model().objects.create(username="outsider", email="o@example.invalid")
     Membership.objects.create(user=outsider, role=Role.COORDINATOR, area=elsewhere, agency=agency)
-    submitted = Referral.objects.filter(area=cast.area, state=ReferralState.SUBMITTED).count()
+    submitted = Referral.objects.filter(area=cast.area).exclude(state=ReferralState.DRAFT).count()
     assert referral_list(user=cast.coordinator).count() == submitted > 0
     assert referral_list(user=outsider).count() == 0
 

@@ -57,7 +57,10 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
     ("role", "expected"),
     [
         (Role.PRACTITIONER, ["Home", "Referrals", "API", "Sign out"]),
-        (Role.COORDINATOR, ["Home", "Referrals", "Emergency access", "API", "Sign out"]),
+        (
+            Role.COORDINATOR,
+            ["Home", "Triage queue", "Referrals", "Emergency access", "API", "Sign out"],
+        ),
         (Role.POLICE_LEAD, ["Home", "Referrals", "API", "Sign out"]),
         (Role.BOARD_MEMBER, ["Home", "API", "Sign out"]),
         (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Sign out"]),
