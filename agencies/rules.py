@@ -45,4 +45,5 @@ def coordinates_area_of(user: Any, obj: Any) -> bool:
 rules.add_perm("referrals.view_referral_audit", coordinates_area_of)
 rules.add_perm("referrals.break_glass", has_role(Role.COORDINATOR, Role.LEAD_PROFESSIONAL))
 rules.add_perm("referrals.review_break_glass", has_role(Role.COORDINATOR))
+rules.add_perm("referrals.view_overdue_actions", has_role(Role.COORDINATOR))
 rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
