@@ -7,12 +7,26 @@ from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.forms.models import fields_for_model
 
-from agencies.models import Agency
+from agencies.models import Agency, Membership
 from referrals.inputs import STEP_INPUTS, StepInput, input_choices
-from referrals.models import QUEUE_STATES, Rag, Referral
+from referrals.models import (
+    QUEUE_STATES,
+    ActionStatus,
+    ProtectiveActionType,
+    Rag,
+    Referral,
+    ReferralEventType,
+    YoungPerson,
+)
 from referrals.selectors import Taken, TriageFilters
 from referrals.services import BREAK_GLASS_MIN_REASON
+
+DATE_HINT = "For example, 2026-12-31"
+DATE_ERROR = "Enter a real date, like 2026-12-31"
+MOMENT_HINT = "Date and 24-hour time, for example 2026-12-31 21:30"
+MOMENT_ERROR = "Enter a real date and time, like 2026-12-31 21:30"
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -124,3 +138,221 @@ class TriageFiltersForm(forms.Form):
             taken=chosen.get("taken", ""),
             agency_id=chosen.get("agency") or None,
         )
+
+
+def _date_field(label: str, *, hint: str = DATE_HINT, required: bool = True) -> forms.DateField:
+    return forms.DateField(
+        label=label,
+        help_text=hint,
+        required=required,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"required": f"Enter the date: {label.lower()}", "invalid": DATE_ERROR},
+    )
+
+
+def _moment_field(label: str) -> forms.DateTimeField:
+    return forms.DateTimeField(
+        label=label,
+        help_text=MOMENT_HINT,
+        input_formats=["%Y-%m-%d %H:%M"],
+        error_messages={"required": "Enter the date and time", "invalid": MOMENT_ERROR},
+    )
+
+
+def _text_field(label: str, message: str, *, hint: str = "") -> forms.Field:
+    return forms.CharField(
+        label=label,
+        help_text=hint,
+        max_length=5000,
+        widget=forms.Textarea,
+        error_messages={"required": message},
+    )
+
+
+class ActionAddForm(forms.Form):
+    action_type = forms.ModelChoiceField(
+        label="Action",
+        queryset=ProtectiveActionType.objects.filter(is_active=True),
+        empty_label="Choose one",
+        error_messages={"required": "Choose the action", "invalid_choice": "Choose the action"},
+    )
+    detail = forms.CharField(
+        label="What will be done (optional)", max_length=5000, required=False, widget=forms.Textarea
+    )
+    owner = forms.TypedChoiceField(
+        label="Owner",
+        help_text="The person who will make sure it is done; their agency is named with it.",
+        coerce=int,
+        error_messages={"required": "Choose who owns the action"},
+    )
+    due_on = _date_field("Due by")
+
+    field_order = ["action_type", "detail", "owner", "due_on"]
+
+    def __init__(self, *args: Any, owners: list[Membership], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.owners = {m.user_id: m.user for m in owners}
+        self.fields["owner"].choices = [  # type: ignore[attr-defined]
+            ("", "Choose one"),
+            *((m.user_id, f"{m.user.get_full_name()} ({m.agency})") for m in owners),
+        ]
+
+    def clean_owner(self) -> Any:
+        return self.owners[self.cleaned_data["owner"]]
+
+
+class ActionUpdateForm(forms.Form):
+    status = forms.ChoiceField(
+        label="What has happened to the action?",
+        choices=[
+            (ActionStatus.DONE.value, "Done"),
+            (ActionStatus.CANCELLED.value, "Cancelled"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose done or cancelled"},
+    )
+    outcome = forms.CharField(
+        label="Outcome, or why it was cancelled",
+        max_length=5000,
+        required=False,  # the service says what is missing, for either status
+        widget=forms.Textarea,
+    )
+
+
+class MissingStartForm(forms.Form):
+    started_at = _moment_field("When did they go missing?")
+    reported_by = forms.CharField(
+        label="Who reported them missing?",
+        max_length=200,
+        error_messages={"required": "Enter who reported them missing"},
+    )
+    police_reference = forms.CharField(
+        label="Police reference (optional)", max_length=60, required=False
+    )
+
+
+class MissingEndForm(forms.Form):
+    ended_at = _moment_field("When did they return?")
+
+
+class InterviewHeldForm(forms.Form):
+    held = forms.ChoiceField(
+        label="Was a return home interview held?",
+        choices=[("held", "Yes"), ("not-held", "No")],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Say whether the interview was held"},
+    )
+
+
+class ReturnInterviewForm(forms.Form):
+    """An interview held (by whom, when, what was learnt) or not held (why). The details are
+    optional here: the service says which are missing."""
+
+    held_by = forms.CharField(label="Who held it?", max_length=200, required=False)
+    held_on = _date_field("When was it held?", required=False)
+    summary = forms.CharField(
+        label="What was learnt", max_length=5000, required=False, widget=forms.Textarea
+    )
+    not_held_reason = forms.CharField(
+        label="Why was it not held?", max_length=5000, required=False, widget=forms.Textarea
+    )
+
+    def __init__(self, *args: Any, held: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        unasked = ["not_held_reason"] if held else ["held_by", "held_on", "summary"]
+        for name in unasked:
+            del self.fields[name]
+
+
+class NoteForm(forms.Form):
+    text = _text_field("Note", "Enter the note")
+    restricted = forms.BooleanField(
+        label="Restricted: only my agency and the area's coordinators may read it",
+        required=False,
+    )
+
+
+class MatchForm(forms.Form):
+    """Whether the referral's young person is one already known in the area."""
+
+    NEW = "new"
+
+    match = forms.ChoiceField(
+        label="Is this one of the young people already known?",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose a young person, or say this is a new young person"},
+    )
+
+    def __init__(self, *args: Any, matches: list[YoungPerson], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.matches = {str(p.pk): p for p in matches}
+        self.fields["match"].choices = [  # type: ignore[attr-defined]
+            *(
+                (key, f"This is the same young person: {described(p)}")
+                for key, p in self.matches.items()
+            ),
+            (self.NEW, "This is a new young person"),
+        ]
+
+    def existing(self) -> YoungPerson | None:
+        """The record chosen as the same young person; None for a new young person."""
+        return self.matches.get(self.cleaned_data["match"])
+
+
+def described(person: YoungPerson) -> str:
+    parts = [str(person)]
+    if person.date_of_birth:
+        parts.append(f"born {person.date_of_birth:%-d %B %Y}")
+    parts += [value for value in (person.postcode, person.school) if value]
+    if person.nhs_number:
+        parts.append(f"NHS number {person.nhs_number}")
+    return ", ".join(parts)
+
+
+# The details the correction page offers (a subset of referrals.services.YOUNG_PERSON_FIELDS).
+CORRECTION_FIELDS = [
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "estimated_age",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "placement",
+]
+
+
+class YoungPersonCorrectionForm(forms.Form):
+    """The young person's details as the model declares them, plus why they change."""
+
+    reason = _text_field(
+        "Why are the details being corrected?",
+        "Enter why the details are being corrected",
+        hint="Recorded with the correction; the old details are kept.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        model_fields = fields_for_model(YoungPerson, fields=CORRECTION_FIELDS)
+        for name in CORRECTION_FIELDS:
+            field = model_fields[name]
+            if isinstance(field, forms.DateField):
+                field.input_formats = ["%Y-%m-%d"]
+                field.help_text = DATE_HINT
+                field.error_messages["invalid"] = DATE_ERROR
+            self.fields[name] = field
+        self.order_fields([*CORRECTION_FIELDS, "reason"])
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
+
+
+class TimelineFilterForm(forms.Form):
+    type = forms.MultipleChoiceField(
+        label="Show only",
+        choices=ReferralEventType.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to see everything.",
+    )

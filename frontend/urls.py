@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, concerns, sign_in, views
+from . import administration, casework, concerns, sign_in, views
 
 app_name = "frontend"
 
@@ -31,6 +31,54 @@ urlpatterns = [
         views.referral_step_page,
         name="referral-step",
     ),
+    path(
+        "referrals/<str:reference>/timeline/",
+        casework.referral_timeline_page,
+        name="referral-timeline",
+    ),
+    path("referrals/<str:reference>/actions/add/", casework.action_add_page, name="action-add"),
+    path(
+        "referrals/<str:reference>/actions/<int:pk>/",
+        casework.action_update_page,
+        name="action-update",
+    ),
+    path(
+        "referrals/<str:reference>/missing/add/",
+        casework.missing_start_page,
+        name="missing-start",
+    ),
+    path(
+        "referrals/<str:reference>/missing/<int:pk>/return/",
+        casework.missing_end_page,
+        name="missing-end",
+    ),
+    path(
+        "referrals/<str:reference>/missing/<int:pk>/interview/",
+        casework.interview_held_page,
+        name="interview-held",
+    ),
+    path(
+        "referrals/<str:reference>/missing/<int:pk>/interview/<str:answer>/",
+        casework.return_interview_page,
+        name="return-interview",
+    ),
+    path("referrals/<str:reference>/notes/add/", casework.note_add_page, name="note-add"),
+    path(
+        "referrals/<str:reference>/young-person/matches/",
+        casework.young_person_match_page,
+        name="young-person-match",
+    ),
+    path(
+        "referrals/<str:reference>/young-person/correct/",
+        casework.young_person_correct_page,
+        name="young-person-correct",
+    ),
+    path(
+        "young-people/<int:pk>/timeline/",
+        casework.young_person_timeline_page,
+        name="young-person-timeline",
+    ),
+    path("actions/overdue/", casework.overdue_actions_page, name="overdue-actions"),
     path("administration/", administration.administration_home, name="admin"),
     path(
         "administration/<str:ons_code>/people/",

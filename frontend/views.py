@@ -48,6 +48,7 @@ from referrals.services import (
     transitions_for,
 )
 
+from .casework import casework_context
 from .forms import (
     BreakGlassForm,
     BreakGlassReviewForm,
@@ -115,8 +116,8 @@ def referral_detail_page(request: HttpRequest, reference: str) -> HttpResponse:
     context: dict[str, Any] = {"referral": referral, "full": access is ReferralAccess.FULL}
     context["steps"] = transitions_for(referral=referral, user=request.user)
     if access is ReferralAccess.FULL:
-        context["timeline"] = referral.events.select_related("actor")
         context["assignments"] = referral.current_assignments
+        context |= casework_context(request, referral)
     if request.user.has_perm("referrals.view_referral_audit", referral):
         context["seen_by"] = audit_events_for_object(target=referral)[:SEEN_BY_LIMIT]
         context["history"] = field_history(target=referral) + field_history(

@@ -55,6 +55,7 @@ from .models import (
     ReferralAssignment,
     ReferralEvent,
     ReferralState,
+    ReturnInterview,
     YoungPerson,
 )
 
@@ -235,8 +236,37 @@ def overdue_actions(*, user: Any) -> QuerySet[ProtectiveAction]:
     )
 
 
+def action_owners(*, referral: Referral) -> list[Membership]:
+    """Who may own an action on `referral`: the area's coordinators, police leads and lead
+    professionals, one membership each, through which their agency is named on the action."""
+    memberships = (
+        Membership.objects.filter(
+            area_id=referral.area_id,
+            role__in=[*_AREA_WIDE_FULL, Role.LEAD_PROFESSIONAL],
+            agency__isnull=False,
+            is_active=True,
+            user__is_active=True,
+        )
+        .select_related("user", "agency")
+        .order_by("user__last_name", "user__first_name", "user_id", "pk")
+    )
+    owners: dict[int, Membership] = {}
+    for membership in memberships:
+        owners.setdefault(membership.user_id, membership)
+    return list(owners.values())
+
+
 def missing_episodes_for(*, referral: Referral) -> QuerySet[MissingEpisode]:
     return MissingEpisode.objects.filter(referral=referral)
+
+
+def return_home_interview_overdue(*, episode: MissingEpisode) -> bool:
+    """The young person is back and the interview is still due past its time."""
+    return (
+        episode.interview == ReturnInterview.DUE
+        and episode.interview_due_at is not None
+        and episode.interview_due_at < timezone.now()
+    )
 
 
 def notes_for(*, user: Any, referral: Referral) -> QuerySet[CaseNote]:

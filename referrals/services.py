@@ -39,6 +39,7 @@ from .selectors import (
     granting_membership,
     referral_access,
     referral_get,
+    young_person_get,
 )
 from .signals import referral_step_taken
 from .validators import normalise_nhs_number
@@ -561,6 +562,23 @@ def referral_open(
             details={"access": access.name.lower()},
         )
     return referral, access
+
+
+def young_person_open(*, actor: Any, pk: int, request: Any = None) -> YoungPerson:
+    """Read a young person's record (their chronology) for `actor` and record that they saw it.
+
+    Out of scope answers 404 (raised by the selector) and records nothing."""
+    with transaction.atomic():
+        person = young_person_get(user=actor, pk=pk)
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            membership=acting_membership(user=actor),
+            target=person,
+            area=person.area,
+            request=request,
+        )
+    return person
 
 
 def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = None) -> None:

@@ -1,0 +1,346 @@
+"""Pages for working a case: actions, missing episodes, notes, the young person's identity and
+details, chronologies and overdue actions. Forms check the shape of what is typed, services the
+rules; a service's PermissionDenied becomes a 403 and its ValidationError errors on the form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import QuerySet
+from django.forms import Form
+from django.forms.models import model_to_dict
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from agencies.rules import coordinates_area_of
+from referrals.models import Referral, ReferralState, ReturnInterview
+from referrals.selectors import (
+    action_owners,
+    actions_for,
+    casework_membership,
+    missing_episodes_for,
+    notes_for,
+    overdue_actions,
+    referral_for_casework,
+    return_home_interview_overdue,
+    timeline,
+    young_person_matches,
+)
+from referrals.services import (
+    action_add,
+    action_update,
+    missing_episode_end,
+    missing_episode_start,
+    note_add,
+    referral_open,
+    return_home_interview_record,
+    young_person_confirm_new,
+    young_person_correct,
+    young_person_link,
+    young_person_open,
+)
+
+from .chronology import chronology
+from .forms import (
+    CORRECTION_FIELDS,
+    ActionAddForm,
+    ActionUpdateForm,
+    InterviewHeldForm,
+    MatchForm,
+    MissingEndForm,
+    MissingStartForm,
+    NoteForm,
+    ReturnInterviewForm,
+    TimelineFilterForm,
+    YoungPersonCorrectionForm,
+    described,
+)
+
+OVERDUE_LIMIT = 200
+
+
+def _for_casework(request: HttpRequest, reference: str) -> Referral:
+    """The referral, for someone who may record casework on it: 404 out of scope, 403 for
+    those who may read it but not write (emergency access, say)."""
+    referral = referral_for_casework(user=request.user, reference=reference)
+    if casework_membership(user=request.user, referral=referral) is None:
+        raise PermissionDenied("You may read this case but not record on it.")
+    return referral
+
+
+def _save(form: Form, write: Callable[[], Any]) -> bool:
+    """Run a service write for a valid form; its validation errors go on the form's fields."""
+    if not form.is_valid():
+        return False
+    try:
+        write()
+    except ValidationError as exc:
+        if hasattr(exc, "error_dict"):
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            form.add_error(None, exc.messages)
+        return False
+    return True
+
+
+def _page(
+    request: HttpRequest,
+    referral: Referral,
+    form: Form,
+    title: str,
+    button: str,
+    intro: str = "",
+) -> HttpResponse:
+    """One question or record per page, with a back link and the error summary."""
+    context = {"referral": referral, "form": form, "title": title, "button": button}
+    return render(request, "frontend/casework_form.html", context | {"intro": intro})
+
+
+def _back(referral: Referral) -> HttpResponse:
+    return redirect("frontend:referral-detail", reference=referral.reference)
+
+
+def _data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+@login_required
+def action_add_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = _for_casework(request, reference)
+    form = ActionAddForm(_data(request), owners=action_owners(referral=referral))
+    if request.method == "POST" and _save(
+        form,
+        lambda: action_add(
+            referral=referral,
+            actor=request.user,
+            action_type=form.cleaned_data["action_type"],
+            owner=form.cleaned_data["owner"],
+            due_on=form.cleaned_data["due_on"],
+            detail=form.cleaned_data["detail"],
+        ),
+    ):
+        return _back(referral)
+    return _page(request, referral, form, "Add a protective action", "Add the action")
+
+
+@login_required
+def action_update_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    referral = referral_for_casework(user=request.user, reference=reference)
+    action = get_object_or_404(actions_for(referral=referral), pk=pk)
+    # An action's owner may update it even when their agency is not named on the case.
+    if action.owner_id != request.user.pk:
+        _for_casework(request, reference)
+    form = ActionUpdateForm(_data(request))
+    if request.method == "POST" and _save(
+        form,
+        lambda: action_update(
+            action=action,
+            actor=request.user,
+            status=form.cleaned_data["status"],
+            outcome=form.cleaned_data["outcome"],
+        ),
+    ):
+        return _back(referral)
+    owner = f"{action.owner.get_full_name()} ({action.owner_agency})"
+    intro = f"Owned by {owner}, due by {action.due_on:%-d %B %Y}."
+    return _page(
+        request, referral, form, f"Update the action: {action.action_type}", "Save", intro=intro
+    )
+
+
+@login_required
+def missing_start_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = _for_casework(request, reference)
+    form = MissingStartForm(_data(request))
+    if request.method == "POST" and _save(
+        form,
+        lambda: missing_episode_start(referral=referral, actor=request.user, **form.cleaned_data),
+    ):
+        return _back(referral)
+    return _page(request, referral, form, "Report a missing episode", "Report the missing episode")
+
+
+def _episode(request: HttpRequest, reference: str, pk: int) -> tuple[Referral, Any]:
+    referral = _for_casework(request, reference)
+    return referral, get_object_or_404(missing_episodes_for(referral=referral), pk=pk)
+
+
+@login_required
+def missing_end_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    referral, episode = _episode(request, reference, pk)
+    form = MissingEndForm(_data(request))
+    if request.method == "POST" and _save(
+        form,
+        lambda: missing_episode_end(
+            episode=episode, actor=request.user, ended_at=form.cleaned_data["ended_at"]
+        ),
+    ):
+        return _back(referral)
+    intro = f"They went missing on {episode.started_at:%-d %B %Y at %H:%M}."
+    return _page(request, referral, form, "Record the return", "Record the return", intro=intro)
+
+
+@login_required
+def interview_held_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
+    """First, whether the return home interview was held: the next page asks what follows."""
+    referral, episode = _episode(request, reference, pk)
+    form = InterviewHeldForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        return redirect(
+            "frontend:return-interview", referral.reference, episode.pk, form.cleaned_data["held"]
+        )
+    return _page(
+        request,
+        referral,
+        form,
+        "Record the return home interview",
+        "Continue",
+        intro=f"They returned on {episode.ended_at:%-d %B %Y at %H:%M}."
+        if episode.ended_at
+        else "",
+    )
+
+
+# The answer to "was it held?", as it appears in the address of the page that follows.
+INTERVIEW_ANSWERS = {"held": True, "not-held": False}
+
+
+@login_required
+def return_interview_page(
+    request: HttpRequest, reference: str, pk: int, answer: str
+) -> HttpResponse:
+    if answer not in INTERVIEW_ANSWERS:
+        raise Http404("No such answer")
+    held = INTERVIEW_ANSWERS[answer]
+    referral, episode = _episode(request, reference, pk)
+    form = ReturnInterviewForm(_data(request), held=held)
+    if request.method == "POST" and _save(
+        form,
+        lambda: return_home_interview_record(
+            episode=episode, actor=request.user, held=held, **form.cleaned_data
+        ),
+    ):
+        return _back(referral)
+    title = "The return home interview" if held else "Why no return home interview was held"
+    return _page(request, referral, form, title, "Save")
+
+
+@login_required
+def note_add_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = _for_casework(request, reference)
+    form = NoteForm(_data(request))
+    if request.method == "POST" and _save(
+        form, lambda: note_add(referral=referral, actor=request.user, **form.cleaned_data)
+    ):
+        return _back(referral)
+    return _page(request, referral, form, "Add a case note", "Add the note")
+
+
+@login_required
+def young_person_match_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """Triage: is the referral's young person one the area already knows?"""
+    referral = referral_for_casework(user=request.user, reference=reference)
+    if not coordinates_area_of(request.user, referral):
+        raise PermissionDenied("Only the area's coordinators match young people.")
+    if referral.state != ReferralState.IN_TRIAGE:
+        raise Http404("Young people are matched during triage")
+    matches = young_person_matches(young_person=referral.young_person)
+    form = MatchForm(_data(request), matches=matches)
+
+    def write() -> None:
+        existing = form.existing()
+        if existing is None:
+            young_person_confirm_new(referral=referral, actor=request.user)
+        else:
+            young_person_link(referral=referral, actor=request.user, existing=existing)
+
+    if request.method == "POST" and _save(form, write):
+        return _back(referral)
+    return _page(
+        request,
+        referral,
+        form,
+        "Possible matches for the young person",
+        "Continue",
+        intro=f"The referral is about {described(referral.young_person)}."
+        + ("" if matches else " No record in the area looks like the same young person."),
+    )
+
+
+@login_required
+def young_person_correct_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral = _for_casework(request, reference)
+    form = YoungPersonCorrectionForm(
+        _data(request), initial=model_to_dict(referral.young_person, fields=CORRECTION_FIELDS)
+    )
+    if request.method == "POST" and _save(
+        form,
+        lambda: young_person_correct(
+            referral=referral,
+            actor=request.user,
+            changes=form.changes(),
+            reason=form.cleaned_data["reason"],
+        ),
+    ):
+        return _back(referral)
+    return _page(
+        request, referral, form, "Correct the young person's details", "Save the correction"
+    )
+
+
+def _chronology_page(
+    request: HttpRequest, referrals: QuerySet[Referral], context: dict[str, Any]
+) -> HttpResponse:
+    form = TimelineFilterForm(request.GET)
+    chosen = form.cleaned_data["type"] if form.is_valid() else []
+    events = timeline(user=request.user, referrals=referrals, event_types=chosen)
+    context |= {"form": form, "entries": chronology(events), "printed_at": timezone.now()}
+    return render(request, "frontend/timeline.html", context)
+
+
+@login_required
+@require_GET
+def referral_timeline_page(request: HttpRequest, reference: str) -> HttpResponse:
+    referral_for_casework(user=request.user, reference=reference)  # 404 unless seen in full
+    referral, _ = referral_open(actor=request.user, reference=reference, request=request)
+    return _chronology_page(
+        request, Referral.objects.filter(pk=referral.pk), {"referral": referral}
+    )
+
+
+@login_required
+@require_GET
+def young_person_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
+    person = young_person_open(actor=request.user, pk=pk, request=request)
+    return _chronology_page(request, person.referrals.all(), {"young_person": person})
+
+
+@login_required
+@permission_required("referrals.view_overdue_actions", raise_exception=True)
+@require_GET
+def overdue_actions_page(request: HttpRequest) -> HttpResponse:
+    actions = [(action, True) for action in overdue_actions(user=request.user)[:OVERDUE_LIMIT]]
+    return render(request, "frontend/overdue_actions.html", {"actions": actions})
+
+
+def casework_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:
+    """What the referral page shows of the case to someone who sees it in full."""
+    today = timezone.localdate()
+    return {
+        "actions": [(a, a.is_overdue(today)) for a in actions_for(referral=referral)],
+        "episodes": [
+            (e, return_home_interview_overdue(episode=e))
+            for e in missing_episodes_for(referral=referral)
+        ],
+        "notes": notes_for(user=request.user, referral=referral),
+        "can_work": casework_membership(user=request.user, referral=referral) is not None,
+        "can_match": referral.state == ReferralState.IN_TRIAGE
+        and coordinates_area_of(request.user, referral),
+        "interview_due": ReturnInterview.DUE,
+    }

@@ -1,0 +1,173 @@
+"""Working a case in real Chromium, from concern to a protective action done: a practitioner's
+concern, the coordinator's triage, decision, lead professional and action, then the lead
+professional's outcome. Each main page loads without script or CSP errors and axe-core finds
+nothing serious."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Role
+from referrals.models import ActionStatus, ProtectiveAction
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def second_page(browser: Any, live_server: Any) -> Iterator[Any]:
+    """Another person's browser, signed in separately."""
+    context = browser.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.console_errors = []
+    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
+    yield page
+    context.close()
+
+
+def checked(page: Any) -> None:
+    assert_clean_console(page)
+    assert_accessible(page)
+
+
+def submit(page: Any, button: str) -> None:
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+
+
+def test_a_concern_becomes_a_plan_and_its_action_is_done(page: Any, second_page: Any) -> None:
+    area = AreaFactory.create()
+    agency = AgencyFactory.create(areas=[area], name="Northtown Youth Service")
+    coordinator = member(Role.COORDINATOR, area=area)
+    lead = member(Role.LEAD_PROFESSIONAL, area=area, agency=agency)
+    referral = raise_referral(
+        member(Role.PRACTITIONER, area=area), submit=True, given_name="Jade", family_name="Lowe"
+    )
+    detail = f"/referrals/{referral.reference}/"
+
+    # The coordinator triages the concern and decides on a multi-agency plan.
+    sign_in(page, coordinator.username)
+    page.goto(detail)
+    checked(page)
+    page.get_by_role("link", name="Start triage").click()
+    submit(page, "Start triage")
+    assert page.get_by_text("In triage", exact=True).is_visible()
+    page.get_by_role("link", name="Record the decision").click()
+    page.get_by_label("Decision", exact=True).select_option(label="Multi-agency plan")
+    page.get_by_label("Reason").fill("Going missing and gifts from an older man.")
+    submit(page, "Record the decision")
+    assert page.get_by_text("Active plan", exact=True).is_visible()
+
+    page.get_by_role("link", name="Assign a lead professional").click()
+    page.get_by_label("Agency").select_option(label="Northtown Youth Service")
+    page.get_by_label("Lead professional").select_option(
+        label=f"{lead.get_full_name()} (Northtown Youth Service)"
+    )
+    submit(page, "Assign a lead professional")
+    assert page.get_by_text(f"Northtown Youth Service: {lead.get_full_name()}").is_visible()
+
+    # The action: a bad date first, shown on its field, then a good one.
+    page.get_by_role("link", name="Add a protective action").click()
+    checked(page)
+    page.get_by_label("Action", exact=True).select_option(label="Safety plan")
+    page.get_by_label("Owner").select_option(
+        label=f"{lead.get_full_name()} (Northtown Youth Service)"
+    )
+    page.get_by_label("Due by").fill("2020-01-01")
+    submit(page, "Add the action")
+    assert (
+        page.locator(".govuk-error-summary")
+        .get_by_text("The due date must be today or in the future")
+        .is_visible()
+    )
+    checked(page)
+    due = timezone.localdate() + timedelta(days=7)
+    page.get_by_label("Due by").fill(due.isoformat())
+    submit(page, "Add the action")
+    actions = page.get_by_role("table").filter(has_text="Safety plan")
+    assert actions.get_by_text(f"{lead.get_full_name()}, Northtown Youth Service").is_visible()
+    assert actions.get_by_text("Open", exact=True).is_visible()
+    checked(page)
+
+    page.get_by_role("link", name="Timeline of this referral").click()
+    assert page.get_by_role("heading", name="Protective action added").is_visible()
+    assert page.get_by_text("Multi-agency plan").first.is_visible()
+    checked(page)
+
+    # The lead professional marks it done with its outcome.
+    sign_in(second_page, lead.username)
+    second_page.goto(detail)
+    checked(second_page)
+    second_page.get_by_role("link", name="Update the action: Safety plan").click()
+    submit(second_page, "Save")
+    assert second_page.locator(".govuk-error-summary").is_visible()
+    checked(second_page)
+    second_page.get_by_label("Done").check()
+    second_page.get_by_label("Outcome, or why it was cancelled").fill(
+        "Safety plan agreed with Jade and her carer."
+    )
+    submit(second_page, "Save")
+    assert second_page.url.endswith(detail)
+    assert second_page.get_by_text(
+        "Outcome: Safety plan agreed with Jade and her carer."
+    ).is_visible()
+    assert second_page.get_by_role("table").get_by_text("Done", exact=True).is_visible()
+    assert ProtectiveAction.objects.get(referral=referral).status == ActionStatus.DONE
+
+    # The coordinator sees the outcome too, and nothing overdue.
+    page.goto(detail)
+    assert page.get_by_text("Outcome: Safety plan agreed with Jade and her carer.").is_visible()
+    page.goto("/actions/overdue/")
+    assert page.get_by_text("No protective action is overdue").is_visible()
+    checked(page)
+
+
+def test_the_other_casework_pages_are_accessible(page: Any) -> None:
+    area = AreaFactory.create()
+    coordinator = member(Role.COORDINATOR, area=area)
+    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    sign_in(page, coordinator.username)
+    base = f"/referrals/{referral.reference}/"
+    page.goto(f"{base}steps/start_triage/")
+    submit(page, "Start triage")
+    page.goto(f"{base}young-person/matches/")
+    checked(page)
+    submit(page, "Continue")
+    checked(page)  # the error summary over radios
+    for form, button in (
+        ("young-person/correct/", "Save the correction"),
+        ("notes/add/", "Add the note"),
+        ("missing/add/", "Report the missing episode"),
+    ):
+        page.goto(base + form)
+        checked(page)
+        submit(page, button)
+        checked(page)
+    page.get_by_label("When did they go missing?").fill(
+        timezone.localtime(timezone.now() - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M")
+    )
+    page.get_by_label("Who reported them missing?").fill("Foster carer")
+    submit(page, "Report the missing episode")
+    page.get_by_role("link", name="Record the return").click()
+    page.get_by_label("When did they return?").fill(
+        timezone.localtime(timezone.now()).strftime("%Y-%m-%d %H:%M")
+    )
+    submit(page, "Record the return")
+    page.get_by_role("link", name="Record the return home interview").click()
+    checked(page)
+    page.get_by_role("radio", name="No").check()
+    submit(page, "Continue")
+    submit(page, "Save")
+    checked(page)
+    page.get_by_label("Why was it not held?").fill("They declined to meet.")
+    submit(page, "Save")
+    assert page.get_by_text("Not held: They declined to meet.").is_visible()
+    page.goto(f"/young-people/{referral.young_person_id}/timeline/")
+    assert page.get_by_role("heading", name="Returned from missing").is_visible()
+    checked(page)
