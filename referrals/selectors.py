@@ -20,6 +20,7 @@ from difflib import SequenceMatcher
 from enum import IntEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -300,3 +301,17 @@ def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
         for score, other in sorted(scored, key=lambda pair: -pair[0])
         if score >= NAME_MATCH_THRESHOLD
     ]
+
+
+def action_owner_choices(*, referral: Referral) -> QuerySet[Any]:
+    """People who may own an action on `referral`: anyone active in one of its area's agencies."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__area_id=referral.area_id,
+            memberships__is_active=True,
+            memberships__agency__isnull=False,
+        )
+        .distinct()
+    )

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role
@@ -39,6 +39,7 @@ from .selectors import (
     granting_membership,
     referral_access,
     referral_get,
+    young_person_get,
 )
 from .validators import normalise_nhs_number
 from .working_time import add_working_days
@@ -86,11 +87,12 @@ CONCERN_FIELDS = (
 )
 
 
-def _raising_membership(*, actor: Any, membership: Membership) -> Membership:
+def _raising_membership(*, actor: Any, membership: Membership | None) -> Membership:
+    # The role first: roles that may not raise (some hold no agency at all) are refused alike.
+    if membership is None or membership.role not in RAISING_ROLES:
+        raise PermissionDenied("This role cannot raise a concern.")
     if membership.user_id != actor.pk or membership.agency_id is None or not membership.is_active:
         raise ValueError("a concern is raised through one of the actor's own agency memberships")
-    if membership.role not in RAISING_ROLES:
-        raise PermissionDenied("This role cannot raise a concern.")
     return membership
 
 
@@ -138,7 +140,7 @@ def referral_create_draft(
         screening_tool=ScreeningTool.objects.get(version=area.screening_tool_version),
     )
     indicators = _apply_concern(referral, concern)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: concern_raise and API retries wrap it
         referral.reference = next_referral_reference()
         referral.save()
         referral.screening_indicators.set(indicators)
@@ -445,14 +447,46 @@ def referral_open(
 
 def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = None) -> None:
     """Record that `actor` was shown each of `referrals` (a list page, an API page)."""
-    if not referrals:
+    records_seen(actor=actor, records=referrals, request=request)
+
+
+def records_seen(
+    *,
+    actor: Any,
+    records: Sequence[models.Model],
+    referral: Referral | None = None,
+    request: Any = None,
+) -> None:
+    """Record that `actor` was shown each of `records` (one page of a list). Records of one
+    referral's case are filed under its area and the membership that lets the actor see it."""
+    if not records:
         return
     audit_record_views(
         actor=actor,
-        membership=acting_membership(user=actor),
-        targets=referrals,
+        membership=(
+            granting_membership(user=actor, referral=referral)
+            if referral is not None
+            else acting_membership(user=actor)
+        ),
+        targets=records,
+        area=referral.area if referral is not None else None,
         request=request,
     )
+
+
+def young_person_open(*, actor: Any, pk: int, request: Any = None) -> YoungPerson:
+    """Read one young person's record for `actor` and record that they saw it (404 when they
+    see none of the young person's referrals in full)."""
+    with transaction.atomic():
+        person = young_person_get(user=actor, pk=pk)
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            membership=acting_membership(user=actor),
+            target=person,
+            request=request,
+        )
+    return person
 
 
 def _casework_membership(*, actor: Any, referral: Referral) -> Membership:
@@ -511,7 +545,7 @@ def action_add(
     )
     if owner_membership is None or owner_membership.agency is None:
         raise ValidationError({"owner": "Choose someone from an agency in this area"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         action = ProtectiveAction.objects.create(
             referral=referral,
             action_type=action_type,
@@ -580,7 +614,7 @@ def missing_episode_start(
         raise ValidationError({"started_at": "The time must be now or in the past"})
     if not reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported them missing"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         episode = MissingEpisode.objects.create(
             referral=referral,
             started_at=started_at,
@@ -695,7 +729,7 @@ def note_add(
         raise ValidationError({"text": "Enter the note"})
     if corrects is not None and corrects.referral_id != referral.pk:
         raise ValidationError({"corrects": "A correction must be on the same referral"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         note = CaseNote.objects.create(
             referral=referral,
             author=actor,
@@ -777,6 +811,43 @@ def _check_young_person(person: YoungPerson, fields: Sequence[str]) -> None:
     person.clean_fields(exclude=[f.name for f in YoungPerson._meta.fields if f.name not in fields])
     if person.date_of_birth and person.date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": "The date of birth must be in the past"})
+
+
+def concern_raise(
+    *,
+    actor: Any,
+    membership: Membership | None,
+    young_person: Mapping[str, Any],
+    concern: Mapping[str, Any],
+) -> Referral:
+    """Raise a concern as a draft about a young person recorded afresh: the record and the
+    draft are saved together or not at all. At triage the coordinator links the record to
+    an existing one when the young person is already known (young_person_link).
+
+    `young_person` holds any of CORRECTABLE_FIELDS, `concern` any of CONCERN_FIELDS."""
+    membership = _raising_membership(actor=actor, membership=membership)
+    unknown = set(young_person) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not a young person's detail: {sorted(unknown)}")
+    person = YoungPerson(area=membership.area, **young_person)
+    _check_young_person(person, sorted({"given_name", "family_name", *young_person}))
+    if person.date_of_birth is None and person.estimated_age is None:
+        raise ValidationError(
+            {"date_of_birth": "Enter their date of birth, or their estimated age if not known"}
+        )
+    with transaction.atomic():  # not durable: an API retry record commits with it
+        person.save()
+        referral = referral_create_draft(
+            actor=actor, membership=membership, young_person=person, **concern
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            membership=membership,
+            target=person,
+            details={"referral": referral.reference},
+        )
+    return referral
 
 
 def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) -> Referral:
