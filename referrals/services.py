@@ -91,8 +91,10 @@ def _raising_membership(*, actor: Any, membership: Membership | None) -> Members
     # The role first: roles that may not raise (some hold no agency at all) are refused alike.
     if membership is None or membership.role not in RAISING_ROLES:
         raise PermissionDenied("This role cannot raise a concern.")
-    if membership.user_id != actor.pk or membership.agency_id is None or not membership.is_active:
+    if membership.user_id != actor.pk or not membership.is_active:
         raise ValueError("a concern is raised through one of the actor's own agency memberships")
+    if membership.agency_id is None:
+        raise PermissionDenied("A concern is raised for an agency: this role is held for none.")
     return membership
 
 

@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralState, YoungPerson
-from tests.factories import AreaFactory, member, sign_in
+from tests.factories import AreaFactory, MembershipFactory, member, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -125,3 +125,10 @@ def test_a_draft_is_404_to_others_and_403_to_those_who_see_it_but_did_not_write_
     response = api(coordinator).patch(url, {"narrative": "x"}, format="json")
     assert response.status_code == 403
     assert Referral.objects.get(reference=reference).state == ReferralState.SUBMITTED
+
+
+def test_a_role_held_for_no_agency_cannot_raise() -> None:
+    coordinator = MembershipFactory.create(role=Role.COORDINATOR, agency=None).user
+    response = raise_concern(coordinator)
+    assert response.status_code == 403
+    assert "agency" in response.json()["error"]["message"]
