@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -23,6 +25,15 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class IdempotencyKeyMismatch(exceptions.APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = (
+        "This Idempotency-Key was first used with a different request. Send a new key for a "
+        "new request, or resend the first request unchanged to get its response again."
+    )
+    default_code = "idempotency_key_reused"
+
+
 def error_body(
     code: str, message: str, fields: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
@@ -36,6 +47,15 @@ def is_api_request(request: HttpRequest) -> bool:
 def api_error_response(status_code: int, code: str, message: str) -> JsonResponse:
     """For failures outside DRF views (unknown URL, oversized body, server error)."""
     return JsonResponse(error_body(code, message), status=status_code)
+
+
+def _service_errors(exc: DjangoValidationError) -> dict[str, list[str]]:
+    if not hasattr(exc, "error_dict"):
+        return {"non_field_errors": exc.messages}
+    return {
+        ("non_field_errors" if name == NON_FIELD_ERRORS else name): messages
+        for name, messages in exc.message_dict.items()
+    }
 
 
 def _field_messages(detail: Any) -> dict[str, list[str]]:
@@ -61,7 +81,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)  # the service says why
+    elif isinstance(exc, DjangoValidationError):
+        # A service's rule broken: the same field errors as the serializer's own.
+        exc = exceptions.ValidationError(_service_errors(exc))
     response = drf_exception_handler(exc, context)
     if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != "two_factor_required":
         # A half-finished sign-in is not a denial. The Django request carries the user DRF

@@ -1,13 +1,27 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from agencies.models import Membership
 from referrals.inputs import STEP_INPUTS
-from referrals.models import BreakGlassAccess, Referral, ReferralAssignment, ReferralEvent
-from referrals.services import BREAK_GLASS_MIN_REASON
+from referrals.models import (
+    ActionStatus,
+    BreakGlassAccess,
+    CaseNote,
+    MissingEpisode,
+    ProtectiveAction,
+    ProtectiveActionType,
+    Referral,
+    ReferralAssignment,
+    ReferralEvent,
+    ReferralEventType,
+    YoungPerson,
+)
+from referrals.selectors import action_owner_choices, notes_for
+from referrals.services import BREAK_GLASS_MIN_REASON, CONCERN_FIELDS, YOUNG_PERSON_FIELDS
 
 from .models import ApiToken
 from .services import MAX_LIFETIME_DAYS
@@ -157,3 +171,208 @@ def _step_input_fields() -> dict[str, Any]:
 TransitionInputSerializer = type(
     "TransitionInputSerializer", (serializers.Serializer,), _step_input_fields()
 )
+
+
+# Long texts are capped so that a careless client cannot store megabytes in one field.
+LONG_TEXT = 20000
+
+
+class YoungPersonSummarySerializer(serializers.ModelSerializer[YoungPerson]):
+    area = serializers.CharField(source="area.name")
+
+    class Meta:
+        model = YoungPerson
+        fields = ["id", "given_name", "family_name", "date_of_birth", "estimated_age", "area"]
+
+
+class YoungPersonDetailSerializer(serializers.ModelSerializer[YoungPerson]):
+    area = serializers.CharField(source="area.name")
+
+    class Meta:
+        model = YoungPerson
+        fields = ["id", "area", *YOUNG_PERSON_FIELDS, "identity_confirmed_at", "created_at"]
+
+
+class YoungPersonInputSerializer(serializers.ModelSerializer[YoungPerson]):
+    # Written as people write it (943 476 5919); the service normalises and checks it.
+    nhs_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+
+    class Meta:
+        model = YoungPerson
+        fields = list(YOUNG_PERSON_FIELDS)
+
+
+class ConcernSerializer(serializers.ModelSerializer[Referral]):
+    """What the person raising a concern writes while it is a draft."""
+
+    screening_indicators = serializers.ListField(
+        child=serializers.SlugField(max_length=60),
+        required=False,
+        max_length=200,
+        help_text="Indicator codes from the area's screening tool",
+    )
+
+    class Meta:
+        model = Referral
+        fields = list(CONCERN_FIELDS)
+        extra_kwargs = {
+            name: {"max_length": LONG_TEXT}
+            for name in (
+                "narrative",
+                "places_mentioned",
+                "people_mentioned",
+                "vehicles_mentioned",
+                "consent_details",
+            )
+        }
+
+
+class ConcernRaiseSerializer(ConcernSerializer):
+    """A new concern in one flat body: the young person's details and any of the concern's.
+    Validated, it splits into the two mappings concern_raise takes."""
+
+    def get_fields(self) -> dict[str, Any]:
+        return {**YoungPersonInputSerializer().get_fields(), **super().get_fields()}
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "young_person": {k: v for k, v in attrs.items() if k in YOUNG_PERSON_FIELDS},
+            "concern": {k: v for k, v in attrs.items() if k in CONCERN_FIELDS},
+        }
+
+
+class DraftSerializer(serializers.ModelSerializer[Referral]):
+    """A concern as its author sees it while writing it."""
+
+    young_person = YoungPersonDetailSerializer()
+    screening_indicators = serializers.SlugRelatedField[Any](
+        many=True, read_only=True, slug_field="code"
+    )
+
+    class Meta:
+        model = Referral
+        fields = ["reference", "state", "created_at", "young_person", *CONCERN_FIELDS]
+
+
+class TimelineEntrySerializer(serializers.ModelSerializer[ReferralEvent]):
+    referral = serializers.CharField(source="referral.reference")
+    actor = serializers.CharField(source="actor.get_full_name", default=None)
+
+    class Meta:
+        model = ReferralEvent
+        fields = ["id", "referral", "event_type", "created_at", "actor", "parameters"]
+
+
+class TimelineFilterSerializer(serializers.Serializer[object]):
+    type = serializers.ListField(
+        child=serializers.ChoiceField(choices=ReferralEventType.choices),
+        required=False,
+    )
+
+
+class ActionSerializer(serializers.ModelSerializer[ProtectiveAction]):
+    action_type = serializers.CharField(source="action_type.code")
+    action_type_label = serializers.CharField(source="action_type.label")
+    owner_name = serializers.CharField(source="owner.get_full_name")
+    owner_agency = serializers.CharField(source="owner_agency.name")
+
+    class Meta:
+        model = ProtectiveAction
+        fields = [
+            "id",
+            "action_type",
+            "action_type_label",
+            "detail",
+            "owner",
+            "owner_name",
+            "owner_agency",
+            "due_on",
+            "status",
+            "outcome",
+            "completed_at",
+            "created_at",
+        ]
+
+
+class ActionCreateSerializer(serializers.Serializer[object]):
+    action_type = serializers.SlugRelatedField(
+        slug_field="code", queryset=ProtectiveActionType.objects.all()
+    )
+    owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
+    due_on = serializers.DateField()
+    detail = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        referral = self.context.get("referral")
+        if referral is not None:  # None while the schema is generated
+            owner = cast(serializers.PrimaryKeyRelatedField[Any], self.fields["owner"])
+            owner.queryset = action_owner_choices(referral=referral)
+
+
+class ActionUpdateSerializer(serializers.Serializer[object]):
+    status = serializers.ChoiceField(choices=ActionStatus.choices)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+
+
+class MissingEpisodeSerializer(serializers.ModelSerializer[MissingEpisode]):
+    class Meta:
+        model = MissingEpisode
+        fields = [
+            "id",
+            "started_at",
+            "ended_at",
+            "reported_by",
+            "police_reference",
+            "interview_due_at",
+            "interview",
+            "interview_by",
+            "interview_on",
+            "interview_summary",
+            "not_held_reason",
+            "created_at",
+        ]
+
+
+class MissingEpisodeCreateSerializer(serializers.ModelSerializer[MissingEpisode]):
+    class Meta:
+        model = MissingEpisode
+        fields = ["started_at", "reported_by", "police_reference"]
+
+
+class MissingReturnSerializer(serializers.Serializer[object]):
+    ended_at = serializers.DateTimeField()
+
+
+class ReturnInterviewSerializer(serializers.Serializer[object]):
+    held = serializers.BooleanField(help_text="False records that none was held, and why")
+    held_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    held_on = serializers.DateField(required=False, allow_null=True)
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    not_held_reason = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+
+
+class NoteSerializer(serializers.ModelSerializer[CaseNote]):
+    author = serializers.CharField(source="author.get_full_name")
+    author_agency = serializers.CharField(source="author_agency.name", default=None)
+
+    class Meta:
+        model = CaseNote
+        fields = ["id", "text", "restricted", "corrects", "author", "author_agency", "created_at"]
+
+
+class NoteCreateSerializer(serializers.Serializer[object]):
+    text = serializers.CharField(max_length=LONG_TEXT)
+    restricted = serializers.BooleanField(default=False)
+    corrects = serializers.PrimaryKeyRelatedField(
+        queryset=CaseNote.objects.none(), required=False, allow_null=True
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        referral, user = self.context.get("referral"), self.context.get("user")
+        if referral is not None:  # None while the schema is generated
+            # Only a note the author can read may be corrected.
+            corrects = cast(serializers.PrimaryKeyRelatedField[Any], self.fields["corrects"])
+            corrects.queryset = notes_for(user=user, referral=referral)

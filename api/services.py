@@ -1,13 +1,14 @@
-"""Writes for the API app: issuing and revoking tokens."""
+"""Writes for the API app: issuing and revoking tokens, and replaying retried creates."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -15,10 +16,11 @@ from agencies.selectors import acting_membership
 from audit.models import AuditAction
 from audit.services import audit_record
 
-from .models import ApiToken
+from .models import ApiToken, IdempotencyKey
 
 TOKEN_BYTES = 32
 MAX_LIFETIME_DAYS = 90
+IDEMPOTENCY_KEY_LIFETIME = timedelta(hours=24)
 
 
 def token_digest(raw: str) -> str:
@@ -67,3 +69,42 @@ def api_token_revoke(
                 request=request,
             )
     return locked
+
+
+class IdempotencyKeyReused(Exception):
+    """The key was first sent with another request (another body or another endpoint)."""
+
+
+def idempotent(
+    *,
+    user: Any,
+    key: str,
+    endpoint: str,
+    body: bytes,
+    create: Callable[[], tuple[int, Any]],
+) -> tuple[int, Any, bool]:
+    """Run `create` once per (user, key) within a day; returns (status, body, replayed).
+
+    The key row is inserted first, in the transaction `create` writes in: a concurrent retry
+    blocks on the unique index until this commits, then finds the stored response. When
+    `create` raises, the row goes with the rest, so a corrected request may reuse the key.
+    Raises IdempotencyKeyReused when the key came with a different request."""
+    fingerprint = hashlib.sha256(body).hexdigest()
+    with transaction.atomic(durable=True):
+        IdempotencyKey.objects.filter(
+            user=user, key=key, created_at__lt=timezone.now() - IDEMPOTENCY_KEY_LIFETIME
+        ).delete()
+        try:
+            with transaction.atomic():
+                record = IdempotencyKey.objects.create(
+                    user=user, key=key, endpoint=endpoint, fingerprint=fingerprint
+                )
+        except IntegrityError:
+            first = IdempotencyKey.objects.get(user=user, key=key)
+            if (first.endpoint, first.fingerprint) != (endpoint, fingerprint):
+                raise IdempotencyKeyReused(first.endpoint) from None
+            return first.response_status, first.response_body, True
+        status, data = create()
+        record.response_status, record.response_body = status, data
+        record.save(update_fields=["response_status", "response_body"])
+    return status, data, False

@@ -26,6 +26,40 @@ urlpatterns = [
         views.BreakGlassView.as_view(),
         name="referral-break-glass",
     ),
+    path("v1/referrals/<str:reference>/actions/", views.ActionsView.as_view(), name="actions"),
+    path(
+        "v1/referrals/<str:reference>/actions/<int:pk>/",
+        views.ActionView.as_view(),
+        name="action",
+    ),
+    path(
+        "v1/referrals/<str:reference>/missing-episodes/",
+        views.MissingEpisodesView.as_view(),
+        name="missing-episodes",
+    ),
+    path(
+        "v1/referrals/<str:reference>/missing-episodes/<int:pk>/return/",
+        views.MissingReturnView.as_view(),
+        name="missing-return",
+    ),
+    path(
+        "v1/referrals/<str:reference>/missing-episodes/<int:pk>/interview/",
+        views.ReturnInterviewView.as_view(),
+        name="return-interview",
+    ),
+    path("v1/referrals/<str:reference>/notes/", views.NotesView.as_view(), name="notes"),
+    path(
+        "v1/referrals/<str:reference>/timeline/",
+        views.ReferralTimelineView.as_view(),
+        name="referral-timeline",
+    ),
+    path("v1/young-people/", views.YoungPeopleView.as_view(), name="young-people"),
+    path("v1/young-people/<int:pk>/", views.YoungPersonView.as_view(), name="young-person"),
+    path(
+        "v1/young-people/<int:pk>/timeline/",
+        views.YoungPersonTimelineView.as_view(),
+        name="young-person-timeline",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

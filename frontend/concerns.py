@@ -16,7 +16,7 @@ from referrals.models import Referral, ReferralState
 from referrals.selectors import referral_get
 from referrals.services import (
     TransitionConflict,
-    concern_start,
+    concern_raise,
     referral_transition,
     referral_update_draft,
     young_person_update_draft,
@@ -96,8 +96,12 @@ def concern_start_page(request: HttpRequest) -> HttpResponse:
         if membership is None:  # the permission needs one; this keeps the types honest
             raise PermissionDenied
         try:
-            referral = concern_start(
-                actor=request.user, membership=membership, person=form.changes(), request=request
+            referral = concern_raise(
+                actor=request.user,
+                membership=membership,
+                young_person=form.changes(),
+                concern={},
+                request=request,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)

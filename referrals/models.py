@@ -490,6 +490,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
             for name, message in REQUIRED_TO_SUBMIT.items()
             if getattr(self, name) in ("", None)
         }
+        if self.young_person.date_of_birth is None and self.young_person.estimated_age is None:
+            missing["date_of_birth"] = (
+                "Enter the young person's date of birth, or their estimated age"
+            )
         if missing:
             raise ValidationError(missing)
         tool = self.screening_tool or ScreeningTool.objects.get(

@@ -22,6 +22,7 @@ from difflib import SequenceMatcher
 from enum import IntEnum, StrEnum
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Exists,
@@ -236,21 +237,22 @@ def overdue_actions(*, user: Any) -> QuerySet[ProtectiveAction]:
     )
 
 
+def _owner_memberships(referral: Referral) -> QuerySet[Membership]:
+    """Anyone active in one of the referral's area's agencies may own an action on it (a
+    teacher for education re-engagement, a nurse for a sexual health appointment)."""
+    return Membership.objects.filter(
+        area_id=referral.area_id, agency__isnull=False, is_active=True, user__is_active=True
+    )
+
+
 def action_owners(*, referral: Referral) -> list[Membership]:
-    """Who may own an action on `referral`: the area's coordinators, police leads and lead
-    professionals, one membership each, through which their agency is named on the action."""
+    """Who may own an action on `referral`, one membership each: the agency named with it."""
+    owners: dict[int, Membership] = {}
     memberships = (
-        Membership.objects.filter(
-            area_id=referral.area_id,
-            role__in=[*_AREA_WIDE_FULL, Role.LEAD_PROFESSIONAL],
-            agency__isnull=False,
-            is_active=True,
-            user__is_active=True,
-        )
+        _owner_memberships(referral)
         .select_related("user", "agency")
         .order_by("user__last_name", "user__first_name", "user_id", "pk")
     )
-    owners: dict[int, Membership] = {}
     for membership in memberships:
         owners.setdefault(membership.user_id, membership)
     return list(owners.values())
@@ -464,3 +466,8 @@ def triage_queue_page(queue: QuerySet[Referral], *, after: str = "", size: int) 
     rows = list(queue[: size + 1])  # one more than shown says whether a next page exists
     shown = rows[:size]
     return TriagePage(shown, _cursor(shown[-1]) if len(rows) > size else "")
+
+
+def action_owner_choices(*, referral: Referral) -> QuerySet[Any]:
+    """The same people as action_owners, as a queryset of users (for the API's choices)."""
+    return get_user_model().objects.filter(pk__in=_owner_memberships(referral).values("user_id"))

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role
@@ -35,6 +35,7 @@ from .models import (
 )
 from .selectors import (
     ReferralAccess,
+    action_owners,
     casework_membership,
     granting_membership,
     referral_access,
@@ -88,11 +89,14 @@ CONCERN_FIELDS = (
 )
 
 
-def _raising_membership(*, actor: Any, membership: Membership) -> Membership:
-    if membership.user_id != actor.pk or membership.agency_id is None or not membership.is_active:
-        raise ValueError("a concern is raised through one of the actor's own agency memberships")
-    if membership.role not in RAISING_ROLES:
+def _raising_membership(*, actor: Any, membership: Membership | None) -> Membership:
+    # The role first: roles that may not raise (some hold no agency at all) are refused alike.
+    if membership is None or membership.role not in RAISING_ROLES:
         raise PermissionDenied("This role cannot raise a concern.")
+    if membership.user_id != actor.pk or not membership.is_active:
+        raise ValueError("a concern is raised through one of the actor's own agency memberships")
+    if membership.agency_id is None:
+        raise PermissionDenied("A concern is raised for an agency: this role is held for none.")
     return membership
 
 
@@ -200,31 +204,50 @@ def _apply_young_person(person: YoungPerson, changes: Mapping[str, Any]) -> None
     normalise = {"nhs_number": normalise_nhs_number, "postcode": _normalise_postcode}
     for name, value in changes.items():
         setattr(person, name, normalise[name](value) if name in normalise else value)
+    blank_names = {
+        name: message
+        for name, message in (
+            ("given_name", "Enter their first name"),
+            ("family_name", "Enter their last name"),
+        )
+        if name in changes and not str(changes[name] or "").strip()
+    }
+    if blank_names:
+        raise ValidationError(blank_names)
     person.clean_fields(exclude=[f.name for f in YoungPerson._meta.fields if f.name not in changes])
     if person.date_of_birth and person.date_of_birth > timezone.localdate():
         raise ValidationError({"date_of_birth": "Date of birth must be today or in the past"})
 
 
-def concern_start(
-    *, actor: Any, membership: Membership, person: Mapping[str, Any], request: Any = None
+def concern_raise(
+    *,
+    actor: Any,
+    membership: Membership | None,
+    young_person: Mapping[str, Any],
+    concern: Mapping[str, Any],
+    request: Any = None,
 ) -> Referral:
-    """Raise a new concern: the young person it is about (their name, at least) and the
-    draft, together, so no young person is left without the concern that named them."""
+    """Raise a concern as a draft about a young person recorded afresh (their name, at least):
+    the record and the draft are saved together or not at all, so no young person is left
+    without the concern that named them. At triage the coordinator links the record to an
+    existing one when the young person is already known (young_person_link).
+
+    `young_person` holds any of YOUNG_PERSON_FIELDS, `concern` any of CONCERN_FIELDS."""
     membership = _raising_membership(actor=actor, membership=membership)
-    young_person = YoungPerson(area=membership.area)
-    _apply_young_person(young_person, person)
-    with transaction.atomic(durable=True):
-        young_person.save()
+    person = YoungPerson(area=membership.area)
+    _apply_young_person(person, {"given_name": "", "family_name": "", **young_person})
+    with transaction.atomic():  # not durable: an API retry record commits with it
+        person.save()
         audit_record(
             action=AuditAction.CREATE,
             actor=actor,
             membership=membership,
-            target=young_person,
+            target=person,
             area=membership.area,
             request=request,
         )
         return _create_draft(
-            actor=actor, membership=membership, young_person=young_person, concern={}
+            actor=actor, membership=membership, young_person=person, concern=concern
         )
 
 
@@ -583,12 +606,29 @@ def young_person_open(*, actor: Any, pk: int, request: Any = None) -> YoungPerso
 
 def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = None) -> None:
     """Record that `actor` was shown each of `referrals` (a list page, an API page)."""
-    if not referrals:
+    records_seen(actor=actor, records=referrals, request=request)
+
+
+def records_seen(
+    *,
+    actor: Any,
+    records: Sequence[models.Model],
+    referral: Referral | None = None,
+    request: Any = None,
+) -> None:
+    """Record that `actor` was shown each of `records` (one page of a list). Records of one
+    referral's case are filed under its area and the membership that lets the actor see it."""
+    if not records:
         return
     audit_record_views(
         actor=actor,
-        membership=acting_membership(user=actor),
-        targets=referrals,
+        membership=(
+            granting_membership(user=actor, referral=referral)
+            if referral is not None
+            else acting_membership(user=actor)
+        ),
+        targets=records,
+        area=referral.area if referral is not None else None,
         request=request,
     )
 
@@ -639,17 +679,11 @@ def action_add(
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "The due date must be today or in the future"})
     owner_membership = next(
-        (
-            m
-            for m in Membership.objects.filter(
-                user=owner, area_id=referral.area_id, is_active=True, agency__isnull=False
-            ).select_related("agency")
-        ),
-        None,
+        (m for m in action_owners(referral=referral) if m.user_id == owner.pk), None
     )
     if owner_membership is None or owner_membership.agency is None:
         raise ValidationError({"owner": "Choose someone from an agency in this area"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         _open_for_casework(lock_referral(referral.pk))
         action = ProtectiveAction.objects.create(
             referral=referral,
@@ -718,7 +752,7 @@ def missing_episode_start(
         raise ValidationError({"started_at": "The time must be now or in the past"})
     if not reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported them missing"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         _open_for_casework(lock_referral(referral.pk))
         episode = MissingEpisode.objects.create(
             referral=referral,
@@ -834,7 +868,7 @@ def note_add(
         raise ValidationError({"text": "Enter the note"})
     if corrects is not None and corrects.referral_id != referral.pk:
         raise ValidationError({"corrects": "A correction must be on the same referral"})
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         note = CaseNote.objects.create(
             referral=referral,
             author=actor,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import factory
@@ -74,6 +75,7 @@ class YoungPersonFactory(factory.django.DjangoModelFactory[YoungPerson]):
     area = factory.SubFactory(AreaFactory)
     given_name = factory.Sequence(lambda n: f"Synthetic{n}")
     family_name = "Person"
+    date_of_birth = date(2011, 6, 15)
 
 
 def member(role: Role, *, area: Area | None = None, agency: Agency | None = None) -> User:

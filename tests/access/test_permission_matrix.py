@@ -7,16 +7,24 @@ expected outcome is derived from it. An unexpected 200 anywhere fails the test.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Area, Membership, Role, User
-from referrals.models import Referral
+from referrals.models import ProtectiveActionType, Referral
 from referrals.selectors import ReferralAccess, referral_access, referral_list
-from referrals.services import referral_assign_lead
+from referrals.services import (
+    RAISING_ROLES,
+    action_add,
+    missing_episode_end,
+    missing_episode_start,
+    referral_assign_lead,
+)
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -166,6 +174,18 @@ def test_list_page(world: World, role: Role, relation: str) -> None:
     assert shown is (EXPECTED[role][relation] is not NONE)
 
 
+# A referral's casework: seen, and (by every role that sees it in full here) written, only
+# with FULL access; anyone else gets 404.
+CASEWORK_LISTS = ["actions", "missing-episodes", "notes", "timeline"]
+CASEWORK_WRITES = [
+    "actions",
+    "actions/1",
+    "missing-episodes",
+    "missing-episodes/1/return",
+    "missing-episodes/1/interview",
+    "notes",
+]
+
 # Pages and endpoints that depend on the role alone: 200 for these roles, else 403.
 ROLE_PAGES = {
     "/referrals/": {
@@ -196,10 +216,31 @@ def test_role_pages(role: Role, path: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/api/v1/me/", "/api/v1/tokens/", "/api/v1/referrals/", "/api/v1/referrals/R26-000001/"],
+    [
+        "/api/v1/me/",
+        "/api/v1/tokens/",
+        "/api/v1/referrals/",
+        "/api/v1/referrals/R26-000001/",
+        *(f"/api/v1/referrals/R26-000001/{rest}/" for rest in CASEWORK_LISTS),
+        "/api/v1/young-people/",
+        "/api/v1/young-people/1/",
+        "/api/v1/young-people/1/timeline/",
+    ],
 )
 def test_api_needs_a_signed_in_user(path: str) -> None:
     response = APIClient().get(path)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/referrals/",
+        *(f"/api/v1/referrals/R26-000001/{rest}/" for rest in CASEWORK_WRITES),
+    ],
+)
+def test_api_writes_need_a_signed_in_user(path: str) -> None:
+    response = APIClient().post(path, {}, format="json")
     assert response.status_code == 401
 
 
@@ -274,3 +315,103 @@ def test_api_transitions(world: World, role: Role, relation: str) -> None:
     may_triage = role is Role.COORDINATOR
     assert ("start_triage" in {t["name"] for t in listed.json()}) is may_triage
     assert taken.status_code == (200 if may_triage else 403)
+
+
+def casework_writes(referral: Referral) -> dict[str, dict[str, Any]]:
+    """Each casework write's path under the referral, with a good body. The action and the
+    missing episodes it updates are recorded first by a coordinator of the area."""
+    coordinator = member(Role.COORDINATOR, area=referral.area)
+    action = action_add(
+        referral=referral,
+        actor=coordinator,
+        action_type=ProtectiveActionType.objects.get(code="safety_plan"),
+        owner=referral.raised_by,
+        due_on=timezone.localdate(),
+    )
+    started = timezone.now() - timedelta(hours=2)
+    missing, returned = (
+        missing_episode_start(
+            referral=referral, actor=coordinator, started_at=started, reported_by="Carer"
+        )
+        for _ in range(2)
+    )
+    missing_episode_end(episode=returned, actor=coordinator, ended_at=timezone.now())
+    return {
+        "actions": {
+            "action_type": "safety_plan",
+            "owner": referral.raised_by_id,
+            "due_on": str(timezone.localdate()),
+        },
+        f"actions/{action.pk}": {"status": "done", "outcome": "Plan agreed."},
+        "missing-episodes": {"started_at": started.isoformat(), "reported_by": "Parent"},
+        f"missing-episodes/{missing.pk}/return": {"ended_at": timezone.now().isoformat()},
+        f"missing-episodes/{returned.pk}/interview": {"held": False, "not_held_reason": "Declined"},
+        "notes": {"text": "Spoke to the school."},
+    }
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_casework_lists(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    for rest in CASEWORK_LISTS:
+        response = client.get(f"/api/v1/referrals/{referral.reference}/{rest}/")
+        assert response.status_code == (200 if EXPECTED[role][relation] is FULL else 404), rest
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_casework_writes(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    for rest, body in casework_writes(referral).items():
+        response = client.post(
+            f"/api/v1/referrals/{referral.reference}/{rest}/", body, format="json"
+        )
+        if EXPECTED[role][relation] is FULL:
+            assert response.status_code in (200, 201), (rest, response.json())
+        else:
+            assert response.status_code == 404, rest
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_draft_update(world: World, role: Role, relation: str) -> None:
+    """The referral is submitted: its author hears so (409); others who see it may not change
+    it (403); those who do not see it get 404."""
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    response = client.patch(
+        f"/api/v1/referrals/{referral.reference}/", {"narrative": "Changed."}, format="json"
+    )
+    if EXPECTED[role][relation] is NONE:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == (409 if relation == OWN else 403)
+    assert Referral.objects.get(pk=referral.pk).narrative != "Changed."
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_api_young_people(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = APIClient()
+    sign_in(client, user)
+    full = EXPECTED[role][relation] is FULL
+    listed = {p["id"] for p in client.get("/api/v1/young-people/").json()["results"]}
+    assert (referral.young_person_id in listed) is full
+    for rest in ["", "timeline/"]:
+        response = client.get(f"/api/v1/young-people/{referral.young_person_id}/{rest}")
+        assert response.status_code == (200 if full else 404)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_api_raise_a_concern(role: Role) -> None:
+    client = APIClient()
+    sign_in(client, member(role))
+    response = client.post(
+        "/api/v1/referrals/",
+        {"given_name": "Sam", "family_name": "Example", "estimated_age": 14},
+        format="json",
+    )
+    assert response.status_code == (201 if role in RAISING_ROLES else 403)

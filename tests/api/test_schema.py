@@ -73,6 +73,16 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/referrals/{reference}/break-glass/",
         "/api/v1/referrals/{reference}/transitions/",
         "/api/v1/referrals/{reference}/transitions/{name}/",
+        "/api/v1/referrals/{reference}/actions/",
+        "/api/v1/referrals/{reference}/actions/{id}/",
+        "/api/v1/referrals/{reference}/missing-episodes/",
+        "/api/v1/referrals/{reference}/missing-episodes/{id}/return/",
+        "/api/v1/referrals/{reference}/missing-episodes/{id}/interview/",
+        "/api/v1/referrals/{reference}/notes/",
+        "/api/v1/referrals/{reference}/timeline/",
+        "/api/v1/young-people/",
+        "/api/v1/young-people/{id}/",
+        "/api/v1/young-people/{id}/timeline/",
     }
 
 

@@ -474,7 +474,7 @@ def test_a_correction_needs_a_reason_and_valid_details(client: Client, case: Cas
     )
     future = (timezone.localdate() + timedelta(days=1)).isoformat()
     html = client.post(url, {**base, "date_of_birth": future, "reason": "Wrong."}).content
-    _error_on(html.decode(), "date_of_birth", "The date of birth must be in the past")
+    _error_on(html.decode(), "date_of_birth", "Date of birth must be today or in the past")
 
 
 # Chronologies.

@@ -12,7 +12,7 @@ from agencies.models import Membership, Role
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralState, YoungPerson
 from referrals.services import (
-    concern_start,
+    concern_raise,
     referral_create_draft,
     young_person_update_draft,
 )
@@ -22,10 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def start(user, **person) -> Referral:
-    return concern_start(
+    return concern_raise(
         actor=user,
         membership=Membership.objects.get(user=user),
-        person={"given_name": "Synthetic", "family_name": "Person", **person},
+        young_person={"given_name": "Synthetic", "family_name": "Person", **person},
+        concern={},
     )
 
 
