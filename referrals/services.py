@@ -724,6 +724,7 @@ def action_update(
     if status != ActionStatus.OPEN and not outcome.strip():
         raise ValidationError({"outcome": "Enter the outcome, or why it was cancelled"})
     with transaction.atomic(durable=True):
+        _open_for_casework(lock_referral(referral.pk))
         locked = ProtectiveAction.objects.select_for_update().get(pk=action.pk)
         locked.status, locked.outcome = status, outcome.strip()
         locked.completed_at = timezone.now() if status != ActionStatus.OPEN else None
@@ -829,6 +830,8 @@ def return_home_interview_record(
         }
         if errors:
             raise ValidationError(errors)
+        if held_on and held_on > timezone.localdate():
+            raise ValidationError({"held_on": "The date must be today or in the past"})
     elif not not_held_reason.strip():
         raise ValidationError({"not_held_reason": "Enter why no interview was held"})
     with transaction.atomic(durable=True):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import factory
@@ -75,7 +75,8 @@ class YoungPersonFactory(factory.django.DjangoModelFactory[YoungPerson]):
     area = factory.SubFactory(AreaFactory)
     given_name = factory.Sequence(lambda n: f"Synthetic{n}")
     family_name = "Person"
-    date_of_birth = date(2011, 6, 15)
+    # Ages 10 to 17, different for each: alike names alone never make a match.
+    date_of_birth = factory.Sequence(lambda n: date(2008, 1, 1) + timedelta(days=n % 2900))
 
 
 def member(role: Role, *, area: Area | None = None, agency: Agency | None = None) -> User:

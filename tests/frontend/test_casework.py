@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -412,14 +412,13 @@ def test_a_coordinator_links_the_young_person_to_a_known_record(client: Client) 
     area = AreaFactory.create()
     coordinator = member(Role.COORDINATOR, area=area)
     practitioner = member(Role.PRACTITIONER, area=area)
-    known = raise_referral(practitioner, given_name="Amira", family_name="Khan", postcode="M1 1AA")
-    referral = _triaged(
-        practitioner, coordinator, given_name="Amira", family_name="Kahn", postcode="M1 1AA"
-    )
+    born = {"date_of_birth": date(2011, 3, 4), "postcode": "M1 1AA"}
+    known = raise_referral(practitioner, given_name="Amira", family_name="Khan", **born)
+    referral = _triaged(practitioner, coordinator, given_name="Amira", family_name="Kahn", **born)
     sign_in(client, coordinator)
     url = f"/referrals/{referral.reference}/young-person/matches/"
     html = client.get(url).content.decode()
-    assert "This is the same young person: Amira Khan, M1 1AA" in html
+    assert "This is the same young person: Amira Khan, born 4 March 2011, M1 1AA" in html
     assert "This is a new young person" in html
 
     response = client.post(url, {})

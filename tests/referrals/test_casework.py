@@ -298,3 +298,41 @@ def test_no_action_is_added_to_a_case_closed_meanwhile(case: dict[str, Any]) -> 
             due_on=TOMORROW,
         )
     assert not stale.actions.exists()
+
+
+def test_an_interview_cannot_be_recorded_as_held_in_the_future(case: dict[str, Any]) -> None:
+    went = timezone.now() - timedelta(days=1)
+    episode = missing_episode_start(
+        referral=case["referral"], actor=case["lead"], started_at=went, reported_by="Carer"
+    )
+    episode = missing_episode_end(episode=episode, actor=case["lead"], ended_at=went)
+    with pytest.raises(ValidationError) as excinfo:
+        return_home_interview_record(
+            episode=episode,
+            actor=case["lead"],
+            held=True,
+            held_by="RHI worker",
+            held_on=timezone.localdate() + timedelta(days=2),
+            summary="Not yet.",
+        )
+    assert set(excinfo.value.message_dict) == {"held_on"}
+
+
+def test_an_action_on_a_closed_case_stays_as_it_was(case: dict[str, Any]) -> None:
+    action = action_add(
+        referral=case["referral"],
+        actor=case["coordinator"],
+        action_type=safety_plan(),
+        owner=case["lead"],
+        due_on=TOMORROW,
+    )
+    referral_transition(
+        referral=case["referral"],
+        actor=case["coordinator"],
+        name="close",
+        inputs={"outcome": "risk_reduced", "reason": "Plan complete."},
+    )
+    with pytest.raises(ValidationError, match="closed"):
+        action_update(action=action, actor=case["lead"], status=ActionStatus.DONE, outcome="x")
+    action.refresh_from_db()
+    assert action.status == ActionStatus.OPEN
