@@ -27,6 +27,7 @@ from .models import (
     ProtectiveActionType,
     Referral,
     ReferralAssignment,
+    ReferralEvent,
     ReferralState,
     ReturnInterview,
     ScreeningIndicator,
@@ -650,16 +651,17 @@ def _open_for_casework(referral: Referral) -> None:
         raise ValidationError(f"The referral is {state}: reopen it to record more.")
 
 
-def _casework_audit(
-    *, actor: Any, membership: Membership, referral: Referral, target: Any, action: str
+def _casework_recorded(
+    event: ReferralEvent, *, membership: Membership, target: Any, action: str
 ) -> None:
+    """The audit record of a casework change, beside the timeline event it wrote."""
     audit_record(
         action=action,
-        actor=actor,
+        actor=event.actor,
         membership=membership,
         target=target,
-        area=referral.area,
-        details={"referral": referral.reference},
+        area=event.referral.area,
+        details={"referral": event.referral.reference, "event": event.event_type},
     )
 
 
@@ -694,11 +696,9 @@ def action_add(
             due_on=due_on,
             created_by=actor,
         )
-        events.action_added_event(action=action, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.action_added_event(action=action, actor=actor),
             membership=membership,
-            referral=referral,
             target=action,
             action=AuditAction.CREATE,
         )
@@ -729,11 +729,9 @@ def action_update(
         locked.status, locked.outcome = status, outcome.strip()
         locked.completed_at = timezone.now() if status != ActionStatus.OPEN else None
         locked.save(update_fields=["status", "outcome", "completed_at"])
-        events.action_updated_event(action=locked, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.action_updated_event(action=locked, actor=actor),
             membership=membership,
-            referral=referral,
             target=locked,
             action=AuditAction.CHANGE,
         )
@@ -762,11 +760,9 @@ def missing_episode_start(
             police_reference=police_reference.strip(),
             recorded_by=actor,
         )
-        events.missing_started_event(episode=episode, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.missing_started_event(episode=episode, actor=actor),
             membership=membership,
-            referral=referral,
             target=episode,
             action=AuditAction.CREATE,
         )
@@ -794,11 +790,9 @@ def missing_episode_end(
         )
         locked.interview = ReturnInterview.DUE
         locked.save(update_fields=["ended_at", "interview_due_at", "interview"])
-        events.missing_ended_event(episode=locked, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.missing_ended_event(episode=locked, actor=actor),
             membership=membership,
-            referral=referral,
             target=locked,
             action=AuditAction.CHANGE,
         )
@@ -845,11 +839,9 @@ def return_home_interview_record(
         locked.interview_summary = summary.strip()
         locked.not_held_reason = not_held_reason.strip()
         locked.save()
-        events.return_home_interview_event(episode=locked, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.return_home_interview_event(episode=locked, actor=actor),
             membership=membership,
-            referral=referral,
             target=locked,
             action=AuditAction.CHANGE,
         )
@@ -880,11 +872,9 @@ def note_add(
             restricted=restricted,
             corrects=corrects,
         )
-        events.note_added_event(note=note, actor=actor)
-        _casework_audit(
-            actor=actor,
+        _casework_recorded(
+            events.note_added_event(note=note, actor=actor),
             membership=membership,
-            referral=referral,
             target=note,
             action=AuditAction.CREATE,
         )

@@ -1,7 +1,7 @@
-"""Working a case in real Chromium, from concern to a protective action done: a practitioner's
-concern, the coordinator's triage, decision, lead professional and action, then the lead
-professional's outcome. Each main page loads without script or CSP errors and axe-core finds
-nothing serious."""
+"""Working a case in real Chromium, from concern to a protective action done: a practitioner
+raises the concern through the form; the coordinator triages it, decides on a plan, names a
+lead professional and adds an action; the lead professional records its outcome. Each main
+page loads without script or CSP errors and axe-core finds nothing serious."""
 
 from __future__ import annotations
 
@@ -13,8 +13,13 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Role
-from referrals.models import ActionStatus, ProtectiveAction
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from referrals.models import ActionStatus, ProtectiveAction, Referral, ReferralState
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    raise_concern_through_pages,
+    sign_in,
+)
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -46,10 +51,14 @@ def test_a_concern_becomes_a_plan_and_its_action_is_done(page: Any, second_page:
     agency = AgencyFactory.create(areas=[area], name="Northtown Youth Service")
     coordinator = member(Role.COORDINATOR, area=area)
     lead = member(Role.LEAD_PROFESSIONAL, area=area, agency=agency)
-    referral = raise_referral(
-        member(Role.PRACTITIONER, area=area), submit=True, given_name="Jade", family_name="Lowe"
-    )
+    # The practitioner raises the concern through the form and gets its reference.
+    practitioner = member(Role.PRACTITIONER, area=area)
+    sign_in(page, practitioner.username)
+    reference = raise_concern_through_pages(page, given_name="Jade", family_name="Lowe")
+    checked(page)
+    referral = Referral.objects.get(reference=reference, state=ReferralState.SUBMITTED)
     detail = f"/referrals/{referral.reference}/"
+    page.context.clear_cookies()
 
     # The coordinator triages the concern and decides on a multi-agency plan.
     sign_in(page, coordinator.username)
