@@ -35,7 +35,7 @@ def world() -> dict[str, Any]:
         state=ReferralState.IN_TRIAGE,
         triaged_by=coordinator,
     )
-    later = raise_referral(teacher, submit=True, estimated_age=15)
+    later = raise_referral(teacher, submit=True, date_of_birth=None, estimated_age=15)
     Referral.objects.filter(pk=later.pk).update(
         triage_due_at=now + timedelta(hours=3, minutes=30), proposed_risk=RiskLevel.LOW
     )
