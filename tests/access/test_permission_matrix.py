@@ -196,6 +196,8 @@ ROLE_PAGES = {
         Role.POLICE_LEAD,
     },
     "/triage/": {Role.COORDINATOR},
+    "/actions/overdue/": {Role.COORDINATOR},
+    "/concerns/new/": set(RAISING_ROLES),
     "/referrals/emergency-access/": {Role.COORDINATOR, Role.LEAD_PROFESSIONAL},
     "/referrals/emergency-access/review/": {Role.COORDINATOR},
     "/administration/": {Role.AREA_ADMINISTRATOR},  # redirects to the area's people page
@@ -415,3 +417,27 @@ def test_api_raise_a_concern(role: Role) -> None:
         format="json",
     )
     assert response.status_code == (201 if role in RAISING_ROLES else 403)
+
+
+# The casework pages of a referral: for those who see it in full (all of whom work the case
+# here), 200; for everyone else 404, as if it did not exist.
+CASEWORK_PAGES = [
+    "timeline/",
+    "actions/add/",
+    "missing/add/",
+    "notes/add/",
+    "young-person/correct/",
+]
+
+
+@pytest.mark.parametrize(("role", "relation"), CASES)
+def test_casework_pages(world: World, role: Role, relation: str) -> None:
+    user, referral = subject_and_referral(world, role, relation)
+    client = Client()
+    sign_in(client, user)
+    expected = 200 if EXPECTED[role][relation] is FULL else 404
+    for rest in CASEWORK_PAGES:
+        response = client.get(f"/referrals/{referral.reference}/{rest}")
+        assert response.status_code == expected, rest
+    timeline = client.get(f"/young-people/{referral.young_person_id}/timeline/")
+    assert timeline.status_code == expected
