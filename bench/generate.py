@@ -297,6 +297,24 @@ def _batches(total: int, size: int) -> Iterable[int]:
         yield min(size, total - start)
 
 
+# Tables whose field-history triggers (django-pghistory) are off while the bench loads them.
+HISTORY_TRACKED = (YoungPerson, Referral)
+
+
+def _history_triggers(cursor: Any, *, enabled: bool) -> None:
+    """Turn the field-history triggers of the loaded tables off or on, inside the caller's
+    transaction. Each trigger call opens PL/pgSQL exception blocks, that is subtransactions;
+    a million of them in one transaction makes every further row slower, so a bulk load runs
+    without them (as any bulk import would) and synthetic rows carry no field history."""
+    action = "ENABLE" if enabled else "DISABLE"
+    # ALTER TABLE refuses while foreign-key checks wait for commit: run them now.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    for model in HISTORY_TRACKED:
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(f"ALTER TABLE {table} {action} TRIGGER USER")
+    cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def generate_referrals(
     count: int, *, seed: int, batch_size: int = BATCH_SIZE, cast: BenchCast | None = None
 ) -> GenerateResult:
@@ -316,6 +334,7 @@ def generate_referrals(
         area_id, agency_id = cast.area.pk, cast.practitioner_membership.agency_id
         actor_id, coordinator_id = cast.practitioner.pk, cast.coordinator.pk
         with connection.cursor() as cursor:
+            _history_triggers(cursor, enabled=False)
             person_seq = _id_sequence(cursor, YoungPerson)
             referral_seq = _id_sequence(cursor, Referral)
 
@@ -433,6 +452,7 @@ def generate_referrals(
                     event_rows,
                 )
                 events += len(event_rows)
+            _history_triggers(cursor, enabled=True)
     with connection.cursor() as cursor:
         # Fresh planner statistics, as autovacuum would give a long-lived database.
         tables = (YoungPerson, Referral, ReferralEvent)

@@ -197,3 +197,27 @@ def test_planned_names_and_narratives_are_clearly_synthetic() -> None:
 def test_count_must_be_positive() -> None:
     with pytest.raises(ValueError):
         generate_referrals(0, seed=1)
+
+
+@pytest.mark.django_db
+def test_history_triggers_are_back_on_after_a_load() -> None:
+    from django.db import connection
+
+    from bench.generate import HISTORY_TRACKED, generate_referrals
+
+    generate_referrals(20, seed=5)
+    tables = [m._meta.db_table for m in HISTORY_TRACKED]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal AND tgenabled = 'D' "
+            "AND tgrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        (disabled,) = cursor.fetchone()
+        cursor.execute(
+            "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal "
+            "AND tgrelid::regclass::text = ANY(%s)",
+            [tables],
+        )
+        (installed,) = cursor.fetchone()
+    assert installed >= 6 and disabled == 0
