@@ -58,6 +58,7 @@ from .forms import (
     ReturnInterviewForm,
     TimelineFilterForm,
     YoungPersonCorrectionForm,
+    add_service_errors,
     described,
 )
 
@@ -80,11 +81,7 @@ def _save(form: Form, write: Callable[[], Any]) -> bool:
     try:
         write()
     except ValidationError as exc:
-        if hasattr(exc, "error_dict"):
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
-            form.add_error(None, exc.messages)
+        add_service_errors(form, exc)
         return False
     return True
 

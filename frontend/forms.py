@@ -30,7 +30,11 @@ MOMENT_ERROR = "Enter a real date and time, like 2026-12-31 21:30"
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names, else above it."""
+    """Show a service's ValidationError on the form: on the field it names, else above it
+    (a message about the whole record names no field)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
     for field, messages in error.message_dict.items():
         form.add_error(field if field in form.fields else None, messages)
 

@@ -246,6 +246,23 @@ def test_an_action_needs_its_outcome(client: Client, case: Case) -> None:
     assert action.status == ActionStatus.OPEN
 
 
+def test_an_action_on_a_case_closed_meanwhile_says_so(client: Client, case: Case) -> None:
+    action = _action(case)
+    sign_in(client, case.lead)
+    url = case.url(f"actions/{action.pk}/")
+    referral_transition(
+        referral=case.referral,
+        actor=case.coordinator,
+        name="close",
+        inputs={"outcome": "risk_reduced", "reason": "Plan complete."},
+    )
+    response = client.post(url, {"status": "done", "outcome": "Seen at home."})
+    assert response.status_code == 200
+    assert "The referral is closed: reopen it to record more." in response.content.decode()
+    action.refresh_from_db()
+    assert action.status == ActionStatus.OPEN
+
+
 def test_an_action_needs_done_or_cancelled(client: Client, case: Case) -> None:
     action = _action(case)
     sign_in(client, case.lead)
