@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -41,6 +42,7 @@ from referrals.selectors import (
     actions_for,
     missing_episodes_for,
     notes_for,
+    referral_after_step,
     referral_for_break_glass,
     referral_for_casework,
     referral_get,
@@ -302,8 +304,9 @@ class ReferralTransitionsView(APIView):
 class ReferralTransitionView(APIView):
     @extend_schema(
         request=serializers.TransitionInputSerializer,
-        responses=serializers.ReferralFullSerializer,
-        summary="Take one workflow step (409 when the referral has moved on meanwhile)",
+        responses={200: serializers.ReferralFullSerializer, 204: None},
+        summary="Take one workflow step (409 when the referral has moved on meanwhile); "
+        "204 when the step leaves the referral out of the caller's sight (a transfer declined)",
     )
     def post(self, request: Request, reference: str, name: str) -> Response:
         referral, _ = referral_get(user=request.user, reference=reference)
@@ -321,8 +324,11 @@ class ReferralTransitionView(APIView):
             raise NotFound("No such workflow step.") from exc
         except TransitionConflict as exc:
             raise _conflict(exc) from exc
-        _, access = referral_get(user=request.user, reference=moved.reference)
-        return Response(_detail(moved, access))
+        try:
+            shown, access = referral_after_step(user=request.user, referral=moved)
+        except Http404:  # a transfer declined: the step is done, the referral out of sight
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        return Response(_detail(shown, access))
 
 
 class BreakGlassView(APIView):

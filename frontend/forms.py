@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -347,6 +348,10 @@ class YoungPersonCorrectionForm(forms.Form):
                 field.error_messages["invalid"] = DATE_ERROR
             self.fields[name] = field
         self.order_fields([*CORRECTION_FIELDS, "reason"])
+        # Shown as typed (2011-03-04), not in the page's date style, so it saves unchanged.
+        for name, value in self.initial.items():
+            if isinstance(value, date):
+                self.initial[name] = value.isoformat()
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}

@@ -31,6 +31,7 @@ from referrals.selectors import (
     ReferralAccess,
     break_glass_for_review,
     drafts_of,
+    referral_after_step,
     referral_for_break_glass,
     referral_get,
     referral_list,
@@ -141,7 +142,7 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         try:
-            referral_transition(
+            moved = referral_transition(
                 referral=referral,
                 actor=request.user,
                 name=name,
@@ -156,7 +157,11 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            return redirect("frontend:referral-detail", reference=referral.reference)
+            try:
+                shown, _ = referral_after_step(user=request.user, referral=moved)
+            except Http404:  # a transfer declined: the referral is back with its own area
+                return redirect("frontend:home")
+            return redirect("frontend:referral-detail", reference=shown.reference)
     context = {"referral": referral, "step": step, "form": form}
     return render(request, "frontend/referral_step.html", context)
 

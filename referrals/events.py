@@ -118,13 +118,18 @@ def action_added_event(*, action: ProtectiveAction, actor: Any) -> ReferralEvent
     )
 
 
-def action_updated_event(*, action: ProtectiveAction, actor: Any) -> ReferralEvent:
+def action_updated_event(
+    *, action: ProtectiveAction, actor: Any, previous_status: str, previous_outcome: str
+) -> ReferralEvent:
+    """The new status, and what it replaces: an action's outcome is never lost."""
     return _record(
         action.referral,
         ReferralEventType.ACTION_UPDATED,
         actor,
         action_id=action.pk,
         status=action.status,
+        previous_status=previous_status,
+        previous_outcome=previous_outcome,
     )
 
 

@@ -712,13 +712,15 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     @transition(
         field=state,
         source=ReferralState.TRANSFER_REQUESTED,
-        target=ReferralState.ACTIVE,
+        target=RETURN_VALUE(ReferralState.IN_TRIAGE, ReferralState.ACTIVE),
         permission=_coordinates_receiving_area,
         custom=_step("Decline the transfer", "reason"),
     )
-    def decline_transfer(self, *, reason: str = "") -> None:
+    def decline_transfer(self, *, reason: str = "") -> str:
+        """Back to where the case was: in triage until a decision, else the active plan."""
         _required_reason(reason)
         self.transfer_to_area = None
+        return ReferralState.ACTIVE if self.decision else ReferralState.IN_TRIAGE
 
     @transition(
         field=state,

@@ -68,6 +68,8 @@ class ReferralAccess(IntEnum):
 
 
 _AREA_WIDE_FULL = {Role.COORDINATOR, Role.POLICE_LEAD}
+# Sent to the area at some point: a draft withdrawn before it was sent stays its author's.
+_SENT = Q(submitted_at__isnull=False)
 
 
 def _current_assignments() -> QuerySet[ReferralAssignment]:
@@ -109,7 +111,7 @@ def referral_visible_q(*, user: Any) -> Q:
     if not active_memberships(user=user):
         return Q(pk__in=[])
     full, summary = _scopes(user)
-    submitted = ~Q(state=ReferralState.DRAFT)
+    submitted = _SENT
     return (
         Q(raised_by_id=user.pk)
         | ((full | summary) & submitted)
@@ -131,7 +133,7 @@ def referral_access(*, user: Any, referral: Referral) -> ReferralAccess:
         return ReferralAccess.NONE
     full, summary = _scopes(user)
     candidates = Referral.objects.filter(pk=referral.pk)
-    submitted = referral.state != ReferralState.DRAFT
+    submitted = referral.submitted_at is not None
     if (submitted and candidates.filter(full).exists()) or candidates.filter(
         Exists(_live_break_glass(user))
     ).exists():
@@ -161,10 +163,7 @@ def referral_for_break_glass(*, reference: str) -> Referral:
     Whoever asks must already know the reference; the request itself is recorded and reviewed.
     """
     referral = (
-        Referral.objects.select_related("area")
-        .exclude(state=ReferralState.DRAFT)
-        .filter(reference=reference)
-        .first()
+        Referral.objects.select_related("area").filter(_SENT).filter(reference=reference).first()
     )
     if referral is None:
         raise Http404("No referral found")
@@ -238,11 +237,17 @@ def overdue_actions(*, user: Any) -> QuerySet[ProtectiveAction]:
 
 
 def _owner_memberships(referral: Referral) -> QuerySet[Membership]:
-    """Anyone active in one of the referral's area's agencies may own an action on it (a
-    teacher for education re-engagement, a nurse for a sexual health appointment)."""
+    """Those who work the case own its actions (as casework_membership): the area's
+    coordinators and police leads, and the lead professionals of the agencies named on it."""
+    named = ReferralAssignment.objects.filter(referral=referral, ended_at__isnull=True)
     return Membership.objects.filter(
-        area_id=referral.area_id, agency__isnull=False, is_active=True, user__is_active=True
-    )
+        Q(role__in=_AREA_WIDE_FULL)
+        | Q(role=Role.LEAD_PROFESSIONAL, agency_id__in=named.values("agency_id")),
+        area_id=referral.area_id,
+        agency__isnull=False,
+        is_active=True,
+        user__is_active=True,
+    ).exclude(agency__is_active=False)
 
 
 def action_owners(*, referral: Referral) -> list[Membership]:
@@ -288,9 +293,7 @@ def timeline(
     """Timeline events of those `referrals` the user sees in full, oldest first, optionally of
     some types only. Event parameters never carry note text, so restricted notes stay hidden."""
     full, _ = _scopes(user)
-    visible = referrals.filter(
-        (full & ~Q(state=ReferralState.DRAFT)) | Q(Exists(_live_break_glass(user)))
-    )
+    visible = referrals.filter((full & _SENT) | Q(Exists(_live_break_glass(user))))
     events = ReferralEvent.objects.filter(referral__in=visible).select_related("actor", "referral")
     if event_types:
         events = events.filter(event_type__in=event_types)
@@ -301,7 +304,7 @@ def young_people_list(*, user: Any) -> QuerySet[YoungPerson]:
     """Young people with at least one referral the user sees in full."""
     full, _ = _scopes(user)
     seen = Referral.objects.filter(
-        (full & ~Q(state=ReferralState.DRAFT)) | Q(Exists(_live_break_glass(user))),
+        (full & _SENT) | Q(Exists(_live_break_glass(user))),
         young_person=OuterRef("pk"),
     )
     return (
@@ -334,8 +337,11 @@ def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
 
     The NHS number decides when both have one. Otherwise a record is offered when the names
     (or aliases) are alike and the date of birth or the postcode agrees."""
-    others = YoungPerson.objects.filter(area_id=young_person.area_id, merged_into__isnull=True)
-    others = others.exclude(pk=young_person.pk)
+    # Only people the area already knows of: someone else's unsent draft stays theirs.
+    known = Referral.objects.filter(_SENT, young_person=OuterRef("pk"))
+    others = YoungPerson.objects.filter(
+        Exists(known), area_id=young_person.area_id, merged_into__isnull=True
+    ).exclude(pk=young_person.pk)
     if young_person.nhs_number:
         exact = list(others.filter(nhs_number=young_person.nhs_number))
         if exact:
@@ -471,3 +477,16 @@ def triage_queue_page(queue: QuerySet[Referral], *, after: str = "", size: int) 
 def action_owner_choices(*, referral: Referral) -> QuerySet[Any]:
     """The same people as action_owners, as a queryset of users (for the API's choices)."""
     return get_user_model().objects.filter(pk__in=_owner_memberships(referral).values("user_id"))
+
+
+def referral_after_step(*, user: Any, referral: Referral) -> tuple[Referral, ReferralAccess]:
+    """What to show `user` after they moved `referral` on: the referral itself while they may
+    see it; after accepting a transfer, the receiving area's referral; 404 when neither (a
+    declined transfer goes back out of their sight)."""
+    for candidate in (referral, Referral.objects.filter(transferred_from=referral).first()):
+        if candidate is None:
+            continue
+        access = referral_access(user=user, referral=candidate)
+        if access is not ReferralAccess.NONE:
+            return candidate, access
+    raise Http404("No referral found")

@@ -389,7 +389,7 @@ def _take_step(
 
 
 def lock_referral(pk: int) -> Referral:
-    """The one way to lock a referral row for a write (inside the caller's transaction)."""
+    """Lock one referral row for a write, inside the caller's transaction."""
     return Referral.objects.select_for_update().select_related("area").get(pk=pk)
 
 
@@ -420,31 +420,13 @@ def _accept_transfer(*, referral: Referral, actor: Any, inputs: dict[str, str]) 
 
     The sending area's record stays as it was (now transferred, closed to new work)."""
     receiving = Area.objects.get(incoming_transfers=referral)
-    person = referral.young_person
+    membership = _coordinator_membership(actor=actor, area_id=receiving.pk)
+    # A fresh copy of the young person's record, for the receiving area to keep.
+    person = YoungPerson.objects.get(pk=referral.young_person_id)
     person.pk, person._state.adding = None, True
     person.area, person.merged_into, person.identity_confirmed_at = receiving, None, None
     person.save()
-    carried = {
-        name: getattr(referral, name)
-        for name in (
-            "narrative",
-            "concern_date",
-            "exploitation_models",
-            "places_mentioned",
-            "people_mentioned",
-            "vehicles_mentioned",
-            "immediate_danger",
-            "lawful_basis",
-            "consent",
-            "consent_details",
-            "screening_tool",
-            "screening_score",
-            "proposed_risk",
-            "risk_level",
-            "risk_assessed_at",
-            "submitted_at",
-        )
-    }
+    carried = {name: getattr(referral, name) for name in TRANSFERRED_FIELDS}
     arrived = Referral.objects.create(
         reference=next_referral_reference(),
         area=receiving,
@@ -460,6 +442,43 @@ def _accept_transfer(*, referral: Referral, actor: Any, inputs: dict[str, str]) 
     )
     arrived.screening_indicators.set(referral.screening_indicators.all())
     events.transferred_in_event(referral=arrived, source=referral, actor=actor)
+    for created in (person, arrived):
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            membership=membership,
+            target=created,
+            area=receiving,
+            details={"transferred_from": referral.reference},
+        )
+
+
+# What the receiving area's referral keeps of the sending area's: the concern as raised, its
+# screening, and what triage found. Its plan (actions, notes) stays with the sending record.
+TRANSFERRED_FIELDS = (
+    "narrative",
+    "concern_date",
+    "exploitation_models",
+    "places_mentioned",
+    "people_mentioned",
+    "vehicles_mentioned",
+    "immediate_danger",
+    "lawful_basis",
+    "consent",
+    "consent_details",
+    "contact_phone",
+    "contact_email",
+    "screening_tool",
+    "screening_score",
+    "proposed_risk",
+    "submitted_at",
+    "rag",
+    "rag_due_at",
+    "statutory_type",
+    "external_reference",
+    "risk_level",
+    "risk_assessed_at",
+)
 
 
 def _merge(*, referral: Referral, actor: Any, inputs: dict[str, str]) -> None:
@@ -517,7 +536,7 @@ def break_glass_open(
         raise ValidationError(
             f"Enter the reason for emergency access (at least {BREAK_GLASS_MIN_REASON} characters)."
         )
-    if referral.state == ReferralState.DRAFT:
+    if referral.submitted_at is None:
         raise ValidationError("A draft cannot be opened by anyone but the person raising it.")
     if referral_access(user=actor, referral=referral) is ReferralAccess.FULL:
         raise ValidationError("You can already see this referral.")
@@ -709,16 +728,10 @@ def action_update(
     *, action: ProtectiveAction, actor: Any, status: str, outcome: str = ""
 ) -> ProtectiveAction:
     """Mark an action done (with its outcome) or cancelled (with the reason), or reopen it.
-
-    Its owner may, as may anyone who works the case."""
+    Anyone who works the case may (its owner always does); the timeline event keeps the
+    status and outcome it replaces."""
     referral = action.referral
-    membership = (
-        casework_membership(user=actor, referral=referral)
-        if action.owner_id != actor.pk
-        else granting_membership(user=actor, referral=referral)
-    )
-    if membership is None:
-        raise PermissionDenied("Only the action's owner or those working the case may update it.")
+    membership = _casework_membership(actor=actor, referral=referral)
     if status not in ActionStatus.values:
         raise ValidationError({"status": "Choose the action's status"})
     if status != ActionStatus.OPEN and not outcome.strip():
@@ -726,11 +739,12 @@ def action_update(
     with transaction.atomic(durable=True):
         _open_for_casework(lock_referral(referral.pk))
         locked = ProtectiveAction.objects.select_for_update().get(pk=action.pk)
+        previous = {"previous_status": locked.status, "previous_outcome": locked.outcome}
         locked.status, locked.outcome = status, outcome.strip()
         locked.completed_at = timezone.now() if status != ActionStatus.OPEN else None
         locked.save(update_fields=["status", "outcome", "completed_at"])
         _casework_recorded(
-            events.action_updated_event(action=locked, actor=actor),
+            events.action_updated_event(action=locked, actor=actor, **previous),
             membership=membership,
             target=locked,
             action=AuditAction.CHANGE,
@@ -779,6 +793,7 @@ def missing_episode_end(
     if ended_at > timezone.now():
         raise ValidationError({"ended_at": "The time must be now or in the past"})
     with transaction.atomic(durable=True):
+        _open_for_casework(lock_referral(referral.pk))
         locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
         if locked.ended_at is not None:
             raise ValidationError("The return from this episode is already recorded.")
@@ -829,10 +844,11 @@ def return_home_interview_record(
     elif not not_held_reason.strip():
         raise ValidationError({"not_held_reason": "Enter why no interview was held"})
     with transaction.atomic(durable=True):
+        _open_for_casework(lock_referral(referral.pk))
         locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
         if locked.interview != ReturnInterview.DUE:
             raise ValidationError("The interview can be recorded once the young person is back.")
-        if held and held_on and locked.ended_at and held_on < locked.ended_at.date():
+        if held and held_on and locked.ended_at and held_on < timezone.localdate(locked.ended_at):
             raise ValidationError({"held_on": "The interview must be after the return"})
         locked.interview = ReturnInterview.HELD if held else ReturnInterview.NOT_HELD
         locked.interview_by, locked.interview_on = held_by.strip(), held_on
@@ -863,7 +879,10 @@ def note_add(
         raise ValidationError({"text": "Enter the note"})
     if corrects is not None and corrects.referral_id != referral.pk:
         raise ValidationError({"corrects": "A correction must be on the same referral"})
+    # A correction of a restricted note is as restricted as the note it corrects.
+    restricted = restricted or (corrects is not None and corrects.restricted)
     with transaction.atomic():  # not durable: an API retry record commits with it
+        _open_for_casework(lock_referral(referral.pk))
         note = CaseNote.objects.create(
             referral=referral,
             author=actor,

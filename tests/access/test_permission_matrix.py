@@ -327,7 +327,7 @@ def casework_writes(referral: Referral) -> dict[str, dict[str, Any]]:
         referral=referral,
         actor=coordinator,
         action_type=ProtectiveActionType.objects.get(code="safety_plan"),
-        owner=referral.raised_by,
+        owner=coordinator,
         due_on=timezone.localdate(),
     )
     started = timezone.now() - timedelta(hours=2)
@@ -341,7 +341,7 @@ def casework_writes(referral: Referral) -> dict[str, dict[str, Any]]:
     return {
         "actions": {
             "action_type": "safety_plan",
-            "owner": referral.raised_by_id,
+            "owner": coordinator.pk,
             "due_on": str(timezone.localdate()),
         },
         f"actions/{action.pk}": {"status": "done", "outcome": "Plan agreed."},

@@ -429,8 +429,10 @@ def test_a_coordinator_links_the_young_person_to_a_known_record(client: Client) 
     area = AreaFactory.create()
     coordinator = member(Role.COORDINATOR, area=area)
     practitioner = member(Role.PRACTITIONER, area=area)
-    born = {"date_of_birth": date(2011, 3, 4), "postcode": "M1 1AA"}
-    known = raise_referral(practitioner, given_name="Amira", family_name="Khan", **born)
+    born: dict[str, Any] = {"date_of_birth": date(2011, 3, 4), "postcode": "M1 1AA"}
+    known = raise_referral(
+        practitioner, submit=True, given_name="Amira", family_name="Khan", **born
+    )
     referral = _triaged(practitioner, coordinator, given_name="Amira", family_name="Kahn", **born)
     sign_in(client, coordinator)
     url = f"/referrals/{referral.reference}/young-person/matches/"
@@ -564,3 +566,48 @@ def test_overdue_actions_are_for_coordinators(client: Client, case: Case) -> Non
     sign_in(client, case.lead)
     assert "/actions/overdue/" not in client.get("/").content.decode()
     assert client.get("/actions/overdue/").status_code == 403
+
+
+def test_the_correction_page_shows_the_date_of_birth_as_it_is_typed(
+    client: Client, case: Case
+) -> None:
+    sign_in(client, case.coordinator)
+    born = case.referral.young_person.date_of_birth
+    assert born is not None
+    html = client.get(case.url("young-person/correct/")).content.decode()
+    assert f'value="{born.isoformat()}"' in html
+
+
+def test_after_accepting_a_transfer_the_receiving_coordinator_sees_their_referral(
+    client: Client, case: Case
+) -> None:
+    receiving_area = AreaFactory.create()
+    referral_transition(
+        referral=case.referral,
+        actor=case.coordinator,
+        name="transfer",
+        inputs={"area": str(receiving_area.pk), "reason": "Moved to an aunt's"},
+    )
+    receiving = member(Role.COORDINATOR, area=receiving_area)
+    sign_in(client, receiving)
+    response = client.post(case.url("steps/accept_transfer/"))
+    arrived = Referral.objects.get(transferred_from=case.referral)
+    assert response.status_code == 302
+    assert response["Location"] == f"/referrals/{arrived.reference}/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_after_declining_a_transfer_the_receiving_coordinator_goes_home(
+    client: Client, case: Case
+) -> None:
+    receiving_area = AreaFactory.create()
+    referral_transition(
+        referral=case.referral,
+        actor=case.coordinator,
+        name="transfer",
+        inputs={"area": str(receiving_area.pk), "reason": "Moved"},
+    )
+    sign_in(client, member(Role.COORDINATOR, area=receiving_area))
+    response = client.post(case.url("steps/decline_transfer/"), {"reason": "Not known here"})
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert Referral.objects.get(pk=case.referral.pk).state == "active"

@@ -205,13 +205,19 @@ def test_the_young_persons_timeline_spans_only_referrals_seen_in_full(
 
 def test_matches_use_the_nhs_number_first_then_names_with_dob_or_postcode() -> None:
     area = AreaFactory.create()
+    practitioner = member(Role.PRACTITIONER, area=area)
+
+    def known_to_the_area(**person: Any) -> YoungPerson:
+        return raise_referral(practitioner, submit=True, **person).young_person
+
     born = date(2011, 5, 4)
-    known = YoungPersonFactory.create(
-        area=area, given_name="Kayleigh", family_name="Morris", date_of_birth=born
+    known = known_to_the_area(given_name="Kayleigh", family_name="Morris", date_of_birth=born)
+    numbered = known_to_the_area(nhs_number="9434765919")
+    known_to_the_area(given_name="Kayleigh", family_name="Morris")  # another date of birth
+    other_area = member(Role.PRACTITIONER)
+    raise_referral(
+        other_area, submit=True, given_name="Kayleigh", family_name="Morris", date_of_birth=born
     )
-    numbered = YoungPersonFactory.create(area=area, nhs_number="9434765919")
-    YoungPersonFactory.create(area=area, given_name="Kayleigh", family_name="Morris")  # no dob
-    YoungPersonFactory.create(given_name="Kayleigh", family_name="Morris", date_of_birth=born)
     new = YoungPersonFactory.create(
         area=area, given_name="Kayley", family_name="Morris", date_of_birth=born
     )
@@ -336,3 +342,58 @@ def test_an_action_on_a_closed_case_stays_as_it_was(case: dict[str, Any]) -> Non
         action_update(action=action, actor=case["lead"], status=ActionStatus.DONE, outcome="x")
     action.refresh_from_db()
     assert action.status == ActionStatus.OPEN
+
+
+def test_a_correction_of_a_restricted_note_stays_restricted(case: dict[str, Any]) -> None:
+    first = note_add(referral=case["referral"], actor=case["lead"], text="Secret.", restricted=True)
+    second = note_add(
+        referral=case["referral"], actor=case["lead"], text="Secret, corrected.", corrects=first
+    )
+    assert second.restricted
+
+
+def test_an_actions_earlier_outcome_stays_on_the_timeline(case: dict[str, Any]) -> None:
+    action = action_add(
+        referral=case["referral"],
+        actor=case["coordinator"],
+        action_type=safety_plan(),
+        owner=case["lead"],
+        due_on=TOMORROW,
+    )
+    action_update(action=action, actor=case["lead"], status=ActionStatus.DONE, outcome="Signed.")
+    action_update(action=action, actor=case["coordinator"], status=ActionStatus.OPEN)
+    latest = case["referral"].events.filter(event_type="action_updated").last()
+    assert latest is not None
+    assert latest.parameters["previous_outcome"] == "Signed."
+    assert latest.parameters["previous_status"] == ActionStatus.DONE
+
+
+def test_actions_are_owned_by_those_who_work_the_case(case: dict[str, Any]) -> None:
+    teacher = member(Role.PRACTITIONER, area=case["area"])
+    with pytest.raises(ValidationError) as excinfo:
+        action_add(
+            referral=case["referral"],
+            actor=case["coordinator"],
+            action_type=safety_plan(),
+            owner=teacher,
+            due_on=TOMORROW,
+        )
+    assert set(excinfo.value.message_dict) == {"owner"}
+
+
+def test_a_draft_withdrawn_before_it_was_sent_stays_its_authors(case: dict[str, Any]) -> None:
+    from referrals.selectors import ReferralAccess, referral_access, young_person_matches
+
+    practitioner = member(Role.PRACTITIONER, area=case["area"])
+    draft = raise_referral(practitioner)
+    withdrawn = referral_transition(
+        referral=draft, actor=practitioner, name="withdraw", inputs={"reason": "Wrong child"}
+    )
+    assert referral_access(user=case["coordinator"], referral=withdrawn) is ReferralAccess.NONE
+    twin = YoungPersonFactory.create(
+        area=case["area"],
+        given_name=withdrawn.young_person.given_name,
+        family_name=withdrawn.young_person.family_name,
+        date_of_birth=withdrawn.young_person.date_of_birth,
+    )
+    assert withdrawn.young_person not in young_person_matches(young_person=twin)

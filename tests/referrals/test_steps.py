@@ -277,3 +277,56 @@ def test_each_step_is_announced_after_commit_only(case: dict[str, Any]) -> None:
     finally:
         referral_step_taken.disconnect(receiver)
     assert heard == ["start_triage"]
+
+
+def test_a_transfer_declined_before_any_decision_goes_back_to_triage(
+    case: dict[str, Any],
+) -> None:
+    step(case, "start_triage")
+    receiving_area = AreaFactory.create()
+    step(case, "transfer", area=str(receiving_area.pk), reason="Moved")
+    referral_transition(
+        referral=case["referral"],
+        actor=member(Role.COORDINATOR, area=receiving_area),
+        name="decline_transfer",
+        inputs={"reason": "Not known here"},
+    )
+    assert Referral.objects.get(pk=case["referral"].pk).state == ReferralState.IN_TRIAGE
+
+
+def test_the_receiving_areas_records_are_audited_and_carry_the_triage(
+    case: dict[str, Any],
+) -> None:
+    from audit.models import AuditAction, AuditEvent
+
+    step(case, "start_triage")
+    step(case, "set_rag", rag="amber", reason=REASON)
+    step(
+        case,
+        "decide",
+        decision="statutory_referral",
+        statutory_type="s47",
+        external_reference="CSC-1",
+        keep_active="yes",
+        reason=REASON,
+    )
+    receiving_area = AreaFactory.create()
+    step(case, "transfer", area=str(receiving_area.pk), reason="Moved")
+    referral_transition(
+        referral=case["referral"],
+        actor=member(Role.COORDINATOR, area=receiving_area),
+        name="accept_transfer",
+    )
+    arrived = Referral.objects.get(transferred_from=case["referral"])
+    assert (arrived.rag, arrived.statutory_type, arrived.external_reference) == (
+        "amber",
+        "s47",
+        "CSC-1",
+    )
+    created = AuditEvent.objects.filter(action=AuditAction.CREATE, area=receiving_area)
+    assert {(e.object_type, e.object_id) for e in created} == {
+        ("referrals.referral", str(arrived.pk)),
+        ("referrals.youngperson", str(arrived.young_person_id)),
+    }
+    sent = Referral.objects.get(pk=case["referral"].pk)
+    assert sent.young_person.area == case["area"]  # the sending area's record is untouched

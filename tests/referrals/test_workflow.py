@@ -239,3 +239,15 @@ def test_the_pages_offer_only_the_steps_open_to_the_user(case: dict[str, Any]) -
     )
     assert "Someone else has moved this referral on: it is now closed." in stale.content.decode()
     assert browser.get(f"/referrals/{referral.reference}/steps/close/").status_code == 404
+
+
+def test_a_declined_transfer_answers_204_to_the_receiving_coordinator(
+    case: dict[str, Any],
+) -> None:
+    referral, coordinator = case["referral"], case["coordinator"]
+    post(coordinator, referral, "start_triage")
+    receiving_area = AreaFactory.create()
+    post(coordinator, referral, "transfer", area=str(receiving_area.pk), **REASON)
+    receiving = member(Role.COORDINATOR, area=receiving_area)
+    assert post(receiving, referral, "decline_transfer", **REASON).status_code == 204
+    assert api(receiving).get(f"/api/v1/referrals/{referral.reference}/").status_code == 404
