@@ -74,6 +74,8 @@ class ReferralSummarySerializer(serializers.ModelSerializer[Referral]):
             "created_at",
             "submitted_at",
             "triage_due_at",
+            "decision",
+            "outcome",
         ]
 
 

@@ -239,6 +239,7 @@ class ReferralListView(AuditedListView):
             draft = concern_raise(
                 actor=request.user,
                 membership=acting_membership(user=request.user),
+                request=request._request,
                 **body.validated_data,
             )
             return Response(serializers.DraftSerializer(draft).data, status.HTTP_201_CREATED)

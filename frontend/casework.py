@@ -37,6 +37,7 @@ from referrals.services import (
     missing_episode_end,
     missing_episode_start,
     note_add,
+    records_seen,
     referral_open,
     return_home_interview_record,
     young_person_confirm_new,
@@ -322,7 +323,9 @@ def young_person_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("referrals.view_overdue_actions", raise_exception=True)
 @require_GET
 def overdue_actions_page(request: HttpRequest) -> HttpResponse:
-    actions = [(action, True) for action in overdue_actions(user=request.user)[:OVERDUE_LIMIT]]
+    shown = list(overdue_actions(user=request.user)[:OVERDUE_LIMIT])
+    records_seen(actor=request.user, records=shown, request=request)
+    actions = [(action, True) for action in shown]
     return render(request, "frontend/overdue_actions.html", {"actions": actions})
 
 

@@ -560,6 +560,9 @@ def test_coordinators_see_overdue_actions(client: Client, case: Case) -> None:
     html = client.get("/actions/overdue/").content.decode()
     assert "Late one" in html and "On time" not in html
     assert case.url() in html
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, object_type="referrals.protectiveaction", object_id=str(late.pk)
+    ).exists()
 
 
 def test_overdue_actions_are_for_coordinators(client: Client, case: Case) -> None:
@@ -611,3 +614,16 @@ def test_after_declining_a_transfer_the_receiving_coordinator_goes_home(
     response = client.post(case.url("steps/decline_transfer/"), {"reason": "Not known here"})
     assert (response.status_code, response["Location"]) == (302, "/")
     assert Referral.objects.get(pk=case.referral.pk).state == "active"
+
+
+def test_the_referrer_sees_the_decision_and_the_outcome(client: Client, case: Case) -> None:
+    referral_transition(
+        referral=case.referral,
+        actor=case.coordinator,
+        name="close",
+        inputs={"outcome": "risk_reduced", "reason": "Plan complete."},
+    )
+    sign_in(client, case.referral.raised_by)
+    html = client.get(case.url()).content.decode()
+    assert "Multi-agency plan" in html and "Risk reduced" in html
+    assert "Significant indicators." not in html  # the reason is for those on the case
