@@ -303,6 +303,16 @@ AREA_SETTINGS = (
 )
 
 
+def _check_screening_tool(version: str | None) -> None:
+    """Concerns are scored with the area's tool: it must be one of the tools loaded."""
+    from referrals.models import ScreeningTool  # referrals builds on agencies, not the reverse
+
+    if version is not None and not ScreeningTool.objects.filter(version=version).exists():
+        raise ValidationError(
+            {"screening_tool_version": "Choose a screening tool version that is loaded"}
+        )
+
+
 def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> Area:
     admin = _require_area_administrator(actor=actor, area=area)
     unknown = set(changes) - set(AREA_SETTINGS)
@@ -314,6 +324,7 @@ def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> 
         for field, value in changed.items():
             setattr(locked, field, value)
         locked.full_clean()
+        _check_screening_tool(changed.get("screening_tool_version"))
         if changed:
             locked.save(update_fields=list(changed))
         audit_record(

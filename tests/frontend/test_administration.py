@@ -209,6 +209,17 @@ def test_settings_change_with_a_record(admin: Client, area: Area) -> None:
     assert event.details["changed"] == ["break_glass_hours", "rag_red_working_hours"]
 
 
+def test_an_unknown_screening_tool_is_refused_on_its_field(admin: Client, area: Area) -> None:
+    form = admin.get(url(area, "settings")).context["form"]
+    data = {name: form.initial[name] for name in form.fields}
+    data.update(screening_tool_version="no-such-tool")
+    response = admin.post(url(area, "settings"), data)
+    assert response.status_code == 200
+    assert "Choose a screening tool version that is loaded" in response.content.decode()
+    area.refresh_from_db()
+    assert area.screening_tool_version == "default-1"
+
+
 def test_locked_accounts_are_listed_and_can_be_unlocked(
     admin: Client, area: Area, agency: Agency
 ) -> None:
