@@ -75,6 +75,8 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "from_reference": ("From referral", str),
     "from_area": ("From area", str),
     "status": ("Status", _choice(ActionStatus)),
+    "previous_status": ("Was", _choice(ActionStatus)),
+    "previous_outcome": ("Earlier outcome", str),
     "started_at": ("Went missing", _moment),
     "ended_at": ("Returned", _moment),
     "interview_due_at": ("Return home interview due", _moment),

@@ -26,6 +26,7 @@ from referrals.models import (
 )
 from referrals.services import (
     action_add,
+    action_update,
     break_glass_open,
     missing_episode_end,
     missing_episode_start,
@@ -499,7 +500,8 @@ def test_a_correction_needs_a_reason_and_valid_details(client: Client, case: Cas
 
 
 def test_the_referral_timeline_in_words_filtered_and_audited(client: Client, case: Case) -> None:
-    _action(case)
+    action = _action(case)
+    action_update(action=action, actor=case.lead, status=ActionStatus.DONE, outcome="Plan signed.")
     note_add(referral=case.referral, actor=case.lead, text="Secret text.", restricted=True)
     sign_in(client, case.coordinator)
     html = client.get(case.url("timeline/")).content.decode()
@@ -510,6 +512,8 @@ def test_the_referral_timeline_in_words_filtered_and_audited(client: Client, cas
         f"Lead professional:</dt> <dd>{case.lead.get_full_name()}",
         f"Agency:</dt> <dd>{case.agency.name}",
         "Protective action added",
+        "Status:</dt> <dd>Done",
+        "Was:</dt> <dd>Open",
         "Restricted:</dt> <dd>Yes",
         "From:</dt> <dd>In triage",
         "app-no-print",
