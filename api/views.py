@@ -64,7 +64,6 @@ from referrals.services import (
     referral_open,
     referral_transition,
     referral_update_draft,
-    referrals_seen,
     return_home_interview_record,
     transitions_for,
     young_person_open,
@@ -205,7 +204,7 @@ class AuditedListView(generics.ListAPIView[Any]):
     one transaction with the read."""
 
     def record_seen(self, page: list[Any]) -> None:
-        raise NotImplementedError
+        records_seen(actor=self.request.user, records=page, request=self.request)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         with transaction.atomic():
@@ -222,9 +221,6 @@ class ReferralListView(AuditedListView):
 
     def get_queryset(self) -> Any:
         return referral_list(user=self.request.user)
-
-    def record_seen(self, page: list[Any]) -> None:
-        referrals_seen(actor=self.request.user, referrals=page, request=self.request)
 
     @extend_schema(
         request=serializers.ConcernRaiseSerializer,
@@ -371,9 +367,6 @@ class YoungPeopleView(AuditedListView):
     def get_queryset(self) -> Any:
         return young_people_list(user=self.request.user)
 
-    def record_seen(self, page: list[Any]) -> None:
-        records_seen(actor=self.request.user, records=page, request=self.request)
-
 
 class YoungPersonView(APIView):
     @extend_schema(
@@ -429,9 +422,6 @@ class YoungPersonTimelineView(TimelineView):
 
     def referrals(self) -> QuerySet[Referral]:
         return Referral.objects.filter(young_person=self.person)
-
-    def record_seen(self, page: list[Any]) -> None:
-        records_seen(actor=self.request.user, records=page, request=self.request)
 
 
 class CaseworkView(APIView):

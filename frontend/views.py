@@ -43,9 +43,9 @@ from referrals.services import (
     TransitionConflict,
     break_glass_open,
     break_glass_review,
+    records_seen,
     referral_open,
     referral_transition,
-    referrals_seen,
     transitions_for,
 )
 
@@ -93,7 +93,7 @@ def referral_list_page(request: HttpRequest) -> HttpResponse:
             request.GET.get("page")
         )
         page.object_list = list(page.object_list)  # one query, shown and recorded alike
-        referrals_seen(actor=request.user, referrals=page.object_list, request=request)
+        records_seen(actor=request.user, records=page.object_list, request=request)
     return render(request, "frontend/referral_list.html", {"page": page})
 
 
@@ -105,7 +105,7 @@ def triage_queue_view(request: HttpRequest) -> HttpResponse:
     queue = triage_queue(user=request.user, filters=form.filters())
     with transaction.atomic():
         page = triage_queue_page(queue, after=request.GET.get("after", ""), size=TRIAGE_PER_PAGE)
-        referrals_seen(actor=request.user, referrals=page.rows, request=request)
+        records_seen(actor=request.user, records=page.rows, request=request)
     context = {"form": form, "page": page, "now": timezone.now(), "today": timezone.localdate()}
     return render(request, "frontend/triage_queue.html", context)
 

@@ -467,6 +467,10 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         }[Rag(rag)]
         self.rag, self.rag_due_at = rag, add_working_hours(since, hours)
 
+    def _check_serving_agency(self, agency: str) -> None:
+        if not Agency.objects.filter(pk=_int(agency), is_active=True, areas=self.area_id).exists():
+            raise ValidationError({"agency": "Choose an agency that serves this area"})
+
     def _plan_dates(self, today: date) -> None:
         self.next_review_due_on = today + timedelta(weeks=self.area.review_interval_weeks)
         self.risk_reassessment_due_on = today + relativedelta(
@@ -601,9 +605,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     )
     def assign_lead(self, *, agency: str = "", lead_professional: str = "") -> None:
         """Name an agency, and its lead professional, on the case (one per agency)."""
-        chosen = Agency.objects.filter(pk=_int(agency), is_active=True, areas=self.area_id)
-        if not chosen.exists():
-            raise ValidationError({"agency": "Choose an agency that serves this area"})
+        self._check_serving_agency(agency)
         if (
             lead_professional
             and not _lead_professionals(self, agency)
@@ -624,8 +626,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     def request_information(
         self, *, agency: str = "", question: str = "", due_on: str = ""
     ) -> None:
-        if not Agency.objects.filter(pk=_int(agency), is_active=True, areas=self.area_id).exists():
-            raise ValidationError({"agency": "Choose an agency that serves this area"})
+        self._check_serving_agency(agency)
         _required({"question": question}, "question", "Enter what information you need")
         _date(due_on, "due_on")
 

@@ -180,9 +180,8 @@ def granting_membership(*, user: Any, referral: Referral) -> Membership | None:
 
 def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:
     """Break-glass accesses to referrals in the areas the user coordinates, unreviewed first."""
-    areas = [m.area_id for m in active_memberships(user=user) if m.role == Role.COORDINATOR]
     return (
-        BreakGlassAccess.objects.filter(referral__area_id__in=areas)
+        BreakGlassAccess.objects.filter(referral__area_id__in=coordinated_areas(user=user))
         .select_related("user", "membership__agency", "referral", "reviewed_by")
         .order_by("reviewed_at", "-granted_at")
     )
@@ -223,10 +222,9 @@ def actions_for(*, referral: Referral) -> QuerySet[ProtectiveAction]:
 
 def overdue_actions(*, user: Any) -> QuerySet[ProtectiveAction]:
     """Open actions past their due date on open referrals in the areas the user coordinates."""
-    areas = [m.area_id for m in active_memberships(user=user) if m.role == Role.COORDINATOR]
     return (
         ProtectiveAction.objects.filter(
-            referral__area_id__in=areas,
+            referral__area_id__in=coordinated_areas(user=user),
             referral__state__in=OPEN_STATES,
             status=ActionStatus.OPEN,
             due_on__lt=timezone.localdate(),

@@ -624,11 +624,6 @@ def young_person_open(*, actor: Any, pk: int, request: Any = None) -> YoungPerso
     return person
 
 
-def referrals_seen(*, actor: Any, referrals: Sequence[Referral], request: Any = None) -> None:
-    """Record that `actor` was shown each of `referrals` (a list page, an API page)."""
-    records_seen(actor=actor, records=referrals, request=request)
-
-
 def records_seen(
     *,
     actor: Any,
