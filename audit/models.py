@@ -15,6 +15,16 @@ from django.conf import settings
 from django.db import models
 
 from agencies.models import Area, Membership
+from disruption.models import (
+    AgendaItem,
+    DisruptionActivity,
+    Link,
+    Location,
+    Meeting,
+    OnlineIdentifier,
+    PersonOfConcern,
+    Vehicle,
+)
 from referrals.models import Referral, YoungPerson
 
 
@@ -123,9 +133,52 @@ class AreaHistory(_history_base(Area, "AreaHistory")):  # type: ignore[misc]
     pass
 
 
+class PersonOfConcernHistory(_history_base(PersonOfConcern, "PersonOfConcernHistory")):  # type: ignore[misc]
+    pass
+
+
+class LocationHistory(_history_base(Location, "LocationHistory")):  # type: ignore[misc]
+    pass
+
+
+class VehicleHistory(_history_base(Vehicle, "VehicleHistory")):  # type: ignore[misc]
+    pass
+
+
+class OnlineIdentifierHistory(_history_base(OnlineIdentifier, "OnlineIdentifierHistory")):  # type: ignore[misc]
+    pass
+
+
+class LinkHistory(_history_base(Link, "LinkHistory")):  # type: ignore[misc]
+    pass
+
+
+_DisruptionActivityBase: Any = _history_base(DisruptionActivity, "DisruptionActivityHistory")
+
+
+class DisruptionActivityHistory(_DisruptionActivityBase):
+    pass
+
+
+class MeetingHistory(_history_base(Meeting, "MeetingHistory")):  # type: ignore[misc]
+    pass
+
+
+class AgendaItemHistory(_history_base(AgendaItem, "AgendaItemHistory")):  # type: ignore[misc]
+    pass
+
+
 HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
     YoungPerson: YoungPersonHistory,
     Referral: ReferralHistory,
     Membership: MembershipHistory,
     Area: AreaHistory,
+    PersonOfConcern: PersonOfConcernHistory,
+    Location: LocationHistory,
+    Vehicle: VehicleHistory,
+    OnlineIdentifier: OnlineIdentifierHistory,
+    Link: LinkHistory,
+    DisruptionActivity: DisruptionActivityHistory,
+    Meeting: MeetingHistory,
+    AgendaItem: AgendaItemHistory,
 }

@@ -119,6 +119,14 @@ def referral_visible_q(*, user: Any) -> Q:
     )
 
 
+def referral_full_q(*, user: Any) -> Q:
+    """The filter for referrals `user` sees in full (their whole case)."""
+    if not active_memberships(user=user):
+        return Q(pk__in=[])
+    full, _ = _scopes(user)
+    return (full & _SENT) | Q(Exists(_live_break_glass(user)))
+
+
 def referral_list(*, user: Any) -> QuerySet[Referral]:
     return (
         Referral.objects.filter(referral_visible_q(user=user))

@@ -34,14 +34,18 @@ def api_client() -> APIClient:
 
 @pytest.fixture(autouse=True)
 def catalogues(request: pytest.FixtureRequest) -> None:
-    """The catalogues the migrations load (screening indicators, protective actions).
+    """The catalogues the migrations load (screening indicators, protective actions,
+    disruption tactics).
 
     Django's flush after a transactional test empties every table, data migrations' rows too;
     load them again, from the same migration, when a test with the database finds them gone."""
     if request.node.get_closest_marker("django_db") is None:
         return
     request.getfixturevalue("_django_db_helper")
+    from disruption.models import DisruptionTactic
     from referrals.models import ScreeningTool
 
     if not ScreeningTool.objects.exists():
         importlib.import_module("referrals.migrations.0010_catalogues").load(apps, None)
+    if not DisruptionTactic.objects.exists():
+        importlib.import_module("disruption.migrations.0002_tactics").load(apps, None)
