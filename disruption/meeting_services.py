@@ -485,11 +485,10 @@ def meeting_open(*, actor: Any, pk: int, request: Any = None) -> tuple[Meeting, 
     with transaction.atomic():
         meeting = meeting_get(user=actor, pk=pk)
         items = agenda_for(user=actor, meeting=meeting)
-        subjects = [item.referral if item.referral_id else item.node.record for item in items]
         audit_record_views(
             actor=actor,
             membership=meeting_membership(user=actor, meeting=meeting),
-            targets=[meeting, *(s for s in subjects if s is not None)],
+            targets=[meeting, *(item.subject for item in items)],
             area=meeting.area,
             request=request,
         )

@@ -576,3 +576,15 @@ class AgendaItem(models.Model):
     def __str__(self) -> str:
         subject = self.referral or self.node
         return f"{subject} ({self.get_reason_display()})"
+
+    @property
+    def entity_node(self) -> Node:
+        """The node of the person of concern or location (an item about an entity)."""
+        if self.node is None:
+            raise ValueError("this item is about a referral")
+        return self.node
+
+    @property
+    def subject(self) -> models.Model:
+        """The referral, person of concern or location the item is about."""
+        return self.referral if self.referral is not None else self.entity_node.record

@@ -5,20 +5,43 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0010_disruption_history'),
+        ("audit", "0010_disruption_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agendaitemhistory',
-            name='reasons',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('review_due', 'Review due'), ('high_risk', 'High risk'), ('link_alert', 'New link alert'), ('disruption_expiring', 'Disruption activity expiring'), ('added', 'Added by the chair')], max_length=30), default=list, help_text='Every reason it was put on the agenda, by priority', size=None),
+            model_name="agendaitemhistory",
+            name="reasons",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("review_due", "Review due"),
+                        ("high_risk", "High risk"),
+                        ("link_alert", "New link alert"),
+                        ("disruption_expiring", "Disruption activity expiring"),
+                        ("added", "Added by the chair"),
+                    ],
+                    max_length=30,
+                ),
+                default=list,
+                help_text="Every reason it was put on the agenda, by priority",
+                size=None,
+            ),
         ),
         migrations.AlterField(
-            model_name='agendaitemhistory',
-            name='reason',
-            field=models.CharField(choices=[('review_due', 'Review due'), ('high_risk', 'High risk'), ('link_alert', 'New link alert'), ('disruption_expiring', 'Disruption activity expiring'), ('added', 'Added by the chair')], help_text='The first of its reasons by priority: what orders the agenda', max_length=30),
+            model_name="agendaitemhistory",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("review_due", "Review due"),
+                    ("high_risk", "High risk"),
+                    ("link_alert", "New link alert"),
+                    ("disruption_expiring", "Disruption activity expiring"),
+                    ("added", "Added by the chair"),
+                ],
+                help_text="The first of its reasons by priority: what orders the agenda",
+                max_length=30,
+            ),
         ),
     ]

@@ -6,38 +6,72 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('disruption', '0002_tactics'),
-        ('referrals', '0010_catalogues'),
+        ("disruption", "0002_tactics"),
+        ("referrals", "0010_catalogues"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agendaitem',
-            name='reasons',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('review_due', 'Review due'), ('high_risk', 'High risk'), ('link_alert', 'New link alert'), ('disruption_expiring', 'Disruption activity expiring'), ('added', 'Added by the chair')], max_length=30), default=list, help_text='Every reason it was put on the agenda, by priority', size=None),
+            model_name="agendaitem",
+            name="reasons",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("review_due", "Review due"),
+                        ("high_risk", "High risk"),
+                        ("link_alert", "New link alert"),
+                        ("disruption_expiring", "Disruption activity expiring"),
+                        ("added", "Added by the chair"),
+                    ],
+                    max_length=30,
+                ),
+                default=list,
+                help_text="Every reason it was put on the agenda, by priority",
+                size=None,
+            ),
         ),
         # Rows from before an item could carry several reasons keep their one reason.
         migrations.RunSQL(
             "UPDATE disruption_agendaitem SET reasons = ARRAY[reason]", migrations.RunSQL.noop
         ),
         migrations.AlterField(
-            model_name='agendaitem',
-            name='reason',
-            field=models.CharField(choices=[('review_due', 'Review due'), ('high_risk', 'High risk'), ('link_alert', 'New link alert'), ('disruption_expiring', 'Disruption activity expiring'), ('added', 'Added by the chair')], help_text='The first of its reasons by priority: what orders the agenda', max_length=30),
+            model_name="agendaitem",
+            name="reason",
+            field=models.CharField(
+                choices=[
+                    ("review_due", "Review due"),
+                    ("high_risk", "High risk"),
+                    ("link_alert", "New link alert"),
+                    ("disruption_expiring", "Disruption activity expiring"),
+                    ("added", "Added by the chair"),
+                ],
+                help_text="The first of its reasons by priority: what orders the agenda",
+                max_length=30,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.CheckConstraint(condition=models.Q(('reasons__0', models.F('reason'))), name='agenda_item_reason_is_its_first_reason'),
+            model_name="agendaitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("reasons__0", models.F("reason"))),
+                name="agenda_item_reason_is_its_first_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('referral__isnull', False)), fields=('meeting', 'referral'), name='agenda_item_referral_once_per_meeting'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("referral__isnull", False)),
+                fields=("meeting", "referral"),
+                name="agenda_item_referral_once_per_meeting",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='agendaitem',
-            constraint=models.UniqueConstraint(condition=models.Q(('node__isnull', False)), fields=('meeting', 'node'), name='agenda_item_entity_once_per_meeting'),
+            model_name="agendaitem",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("node__isnull", False)),
+                fields=("meeting", "node"),
+                name="agenda_item_entity_once_per_meeting",
+            ),
         ),
     ]

@@ -4,6 +4,7 @@ referral and set protective actions, and minutes for those who attended."""
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,7 +80,7 @@ def test_chair_attendees_and_agencies_must_belong_to_the_area() -> None:
     stranger = member(Role.PRACTITIONER)  # another area
     board = member(Role.BOARD_MEMBER, area=w.area)
     elsewhere = AgencyFactory.create(areas=[AreaFactory.create()])
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"chair": w.police_lead}, "chair"),  # not a coordinator
         ({"chair": member(Role.COORDINATOR)}, "chair"),  # coordinator of another area
         ({"attendees": [stranger]}, "attendees"),
