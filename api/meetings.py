@@ -8,6 +8,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -124,6 +125,7 @@ class MeetingDetailSerializer(MeetingSerializer):
         return "" if self.context["minutes_visible"] else MINUTES_HIDDEN
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _AreaPeopleField(serializers.PrimaryKeyRelatedField[Any]):
     """People working in the areas the caller coordinates (the service checks the area)."""
 
@@ -193,6 +195,7 @@ class ItemAddSerializer(serializers.Serializer[object]):
         return {"node": node}
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _OwnerField(serializers.PrimaryKeyRelatedField[Any]):
     """Those who work the item's referral (read from the context when validating)."""
 

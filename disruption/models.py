@@ -578,6 +578,10 @@ class AgendaItem(models.Model):
         return f"{subject} ({self.get_reason_display()})"
 
     @property
+    def reasons_display(self) -> list[str]:
+        return [AgendaReason(reason).label for reason in self.reasons]
+
+    @property
     def entity_node(self) -> Node:
         """The node of the person of concern or location (an item about an entity)."""
         if self.node is None:

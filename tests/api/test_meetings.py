@@ -55,8 +55,8 @@ def test_a_coordinator_schedules_once_per_idempotency_key() -> None:
 
 def test_scheduling_is_refused_to_others_and_checks_the_people() -> None:
     w = mw.world()
-    for refused in (w.police_lead, member(Role.COORDINATOR)):  # another area's coordinator
-        response = api(refused).post("/api/v1/meetings/", schedule_body(w), format="json")
+    for outsider in (w.police_lead, member(Role.COORDINATOR)):  # another area's coordinator
+        response = api(outsider).post("/api/v1/meetings/", schedule_body(w), format="json")
         assert response.status_code == 403
     stranger = member(Role.PRACTITIONER)
     refused = api(w.coordinator).post(
