@@ -173,3 +173,34 @@ class MinutesForm(forms.Form):
         help_text="Only those who attended, and the chair, will read them.",
         error_messages={"required": "Enter the minutes"},
     )
+
+
+class ItemAddForm(forms.Form):
+    """A referral (by its reference) or a person of concern or location, not both."""
+
+    referral = forms.CharField(
+        label="Referral reference",
+        max_length=20,
+        required=False,
+        help_text="For example, R26-000123",
+    )
+    node = forms.TypedChoiceField(
+        label="Or a person of concern or location",
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def __init__(self, *args: Any, entities: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["node"].choices = [  # type: ignore[attr-defined]
+            ("", "None"),
+            *((node.pk, f"{node.label} ({node.get_kind_display().lower()})") for node in entities),
+        ]
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean() or {}
+        cleaned["referral"] = (cleaned.get("referral") or "").strip().upper()
+        if bool(cleaned["referral"]) == (cleaned.get("node") is not None):
+            self.add_error("referral", "Enter a referral reference or choose a person or location")
+        return cleaned

@@ -25,6 +25,8 @@ from disruption.meeting_selectors import (
     minutes_visible,
 )
 from disruption.meeting_services import (
+    AGENDA_KINDS,
+    agenda_item_add,
     agenda_item_record,
     meeting_minutes_record,
     meeting_open,
@@ -32,11 +34,13 @@ from disruption.meeting_services import (
     meeting_schedule,
     meetings_seen,
 )
-from disruption.models import AgendaItem, Meeting, MeetingStatus
+from disruption.models import AgendaItem, Meeting, MeetingStatus, Node
+from referrals.models import OPEN_STATES, Referral
 from referrals.selectors import action_owners, coordinated_areas
+from referrals.services import records_seen
 
 from .forms import add_service_errors
-from .meeting_forms import DecisionForm, MeetingScheduleForm, MinutesForm
+from .meeting_forms import DecisionForm, ItemAddForm, MeetingScheduleForm, MinutesForm
 
 MEETINGS_LIMIT = 100
 
@@ -177,3 +181,41 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         return redirect("frontend:meeting", pk=meeting.pk)
     return render(request, "frontend/meetings/minutes.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair (or another coordinator) adds a referral, person or location by hand."""
+    meeting = meeting_get(user=request.user, pk=pk)
+    if coordinator_membership(user=request.user, area_id=meeting.area_id) is None:
+        raise PermissionDenied("Only the area's coordinators add to a meeting's agenda.")
+    entities = list(
+        Node.objects.filter(area_id=meeting.area_id, kind__in=AGENDA_KINDS)
+        .exclude(
+            pk__in=AgendaItem.objects.filter(meeting=meeting, node__isnull=False).values("node_id")
+        )
+        .select_related("person", "location")
+        .order_by("kind", "label", "id")
+    )
+    form = ItemAddForm(_data(request), entities=entities)
+
+    def add() -> None:
+        reference, node_pk = form.cleaned_data["referral"], form.cleaned_data["node"]
+        if reference:
+            referral = Referral.objects.filter(
+                reference=reference,
+                area_id=meeting.area_id,
+                state__in=OPEN_STATES,
+                submitted_at__isnull=False,
+            ).first()
+            if referral is None:
+                raise ValidationError({"referral": "No open referral of this area has it"})
+            agenda_item_add(meeting=meeting, actor=request.user, referral=referral, request=request)
+        else:
+            node = next(n for n in entities if n.pk == node_pk)
+            agenda_item_add(meeting=meeting, actor=request.user, node=node, request=request)
+
+    if request.method == "POST" and _saved(form, add):
+        return redirect("frontend:meeting", pk=meeting.pk)
+    records_seen(actor=request.user, records=[n.record for n in entities], request=request)
+    return render(request, "frontend/meetings/item_add.html", {"form": form, "meeting": meeting})

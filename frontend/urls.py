@@ -129,6 +129,7 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/", meetings.meeting_page, name="meeting"),
     path("meetings/<int:pk>/propose/", meetings.meeting_propose_action, name="meeting-propose"),
+    path("meetings/<int:pk>/items/add/", meetings.item_add_page, name="meeting-item-add"),
     path(
         "meetings/<int:pk>/items/<int:item_pk>/decision/",
         meetings.item_decision_page,

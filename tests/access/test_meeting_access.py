@@ -79,16 +79,14 @@ def scene(role: Role, relation: str) -> Scene:
     attendees: list[User] = []
     if relation == "chair":
         user = w.coordinator
-    elif role is Role.NATIONAL_ANALYST:
-        user = member(role)
-    elif relation == "other_area":
+    elif role is Role.NATIONAL_ANALYST or relation == "other_area":
         user = member(role)
     else:
-        user = member(role, area=w.area, agency=AgencyFactory.create(areas=[w.area]))
+        agency = AgencyFactory.create(areas=[w.area])
+        user = member(role, area=w.area, agency=agency)
         if relation in ("attended", "assigned"):
             attendees.append(user)
         if relation == "assigned":
-            agency = user.memberships.get().agency
             referral_assign_lead(
                 referral=case, actor=w.coordinator, agency=agency, lead_professional=user
             )

@@ -178,3 +178,28 @@ def test_an_item_the_attendee_may_not_see_is_not_shown_nor_decided() -> None:
     page = client.get(f"/meetings/{meeting.pk}/").content.decode()
     assert case.reference not in page and "nothing on the agenda that you can see" in page
     assert client.get(f"/meetings/{meeting.pk}/items/{item.pk}/decision/").status_code == 404
+
+
+def test_the_chair_adds_a_referral_or_an_entity_by_hand() -> None:
+    w = mw.world()
+    meeting = mw.meeting(w)
+    case = mw.referral(w)
+    hotel = mw.location(w, "Synthetic Hotel")
+    client = browser(w.coordinator)
+    url = f"/meetings/{meeting.pk}/items/add/"
+    assert "Synthetic Hotel (location)" in client.get(url).content.decode()
+    both = client.post(url, {"referral": case.reference, "node": str(hotel.pk)})
+    assert "Enter a referral reference or choose a person or location" in both.content.decode()
+    unknown = client.post(url, {"referral": "R00-999999"})
+    assert "No open referral of this area has it" in unknown.content.decode()
+    assert client.post(url, {"referral": case.reference.lower()}).status_code == 302
+    added = client.post(url, {"node": str(hotel.pk)})
+    assert added.status_code == 302, added.content.decode()
+    items = AgendaItem.objects.filter(meeting=meeting)
+    assert [(i.referral, i.node, i.reasons) for i in items] == [
+        (case, None, ["added"]),
+        (None, hotel, ["added"]),
+    ]
+    again = client.post(url, {"referral": case.reference})
+    assert "That is already on the agenda." in again.content.decode()
+    assert browser(w.police_lead).get(url).status_code == 403
