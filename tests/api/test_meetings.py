@@ -6,15 +6,28 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
 from disruption.meeting_selectors import MINUTES_HIDDEN
-from disruption.meeting_services import meeting_minutes_record, meeting_propose_agenda
+from disruption.meeting_services import (
+    ActionInput,
+    agenda_item_record,
+    meeting_minutes_record,
+    meeting_propose_agenda,
+)
 from disruption.models import AgendaItem, Meeting, MeetingStatus
-from referrals.models import ProtectiveAction, ReferralEvent, ReferralEventType, RiskLevel
+from referrals.models import (
+    ProtectiveAction,
+    ProtectiveActionType,
+    ReferralEvent,
+    ReferralEventType,
+    RiskLevel,
+)
 from tests.disruption import meeting_world as mw
 from tests.factories import member, sign_in
 
@@ -202,3 +215,32 @@ def test_the_list_uses_a_fixed_number_of_queries(
     with django_assert_num_queries(13):
         response = client.get("/api/v1/meetings/")
     assert len(response.json()["results"]) == count
+
+
+def test_the_detail_costs_the_same_for_one_item_as_for_many() -> None:
+    def queries_for(items: int) -> int:
+        w = mw.world()
+        meeting = mw.meeting(w, attendees=[w.police_lead])
+        for _ in range(items):
+            mw.referral(w, risk_level=RiskLevel.HIGH)
+        meeting_propose_agenda(meeting=meeting, actor=w.coordinator)
+        for item in AgendaItem.objects.filter(meeting=meeting):
+            agenda_item_record(
+                item=item,
+                actor=w.coordinator,
+                decision="Decided.",
+                actions=[
+                    ActionInput(
+                        ProtectiveActionType.objects.get(code="safety_plan"),
+                        w.police_lead,
+                        timezone.localdate() + timedelta(days=3),
+                    )
+                ],
+            )
+        client = api(w.police_lead)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(f"/api/v1/meetings/{meeting.pk}/")
+        assert len(response.json()["items"]) == items
+        return len(captured)
+
+    assert queries_for(1) == queries_for(5)
