@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import meetings, views
 
 app_name = "api"
 
@@ -60,6 +60,20 @@ urlpatterns = [
         views.YoungPersonTimelineView.as_view(),
         name="young-person-timeline",
     ),
+    path("v1/meetings/", meetings.MeetingListView.as_view(), name="meetings"),
+    path("v1/meetings/<int:pk>/", meetings.MeetingDetailView.as_view(), name="meeting"),
+    path(
+        "v1/meetings/<int:pk>/propose-agenda/",
+        meetings.ProposeAgendaView.as_view(),
+        name="meeting-propose-agenda",
+    ),
+    path("v1/meetings/<int:pk>/items/", meetings.AgendaItemsView.as_view(), name="meeting-items"),
+    path(
+        "v1/meetings/<int:pk>/items/<int:item>/decision/",
+        meetings.DecisionView.as_view(),
+        name="meeting-item-decision",
+    ),
+    path("v1/meetings/<int:pk>/minutes/", meetings.MinutesView.as_view(), name="meeting-minutes"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

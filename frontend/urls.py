@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, casework, concerns, sign_in, views
+from . import administration, casework, concerns, meetings, sign_in, views
 
 app_name = "frontend"
 
@@ -121,6 +121,21 @@ urlpatterns = [
         name="admin-lockouts",
     ),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
+    path("meetings/", meetings.meeting_list_page, name="meetings"),
+    path(
+        "meetings/schedule/<str:ons_code>/",
+        meetings.meeting_schedule_page,
+        name="meeting-schedule",
+    ),
+    path("meetings/<int:pk>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:pk>/propose/", meetings.meeting_propose_action, name="meeting-propose"),
+    path("meetings/<int:pk>/items/add/", meetings.item_add_page, name="meeting-item-add"),
+    path(
+        "meetings/<int:pk>/items/<int:item_pk>/decision/",
+        meetings.item_decision_page,
+        name="meeting-item-decision",
+    ),
+    path("meetings/<int:pk>/minutes/", meetings.minutes_page, name="meeting-minutes"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

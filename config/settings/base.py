@@ -212,6 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "referrals.models.ActionStatus",  # the name it had before meetings
+        "MeetingStatusEnum": "disruption.models.MeetingStatus",
+        "AgendaReasonEnum": "disruption.models.AgendaReason",
+    },
 }
 
 # Redis when configured (production); otherwise everything runs inside one process tree.

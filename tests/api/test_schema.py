@@ -83,6 +83,12 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/young-people/",
         "/api/v1/young-people/{id}/",
         "/api/v1/young-people/{id}/timeline/",
+        "/api/v1/meetings/",
+        "/api/v1/meetings/{id}/",
+        "/api/v1/meetings/{id}/propose-agenda/",
+        "/api/v1/meetings/{id}/items/",
+        "/api/v1/meetings/{id}/items/{item}/decision/",
+        "/api/v1/meetings/{id}/minutes/",
     }
 
 
