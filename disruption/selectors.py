@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any, TypeVar
 
-from django.db.models import F, Func, Model, Q, QuerySet, Value
+from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.http import Http404
 
 from agencies.models import Membership, Role
@@ -117,7 +117,9 @@ def entity_list(*, user: Any, model: type[EntityT], search: str = "") -> QuerySe
     rows = model.objects.filter(node_visible_q(user=user, on_entity=True)).select_related("area")
     if model is PersonOfConcern:
         rows = rows.annotate(
-            aliases_text=Func(F("aliases"), Value(" "), function="array_to_string")
+            aliases_text=Func(
+                F("aliases"), Value(" "), function="array_to_string", output_field=TextField()
+            )
         )
     return rows.filter(_search_q(model, search))
 

@@ -35,9 +35,12 @@ def test_a_link_is_stored_once_per_pair_lower_node_first_and_audited() -> None:
     again = link(here.police_lead, referral.young_person, car, referral=referral)
     assert again.pk == first.pk
     assert Link.objects.count() == 1
-    assert AuditEvent.objects.filter(
-        action="create", object_type="disruption.link", object_id=str(first.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action="create", object_type="disruption.link", object_id=str(first.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_the_second_and_third_young_people_each_raise_one_alert() -> None:

@@ -8,7 +8,9 @@ from disruption import normalise
 from disruption.selectors import TypedName, names_alike
 
 
-@pytest.mark.parametrize("typed", ["AB12 CDE", "ab12cde", " ab12-cde ", "A B 1 2 C D E", "ab.12.cde"])
+@pytest.mark.parametrize(
+    "typed", ["AB12 CDE", "ab12cde", " ab12-cde ", "A B 1 2 C D E", "ab.12.cde"]
+)
 def test_registrations_typed_any_way_are_equal(typed: str) -> None:
     assert normalise.registration(typed) == "AB12CDE"
 
