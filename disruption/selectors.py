@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.http import Http404
@@ -29,12 +29,13 @@ from .models import (
     LinkAlert,
     Location,
     Node,
-    OnlineIdentifier,
     PersonOfConcern,
     Vehicle,
 )
 
-EntityT = TypeVar("EntityT", PersonOfConcern, Location, Vehicle, OnlineIdentifier)
+# Entity models, for lists and reads of any kind (PersonOfConcern, Location, Vehicle,
+# OnlineIdentifier).
+EntityModel = type[Any]
 
 INTELLIGENCE_ROLES = (Role.COORDINATOR, Role.POLICE_LEAD)
 
@@ -112,9 +113,11 @@ def _search_q(model: type[Model], search: str) -> Q:
         return typed
 
 
-def entity_list(*, user: Any, model: type[EntityT], search: str = "") -> QuerySet[EntityT]:
+def entity_list(*, user: Any, model: EntityModel, search: str = "") -> QuerySet[Any]:
     """The entities of `model` the user may see, matching `search` when given."""
-    rows = model.objects.filter(node_visible_q(user=user, on_entity=True)).select_related("area")
+    rows = model.objects.filter(node_visible_q(user=user, on_entity=True)).select_related(
+        "area", "node"
+    )
     if model is PersonOfConcern:
         rows = rows.annotate(
             aliases_text=Func(
@@ -124,7 +127,7 @@ def entity_list(*, user: Any, model: type[EntityT], search: str = "") -> QuerySe
     return rows.filter(_search_q(model, search))
 
 
-def entity_get(*, user: Any, model: type[EntityT], pk: int) -> EntityT:
+def entity_get(*, user: Any, model: EntityModel, pk: int) -> Any:
     """One entity the user may see; 404 otherwise, whether or not it exists."""
     record = model.objects.filter(node_visible_q(user=user, on_entity=True), pk=pk).first()
     if record is None:
@@ -132,7 +135,7 @@ def entity_get(*, user: Any, model: type[EntityT], pk: int) -> EntityT:
     return record
 
 
-def writable_entity_get(*, user: Any, model: type[EntityT], pk: int) -> EntityT:
+def writable_entity_get(*, user: Any, model: EntityModel, pk: int) -> Any:
     """One entity of the areas whose intelligence the user works (404 otherwise: a lead
     professional sees a shared record but does not change it)."""
     record = model.objects.filter(area_id__in=intelligence_area_ids(user=user), pk=pk).first()

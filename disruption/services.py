@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership, active_memberships
 from audit.models import AuditAction
 from audit.services import audit_record
 from referrals.models import Referral, YoungPerson
@@ -44,7 +44,7 @@ from .models import (
     SourceEvaluation,
     Vehicle,
 )
-from .selectors import intelligence_membership, names_alike
+from .selectors import entity_get, intelligence_membership, names_alike
 from .signals import link_alert_raised
 
 _KIND_OF_MODEL = {
@@ -130,6 +130,22 @@ def _audit(
         request=request,
         details=details,
     )
+
+
+def entity_open(*, actor: Any, model: type[Any], pk: int, request: Any = None) -> Any:
+    """Read one entity for `actor` and record that they saw it (404 out of scope, recording
+    nothing)."""
+    with transaction.atomic():
+        record = entity_get(user=actor, model=model, pk=pk)
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            membership=intelligence_membership(user=actor, area_id=record.area_id)
+            or acting_membership(user=actor),
+            target=record,
+            request=request,
+        )
+    return record
 
 
 # --- persons of concern --------------------------------------------------------------------
@@ -548,7 +564,7 @@ def link_add(
             source_evaluation=source_evaluation,
             intelligence_assessment=intelligence_assessment,
             handling_code=handling_code,
-            observed_on=observed_on,
+            observed_on=cast(date, observed_on),  # checked above
             recorded_by=actor,
             **key,
         )
@@ -666,6 +682,7 @@ def _same_entity_elsewhere(entity: Node, area_ids: Sequence[int]) -> list[tuple[
     """Records of `area_ids` taken to be `entity`: the same registration or identifier, or
     (persons) a similar name."""
     record: Any = entity.record
+    found: models.QuerySet[Any]
     if entity.kind == NodeKind.VEHICLE:
         found = Vehicle.objects.filter(area_id__in=area_ids, registration=record.registration)
     elif entity.kind == NodeKind.IDENTIFIER:
@@ -802,7 +819,7 @@ def mention_convert(
     if line.strip() not in mention_lines(referral)[kind]:
         raise ValidationError({"line": "Choose a line of what the concern mentions"})
     wording = _text(name) or line.strip()
-    grading = {
+    grading: dict[str, Any] = {
         "source": f"Concern {referral.reference}",
         "source_evaluation": source_evaluation,
         "intelligence_assessment": intelligence_assessment,

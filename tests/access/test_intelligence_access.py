@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 from django.http import Http404
-from django.test import Client
-from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from disruption.models import Link, Location, PersonOfConcern, Vehicle
@@ -23,7 +21,7 @@ from disruption.services import (
 )
 from referrals.services import referral_assign_lead
 from tests.disruption.helpers import link, place
-from tests.factories import AgencyFactory, member, sign_in
+from tests.factories import AgencyFactory, member
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

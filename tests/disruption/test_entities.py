@@ -3,7 +3,9 @@ normalised identifier, every write audited, and a concern's mentions turned into
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -29,7 +31,11 @@ from tests.factories import member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-MENTION_GRADING = {"source_evaluation": "2", "intelligence_assessment": "C", "handling_code": "P"}
+MENTION_GRADING: dict[str, Any] = {
+    "source_evaluation": "2",
+    "intelligence_assessment": "C",
+    "handling_code": "P",
+}
 
 
 def audits(record: object, action: str) -> list[AuditEvent]:
@@ -55,7 +61,7 @@ def test_a_person_of_concern_is_recorded_changed_and_audited_with_the_fields_cha
     )
     assert person.name == "Mohammed Khan" and person.aliases == ["Mo K"]
     assert len(audits(person, "create")) == 1
-    uses = list(links_for(user=here.coordinator, node=person.node))  # type: ignore[attr-defined]
+    uses = list(links_for(user=here.coordinator, node=person.node))
     assert {link.nature for link in uses} == {LinkNature.USES}
     assert set(OnlineIdentifier.objects.values_list("value", flat=True)) == {
         "+447700900123",
@@ -73,7 +79,7 @@ def test_a_person_of_concern_is_recorded_changed_and_audited_with_the_fields_cha
 
 def test_bad_input_is_refused_on_its_field() -> None:
     here = place()
-    cases = [
+    cases: list[tuple[Callable[..., Any], dict[str, Any], str]] = [
         (person_of_concern_create, {"name": " "}, "name"),
         (person_of_concern_create, {"name": "A", "status": "free"}, "status"),
         (

@@ -91,7 +91,7 @@ def test_a_similar_name_linked_to_other_young_people_raises_a_name_alert() -> No
     added = link(here.coordinator, new, second.young_person, referral=second)
     (alert,) = LinkAlert.objects.all()
     assert alert.link == added and alert.match == MatchKind.NAME
-    assert alert.matched_node == known.node  # type: ignore[attr-defined]
+    assert alert.matched_node == known.node
     assert alert.reason == "'Mo Khan' is like 'Mohammed Khan', linked to 1 young person more"
 
 
@@ -112,7 +112,7 @@ def test_never_across_areas_except_for_a_police_force_serving_both() -> None:
     alerts = {a.match: a for a in LinkAlert.objects.all()}
     assert set(alerts) == {MatchKind.EXACT}
     by_force = LinkAlert.objects.get(police_agency=force)
-    assert by_force.matched_node == car_north.node  # type: ignore[attr-defined]
+    assert by_force.matched_node == car_north.node
     assert by_force.area == south.area
     assert by_force.reason == (
         f"Vehicle AB12CDE is also linked to 1 young person in {north.area.name}"
