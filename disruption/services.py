@@ -553,6 +553,9 @@ def link_add(
             )
     with transaction.atomic():  # not durable: an API retry record commits with it
         first, second = sorted((node_for(a), node_for(b)), key=lambda node: node.pk)
+        # Links to the same record wait for each other, so each counts the young people the
+        # others committed: two concurrent links never both miss the alert.
+        list(Node.objects.select_for_update().filter(pk__in=[first.pk, second.pk]).order_by("pk"))
         key = {"a": first, "b": second, "referral": referral, "nature": nature}
         existing = Link.objects.filter(**key).first()
         if existing is not None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.http import Http404
+from django.test import Client
+from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from disruption.models import Link, Location, PersonOfConcern, Vehicle
@@ -21,7 +23,7 @@ from disruption.services import (
 )
 from referrals.services import referral_assign_lead
 from tests.disruption.helpers import link, place
-from tests.factories import AgencyFactory, member
+from tests.factories import AgencyFactory, member, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,3 +121,49 @@ def test_an_assigned_lead_professional_sees_the_shared_link_and_its_two_ends_onl
         link_get(user=lead, pk=world.unshared.pk)
     with pytest.raises(Http404):
         entity_get(user=lead, model=PersonOfConcern, pk=world.person.pk)
+
+
+def api_and_pages(user: User, world: World) -> dict[str, int]:
+    """The status of every intelligence read, through the API and the pages."""
+    api, browser = APIClient(), Client()
+    sign_in(api, user)
+    sign_in(browser, user)
+    person, car = world.person.pk, world.car.pk
+    return {
+        url: (api if url.startswith("/api/") else browser).get(url).status_code
+        for url in (
+            f"/api/v1/persons-of-concern/{person}/",
+            f"/api/v1/vehicles/{car}/",
+            f"/api/v1/locations/{world.hotel.pk}/",
+            f"/intelligence/person/{person}/",
+            f"/intelligence/vehicle/{car}/",
+            "/intelligence/",
+            "/intelligence/alerts/",
+        )
+    }
+
+
+def api_rows(user: User, endpoint: str) -> list[Any]:
+    client = APIClient()
+    sign_in(client, user)
+    return list(client.get(f"/api/v1/{endpoint}/").json()["results"])
+
+
+@pytest.mark.parametrize("role", NOTHING)
+def test_other_roles_get_404_and_empty_lists_through_the_api_and_pages(
+    world: World, role: Role
+) -> None:
+    user = member(role) if role is Role.NATIONAL_ANALYST else member(role, area=world.area)
+    assert set(api_and_pages(user, world).values()) == {404}
+    for endpoint in ("persons-of-concern", "vehicles", "locations", "links", "link-alerts"):
+        assert api_rows(user, endpoint) == []
+
+
+def test_the_assigned_lead_sees_the_shared_ends_through_the_api_and_pages(world: World) -> None:
+    statuses = api_and_pages(world.lead, world)
+    assert {url for url, code in statuses.items() if code == 200} == {
+        f"/api/v1/vehicles/{world.car.pk}/",
+        f"/intelligence/vehicle/{world.car.pk}/",
+    }
+    assert [row["id"] for row in api_rows(world.lead, "links")] == [world.shared.pk]
+    assert api_rows(world.lead, "link-alerts") == []

@@ -21,7 +21,7 @@ from disruption.services import (
 from disruption.signals import link_alert_raised
 from referrals.services import referral_assign_lead
 from tests.disruption.helpers import GRADING, link, place
-from tests.factories import AgencyFactory, member
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -169,3 +169,23 @@ def test_a_coordinator_shares_a_link_to_the_referrals_lead_professionals() -> No
     )
     with pytest.raises(ValidationError):
         link_share(link=unlinked, actor=here.coordinator, reason="To plan the safety work.")
+
+
+def test_a_force_serving_both_areas_gets_exactly_one_alert_for_its_police_leads() -> None:
+    north = place()
+    south_area = AreaFactory.create()
+    force = AgencyFactory.create(agency_type=AgencyType.POLICE, areas=[north.area, south_area])
+    south_police = member(Role.POLICE_LEAD, area=south_area, agency=force)
+    south_coordinator = member(Role.COORDINATOR, area=south_area)
+    in_north = north.referral()
+    car = vehicle_create(actor=north.police_lead, area=north.area, registration="AB12 CDE")
+    link(north.police_lead, car, in_north.young_person, referral=in_north)
+    in_south = raise_referral(member(Role.PRACTITIONER, area=south_area), submit=True)
+    there = vehicle_create(actor=south_police, area=south_area, registration="ab12cde")
+    added = link(south_police, there, in_south.young_person, referral=in_south)
+    (alert,) = LinkAlert.objects.all()
+    assert (alert.link, alert.police_agency, alert.area) == (added, force, south_area)
+    assert alert.young_people == 2
+    assert list(link_alerts_for(user=south_police)) == [alert]
+    for user in (south_coordinator, north.coordinator, north.police_lead):
+        assert not link_alerts_for(user=user).exists()
