@@ -248,3 +248,32 @@ def test_a_concerns_mentions_become_linked_records() -> None:
             **MENTION_GRADING,
         )
     assert Link.objects.count() == 2
+
+
+def test_a_mention_may_be_linked_to_a_person_already_recorded() -> None:
+    here, there = place(), place()
+    referral = raise_referral(
+        here.practitioner, submit=True, concern={"people_mentioned": "Mo, older man"}
+    )
+    known = person_of_concern_create(actor=here.police_lead, area=here.area, name="Mo Khan")
+    link = mention_convert(
+        actor=here.coordinator,
+        referral=referral,
+        kind="person",
+        line="Mo, older man",
+        existing=known,
+        **MENTION_GRADING,
+    )
+    assert known.node in (link.a, link.b)
+    assert PersonOfConcern.objects.count() == 1
+    elsewhere = person_of_concern_create(actor=there.police_lead, area=there.area, name="Mo")
+    with pytest.raises(ValidationError) as refused:
+        mention_convert(
+            actor=here.coordinator,
+            referral=referral,
+            kind="person",
+            line="Mo, older man",
+            existing=elsewhere,
+            **MENTION_GRADING,
+        )
+    assert "existing" in refused.value.message_dict
