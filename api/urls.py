@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import meetings, views
+from . import intelligence, meetings, views
 
 app_name = "api"
 
@@ -74,6 +74,25 @@ urlpatterns = [
         name="meeting-item-decision",
     ),
     path("v1/meetings/<int:pk>/minutes/", meetings.MinutesView.as_view(), name="meeting-minutes"),
+    path(
+        "v1/persons-of-concern/",
+        intelligence.PersonsOfConcernView.as_view(),
+        name="persons-of-concern",
+    ),
+    path(
+        "v1/persons-of-concern/<int:pk>/",
+        intelligence.PersonOfConcernView.as_view(),
+        name="person-of-concern",
+    ),
+    path("v1/locations/", intelligence.LocationsView.as_view(), name="locations"),
+    path("v1/locations/<int:pk>/", intelligence.LocationView.as_view(), name="location"),
+    path("v1/vehicles/", intelligence.VehiclesView.as_view(), name="vehicles"),
+    path("v1/vehicles/<int:pk>/", intelligence.VehicleView.as_view(), name="vehicle"),
+    path("v1/identifiers/", intelligence.IdentifiersView.as_view(), name="identifiers"),
+    path("v1/identifiers/<int:pk>/", intelligence.IdentifierView.as_view(), name="identifier"),
+    path("v1/links/", intelligence.LinksView.as_view(), name="links"),
+    path("v1/links/<int:pk>/share/", intelligence.LinkShareView.as_view(), name="link-share"),
+    path("v1/link-alerts/", intelligence.LinkAlertsView.as_view(), name="link-alerts"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

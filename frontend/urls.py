@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, casework, concerns, meetings, sign_in, views
+from . import administration, casework, concerns, intelligence, meetings, sign_in, views
 
 app_name = "frontend"
 
@@ -136,6 +136,18 @@ urlpatterns = [
         name="meeting-item-decision",
     ),
     path("meetings/<int:pk>/minutes/", meetings.minutes_page, name="meeting-minutes"),
+    path("intelligence/", intelligence.intelligence_page, name="intelligence"),
+    path("intelligence/alerts/", intelligence.link_alerts_page, name="link-alerts"),
+    path("intelligence/links/<int:pk>/share/", intelligence.link_share_page, name="link-share"),
+    path("intelligence/<str:kind>/new/", intelligence.entity_new_page, name="entity-new"),
+    path("intelligence/<str:kind>/<int:pk>/", intelligence.entity_page, name="entity"),
+    path(
+        "intelligence/<str:kind>/<int:pk>/change/",
+        intelligence.entity_edit_page,
+        name="entity-edit",
+    ),
+    path("intelligence/<str:kind>/<int:pk>/link/", intelligence.link_add_page, name="link-add"),
+    path("referrals/<str:reference>/mentions/", intelligence.mentions_page, name="mentions"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

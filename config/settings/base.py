@@ -212,8 +212,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names clash with others' ("status", "platform", "reason").
     "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": "referrals.models.ActionStatus",  # the name it had before meetings
+        "ActionStatusEnum": "referrals.models.ActionStatus",
+        "PersonStatusEnum": "disruption.models.PersonStatus",
+        "PlatformEnum": "disruption.models.Platform",
         "MeetingStatusEnum": "disruption.models.MeetingStatus",
         "AgendaReasonEnum": "disruption.models.AgendaReason",
     },

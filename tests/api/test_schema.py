@@ -89,6 +89,17 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/meetings/{id}/items/",
         "/api/v1/meetings/{id}/items/{item}/decision/",
         "/api/v1/meetings/{id}/minutes/",
+        "/api/v1/persons-of-concern/",
+        "/api/v1/persons-of-concern/{id}/",
+        "/api/v1/locations/",
+        "/api/v1/locations/{id}/",
+        "/api/v1/vehicles/",
+        "/api/v1/vehicles/{id}/",
+        "/api/v1/identifiers/",
+        "/api/v1/identifiers/{id}/",
+        "/api/v1/links/",
+        "/api/v1/links/{id}/share/",
+        "/api/v1/link-alerts/",
     }
 
 
