@@ -25,7 +25,7 @@ from referrals.models import (
     ReferralState,
     RiskLevel,
 )
-from referrals.services import referral_step_on_locked, action_add, lock_referral
+from referrals.services import action_add, lock_referral, referral_step_on_locked
 
 from .meeting_selectors import (
     agenda_for,
@@ -378,7 +378,9 @@ def agenda_item_record(
                     "summary": decision,
                     "next_review_on": next_review_on.isoformat() if next_review_on else "",
                 }
-                referral_step_on_locked(referral, actor=actor, name="review", inputs=inputs, request=request)
+                referral_step_on_locked(
+                    referral, actor=actor, name="review", inputs=inputs, request=request
+                )
                 next_review_on = referral.next_review_due_on
             elif next_review_on is not None:
                 raise ValidationError(

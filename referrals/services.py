@@ -347,7 +347,9 @@ def referral_transition(
     """
     with transaction.atomic(durable=True):
         locked = lock_referral(referral.pk)
-        referral_step_on_locked(locked, actor=actor, name=name, inputs=inputs or {}, request=request)
+        referral_step_on_locked(
+            locked, actor=actor, name=name, inputs=inputs or {}, request=request
+        )
     return locked
 
 
