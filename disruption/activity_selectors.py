@@ -33,6 +33,7 @@ from .selectors import intelligence_area_ids
 # `disruption_expiring` covers exactly these).
 LIVE_STATUSES = (DisruptionStatus.PLANNED, DisruptionStatus.IN_PROGRESS, DisruptionStatus.DONE)
 ENTITY_KINDS = tuple(kind for kind in NodeKind if kind != NodeKind.YOUNG_PERSON)
+ENTITY_KIND_CHOICES = [(kind.value, kind.label) for kind in ENTITY_KINDS]
 
 
 def _activities() -> QuerySet[DisruptionActivity]:

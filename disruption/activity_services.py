@@ -23,7 +23,7 @@ from audit.services import audit_record
 from referrals import events
 from referrals.models import OPEN_STATES, Referral, YoungPerson
 
-from .activity_selectors import disruption_owner_memberships
+from .activity_selectors import activity_get, disruption_owner_memberships
 from .models import (
     DisruptionActivity,
     DisruptionMode,
@@ -368,3 +368,19 @@ def disruption_activity_update(
             changed=changed,
         )
     return locked
+
+
+def disruption_activity_open(*, actor: Any, pk: int, request: Any = None) -> DisruptionActivity:
+    """Read one activity for `actor` and record that they saw it, in one transaction.
+    Out of scope answers 404 (raised by the selector) and records nothing."""
+    with transaction.atomic():
+        activity = activity_get(user=actor, pk=pk)
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            membership=intelligence_membership(user=actor, area_id=activity.area_id),
+            target=activity,
+            area=activity.area,
+            request=request,
+        )
+    return activity

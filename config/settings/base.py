@@ -212,6 +212,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several components have a "status": the protective action's keeps its earlier name.
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "referrals.models.ActionStatus",
+        "DisruptionStatusEnum": "disruption.models.DisruptionStatus",
+        "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
+    },
 }
 
 # Redis when configured (production); otherwise everything runs inside one process tree.
