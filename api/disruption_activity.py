@@ -62,10 +62,13 @@ class DisruptionTacticSerializer(serializers.ModelSerializer[DisruptionTactic]):
         ]
 
 
-class DisruptionTargetSerializer(serializers.Serializer[Node]):
+class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
     kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES)
     id = serializers.SerializerMethodField(help_text="The person, location, vehicle or identifier")
-    label = serializers.CharField()
+
+    class Meta:
+        model = Node
+        fields = ["kind", "id", "label"]
 
     def get_id(self, node: Node) -> int:
         return int(getattr(node, f"{NODE_FIELDS[NodeKind(node.kind)]}_id"))
@@ -76,7 +79,9 @@ class DisruptionActivitySerializer(serializers.ModelSerializer[DisruptionActivit
     tactic = serializers.CharField(source="tactic.code")
     tactic_label = serializers.CharField(source="tactic.label")
     target = DisruptionTargetSerializer()
-    referrals = serializers.SlugRelatedField(slug_field="reference", many=True, read_only=True)
+    referrals: serializers.SlugRelatedField[Referral] = serializers.SlugRelatedField(
+        slug_field="reference", many=True, read_only=True
+    )
     owner_name = serializers.CharField(source="owner.get_full_name")
     owner_agency = serializers.CharField(source="owner_agency.name")
 

@@ -135,7 +135,7 @@ def activities_expiring(
     if within_days is not None:
         rows = rows.filter(expires_on__lte=today + timedelta(days=within_days))
     else:
-        rows = rows.filter(remind_from__lte=today)
+        rows = rows.filter(Q(remind_from__lte=today))  # an annotation the type stubs cannot see
     return rows.order_by("expires_on", "id")
 
 

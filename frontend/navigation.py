@@ -23,6 +23,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Triage queue", "frontend:triage-queue", "referrals.view_triage_queue"),
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
     NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
+    NavItem("Disruption", "frontend:disruption-log", "disruption.view_intelligence"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("API", "api:docs"),
 )

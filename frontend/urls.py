@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, casework, concerns, sign_in, views
+from . import administration, casework, concerns, disruption, sign_in, views
 
 app_name = "frontend"
 
@@ -121,6 +121,10 @@ urlpatterns = [
         name="admin-lockouts",
     ),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
+    path("disruption/", disruption.disruption_log_page, name="disruption-log"),
+    path("disruption/expiring/", disruption.disruption_expiring_page, name="disruption-expiring"),
+    path("disruption/new/", disruption.disruption_add_page, name="disruption-add"),
+    path("disruption/<int:pk>/", disruption.disruption_update_page, name="disruption-update"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

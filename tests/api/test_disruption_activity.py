@@ -126,9 +126,8 @@ def test_a_target_out_of_scope_answers_404(world: World) -> None:
 
 def test_a_retried_create_with_its_key_logs_once(world: World) -> None:
     client = api(world.police_lead)
-    headers = {"HTTP_IDEMPOTENCY_KEY": "disruption-1"}
-    first = client.post(URL, world.body(), format="json", **headers)
-    again = client.post(URL, world.body(), format="json", **headers)
+    first = client.post(URL, world.body(), format="json", HTTP_IDEMPOTENCY_KEY="disruption-1")
+    again = client.post(URL, world.body(), format="json", HTTP_IDEMPOTENCY_KEY="disruption-1")
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert first.json()["id"] == again.json()["id"]
