@@ -4,15 +4,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0010_disruption_history'),
+        ("audit", "0010_disruption_history"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='disruptionactivityhistory',
-            name='breached_on',
-            field=models.DateField(blank=True, help_text='When the order or notice was breached', null=True),
+            model_name="disruptionactivityhistory",
+            name="breached_on",
+            field=models.DateField(
+                blank=True, help_text="When the order or notice was breached", null=True
+            ),
         ),
     ]
