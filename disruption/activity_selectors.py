@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import DateField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce, TruncDate
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.models import Membership, Role
 from agencies.rules import CASEWORK_ROLES
@@ -81,7 +82,7 @@ def disruption_log(
         if until:
             rows = rows.filter(activity_on__lte=until)
     if expiring_within_days is not None:
-        start = today or date.today()
+        start = today or timezone.localdate()
         rows = rows.filter(
             tactic__expires=True,
             status__in=LIVE_STATUSES,
