@@ -166,6 +166,7 @@ class DisruptionLogFilterSerializer(serializers.Serializer[object]):
     since = serializers.DateField(required=False)
     until = serializers.DateField(required=False)
     expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
+    referral = serializers.CharField(required=False, max_length=20)
 
 
 LOG_FILTERS = [
@@ -183,6 +184,9 @@ LOG_FILTERS = [
         "expiring_within_days",
         OpenApiTypes.INT,
         description="Only live orders and notices lapsing from today to this many days on",
+    ),
+    OpenApiParameter(
+        "referral", OpenApiTypes.STR, description="Only activity protecting this referral"
     ),
 ]
 

@@ -58,12 +58,14 @@ def disruption_log(
     since: date | None = None,
     until: date | None = None,
     expiring_within_days: int | None = None,
+    referral: str | None = None,
     today: date | None = None,
 ) -> QuerySet[DisruptionActivity]:
     """Disruption activity of the user's intelligence areas, newest first. `tactic` is a
     code, `owner` a user id; `since` and `until` bound the day of the activity (issued,
     else planned, else the day it was logged); `expiring_within_days` keeps live orders and
-    notices that lapse from `today` to that many days on."""
+    notices that lapse from `today` to that many days on; `referral` (a reference) keeps the
+    activity protecting that referral's young person."""
     rows = _activities().filter(area_id__in=intelligence_area_ids(user=user))
     if tactic:
         rows = rows.filter(tactic__code=tactic)
@@ -73,6 +75,8 @@ def disruption_log(
         rows = rows.filter(target__kind=target_kind)
     if owner:
         rows = rows.filter(owner_id=owner)
+    if referral:
+        rows = rows.filter(referrals__reference=referral)
     if since or until:
         rows = rows.annotate(
             activity_on=Coalesce("issued_on", "planned_on", TruncDate("created_at"))

@@ -94,7 +94,7 @@ class DatePartsInput(DateParts):  # its widget_type stays "dateparts"
     """Day, month and year boxes that a form posted without them reads as empty."""
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        parts = [data.get(name + suffix) or "" for suffix in self.widgets_names]
+        parts = [data.get(name + suffix) or "" for suffix in self.widgets_names]  # type: ignore[attr-defined]
         day, month, year = (part.strip() for part in parts)
         return f"{year}-{month}-{day}" if day or month or year else ""
 
@@ -154,12 +154,13 @@ class _ActivityForm(forms.Form):
 
     def __init__(self, *args: Any, owners: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        owners = list(owners)
         self.owners = {m.user_id: m.user for m in owners}
         self.fields["owner"].choices = [  # type: ignore[attr-defined]
             ("", "Choose one"),
             *(
-                (user_id, f"{user.get_full_name() or user.username}")
-                for user_id, user in self.owners.items()
+                (m.user_id, f"{m.user.get_full_name() or m.user.username} ({m.agency})")
+                for m in owners
             ),
         ]
 

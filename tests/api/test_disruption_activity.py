@@ -145,7 +145,9 @@ def test_the_list_filters_and_records_each_row_as_seen(world: World) -> None:
         area=world.area, registration="AB12CDE", created_by=world.police_lead
     )
     cawn = _log(world)
-    marker = _log(world, target_kind="vehicle", target_id=car.pk, tactic="vehicle_marker")
+    marker = _log(
+        world, target_kind="vehicle", target_id=car.pk, tactic="vehicle_marker", referrals=[]
+    )
     client = api(world.coordinator)
 
     def ids(**query: Any) -> list[int]:
@@ -160,6 +162,8 @@ def test_the_list_filters_and_records_each_row_as_seen(world: World) -> None:
     assert ids(owner=world.police_lead.pk) == [marker["id"], cawn["id"]]
     assert ids(since=str(timezone.localdate())) == [marker["id"], cawn["id"]]
     assert ids(until=str(timezone.localdate() - timedelta(days=1))) == []
+    assert ids(referral=world.referral.reference) == [cawn["id"]]
+    assert ids(referral="R99-999999") == []
     seen = AuditEvent.objects.filter(action=AuditAction.VIEW, actor=world.coordinator)
     assert {int(e.object_id) for e in seen} == {cawn["id"], marker["id"]}
     assert client.get(URL, {"status": "lost"}).status_code == 400
