@@ -24,7 +24,6 @@ from disruption.activity_selectors import (
     ENTITY_KINDS,
     activity_get,
     disruption_log,
-    disruption_owner_choices,
     tactic_catalogue,
 )
 from disruption.activity_services import (
@@ -220,11 +219,19 @@ def _referrals(user: Any, references: list[str]) -> list[Referral]:
 
 
 def _owner(user: Any, pk: int) -> Any:
-    if not any(m.user_id == pk for m in disruption_owner_choices(user=user)):
+    """Someone who is or was a member of one of the caller's areas (the service says whether
+    they may own the activity); nobody else is looked up."""
+    owner = (
+        get_user_model()
+        .objects.filter(pk=pk, memberships__area_id__in=intelligence_area_ids(user=user))
+        .distinct()
+        .first()
+    )
+    if owner is None:
         raise ApiValidationError(
             {"owner": ["Choose a police lead, or someone of a partner agency in the area."]}
         )
-    return get_user_model().objects.get(pk=pk)
+    return owner
 
 
 def _resolved(user: Any, data: dict[str, Any]) -> dict[str, Any]:

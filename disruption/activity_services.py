@@ -309,8 +309,11 @@ def disruption_activity_update(
         current = {r.pk: r for r in locked.referrals.all()}
         for name, value in changes.items():
             if name == "owner":
-                locked.owner = value
-                locked.owner_agency = _owner_agency(owner=value, area_id=locked.area_id)
+                # The owner is checked when they change: one who has since left the area
+                # stays named on what they owned until someone else takes it on.
+                if value.pk != locked.owner_id:
+                    locked.owner = value
+                    locked.owner_agency = _owner_agency(owner=value, area_id=locked.area_id)
             elif name != "referrals":
                 setattr(locked, name, value)
         status = locked.status

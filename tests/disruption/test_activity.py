@@ -410,6 +410,19 @@ def test_a_new_owner_brings_their_agency(world: World) -> None:
     assert (changed.owner, changed.owner_agency) == (partner, world.school)
 
 
+def test_an_owner_who_has_left_stays_named_until_replaced(world: World) -> None:
+    partner = member(Role.PRACTITIONER, area=world.area, agency=world.school)
+    activity = world.add(owner=partner)
+    partner.memberships.update(is_active=False)
+    kept = disruption_activity_update(
+        activity=activity, actor=world.police_lead, owner=partner, court="A court"
+    )
+    assert (kept.owner, kept.court) == (partner, "A court")
+    with pytest.raises(ValidationError) as exc:
+        disruption_activity_update(activity=world.add(), actor=world.police_lead, owner=partner)
+    assert errors(exc) == {"owner"}
+
+
 # Audit and timeline
 
 
