@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import intelligence, meetings, views
+from . import disruption_activity, intelligence, meetings, views
 
 app_name = "api"
 
@@ -93,6 +93,21 @@ urlpatterns = [
     path("v1/links/", intelligence.LinksView.as_view(), name="links"),
     path("v1/links/<int:pk>/share/", intelligence.LinkShareView.as_view(), name="link-share"),
     path("v1/link-alerts/", intelligence.LinkAlertsView.as_view(), name="link-alerts"),
+    path(
+        "v1/disruption-activities/",
+        disruption_activity.DisruptionActivitiesView.as_view(),
+        name="disruption-activities",
+    ),
+    path(
+        "v1/disruption-activities/<int:pk>/",
+        disruption_activity.DisruptionActivityView.as_view(),
+        name="disruption-activity",
+    ),
+    path(
+        "v1/disruption-tactics/",
+        disruption_activity.DisruptionTacticsView.as_view(),
+        name="disruption-tactics",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

@@ -65,6 +65,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Referrals",
                 "Emergency access",
                 "Intelligence",
+                "Disruption",
                 "MACE meetings",
                 "API",
                 "Sign out",
@@ -72,7 +73,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
         ),
         (
             Role.POLICE_LEAD,
-            ["Home", "Referrals", "Intelligence", "MACE meetings", "API", "Sign out"],
+            ["Home", "Referrals", "Intelligence", "Disruption", "MACE meetings", "API", "Sign out"],
         ),
         (Role.BOARD_MEMBER, ["Home", "API", "Sign out"]),
         (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Sign out"]),
