@@ -31,6 +31,9 @@ from disruption.activity_services import (
     disruption_activity_open,
     disruption_activity_update,
 )
+from disruption.meeting_selectors import agenda_for, meeting_get
+from disruption.meeting_services import agenda_item_disruption_add
+from disruption.models import AgendaItem
 from disruption.selectors import intelligence_area_ids, intelligence_memberships
 from referrals.models import OPEN_STATES, Referral
 from referrals.services import records_seen
@@ -116,6 +119,28 @@ def _from_referral(request: HttpRequest, areas: set[int]) -> Referral | None:
     return referral
 
 
+def _from_agenda_item(request: HttpRequest, areas: set[int]) -> AgendaItem | None:
+    """The agenda item named by ?agenda_item=, when the user may see it on its meeting."""
+    pk = request.GET.get("agenda_item", "")
+    if not pk:
+        return None
+    item = (
+        AgendaItem.objects.filter(pk=int(pk) if pk.isdigit() else None)
+        .select_related("meeting", "referral__young_person", "node")
+        .first()
+    )
+    if item is None or item.meeting.area_id not in areas:
+        raise Http404("No agenda item found")
+    meeting = meeting_get(user=request.user, pk=item.meeting_id)
+    if item.pk not in {shown.pk for shown in agenda_for(user=request.user, meeting=meeting)}:
+        raise Http404("No agenda item found")
+    return item
+
+
+def _open(referral: Referral | None) -> Referral | None:
+    return referral if referral is not None and referral.state in OPEN_STATES else None
+
+
 def _area_for(request: HttpRequest, areas: set[int], referral: Referral | None) -> int:
     if referral is not None:
         return referral.area_id
@@ -131,14 +156,21 @@ def _area_for(request: HttpRequest, areas: set[int], referral: Referral | None) 
 @login_required
 def disruption_add_page(request: HttpRequest) -> HttpResponse:
     """Log an activity. From a referral (?referral=R26-000123) it is preselected, and the
-    entities linked to its young person are listed first."""
+    entities linked to its young person are listed first. From a MACE meeting's agenda item
+    (?agenda_item=<id>) its subject is preselected and the activity is named on the item."""
     areas = _areas(request)
-    referral = _from_referral(request, areas)
-    area_id = _area_for(request, areas, referral)
+    item = _from_agenda_item(request, areas)
+    referral = _from_referral(request, areas) if item is None else _open(item.referral)
+    area_id = item.meeting.area_id if item else _area_for(request, areas, referral)
     linked = linked_entity_nodes(referral=referral) if referral else set()
+    target = f"{item.node.kind}:{item.node.record.pk}" if item and item.node else ""
     form = DisruptionAddForm(
         request.POST if request.method == "POST" else None,
-        initial={"referrals": [referral.reference] if referral else [], "status": "planned"},
+        initial={
+            "referrals": [referral.reference] if referral else [],
+            "status": "planned",
+            "target": target,
+        },
         entities=area_entities(user=request.user, area_id=area_id),
         linked=linked,
         linked_label=f"Linked to {referral.young_person}" if referral else "",
@@ -147,20 +179,23 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         activity = _save(
             form,
-            lambda: disruption_activity_add(
+            lambda: (agenda_item_disruption_add if item else disruption_activity_add)(
                 actor=request.user,
                 **(
                     form.cleaned_data
                     | {"referrals": _referrals(area_id, form.cleaned_data["referrals"])}
+                    | ({"item": item} if item else {})
                 ),
                 request=request,
             ),
         )
         if activity is not None:
+            if item is not None:
+                return redirect("frontend:meeting", pk=item.meeting_id)
             if referral is not None:
                 return redirect("frontend:referral-detail", reference=referral.reference)
             return redirect("frontend:disruption-log")
-    context = {"form": form, "referral": referral, "linked": bool(linked)}
+    context = {"form": form, "referral": referral, "linked": bool(linked), "item": item}
     return render(request, "frontend/disruption/add.html", context)
 
 

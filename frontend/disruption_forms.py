@@ -90,19 +90,10 @@ class ReferencesField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else value
 
 
-class DatePartsInput(DateParts):  # its widget_type stays "dateparts"
-    """Day, month and year boxes that a form posted without them reads as empty."""
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        parts = [data.get(name + suffix) or "" for suffix in self.widgets_names]  # type: ignore[attr-defined]
-        day, month, year = (part.strip() for part in parts)
-        return f"{year}-{month}-{day}" if day or month or year else ""
-
-
 def _date(label: str) -> forms.DateField:
     return forms.DateField(
         label=f"{label} (optional)",
-        widget=DatePartsInput(),
+        widget=DateParts(),
         input_formats=["%Y-%m-%d"],
         required=False,
         help_text="For example, 27 3 2026",
