@@ -125,9 +125,11 @@ def _from_agenda_item(request: HttpRequest, areas: set[int]) -> AgendaItem | Non
     if not pk:
         return None
     item = (
-        AgendaItem.objects.filter(pk=int(pk) if pk.isdigit() else None)
+        AgendaItem.objects.filter(pk=int(pk))
         .select_related("meeting", "referral__young_person", "node")
         .first()
+        if pk.isdigit()
+        else None
     )
     if item is None or item.meeting.area_id not in areas:
         raise Http404("No agenda item found")
