@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from disruption.demo import seed_intelligence
 from referrals.models import ProtectiveActionType, Referral, YoungPerson
 from referrals.services import (
     action_add,
@@ -144,23 +146,35 @@ def _seed_area(spec: DemoArea, password: str) -> None:
             referral = referral_submit(referral=referral, actor=practitioner.user)
         if index == 0:
             _demo_plan(referral, spec, agencies[AgencyType.HEALTH])
+    seed_intelligence(
+        area=area,
+        police_lead=_member(spec, Role.POLICE_LEAD),
+        coordinator=_member(spec, Role.COORDINATOR),
+        police=agencies[AgencyType.POLICE],
+    )
+
+
+def _member(spec: DemoArea, role: Role) -> Any:
+    return Membership.objects.get(user__username=demo_username(spec.slug, role), role=role).user
 
 
 def _demo_plan(referral: Referral, spec: DemoArea, health: Agency) -> None:
     """Take one demo referral through triage to a plan with a lead professional, an action
     and a missing episode, so every casework page has something to show."""
-    coordinator = Membership.objects.get(
-        user__username=demo_username(spec.slug, Role.COORDINATOR)
-    ).user
-    lead = Membership.objects.get(
-        user__username=demo_username(spec.slug, Role.LEAD_PROFESSIONAL)
-    ).user
+    coordinator = _member(spec, Role.COORDINATOR)
+    lead = _member(spec, Role.LEAD_PROFESSIONAL)
     referral_transition(referral=referral, actor=coordinator, name="start_triage")
     referral_transition(
         referral=referral,
         actor=coordinator,
         name="decide",
         inputs={"decision": "multi_agency_plan", "reason": "Demonstration: plan agreed."},
+    )
+    referral_transition(
+        referral=referral,
+        actor=coordinator,
+        name="reassess_risk",
+        inputs={"risk_level": "high", "reason": "Demonstration: seen in a suspect's car."},
     )
     referral_assign_lead(
         referral=referral, actor=coordinator, agency=health, lead_professional=lead

@@ -6,6 +6,14 @@ from django.test import override_settings
 
 from agencies.demo import DEMO_AREAS, DEMO_ROLE_AGENCY
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from disruption.models import (
+    AgendaItem,
+    DisruptionActivity,
+    Link,
+    LinkAlert,
+    Meeting,
+    PersonOfConcern,
+)
 from referrals.models import Referral, ReferralEvent, YoungPerson
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -14,7 +22,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def counts() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()
-        for model in (Area, Agency, User, Membership, YoungPerson, Referral, ReferralEvent)
+        for model in (
+            Area,
+            Agency,
+            User,
+            Membership,
+            YoungPerson,
+            Referral,
+            ReferralEvent,
+            PersonOfConcern,
+            Link,
+            LinkAlert,
+            DisruptionActivity,
+            Meeting,
+            AgendaItem,
+        )
     }
 
 
@@ -40,6 +62,20 @@ def test_seed_demo_creates_two_areas_with_every_role_and_agency_type(
         "a-chosen-demo-password"
     )
     assert YoungPerson.objects.count() == sum(len(spec.young_people) for spec in DEMO_AREAS)
+
+
+def test_seed_demo_gives_each_area_intelligence_to_show() -> None:
+    call_command("seed_demo")
+    northmoor = Area.objects.get(name__startswith="Northmoor")
+    # Two young people seen in the demo car: the second link raised an alert.
+    [alert] = LinkAlert.objects.filter(area=northmoor, node__vehicle__registration="XX00DMO")
+    assert alert.young_people == 2
+    for area in Area.objects.all():
+        assert PersonOfConcern.objects.filter(area=area).count() == 1
+        assert DisruptionActivity.objects.filter(area=area, expires_on__isnull=False).exists()
+        meeting = Meeting.objects.get(area=area)
+        assert meeting.items.filter(referral__isnull=False).exists()
+        assert meeting.items.filter(node__person__isnull=False).exists()
 
 
 def test_seed_demo_is_idempotent() -> None:
