@@ -36,7 +36,7 @@ def seed_intelligence(*, area: Area, police_lead: Any, coordinator: Any, police:
         .order_by("pk")
     )
     today = timezone.localdate()
-    grading = {**GRADING, "observed_on": today - timedelta(days=3)}
+    grading: dict[str, Any] = {**GRADING, "observed_on": today - timedelta(days=3)}
     person = person_of_concern_create(
         actor=police_lead,
         area=area,
