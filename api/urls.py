@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import network, views
 
 app_name = "api"
 
@@ -60,6 +60,12 @@ urlpatterns = [
         views.YoungPersonTimelineView.as_view(),
         name="young-person-timeline",
     ),
+    path(
+        "v1/network/<str:kind>/<int:pk>/",
+        network.NetworkView.as_view(),
+        name="network",
+    ),
+    path("v1/clusters/", network.ClustersView.as_view(), name="clusters"),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
