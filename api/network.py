@@ -26,7 +26,7 @@ from referrals.models import YoungPerson
 class NetworkNodeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="The node's id, as the edges name it")
     kind = serializers.ChoiceField(choices=NodeKind.choices)
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
     hop = serializers.IntegerField(help_text="0 for the record asked about, then 1 or 2")
     record_id = serializers.IntegerField(help_text="The young person's or entity's own id")
 
@@ -66,7 +66,7 @@ class NetworkQuerySerializer(serializers.Serializer[Any]):
 class ClusterEntrySerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=NodeKind.choices)
     record_id = serializers.IntegerField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
 
 
 class ClusterSerializer(serializers.Serializer[Any]):

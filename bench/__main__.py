@@ -25,6 +25,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--referrals", type=_positive, default=1000, help="referrals to add (default 1000)"
     )
     parser.add_argument(
+        "--links",
+        type=int,
+        default=None,
+        help="intelligence links to add (default 3 per referral; 0 for none)",
+    )
+    parser.add_argument(
         "--requests", type=_positive, default=200, help="requests per scenario (default 200)"
     )
     parser.add_argument(
@@ -68,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     return run(
         Options(
             referrals=args.referrals,
+            links=args.links,
             requests=args.requests,
             concurrency=args.concurrency,
             seed=args.seed,

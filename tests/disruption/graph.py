@@ -51,9 +51,7 @@ class Graph:
         return self._add(name, record)
 
     def person(self, name: str) -> Node:
-        record = PersonOfConcern.objects.create(
-            area=self.area, created_by=self.recorder, name=name
-        )
+        record = PersonOfConcern.objects.create(area=self.area, created_by=self.recorder, name=name)
         return self._add(name, record)
 
     def identifier(self, name: str) -> Node:
@@ -91,3 +89,7 @@ class Graph:
             observed_on=observed_on,
             recorded_by=self.recorder,
         )
+
+    def pk(self, name: str) -> int:
+        """The id of the record behind the named node (what the network is asked about by)."""
+        return int(self.nodes[name].record.pk)

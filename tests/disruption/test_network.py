@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def graph() -> Graph:
-    """   Ava - Hotel - Sam - Car - Dealer - Phone2     (hop from the Hotel: 1, 0, 1, 2, 3, 4)
+    """Ava - Hotel - Sam - Car - Dealer - Phone2     (hop from the Hotel: 1, 0, 1, 2, 3, 4)
            |                 |
          Phone1 ----------- (Phone1 - Car joins two hop-2 nodes: a third step)
     and a separate pair, Kit - Park, in the same area."""
@@ -63,7 +63,7 @@ def edges(found: Any, g: Graph) -> set[frozenset[str]]:
 
 def test_two_hops_exactly_and_nothing_further(graph: Graph) -> None:
     hotel = graph.nodes["Hotel"]
-    found = network(user=coordinator(graph.area), kind=NodeKind.LOCATION, pk=hotel.location_id)
+    found = network(user=coordinator(graph.area), kind=NodeKind.LOCATION, pk=graph.pk("Hotel"))
     assert hops(found, graph) == {"Hotel": 0, "Ava": 1, "Sam": 1, "Phone1": 2, "Car": 2}
     assert edges(found, graph) == {
         frozenset(pair)
@@ -85,20 +85,18 @@ def test_two_hops_exactly_and_nothing_further(graph: Graph) -> None:
 
 def test_from_a_young_person_and_from_a_person_of_concern(graph: Graph) -> None:
     user = coordinator(graph.area)
-    ava = graph.nodes["Ava"]
-    found = network(user=user, kind=NodeKind.YOUNG_PERSON, pk=ava.young_person_id)
+    found = network(user=user, kind=NodeKind.YOUNG_PERSON, pk=graph.pk("Ava"))
     assert hops(found, graph) == {"Ava": 0, "Hotel": 1, "Phone1": 1, "Sam": 2, "Car": 2}
     # Phone1 - Car joins two hop-1/hop-2 nodes through Phone1 (hop 1): it is shown.
     assert frozenset(("Phone1", "Car")) in edges(found, graph)
-    dealer = graph.nodes["Dealer"]
-    found = network(user=user, kind=NodeKind.PERSON, pk=dealer.person_id)
+    found = network(user=user, kind=NodeKind.PERSON, pk=graph.pk("Dealer"))
     assert hops(found, graph) == {"Dealer": 0, "Car": 1, "Phone2": 1, "Sam": 2, "Phone1": 2}
     assert found.young_people == 1
 
 
 def test_links_filtered_by_when_they_were_observed(graph: Graph) -> None:
     user = coordinator(graph.area)
-    hotel = graph.nodes["Hotel"].location_id
+    hotel = graph.pk("Hotel")
     since = network(user=user, kind=NodeKind.LOCATION, pk=hotel, since=date(2026, 1, 15))
     # Sam - Hotel (June 2025) is gone, and with it Sam's side; Ava - Phone1 (February) stays.
     assert hops(since, graph) == {"Hotel": 0, "Ava": 1, "Phone1": 2}
@@ -113,7 +111,7 @@ def test_links_filtered_by_when_they_were_observed(graph: Graph) -> None:
 
 def test_a_hub_is_cut_to_the_newest_links_and_says_so(graph: Graph) -> None:
     user = coordinator(graph.area)
-    hotel = graph.nodes["Hotel"].location_id
+    hotel = graph.pk("Hotel")
     found = network(user=user, kind=NodeKind.LOCATION, pk=hotel, limit=3)
     assert found.truncated
     assert len(found.edges) == 3
@@ -132,7 +130,7 @@ def test_a_hub_is_cut_to_the_newest_links_and_says_so(graph: Graph) -> None:
 
 def test_a_record_alone_is_its_own_network(graph: Graph) -> None:
     lonely = graph.vehicle("Lonely")
-    found = network(user=coordinator(graph.area), kind=NodeKind.VEHICLE, pk=lonely.vehicle_id)
+    found = network(user=coordinator(graph.area), kind=NodeKind.VEHICLE, pk=graph.pk("Lonely"))
     assert [n.id for n in found.nodes] == [lonely.pk]
     assert found.edges == [] and found.young_people == 0
 
@@ -140,7 +138,7 @@ def test_a_record_alone_is_its_own_network(graph: Graph) -> None:
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.POLICE_LEAD])
 def test_the_areas_coordinators_and_police_leads_see_it(graph: Graph, role: Role) -> None:
     user = member(role, area=graph.area)
-    hotel = graph.nodes["Hotel"].location_id
+    hotel = graph.pk("Hotel")
     assert network(user=user, kind=NodeKind.LOCATION, pk=hotel).young_people == 2
     assert clusters(user=user, area=graph.area).total == 1
 
@@ -158,7 +156,7 @@ def test_the_areas_coordinators_and_police_leads_see_it(graph: Graph, role: Role
 def test_other_roles_of_the_area_get_404(graph: Graph, role: Role) -> None:
     user = member(role, area=graph.area)
     with pytest.raises(Http404):
-        network(user=user, kind=NodeKind.LOCATION, pk=graph.nodes["Hotel"].location_id)
+        network(user=user, kind=NodeKind.LOCATION, pk=graph.pk("Hotel"))
     with pytest.raises(Http404):
         clusters(user=user, area=graph.area)
 
@@ -168,7 +166,7 @@ def test_other_areas_and_records_without_a_node_get_404(graph: Graph) -> None:
     analyst = member(Role.NATIONAL_ANALYST)
     for user in (elsewhere, analyst):
         with pytest.raises(Http404):
-            network(user=user, kind=NodeKind.LOCATION, pk=graph.nodes["Hotel"].location_id)
+            network(user=user, kind=NodeKind.LOCATION, pk=graph.pk("Hotel"))
         with pytest.raises(Http404):
             clusters(user=user, area=graph.area)
     unlinked = YoungPersonFactory.create(area=graph.area)  # no node yet
@@ -179,7 +177,7 @@ def test_other_areas_and_records_without_a_node_get_404(graph: Graph) -> None:
         network(
             user=coordinator(graph.area),
             kind=NodeKind.VEHICLE,
-            pk=graph.nodes["Hotel"].location_id + 10_000,
+            pk=graph.pk("Hotel") + 10_000,
         )
 
 
@@ -187,7 +185,7 @@ def test_query_count_does_not_grow_with_the_network(
     graph: Graph, django_assert_num_queries: Any
 ) -> None:
     user = coordinator(graph.area)
-    hotel = graph.nodes["Hotel"].location_id
+    hotel = graph.pk("Hotel")
     network(user=user, kind=NodeKind.LOCATION, pk=hotel)  # memberships now cached
     with django_assert_num_queries(4):  # the centre, hop 1, hop 2, the nodes
         network(user=user, kind=NodeKind.LOCATION, pk=hotel)
@@ -211,7 +209,7 @@ def test_clusters_of_the_hand_built_graph(graph: Graph) -> None:
     # The most linked entities name it: Car (3 links), then Dealer (3), then Hotel/Phone1 (2).
     assert cluster.labels[:2] == [str(graph.nodes["Car"].record), "Dealer"]
     assert cluster.entry.id == graph.nodes["Car"].pk
-    assert cluster.entry.record_id == graph.nodes["Car"].vehicle_id
+    assert cluster.entry.record_id == graph.pk("Car")
 
 
 def test_clusters_of_young_people_linked_to_each_other_alone() -> None:
