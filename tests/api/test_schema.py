@@ -83,6 +83,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/young-people/",
         "/api/v1/young-people/{id}/",
         "/api/v1/young-people/{id}/timeline/",
+        "/api/v1/network/{kind}/{id}/",
+        "/api/v1/clusters/",
     }
 
 
