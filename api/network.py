@@ -16,11 +16,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import Area
-from audit.services import audit_record_views
 from disruption.models import NodeKind
-from disruption.network import Network, NetworkNode, clusters, network, network_kind
-from disruption.selectors import intelligence_membership
-from referrals.models import YoungPerson
+from disruption.network import (
+    Network,
+    NetworkNode,
+    clusters,
+    network,
+    network_kind,
+    network_seen,
+)
 
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):
@@ -82,21 +86,6 @@ class ClustersSerializer(serializers.Serializer[Any]):
     area = serializers.CharField(source="area.ons_code")
     total = serializers.IntegerField(help_text="Clusters in the area (the largest are listed)")
     clusters = ClusterSerializer(many=True)
-
-
-def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
-    """One VIEW audit record per young person the network shows, filed under the area and the
-    membership that opens its intelligence."""
-    audit_record_views(
-        actor=actor,
-        membership=intelligence_membership(user=actor, area_id=found.area_id),
-        targets=[
-            YoungPerson(pk=node.record_id, area_id=found.area_id)
-            for node in found.nodes
-            if node.kind == NodeKind.YOUNG_PERSON
-        ],
-        request=request,
-    )
 
 
 def network_body(found: Network) -> dict[str, Any]:

@@ -95,8 +95,7 @@ def audit_write(*, actor: Any, target: models.Model, count: int) -> ScenarioResu
 def network_read(*, actor: Any, kind: str, pk: int, count: int) -> ScenarioResult:
     """`count` network reads as the API makes them (the two-hop walk and the audit records of
     the young people shown, in one transaction), without HTTP or serialising."""
-    from api.network import network_seen
-    from disruption.network import network
+    from disruption.network import network, network_seen
 
     sizes: list[int] = []
 

@@ -29,9 +29,11 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from agencies.models import Area
+from audit.services import audit_record_views
+from referrals.models import YoungPerson
 
 from .models import NODE_FIELDS, Link, Node, NodeKind
-from .selectors import intelligence_area_ids
+from .selectors import intelligence_area_ids, intelligence_membership
 
 # The most links one network shows. Read most recent first, so a truncated network keeps the
 # newest intelligence.
@@ -194,6 +196,21 @@ def network(
         truncated=truncated,
         since=since,
         until=until,
+    )
+
+
+def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
+    """One VIEW audit record per young person the network shows, filed under the area and the
+    membership that opens its intelligence."""
+    audit_record_views(
+        actor=actor,
+        membership=intelligence_membership(user=actor, area_id=found.area_id),
+        targets=[
+            YoungPerson(pk=node.record_id, area_id=found.area_id)
+            for node in found.nodes
+            if node.kind == NodeKind.YOUNG_PERSON
+        ],
+        request=request,
     )
 
 

@@ -22,6 +22,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "frontend:home"),
     NavItem("Triage queue", "frontend:triage-queue", "referrals.view_triage_queue"),
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
+    NavItem("Clusters", "frontend:clusters", "disruption.view_intelligence"),
     NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("API", "api:docs"),

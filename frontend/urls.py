@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, casework, concerns, sign_in, views
+from . import administration, casework, concerns, network, sign_in, views
 
 app_name = "frontend"
 
@@ -121,6 +121,12 @@ urlpatterns = [
         name="admin-lockouts",
     ),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
+    path("intelligence/clusters/", network.clusters_page, name="clusters"),
+    path(
+        "intelligence/network/<str:kind>/<int:pk>/",
+        network.network_page,
+        name="network",
+    ),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
