@@ -34,7 +34,7 @@ class _DateParts(DateParts):
     a missing box is an empty one."""
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        day, month, year = (data.get(name + suffix) or "" for suffix in self.widgets_names)
+        day, month, year = (data.get(f"{name}_{part}") or "" for part in ("day", "month", "year"))
         day, month, year = day.strip(), month.strip(), year.strip()
         return f"{year}-{month}-{day}" if day or month or year else ""
 
