@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date
+from itertools import chain
 from typing import Any
 
 from django.db import connection
@@ -35,9 +36,10 @@ from referrals.models import YoungPerson
 from .models import NODE_FIELDS, Link, Node, NodeKind
 from .selectors import intelligence_area_ids, intelligence_membership
 
-# The most links one network shows. Read most recent first, so a truncated network keeps the
-# newest intelligence.
-NETWORK_LINK_LIMIT = 2000
+# The most links one network shows: more than a person can read in a drawing or a table, and
+# every young person shown is one audit record. Read most recent first, so a truncated network
+# keeps the newest intelligence; dates narrow it further.
+NETWORK_LINK_LIMIT = 500
 # Clusters listed (largest first) and entity labels named for each.
 CLUSTER_LIMIT = 100
 CLUSTER_LABELS = 3
@@ -250,10 +252,7 @@ def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
         )
         young = {node_id for (node_id,) in cursor.fetchall()}
     root_of = _components(pairs)
-    degree: Counter[int] = Counter()
-    for a, b in pairs:
-        degree[a] += 1
-        degree[b] += 1
+    degree = Counter(chain.from_iterable(pairs))  # counted in C: seconds faster at millions
     members: dict[int, list[int]] = defaultdict(list)
     for node, root in root_of.items():
         members[root].append(node)

@@ -66,7 +66,7 @@ export function layout(data) {
 function draw(container, data) {
   const position = layout(data);
   const count = data.nodes.length;
-  const radius = count > 400 ? 3 : count > 100 ? 5 : 9;
+  const radius = count > 400 ? 4 : count > 100 ? 7 : 14;
   const half = SIZE / 2 + 40;
   const svg = element("svg", {
     viewBox: `${-half} ${-half} ${2 * half} ${2 * half}`,
@@ -86,7 +86,7 @@ function draw(container, data) {
   for (const node of data.nodes) {
     const at = position.get(node.id);
     const kind = KINDS[node.kind] ?? KINDS.person;
-    const size = node.id === data.centre ? radius * 1.8 : radius;
+    const size = node.id === data.centre ? radius * 1.6 : radius;
     const [name, attributes] = kind.shape(size);
     const group = element("g", { transform: `translate(${at.x.toFixed(1)} ${at.y.toFixed(1)})` });
     const mark = element(name, { ...attributes, fill: kind.colour, stroke: "#ffffff", "stroke-width": 1 });
@@ -95,7 +95,7 @@ function draw(container, data) {
     mark.append(title);
     group.append(mark);
     if (count <= LABELS_UP_TO || node.id === data.centre) {
-      const text = element("text", { y: size + 14, "text-anchor": "middle", "font-size": 13, fill: "#0b0c0c" });
+      const text = element("text", { y: size + 24, "text-anchor": "middle", "font-size": 22, fill: "#0b0c0c" });
       text.textContent = node.label.length > 24 ? `${node.label.slice(0, 23)}…` : node.label;
       group.append(text);
     }
