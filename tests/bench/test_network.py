@@ -71,3 +71,15 @@ def test_generated_network_is_loaded_and_its_clusters_are_the_planned_ones() -> 
 def test_links_must_be_positive() -> None:
     with pytest.raises(ValueError):
         generate_network(0, seed=1)
+
+
+def test_the_links_option_defaults_to_three_per_referral() -> None:
+    from bench.__main__ import parse_args
+    from bench.network import LINKS_PER_REFERRAL
+
+    assert parse_args([]).links is None  # the runner adds LINKS_PER_REFERRAL per referral
+    assert LINKS_PER_REFERRAL == 3
+    assert parse_args(["--links", "0"]).links == 0  # no network
+    assert parse_args(["--links", "3000000"]).links == 3_000_000
+    with pytest.raises(SystemExit):
+        parse_args(["--links", "-1"])
