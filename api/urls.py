@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import network, views
+from . import intelligence, meetings, network, views
 
 app_name = "api"
 
@@ -60,6 +60,39 @@ urlpatterns = [
         views.YoungPersonTimelineView.as_view(),
         name="young-person-timeline",
     ),
+    path("v1/meetings/", meetings.MeetingListView.as_view(), name="meetings"),
+    path("v1/meetings/<int:pk>/", meetings.MeetingDetailView.as_view(), name="meeting"),
+    path(
+        "v1/meetings/<int:pk>/propose-agenda/",
+        meetings.ProposeAgendaView.as_view(),
+        name="meeting-propose-agenda",
+    ),
+    path("v1/meetings/<int:pk>/items/", meetings.AgendaItemsView.as_view(), name="meeting-items"),
+    path(
+        "v1/meetings/<int:pk>/items/<int:item>/decision/",
+        meetings.DecisionView.as_view(),
+        name="meeting-item-decision",
+    ),
+    path("v1/meetings/<int:pk>/minutes/", meetings.MinutesView.as_view(), name="meeting-minutes"),
+    path(
+        "v1/persons-of-concern/",
+        intelligence.PersonsOfConcernView.as_view(),
+        name="persons-of-concern",
+    ),
+    path(
+        "v1/persons-of-concern/<int:pk>/",
+        intelligence.PersonOfConcernView.as_view(),
+        name="person-of-concern",
+    ),
+    path("v1/locations/", intelligence.LocationsView.as_view(), name="locations"),
+    path("v1/locations/<int:pk>/", intelligence.LocationView.as_view(), name="location"),
+    path("v1/vehicles/", intelligence.VehiclesView.as_view(), name="vehicles"),
+    path("v1/vehicles/<int:pk>/", intelligence.VehicleView.as_view(), name="vehicle"),
+    path("v1/identifiers/", intelligence.IdentifiersView.as_view(), name="identifiers"),
+    path("v1/identifiers/<int:pk>/", intelligence.IdentifierView.as_view(), name="identifier"),
+    path("v1/links/", intelligence.LinksView.as_view(), name="links"),
+    path("v1/links/<int:pk>/share/", intelligence.LinkShareView.as_view(), name="link-share"),
+    path("v1/link-alerts/", intelligence.LinkAlertsView.as_view(), name="link-alerts"),
     path(
         "v1/network/<str:kind>/<int:pk>/",
         network.NetworkView.as_view(),

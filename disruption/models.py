@@ -526,7 +526,16 @@ class AgendaItem(models.Model):
         related_name="+",
         help_text="A person of concern or a location",
     )
-    reason = models.CharField(max_length=30, choices=AgendaReason.choices)
+    reason = models.CharField(
+        max_length=30,
+        choices=AgendaReason.choices,
+        help_text="The first of its reasons by priority: what orders the agenda",
+    )
+    reasons = ArrayField(
+        models.CharField(max_length=30, choices=AgendaReason.choices),
+        default=list,
+        help_text="Every reason it was put on the agenda, by priority",
+    )
     position = models.PositiveSmallIntegerField(default=0)
     decision = models.TextField(blank=True)
     next_review_on = models.DateField(null=True, blank=True)
@@ -547,8 +556,39 @@ class AgendaItem(models.Model):
                 | Q(referral__isnull=True, node__isnull=False),
                 name="agenda_item_is_a_referral_or_an_entity",
             ),
+            models.CheckConstraint(
+                condition=Q(reasons__0=models.F("reason")),
+                name="agenda_item_reason_is_its_first_reason",
+            ),
+            # Each subject once per meeting: proposing the agenda again adds only new ones.
+            models.UniqueConstraint(
+                fields=["meeting", "referral"],
+                condition=Q(referral__isnull=False),
+                name="agenda_item_referral_once_per_meeting",
+            ),
+            models.UniqueConstraint(
+                fields=["meeting", "node"],
+                condition=Q(node__isnull=False),
+                name="agenda_item_entity_once_per_meeting",
+            ),
         ]
 
     def __str__(self) -> str:
         subject = self.referral or self.node
         return f"{subject} ({self.get_reason_display()})"
+
+    @property
+    def reasons_display(self) -> list[str]:
+        return [AgendaReason(reason).label for reason in self.reasons]
+
+    @property
+    def entity_node(self) -> Node:
+        """The node of the person of concern or location (an item about an entity)."""
+        if self.node is None:
+            raise ValueError("this item is about a referral")
+        return self.node
+
+    @property
+    def subject(self) -> models.Model:
+        """The referral, person of concern or location the item is about."""
+        return self.referral if self.referral is not None else self.entity_node.record

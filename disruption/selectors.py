@@ -10,16 +10,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
+from django.http import Http404
 
 from agencies.models import Membership, Role
 from agencies.selectors import active_memberships
 from referrals.models import Referral
 from referrals.selectors import referral_full_q
 
-from .models import Link
+from . import normalise
+from .models import (
+    Link,
+    LinkAlert,
+    Location,
+    Node,
+    PersonOfConcern,
+    Vehicle,
+)
+
+# Entity models, for lists and reads of any kind (PersonOfConcern, Location, Vehicle,
+# OnlineIdentifier).
+EntityModel = type[Any]
 
 INTELLIGENCE_ROLES = (Role.COORDINATOR, Role.POLICE_LEAD)
 
@@ -68,3 +84,186 @@ def node_visible_q(*, user: Any, on_entity: bool = False) -> Q:
         | Q(**{node: shared.values("a_id")})
         | Q(**{node: shared.values("b_id")})
     )
+
+
+# --- entities ------------------------------------------------------------------------------
+
+
+def _search_q(model: type[Model], search: str) -> Q:
+    """What a typed search matches for each kind: names and aliases, registrations (however
+    typed), identifiers (normalised as stored, or a part of them)."""
+    search = search.strip()
+    if not search:
+        return Q()
+    if model is PersonOfConcern:
+        return Q(name__icontains=search) | Q(aliases_text__icontains=search)
+    if model is Location:
+        return (
+            Q(name__icontains=search)
+            | Q(address__icontains=search)
+            | Q(postcode__icontains=normalise.postcode(search))
+        )
+    if model is Vehicle:
+        compact = "".join(c for c in search.upper() if c.isalnum())
+        return Q(registration__contains=compact) if compact else Q()
+    typed = Q(value__icontains=search.lstrip("@").strip())
+    try:
+        return typed | Q(value=normalise.phone_number(search))
+    except ValueError:
+        return typed
+
+
+def entity_list(*, user: Any, model: EntityModel, search: str = "") -> QuerySet[Any]:
+    """The entities of `model` the user may see, matching `search` when given."""
+    rows = model.objects.filter(node_visible_q(user=user, on_entity=True)).select_related(
+        "area", "node"
+    )
+    if model is PersonOfConcern:
+        rows = rows.annotate(
+            aliases_text=Func(
+                F("aliases"), Value(" "), function="array_to_string", output_field=TextField()
+            )
+        )
+    return rows.filter(_search_q(model, search))
+
+
+def entity_get(*, user: Any, model: EntityModel, pk: int) -> Any:
+    """One entity the user may see; 404 otherwise, whether or not it exists."""
+    record = model.objects.filter(node_visible_q(user=user, on_entity=True), pk=pk).first()
+    if record is None:
+        raise Http404("No record found")
+    return record
+
+
+def writable_entity_get(*, user: Any, model: EntityModel, pk: int) -> Any:
+    """One entity of the areas whose intelligence the user works (404 otherwise: a lead
+    professional sees a shared record but does not change it)."""
+    record = model.objects.filter(area_id__in=intelligence_area_ids(user=user), pk=pk).first()
+    if record is None:
+        raise Http404("No record found")
+    return record
+
+
+# --- links and alerts ----------------------------------------------------------------------
+
+
+def links_for(
+    *,
+    user: Any,
+    node: Node | None = None,
+    kind: str = "",
+    referral: Referral | None = None,
+) -> QuerySet[Link]:
+    """Links the user may see, newest first: those joining `node`, those with an end of
+    `kind`, those recorded through `referral`."""
+    links = Link.objects.filter(link_visible_q(user=user))
+    if node is not None:
+        links = links.filter(Q(a=node) | Q(b=node))
+    if kind:
+        links = links.filter(Q(a__kind=kind) | Q(b__kind=kind))
+    if referral is not None:
+        links = links.filter(referral=referral)
+    return links.select_related("a", "b", "referral", "recorded_by", "shared_by").order_by(
+        "-recorded_at", "-id"
+    )
+
+
+def link_get(*, user: Any, pk: int) -> Link:
+    link = links_for(user=user).filter(pk=pk).first()
+    if link is None:
+        raise Http404("No link found")
+    return link
+
+
+def node_get(*, user: Any, pk: int) -> Node:
+    node = Node.objects.filter(node_visible_q(user=user), pk=pk).first()
+    if node is None:
+        raise Http404("No record found")
+    return node
+
+
+def link_alerts_for(*, user: Any) -> QuerySet[LinkAlert]:
+    """Alerts of the areas whose intelligence the user works; an alert naming another area's
+    records (a police force serving both) only for that force's police leads."""
+    forces = {
+        m.agency_id
+        for m in active_memberships(user=user)
+        if m.role == Role.POLICE_LEAD and m.agency_id is not None
+    }
+    return (
+        LinkAlert.objects.filter(
+            Q(police_agency__isnull=True, area_id__in=intelligence_area_ids(user=user))
+            | Q(police_agency_id__in=forces)
+        )
+        .select_related("link", "node", "matched_node", "police_agency", "area")
+        .order_by("-created_at", "-id")
+    )
+
+
+def alerts_about(*, user: Any, node: Node) -> QuerySet[LinkAlert]:
+    return link_alerts_for(user=user).filter(Q(node=node) | Q(matched_node=node))
+
+
+# --- similar names -------------------------------------------------------------------------
+
+# Two names are alike, after normalise.name_key (accents, case and punctuation dropped), when
+#  - SequenceMatcher says they are at least this alike (typing slips, "Mohammed"/"Muhammad"), or
+#  - they have the same number of words (two or more), every pair of words is equal or one
+#    begins the other (an initial or a short form: "Mo"/"Mohammed", "K"/"Khan"), and at least
+#    one pair is the same word ("Mo Khan" is like "Mohammed Khan" and "Mo K"; "J Smith" is
+#    not like "Jo Smyth").
+# Aliases count as names. Unrelated names ("John Smith", "Aisha Begum") match neither way.
+NAME_RATIO = 0.84
+
+
+def _alike(x: str, y: str) -> bool:
+    kx, ky = normalise.name_key(x), normalise.name_key(y)
+    if not kx or not ky:
+        return False
+    if SequenceMatcher(None, kx, ky).ratio() >= NAME_RATIO:
+        return True
+    wx, wy = kx.split(), ky.split()
+    pairs = list(zip(wx, wy, strict=False))
+    return (
+        len(wx) == len(wy) >= 2
+        and all(p.startswith(q) or q.startswith(p) for p, q in pairs)
+        and any(p == q for p, q in pairs)
+    )
+
+
+@dataclass(frozen=True)
+class TypedName:
+    """A name (and aliases) typed before a person of concern is recorded."""
+
+    name: str
+    aliases: Sequence[str] = field(default_factory=tuple)
+
+
+def names_alike(person: Any, other: Any) -> str:
+    """Why `person` and `other` (anything with `name` and `aliases`) may be the same person,
+    as shown to the reader; empty when their names are not alike."""
+    ours = [(person.name, ""), *((alias, alias) for alias in person.aliases)]
+    theirs = [(other.name, ""), *((alias, alias) for alias in other.aliases)]
+    for x, x_alias in ours:
+        for y, y_alias in theirs:
+            if _alike(x, y):
+                left = f"'{person.name}'" + (f" (alias '{x_alias}')" if x_alias else "")
+                right = f"'{other.name}'" + (f" (alias '{y_alias}')" if y_alias else "")
+                return f"{left} is like {right}"
+    return ""
+
+
+def person_matches(
+    *, user: Any, area_id: int, name: str, aliases: Sequence[str] = ()
+) -> list[tuple[PersonOfConcern, str]]:
+    """Persons of concern of the area already recorded under a similar name, with why, to
+    offer before recording a duplicate. Only for those who work the area's intelligence."""
+    if area_id not in intelligence_area_ids(user=user):
+        return []
+    typed = TypedName(name=name, aliases=tuple(a for a in aliases if a.strip()))
+    found = []
+    for other in PersonOfConcern.objects.filter(area_id=area_id):
+        reason = names_alike(typed, other)
+        if reason:
+            found.append((other, reason))
+    return found

@@ -40,7 +40,9 @@ class DateParts(forms.MultiWidget):
         return ["", "", ""]
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        day, month, year = (part.strip() for part in super().value_from_datadict(data, files, name))
+        # A box missing from the form sent (a crafted request) reads as empty, not a crash.
+        parts = super().value_from_datadict(data, files, name)
+        day, month, year = ((part or "").strip() for part in parts)
         return f"{year}-{month}-{day}" if day or month or year else ""
 
     def id_for_label(self, id_: str) -> str:

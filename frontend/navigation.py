@@ -22,8 +22,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Home", "frontend:home"),
     NavItem("Triage queue", "frontend:triage-queue", "referrals.view_triage_queue"),
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
-    NavItem("Clusters", "frontend:clusters", "disruption.view_intelligence"),
     NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
+    NavItem("Intelligence", "frontend:intelligence", "disruption.view_intelligence"),
+    NavItem("Clusters", "frontend:clusters", "disruption.view_intelligence"),
+    NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("API", "api:docs"),
 )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import administration, casework, concerns, network, sign_in, views
+from . import administration, casework, concerns, intelligence, meetings, network, sign_in, views
 
 app_name = "frontend"
 
@@ -121,12 +121,39 @@ urlpatterns = [
         name="admin-lockouts",
     ),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
+    path("meetings/", meetings.meeting_list_page, name="meetings"),
+    path(
+        "meetings/schedule/<str:ons_code>/",
+        meetings.meeting_schedule_page,
+        name="meeting-schedule",
+    ),
+    path("meetings/<int:pk>/", meetings.meeting_page, name="meeting"),
+    path("meetings/<int:pk>/propose/", meetings.meeting_propose_action, name="meeting-propose"),
+    path("meetings/<int:pk>/items/add/", meetings.item_add_page, name="meeting-item-add"),
+    path(
+        "meetings/<int:pk>/items/<int:item_pk>/decision/",
+        meetings.item_decision_page,
+        name="meeting-item-decision",
+    ),
+    path("meetings/<int:pk>/minutes/", meetings.minutes_page, name="meeting-minutes"),
+    path("intelligence/", intelligence.intelligence_page, name="intelligence"),
     path("intelligence/clusters/", network.clusters_page, name="clusters"),
     path(
         "intelligence/network/<str:kind>/<int:pk>/",
         network.network_page,
         name="network",
     ),
+    path("intelligence/alerts/", intelligence.link_alerts_page, name="link-alerts"),
+    path("intelligence/links/<int:pk>/share/", intelligence.link_share_page, name="link-share"),
+    path("intelligence/<str:kind>/new/", intelligence.entity_new_page, name="entity-new"),
+    path("intelligence/<str:kind>/<int:pk>/", intelligence.entity_page, name="entity"),
+    path(
+        "intelligence/<str:kind>/<int:pk>/change/",
+        intelligence.entity_edit_page,
+        name="entity-edit",
+    ),
+    path("intelligence/<str:kind>/<int:pk>/link/", intelligence.link_add_page, name="link-add"),
+    path("referrals/<str:reference>/mentions/", intelligence.mentions_page, name="mentions"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

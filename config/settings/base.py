@@ -212,6 +212,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Choice sets whose field names clash with others' ("status", "platform", "reason").
+    "ENUM_NAME_OVERRIDES": {
+        "ActionStatusEnum": "referrals.models.ActionStatus",
+        "PersonStatusEnum": "disruption.models.PersonStatus",
+        "PlatformEnum": "disruption.models.Platform",
+        "MeetingStatusEnum": "disruption.models.MeetingStatus",
+        "AgendaReasonEnum": "disruption.models.AgendaReason",
+    },
 }
 
 # Redis when configured (production); otherwise everything runs inside one process tree.

@@ -1,0 +1,427 @@
+"""Intelligence pages: the entities index, a page per person of concern, location, vehicle and
+identifier, their forms, adding and sharing links, link alerts, and turning a concern's
+mentions into records. For the area's coordinators and police leads; a lead professional sees
+only what is shared to their referral; anyone else gets 404."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+from agencies.models import Area, Role
+from agencies.selectors import active_memberships
+from disruption.models import (
+    NODE_FIELDS,
+    Link,
+    LinkNature,
+    Location,
+    Node,
+    NodeKind,
+    OnlineIdentifier,
+    PersonOfConcern,
+    Vehicle,
+)
+from disruption.selectors import (
+    alerts_about,
+    entity_list,
+    intelligence_area_ids,
+    intelligence_membership,
+    link_alerts_for,
+    link_get,
+    links_for,
+    person_matches,
+    writable_entity_get,
+)
+from disruption.services import (
+    MENTION_FIELDS,
+    entity_open,
+    identifier_create,
+    link_add,
+    link_share,
+    location_create,
+    location_update,
+    mention_convert,
+    mention_lines,
+    person_of_concern_create,
+    person_of_concern_update,
+    vehicle_create,
+    vehicle_update,
+)
+from referrals.models import Referral
+from referrals.selectors import referral_for_casework, referral_full_q, young_people_list
+from referrals.services import records_seen
+
+from .forms import add_service_errors
+from .intelligence_forms import (
+    IdentifierForm,
+    LinkForm,
+    LocationForm,
+    MentionForm,
+    PersonCreateForm,
+    PersonForm,
+    SearchForm,
+    ShareForm,
+    VehicleForm,
+)
+
+LIST_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    model: type[models.Model]
+    label: str  # singular, as in "Record a …"
+    plural: str
+    form: type[Form]
+    create: Callable[..., Any]
+    update: Callable[..., Any] | None
+    field: str  # the update service's keyword for the record
+
+
+KINDS = {
+    NodeKind.PERSON.value: Kind(
+        "person",
+        PersonOfConcern,
+        "person of concern",
+        "Persons of concern",
+        PersonForm,
+        person_of_concern_create,
+        person_of_concern_update,
+        "person",
+    ),
+    NodeKind.LOCATION.value: Kind(
+        "location",
+        Location,
+        "location",
+        "Locations",
+        LocationForm,
+        location_create,
+        location_update,
+        "location",
+    ),
+    NodeKind.VEHICLE.value: Kind(
+        "vehicle",
+        Vehicle,
+        "vehicle",
+        "Vehicles",
+        VehicleForm,
+        vehicle_create,
+        vehicle_update,
+        "vehicle",
+    ),
+    NodeKind.IDENTIFIER.value: Kind(
+        "identifier",
+        OnlineIdentifier,
+        "phone number or online identifier",
+        "Phone numbers and online identifiers",
+        IdentifierForm,
+        identifier_create,
+        None,
+        "identifier",
+    ),
+}
+
+
+def _kind(slug: str) -> Kind:
+    if slug not in KINDS:
+        raise Http404("No such kind of record")
+    return KINDS[slug]
+
+
+def _works_intelligence(request: HttpRequest) -> None:
+    """The index, forms and alerts are for coordinators and police leads: 404 for others."""
+    if not intelligence_area_ids(user=request.user):
+        raise Http404("No such page")
+
+
+def _data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _save(form: Form, write: Callable[[], Any]) -> Any:
+    """The service's result for a valid form, or None with its errors on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
+
+
+def entity_url(node: Node) -> str:
+    """The page of a node's record; a young person's is their chronology."""
+    record_id = getattr(node, f"{NODE_FIELDS[NodeKind(node.kind)]}_id")
+    if node.kind == NodeKind.YOUNG_PERSON:
+        return reverse("frontend:young-person-timeline", args=[record_id])
+    return reverse("frontend:entity", args=[node.kind, record_id])
+
+
+@login_required
+def intelligence_page(request: HttpRequest) -> HttpResponse:
+    _works_intelligence(request)
+    form = SearchForm(request.GET or None)
+    search, only = "", ""
+    if form.is_valid():
+        search, only = form.cleaned_data["q"], form.cleaned_data["kind"]
+    sections = []
+    shown: list[models.Model] = []
+    for slug, kind in KINDS.items():
+        if only and only != slug:
+            continue
+        rows = list(entity_list(user=request.user, model=kind.model, search=search)[:LIST_LIMIT])
+        shown += rows
+        sections.append({"kind": kind, "rows": rows})
+    records_seen(actor=request.user, records=shown, request=request)
+    context = {
+        "form": form,
+        "sections": sections,
+        "searched": bool(search),
+        "alerts": link_alerts_for(user=request.user).count(),
+    }
+    return render(request, "frontend/intelligence/index.html", context)
+
+
+def _other_end(link: Link, node: Node) -> Node:
+    return link.b if link.a_id == node.pk else link.a
+
+
+@login_required
+def entity_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One record with its links (graded) and alerts; recorded as seen."""
+    spec = _kind(kind)
+    record = entity_open(actor=request.user, model=spec.model, pk=pk, request=request)
+    node = getattr(record, "node", None)
+    links = list(links_for(user=request.user, node=node)) if node else []
+    alerts = list(alerts_about(user=request.user, node=node)) if node else []
+    records_seen(actor=request.user, records=[*links, *alerts], request=request)
+    rows = [(link, _other_end(link, node)) for link in links] if node else []
+    groups: dict[str, list[tuple[Link, Node]]] = {}
+    for link, other in rows:
+        groups.setdefault(other.kind, []).append((link, other))
+    writes = record.area_id in intelligence_area_ids(user=request.user)
+    context = {
+        "record": record,
+        "spec": spec,
+        "node": node,
+        "rows": [(link, other, entity_url(other)) for link, other in rows],
+        "identifiers": groups.get(NodeKind.IDENTIFIER, []),
+        "vehicles": groups.get(NodeKind.VEHICLE, []),
+        "associates": groups.get(NodeKind.PERSON, []),
+        "alerts": alerts,
+        "writes": writes,
+        "can_share": _coordinates(request, record.area_id),
+    }
+    return render(request, "frontend/intelligence/entity.html", context)
+
+
+def _coordinates(request: HttpRequest, area_id: int) -> bool:
+    return any(
+        m.role == Role.COORDINATOR and m.area_id == area_id
+        for m in active_memberships(user=request.user)
+    )
+
+
+def _area_choice(request: HttpRequest) -> Area:
+    """The area a new record belongs to: the one whose intelligence the user works (the
+    acting one first when they work several)."""
+    for membership in active_memberships(user=request.user):
+        if membership.role in (Role.COORDINATOR, Role.POLICE_LEAD) and membership.area:
+            return membership.area
+    raise Http404("No such page")
+
+
+def _form_page(request: HttpRequest, form: Form, title: str, button: str, **extra: Any) -> Any:
+    context = {"form": form, "title": title, "button": button, **extra}
+    return render(request, "frontend/intelligence/form.html", context)
+
+
+@login_required
+def entity_new_page(request: HttpRequest, kind: str) -> HttpResponse:
+    spec = _kind(kind)
+    _works_intelligence(request)
+    area = _area_choice(request)
+    form_class = PersonCreateForm if spec.model is PersonOfConcern else spec.form
+    form = form_class(_data(request))
+    matches: list[tuple[PersonOfConcern, str]] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.changes() if isinstance(form, PersonForm) else dict(form.cleaned_data)
+        if isinstance(form, PersonCreateForm):
+            matches = person_matches(
+                user=request.user, area_id=area.pk, name=data["name"], aliases=data["aliases"]
+            )
+            if matches and not form.cleaned_data["confirm_new"]:
+                return _form_page(
+                    request,
+                    form,
+                    f"Record a {spec.label}",
+                    "Record them",
+                    matches=matches,
+                    kind=spec,
+                )
+        record = _save(form, lambda: spec.create(actor=request.user, area=area, **data))
+        if record is not None:
+            return redirect("frontend:entity", kind, record.pk)
+    return _form_page(request, form, f"Record a {spec.label}", "Record", kind=spec)
+
+
+@login_required
+def entity_edit_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    spec = _kind(kind)
+    if spec.update is None:
+        raise Http404("Such a record is not changed")
+    update = spec.update
+    record = writable_entity_get(user=request.user, model=spec.model, pk=pk)
+    initial = {name: getattr(record, name) for name in spec.form.base_fields}
+    for name in ("aliases", "police_references"):
+        if name in initial:
+            initial[name] = "\n".join(initial[name])
+    form = spec.form(_data(request), initial=initial)
+    if request.method == "POST":
+        done = _save(
+            form,
+            lambda: update(
+                actor=request.user,
+                changes=form.changes() if isinstance(form, PersonForm) else form.cleaned_data,
+                request=request,
+                **{spec.field: record},
+            ),
+        )
+        if done is not None:
+            return redirect("frontend:entity", kind, record.pk)
+    return _form_page(
+        request, form, f"Change the {spec.label}: {record}", "Save the changes", kind=spec
+    )
+
+
+def _link_choices(request: HttpRequest, area_id: int, node: Node | None) -> list[tuple[str, Any]]:
+    """Every record of the area one may link to, grouped by kind (value "kind:id")."""
+    groups: list[tuple[str, Any]] = []
+    people = young_people_list(user=request.user).filter(area_id=area_id)[:LIST_LIMIT]
+    groups.append(("Young people", [(f"young_person:{p.pk}", str(p)) for p in people]))
+    for slug, spec in KINDS.items():
+        rows = spec.model._default_manager.filter(area_id=area_id)[:LIST_LIMIT]
+        groups.append((spec.plural, [(f"{slug}:{r.pk}", str(r)) for r in rows]))
+    own = f"{node.kind}:{node.record.pk}" if node else ""
+    return [(label, [c for c in choices if c[0] != own]) for label, choices in groups if choices]
+
+
+def _record_of(request: HttpRequest, value: str) -> models.Model:
+    kind, _, pk = value.partition(":")
+    if kind == NodeKind.YOUNG_PERSON:
+        person = young_people_list(user=request.user).filter(pk=pk).first()
+        if person is None:
+            raise Http404("No such record")
+        return person
+    return writable_entity_get(user=request.user, model=_kind(kind).model, pk=int(pk))
+
+
+@login_required
+def link_add_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    spec = _kind(kind)
+    record: Any = writable_entity_get(user=request.user, model=spec.model, pk=pk)
+    referrals = (
+        Referral.objects.filter(referral_full_q(user=request.user), area_id=record.area_id)
+        .select_related("young_person")
+        .order_by("-created_at")[:LIST_LIMIT]
+    )
+    form = LinkForm(
+        _data(request),
+        others=_link_choices(request, record.area_id, getattr(record, "node", None)),
+        referrals=[(r.reference, f"{r.reference}: {r.young_person}") for r in referrals],
+    )
+
+    def write() -> Link:
+        data = dict(form.cleaned_data)
+        other = _record_of(request, data.pop("other"))
+        chosen = data.pop("referral")
+        referral = next((r for r in referrals if r.reference == chosen), None)
+        return link_add(
+            actor=request.user, a=record, b=other, referral=referral, request=request, **data
+        )
+
+    if request.method == "POST" and _save(form, write) is not None:
+        return redirect("frontend:entity", kind, record.pk)
+    return _form_page(request, form, f"Add a link: {record}", "Add the link", kind=spec)
+
+
+@login_required
+def link_alerts_page(request: HttpRequest) -> HttpResponse:
+    _works_intelligence(request)
+    alerts = list(link_alerts_for(user=request.user)[:LIST_LIMIT])
+    records_seen(actor=request.user, records=alerts, request=request)
+    rows = [(a, entity_url(a.node), a.matched_node) for a in alerts]
+    return render(request, "frontend/intelligence/alerts.html", {"rows": rows})
+
+
+@login_required
+def link_share_page(request: HttpRequest, pk: int) -> HttpResponse:
+    link = link_get(user=request.user, pk=pk)
+    if not _coordinates(request, link.area_id):
+        raise PermissionDenied("Only a coordinator of the area may share intelligence.")
+    form = ShareForm(_data(request))
+    if request.method == "POST" and _save(
+        form,
+        lambda: link_share(
+            link=link, actor=request.user, reason=form.cleaned_data["reason"], request=request
+        ),
+    ):
+        return redirect("frontend:referral-detail", link.referral.reference)  # type: ignore[union-attr]
+    intro = (
+        f"{link.a.label} – {link.b.label} ({link.get_nature_display()}, graded "
+        f"{link.grading}). The lead professionals of referral "
+        f"{link.referral.reference if link.referral else ''} will see this link and the two "
+        "records it joins."
+    )
+    return _form_page(request, form, "Share a link", "Share the link", intro=intro)
+
+
+@login_required
+def mentions_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """Turn the lines of a concern's mentions into linked records, one at a time."""
+    referral = referral_for_casework(user=request.user, reference=reference)
+    if intelligence_membership(user=request.user, area_id=referral.area_id) is None:
+        raise Http404("No such page")
+    lines = mention_lines(referral)
+    labels = {"person": "Person", "place": "Place", "vehicle": "Vehicle"}
+    choices = [
+        (f"{kind}|{line}", f"{labels[kind]}: {line}")
+        for kind, rows in lines.items()
+        for line in rows
+    ]
+    form = MentionForm(_data(request), lines=choices)
+
+    def write() -> Link:
+        data = dict(form.cleaned_data)
+        kind, _, line = data.pop("line").partition("|")
+        return mention_convert(
+            actor=request.user, referral=referral, kind=kind, line=line, request=request, **data
+        )
+
+    if request.method == "POST" and _save(form, write) is not None:
+        return redirect("frontend:mentions", referral.reference)
+    matches = {
+        line: person_matches(user=request.user, area_id=referral.area_id, name=line)
+        for line in lines["person"]
+    }
+    done = list(links_for(user=request.user, referral=referral).filter(nature=LinkNature.MENTIONED))
+    records_seen(actor=request.user, records=done, referral=referral, request=request)
+    context = {
+        "referral": referral,
+        "form": form,
+        "has_lines": bool(choices),
+        "matches": {line: found for line, found in matches.items() if found},
+        "done": done,
+        "fields": MENTION_FIELDS,
+    }
+    return render(request, "frontend/intelligence/mentions.html", context)

@@ -1,0 +1,221 @@
+"""Pages for MACE meetings: the list, scheduling, a meeting with its agenda, recording each
+item's decision, and the minutes. Out of scope is 404; a role that may see but not write gets
+403 from the service. Forms check what is typed, services the rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from agencies.models import Agency, Area
+from disruption.meeting_selectors import (
+    MINUTES_HIDDEN,
+    agenda_for,
+    coordinator_membership,
+    meeting_chairs,
+    meeting_get,
+    meeting_people,
+    meetings_for,
+    minutes_visible,
+)
+from disruption.meeting_services import (
+    AGENDA_KINDS,
+    agenda_item_add,
+    agenda_item_record,
+    meeting_minutes_record,
+    meeting_open,
+    meeting_propose_agenda,
+    meeting_schedule,
+    meetings_seen,
+)
+from disruption.models import AgendaItem, Meeting, MeetingStatus, Node
+from referrals.models import OPEN_STATES, Referral
+from referrals.selectors import action_owners, coordinated_areas
+from referrals.services import records_seen
+
+from .forms import add_service_errors
+from .meeting_forms import DecisionForm, ItemAddForm, MeetingScheduleForm, MinutesForm
+
+MEETINGS_LIMIT = 100
+
+
+def _data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+def _saved(form: Any, write: Any) -> bool:
+    if not form.is_valid():
+        return False
+    try:
+        write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return False
+    return True
+
+
+@login_required
+def meeting_list_page(request: HttpRequest) -> HttpResponse:
+    """The meetings the user may see (their areas', or those they attended), latest first."""
+    shown = list(meetings_for(user=request.user)[:MEETINGS_LIMIT])
+    meetings_seen(actor=request.user, meetings=shown, request=request)
+    areas = Area.objects.filter(pk__in=coordinated_areas(user=request.user)).order_by("name")
+    return render(
+        request, "frontend/meetings/list.html", {"meetings": shown, "schedule_areas": areas}
+    )
+
+
+@login_required
+def meeting_schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
+    area = get_object_or_404(Area, ons_code=ons_code)
+    if coordinator_membership(user=request.user, area_id=area.pk) is None:
+        raise PermissionDenied("Only the area's coordinators schedule MACE meetings.")
+    form = MeetingScheduleForm(
+        _data(request),
+        chairs=meeting_chairs(area_id=area.pk),
+        people=meeting_people(area_id=area.pk),
+        agencies=Agency.objects.filter(areas=area, is_active=True).order_by("name"),
+        initial={"chair": request.user.pk},
+    )
+    scheduled: list[Meeting] = []
+    if request.method == "POST" and _saved(
+        form,
+        lambda: scheduled.append(
+            meeting_schedule(actor=request.user, area=area, request=request, **form.chosen())
+        ),
+    ):
+        return redirect("frontend:meeting", pk=scheduled[0].pk)
+    return render(request, "frontend/meetings/schedule.html", {"form": form, "area": area})
+
+
+@login_required
+def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting, items = meeting_open(actor=request.user, pk=pk, request=request)
+    coordinates = coordinator_membership(user=request.user, area_id=meeting.area_id) is not None
+    started = meeting.held_at <= timezone.now()
+    may_read_minutes = minutes_visible(user=request.user, meeting=meeting)
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "agencies": meeting.agencies.order_by("name"),
+        "attendees": meeting.attendees.order_by("last_name", "first_name"),
+        "can_propose": coordinates and meeting.status == MeetingStatus.PLANNED,
+        "can_decide": coordinates and started,
+        "minutes_visible": may_read_minutes,
+        "minutes_hidden": MINUTES_HIDDEN,
+        "can_minute": coordinates and may_read_minutes and started,
+    }
+    return render(request, "frontend/meetings/meeting.html", context)
+
+
+@login_required
+@require_POST
+def meeting_propose_action(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = meeting_get(user=request.user, pk=pk)
+    try:
+        meeting_propose_agenda(meeting=meeting, actor=request.user, request=request)
+    except ValidationError as exc:  # held meanwhile: the page says so
+        return render(
+            request,
+            "frontend/error.html",
+            {"title": "The agenda is closed", "message": " ".join(exc.messages)},
+            status=409,
+        )
+    return redirect("frontend:meeting", pk=meeting.pk)
+
+
+def _item(request: HttpRequest, pk: int, item_pk: int) -> tuple[Meeting, AgendaItem]:
+    meeting = meeting_get(user=request.user, pk=pk)
+    item = next(
+        (i for i in agenda_for(user=request.user, meeting=meeting) if i.pk == item_pk), None
+    )
+    if item is None:
+        raise Http404("No agenda item found")
+    return meeting, item
+
+
+@login_required
+def item_decision_page(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    meeting, item = _item(request, pk, item_pk)
+    if coordinator_membership(user=request.user, area_id=meeting.area_id) is None:
+        raise PermissionDenied("Only the area's coordinators record a meeting's decisions.")
+    owners = action_owners(referral=item.referral) if item.referral else None
+    form = DecisionForm(_data(request), owners=owners)
+    if request.method == "POST" and _saved(
+        form,
+        lambda: agenda_item_record(
+            item=item,
+            actor=request.user,
+            decision=form.cleaned_data["decision"],
+            next_review_on=form.cleaned_data["next_review_on"],
+            actions=form.actions(),
+            request=request,
+        ),
+    ):
+        return redirect("frontend:meeting", pk=meeting.pk)
+    return render(
+        request, "frontend/meetings/decision.html", {"form": form, "meeting": meeting, "item": item}
+    )
+
+
+@login_required
+def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
+    meeting = meeting_get(user=request.user, pk=pk)
+    if not minutes_visible(user=request.user, meeting=meeting):
+        raise PermissionDenied(MINUTES_HIDDEN)
+    form = MinutesForm(_data(request), initial={"minutes": meeting.minutes})
+    if request.method == "POST" and _saved(
+        form,
+        lambda: meeting_minutes_record(
+            meeting=meeting,
+            actor=request.user,
+            minutes=form.cleaned_data["minutes"],
+            request=request,
+        ),
+    ):
+        return redirect("frontend:meeting", pk=meeting.pk)
+    return render(request, "frontend/meetings/minutes.html", {"form": form, "meeting": meeting})
+
+
+@login_required
+def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair (or another coordinator) adds a referral, person or location by hand."""
+    meeting = meeting_get(user=request.user, pk=pk)
+    if coordinator_membership(user=request.user, area_id=meeting.area_id) is None:
+        raise PermissionDenied("Only the area's coordinators add to a meeting's agenda.")
+    entities = list(
+        Node.objects.filter(area_id=meeting.area_id, kind__in=AGENDA_KINDS)
+        .exclude(
+            pk__in=AgendaItem.objects.filter(meeting=meeting, node__isnull=False).values("node_id")
+        )
+        .select_related("person", "location")
+        .order_by("kind", "label", "id")
+    )
+    form = ItemAddForm(_data(request), entities=entities)
+
+    def add() -> None:
+        reference, node_pk = form.cleaned_data["referral"], form.cleaned_data["node"]
+        if reference:
+            referral = Referral.objects.filter(
+                reference=reference,
+                area_id=meeting.area_id,
+                state__in=OPEN_STATES,
+                submitted_at__isnull=False,
+            ).first()
+            if referral is None:
+                raise ValidationError({"referral": "No open referral of this area has it"})
+            agenda_item_add(meeting=meeting, actor=request.user, referral=referral, request=request)
+        else:
+            node = next(n for n in entities if n.pk == node_pk)
+            agenda_item_add(meeting=meeting, actor=request.user, node=node, request=request)
+
+    if request.method == "POST" and _saved(form, add):
+        return redirect("frontend:meeting", pk=meeting.pk)
+    records_seen(actor=request.user, records=[n.record for n in entities], request=request)
+    return render(request, "frontend/meetings/item_add.html", {"form": form, "meeting": meeting})

@@ -1,0 +1,228 @@
+"""The intelligence API: entities, links, sharing and link alerts; every row shown and every
+detail read recorded, creates idempotent, out of scope 404, a fixed number of queries."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from agencies.models import Role, User
+from audit.models import AuditEvent
+from disruption.models import Link, OnlineIdentifier, PersonOfConcern, Vehicle
+from disruption.services import (
+    identifier_create,
+    location_create,
+    person_of_concern_create,
+    vehicle_create,
+)
+from referrals.services import referral_assign_lead
+from tests.disruption.helpers import GRADING, link, place
+from tests.factories import AgencyFactory, member, sign_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def api(user: User) -> APIClient:
+    client = APIClient()
+    sign_in(client, user)
+    return client
+
+
+def views_of(model: str) -> int:
+    return AuditEvent.objects.filter(action="view", object_type=model).count()
+
+
+def test_a_person_of_concern_is_created_once_per_idempotency_key_read_and_changed() -> None:
+    here = place()
+    client = api(here.police_lead)
+    body = {
+        "name": "Mohammed Khan",
+        "aliases": ["Mo K"],
+        "phone_numbers": ["07700 900123"],
+        "handles": [{"platform": "snapchat", "value": "@MoK"}],
+        "grading": {**GRADING, "observed_on": "2026-01-10"},
+    }
+    first = client.post(
+        "/api/v1/persons-of-concern/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == 201, first.json()
+    again = client.post(
+        "/api/v1/persons-of-concern/", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert PersonOfConcern.objects.count() == 1 and Link.objects.count() == 2
+    pk = first.json()["id"]
+    assert first.json()["area"] == here.area.pk and first.json()["node"] is not None
+    detail = client.get(f"/api/v1/persons-of-concern/{pk}/")
+    assert detail.json()["aliases"] == ["Mo K"]
+    assert views_of("disruption.personofconcern") == 1
+    changed = client.patch(
+        f"/api/v1/persons-of-concern/{pk}/", {"status": "charged"}, format="json"
+    )
+    assert changed.status_code == 200 and changed.json()["status"] == "charged"
+    refused = client.patch(f"/api/v1/persons-of-concern/{pk}/", {"name": " "}, format="json")
+    assert refused.status_code == 400
+
+
+def test_bad_input_answers_400_on_its_field() -> None:
+    here = place()
+    client = api(here.coordinator)
+    response = client.post(
+        "/api/v1/identifiers/", {"platform": "phone", "value": "call me"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "value" in response.json()["error"]["fields"]
+    response = client.post("/api/v1/vehicles/", {"registration": "--"}, format="json")
+    assert "registration" in response.json()["error"]["fields"]
+
+
+def test_the_same_vehicle_typed_twice_is_one_record() -> None:
+    here = place()
+    client = api(here.coordinator)
+    first = client.post("/api/v1/vehicles/", {"registration": "ab12 cde"}, format="json")
+    second = client.post("/api/v1/vehicles/", {"registration": "AB12-CDE"}, format="json")
+    assert first.json()["id"] == second.json()["id"] and Vehicle.objects.count() == 1
+    assert first.json()["registration"] == "AB12CDE"
+
+
+@pytest.mark.parametrize(
+    "role", [Role.PRACTITIONER, Role.LEAD_PROFESSIONAL, Role.BOARD_MEMBER, Role.AREA_ADMINISTRATOR]
+)
+def test_other_roles_get_404_and_empty_lists_and_may_not_create(role: Role) -> None:
+    here = place()
+    person = person_of_concern_create(actor=here.police_lead, area=here.area, name="Mo Khan")
+    client = api(member(role, area=here.area))
+    assert client.get(f"/api/v1/persons-of-concern/{person.pk}/").status_code == 404
+    assert (
+        client.patch(
+            f"/api/v1/persons-of-concern/{person.pk}/", {"status": "charged"}, format="json"
+        ).status_code
+        == 404
+    )
+    for url in (
+        "persons-of-concern",
+        "locations",
+        "vehicles",
+        "identifiers",
+        "links",
+        "link-alerts",
+    ):
+        assert client.get(f"/api/v1/{url}/").json()["results"] == []
+    created = client.post(
+        "/api/v1/persons-of-concern/", {"name": "X", "area": here.area.pk}, format="json"
+    )
+    assert created.status_code in (400, 403)
+    assert PersonOfConcern.objects.count() == 1
+
+
+def test_links_are_created_filtered_shared_and_seen_by_the_assigned_lead() -> None:
+    here = place()
+    referral = here.referral()
+    agency = AgencyFactory.create(areas=[here.area])
+    lead = member(Role.LEAD_PROFESSIONAL, area=here.area, agency=agency)
+    referral_assign_lead(referral=referral, actor=here.coordinator, agency=agency)
+    car = vehicle_create(actor=here.police_lead, area=here.area, registration="AB12CDE")
+    police = api(here.police_lead)
+    body = {
+        "a": {"kind": "young_person", "id": referral.young_person_id},
+        "b": {"kind": "vehicle", "id": car.pk},
+        "nature": "seen_in",
+        "referral": referral.reference,
+        **GRADING,
+        "observed_on": "2026-01-10",
+    }
+    created = police.post("/api/v1/links/", body, format="json", HTTP_IDEMPOTENCY_KEY="l-1")
+    assert created.status_code == 201, created.json()
+    assert created.json()["grading"] == "2BP"
+    pk = created.json()["id"]
+    node = created.json()["b"]["id"] if created.json()["b"]["kind"] == "vehicle" else None
+    node = node or created.json()["a"]["id"]
+    assert [r["id"] for r in police.get(f"/api/v1/links/?node={node}").json()["results"]] == [pk]
+    assert police.get("/api/v1/links/?kind=location").json()["results"] == []
+    by_referral = police.get(f"/api/v1/links/?referral={referral.reference}").json()["results"]
+    assert [r["id"] for r in by_referral] == [pk]
+    lead_client = api(lead)
+    assert lead_client.get("/api/v1/links/").json()["results"] == []
+    assert (
+        police.post(f"/api/v1/links/{pk}/share/", {"reason": "Plan."}, format="json").status_code
+        == 403
+    )
+    shared = api(here.coordinator).post(
+        f"/api/v1/links/{pk}/share/", {"reason": "Plan."}, format="json"
+    )
+    assert shared.status_code == 200 and shared.json()["share_reason"] == "Plan."
+    assert [r["id"] for r in lead_client.get("/api/v1/links/").json()["results"]] == [pk]
+    assert lead_client.get(f"/api/v1/vehicles/{car.pk}/").status_code == 200
+    assert (
+        lead_client.patch(
+            f"/api/v1/vehicles/{car.pk}/", {"colour": "Red"}, format="json"
+        ).status_code
+        == 404
+    )
+    elsewhere = place()
+    outsider = api(elsewhere.police_lead)
+    assert (
+        outsider.post(f"/api/v1/links/{pk}/share/", {"reason": "x"}, format="json").status_code
+        == 404
+    )
+    body["a"] = {"kind": "young_person", "id": elsewhere.referral().young_person_id}
+    assert police.post("/api/v1/links/", body, format="json").status_code == 404
+
+
+def test_link_alerts_are_listed_for_the_area() -> None:
+    here = place()
+    car = vehicle_create(actor=here.police_lead, area=here.area, registration="AB12CDE")
+    for _ in range(2):
+        referral = here.referral()
+        link(here.police_lead, car, referral.young_person, referral=referral)
+    rows = api(here.coordinator).get("/api/v1/link-alerts/").json()["results"]
+    assert [r["reason"] for r in rows] == ["Vehicle AB12CDE is now linked to 2 young people"]
+    assert views_of("disruption.linkalert") == 1
+
+
+def fill(here: Any, count: int) -> None:
+    """`count` of each kind of entity, links, and (through one young person every car is
+    seen with) as many link alerts."""
+    hub = here.referral()
+    for n in range(count):
+        referral = here.referral()
+        person = person_of_concern_create(actor=here.police_lead, area=here.area, name=f"P {n}")
+        location_create(actor=here.police_lead, area=here.area, name=f"Place {n}")
+        car = vehicle_create(actor=here.police_lead, area=here.area, registration=f"AB{n}CDE")
+        identifier_create(
+            actor=here.police_lead, area=here.area, platform="snapchat", value=f"user{n}"
+        )
+        link(here.police_lead, car, referral.young_person, referral=referral)
+        link(here.police_lead, person, referral.young_person, referral=referral)
+        link(here.police_lead, car, person, nature="uses")
+        link(here.police_lead, car, hub.young_person, referral=hub)
+
+
+@pytest.mark.parametrize("count", [1, 6])
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/api/v1/persons-of-concern/", 13),
+        ("/api/v1/locations/", 13),
+        ("/api/v1/vehicles/", 13),
+        ("/api/v1/identifiers/", 13),
+        ("/api/v1/links/", 13),
+        ("/api/v1/link-alerts/", 13),
+    ],
+)
+def test_each_list_uses_a_fixed_number_of_queries(
+    django_assert_num_queries: Any, count: int, url: str, queries: int
+) -> None:
+    here = place()
+    fill(here, count)
+    client = api(here.coordinator)
+    # session, user, second-factor device; then in one transaction (BEGIN, COMMIT)
+    # memberships, one page of rows with what they show, and the audit of every one shown
+    # (lock, chain head, one insert with pghistory's context); then the idle-timeout session
+    # refresh (BEGIN, UPDATE, COMMIT). The same for 1 entity each as for 6.
+    with django_assert_num_queries(queries):
+        response = client.get(url)
+    assert response.status_code == 200 and response.json()["results"]
+    assert OnlineIdentifier.objects.count() == count
