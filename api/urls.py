@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import intelligence, meetings, network, views
+from . import disruption_activity, intelligence, meetings, network, views
 
 app_name = "api"
 
@@ -99,6 +99,21 @@ urlpatterns = [
         name="network",
     ),
     path("v1/clusters/", network.ClustersView.as_view(), name="clusters"),
+    path(
+        "v1/disruption-activities/",
+        disruption_activity.DisruptionActivitiesView.as_view(),
+        name="disruption-activities",
+    ),
+    path(
+        "v1/disruption-activities/<int:pk>/",
+        disruption_activity.DisruptionActivityView.as_view(),
+        name="disruption-activity",
+    ),
+    path(
+        "v1/disruption-tactics/",
+        disruption_activity.DisruptionTacticsView.as_view(),
+        name="disruption-tactics",
+    ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]

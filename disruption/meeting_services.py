@@ -12,7 +12,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Case, DateField, ExpressionWrapper, F, Max, Q, Value, When
+from django.db.models import Case, Max, Q, When
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role
@@ -25,8 +25,10 @@ from referrals.models import (
     ReferralState,
     RiskLevel,
 )
-from referrals.services import _take_step, action_add, lock_referral
+from referrals.services import action_add, lock_referral, referral_step_on_locked
 
+from .activity_selectors import activities_expiring
+from .activity_services import disruption_activity_add
 from .meeting_selectors import (
     agenda_for,
     area_working_memberships,
@@ -38,7 +40,6 @@ from .models import (
     AgendaItem,
     AgendaReason,
     DisruptionActivity,
-    DisruptionStatus,
     LinkAlert,
     Meeting,
     MeetingStatus,
@@ -57,8 +58,6 @@ REASON_PRIORITY = (
     AgendaReason.DISRUPTION_EXPIRING,
     AgendaReason.ADDED,
 )
-# Activity still in force: an expiry coming up is worth the meeting's attention.
-LIVE_DISRUPTION = (DisruptionStatus.PLANNED, DisruptionStatus.IN_PROGRESS, DisruptionStatus.DONE)
 
 
 def _coordinating(*, actor: Any, area_id: int, doing: str) -> Membership:
@@ -171,19 +170,10 @@ def _entity_subjects(meeting: Meeting) -> list[tuple[Node, list[AgendaReason]]]:
     if previous is not None:
         alerts = alerts.filter(created_at__gt=previous.held_at)
     alerted = {pk for pair in alerts.values_list("node_id", "matched_node_id") for pk in pair}
-    day = meeting_day(meeting)
-    # Each tactic says how long before its expiry a reminder is due (28 days by default).
-    reminder_from = ExpressionWrapper(
-        Value(day, output_field=DateField()) + F("tactic__remind_days_before"),
-        output_field=DateField(),
-    )
     expiring = set(
-        DisruptionActivity.objects.filter(
-            area_id=meeting.area_id,
-            status__in=LIVE_DISRUPTION,
-            expires_on__gte=day,
-            expires_on__lte=reminder_from,
-        ).values_list("target_id", flat=True)
+        activities_expiring(area_ids=[meeting.area_id], today=meeting_day(meeting)).values_list(
+            "target_id", flat=True
+        )
     )
     nodes = (
         Node.objects.filter(
@@ -378,7 +368,9 @@ def agenda_item_record(
                     "summary": decision,
                     "next_review_on": next_review_on.isoformat() if next_review_on else "",
                 }
-                _take_step(referral, actor=actor, name="review", inputs=inputs, request=request)
+                referral_step_on_locked(
+                    referral, actor=actor, name="review", inputs=inputs, request=request
+                )
                 next_review_on = referral.next_review_due_on
             elif next_review_on is not None:
                 raise ValidationError(
@@ -428,24 +420,48 @@ def agenda_item_link_disruption(
     *, item: AgendaItem, activity: DisruptionActivity, actor: Any, request: Any = None
 ) -> AgendaItem:
     """Name a disruption activity of the area as one the meeting set or reviewed on the item."""
-    meeting = item.meeting
     membership = _coordinating(
-        actor=actor, area_id=meeting.area_id, doing="record a meeting's decisions"
+        actor=actor, area_id=item.meeting.area_id, doing="record a meeting's decisions"
     )
+    with transaction.atomic(durable=True):
+        return _item_names_activity(item, activity, actor, membership, request)
+
+
+def agenda_item_disruption_add(
+    *, item: AgendaItem, actor: Any, request: Any = None, **activity: Any
+) -> DisruptionActivity:
+    """Log a disruption activity the meeting set on the item (`activity`: the arguments of
+    `disruption_activity_add`) and name it on the item, in one transaction."""
+    membership = _coordinating(
+        actor=actor, area_id=item.meeting.area_id, doing="record a meeting's decisions"
+    )
+    with transaction.atomic(durable=True):
+        logged = disruption_activity_add(actor=actor, request=request, **activity)
+        _item_names_activity(item, logged, actor, membership, request)
+    return logged
+
+
+def _item_names_activity(
+    item: AgendaItem,
+    activity: DisruptionActivity,
+    actor: Any,
+    membership: Membership,
+    request: Any,
+) -> AgendaItem:
+    meeting = item.meeting
     if activity.area_id != meeting.area_id:
         raise ValidationError({"activity": "Choose disruption activity of this area"})
-    with transaction.atomic(durable=True):
-        locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
-        locked.disruption_activities.add(activity)
-        audit_record(
-            action=AuditAction.CHANGE,
-            actor=actor,
-            membership=membership,
-            target=locked,
-            area=meeting.area,
-            request=request,
-            details={"meeting": meeting.pk, "disruption_activity": activity.pk},
-        )
+    locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
+    locked.disruption_activities.add(activity)
+    audit_record(
+        action=AuditAction.CHANGE,
+        actor=actor,
+        membership=membership,
+        target=locked,
+        area=meeting.area,
+        request=request,
+        details={"meeting": meeting.pk, "disruption_activity": activity.pk},
+    )
     return locked
 
 

@@ -435,6 +435,9 @@ class DisruptionActivity(models.Model):
     issued_on = models.DateField(null=True, blank=True)
     served_on = models.DateField(null=True, blank=True)
     expires_on = models.DateField(null=True, blank=True)
+    breached_on = models.DateField(
+        null=True, blank=True, help_text="When the order or notice was breached"
+    )
     outcome = models.TextField(blank=True)
     court = models.CharField(max_length=200, blank=True)
     court_reference = models.CharField(max_length=60, blank=True)

@@ -16,6 +16,7 @@ from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
 from agencies.models import Agency, Area, User
+from disruption.models import DisruptionStatus
 from referrals.models import (
     ActionStatus,
     ClosureOutcome,
@@ -85,6 +86,9 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "fields": ("Details corrected", _fields),
     "expires_at": ("Access until", _moment),
     "reason": ("Reason", str),
+    "tactic": ("Disruption tactic", str),
+    "disruption_status": ("Disruption status", _choice(DisruptionStatus)),
+    "previous_disruption_status": ("Was", _choice(DisruptionStatus)),
 }
 
 

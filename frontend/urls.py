@@ -1,6 +1,16 @@
 from django.urls import path
 
-from . import administration, casework, concerns, intelligence, meetings, network, sign_in, views
+from . import (
+    administration,
+    casework,
+    concerns,
+    disruption,
+    intelligence,
+    meetings,
+    network,
+    sign_in,
+    views,
+)
 
 app_name = "frontend"
 
@@ -154,6 +164,10 @@ urlpatterns = [
     ),
     path("intelligence/<str:kind>/<int:pk>/link/", intelligence.link_add_page, name="link-add"),
     path("referrals/<str:reference>/mentions/", intelligence.mentions_page, name="mentions"),
+    path("disruption/", disruption.disruption_log_page, name="disruption-log"),
+    path("disruption/expiring/", disruption.disruption_expiring_page, name="disruption-expiring"),
+    path("disruption/new/", disruption.disruption_add_page, name="disruption-add"),
+    path("disruption/<int:pk>/", disruption.disruption_update_page, name="disruption-update"),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

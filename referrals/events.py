@@ -201,3 +201,38 @@ def young_person_corrected_event(
     *, referral: Referral, actor: Any, fields: list[str]
 ) -> ReferralEvent:
     return _record(referral, ReferralEventType.YOUNG_PERSON_CORRECTED, actor, fields=sorted(fields))
+
+
+def disruption_logged_event(
+    *, referral: Referral, actor: Any, activity_id: int, tactic: str, status: str
+) -> ReferralEvent:
+    """Disruption against someone or somewhere that harms the young person. Only the tactic
+    and status: who or what was targeted stays with the area's intelligence."""
+    return _record(
+        referral,
+        ReferralEventType.DISRUPTION_LOGGED,
+        actor,
+        disruption_id=activity_id,
+        tactic=tactic,
+        disruption_status=status,
+    )
+
+
+def disruption_updated_event(
+    *,
+    referral: Referral,
+    actor: Any,
+    activity_id: int,
+    tactic: str,
+    status: str,
+    previous_status: str,
+) -> ReferralEvent:
+    return _record(
+        referral,
+        ReferralEventType.DISRUPTION_UPDATED,
+        actor,
+        disruption_id=activity_id,
+        tactic=tactic,
+        disruption_status=status,
+        previous_disruption_status=previous_status,
+    )

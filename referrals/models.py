@@ -806,6 +806,8 @@ class ReferralEventType(models.TextChoices):
     NOTE_ADDED = "note_added", "Case note added"
     BREAK_GLASS = "break_glass", "Emergency access opened"
     BREAK_GLASS_REVIEWED = "break_glass_reviewed", "Emergency access reviewed"
+    DISRUPTION_LOGGED = "disruption_logged", "Disruption activity logged"
+    DISRUPTION_UPDATED = "disruption_updated", "Disruption activity updated"
 
 
 class ReferralEvent(models.Model):

@@ -347,11 +347,13 @@ def referral_transition(
     """
     with transaction.atomic(durable=True):
         locked = lock_referral(referral.pk)
-        _take_step(locked, actor=actor, name=name, inputs=inputs or {}, request=request)
+        referral_step_on_locked(
+            locked, actor=actor, name=name, inputs=inputs or {}, request=request
+        )
     return locked
 
 
-def _take_step(
+def referral_step_on_locked(
     locked: Referral, *, actor: Any, name: str, inputs: Mapping[str, Any], request: Any = None
 ) -> None:
     """A step on a referral row the caller has locked, inside the caller's transaction."""
@@ -956,7 +958,7 @@ def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) 
         if already_open is not None:
             # One open referral per young person: the new concern joins the open one.
             reason = f"Same young person as {already_open.reference}, which is open."
-            _take_step(
+            referral_step_on_locked(
                 locked,
                 actor=actor,
                 name="merge",

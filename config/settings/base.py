@@ -219,6 +219,8 @@ SPECTACULAR_SETTINGS = {
         "PlatformEnum": "disruption.models.Platform",
         "MeetingStatusEnum": "disruption.models.MeetingStatus",
         "AgendaReasonEnum": "disruption.models.AgendaReason",
+        "DisruptionStatusEnum": "disruption.models.DisruptionStatus",
+        "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
     },
 }
 

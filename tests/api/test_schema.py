@@ -100,6 +100,9 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/links/",
         "/api/v1/links/{id}/share/",
         "/api/v1/link-alerts/",
+        "/api/v1/disruption-activities/",
+        "/api/v1/disruption-activities/{id}/",
+        "/api/v1/disruption-tactics/",
         "/api/v1/network/{kind}/{id}/",
         "/api/v1/clusters/",
     }

@@ -17,6 +17,7 @@ from disruption.meeting_selectors import agenda_for, meeting_get, meetings_for, 
 from disruption.meeting_services import (
     ActionInput,
     agenda_item_add,
+    agenda_item_disruption_add,
     agenda_item_link_disruption,
     agenda_item_record,
     meeting_minutes_record,
@@ -345,6 +346,44 @@ def test_decisions_on_entities_and_on_referrals_without_a_plan() -> None:
         )
     with pytest.raises(PermissionDenied):
         agenda_item_record(item=triage_item, actor=w.police_lead, decision="No")
+
+
+def test_disruption_set_on_an_item_is_logged_and_named_on_it_in_one_transaction() -> None:
+    w = mw.world()
+    meeting = mw.meeting(w)
+    hotel = mw.location(w, "Hotel")
+    item = agenda_item_add(meeting=meeting, actor=w.coordinator, node=hotel)
+    notice = DisruptionTactic.objects.get(code="hotel_information_notice")
+    logged = agenda_item_disruption_add(
+        item=item,
+        actor=w.coordinator,
+        target=hotel,
+        tactic=notice,
+        mode="locational",
+        owner=w.police_lead,
+    )
+    assert list(item.disruption_activities.all()) == [logged]
+    assert logged.target == hotel and logged.status == DisruptionStatus.PLANNED
+    with pytest.raises(ValidationError):  # issued in the future: nothing is logged or named
+        agenda_item_disruption_add(
+            item=item,
+            actor=w.coordinator,
+            target=hotel,
+            tactic=notice,
+            mode="locational",
+            owner=w.police_lead,
+            issued_on=timezone.localdate() + timedelta(days=3),
+        )
+    assert list(item.disruption_activities.all()) == [logged]
+    with pytest.raises(PermissionDenied):  # police leads log disruption, but not for a meeting
+        agenda_item_disruption_add(
+            item=item,
+            actor=w.police_lead,
+            target=hotel,
+            tactic=notice,
+            mode="locational",
+            owner=w.police_lead,
+        )
 
 
 def test_no_decision_before_the_meeting() -> None:

@@ -136,6 +136,44 @@ def test_recording_a_decision_reviews_the_referral_and_adds_actions() -> None:
     assert "Plan kept." in page and "Next review:" in page
 
 
+def test_disruption_set_at_the_meeting_is_logged_from_its_item() -> None:
+    w = mw.world()
+    meeting = mw.meeting(w)
+    hotel = mw.location(w, "Hotel Example")
+    mw.alert(w, hotel, at=timezone.now() - timedelta(days=1))
+    [item] = meeting_propose_agenda(meeting=meeting, actor=w.coordinator)
+    client = browser(w.coordinator)
+    client.post(
+        f"/meetings/{meeting.pk}/items/{item.pk}/decision/", {"decision": "Notice the hotel."}
+    )
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    url = f"/disruption/new/?agenda_item={item.pk}"
+    assert url.replace("&", "&amp;") in page
+    form = client.get(url).content.decode()
+    assert "Back to the meeting" in form
+    assert f'value="location:{hotel.location_id}" selected' in form
+    response = client.post(
+        url,
+        {
+            "target": f"location:{hotel.location_id}",
+            "tactic": "hotel_information_notice",
+            "mode": "locational",
+            "owner": str(w.police_lead.pk),
+            "status": "planned",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == f"/meetings/{meeting.pk}/"
+    [activity] = AgendaItem.objects.get(pk=item.pk).disruption_activities.all()
+    assert activity.target_id == hotel.pk and activity.tactic.code == "hotel_information_notice"
+    assert (
+        "Disruption: Hotel information notice"
+        in client.get(f"/meetings/{meeting.pk}/").content.decode()
+    )
+    other = mw.world()
+    outsider = browser(other.coordinator)
+    assert outsider.get(url).status_code == 404
+
+
 def test_minutes_are_hidden_from_those_who_did_not_attend() -> None:
     w = mw.world()
     meeting = mw.meeting(w, attendees=[w.police_lead])

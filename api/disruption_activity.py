@@ -1,0 +1,333 @@
+"""REST API v1: disruption activity and the tactics catalogue.
+
+Only the police leads and coordinators of an area see its activity: for anyone else the list
+is empty and one activity, or a target to log against, answers 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.exceptions import ValidationError as ApiValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from disruption.activity_selectors import (
+    ENTITY_KIND_CHOICES,
+    ENTITY_KINDS,
+    activity_get,
+    disruption_log,
+    tactic_catalogue,
+)
+from disruption.activity_services import (
+    disruption_activity_add,
+    disruption_activity_open,
+    disruption_activity_update,
+)
+from disruption.models import (
+    NODE_FIELDS,
+    DisruptionActivity,
+    DisruptionMode,
+    DisruptionStatus,
+    DisruptionTactic,
+    Node,
+    NodeKind,
+)
+from disruption.selectors import intelligence_area_ids
+from referrals.models import Referral
+
+from .serializers import LONG_TEXT
+from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
+
+
+class DisruptionTacticSerializer(serializers.ModelSerializer[DisruptionTactic]):
+    class Meta:
+        model = DisruptionTactic
+        fields = [
+            "code",
+            "label",
+            "category",
+            "legal_power",
+            "expires",
+            "default_duration_days",
+            "remind_days_before",
+        ]
+
+
+class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
+    kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES)
+    id = serializers.SerializerMethodField(help_text="The person, location, vehicle or identifier")
+
+    class Meta:
+        model = Node
+        fields = ["kind", "id", "label"]
+
+    def get_id(self, node: Node) -> int:
+        return int(getattr(node, f"{NODE_FIELDS[NodeKind(node.kind)]}_id"))
+
+
+class DisruptionActivitySerializer(serializers.ModelSerializer[DisruptionActivity]):
+    area = serializers.CharField(source="area.name")
+    tactic = serializers.CharField(source="tactic.code")
+    tactic_label = serializers.CharField(source="tactic.label")
+    target = DisruptionTargetSerializer()
+    referrals: serializers.SlugRelatedField[Referral] = serializers.SlugRelatedField(
+        slug_field="reference", many=True, read_only=True
+    )
+    owner_name = serializers.CharField(source="owner.get_full_name")
+    owner_agency = serializers.CharField(source="owner_agency.name")
+
+    class Meta:
+        model = DisruptionActivity
+        fields = [
+            "id",
+            "area",
+            "tactic",
+            "tactic_label",
+            "target",
+            "referrals",
+            "mode",
+            "legal_power",
+            "owner",
+            "owner_name",
+            "owner_agency",
+            "status",
+            "planned_on",
+            "issued_on",
+            "served_on",
+            "expires_on",
+            "breached_on",
+            "outcome",
+            "court",
+            "court_reference",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class _ActivityFields(serializers.Serializer[object]):
+    """What a client may set; the rules (dates in order, an outcome for a finished status)
+    are the service's."""
+
+    mode = serializers.ChoiceField(choices=DisruptionMode.choices)
+    referrals = serializers.ListField(
+        child=serializers.CharField(max_length=20),
+        required=False,
+        max_length=50,
+        help_text="References of the open referrals whose young people it protects",
+    )
+    legal_power = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, help_text="Defaults to the tactic's"
+    )
+    owner = serializers.IntegerField(
+        help_text="A police lead, or someone of a partner agency serving the area"
+    )
+    status = serializers.ChoiceField(choices=DisruptionStatus.choices)
+    planned_on = serializers.DateField(required=False, allow_null=True)
+    issued_on = serializers.DateField(required=False, allow_null=True)
+    served_on = serializers.DateField(required=False, allow_null=True)
+    expires_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        help_text="For an order or notice; defaults to the tactic's duration from issue",
+    )
+    breached_on = serializers.DateField(required=False, allow_null=True)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    court = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    court_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+
+
+class DisruptionActivityCreateSerializer(_ActivityFields):
+    target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES)
+    target_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    tactic = serializers.SlugRelatedField(slug_field="code", queryset=tactic_catalogue())
+    status = serializers.ChoiceField(
+        choices=DisruptionStatus.choices, default=DisruptionStatus.PLANNED
+    )
+
+
+class DisruptionActivityUpdateSerializer(_ActivityFields):
+    pass
+
+
+class DisruptionLogFilterSerializer(serializers.Serializer[object]):
+    tactic = serializers.CharField(required=False, max_length=60)
+    status = serializers.ChoiceField(choices=DisruptionStatus.choices, required=False)
+    target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES, required=False)
+    owner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    since = serializers.DateField(required=False)
+    until = serializers.DateField(required=False)
+    expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
+    referral = serializers.CharField(required=False, max_length=20)
+
+
+LOG_FILTERS = [
+    OpenApiParameter("tactic", OpenApiTypes.STR, description="A tactic's code"),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=DisruptionStatus.values),
+    OpenApiParameter("target_kind", OpenApiTypes.STR, enum=[k.value for k in ENTITY_KINDS]),
+    OpenApiParameter("owner", OpenApiTypes.INT, description="The owner's user id"),
+    OpenApiParameter(
+        "since",
+        OpenApiTypes.DATE,
+        description="Activity issued (else planned, else logged) on or after",
+    ),
+    OpenApiParameter("until", OpenApiTypes.DATE, description="... on or before"),
+    OpenApiParameter(
+        "expiring_within_days",
+        OpenApiTypes.INT,
+        description="Only live orders and notices lapsing from today to this many days on",
+    ),
+    OpenApiParameter(
+        "referral", OpenApiTypes.STR, description="Only activity protecting this referral"
+    ),
+]
+
+
+def _with_referrals(rows: QuerySet[DisruptionActivity]) -> QuerySet[DisruptionActivity]:
+    return rows.prefetch_related("referrals")
+
+
+def _target(user: Any, kind: str, pk: int) -> Any:
+    """The entity to log against, in one of the user's intelligence areas; 404 otherwise."""
+    model = Node._meta.get_field(NODE_FIELDS[NodeKind(kind)]).related_model
+    record = model._default_manager.filter(  # type: ignore[union-attr]
+        pk=pk, area_id__in=intelligence_area_ids(user=user)
+    ).first()
+    if record is None:
+        raise NotFound("No such target.")
+    return record
+
+
+def _referrals(user: Any, references: list[str]) -> list[Referral]:
+    found = {
+        r.reference: r
+        for r in Referral.objects.filter(
+            reference__in=references, area_id__in=intelligence_area_ids(user=user)
+        )
+    }
+    missing = [ref for ref in references if ref not in found]
+    if missing:
+        raise ApiValidationError({"referrals": [f"No referral {missing[0]} in your areas."]})
+    return list(found.values())
+
+
+def _owner(user: Any, pk: int) -> Any:
+    """Someone who is or was a member of one of the caller's areas (the service says whether
+    they may own the activity); nobody else is looked up."""
+    owner = (
+        get_user_model()
+        .objects.filter(pk=pk, memberships__area_id__in=intelligence_area_ids(user=user))
+        .distinct()
+        .first()
+    )
+    if owner is None:
+        raise ApiValidationError(
+            {"owner": ["Choose a police lead, or someone of a partner agency in the area."]}
+        )
+    return owner
+
+
+def _resolved(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    if "referrals" in data:
+        data["referrals"] = _referrals(user, data["referrals"])
+    if "owner" in data:
+        data["owner"] = _owner(user, data["owner"])
+    for name in ("legal_power", "outcome", "court", "court_reference"):
+        if name in data:
+            data[name] = data[name].strip()
+    return data
+
+
+def _shown(activity: DisruptionActivity) -> Any:
+    fresh = _with_referrals(
+        DisruptionActivity.objects.select_related(
+            "area", "tactic", "target", "owner", "owner_agency"
+        )
+    ).get(pk=activity.pk)
+    return DisruptionActivitySerializer(fresh).data
+
+
+class DisruptionTacticsView(generics.ListAPIView[DisruptionTactic]):
+    """The catalogue of disruption tactics, in its order."""
+
+    serializer_class = DisruptionTacticSerializer
+    pagination_class = None
+    queryset = DisruptionTactic.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> Any:
+        return tactic_catalogue()
+
+
+class DisruptionActivitiesView(AuditedListView):
+    """Disruption activity of the caller's intelligence areas, newest first. Every activity
+    listed is recorded as seen."""
+
+    serializer_class = DisruptionActivitySerializer
+    queryset = DisruptionActivity.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> Any:
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        query = DisruptionLogFilterSerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        return _with_referrals(disruption_log(user=self.request.user, **query.validated_data))
+
+    @extend_schema(parameters=LOG_FILTERS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=DisruptionActivityCreateSerializer,
+        responses={201: DisruptionActivitySerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Log disruption activity against a person, location, vehicle or identifier",
+    )
+    def post(self, request: Request) -> Response:
+        def create() -> Response:
+            body = DisruptionActivityCreateSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            data = dict(body.validated_data)
+            target = _target(request.user, data.pop("target_kind"), data.pop("target_id"))
+            activity = disruption_activity_add(
+                actor=request.user,
+                target=target,
+                request=request._request,
+                **_resolved(request.user, data),
+            )
+            return Response(_shown(activity), status=status.HTTP_201_CREATED)
+
+        return _idempotent(request, create)
+
+
+class DisruptionActivityView(APIView):
+    @extend_schema(
+        responses=DisruptionActivitySerializer,
+        summary="One disruption activity (recorded as seen)",
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        activity = disruption_activity_open(actor=request.user, pk=pk, request=request._request)
+        return Response(_shown(activity))
+
+    @extend_schema(
+        request=DisruptionActivityUpdateSerializer(partial=True),
+        responses=DisruptionActivitySerializer,
+        summary="Record what became of a disruption activity: status, outcome, dates, court",
+    )
+    def patch(self, request: Request, pk: int) -> Response:
+        activity = activity_get(user=request.user, pk=pk)
+        body = DisruptionActivityUpdateSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changed = disruption_activity_update(
+            activity=activity,
+            actor=request.user,
+            request=request._request,
+            **_resolved(request.user, dict(body.validated_data)),
+        )
+        return Response(_shown(changed))

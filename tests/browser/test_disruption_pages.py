@@ -1,0 +1,67 @@
+"""The disruption pages in real Chromium: no script or CSP errors, and axe-core finds nothing
+serious, for the log, expiring orders, logging from a referral (errors shown) and updating."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import AgencyType, Role
+from disruption.activity_services import disruption_activity_add
+from disruption.models import DisruptionActivity, DisruptionTactic, PersonOfConcern
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def visit(page: Any, path: str) -> None:
+    response = page.goto(path)
+    assert response.status == 200, path
+    assert_clean_console(page)
+    assert_accessible(page)
+
+
+def test_police_lead_pages(page: Any) -> None:
+    area = AreaFactory.create()
+    police = AgencyFactory.create(areas=[area], agency_type=AgencyType.POLICE)
+    police_lead = member(Role.POLICE_LEAD, area=area, agency=police)
+    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    person = PersonOfConcern.objects.create(area=area, name="Synthetic", created_by=police_lead)
+    today = timezone.localdate()
+    activity = disruption_activity_add(
+        actor=police_lead,
+        target=person,
+        tactic=DisruptionTactic.objects.get(code="cawn"),
+        mode="direct",
+        owner=police_lead,
+        status="done",
+        issued_on=today - timedelta(days=720),
+        outcome="Served",
+        referrals=[referral],
+    )
+    sign_in(page, police_lead.username)
+    visit(page, "/disruption/")
+    visit(page, "/disruption/expiring/")
+    assert page.get_by_role("cell", name="Synthetic").is_visible()
+    visit(page, f"/referrals/{referral.reference}/")
+    page.get_by_role("link", name="Log disruption activity").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_role("button", name="Log the activity").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="There is a problem").is_visible()
+    assert_clean_console(page)
+    assert_accessible(page)
+    page.get_by_label("Target").select_option(label="Synthetic")
+    page.get_by_label("Tactic").select_option(label="Intelligence submission")
+    page.get_by_label("Direct (the suspect)").check()
+    page.get_by_label("Owner").select_option(index=1)
+    page.get_by_role("button", name="Log the activity").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/referrals/{referral.reference}/")
+    assert DisruptionActivity.objects.count() == 2
+    visit(page, f"/disruption/{activity.pk}/")
