@@ -204,3 +204,9 @@ def test_query_count_is_pinned(graph: Graph, django_assert_num_queries: Any) -> 
     with django_assert_num_queries(18):
         html = client.get(hotel(graph)).content.decode()
     assert "<strong>22 young people</strong>" in html
+
+
+def test_an_entity_page_leads_to_its_network(graph: Graph) -> None:
+    client = client_for(member(Role.POLICE_LEAD, area=graph.area))
+    html = client.get(reverse("frontend:entity", args=["location", graph.pk("Hotel")])).content
+    assert f'href="{hotel(graph)}">See its network</a>' in html.decode()
