@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import disruption_activity, intelligence, meetings, views
+from . import disruption_activity, intelligence, meetings, network, views
 
 app_name = "api"
 
@@ -93,6 +93,12 @@ urlpatterns = [
     path("v1/links/", intelligence.LinksView.as_view(), name="links"),
     path("v1/links/<int:pk>/share/", intelligence.LinkShareView.as_view(), name="link-share"),
     path("v1/link-alerts/", intelligence.LinkAlertsView.as_view(), name="link-alerts"),
+    path(
+        "v1/network/<str:kind>/<int:pk>/",
+        network.NetworkView.as_view(),
+        name="network",
+    ),
+    path("v1/clusters/", network.ClustersView.as_view(), name="clusters"),
     path(
         "v1/disruption-activities/",
         disruption_activity.DisruptionActivitiesView.as_view(),

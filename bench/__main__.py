@@ -15,6 +15,13 @@ def _positive(text: str) -> int:
     return value
 
 
+def _not_negative(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -23,6 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--referrals", type=_positive, default=1000, help="referrals to add (default 1000)"
+    )
+    parser.add_argument(
+        "--links",
+        type=_not_negative,
+        default=None,
+        help="intelligence links to add (default 3 per referral; 0 for none)",
     )
     parser.add_argument(
         "--requests", type=_positive, default=200, help="requests per scenario (default 200)"
@@ -68,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     return run(
         Options(
             referrals=args.referrals,
+            links=args.links,
             requests=args.requests,
             concurrency=args.concurrency,
             seed=args.seed,

@@ -23,6 +23,7 @@ from django.db import connection, models, transaction
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
+from disruption.models import Link, Location, OnlineIdentifier, PersonOfConcern, Vehicle
 from referrals.models import (
     QUEUE_STATES,
     Rag,
@@ -297,8 +298,17 @@ def _batches(total: int, size: int) -> Iterable[int]:
         yield min(size, total - start)
 
 
-# Tables whose field-history triggers (django-pghistory) are off while the bench loads them.
-HISTORY_TRACKED = (YoungPerson, Referral)
+# Tables whose field-history triggers (django-pghistory) are off while the bench loads them
+# (the referrals here, the intelligence in bench.network).
+HISTORY_TRACKED = (
+    YoungPerson,
+    Referral,
+    PersonOfConcern,
+    Location,
+    Vehicle,
+    OnlineIdentifier,
+    Link,
+)
 
 
 def _history_triggers(cursor: Any, *, enabled: bool) -> None:

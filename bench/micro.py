@@ -9,7 +9,7 @@ the figure includes the client and requests queueing for the server's one thread
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import models, transaction
@@ -34,9 +34,16 @@ def _timed(one: Callable[[], float], count: int) -> tuple[list[float], float]:
     return latencies, time.perf_counter() - started
 
 
-def page(*, scenario: Scenario, cookie: str, count: int) -> ScenarioResult:
-    """`count` requests of a page, one at a time, in this process."""
-    client = Client(headers={"host": HOST, "cookie": cookie})
+def page(
+    *,
+    scenario: Scenario,
+    count: int,
+    cookie: str = "",
+    headers: Mapping[str, str] | None = None,
+) -> ScenarioResult:
+    """`count` requests of a page (or an API endpoint, with its `headers`), one at a time,
+    in this process."""
+    client = Client(headers={"host": HOST, "cookie": cookie, **(headers or {})})
     statuses: list[int] = []
 
     def one() -> float:
@@ -81,5 +88,56 @@ def audit_write(*, actor: Any, target: models.Model, count: int) -> ScenarioResu
         latencies_ms=latencies,
         errors=0,
         elapsed_s=elapsed,
+        queries_per_request=None,
+    )
+
+
+def network_read(*, actor: Any, kind: str, pk: int, count: int) -> ScenarioResult:
+    """`count` network reads as the API makes them (the two-hop walk and the audit records of
+    the young people shown, in one transaction), without HTTP or serialising."""
+    from disruption.network import network, network_seen
+
+    sizes: list[int] = []
+
+    def one() -> float:
+        started = time.perf_counter()
+        with transaction.atomic():
+            found = network(user=actor, kind=kind, pk=pk)
+            network_seen(actor=actor, found=found)
+        sizes.append(len(found.edges))
+        return (time.perf_counter() - started) * 1000
+
+    latencies, elapsed = _timed(one, count)
+    return summarise(
+        name=f"network_read_{kind}",
+        method="CALL",
+        path=f"network() + audit of a {kind} ({sizes[-1]} links), in-process",
+        latencies_ms=latencies,
+        errors=0,
+        elapsed_s=elapsed,
+        queries_per_request=None,
+    )
+
+
+def clusters_read(*, actor: Any, area: Any, count: int) -> ScenarioResult:
+    """`count` computations of the area's clusters (no warm-up: each reads every link)."""
+    from disruption.network import clusters
+
+    totals: list[int] = []
+
+    def one() -> float:
+        started = time.perf_counter()
+        totals.append(clusters(user=actor, area=area).total)
+        return (time.perf_counter() - started) * 1000
+
+    started = time.perf_counter()
+    latencies = [one() for _ in range(count)]
+    return summarise(
+        name="clusters_read",
+        method="CALL",
+        path=f"clusters() over the whole area ({totals[-1]} clusters), in-process",
+        latencies_ms=latencies,
+        errors=0,
+        elapsed_s=time.perf_counter() - started,
         queries_per_request=None,
     )

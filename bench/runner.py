@@ -17,13 +17,14 @@ from django.test import Client
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import generate, load, micro, queries, report, scenarios, server
+from . import generate, load, micro, network, queries, report, scenarios, server
 from .stats import ScenarioResult, summarise
 
 
 @dataclass(frozen=True)
 class Options:
     referrals: int = 1000
+    links: int | None = None  # None: LINKS_PER_REFERRAL per referral; 0: no network
     requests: int = 200
     concurrency: int = 8
     seed: int = 1
@@ -90,10 +91,25 @@ def run(options: Options) -> int:
             f"{generated.young_people} young people in {generated.seconds:.1f} s",
             flush=True,
         )
+    links = (
+        options.links
+        if options.links is not None
+        else options.referrals * network.LINKS_PER_REFERRAL
+    )
+    linked = None
+    if not options.skip_generate and links:
+        print(f"generating {links} links (seed {options.seed})…", flush=True)
+        linked = network.generate_network(links, seed=options.seed)
+        print(
+            f"generated {linked.links} links between {linked.young_people} young people and "
+            f"{linked.entities} entities ({linked.hubs} hubs, {len(linked.clusters)} clusters) "
+            f"in {linked.seconds:.1f} s",
+            flush=True,
+        )
     cast = generate.ensure_cast()
     area_referrals = Referral.objects.filter(area=cast.area).count()
-    reference = generate.sample_reference(cast.area)
-    chosen = [scenario.resolved(reference=reference) for scenario in wanted]
+    values = _placeholders(wanted, cast)
+    chosen = [scenario.resolved(**values) for scenario in wanted]
 
     tokens = {
         outsider: api_token_create(actor=user, name="benchmark run", lifetime_days=1)
@@ -111,9 +127,14 @@ def run(options: Options) -> int:
                 samples = asyncio.run(_drive_all(base_url, chosen, secrets, cookie, options))
             # Pages again in-process: server time alone, without the network or queueing.
             in_process = [
-                micro.page(scenario=s, cookie=cookie, count=options.requests)
+                micro.page(
+                    scenario=s,
+                    cookie=cookie,
+                    headers=_headers(s, secrets, cookie),
+                    count=options.requests,
+                )
                 for s in chosen
-                if s.session
+                if s.session or s.in_process
             ]
     finally:
         for token, _ in tokens.values():
@@ -141,10 +162,17 @@ def run(options: Options) -> int:
         )
 
     results.extend(in_process)
+    if values.keys() & {"entity", "hub"}:
+        for pick in (network.sample_entity, network.sample_hub):
+            kind, pk = pick(cast.area.pk)
+            results.append(
+                micro.network_read(actor=cast.coordinator, kind=kind, pk=pk, count=options.requests)
+            )
+        results.append(micro.clusters_read(actor=cast.coordinator, area=cast.area, count=3))
     results.append(
         micro.audit_write(
             actor=cast.coordinator,
-            target=Referral.objects.get(reference=reference),
+            target=Referral.objects.get(reference=values["reference"]),
             count=options.requests,
         )
     )
@@ -158,6 +186,9 @@ def run(options: Options) -> int:
         dataset={
             "area_referrals": area_referrals,
             "generated": asdict(generated) if generated else None,
+            "network": (
+                {k: v for k, v in asdict(linked).items() if k != "clusters"} if linked else None
+            ),
         },
         scenarios=results,
     )
@@ -166,6 +197,22 @@ def run(options: Options) -> int:
     print(report.markdown_table(results))
     print(f"written {_shown(json_path)} and {_shown(md_path)}")
     return 1 if any(r.errors or r.error_kinds for r in results) else 0
+
+
+def _placeholders(wanted: list[scenarios.Scenario], cast: generate.BenchCast) -> dict[str, str]:
+    """What the chosen scenarios' paths name, looked up only when one of them needs it (a run
+    without a network can still drive the referral scenarios)."""
+    needed = set().union(*(s.placeholders for s in wanted))
+    values = {"reference": generate.sample_reference(cast.area)}  # the audit write's target too
+    if "entity" in needed:
+        kind, pk = network.sample_entity(cast.area.pk)
+        values["entity"] = f"{kind}/{pk}"
+    if "hub" in needed:
+        kind, pk = network.sample_hub(cast.area.pk)
+        values["hub"] = f"{kind}/{pk}"
+    if "area" in needed:
+        values["area"] = cast.area.ons_code
+    return values
 
 
 def _shown(path: Path) -> str:

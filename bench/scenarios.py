@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from string import Formatter
 
 
 @dataclass(frozen=True)
 class Scenario:
     name: str
     method: str
-    # "{reference}" in a path stands for a submitted referral of the bench area.
+    # "{reference}" in a path stands for a submitted referral of the bench area; "{entity}"
+    # for "<kind>/<id>" of an ordinary entity of its network, "{hub}" for a hub's, "{area}"
+    # for its ONS code.
     path: str
     # Authenticated scenarios send the bench coordinator's API token as a Bearer header,
     # or, with `outsider`, the token of a coordinator of another area (who must get 404s).
@@ -19,9 +22,15 @@ class Scenario:
     session: bool = False
     expected_status: int = 200
     description: str = ""
+    # Also requested in-process, through every middleware: the server's time alone.
+    in_process: bool = False
 
-    def resolved(self, *, reference: str) -> Scenario:
-        return replace(self, path=self.path.format(reference=reference))
+    @property
+    def placeholders(self) -> set[str]:
+        return {name for _, name, _, _ in Formatter().parse(self.path) if name}
+
+    def resolved(self, **values: str) -> Scenario:
+        return replace(self, path=self.path.format(**values))
 
 
 SCENARIOS: dict[str, Scenario] = {}
@@ -86,5 +95,27 @@ register(
         session=True,
         description="The coordinator's triage queue page: 50 rows read off its index, "
         "rendered, each recorded as seen",
+    )
+)
+register(
+    Scenario(
+        "network_two_hop",
+        "GET",
+        "/api/v1/network/{entity}/",
+        auth=True,
+        in_process=True,
+        description="Everything within two hops of a person of concern, each young person "
+        "shown recorded as seen",
+    )
+)
+register(
+    Scenario(
+        "network_hub",
+        "GET",
+        "/api/v1/network/{hub}/",
+        auth=True,
+        in_process=True,
+        description="The network of a hub (a hotel linked to young people of many groups): "
+        "cut to the newest links and flagged as truncated",
     )
 )

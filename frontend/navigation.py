@@ -24,6 +24,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Referrals", "frontend:referral-list", "referrals.view_referral_list"),
     NavItem("Emergency access", "frontend:break-glass-review", "referrals.review_break_glass"),
     NavItem("Intelligence", "frontend:intelligence", "disruption.view_intelligence"),
+    NavItem("Clusters", "frontend:clusters", "disruption.view_intelligence"),
     NavItem("Disruption", "frontend:disruption-log", "disruption.view_intelligence"),
     NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),

@@ -7,6 +7,7 @@ from . import (
     disruption,
     intelligence,
     meetings,
+    network,
     sign_in,
     views,
 )
@@ -146,6 +147,12 @@ urlpatterns = [
     ),
     path("meetings/<int:pk>/minutes/", meetings.minutes_page, name="meeting-minutes"),
     path("intelligence/", intelligence.intelligence_page, name="intelligence"),
+    path("intelligence/clusters/", network.clusters_page, name="clusters"),
+    path(
+        "intelligence/network/<str:kind>/<int:pk>/",
+        network.network_page,
+        name="network",
+    ),
     path("intelligence/alerts/", intelligence.link_alerts_page, name="link-alerts"),
     path("intelligence/links/<int:pk>/share/", intelligence.link_share_page, name="link-share"),
     path("intelligence/<str:kind>/new/", intelligence.entity_new_page, name="entity-new"),

@@ -221,6 +221,7 @@ SPECTACULAR_SETTINGS = {
         "AgendaReasonEnum": "disruption.models.AgendaReason",
         "DisruptionStatusEnum": "disruption.models.DisruptionStatus",
         "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
+        "NodeKindEnum": "disruption.models.NodeKind",
     },
 }
 

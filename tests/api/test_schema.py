@@ -103,6 +103,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/disruption-activities/",
         "/api/v1/disruption-activities/{id}/",
         "/api/v1/disruption-tactics/",
+        "/api/v1/network/{kind}/{id}/",
+        "/api/v1/clusters/",
     }
 
 

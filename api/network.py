@@ -1,0 +1,169 @@
+"""REST API v1: the network around a record, and an area's clusters (coordinators and police
+leads of the area only; anyone else gets 404)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.http import Http404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from agencies.models import Area
+from disruption.models import NodeKind
+from disruption.network import (
+    Network,
+    NetworkNode,
+    clusters,
+    network,
+    network_kind,
+    network_seen,
+)
+
+
+class NetworkNodeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField(help_text="The node's id, as the edges name it")
+    kind = serializers.ChoiceField(choices=NodeKind.choices)
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    hop = serializers.IntegerField(help_text="0 for the record asked about, then 1 or 2")
+    record_id = serializers.IntegerField(help_text="The young person's or entity's own id")
+
+
+class NetworkEdgeSerializer(serializers.Serializer[Any]):
+    id = serializers.IntegerField()
+    a = serializers.IntegerField(help_text="Node id (the lower of the two)")
+    b = serializers.IntegerField(help_text="Node id")
+    nature = serializers.CharField()
+    grading = serializers.CharField(help_text="3x5x2 grading, e.g. 1AP")
+    observed_on = serializers.DateField()
+
+
+class NetworkSerializer(serializers.Serializer[Any]):
+    centre = NetworkNodeSerializer()
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    young_people = serializers.IntegerField(help_text="Distinct young people in the network")
+    truncated = serializers.BooleanField(
+        help_text="True when more links were found than are shown (the newest are shown)"
+    )
+    nodes = NetworkNodeSerializer(many=True)
+    edges = NetworkEdgeSerializer(many=True)
+
+
+class NetworkQuerySerializer(serializers.Serializer[Any]):
+    since = serializers.DateField(required=False, help_text="Links observed on or after (ISO)")
+    until = serializers.DateField(required=False, help_text="Links observed on or before (ISO)")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise ValidationError({"until": ["The end date must be on or after the start date."]})
+        return attrs
+
+
+class ClusterEntrySerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=NodeKind.choices)
+    record_id = serializers.IntegerField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+
+
+class ClusterSerializer(serializers.Serializer[Any]):
+    young_people = serializers.IntegerField()
+    entities = serializers.IntegerField()
+    labels = serializers.ListField(
+        child=serializers.CharField(), help_text="The most linked entities"
+    )
+    entry = ClusterEntrySerializer(help_text="Open its network to see the cluster")
+
+
+class ClustersSerializer(serializers.Serializer[Any]):
+    area = serializers.CharField(source="area.ons_code")
+    total = serializers.IntegerField(help_text="Clusters in the area (the largest are listed)")
+    clusters = ClusterSerializer(many=True)
+
+
+def network_body(found: Network) -> dict[str, Any]:
+    """The body NetworkSerializer describes, built directly: a hub's network has thousands of
+    nodes and edges, and DRF's field machinery would spend longer on them than the query."""
+
+    def node(n: NetworkNode) -> dict[str, Any]:
+        return {
+            "id": n.id,
+            "kind": n.kind,
+            "label": n.label,
+            "hop": n.hop,
+            "record_id": n.record_id,
+        }
+
+    return {
+        "centre": node(found.centre),
+        "since": found.since.isoformat() if found.since else None,
+        "until": found.until.isoformat() if found.until else None,
+        "young_people": found.young_people,
+        "truncated": found.truncated,
+        "nodes": [node(n) for n in found.nodes],
+        "edges": [
+            {
+                "id": e.id,
+                "a": e.a,
+                "b": e.b,
+                "nature": e.nature,
+                "grading": e.grading,
+                "observed_on": e.observed_on.isoformat(),
+            }
+            for e in found.edges
+        ],
+    }
+
+
+KIND_VALUES = ", ".join(NodeKind.values)
+
+
+class NetworkView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("kind", OpenApiTypes.STR, OpenApiParameter.PATH, enum=NodeKind.values),
+            NetworkQuerySerializer,
+        ],
+        responses=NetworkSerializer,
+        summary="Everything linked to a young person or entity within two hops (recorded as "
+        "seen for each young person shown)",
+    )
+    def get(self, request: Request, kind: str, pk: int) -> Response:
+        try:
+            node_kind = network_kind(kind)
+        except ValueError:
+            raise ValidationError({"kind": [f"Use one of: {KIND_VALUES}."]}) from None
+        query = NetworkQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        with transaction.atomic():
+            found = network(user=request.user, kind=node_kind, pk=pk, **query.validated_data)
+            network_seen(actor=request.user, found=found, request=request._request)
+        return Response(network_body(found))
+
+
+class ClustersView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "area", OpenApiTypes.STR, required=True, description="The area's ONS code"
+            )
+        ],
+        responses=ClustersSerializer,
+        summary="Groups of young people who share people, places, vehicles or identifiers, "
+        "largest first",
+    )
+    def get(self, request: Request) -> Response:
+        code = request.query_params.get("area", "").strip()
+        if not code:
+            raise ValidationError({"area": ["Give the area's ONS code, e.g. ?area=E08000001."]})
+        area = Area.objects.filter(ons_code=code).first()
+        if area is None:
+            raise Http404("No such area")
+        return Response(ClustersSerializer(clusters(user=request.user, area=area)).data)
