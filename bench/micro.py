@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db import models, transaction
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditAction
 from audit.services import audit_record
@@ -139,5 +140,52 @@ def clusters_read(*, actor: Any, area: Any, count: int) -> ScenarioResult:
         latencies_ms=latencies,
         errors=0,
         elapsed_s=time.perf_counter() - started,
+        queries_per_request=None,
+    )
+
+
+def link_alert(*, actor: Any, area: Any, kind: str, count: int) -> ScenarioResult:
+    """`count` new links, each joining a young person to an entity of `kind` that another
+    young person is linked to already, so that each raises a link alert. The alert is written
+    in the link's own transaction, so it is raised when the link is saved: the figure is the
+    whole `link_add` call, from the request to the commit of the link and its alert."""
+    from disruption.models import LinkAlert, LinkNature, Node
+    from disruption.services import link_add
+    from referrals.models import YoungPerson
+
+    # The generator links nearly every entity to a young person; one that is not raises no
+    # alert and is counted as an error below.
+    entities = list(Node.objects.filter(area=area, kind=kind).order_by("id")[: WARMUP + count])
+    young = list(YoungPerson.objects.filter(area=area).order_by("-id")[: WARMUP + count])
+    pairs = iter(zip(entities, young, strict=False))
+    raised: list[int] = []
+
+    def one() -> float:
+        entity, person = next(pairs)
+        before = LinkAlert.objects.count()
+        started = time.perf_counter()
+        link_add(
+            actor=actor,
+            a=entity.record,
+            b=person,
+            nature=LinkNature.SEEN_WITH,
+            source="Benchmark",
+            source_evaluation="2",
+            intelligence_assessment="C",
+            handling_code="P",
+            observed_on=timezone.localdate(),
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        raised.append(LinkAlert.objects.count() - before)
+        return elapsed
+
+    latencies, elapsed = _timed(one, min(count, len(entities) - WARMUP, len(young) - WARMUP))
+    return summarise(
+        name=f"link_alert_{kind}",
+        method="CALL",
+        path=f"link_add() of a {kind} raising a link alert ({sum(raised)} alerts), in-process",
+        latencies_ms=latencies,
+        errors=sum(1 for n in raised[WARMUP:] if n == 0),
+        elapsed_s=elapsed,
         queries_per_request=None,
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import string
 import time
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -26,6 +27,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
+from disruption import normalise
 from disruption.models import (
     Link,
     LinkNature,
@@ -204,9 +206,13 @@ def _entity_rows(
 ) -> tuple[tuple[Any, ...], str]:
     """The entity's row (after the common columns) and its node's label."""
     if kind == NodeKind.PERSON:
-        name = f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)} (synthetic {pk})"
+        # A third, random word: an area has few namesakes, and similar-name matching must
+        # meet what it would meet in life, not thousands of exact namesakes.
+        tag = "".join(rng.choice(string.ascii_lowercase) for _ in range(6)).capitalize()
+        name = f"{rng.choice(GIVEN_NAMES)} {rng.choice(FAMILY_NAMES)} {tag}"
         status = rng.choice(PersonStatus.values)
-        return (*common, name, "{}", "", "", "{}", status), name
+        signatures = "{" + ",".join(normalise.name_signatures([name])) + "}"
+        return (*common, name, "{}", "", "", "{}", status, signatures), name
     if kind == NodeKind.LOCATION:
         location_type = rng.choice(HUB_TYPES if hub else PLACE_TYPES)
         name = f"Synthetic {LocationType(location_type).label.lower()} {pk}"
@@ -223,7 +229,15 @@ def _entity_rows(
 _ENTITY_COPY: dict[NodeKind, tuple[type[Any], list[str]]] = {
     NodeKind.PERSON: (
         PersonOfConcern,
-        ["name", "aliases", "description", "addresses", "police_references", "status"],
+        [
+            "name",
+            "aliases",
+            "description",
+            "addresses",
+            "police_references",
+            "status",
+            "name_signatures",
+        ],
     ),
     NodeKind.LOCATION: (
         Location,

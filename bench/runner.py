@@ -169,6 +169,12 @@ def run(options: Options) -> int:
                 micro.network_read(actor=cast.coordinator, kind=kind, pk=pk, count=options.requests)
             )
         results.append(micro.clusters_read(actor=cast.coordinator, area=cast.area, count=3))
+        for kind in ("vehicle", "person", "identifier"):
+            results.append(
+                micro.link_alert(
+                    actor=cast.coordinator, area=cast.area, kind=kind, count=options.requests
+                )
+            )
     results.append(
         micro.audit_write(
             actor=cast.coordinator,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
@@ -81,11 +82,22 @@ class PersonOfConcern(Entity):
     status = models.CharField(
         max_length=20, choices=PersonStatus.choices, default=PersonStatus.SUSPECTED
     )
+    name_signatures = ArrayField(
+        models.CharField(max_length=20),
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="Kept from the name and aliases (normalise.name_signatures): where similar "
+        "names are looked for",
+    )
 
     class Meta:
         verbose_name_plural = "persons of concern"
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["area", "name"], name="person_of_concern_by_name")]
+        indexes = [
+            models.Index(fields=["area", "name"], name="person_of_concern_by_name"),
+            GinIndex(fields=["name_signatures"], name="person_of_concern_signatures"),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _NOT_ALPHANUMERIC = re.compile(r"[^A-Z0-9]")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
@@ -67,3 +68,17 @@ def name_key(value: str) -> str:
     decomposed = unicodedata.normalize("NFKD", value)
     letters = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(re.sub(r"[^a-z ]", " ", letters.casefold()).split())
+
+
+def name_signatures(names: Iterable[str]) -> list[str]:
+    """Keys under which similar names meet, for finding candidates in the database before
+    comparing names closely: the initials of each name's words, and of its first and last
+    word ("Mohammed Ali Khan" → "mak", "mk"). Names alike in the sense of
+    `selectors.names_alike` share a key unless they differ in a first letter."""
+    keys: set[str] = set()
+    for name in names:
+        words = name_key(name).split()
+        if words:
+            keys.add("".join(w[0] for w in words))
+            keys.add(words[0][0] + words[-1][0])
+    return sorted(keys)

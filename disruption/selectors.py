@@ -213,6 +213,9 @@ def alerts_about(*, user: Any, node: Node) -> QuerySet[LinkAlert]:
 #    one pair is the same word ("Mo Khan" is like "Mohammed Khan" and "Mo K"; "J Smith" is
 #    not like "Jo Smyth").
 # Aliases count as names. Unrelated names ("John Smith", "Aisha Begum") match neither way.
+# Only names sharing a signature (normalise.name_signatures, indexed) are compared, so the
+# comparison stays quick in an area with many persons of concern; names alike that differ in
+# a first letter ("Chan"/"Khan") are not found.
 NAME_RATIO = 0.84
 
 
@@ -262,7 +265,10 @@ def person_matches(
         return []
     typed = TypedName(name=name, aliases=tuple(a for a in aliases if a.strip()))
     found = []
-    for other in PersonOfConcern.objects.filter(area_id=area_id):
+    signatures = normalise.name_signatures([typed.name, *typed.aliases])
+    for other in PersonOfConcern.objects.filter(
+        area_id=area_id, name_signatures__overlap=signatures
+    ):
         reason = names_alike(typed, other)
         if reason:
             found.append((other, reason))

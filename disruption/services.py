@@ -180,6 +180,10 @@ def _person_changes(changes: Mapping[str, Any]) -> dict[str, Any]:
     return tidy
 
 
+def _signatures(person: PersonOfConcern) -> list[str]:
+    return normalise.name_signatures([person.name, *person.aliases])
+
+
 def person_of_concern_create(
     *,
     actor: Any,
@@ -198,6 +202,7 @@ def person_of_concern_create(
     membership = _writer(actor=actor, area_id=area.pk)
     person = PersonOfConcern(area=area, created_by=actor)
     _apply(person, _person_changes({"name": name, **details}), PERSON_FIELDS)
+    person.name_signatures = _signatures(person)
     if (phone_numbers or handles) and not grading:
         raise ValidationError({"source": "Say where the phone numbers and handles came from"})
     with transaction.atomic():  # not durable: an API retry record commits with it
@@ -251,7 +256,8 @@ def person_of_concern_update(
         locked = PersonOfConcern.objects.select_for_update().get(pk=person.pk)
         changed = _apply(locked, tidy, PERSON_FIELDS)
         if changed:
-            locked.save(update_fields=[*changed, "updated_at"])
+            locked.name_signatures = _signatures(locked)
+            locked.save(update_fields=[*changed, "name_signatures", "updated_at"])
             if "name" in changed and hasattr(locked, "node"):
                 node_for(locked)
         _audit(
@@ -668,6 +674,7 @@ def _persons_alike(
 ) -> list[tuple[Node, str]]:
     person: Any = entity.record
     matches = []
+    candidates = candidates.filter(name_signatures__overlap=person.name_signatures)
     for other in candidates.exclude(pk=person.pk).select_related("node"):
         reason = names_alike(person, other)
         if reason and hasattr(other, "node"):

@@ -83,3 +83,29 @@ def test_alike_names_match_with_the_reason(
 )
 def test_unrelated_names_do_not_match(name: str, other: str) -> None:
     assert names_alike(TypedName(name), TypedName(other)) == ""
+
+
+def test_name_signatures_are_initials_of_all_and_of_first_and_last_words() -> None:
+    assert normalise.name_signatures(["Mohammed Ali Khan", "Mo"]) == ["m", "mak", "mk", "mm"]
+    assert normalise.name_signatures(["  ", ""]) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases", "other", "other_aliases"),
+    [
+        ("Mo Khan", [], "Mohammed Khan", []),
+        ("Mohammed Khan", [], "Muhammad Khan", []),
+        ("Mohammed Ali Khan", [], "Mohammed Khan", []),
+        ("Jon Smyth", [], "John Smith", []),
+        ("Big Man", ["Mo K"], "Mo Khan", []),
+    ],
+)
+def test_names_found_alike_share_a_signature(
+    name: str, aliases: list[str], other: str, other_aliases: list[str]
+) -> None:
+    """The database looks for similar names only among shared signatures: every pair the
+    close comparison calls alike here must share one, or it would never be compared."""
+    assert names_alike(TypedName(name, aliases), TypedName(other, other_aliases))
+    ours = normalise.name_signatures([name, *aliases])
+    theirs = normalise.name_signatures([other, *other_aliases])
+    assert set(ours) & set(theirs)
