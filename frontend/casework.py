@@ -4,11 +4,10 @@ rules; a service's PermissionDenied becomes a 403 and its ValidationError errors
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import Form
 from django.forms.models import model_to_dict
@@ -59,8 +58,8 @@ from .forms import (
     ReturnInterviewForm,
     TimelineFilterForm,
     YoungPersonCorrectionForm,
-    add_service_errors,
     described,
+    service_write,
 )
 
 OVERDUE_LIMIT = 200
@@ -73,18 +72,6 @@ def _for_casework(request: HttpRequest, reference: str) -> Referral:
     if casework_membership(user=request.user, referral=referral) is None:
         raise PermissionDenied("You may read this case but not record on it.")
     return referral
-
-
-def _save(form: Form, write: Callable[[], Any]) -> bool:
-    """Run a service write for a valid form; its validation errors go on the form's fields."""
-    if not form.is_valid():
-        return False
-    try:
-        write()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    return True
 
 
 def _page(
@@ -112,7 +99,7 @@ def _data(request: HttpRequest) -> Any:
 def action_add_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral = _for_casework(request, reference)
     form = ActionAddForm(_data(request), owners=action_owners(referral=referral))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: action_add(
             referral=referral,
@@ -135,7 +122,7 @@ def action_update_page(request: HttpRequest, reference: str, pk: int) -> HttpRes
     if action.owner_id != request.user.pk:
         _for_casework(request, reference)
     form = ActionUpdateForm(_data(request))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: action_update(
             action=action,
@@ -156,7 +143,7 @@ def action_update_page(request: HttpRequest, reference: str, pk: int) -> HttpRes
 def missing_start_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral = _for_casework(request, reference)
     form = MissingStartForm(_data(request))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: missing_episode_start(referral=referral, actor=request.user, **form.cleaned_data),
     ):
@@ -173,7 +160,7 @@ def _episode(request: HttpRequest, reference: str, pk: int) -> tuple[Referral, A
 def missing_end_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     referral, episode = _episode(request, reference, pk)
     form = MissingEndForm(_data(request))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: missing_episode_end(
             episode=episode, actor=request.user, ended_at=form.cleaned_data["ended_at"]
@@ -218,7 +205,7 @@ def return_interview_page(
     held = INTERVIEW_ANSWERS[answer]
     referral, episode = _episode(request, reference, pk)
     form = ReturnInterviewForm(_data(request), held=held)
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: return_home_interview_record(
             episode=episode, actor=request.user, held=held, **form.cleaned_data
@@ -233,7 +220,7 @@ def return_interview_page(
 def note_add_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral = _for_casework(request, reference)
     form = NoteForm(_data(request))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form, lambda: note_add(referral=referral, actor=request.user, **form.cleaned_data)
     ):
         return _back(referral)
@@ -251,14 +238,13 @@ def young_person_match_page(request: HttpRequest, reference: str) -> HttpRespons
     matches = young_person_matches(young_person=referral.young_person)
     form = MatchForm(_data(request), matches=matches)
 
-    def write() -> None:
+    def write() -> Any:
         existing = form.existing()
         if existing is None:
-            young_person_confirm_new(referral=referral, actor=request.user)
-        else:
-            young_person_link(referral=referral, actor=request.user, existing=existing)
+            return young_person_confirm_new(referral=referral, actor=request.user)
+        return young_person_link(referral=referral, actor=request.user, existing=existing)
 
-    if request.method == "POST" and _save(form, write):
+    if request.method == "POST" and service_write(form, write):
         return _back(referral)
     return _page(
         request,
@@ -277,7 +263,7 @@ def young_person_correct_page(request: HttpRequest, reference: str) -> HttpRespo
     form = YoungPersonCorrectionForm(
         _data(request), initial=model_to_dict(referral.young_person, fields=CORRECTION_FIELDS)
     )
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: young_person_correct(
             referral=referral,

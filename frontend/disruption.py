@@ -6,13 +6,10 @@ area out of their scope, finds no page (404)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -39,7 +36,7 @@ from referrals.models import OPEN_STATES, Referral
 from referrals.services import records_seen
 
 from .disruption_forms import DisruptionAddForm, DisruptionLogFilterForm, DisruptionUpdateForm
-from .forms import add_service_errors
+from .forms import service_write
 
 LOG_PER_PAGE = 25
 EXPIRING_LIMIT = 200
@@ -93,16 +90,6 @@ def _referrals(area_id: int, references: list[str]) -> list[Referral]:
     if missing:
         raise ValidationError({"referrals": f"There is no referral {missing[0]} in this area"})
     return [found[ref] for ref in references]
-
-
-def _save(form: Form, write: Any) -> Any:
-    if not form.is_valid():
-        return None
-    try:
-        return write()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
 
 
 def _from_referral(request: HttpRequest, areas: set[int]) -> Referral | None:
@@ -179,7 +166,7 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
         owners=disruption_owner_memberships(area_id=area_id),
     )
     if request.method == "POST":
-        activity = _save(
+        activity = service_write(
             form,
             lambda: (agenda_item_disruption_add if item else disruption_activity_add)(
                 actor=request.user,
@@ -211,7 +198,7 @@ def disruption_update_page(request: HttpRequest, pk: int) -> HttpResponse:
         owners=disruption_owner_memberships(area_id=activity.area_id),
     )
     if request.method == "POST":
-        changed = _save(
+        changed = service_write(
             form,
             lambda: disruption_activity_update(
                 activity=activity,

@@ -11,6 +11,7 @@ from django import forms
 
 from agencies.models import Membership
 from disruption.activity_selectors import ENTITY_KIND_CHOICES, ENTITY_KINDS, tactic_catalogue
+from disruption.activity_services import UPDATABLE
 from disruption.models import (
     DisruptionMode,
     DisruptionStatus,
@@ -225,20 +226,11 @@ class DisruptionUpdateForm(_ActivityForm):
 
     @staticmethod
     def initial_for(activity: Any) -> dict[str, Any]:
+        # The owner and referrals are shown as the form takes them; every other field as is.
         initial = {
             name: getattr(activity, name)
-            for name in (
-                "status",
-                "planned_on",
-                "issued_on",
-                "served_on",
-                "expires_on",
-                "breached_on",
-                "outcome",
-                "legal_power",
-                "court",
-                "court_reference",
-            )
+            for name in UPDATABLE
+            if name not in ("owner", "referrals")
         }
         return initial | {
             "owner": activity.owner_id,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any, cast
 
@@ -28,6 +28,18 @@ DATE_HINT = "For example, 2026-12-31"
 DATE_ERROR = "Enter a real date, like 2026-12-31"
 MOMENT_HINT = "Date and 24-hour time, for example 2026-12-31 21:30"
 MOMENT_ERROR = "Enter a real date and time, like 2026-12-31 21:30"
+
+
+def service_write(form: forms.Form, write: Callable[[], Any]) -> Any:
+    """Run a service write (`write` answers what it wrote) for a valid form; None when the
+    form is invalid or the service refuses, with the service's errors on the form."""
+    if not form.is_valid():
+        return None
+    try:
+        return write()
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return None
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
@@ -60,7 +60,7 @@ from referrals.models import Referral
 from referrals.selectors import referral_for_casework, referral_full_q, young_people_list
 from referrals.services import records_seen
 
-from .forms import add_service_errors
+from .forms import service_write
 from .intelligence_forms import (
     IdentifierForm,
     LinkForm,
@@ -146,17 +146,6 @@ def _works_intelligence(request: HttpRequest) -> None:
 
 def _data(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
-
-
-def _save(form: Form, write: Callable[[], Any]) -> Any:
-    """The service's result for a valid form, or None with its errors on the form."""
-    if not form.is_valid():
-        return None
-    try:
-        return write()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return None
 
 
 def entity_url(node: Node) -> str:
@@ -269,7 +258,7 @@ def entity_new_page(request: HttpRequest, kind: str) -> HttpResponse:
                     matches=matches,
                     kind=spec,
                 )
-        record = _save(form, lambda: spec.create(actor=request.user, area=area, **data))
+        record = service_write(form, lambda: spec.create(actor=request.user, area=area, **data))
         if record is not None:
             return redirect("frontend:entity", kind, record.pk)
     return _form_page(request, form, f"Record a {spec.label}", "Record", kind=spec)
@@ -288,7 +277,7 @@ def entity_edit_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             initial[name] = "\n".join(initial[name])
     form = spec.form(_data(request), initial=initial)
     if request.method == "POST":
-        done = _save(
+        done = service_write(
             form,
             lambda: update(
                 actor=request.user,
@@ -350,7 +339,7 @@ def link_add_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             actor=request.user, a=record, b=other, referral=referral, request=request, **data
         )
 
-    if request.method == "POST" and _save(form, write) is not None:
+    if request.method == "POST" and service_write(form, write) is not None:
         return redirect("frontend:entity", kind, record.pk)
     return _form_page(request, form, f"Add a link: {record}", "Add the link", kind=spec)
 
@@ -370,7 +359,7 @@ def link_share_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not _coordinates(request, link.area_id):
         raise PermissionDenied("Only a coordinator of the area may share intelligence.")
     form = ShareForm(_data(request))
-    if request.method == "POST" and _save(
+    if request.method == "POST" and service_write(
         form,
         lambda: link_share(
             link=link, actor=request.user, reason=form.cleaned_data["reason"], request=request
@@ -408,7 +397,7 @@ def mentions_page(request: HttpRequest, reference: str) -> HttpResponse:
             actor=request.user, referral=referral, kind=kind, line=line, request=request, **data
         )
 
-    if request.method == "POST" and _save(form, write) is not None:
+    if request.method == "POST" and service_write(form, write) is not None:
         return redirect("frontend:mentions", referral.reference)
     matches = {
         line: person_matches(user=request.user, area_id=referral.area_id, name=line)

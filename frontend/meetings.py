@@ -39,7 +39,7 @@ from referrals.models import OPEN_STATES, Referral
 from referrals.selectors import action_owners, coordinated_areas
 from referrals.services import records_seen
 
-from .forms import add_service_errors
+from .forms import service_write
 from .meeting_forms import DecisionForm, ItemAddForm, MeetingScheduleForm, MinutesForm
 
 MEETINGS_LIMIT = 100
@@ -47,17 +47,6 @@ MEETINGS_LIMIT = 100
 
 def _data(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
-
-
-def _saved(form: Any, write: Any) -> bool:
-    if not form.is_valid():
-        return False
-    try:
-        write()
-    except ValidationError as exc:
-        add_service_errors(form, exc)
-        return False
-    return True
 
 
 @login_required
@@ -83,14 +72,12 @@ def meeting_schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         agencies=Agency.objects.filter(areas=area, is_active=True).order_by("name"),
         initial={"chair": request.user.pk},
     )
-    scheduled: list[Meeting] = []
-    if request.method == "POST" and _saved(
+    scheduled = request.method == "POST" and service_write(
         form,
-        lambda: scheduled.append(
-            meeting_schedule(actor=request.user, area=area, request=request, **form.chosen())
-        ),
-    ):
-        return redirect("frontend:meeting", pk=scheduled[0].pk)
+        lambda: meeting_schedule(actor=request.user, area=area, request=request, **form.chosen()),
+    )
+    if scheduled:
+        return redirect("frontend:meeting", pk=scheduled.pk)
     return render(request, "frontend/meetings/schedule.html", {"form": form, "area": area})
 
 
@@ -147,7 +134,7 @@ def item_decision_page(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
         raise PermissionDenied("Only the area's coordinators record a meeting's decisions.")
     owners = action_owners(referral=item.referral) if item.referral else None
     form = DecisionForm(_data(request), owners=owners)
-    if request.method == "POST" and _saved(
+    if request.method == "POST" and service_write(
         form,
         lambda: agenda_item_record(
             item=item,
@@ -170,7 +157,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
     if not minutes_visible(user=request.user, meeting=meeting):
         raise PermissionDenied(MINUTES_HIDDEN)
     form = MinutesForm(_data(request), initial={"minutes": meeting.minutes})
-    if request.method == "POST" and _saved(
+    if request.method == "POST" and service_write(
         form,
         lambda: meeting_minutes_record(
             meeting=meeting,
@@ -199,7 +186,7 @@ def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     )
     form = ItemAddForm(_data(request), entities=entities)
 
-    def add() -> None:
+    def add() -> AgendaItem:
         reference, node_pk = form.cleaned_data["referral"], form.cleaned_data["node"]
         if reference:
             referral = Referral.objects.filter(
@@ -210,12 +197,13 @@ def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
             ).first()
             if referral is None:
                 raise ValidationError({"referral": "No open referral of this area has it"})
-            agenda_item_add(meeting=meeting, actor=request.user, referral=referral, request=request)
-        else:
-            node = next(n for n in entities if n.pk == node_pk)
-            agenda_item_add(meeting=meeting, actor=request.user, node=node, request=request)
+            return agenda_item_add(
+                meeting=meeting, actor=request.user, referral=referral, request=request
+            )
+        node = next(n for n in entities if n.pk == node_pk)
+        return agenda_item_add(meeting=meeting, actor=request.user, node=node, request=request)
 
-    if request.method == "POST" and _saved(form, add):
+    if request.method == "POST" and service_write(form, add):
         return redirect("frontend:meeting", pk=meeting.pk)
     records_seen(actor=request.user, records=[n.record for n in entities], request=request)
     return render(request, "frontend/meetings/item_add.html", {"form": form, "meeting": meeting})
