@@ -39,7 +39,7 @@ from .selectors import intelligence_area_ids, intelligence_membership
 # The most links one network shows: more than a person can read in a drawing or a table, and
 # every young person shown is one audit record. Read most recent first, so a truncated network
 # keeps the newest intelligence; dates narrow it further.
-NETWORK_LINK_LIMIT = 500
+NETWORK_LINK_LIMIT = 300
 # Clusters listed (largest first) and entity labels named for each.
 CLUSTER_LIMIT = 100
 CLUSTER_LABELS = 3
