@@ -61,7 +61,7 @@ from disruption.services import (
 from referrals.models import Referral
 from referrals.selectors import ReferralAccess, referral_get, young_person_get
 
-from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
+from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent, query_text
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -340,7 +340,7 @@ class EntityListView(AuditedListView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return self.model._default_manager.none()
-        search = str(self.request.query_params.get("q", ""))[:200]
+        search = query_text(self.request, "q")
         return entity_list(user=self.request.user, model=self.model, search=search)
 
     @extend_schema(parameters=[SEARCH])
@@ -523,8 +523,9 @@ class LinksView(AuditedListView):
         if kind and kind not in NodeKind.values:
             raise ValidationError({"kind": ["Choose a kind of node."]})
         links = links_for(user=self.request.user, node=node, kind=kind)
-        if params.get("referral"):
-            links = links.filter(referral__reference=params["referral"])
+        reference = query_text(self.request, "referral", max_length=20)
+        if reference:
+            links = links.filter(referral__reference=reference)
         return links
 
     @extend_schema(parameters=LINK_FILTERS)

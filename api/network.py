@@ -26,6 +26,8 @@ from disruption.network import (
     network_seen,
 )
 
+from .views import query_text
+
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField(help_text="The node's id, as the edges name it")
@@ -160,7 +162,7 @@ class ClustersView(APIView):
         "largest first",
     )
     def get(self, request: Request) -> Response:
-        code = request.query_params.get("area", "").strip()
+        code = query_text(request, "area", max_length=9)
         if not code:
             raise ValidationError({"area": ["Give the area's ONS code, e.g. ?area=E08000001."]})
         area = Area.objects.filter(ons_code=code).first()

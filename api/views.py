@@ -22,6 +22,7 @@ from drf_spectacular.utils import (
 from rest_framework import generics, status
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.fields import CharField
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -113,6 +114,16 @@ def _idempotent(request: Request, create: Callable[[], Response]) -> Response:
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def query_text(request: Request, name: str, *, max_length: int = 200) -> str:
+    """A text query parameter, trimmed; 400 naming it when it is too long or holds a
+    character no text may hold (a NUL)."""
+    field = CharField(allow_blank=True, max_length=max_length)
+    try:
+        return str(field.run_validation(request.query_params.get(name, "")))
+    except ValidationError as exc:
+        raise ValidationError({name: exc.detail}) from exc
 
 
 def _applied(

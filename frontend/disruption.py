@@ -35,7 +35,12 @@ from disruption.selectors import intelligence_area_ids, intelligence_memberships
 from referrals.models import OPEN_STATES, Referral
 from referrals.services import records_seen
 
-from .disruption_forms import DisruptionAddForm, DisruptionLogFilterForm, DisruptionUpdateForm
+from .disruption_forms import (
+    REFERENCE,
+    DisruptionAddForm,
+    DisruptionLogFilterForm,
+    DisruptionUpdateForm,
+)
 from .forms import service_write
 
 LOG_PER_PAGE = 25
@@ -96,6 +101,8 @@ def _from_referral(request: HttpRequest, areas: set[int]) -> Referral | None:
     reference = request.GET.get("referral", "").strip().upper()
     if not reference:
         return None
+    if not REFERENCE.fullmatch(reference):
+        raise Http404("No open referral found")
     referral = (
         Referral.objects.filter(reference=reference, area_id__in=areas)
         .select_related("young_person")

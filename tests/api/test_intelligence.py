@@ -226,3 +226,19 @@ def test_each_list_uses_a_fixed_number_of_queries(
         response = client.get(url)
     assert response.status_code == 200 and response.json()["results"]
     assert OnlineIdentifier.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    ("path", "name", "value", "words"),
+    [
+        ("/api/v1/persons-of-concern/", "q", "Mo\x00", "Null characters"),
+        ("/api/v1/vehicles/", "q", "x" * 201, "no more than 200"),
+        ("/api/v1/links/", "referral", "R26-\x00", "Null characters"),
+    ],
+)
+def test_a_bad_query_text_answers_400_naming_it(
+    path: str, name: str, value: str, words: str
+) -> None:
+    response = api(member(Role.POLICE_LEAD)).get(path, {name: value})
+    assert response.status_code == 400
+    assert words in " ".join(response.json()["error"]["fields"][name])

@@ -139,6 +139,7 @@ def test_other_areas_and_unknown_records_get_404(graph: Graph) -> None:
             "on or after the start date",
         ),
         ("/api/v1/clusters/", {}, "area", "ONS code"),
+        ("/api/v1/clusters/", {"area": "E08\x00001"}, "area", "Null characters"),
     ],
 )
 def test_bad_requests_say_what_is_wrong(

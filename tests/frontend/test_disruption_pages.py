@@ -321,3 +321,11 @@ def test_another_areas_police_lead_or_coordinator_finds_nothing(world: World, ro
 def test_the_menu_offers_disruption_to_police_leads_and_coordinators(world: World) -> None:
     assert 'href="/disruption/"' in client_for(world.police_lead).get("/").content.decode()
     assert 'href="/disruption/"' not in client_for(world.practitioner).get("/").content.decode()
+
+
+@pytest.mark.parametrize("reference", ["R26-\x00", "not a reference", "R99-999999"])
+def test_logging_from_a_referral_that_is_not_one_finds_no_page(
+    world: World, reference: str
+) -> None:
+    page = client_for(world.police_lead).get("/disruption/new/", {"referral": reference})
+    assert page.status_code == 404
