@@ -40,7 +40,7 @@ from disruption.models import (
     Node,
     NodeKind,
 )
-from disruption.selectors import intelligence_area_ids
+from disruption.selectors import intelligence_area_ids, referrals_named
 from referrals.models import Referral
 
 from .serializers import LONG_TEXT
@@ -205,19 +205,6 @@ def _target(user: Any, kind: str, pk: int) -> Any:
     return record
 
 
-def _referrals(user: Any, references: list[str]) -> list[Referral]:
-    found = {
-        r.reference: r
-        for r in Referral.objects.filter(
-            reference__in=references, area_id__in=intelligence_area_ids(user=user)
-        )
-    }
-    missing = [ref for ref in references if ref not in found]
-    if missing:
-        raise ApiValidationError({"referrals": [f"No referral {missing[0]} in your areas."]})
-    return list(found.values())
-
-
 def _owner(user: Any, pk: int) -> Any:
     """Someone who is or was a member of one of the caller's areas (the service says whether
     they may own the activity); nobody else is looked up."""
@@ -236,7 +223,7 @@ def _owner(user: Any, pk: int) -> Any:
 
 def _resolved(user: Any, data: dict[str, Any]) -> dict[str, Any]:
     if "referrals" in data:
-        data["referrals"] = _referrals(user, data["referrals"])
+        data["referrals"] = referrals_named(user=user, references=data["referrals"])
     if "owner" in data:
         data["owner"] = _owner(user, data["owner"])
     for name in ("legal_power", "outcome", "court", "court_reference"):

@@ -38,7 +38,8 @@ from disruption.meeting_services import (
     meetings_seen,
 )
 from disruption.models import AgendaItem, AgendaReason, Meeting, Node
-from referrals.models import OPEN_STATES, ProtectiveActionType, Referral
+from disruption.selectors import referrals_named
+from referrals.models import ProtectiveActionType
 from referrals.selectors import action_owner_choices, coordinated_areas
 
 from .serializers import LONG_TEXT, ActionSerializer
@@ -176,14 +177,13 @@ class ItemAddSerializer(serializers.Serializer[object]):
         if meeting is None:
             return attrs
         if "referral" in attrs:
-            referral = Referral.objects.filter(
-                reference=attrs["referral"].strip().upper(),
+            [referral] = referrals_named(
+                user=self.context["user"],
+                references=[attrs["referral"]],
                 area_id=meeting.area_id,
-                state__in=OPEN_STATES,
-                submitted_at__isnull=False,
-            ).first()
-            if referral is None:
-                raise serializers.ValidationError({"referral": "No open referral of this area"})
+                open_only=True,
+                error_field="referral",
+            )
             return {"referral": referral}
         node = Node.objects.filter(
             pk=attrs["node"], area_id=meeting.area_id, kind__in=AGENDA_KINDS
@@ -306,7 +306,9 @@ class AgendaItemsView(MeetingView):
         meeting = self.meeting
 
         def create() -> Response:
-            body = ItemAddSerializer(data=request.data, context={"meeting": meeting})
+            body = ItemAddSerializer(
+                data=request.data, context={"meeting": meeting, "user": request.user}
+            )
             body.is_valid(raise_exception=True)
             item = agenda_item_add(
                 meeting=meeting,

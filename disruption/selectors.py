@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Model, Q, QuerySet, TextField, Value
 from django.http import Http404
 
 from agencies.models import Membership, Role
 from agencies.selectors import active_memberships
-from referrals.models import Referral
+from referrals.models import OPEN_STATES, Referral
 from referrals.selectors import referral_full_q
 
 from . import normalise
@@ -54,6 +55,33 @@ def intelligence_membership(*, user: Any, area_id: int) -> Membership | None:
     police lead's comes before a coordinator's (disruption is police-led)."""
     candidates = [m for m in intelligence_memberships(user=user) if m.area_id == area_id]
     return min(candidates, key=lambda m: m.role != Role.POLICE_LEAD, default=None)
+
+
+def referrals_named(
+    *,
+    user: Any,
+    references: Sequence[str],
+    area_id: int | None = None,
+    open_only: bool = False,
+    error_field: str = "referrals",
+) -> list[Referral]:
+    """The referrals `references` name, in that order, among those of the areas whose
+    intelligence the user works (of `area_id` alone when given; with `open_only`, submitted
+    and still open). One not found is a ValidationError on `error_field`; whether it exists
+    elsewhere is not said."""
+    wanted = [r.strip().upper() for r in references]
+    areas = intelligence_area_ids(user=user)
+    rows = Referral.objects.filter(
+        reference__in=wanted, area_id__in=areas if area_id is None else areas & {area_id}
+    )
+    if open_only:
+        rows = rows.filter(state__in=OPEN_STATES, submitted_at__isnull=False)
+    found = {r.reference: r for r in rows.select_related("young_person")}
+    missing = [ref for ref in wanted if ref not in found]
+    if missing:
+        kind = "open referral" if open_only else "referral"
+        raise ValidationError({error_field: f"There is no {kind} {missing[0]} in this area"})
+    return [found[ref] for ref in wanted]
 
 
 def shared_link_q(*, user: Any) -> Q:

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,7 +32,11 @@ from disruption.activity_services import (
 from disruption.meeting_selectors import agenda_for, meeting_get
 from disruption.meeting_services import agenda_item_disruption_add
 from disruption.models import AgendaItem
-from disruption.selectors import intelligence_area_ids, intelligence_memberships
+from disruption.selectors import (
+    intelligence_area_ids,
+    intelligence_memberships,
+    referrals_named,
+)
 from referrals.models import OPEN_STATES, Referral
 from referrals.services import records_seen
 
@@ -85,31 +90,22 @@ def disruption_expiring_page(request: HttpRequest) -> HttpResponse:
     return render(request, "frontend/disruption/expiring.html", {"rows": rows})
 
 
-def _referrals(area_id: int, references: list[str]) -> list[Referral]:
-    """The referrals named, of the area; a reference not found there is an error on the
-    field (whether it exists elsewhere is not said)."""
-    found = {
-        r.reference: r for r in Referral.objects.filter(reference__in=references, area_id=area_id)
-    }
-    missing = [ref for ref in references if ref not in found]
-    if missing:
-        raise ValidationError({"referrals": f"There is no referral {missing[0]} in this area"})
-    return [found[ref] for ref in references]
+def _referrals(request: HttpRequest, area_id: int, form: Form) -> list[Referral]:
+    return referrals_named(
+        user=request.user, references=form.cleaned_data["referrals"], area_id=area_id
+    )
 
 
-def _from_referral(request: HttpRequest, areas: set[int]) -> Referral | None:
+def _from_referral(request: HttpRequest) -> Referral | None:
     reference = request.GET.get("referral", "").strip().upper()
     if not reference:
         return None
     if not REFERENCE.fullmatch(reference):
         raise Http404("No open referral found")
-    referral = (
-        Referral.objects.filter(reference=reference, area_id__in=areas)
-        .select_related("young_person")
-        .first()
-    )
-    if referral is None or referral.state not in OPEN_STATES:
-        raise Http404("No open referral found")
+    try:
+        [referral] = referrals_named(user=request.user, references=[reference], open_only=True)
+    except ValidationError as exc:
+        raise Http404("No open referral found") from exc
     return referral
 
 
@@ -156,7 +152,7 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
     (?agenda_item=<id>) its subject is preselected and the activity is named on the item."""
     areas = _areas(request)
     item = _from_agenda_item(request, areas)
-    referral = _from_referral(request, areas) if item is None else _open(item.referral)
+    referral = _from_referral(request) if item is None else _open(item.referral)
     area_id = item.meeting.area_id if item else _area_for(request, areas, referral)
     linked = linked_entity_nodes(referral=referral) if referral else set()
     target = f"{item.node.kind}:{item.node.record.pk}" if item and item.node else ""
@@ -179,7 +175,7 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 **(
                     form.cleaned_data
-                    | {"referrals": _referrals(area_id, form.cleaned_data["referrals"])}
+                    | {"referrals": _referrals(request, area_id, form)}
                     | ({"item": item} if item else {})
                 ),
                 request=request,
@@ -210,10 +206,7 @@ def disruption_update_page(request: HttpRequest, pk: int) -> HttpResponse:
             lambda: disruption_activity_update(
                 activity=activity,
                 actor=request.user,
-                **(
-                    form.cleaned_data
-                    | {"referrals": _referrals(activity.area_id, form.cleaned_data["referrals"])}
-                ),
+                **(form.cleaned_data | {"referrals": _referrals(request, activity.area_id, form)}),
                 request=request,
             ),
         )

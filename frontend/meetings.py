@@ -35,7 +35,7 @@ from disruption.meeting_services import (
     meetings_seen,
 )
 from disruption.models import AgendaItem, Meeting, MeetingStatus, Node
-from referrals.models import OPEN_STATES, Referral
+from disruption.selectors import referrals_named
 from referrals.selectors import action_owners, coordinated_areas
 from referrals.services import records_seen
 
@@ -189,14 +189,13 @@ def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     def add() -> AgendaItem:
         reference, node_pk = form.cleaned_data["referral"], form.cleaned_data["node"]
         if reference:
-            referral = Referral.objects.filter(
-                reference=reference,
+            [referral] = referrals_named(
+                user=request.user,
+                references=[reference],
                 area_id=meeting.area_id,
-                state__in=OPEN_STATES,
-                submitted_at__isnull=False,
-            ).first()
-            if referral is None:
-                raise ValidationError({"referral": "No open referral of this area has it"})
+                open_only=True,
+                error_field="referral",
+            )
             return agenda_item_add(
                 meeting=meeting, actor=request.user, referral=referral, request=request
             )

@@ -33,9 +33,11 @@ from disruption.models import (
     Meeting,
     MeetingStatus,
 )
+from disruption.selectors import referrals_named
 from referrals.models import (
     ProtectiveAction,
     ProtectiveActionType,
+    Referral,
     ReferralEvent,
     ReferralEventType,
     ReferralState,
@@ -463,3 +465,25 @@ def test_opening_a_meeting_records_it_and_each_subject_seen() -> None:
         ("referrals.referral", str(case.pk)),
         ("disruption.personofconcern", str(suspect.person_id)),
     } <= seen
+
+
+def test_referrals_are_named_by_reference_only_within_the_users_intelligence() -> None:
+    w = mw.world()
+    active, in_triage = mw.referral(w), mw.referral(w, active=False)
+    Referral.objects.filter(pk=in_triage.pk).update(state=ReferralState.CLOSED)
+    elsewhere = mw.referral(mw.world())
+    named = referrals_named(
+        user=w.police_lead, references=[in_triage.reference, active.reference.lower()]
+    )
+    assert named == [in_triage, active]  # in the order named, however typed
+    with pytest.raises(ValidationError) as closed:
+        referrals_named(user=w.police_lead, references=[in_triage.reference], open_only=True)
+    assert closed.value.message_dict == {
+        "referrals": [f"There is no open referral {in_triage.reference} in this area"]
+    }
+    for user, reference in (
+        (w.police_lead, elsewhere.reference),
+        (w.practitioner, active.reference),
+    ):
+        with pytest.raises(ValidationError):
+            referrals_named(user=user, references=[reference])

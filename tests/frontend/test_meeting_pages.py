@@ -229,7 +229,7 @@ def test_the_chair_adds_a_referral_or_an_entity_by_hand() -> None:
     both = client.post(url, {"referral": case.reference, "node": str(hotel.pk)})
     assert "Enter a referral reference or choose a person or location" in both.content.decode()
     unknown = client.post(url, {"referral": "R00-999999"})
-    assert "No open referral of this area has it" in unknown.content.decode()
+    assert "There is no open referral R00-999999 in this area" in unknown.content.decode()
     assert client.post(url, {"referral": case.reference.lower()}).status_code == 302
     added = client.post(url, {"node": str(hotel.pk)})
     assert added.status_code == 302, added.content.decode()
