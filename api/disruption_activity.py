@@ -13,7 +13,6 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import NotFound
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,6 +31,7 @@ from disruption.activity_services import (
     disruption_activity_update,
 )
 from disruption.models import (
+    ENTITY_MODELS,
     NODE_FIELDS,
     DisruptionActivity,
     DisruptionMode,
@@ -40,7 +40,7 @@ from disruption.models import (
     Node,
     NodeKind,
 )
-from disruption.selectors import intelligence_area_ids, referrals_named
+from disruption.selectors import intelligence_area_ids, referrals_named, writable_entity_get
 from referrals.models import Referral
 
 from .serializers import LONG_TEXT
@@ -194,17 +194,6 @@ def _with_referrals(rows: QuerySet[DisruptionActivity]) -> QuerySet[DisruptionAc
     return rows.prefetch_related("referrals")
 
 
-def _target(user: Any, kind: str, pk: int) -> Any:
-    """The entity to log against, in one of the user's intelligence areas; 404 otherwise."""
-    model = Node._meta.get_field(NODE_FIELDS[NodeKind(kind)]).related_model
-    record = model._default_manager.filter(  # type: ignore[union-attr]
-        pk=pk, area_id__in=intelligence_area_ids(user=user)
-    ).first()
-    if record is None:
-        raise NotFound("No such target.")
-    return record
-
-
 def _owner(user: Any, pk: int) -> Any:
     """Someone who is or was a member of one of the caller's areas (the service says whether
     they may own the activity); nobody else is looked up."""
@@ -281,7 +270,11 @@ class DisruptionActivitiesView(AuditedListView):
             body = DisruptionActivityCreateSerializer(data=request.data)
             body.is_valid(raise_exception=True)
             data = dict(body.validated_data)
-            target = _target(request.user, data.pop("target_kind"), data.pop("target_id"))
+            target = writable_entity_get(
+                user=request.user,
+                model=ENTITY_MODELS[NodeKind(data.pop("target_kind"))],
+                pk=data.pop("target_id"),
+            )
             activity = disruption_activity_add(
                 actor=request.user,
                 target=target,

@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from agencies.models import Area
 from agencies.selectors import acting_membership
 from disruption.models import (
+    ENTITY_MODELS,
     NODE_FIELDS,
     HandlingCode,
     IntelligenceAssessment,
@@ -493,13 +494,7 @@ def _end(request: Request, end: dict[str, Any]) -> models.Model:
     kind, pk = NodeKind(end["kind"]), end["id"]
     if kind == NodeKind.YOUNG_PERSON:
         return young_person_get(user=request.user, pk=pk)
-    model = {
-        NodeKind.PERSON: PersonOfConcern,
-        NodeKind.LOCATION: Location,
-        NodeKind.VEHICLE: Vehicle,
-        NodeKind.IDENTIFIER: OnlineIdentifier,
-    }[kind]
-    return writable_entity_get(user=request.user, model=model, pk=pk)
+    return writable_entity_get(user=request.user, model=ENTITY_MODELS[kind], pk=pk)
 
 
 class LinksView(AuditedListView):

@@ -20,12 +20,12 @@ from agencies.rules import CASEWORK_ROLES
 from referrals.models import OPEN_STATES, Referral
 
 from .models import (
+    ENTITY_MODELS,
     NODE_FIELDS,
     DisruptionActivity,
     DisruptionStatus,
     DisruptionTactic,
     Link,
-    Node,
     NodeKind,
 )
 from .selectors import intelligence_area_ids
@@ -203,8 +203,8 @@ def area_entities(*, user: Any, area_id: int) -> dict[NodeKind, list[Any]]:
         raise Http404("No area found")
     return {
         kind: list(
-            Node._meta.get_field(NODE_FIELDS[kind])
-            .related_model._default_manager.filter(area_id=area_id)  # type: ignore[union-attr]
+            ENTITY_MODELS[kind]
+            ._default_manager.filter(area_id=area_id)
             .order_by(*_ENTITY_ORDER[kind])
         )
         for kind in ENTITY_KINDS

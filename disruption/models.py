@@ -191,6 +191,15 @@ NODE_FIELDS = {
 }
 
 
+# The model of each kind of entity (a young person is not one).
+ENTITY_MODELS: dict[NodeKind, type[Entity]] = {
+    NodeKind.PERSON: PersonOfConcern,
+    NodeKind.LOCATION: Location,
+    NodeKind.VEHICLE: Vehicle,
+    NodeKind.IDENTIFIER: OnlineIdentifier,
+}
+
+
 class Node(models.Model):
     """One young person or entity in its area's network, pointing at exactly one record."""
 
