@@ -23,6 +23,7 @@ from . import auth_events
 from .lockout import reset_failures
 from .models import Agency, AgencyType, Area, Membership, Role, User
 from .selectors import administered_area_membership, administered_memberships
+from .signals import sessions_ended
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -120,6 +121,7 @@ def _end_sessions_and_tokens(user: User) -> int:
     request; every live API token is revoked. Returns how many tokens were revoked."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch", "is_active"])
+    transaction.on_commit(lambda: sessions_ended.send(sender=User, user=user))
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

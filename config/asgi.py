@@ -1,6 +1,9 @@
-"""ASGI entry point: HTTP through Django, websockets through Channels (session-authenticated)."""
+"""ASGI entry point: HTTP through Django, websockets through Channels (session-authenticated).
+
+With no Redis, the timed jobs run inside this server too (notifications.ticker)."""
 
 import os
+from typing import Any
 
 from django.core.asgi import get_asgi_application
 
@@ -11,10 +14,12 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from notifications.ticker import WithTicker  # noqa: E402
 
-application = ProtocolTypeRouter(
+application: Any = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
@@ -22,3 +27,5 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+if settings.IN_PROCESS_TIMERS:
+    application = WithTicker(application)

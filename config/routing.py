@@ -1,5 +1,11 @@
-"""Websocket routes. The notifications issue adds the per-user stream here."""
+"""Websocket routes: one stream per signed-in page (notifications and live page nudges)."""
 
 from typing import Any
 
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from notifications.consumers import NotificationConsumer
+
+websocket_urlpatterns: list[Any] = [
+    path("ws/notifications/", NotificationConsumer.as_asgi()),
+]

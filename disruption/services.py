@@ -597,9 +597,7 @@ def link_add(
             },
         )
     for alert in alerts:
-        transaction.on_commit(
-            lambda alert=alert: link_alert_raised.send(sender=LinkAlert, alert=alert)  # type: ignore[misc]
-        )
+        link_alert_raised.send(sender=LinkAlert, alert=alert)
     return link
 
 

@@ -4,5 +4,6 @@ from __future__ import annotations
 
 from django.dispatch import Signal
 
-# Sent after the transaction that raised it commits, with `alert` (a LinkAlert).
+# Sent inside the transaction that raised it, with `alert` (a LinkAlert): what a receiver
+# records commits or rolls back with the alert.
 link_alert_raised = Signal()

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.db import transaction
+
 from .models import (
     BreakGlassAccess,
     CaseNote,
@@ -15,6 +17,7 @@ from .models import (
     ReferralEventType,
     YoungPerson,
 )
+from .signals import referral_changed
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -24,9 +27,13 @@ def _iso(moment: datetime | None) -> str | None:
 def _record(
     referral: Referral, event_type: ReferralEventType, actor: Any, **parameters: Any
 ) -> ReferralEvent:
-    return ReferralEvent.objects.create(
+    event = ReferralEvent.objects.create(
         referral=referral, event_type=event_type, actor=actor, parameters=parameters
     )
+    transaction.on_commit(
+        lambda: referral_changed.send(sender=Referral, referral=referral, actor=actor)
+    )
+    return event
 
 
 def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:

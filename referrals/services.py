@@ -383,10 +383,8 @@ def referral_step_on_locked(
         reason=wanted.get("reason", ""),
         details={"transition": name, "from": source, "to": locked.state},
     )
-    transaction.on_commit(
-        lambda: referral_step_taken.send(
-            sender=Referral, referral=locked, actor=actor, transition=name, source=source
-        )
+    referral_step_taken.send(
+        sender=Referral, referral=locked, actor=actor, transition=name, source=source
     )
 
 

@@ -1,11 +1,16 @@
-"""Signals sent after a referral's change has committed, for the notifications to act on.
+"""Signals of the referral workflow, for the notifications to act on.
 
-Sent from `transaction.on_commit`, so a receiver never sees (or announces) a change that was
-rolled back, and a slow receiver never holds the referral's row lock."""
+`referral_step_taken` is sent inside the step's transaction, so whatever a receiver records (a
+notification) commits or rolls back with the step; receivers leave anything outside the
+database (a websocket push, an email) to `transaction.on_commit`.
+`referral_changed` is sent after commit, once for each timeline entry written.
+"""
 
 from __future__ import annotations
 
 from django.dispatch import Signal
 
-# kwargs: referral, actor, transition, source (the state before)
+# kwargs: referral, actor, transition, source (the state before). Inside the transaction.
 referral_step_taken = Signal()
+# kwargs: referral, actor. After commit: anything on the referral's timeline changed.
+referral_changed = Signal()

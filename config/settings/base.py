@@ -246,9 +246,20 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Timed jobs: beat runs them in production; with no Redis the web server's in-process ticker
+# runs this same schedule (notifications.ticker), so `make run` needs no beat process.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "notifications-email-retries": {
+        "task": "notifications.send_due_emails",
+        "schedule": 60.0,
+    },
+}
+IN_PROCESS_TIMERS = env.bool("IN_PROCESS_TIMERS", default=not REDIS_URL)
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="safeguard-hub@localhost")
+# Where emailed links point: the address people open the service at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 SERVICE_NAME = "Safeguard Hub"
 DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=False)

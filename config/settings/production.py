@@ -29,6 +29,10 @@ if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not 
 ].get("HOST"):
     raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server in production")
 
+# Several web workers, a Celery worker and beat share live notifications and jobs through Redis.
+_required("REDIS_URL")
+IN_PROCESS_TIMERS = False
+
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365

@@ -18,3 +18,12 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Static files straight from the app folders (no collectstatic step outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Whatever the environment says, the suite runs the single-process engines: an in-memory
+# channel layer and Celery tasks run inline. The channels-redis tests set their own layer.
+REDIS_URL = ""
+CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CELERY_BROKER_URL = "memory://"
+CELERY_TASK_ALWAYS_EAGER = True
+IN_PROCESS_TIMERS = False
+SITE_URL = "http://testserver"

@@ -17,12 +17,14 @@ GOOD = {
     "DJANGO_SECRET_KEY": "test-9fK2mQ7vR4xL8pN3wB6zT1yH5cJ0dG-aE_uS7iO2kV9nM4bX6qW8rZ3tY1",
     "ALLOWED_HOSTS": "hub.example.org",
     "DATABASE_URL": "postgres://hub:pw@db.internal:5432/hub",
+    "REDIS_URL": "redis://redis.internal:6379/0",
 }
 
 
 def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLOWED_"))}
     env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
     for key, value in {**GOOD, **overrides}.items():
         if value is not None:
             env[key] = value
@@ -49,6 +51,7 @@ def test_deploy_checks_pass_at_warning_level() -> None:
         ({"DJANGO_SECRET_KEY": "short"}, "at least 50 characters"),
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set"),
         ({"DATABASE_URL": "sqlite:///db.sqlite3"}, "must point at a PostgreSQL server"),
+        ({"REDIS_URL": None}, "REDIS_URL must be set"),
     ],
 )
 def test_production_refuses_to_start_without_safe_settings(

@@ -261,7 +261,7 @@ def test_the_receiving_coordinator_sees_the_transfer_only_while_it_is_offered(
     )
 
 
-def test_each_step_is_announced_after_commit_only(case: dict[str, Any]) -> None:
+def test_each_step_is_announced_and_a_refused_one_is_not(case: dict[str, Any]) -> None:
     from referrals.signals import referral_step_taken
 
     heard: list[str] = []

@@ -1,0 +1,152 @@
+"""The websocket each signed-in page opens: the user's notifications, live, plus nudges when a
+referral page or triage queue the user may see has changed.
+
+Client messages (JSON, each with a `type`):
+- `catch_up` {since, seen}: after a (re)connect, everything missed since notification `since`,
+  leaving out the ids in `seen`;
+- `watch_triage`: nudges when the triage queue of an area the user coordinates changes;
+- `watch_referral` {reference}: nudges when that referral changes, if the user may see it.
+Anything else is ignored and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from django.utils import timezone
+
+from . import live
+from .selectors import notifications_missed, unread_count
+from .services import payload
+from .watch import allowed_referral_id, session_allows, triage_area_ids
+
+logger = logging.getLogger(__name__)
+
+# RFC 6455 "policy violation": no signed-in session, or the session has ended.
+POLICY_VIOLATION = 1008
+MAX_SEEN = 500
+
+
+class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    groups: list[str]
+
+    async def connect(self) -> None:
+        self.groups = []
+        user = self.scope.get("user")
+        session = self.scope.get("session")
+        # Accept first so that the refusal carries its close code (a refused handshake has none).
+        await self.accept()
+        if (
+            user is None
+            or session is None
+            or not await database_sync_to_async(session_allows)(user=user, session=session)
+        ):
+            await self.close(code=POLICY_VIOLATION)
+            return
+        self.user_id = user.pk
+        self.session_expires = session.get_expiry_date()
+        await self._join(live.user_group(user.pk))
+        count = await database_sync_to_async(unread_count)(user=user)
+        await self.send_json({"type": "hello", "unread": count})
+
+    async def _join(self, group: str) -> None:
+        if group not in self.groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups.append(group)
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def _session_over(self) -> bool:
+        if timezone.now() < self.session_expires:
+            return False
+        await self.close(code=POLICY_VIOLATION)
+        return True
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not hasattr(self, "user_id") or await self._session_over():
+            return
+        kind = content.get("type") if isinstance(content, dict) else None
+        handler = {
+            "catch_up": self._catch_up,
+            "watch_triage": self._watch_triage,
+            "watch_referral": self._watch_referral,
+        }.get(kind if isinstance(kind, str) else "")
+        if handler is None:
+            logger.warning("websocket message of unknown type ignored: %.80r", kind)
+            return
+        await handler(content)
+
+    async def decode_json(self, text_data: str) -> Any:
+        try:
+            return await super().decode_json(text_data)
+        except ValueError:
+            logger.warning("websocket message that is not JSON ignored")
+            return None
+
+    async def _catch_up(self, content: dict[str, Any]) -> None:
+        since = _int(content.get("since"))
+        raw_seen = content.get("seen")
+        seen = {_int(i) for i in raw_seen[:MAX_SEEN]} if isinstance(raw_seen, list) else set()
+        user = self.scope["user"]
+        missed = await database_sync_to_async(notifications_missed)(
+            user=user, since=since, seen=seen
+        )
+        count = await database_sync_to_async(unread_count)(user=user)
+        await self.send_json(
+            {"type": "caught_up", "notifications": [payload(n) for n in missed], "unread": count}
+        )
+
+    async def _watch_triage(self, content: dict[str, Any]) -> None:
+        for area_id in await database_sync_to_async(triage_area_ids)(user=self.scope["user"]):
+            await self._join(live.triage_group(area_id))
+
+    async def _watch_referral(self, content: dict[str, Any]) -> None:
+        reference = content.get("reference")
+        referral_id = await database_sync_to_async(allowed_referral_id)(
+            user=self.scope["user"], reference=reference if isinstance(reference, str) else ""
+        )
+        if referral_id is not None:
+            await self._join(live.referral_group(referral_id))
+
+    # Channel layer events, named after their "type" with the dot as an underscore.
+
+    async def notification_new(self, event: dict[str, Any]) -> None:
+        if not await self._session_over():
+            await self.send_json({"type": "notification", **_without_type(event)})
+
+    async def unread_changed(self, event: dict[str, Any]) -> None:
+        if not await self._session_over():
+            await self.send_json({"type": "unread", **_without_type(event)})
+
+    async def triage_changed(self, event: dict[str, Any]) -> None:
+        if not await self._session_over():
+            await self.send_json({"type": "triage_changed", "sent_at": event.get("sent_at")})
+
+    async def referral_changed(self, event: dict[str, Any]) -> None:
+        if not await self._session_over():
+            await self.send_json(
+                {
+                    "type": "referral_changed",
+                    "by_me": event.get("actor_id") == self.user_id,
+                    "sent_at": event.get("sent_at"),
+                }
+            )
+
+    async def session_ended(self, event: dict[str, Any]) -> None:
+        await self.close(code=POLICY_VIOLATION)
+
+
+def _without_type(event: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in event.items() if k != "type"}
+
+
+def _int(value: Any) -> int:
+    try:
+        return max(int(value), 0)
+    except (TypeError, ValueError):
+        return 0

@@ -1,0 +1,44 @@
+"""Reads: a person's own notifications only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from .models import Notification
+
+# A notification is numbered when its row is inserted but becomes visible when its transaction
+# commits, so one numbered below the newest a page has seen can still arrive later. Catch-up
+# therefore also looks back this far and leaves out what the page says it already has.
+CATCH_UP_MARGIN = timedelta(minutes=2)
+CATCH_UP_LIMIT = 100
+
+
+def notifications_for(
+    *, user: Any, unread_only: bool = False, kind: str = ""
+) -> QuerySet[Notification]:
+    """The user's notifications, unread first, newest first within each."""
+    mine = Notification.objects.filter(recipient=user)
+    if unread_only:
+        mine = mine.filter(read_at__isnull=True)
+    if kind:
+        mine = mine.filter(kind=kind)
+    return mine.order_by(F("read_at").asc(nulls_first=True), "-id")
+
+
+def unread_count(*, user: Any) -> int:
+    if not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_missed(*, user: Any, since: int, seen: set[int]) -> list[Notification]:
+    """What a page that last saw notification `since` (and those in `seen`) has not been sent,
+    oldest first, at most CATCH_UP_LIMIT (the notification centre holds the rest)."""
+    recent = timezone.now() - CATCH_UP_MARGIN
+    mine = Notification.objects.filter(recipient=user)
+    missed = mine.filter(pk__gt=since) | mine.filter(created_at__gte=recent, pk__lte=since)
+    return list(missed.exclude(pk__in=seen).order_by("-id")[:CATCH_UP_LIMIT])[::-1]

@@ -1,0 +1,20 @@
+"""Celery tasks. In production beat schedules the periodic ones (CELERY_BEAT_SCHEDULE); with no
+Redis, the in-process ticker (notifications.ticker) runs the same schedule inside the web
+server."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from . import email
+
+
+@shared_task(name="notifications.send_notification_emails")
+def send_notification_emails(notification_ids: list[int]) -> int:
+    return email.send_due_emails(ids=notification_ids)
+
+
+@shared_task(name="notifications.send_due_emails")
+def send_due_emails() -> int:
+    """Retries: emails whose back-off has passed (and any a dead worker had claimed)."""
+    return email.send_due_emails()

@@ -1,0 +1,46 @@
+"""Who may open the live stream, and which pages' nudges they may hear (the access rules)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import Http404
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
+
+from agencies.selectors import active_memberships
+from agencies.sessions import session_is_current
+from referrals.selectors import coordinated_areas, referral_get
+
+
+def _second_factor_done(*, user: Any, session: Any) -> bool:
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return device is not None and device.user_id == user.pk and device.confirmed
+
+
+def session_allows(*, user: Any, session: Any) -> bool:
+    """A signed-in, current session that finished its second factor where one is required,
+    of a person with an active role: the same bar as every page."""
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if not session_is_current(session=session, user=user):
+        return False
+    if settings.TWO_FACTOR_REQUIRED and not _second_factor_done(user=user, session=session):
+        return False
+    return bool(active_memberships(user=user))
+
+
+def triage_area_ids(*, user: Any) -> list[int]:
+    return coordinated_areas(user=user)
+
+
+def allowed_referral_id(*, user: Any, reference: str) -> int | None:
+    """The referral's id when the user may see it; None alike when it is not theirs to see or
+    does not exist."""
+    try:
+        referral, _ = referral_get(user=user, reference=reference.strip().upper()[:40])
+    except Http404:
+        return None
+    return referral.pk
