@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -69,6 +69,15 @@ def api_token_revoke(
                 request=request,
             )
     return locked
+
+
+def idempotency_keys_purge(*, now: datetime) -> int:
+    """Forget stored responses older than a day (a retry that late is a new request).
+    Run daily; a key is also purged when it is reused after its lifetime."""
+    deleted, _ = IdempotencyKey.objects.filter(
+        created_at__lt=now - IDEMPOTENCY_KEY_LIFETIME
+    ).delete()
+    return deleted
 
 
 class IdempotencyKeyReused(Exception):

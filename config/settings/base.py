@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.send_due_emails",
         "schedule": 60.0,
     },
+    "api-idempotency-keys-purge": {
+        "task": "api.purge_idempotency_keys",
+        "schedule": 60.0 * 60,
+    },
 }
 IN_PROCESS_TIMERS = env.bool("IN_PROCESS_TIMERS", default=not REDIS_URL)
 

@@ -145,3 +145,16 @@ def test_two_retries_at_once_raise_one_concern(practitioner: User) -> None:
     assert responses[0].json() == responses[1].json()
     assert sum("Idempotent-Replayed" in r for r in responses) == 1
     assert Referral.objects.count() == YoungPerson.objects.count() == 1
+
+
+def test_the_daily_purge_forgets_only_keys_older_than_a_day(practitioner: User) -> None:
+    from api.tasks import purge_idempotency_keys
+
+    client = api(practitioner)
+    raise_with(client, "old-key")
+    raise_with(client, "new-key")
+    IdempotencyKey.objects.filter(key="old-key").update(
+        created_at=timezone.now() - timedelta(hours=25)
+    )
+    assert purge_idempotency_keys.apply().get() == 1
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new-key"]
