@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,34 +23,36 @@ def active_memberships(*, user: Any) -> list[Membership]:
         return []
     cached = getattr(user, "_active_memberships", None)
     if cached is None:
-        memberships = (
-            Membership.objects.filter(user=user, is_active=True)
-            .exclude(agency__is_active=False)  # a deactivated agency grants nothing
-            .select_related("area", "agency")
-            .order_by("pk")
-        )
-        # The membership the user chose to act as comes first (see ActingMembershipMiddleware).
-        acting = getattr(user, "acting_membership_id", None)
-        cached = sorted(memberships, key=lambda m: m.pk != acting)
+        cached = _acting_first(user, _active(Membership.objects.filter(user=user)))
         user._active_memberships = cached
     return cached
 
 
 def with_active_memberships(*, users: list[Any]) -> list[Any]:
-    """`users`, each with its active memberships loaded as active_memberships caches them:
-    one query for all, where asking each would be one query per person."""
-    by_user: dict[int, list[Membership]] = {user.pk: [] for user in users}
-    memberships = (
-        Membership.objects.filter(user_id__in=list(by_user), is_active=True)
-        .exclude(agency__is_active=False)
+    """`users`, each with its active memberships cached as active_memberships caches them:
+    one query for all of them, where asking each would be one query per person."""
+    missing = {u.pk: u for u in users if getattr(u, "_active_memberships", None) is None}
+    by_user: dict[int, list[Membership]] = {pk: [] for pk in missing}
+    for membership in _active(Membership.objects.filter(user_id__in=list(missing))):
+        by_user[membership.user_id].append(membership)
+    for pk, user in missing.items():
+        user._active_memberships = _acting_first(user, by_user[pk])
+    return users
+
+
+def _active(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    return (
+        memberships.filter(is_active=True)
+        .exclude(agency__is_active=False)  # a deactivated agency grants nothing
         .select_related("area", "agency")
         .order_by("pk")
     )
-    for membership in memberships:
-        by_user[membership.user_id].append(membership)
-    for user in users:
-        user._active_memberships = by_user[user.pk]
-    return users
+
+
+def _acting_first(user: Any, memberships: Iterable[Membership]) -> list[Membership]:
+    """The membership the user chose to act as comes first (see ActingMembershipMiddleware)."""
+    acting = getattr(user, "acting_membership_id", None)
+    return sorted(memberships, key=lambda m: m.pk != acting)
 
 
 def active_roles(*, user: Any) -> set[Role]:
