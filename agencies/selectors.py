@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -22,17 +23,36 @@ def active_memberships(*, user: Any) -> list[Membership]:
         return []
     cached = getattr(user, "_active_memberships", None)
     if cached is None:
-        memberships = (
-            Membership.objects.filter(user=user, is_active=True)
-            .exclude(agency__is_active=False)  # a deactivated agency grants nothing
-            .select_related("area", "agency")
-            .order_by("pk")
-        )
-        # The membership the user chose to act as comes first (see ActingMembershipMiddleware).
-        acting = getattr(user, "acting_membership_id", None)
-        cached = sorted(memberships, key=lambda m: m.pk != acting)
+        cached = _acting_first(user, _active(Membership.objects.filter(user=user)))
         user._active_memberships = cached
     return cached
+
+
+def with_active_memberships(*, users: list[Any]) -> list[Any]:
+    """`users`, each with its active memberships cached as active_memberships caches them:
+    one query for all of them, where asking each would be one query per person."""
+    missing = {u.pk: u for u in users if getattr(u, "_active_memberships", None) is None}
+    by_user: dict[int, list[Membership]] = {pk: [] for pk in missing}
+    for membership in _active(Membership.objects.filter(user_id__in=list(missing))):
+        by_user[membership.user_id].append(membership)
+    for pk, user in missing.items():
+        user._active_memberships = _acting_first(user, by_user[pk])
+    return users
+
+
+def _active(memberships: QuerySet[Membership]) -> QuerySet[Membership]:
+    return (
+        memberships.filter(is_active=True)
+        .exclude(agency__is_active=False)  # a deactivated agency grants nothing
+        .select_related("area", "agency")
+        .order_by("pk")
+    )
+
+
+def _acting_first(user: Any, memberships: Iterable[Membership]) -> list[Membership]:
+    """The membership the user chose to act as comes first (see ActingMembershipMiddleware)."""
+    acting = getattr(user, "acting_membership_id", None)
+    return sorted(memberships, key=lambda m: m.pk != acting)
 
 
 def active_roles(*, user: Any) -> set[Role]:
@@ -86,6 +106,15 @@ def lockouts_for_area(*, area: Area) -> list[Lockout]:
         )
         for row in rows
     ]
+
+
+def lockout_episode(*, username: str) -> int | None:
+    """What tells one lockout of `username` from the next: the first of the failed attempts
+    that still count (an unlock, or the cool-off, forgets them). None when none count."""
+    counted = AccessAttempt.objects.filter(
+        username=username, attempt_time__gte=timezone.now() - settings.AXES_COOLOFF_TIME
+    )
+    return counted.order_by("pk").values_list("pk", flat=True).first()
 
 
 def administered_memberships(*, user: Any) -> list[Membership]:

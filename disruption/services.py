@@ -596,8 +596,8 @@ def link_add(
                 "alerts": len(alerts),
             },
         )
-    for alert in alerts:
-        link_alert_raised.send(sender=LinkAlert, alert=alert)
+        for alert in alerts:
+            link_alert_raised.send(sender=LinkAlert, alert=alert)
     return link
 
 

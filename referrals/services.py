@@ -43,7 +43,13 @@ from .selectors import (
     referral_get,
     young_person_get,
 )
-from .signals import referral_step_taken
+from .signals import (
+    action_assigned,
+    break_glass_opened,
+    missing_episode_ended,
+    missing_episode_started,
+    referral_step_taken,
+)
 from .validators import normalise_nhs_number
 from .working_time import add_working_days
 
@@ -559,6 +565,7 @@ def break_glass_open(
             reason=reason,
             details={"expires_at": access.expires_at.isoformat()},
         )
+        break_glass_opened.send(sender=BreakGlassAccess, access=access)
     return access
 
 
@@ -716,6 +723,7 @@ def action_add(
             target=action,
             action=AuditAction.CREATE,
         )
+        action_assigned.send(sender=ProtectiveAction, action=action, actor=actor)
     return action
 
 
@@ -775,6 +783,7 @@ def missing_episode_start(
             target=episode,
             action=AuditAction.CREATE,
         )
+        missing_episode_started.send(sender=MissingEpisode, episode=episode, actor=actor)
     return episode
 
 
@@ -806,6 +815,7 @@ def missing_episode_end(
             target=locked,
             action=AuditAction.CHANGE,
         )
+        missing_episode_ended.send(sender=MissingEpisode, episode=locked, actor=actor)
     return locked
 
 

@@ -1,8 +1,8 @@
-"""Signals of the referral workflow, for the notifications to act on.
+"""Signals of the referral workflow and its casework, for the notifications to act on.
 
-`referral_step_taken` is sent inside the step's transaction, so whatever a receiver records (a
-notification) commits or rolls back with the step; receivers leave anything outside the
-database (a websocket push, an email) to `transaction.on_commit`.
+Those sent inside a change's transaction let whatever a receiver records (a notification)
+commit or roll back with the change; receivers leave anything outside the database (a
+websocket push, an email) to `transaction.on_commit`.
 `referral_changed` is sent after commit, once for each timeline entry written.
 """
 
@@ -14,3 +14,11 @@ from django.dispatch import Signal
 referral_step_taken = Signal()
 # kwargs: referral, actor. After commit: anything on the referral's timeline changed.
 referral_changed = Signal()
+# kwargs: action, actor. Inside the transaction: a protective action was given its owner.
+action_assigned = Signal()
+# kwargs: episode, actor. Inside the transaction: a young person was reported missing.
+missing_episode_started = Signal()
+# kwargs: episode, actor. Inside the transaction: they are back; the interview is due.
+missing_episode_ended = Signal()
+# kwargs: access. Inside the transaction: someone opened a referral in an emergency.
+break_glass_opened = Signal()

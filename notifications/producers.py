@@ -1,0 +1,457 @@
+"""Who is told of each event as it happens, and in what words.
+
+One function per event: it chooses the recipients, keeps only those the access rules let see
+what it is about, leaves out whoever acted, and calls `notify` inside the change's own
+transaction. Titles and bodies name references, agencies, areas and labels only: never a young
+person's personal details, and never intelligence, another agency's notes or the free text of
+a reason. The timed notifications (due soon, overdue, escalation) are not made here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from agencies.models import Area, Membership, Role, User
+from agencies.selectors import lockout_episode, with_active_memberships
+from disruption.models import LinkAlert, NodeKind
+from disruption.selectors import link_alerts_for
+from referrals.models import (
+    BreakGlassAccess,
+    ClosureOutcome,
+    Decision,
+    MissingEpisode,
+    ProtectiveAction,
+    Rag,
+    Referral,
+    ReferralAssignment,
+    ReferralState,
+)
+from referrals.selectors import ReferralAccess, referral_access
+
+from .models import NotificationKind
+from .services import notify
+
+# --- recipients ------------------------------------------------------------------------------
+
+
+def _holders(*roles: Role, area_id: int | None = None, agency_id: int | None = None) -> list[User]:
+    """Active people holding an active membership in one of `roles` (of that area, agency)."""
+    memberships = Membership.objects.filter(role__in=roles, is_active=True).exclude(
+        agency__is_active=False  # a deactivated agency grants nothing
+    )
+    if area_id is not None:
+        memberships = memberships.filter(area_id=area_id)
+    if agency_id is not None:
+        memberships = memberships.filter(agency_id=agency_id)
+    return list(
+        User.objects.filter(is_active=True, pk__in=memberships.values("user_id")).order_by("pk")
+    )
+
+
+def _coordinators(area_id: int) -> list[User]:
+    return _holders(Role.COORDINATOR, area_id=area_id)
+
+
+def _current_leads(referral: Referral) -> list[User]:
+    """The lead professionals named on the referral now."""
+    named = ReferralAssignment.objects.filter(
+        referral=referral, ended_at__isnull=True, lead_professional__isnull=False
+    )
+    return list(User.objects.filter(pk__in=named.values("lead_professional_id")).order_by("pk"))
+
+
+def _who_may_see(users: Iterable[Any], referral: Referral, *, actor: Any = None) -> list[Any]:
+    """Those of `users` the access rules let see `referral`, less the one who acted."""
+    people = list({u.pk: u for u in users if actor is None or u.pk != actor.pk}.values())
+    with_active_memberships(users=people)
+    return [
+        u for u in people if referral_access(user=u, referral=referral) is not ReferralAccess.NONE
+    ]
+
+
+# --- words -----------------------------------------------------------------------------------
+
+
+def _when(moment: datetime) -> str:
+    return f"{timezone.localtime(moment):%H:%M on %A %-d %B %Y}"
+
+
+def _referral_url(referral: Referral) -> str:
+    return reverse("frontend:referral-detail", args=[referral.reference])
+
+
+def _occurrence(referral: Referral) -> int:
+    """The timeline entry of the step just taken: a step taken again (a second decision
+    after a reopening) is another event to tell of."""
+    latest = referral.events.order_by("-pk").values_list("pk", flat=True).first()
+    return latest or 0
+
+
+def _tell(
+    referral: Referral,
+    recipients: list[Any],
+    kind: NotificationKind,
+    key: str,
+    title: str,
+    body: str = "",
+    *,
+    urgent: bool = False,
+    url: str = "",
+    area_id: int | None = None,
+) -> None:
+    notify(
+        recipients=recipients,
+        kind=kind,
+        event_key=key,
+        title=title,
+        body=body,
+        url=url or _referral_url(referral),
+        urgent=urgent,
+        area_id=area_id or referral.area_id,
+        referral_id=referral.pk,
+    )
+
+
+# --- the referral's steps --------------------------------------------------------------------
+
+
+def concern_submitted(*, referral: Referral, actor: Any) -> None:
+    """The area's coordinators: a new concern to triage, urgent when in immediate danger."""
+    urgent = bool(referral.immediate_danger)
+    title = f"Concern {referral.reference} submitted"
+    if urgent:
+        title += ": immediate danger, rated Red"
+    due = referral.due_at
+    body = f"Raised by {referral.raised_by_agency.name}."
+    if due is not None:
+        body += f" A triage decision is due by {_when(due)}."
+    _tell(
+        referral,
+        _who_may_see(_coordinators(referral.area_id), referral, actor=actor),
+        NotificationKind.CONCERN_SUBMITTED,
+        f"concern_submitted:{referral.pk}",
+        title,
+        body,
+        urgent=urgent,
+    )
+
+
+def concern_acknowledged(*, referral: Referral, actor: Any) -> None:
+    """The referrer: their concern reached the area's coordinators (a statutory expectation,
+    so the referrer is told even though they acted)."""
+    count = len(_coordinators(referral.area_id))
+    who = "coordinator" if count == 1 else "coordinators"
+    _tell(
+        referral,
+        _who_may_see([referral.raised_by], referral),
+        NotificationKind.REFERRAL_ACKNOWLEDGED,
+        f"concern_acknowledged:{referral.pk}",
+        f"Your concern {referral.reference} was received by the area's {who}",
+        "A coordinator will decide what happens next. You will be told of the decision.",
+    )
+
+
+def concern_rated_red(*, referral: Referral, actor: Any) -> None:
+    """The area's coordinators, urgently: a concern rated Red, with its deadline."""
+    if referral.rag != Rag.RED or referral.rag_due_at is None:
+        return
+    hours = referral.area.rag_red_working_hours
+    _tell(
+        referral,
+        _who_may_see(_coordinators(referral.area_id), referral, actor=actor),
+        NotificationKind.CONCERN_SUBMITTED,
+        f"concern_rated_red:{referral.pk}:{_occurrence(referral)}",
+        f"Concern {referral.reference} rated Red",
+        f"A decision is due within {hours} working hours: by {_when(referral.rag_due_at)}.",
+        urgent=True,
+    )
+
+
+def _tell_referrer(
+    referral: Referral, actor: Any, kind: NotificationKind, title: str, body: str = ""
+) -> None:
+    """The practitioner who raised the concern, told in their own terms."""
+    _tell(
+        referral,
+        _who_may_see([referral.raised_by], referral, actor=actor),
+        kind,
+        f"{kind.value}:{referral.pk}:{_occurrence(referral)}",
+        title,
+        body,
+    )
+
+
+def referral_decided(*, referral: Referral, actor: Any) -> None:
+    closed = referral.state == ReferralState.CLOSED
+    _tell_referrer(
+        referral,
+        actor,
+        NotificationKind.REFERRAL_DECIDED,
+        f"Decision on your concern {referral.reference}: {Decision(referral.decision).label}",
+        "The referral is now closed."
+        if closed
+        else "The referral stays open while the agencies work on it.",
+    )
+
+
+def referral_closed(*, referral: Referral, actor: Any) -> None:
+    """Closed with an outcome, or moved to another area (accepting a transfer closes it)."""
+    outcome = ClosureOutcome(referral.outcome).label
+    _tell_referrer(
+        referral,
+        actor,
+        NotificationKind.REFERRAL_CLOSED,
+        f"Referral {referral.reference} you raised is closed: {outcome.lower()}",
+    )
+
+
+def referral_merged(*, referral: Referral, actor: Any) -> None:
+    _tell_referrer(
+        referral,
+        actor,
+        NotificationKind.REFERRAL_CLOSED,
+        f"Referral {referral.reference} you raised is closed as a duplicate",
+        "Another referral already carries this work on.",
+    )
+
+
+def lead_assigned(*, referral: Referral, actor: Any) -> None:
+    """The lead professional named by the step (nobody when the agency alone was named)."""
+    assignment = referral.current_assignments.order_by("-pk").first()
+    if assignment is None or assignment.lead_professional is None:
+        return
+    _tell(
+        referral,
+        _who_may_see([assignment.lead_professional], referral, actor=actor),
+        NotificationKind.LEAD_ASSIGNED,
+        f"lead_assigned:{assignment.pk}",
+        f"You are the lead professional for {assignment.agency.name} on referral "
+        f"{referral.reference}",
+    )
+
+
+def information_requested(*, referral: Referral, actor: Any) -> None:
+    """The agency's lead professional named on the referral; when none can be told, the
+    agency's lead professionals and safeguarding leads in the area who may see it."""
+    request = referral.information_requests.select_related("agency").order_by("-pk").first()
+    if request is None:
+        return
+    named = referral.current_assignments.filter(agency_id=request.agency_id).first()
+    told = []
+    if named is not None and named.lead_professional is not None:
+        told = _who_may_see([named.lead_professional], referral, actor=actor)
+    if not told:
+        agency_people = _holders(
+            Role.LEAD_PROFESSIONAL,
+            Role.AGENCY_SAFEGUARDING_LEAD,
+            area_id=referral.area_id,
+            agency_id=request.agency_id,
+        )
+        told = _who_may_see(agency_people, referral, actor=actor)
+    _tell(
+        referral,
+        told,
+        NotificationKind.INFORMATION_REQUESTED,
+        f"information_requested:{request.pk}",
+        f"Information requested from {request.agency.name} on referral {referral.reference}",
+        f"Reply by {request.due_on:%-d %B %Y}.",
+    )
+
+
+def transfer_offered(*, referral: Referral, actor: Any) -> None:
+    """The receiving area's coordinators."""
+    receiving = referral.transfer_to_area
+    if receiving is None:
+        return
+    _tell(
+        referral,
+        _who_may_see(_coordinators(receiving.pk), referral, actor=actor),
+        NotificationKind.TRANSFER_OFFERED,
+        f"transfer_offered:{referral.pk}:{_occurrence(referral)}",
+        f"Transfer offered to your area: referral {referral.reference}",
+        f"{referral.area.name} asks your area to take the case. Accept or decline it.",
+        area_id=receiving.pk,
+    )
+
+
+def _tell_sending_area(
+    referral: Referral, actor: Any, kind: NotificationKind, title: str, body: str = ""
+) -> None:
+    _tell(
+        referral,
+        _who_may_see(_coordinators(referral.area_id), referral, actor=actor),
+        kind,
+        f"{kind.value}:{referral.pk}:{_occurrence(referral)}",
+        title,
+        body,
+    )
+
+
+def transfer_accepted(*, referral: Referral, actor: Any) -> None:
+    receiving = referral.transfer_to_area
+    by = f" by {receiving.name}" if receiving is not None else ""
+    _tell_sending_area(
+        referral,
+        actor,
+        NotificationKind.TRANSFER_ACCEPTED,
+        f"Transfer of referral {referral.reference} accepted{by}",
+        "The receiving area now holds the case; this referral is closed.",
+    )
+
+
+def transfer_declined(*, referral: Referral, actor: Any) -> None:
+    state = ReferralState(referral.state).label.lower()
+    _tell_sending_area(
+        referral,
+        actor,
+        NotificationKind.TRANSFER_DECLINED,
+        f"Transfer of referral {referral.reference} declined",
+        f"The case stays with your area ({state}).",
+    )
+
+
+# What each workflow step tells, and whom (see docs/notifications.md).
+STEP_EVENTS: dict[str, tuple[Callable[..., None], ...]] = {
+    "submit": (concern_submitted, concern_acknowledged),
+    "set_rag": (concern_rated_red,),
+    "decide": (referral_decided,),
+    "close": (referral_closed,),
+    "merge": (referral_merged,),
+    "assign_lead": (lead_assigned,),
+    "request_information": (information_requested,),
+    "transfer": (transfer_offered,),
+    "accept_transfer": (transfer_accepted, referral_closed),
+    "decline_transfer": (transfer_declined,),
+}
+
+
+def step_taken(*, referral: Referral, actor: Any, transition: str) -> None:
+    for produce in STEP_EVENTS.get(transition, ()):
+        produce(referral=referral, actor=actor)
+
+
+# --- casework --------------------------------------------------------------------------------
+
+
+def action_assigned(*, action: ProtectiveAction, actor: Any) -> None:
+    """The action's owner."""
+    referral = action.referral
+    _tell(
+        referral,
+        _who_may_see([action.owner], referral, actor=actor),
+        NotificationKind.ACTION_ASSIGNED,
+        f"action_assigned:{action.pk}:{action.owner_id}",
+        f"Protective action on referral {referral.reference}: {action.action_type.label}",
+        f"Assigned to you, due by {action.due_on:%-d %B %Y}.",
+    )
+
+
+def _missing_people(episode: MissingEpisode, actor: Any) -> list[Any]:
+    """The area's coordinators and the lead professionals named on the referral."""
+    referral = episode.referral
+    people = [*_coordinators(referral.area_id), *_current_leads(referral)]
+    return _who_may_see(people, referral, actor=actor)
+
+
+def missing_reported(*, episode: MissingEpisode, actor: Any) -> None:
+    referral = episode.referral
+    _tell(
+        referral,
+        _missing_people(episode, actor),
+        NotificationKind.MISSING_REPORTED,
+        f"missing_reported:{episode.pk}",
+        f"Young person on referral {referral.reference} reported missing",
+        f"Missing since {_when(episode.started_at)}.",
+        urgent=True,
+    )
+
+
+def return_interview_due(*, episode: MissingEpisode, actor: Any) -> None:
+    referral = episode.referral
+    if episode.interview_due_at is None:
+        return
+    _tell(
+        referral,
+        _missing_people(episode, actor),
+        NotificationKind.RETURN_INTERVIEW_DUE,
+        f"return_interview_due:{episode.pk}",
+        f"Return home interview due by {_when(episode.interview_due_at)}",
+        f"The young person on referral {referral.reference} is back. "
+        "Record the interview, or why none was held.",
+    )
+
+
+def break_glass_opened(*, access: BreakGlassAccess) -> None:
+    """The area's coordinators, urgently, to review it (the person who opened it is not told)."""
+    referral = access.referral
+    opener = access.user
+    agency = access.membership.agency
+    who = opener.get_full_name() or opener.get_username()
+    _tell(
+        referral,
+        _who_may_see(_coordinators(referral.area_id), referral, actor=opener),
+        NotificationKind.BREAK_GLASS,
+        f"break_glass:{access.pk}",
+        f"Emergency access to referral {referral.reference}",
+        f"{who}{f' ({agency.name})' if agency else ''} opened it until "
+        f"{_when(access.expires_at)}. Review the access and its reason.",
+        urgent=True,
+        url=reverse("frontend:break-glass-review"),
+    )
+
+
+# --- intelligence and accounts ---------------------------------------------------------------
+
+
+def link_alert_raised(*, alert: LinkAlert) -> None:
+    """Whoever link_alerts_for shows the alert to: the area's coordinators and police leads,
+    or, for an alert naming another area's records, that police force's leads alone."""
+    if alert.police_agency_id is not None:
+        candidates = _holders(Role.POLICE_LEAD, agency_id=alert.police_agency_id)
+    else:
+        candidates = _holders(Role.COORDINATOR, Role.POLICE_LEAD, area_id=alert.area_id)
+    with_active_memberships(users=candidates)
+    told = [u for u in candidates if link_alerts_for(user=u).filter(pk=alert.pk).exists()]
+    kind = NodeKind(alert.node.kind).label
+    people = f"{alert.young_people} young {'person' if alert.young_people == 1 else 'people'}"
+    notify(
+        recipients=told,
+        kind=NotificationKind.LINK_ALERT,
+        event_key=f"link_alert:{alert.pk}",
+        title=f"Link alert in {alert.area.name}: {kind.lower()} linked to {people}",
+        body="Open the link alerts to see the records and why they were matched.",
+        url=reverse("frontend:link-alerts"),
+        area_id=alert.area_id,
+    )
+
+
+def account_locked_out(*, username: str) -> None:
+    """The area administrators of each area where the account has an active role; nobody when
+    no account has that username."""
+    account = User.objects.filter(username=username).first()
+    if account is None:
+        return
+    episode = lockout_episode(username=username)
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    areas = Area.objects.filter(memberships__user=account, memberships__is_active=True).distinct()
+    for area in areas.order_by("pk"):
+        administrators = [
+            u for u in _holders(Role.AREA_ADMINISTRATOR, area_id=area.pk) if u.pk != account.pk
+        ]
+        notify(
+            recipients=administrators,
+            kind=NotificationKind.LOCKOUT,
+            event_key=f"lockout:{account.pk}:{episode or 0}",
+            title=f"Account locked out: {account.get_username()}",
+            body=f"{account.get_full_name() or account.get_username()} is locked out for "
+            f"{minutes} minutes after repeated failed sign-in attempts. Unlock the account "
+            "if they need to sign in sooner.",
+            url=reverse("frontend:admin-lockouts", args=[area.ons_code]),
+            area_id=area.pk,
+        )
