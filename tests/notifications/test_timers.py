@@ -6,6 +6,8 @@ bank holiday (Monday 25 May), so working time stops from Friday 17:00 to Tuesday
 
 from __future__ import annotations
 
+import asyncio
+import io
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -14,13 +16,18 @@ from typing import Any
 
 import pytest
 import time_machine
+from channels.db import database_sync_to_async
+from django.conf import settings
+from django.core.management import call_command
 from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import AgencyType, Area, Membership, Role, User
 from disruption.activity_services import disruption_activity_add
 from disruption.models import DisruptionStatus, DisruptionTactic, PersonOfConcern
+from notifications import ticker
 from notifications.models import Notification, NotificationKind
+from notifications.tasks import timers_run as timers_task
 from notifications.timers import LOCK_KEY, timers_check, timers_run
 from referrals.models import ProtectiveActionType, Referral
 from referrals.services import (
@@ -50,8 +57,8 @@ class Place:
     """An area with two coordinators, a named manager (also a coordinator), a police lead, a
     practitioner, a lead professional's agency, and people who must never be told."""
 
-    def __init__(self, **settings: Any) -> None:
-        self.area = AreaFactory.create(**settings)
+    def __init__(self, **area_settings: Any) -> None:
+        self.area = AreaFactory.create(**area_settings)
         self.police = AgencyFactory.create(areas=[self.area], agency_type=AgencyType.POLICE)
         self.school = AgencyFactory.create(areas=[self.area])
         self.health = AgencyFactory.create(areas=[self.area], agency_type=AgencyType.HEALTH)
@@ -559,3 +566,58 @@ def test_a_run_skips_while_another_holds_the_lock() -> None:
         release.set()
         thread.join(timeout=10)
     assert timers_run(now=london(5, 27, 12))
+
+
+def test_the_periodic_task_and_the_operators_command_run_it_once() -> None:
+    place = Place()
+    with time_machine.travel(FRIDAY, tick=False):
+        referral = place.concern()
+    with time_machine.travel(london(5, 26, 15, 30), tick=False):
+        assert timers_task.apply().get() == 3  # each coordinator told it is overdue
+        out = io.StringIO()
+        call_command("notifications_timers", stdout=out)
+    assert out.getvalue() == "0 events, 0 people told.\n"
+    with time_machine.travel(london(5, 27, 11), tick=False):
+        call_command("notifications_timers", stdout=out)
+    assert f"escalation  escalation:triage:{referral.pk}:" in out.getvalue()
+    assert out.getvalue().endswith("1 events, 3 people told.\n")
+
+
+def test_the_timers_are_on_the_schedule_every_minute() -> None:
+    entry = settings.CELERY_BEAT_SCHEDULE["notifications-timers"]
+    assert entry == {"task": "notifications.timers_run", "schedule": 60.0}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_the_in_process_ticker_runs_the_timers_when_due(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Without Redis the web server runs the schedule itself (notifications.ticker). The test's
+    own reads go through Channels' wrapper, which closes its thread's connection after each."""
+    place = await database_sync_to_async(Place)()
+    with time_machine.travel(FRIDAY, tick=False):
+        await database_sync_to_async(place.concern)()
+    monkeypatch.setattr(ticker, "RESOLUTION_SECONDS", 0.05)
+    ran = threading.Event()
+
+    def run_job(task_name: str) -> None:
+        original(task_name)
+        ran.set()
+
+    original = ticker.run_job
+    monkeypatch.setattr(ticker, "run_job", run_job)
+    schedule = {"timers": {"task": "notifications.timers_run", "schedule": 1.0}}
+    overdue = database_sync_to_async(lambda: set(told(K.TRIAGE_OVERDUE)))
+    with time_machine.travel(london(5, 26, 15, 30), tick=True):
+        running = asyncio.create_task(ticker.run_schedule(schedule))
+        try:
+            await asyncio.sleep(0.5)
+            assert not ran.is_set()  # the first run is one interval after start
+            for _ in range(100):
+                if ran.is_set():
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            running.cancel()
+    assert await overdue() == {u.pk for u in [*place.coordinators, place.manager]}
