@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.core.validators import MinValueValidator
 from django.db import models
 
 
@@ -42,6 +43,25 @@ class Area(models.Model):
     screening_tool_version = models.CharField(max_length=40, default="default-1")
     break_glass_hours = models.PositiveSmallIntegerField(
         default=24, help_text="How long an emergency (break-glass) access lasts"
+    )
+    due_soon_working_hours = models.PositiveSmallIntegerField(
+        default=2,
+        validators=[MinValueValidator(1)],
+        help_text="Working hours before a triage deadline that its coordinator is told it is due",
+    )
+    escalation_working_hours = models.PositiveSmallIntegerField(
+        default=4,
+        validators=[MinValueValidator(1)],
+        help_text="Working hours something may stay overdue before it is escalated, and again "
+        "after each further interval",
+    )
+    escalation_manager = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Told when something stays overdue; with nobody named, the area's coordinators",
     )
 
     class Meta:

@@ -178,3 +178,23 @@ def area_person(*, area: Area, pk: int | None = None, username: str | None = Non
 
 def user_by_username(*, username: str) -> User | None:
     return User.objects.filter(username=username).first()
+
+
+# Roles that see every referral of their area: only they may be told of anything overdue in it.
+AREA_OVERSIGHT_ROLES = (Role.COORDINATOR, Role.POLICE_LEAD)
+
+
+def escalation_manager_choices(*, area: Area) -> QuerySet[User]:
+    """Who may be the area's named manager for escalations: people with an active coordinator
+    or police lead membership in it (in an active agency), as they see every referral there."""
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__area=area,
+            memberships__role__in=AREA_OVERSIGHT_ROLES,
+            memberships__is_active=True,
+            memberships__agency__is_active=True,
+        )
+        .distinct()
+        .order_by("last_name", "first_name", "pk")
+    )

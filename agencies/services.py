@@ -22,7 +22,11 @@ from audit.services import audit_record
 from . import auth_events
 from .lockout import reset_failures
 from .models import Agency, AgencyType, Area, Membership, Role, User
-from .selectors import administered_area_membership, administered_memberships
+from .selectors import (
+    administered_area_membership,
+    administered_memberships,
+    escalation_manager_choices,
+)
 from .signals import sessions_ended
 
 AUTHENTICATOR_NAME = "Authenticator app"
@@ -302,6 +306,9 @@ AREA_SETTINGS = (
     "retention_review_age_years",
     "screening_tool_version",
     "break_glass_hours",
+    "due_soon_working_hours",
+    "escalation_working_hours",
+    "escalation_manager",
 )
 
 
@@ -313,6 +320,18 @@ def _check_screening_tool(version: str | None) -> None:
         raise ValidationError(
             {"screening_tool_version": "Choose a screening tool version that is loaded"}
         )
+
+
+ESCALATION_MANAGER_INVALID = (
+    "Choose a manager who is an active coordinator or police lead in this area"
+)
+
+
+def _check_escalation_manager(area: Area, manager: User | None) -> None:
+    """The named manager is told of overdue referrals, so must be someone who sees them all."""
+    eligible = escalation_manager_choices(area=area)
+    if manager is not None and not eligible.filter(pk=manager.pk).exists():
+        raise ValidationError({"escalation_manager": ESCALATION_MANAGER_INVALID})
 
 
 def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> Area:
@@ -327,6 +346,8 @@ def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> 
             setattr(locked, field, value)
         locked.full_clean()
         _check_screening_tool(changed.get("screening_tool_version"))
+        if "escalation_manager" in changed:
+            _check_escalation_manager(locked, changed["escalation_manager"])
         if changed:
             locked.save(update_fields=list(changed))
         audit_record(

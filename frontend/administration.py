@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHt
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from agencies.models import Agency, AgencyType, Area, Membership, Role
+from agencies.models import Agency, AgencyType, Area, Membership, Role, User
 from agencies.selectors import (
     administered_area,
     administered_area_membership,
@@ -23,11 +23,13 @@ from agencies.selectors import (
     area_agencies,
     area_memberships,
     area_person,
+    escalation_manager_choices,
     lockouts_for_area,
     user_by_username,
 )
 from agencies.services import (
     AREA_SETTINGS,
+    ESCALATION_MANAGER_INVALID,
     agency_add,
     agency_deactivate,
     area_settings_update,
@@ -71,10 +73,25 @@ class AgencyForm(forms.Form):
     agency_type = forms.ChoiceField(label="Type", choices=AgencyType.choices)
 
 
+class ManagerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return f"{obj.get_full_name() or obj.get_username()} ({obj.get_username()})"
+
+
 class AreaSettingsForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = list(AREA_SETTINGS)
+        field_classes = {"escalation_manager": ManagerChoiceField}
+        labels = {"escalation_manager": "Named manager for escalations"}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["escalation_manager"]
+        if isinstance(field, forms.ModelChoiceField):  # always; narrows the type
+            field.queryset = escalation_manager_choices(area=self.instance)
+            field.empty_label = "Nobody named: the area's coordinators"
+            field.error_messages["invalid_choice"] = ESCALATION_MANAGER_INVALID
 
 
 class AuditSearchForm(forms.Form):

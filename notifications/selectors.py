@@ -1,12 +1,27 @@
-"""Reads: a person's own notifications only."""
+"""Reads: a person's own notifications; and, for the timers, what falls due and who may hear."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import F, QuerySet
+from django.db.models.functions import Least
 from django.utils import timezone
+
+from agencies.models import Area, Membership, Role
+from agencies.selectors import AREA_OVERSIGHT_ROLES
+from referrals.models import (
+    OPEN_STATES,
+    QUEUE_STATES,
+    ActionStatus,
+    MissingEpisode,
+    ProtectiveAction,
+    Referral,
+    ReferralAssignment,
+    ReturnInterview,
+)
 
 from .models import Notification
 
@@ -42,3 +57,109 @@ def notifications_missed(*, user: Any, since: int, seen: set[int]) -> list[Notif
     mine = Notification.objects.filter(recipient=user)
     missed = mine.filter(pk__gt=since) | mine.filter(created_at__gte=recent, pk__lte=since)
     return list(missed.exclude(pk__in=seen).order_by("-id")[:CATCH_UP_LIMIT])[::-1]
+
+
+# Reads for the timers (notifications.timers): each is one query across every area. A
+# referral's `state` is always read: the state machine looks at it when a row is loaded.
+
+
+def timer_areas() -> dict[int, Area]:
+    """Every area with the settings the timers need, by id."""
+    fields = ("due_soon_working_hours", "escalation_working_hours", "escalation_manager_id")
+    return {area.pk: area for area in Area.objects.only(*fields)}
+
+
+def area_overseers(*, area_ids: Iterable[int]) -> list[Membership]:
+    """Active coordinator and police lead memberships of `area_ids` (they see every submitted
+    referral of their area), with their users; none through a deactivated agency."""
+    return list(
+        Membership.objects.filter(
+            area_id__in=list(area_ids),
+            role__in=AREA_OVERSIGHT_ROLES,
+            is_active=True,
+            user__is_active=True,
+        )
+        .exclude(agency__is_active=False)
+        .select_related("user")
+        .order_by("user_id", "pk")
+    )
+
+
+def lead_professional_memberships(*, area_ids: Iterable[int]) -> list[Membership]:
+    """Active lead professional memberships of `area_ids`, with their users."""
+    return list(
+        Membership.objects.filter(
+            area_id__in=list(area_ids),
+            role=Role.LEAD_PROFESSIONAL,
+            is_active=True,
+            user__is_active=True,
+        )
+        .exclude(agency__is_active=False)
+        .select_related("user")
+        .order_by("user_id", "pk")
+    )
+
+
+def current_assignments(*, referral_ids: Iterable[int]) -> list[ReferralAssignment]:
+    """The agencies named now on `referral_ids`, and their lead professionals (ids)."""
+    return list(
+        ReferralAssignment.objects.filter(
+            referral_id__in=list(referral_ids), ended_at__isnull=True
+        ).order_by("referral_id", "pk")
+    )
+
+
+def triage_deadlines(*, until: datetime) -> QuerySet[Referral]:
+    """Referrals waiting for triage whose deadline (`due`: the RAG clock or the statutory day,
+    whichever is nearer, as `Referral.due_at`) is at or before `until`, soonest first."""
+    return (
+        Referral.objects.filter(state__in=QUEUE_STATES)
+        .annotate(due=Least("rag_due_at", "triage_due_at"))
+        .filter(due__lte=until)
+        .only("reference", "area_id", "state", "triaged_by_id", "rag")
+        .order_by("due", "pk")
+    )
+
+
+def actions_due(*, until: date) -> QuerySet[ProtectiveAction]:
+    """Open protective actions on open referrals due on or before `until`."""
+    return (
+        ProtectiveAction.objects.filter(
+            status=ActionStatus.OPEN, due_on__lte=until, referral__state__in=OPEN_STATES
+        )
+        .select_related("referral", "action_type")
+        .only(
+            "due_on",
+            "owner_id",
+            "referral__reference",
+            "referral__area_id",
+            "referral__state",
+            "action_type__label",
+        )
+        .order_by("due_on", "pk")
+    )
+
+
+def plan_dates_due(*, field: str, until: date) -> QuerySet[Referral]:
+    """Open referrals whose plan date `field` (next_review_due_on, risk_reassessment_due_on)
+    falls on or before `until`."""
+    return (
+        Referral.objects.filter(state__in=OPEN_STATES, **{f"{field}__lte": until})
+        .only("reference", "area_id", "state", field)
+        .order_by(field, "pk")
+    )
+
+
+def return_interviews_overdue(*, now: datetime) -> QuerySet[MissingEpisode]:
+    """Missing episodes of open referrals whose return home interview was due before `now`
+    and is neither recorded as held nor as not held."""
+    return (
+        MissingEpisode.objects.filter(
+            interview=ReturnInterview.DUE,
+            interview_due_at__lt=now,
+            referral__state__in=OPEN_STATES,
+        )
+        .select_related("referral")
+        .only("interview_due_at", "referral__reference", "referral__area_id", "referral__state")
+        .order_by("interview_due_at", "pk")
+    )

@@ -5,8 +5,9 @@ server."""
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from . import email
+from . import email, timers
 
 
 @shared_task(name="notifications.send_notification_emails")
@@ -18,3 +19,11 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 def send_due_emails() -> int:
     """Retries: emails whose back-off has passed (and any a dead worker had claimed)."""
     return email.send_due_emails()
+
+
+@shared_task(name="notifications.timers_run")
+def timers_run() -> int:
+    """Due soon, overdue and escalations; a run that finds another in progress does nothing.
+    Returns how many people were told."""
+    sent = timers.timers_run(now=timezone.now()) or []
+    return sum(s.recipients for s in sent)

@@ -73,3 +73,13 @@ def add_working_hours(start: datetime, hours: float) -> datetime:
             return cursor + remaining
         remaining -= left_today
         cursor = _at(next_working_day(cursor.date()), WORKDAY_START)
+
+
+def working_time_between(start: datetime, end: datetime) -> timedelta:
+    """How much working time passes from `start` to `end` (nothing when `end` is not later)."""
+    total = timedelta()
+    cursor = _first_working_moment(start)
+    while cursor < end:
+        total += min(_at(cursor.date(), WORKDAY_END), end) - cursor
+        cursor = _at(next_working_day(cursor.date()), WORKDAY_START)
+    return total

@@ -253,6 +253,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.send_due_emails",
         "schedule": 60.0,
     },
+    "notifications-timers": {
+        "task": "notifications.timers_run",
+        "schedule": 60.0,
+    },
     "api-idempotency-keys-purge": {
         "task": "api.purge_idempotency_keys",
         "schedule": 60.0 * 60,

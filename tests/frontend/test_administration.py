@@ -7,9 +7,11 @@ import io
 from typing import Any
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from agencies.services import ESCALATION_MANAGER_INVALID, area_settings_update
 from api.models import ApiToken
 from api.services import api_token_create
 from audit.models import AuditAction, AuditEvent
@@ -198,9 +200,18 @@ def test_an_agency_serving_other_areas_is_not_deactivated_from_here(
     assert force.is_active is True
 
 
-def test_settings_change_with_a_record(admin: Client, area: Area) -> None:
+def admin_user(area: Area) -> User:
+    return User.objects.get(memberships__area=area, memberships__role=Role.AREA_ADMINISTRATOR)
+
+
+def settings_as_shown(admin: Client, area: Area) -> dict[str, Any]:
+    """The settings form's current answers, as the page would post them back."""
     form = admin.get(url(area, "settings")).context["form"]
-    data = {name: form.initial[name] for name in form.fields}
+    return {name: "" if form.initial[name] is None else form.initial[name] for name in form.fields}
+
+
+def test_settings_change_with_a_record(admin: Client, area: Area) -> None:
+    data = settings_as_shown(admin, area)
     data.update(rag_red_working_hours=2, break_glass_hours=12)
     assert admin.post(url(area, "settings"), data).status_code == 302
     area.refresh_from_db()
@@ -210,14 +221,67 @@ def test_settings_change_with_a_record(admin: Client, area: Area) -> None:
 
 
 def test_an_unknown_screening_tool_is_refused_on_its_field(admin: Client, area: Area) -> None:
-    form = admin.get(url(area, "settings")).context["form"]
-    data = {name: form.initial[name] for name in form.fields}
+    data = settings_as_shown(admin, area)
     data.update(screening_tool_version="no-such-tool")
     response = admin.post(url(area, "settings"), data)
     assert response.status_code == 200
     assert "Choose a screening tool version that is loaded" in response.content.decode()
     area.refresh_from_db()
     assert area.screening_tool_version == "default-1"
+
+
+def test_escalation_settings_and_the_named_manager(admin: Client, area: Area) -> None:
+    manager = member(Role.COORDINATOR, area=area)
+    page = admin.get(url(area, "settings"))
+    choices = [str(v) for v, _ in page.context["form"].fields["escalation_manager"].choices]
+    assert choices == ["", str(manager.pk)]  # nobody named, or an area coordinator
+    data = settings_as_shown(admin, area)
+    data.update(due_soon_working_hours=3, escalation_working_hours=6, escalation_manager=manager.pk)
+    assert admin.post(url(area, "settings"), data).status_code == 302
+    area.refresh_from_db()
+    assert (area.due_soon_working_hours, area.escalation_working_hours) == (3, 6)
+    assert area.escalation_manager == manager
+    data.update(escalation_manager="")
+    assert admin.post(url(area, "settings"), data).status_code == 302
+    area.refresh_from_db()
+    assert area.escalation_manager is None
+
+
+@pytest.mark.parametrize("who", ["practitioner", "other_areas_coordinator", "ended"])
+def test_the_named_manager_must_be_an_active_overseer_of_the_area(
+    admin: Client, area: Area, who: str
+) -> None:
+    """Only someone who sees every referral of the area may be told it is overdue."""
+    if who == "practitioner":
+        person = member(Role.PRACTITIONER, area=area)
+    elif who == "other_areas_coordinator":
+        person = member(Role.COORDINATOR)
+    else:
+        person = member(Role.COORDINATOR, area=area)
+        Membership.objects.filter(user=person).update(is_active=False)
+    data = settings_as_shown(admin, area)
+    data.update(escalation_manager=person.pk)
+    response = admin.post(url(area, "settings"), data)
+    assert response.status_code == 200
+    assert ESCALATION_MANAGER_INVALID in response.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        area_settings_update(
+            actor=admin_user(area), area=area, changes={"escalation_manager": person}
+        )
+    assert refused.value.message_dict == {"escalation_manager": [ESCALATION_MANAGER_INVALID]}
+    area.refresh_from_db()
+    assert area.escalation_manager is None
+
+
+def test_escalation_intervals_of_zero_are_refused(admin: Client, area: Area) -> None:
+    data = settings_as_shown(admin, area)
+    data.update(due_soon_working_hours=0, escalation_working_hours=0)
+    response = admin.post(url(area, "settings"), data)
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {
+        "due_soon_working_hours",
+        "escalation_working_hours",
+    }
 
 
 def test_locked_accounts_are_listed_and_can_be_unlocked(

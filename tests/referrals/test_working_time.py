@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import given
@@ -11,6 +11,7 @@ from referrals.working_time import (
     add_working_days,
     add_working_hours,
     is_working_day,
+    working_time_between,
 )
 
 
@@ -99,3 +100,33 @@ def test_working_hours_land_inside_working_hours(start: datetime, hours: float) 
     assert is_working_day(due.date())
     assert 9 <= due.hour + due.minute / 60 <= 17
     assert due >= start
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours"),
+    [
+        # Friday before the late May bank holiday to Tuesday: 2 hours on Friday, 2 on Tuesday.
+        (london(2026, 5, 22, 15, 0), london(2026, 5, 26, 11, 0), 4),
+        # From a Saturday: nothing counts until Tuesday 09:00 (Monday is a bank holiday).
+        (london(2026, 5, 23, 10, 0), london(2026, 5, 26, 10, 30), 1.5),
+        # Within one working day; an evening end counts to 17:00 only.
+        (london(2026, 11, 24, 10, 0), london(2026, 11, 24, 12, 15), 2.25),
+        (london(2026, 11, 24, 16, 0), london(2026, 11, 24, 21, 0), 1),
+        # An end before the start, or at it, is no time at all.
+        (london(2026, 11, 24, 12, 0), london(2026, 11, 24, 11, 0), 0),
+        (london(2026, 11, 24, 12, 0), london(2026, 11, 24, 12, 0), 0),
+    ],
+)
+def test_working_time_between(start: datetime, end: datetime, hours: float) -> None:
+    assert working_time_between(start, end) == timedelta(hours=hours)
+
+
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    minutes=st.integers(min_value=0, max_value=60 * 200),
+)
+def test_working_time_between_undoes_adding_working_hours(start: datetime, minutes: int) -> None:
+    begin = start.replace(tzinfo=UTC)
+    assert working_time_between(begin, add_working_hours(begin, minutes / 60)) == timedelta(
+        minutes=minutes
+    )
