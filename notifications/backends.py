@@ -9,7 +9,7 @@ notification row records it and retries with back-off.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -43,21 +43,21 @@ class NotifyEmailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages: Sequence[EmailMessage]) -> int:
         opened = self.open()
+        client = cast(NotificationsAPIClient, self.client)
         sent = 0
         try:
             for message in email_messages:
-                sent += self._send(message)
+                sent += self._send(client, message)
         finally:
             if opened:
                 self.close()
         return sent
 
-    def _send(self, message: EmailMessage) -> int:
-        assert self.client is not None
+    def _send(self, client: NotificationsAPIClient, message: EmailMessage) -> int:
         personalisation = {"subject": message.subject, "body": message.body}
         try:
             for address in message.recipients():
-                self.client.send_email_notification(
+                client.send_email_notification(
                     email_address=address,
                     template_id=self.template_id,
                     personalisation=personalisation,

@@ -88,7 +88,10 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
             ],
         ),
         (Role.BOARD_MEMBER, ["Home", "API", "Notification settings", "Sign out"]),
-        (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Notification settings", "Sign out"]),
+        (
+            Role.AREA_ADMINISTRATOR,
+            ["Home", "Administration", "API", "Notification settings", "Sign out"],
+        ),
         (Role.NATIONAL_ANALYST, ["Home", "API", "Notification settings", "Sign out"]),
     ],
 )

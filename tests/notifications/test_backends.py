@@ -51,7 +51,7 @@ class FakeNotify:
         return response
 
     def sent(self) -> list[dict[str, Any]]:
-        return [json.loads(request.body or b"{}") for request in self.requests]
+        return [json.loads(str(request.body)) for request in self.requests]
 
 
 @pytest.fixture
@@ -77,7 +77,7 @@ def test_each_message_goes_to_the_template_with_subject_and_body(notify_api: Fak
     assert sent == 1
     (request,) = notify_api.requests
     assert request.method == "POST" and request.url == NOTIFY_EMAIL
-    assert (request.headers["Authorization"] or "").startswith("Bearer ey")  # a signed token
+    assert str(request.headers["Authorization"]).startswith("Bearer ey")  # a signed token
     assert notify_api.sent() == [
         {
             "email_address": "coordinator@example.invalid",

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from celery.schedules import crontab
 from django.conf import settings
 from django.core import mail
 
@@ -182,5 +183,6 @@ def test_the_digest_runs_at_seven_in_the_morning_london_time(
     entry = settings.CELERY_BEAT_SCHEDULE["notifications-daily-digest"]
     assert entry["task"] in app.tasks
     schedule = copy.copy(entry["schedule"])
-    schedule.nowfun = lambda: now
+    assert isinstance(schedule, crontab)
+    schedule.nowfun = lambda: now  # type: ignore[attr-defined]
     assert schedule.is_due(last_run).is_due is due

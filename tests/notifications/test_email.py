@@ -178,6 +178,7 @@ def test_area_administrators_see_emails_not_delivered_without_case_content(
     settings.EMAIL_BACKEND = BROKEN
     administrator = member(Role.AREA_ADMINISTRATOR)
     area = administrator.memberships.get().area
+    assert area is not None
     here = member(Role.COORDINATOR, area=area)
     elsewhere = member(Role.COORDINATOR)
     for person in (here, elsewhere):
@@ -206,5 +207,6 @@ def test_other_roles_cannot_see_emails_not_delivered(client: Client) -> None:
     coordinator = member(Role.COORDINATOR)
     sign_in(client, coordinator)
     area = coordinator.memberships.get().area
+    assert area is not None
     response = client.get(reverse("frontend:admin-emails", args=[area.ons_code]))
     assert response.status_code == 403

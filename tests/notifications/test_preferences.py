@@ -123,7 +123,7 @@ def test_bad_preferences_are_refused_whole_and_nothing_changes(
     changes: dict[str, str], bad_kind: str, message: str
 ) -> None:
     person = member(Role.COORDINATOR)
-    good = {NotificationKind.LINK_ALERT: Delivery.DIGEST}
+    good: dict[str, str] = {NotificationKind.LINK_ALERT: Delivery.DIGEST}
     with pytest.raises(ValidationError) as refused:
         notification_preferences_update(actor=person, changes={**good, **changes})
     assert list(refused.value.message_dict) == [bad_kind]
