@@ -1,12 +1,17 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import disruption_activity, intelligence, meetings, network, views
+from . import disruption_activity, intelligence, meetings, network, notification_preferences, views
 
 app_name = "api"
 
 urlpatterns = [
     path("v1/me/", views.MeView.as_view(), name="me"),
+    path(
+        "v1/notification-preferences/",
+        notification_preferences.NotificationPreferencesView.as_view(),
+        name="notification-preferences",
+    ),
     path("v1/tokens/", views.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
     path("v1/referrals/", views.ReferralListView.as_view(), name="referrals"),

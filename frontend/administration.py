@@ -41,6 +41,7 @@ from agencies.services import (
 from audit.models import AuditAction
 from audit.selectors import REDACTED_REASON, audit_csv_rows, audit_search
 from audit.services import audit_record
+from notifications.selectors import emails_not_delivered
 
 AUDIT_PAGE_SIZE = 100
 
@@ -235,6 +236,16 @@ def lockouts_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         return redirect("frontend:admin-lockouts", ons_code=area.ons_code)
     context = {"area": area, "lockouts": lockouts_for_area(area=area)}
     return render(request, "frontend/admin/lockouts.html", context)
+
+
+@login_required
+@administrator_only
+def emails_page(request: HttpRequest, ons_code: str) -> HttpResponse:
+    """Emails to people in the area that failed or are being retried, so that someone fixes
+    the cause (a missing or wrong address, the mail server) before anything else is missed."""
+    area = administered_area(user=request.user, ons_code=ons_code)
+    context = {"area": area, "emails": emails_not_delivered(area=area)}
+    return render(request, "frontend/admin/emails.html", context)
 
 
 @login_required

@@ -30,6 +30,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("API", "api:docs"),
 )
+# The signed-in person's own settings: shown last, beside "Signed in as" and "Sign out".
+ACCOUNT_ITEMS: tuple[NavItem, ...] = (
+    NavItem("Notification settings", "frontend:notification-settings"),
+)
 
 
 def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
@@ -40,7 +44,7 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
         return []  # nothing to offer until the second factor is done
     links = [
         (item.label, reverse(item.url_name))
-        for item in NAV_ITEMS
+        for item in (*NAV_ITEMS, *ACCOUNT_ITEMS)
         if not item.permission or user.has_perm(item.permission)
     ]
     # The current page belongs to the item with the longest matching address.

@@ -8,6 +8,7 @@ from . import (
     intelligence,
     meetings,
     network,
+    notification_settings,
     sign_in,
     views,
 )
@@ -130,6 +131,7 @@ urlpatterns = [
         administration.lockouts_page,
         name="admin-lockouts",
     ),
+    path("administration/<str:ons_code>/emails/", administration.emails_page, name="admin-emails"),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
     path("meetings/", meetings.meeting_list_page, name="meetings"),
     path(
@@ -168,6 +170,11 @@ urlpatterns = [
     path("disruption/expiring/", disruption.disruption_expiring_page, name="disruption-expiring"),
     path("disruption/new/", disruption.disruption_add_page, name="disruption-add"),
     path("disruption/<int:pk>/", disruption.disruption_update_page, name="disruption-update"),
+    path(
+        "notifications/settings/",
+        notification_settings.notification_settings_page,
+        name="notification-settings",
+    ),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -38,6 +38,18 @@ class NotificationKind(models.TextChoices):
     ESCALATION = "escalation", "Escalated: still overdue"
 
 
+# Urgent whoever raises them: someone must act at once, so they are always emailed straight
+# away and nobody can turn them off or leave them for the digest.
+ALWAYS_URGENT: frozenset[str] = frozenset(
+    {
+        NotificationKind.ESCALATION,
+        NotificationKind.TRIAGE_OVERDUE,
+        NotificationKind.MISSING_REPORTED,
+        NotificationKind.BREAK_GLASS,
+    }
+)
+
+
 class EmailStatus(models.TextChoices):
     PENDING = "pending", "To send now"
     DIGEST = "digest", "Waiting for the daily digest"
@@ -93,6 +105,14 @@ class Notification(models.Model):
                 fields=["email_next_attempt_at"],
                 condition=models.Q(email_status="pending"),
                 name="emails_to_send",
+            ),
+            models.Index(
+                fields=["recipient", "email_next_attempt_at"],
+                condition=models.Q(email_status="digest"),
+                name="emails_for_digest",
+            ),
+            models.Index(
+                fields=["-id"], condition=~models.Q(email_error=""), name="emails_failing"
             ),
         ]
 

@@ -1,4 +1,6 @@
-"""Reads: a person's own notifications; and, for the timers, what falls due and who may hear."""
+"""Reads: a person's own notifications and email preferences; for an area administrator, the
+emails to people in the area that could not be delivered; for the timers, what falls due and
+who may hear."""
 
 from __future__ import annotations
 
@@ -6,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import F, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -23,7 +26,14 @@ from referrals.models import (
     ReturnInterview,
 )
 
-from .models import Notification
+from .models import (
+    ALWAYS_URGENT,
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
 
 # A notification is numbered when its row is inserted but becomes visible when its transaction
 # commits, so one numbered below the newest a page has seen can still arrive later. Catch-up
@@ -57,6 +67,32 @@ def notifications_missed(*, user: Any, since: int, seen: set[int]) -> list[Notif
     mine = Notification.objects.filter(recipient=user)
     missed = mine.filter(pk__gt=since) | mine.filter(created_at__gte=recent, pk__lte=since)
     return list(missed.exclude(pk__in=seen).order_by("-id")[:CATCH_UP_LIMIT])[::-1]
+
+
+def notification_preferences(*, user: Any) -> dict[str, str]:
+    """How the user is emailed about each kind (every kind, in the list's order): their
+    choice, else straight away. Always-urgent kinds are straight away whatever is stored."""
+    chosen = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "delivery"))
+    return {
+        kind: Delivery.IMMEDIATE if kind in ALWAYS_URGENT else chosen.get(kind, Delivery.IMMEDIATE)
+        for kind in NotificationKind.values
+    }
+
+
+def emails_not_delivered(*, area: Area, limit: int = 100) -> QuerySet[Notification]:
+    """Emails to people in the area that failed, or are failing and being retried, newest
+    first: what an administrator can act on (an address to correct, a mail server to fix).
+    Callers show who, what kind, when and the error; never the title (case content)."""
+    members = get_user_model().objects.filter(memberships__area=area, memberships__is_active=True)
+    return (
+        Notification.objects.exclude(email_error="")
+        .filter(
+            recipient__in=members,
+            email_status__in=[EmailStatus.PENDING, EmailStatus.DIGEST, EmailStatus.FAILED],
+        )
+        .select_related("recipient")
+        .order_by("-id")[:limit]
+    )
 
 
 # Reads for the timers (notifications.timers): each is one query across every area. A

@@ -5,12 +5,25 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
+from agencies.selectors import acting_membership
+from audit.models import AuditAction
+from audit.services import audit_record
+
 from . import live
-from .models import Delivery, EmailStatus, Notification, NotificationKind, NotificationPreference
+from .models import (
+    ALWAYS_URGENT,
+    Delivery,
+    EmailStatus,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+)
+from .selectors import notification_preferences
 
 
 def _email_statuses(recipient_ids: list[int], kind: str, urgent: bool) -> dict[int, str]:
@@ -63,6 +76,7 @@ def notify(
     recipient_ids = sorted({u.pk for u in recipients if u.is_active})
     if not recipient_ids:
         return []
+    urgent = urgent or kind in ALWAYS_URGENT
     now = timezone.now()
     statuses = _email_statuses(recipient_ids, kind, urgent)
     rows = [
@@ -156,6 +170,48 @@ def referral_changed(*, referral_id: int, area_id: int, actor_id: int | None) ->
     nudge = {"referral_id": referral_id, "actor_id": actor_id}
     live.send(live.referral_group(referral_id), {"type": "referral.changed", **nudge})
     live.send(live.triage_group(area_id), {"type": "triage.changed", **nudge})
+
+
+def notification_preferences_update(*, actor: Any, changes: dict[str, str]) -> dict[str, str]:
+    """Set how the actor is emailed about each kind in `changes` (kind -> delivery).
+
+    All or nothing: an unknown kind or delivery, or an always-urgent kind set to anything but
+    immediate, refuses the whole change with a ValidationError naming each bad kind. Returns
+    the kinds whose delivery changed, with their new delivery.
+    """
+    errors = {kind: _preference_error(kind, delivery) for kind, delivery in changes.items()}
+    errors = {kind: message for kind, message in errors.items() if message}
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic(durable=True):
+        current = notification_preferences(user=actor)
+        changed = {k: v for k, v in changes.items() if current[k] != v}
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=actor, kind=k, delivery=v) for k, v in changed.items()],
+            update_conflicts=True,
+            unique_fields=["user", "kind"],
+            update_fields=["delivery"],
+        )
+        if changed:
+            audit_record(
+                action=AuditAction.CHANGE,
+                actor=actor,
+                membership=acting_membership(user=actor),
+                target=actor,
+                details={"notification_preferences": changed},
+            )
+    return changed
+
+
+def _preference_error(kind: str, delivery: str) -> str:
+    if kind not in NotificationKind.values:
+        return "This is not a kind of notification."
+    if delivery not in Delivery.values:
+        return "Choose straight away, daily digest or off."
+    if kind in ALWAYS_URGENT and delivery != Delivery.IMMEDIATE:
+        label = NotificationKind(kind).label
+        return f"{label} is urgent: it is always emailed straight away and cannot be changed."
+    return ""
 
 
 def sessions_ended(*, user_id: int) -> None:

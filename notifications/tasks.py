@@ -17,8 +17,15 @@ def send_notification_emails(notification_ids: list[int]) -> int:
 
 @shared_task(name="notifications.send_due_emails")
 def send_due_emails() -> int:
-    """Retries: emails whose back-off has passed (and any a dead worker had claimed)."""
-    return email.send_due_emails()
+    """Retries: emails and digests whose back-off has passed (and any a dead worker had
+    claimed)."""
+    return email.send_due_emails() + email.send_digests(retries_only=True)
+
+
+@shared_task(name="notifications.send_digests")
+def send_digests() -> int:
+    """The daily digest: one email per person for what they chose to hear about once a day."""
+    return email.send_digests()
 
 
 @shared_task(name="notifications.timers_run")

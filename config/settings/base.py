@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -261,11 +262,23 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "api.purge_idempotency_keys",
         "schedule": 60.0 * 60,
     },
+    # Beat reads crontab in CELERY_TIMEZONE (Europe/London), so 07:00 stays 07:00 in summer.
+    "notifications-daily-digest": {
+        "task": "notifications.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 IN_PROCESS_TIMERS = env.bool("IN_PROCESS_TIMERS", default=not REDIS_URL)
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="safeguard-hub@localhost")
+# Seconds to wait for the mail server (or GOV.UK Notify) before the send counts as failed and
+# is retried: a hung server must not hold a worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# GOV.UK Notify (notifications.backends.NotifyEmailBackend): production sends through it
+# instead of SMTP when both are set. The template's subject is ((subject)), its message ((body)).
+GOVUK_NOTIFY_API_KEY = env("GOVUK_NOTIFY_API_KEY", default="")
+GOVUK_NOTIFY_TEMPLATE_ID = env("GOVUK_NOTIFY_TEMPLATE_ID", default="")
 # Where emailed links point: the address people open the service at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, GOVUK_NOTIFY_API_KEY, GOVUK_NOTIFY_TEMPLATE_ID, env
 
 DEBUG = False
 DEMO_SETTINGS = False
@@ -48,7 +48,15 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+# Email goes through GOV.UK Notify when its key and template are set, else through SMTP.
+if bool(GOVUK_NOTIFY_API_KEY) != bool(GOVUK_NOTIFY_TEMPLATE_ID):
+    raise ImproperlyConfigured(
+        "GOVUK_NOTIFY_API_KEY and GOVUK_NOTIFY_TEMPLATE_ID must be set together"
+    )
+if GOVUK_NOTIFY_API_KEY:
+    EMAIL_BACKEND = "notifications.backends.NotifyEmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
 EMAIL_HOST = env("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env("EMAIL_HOST_USER", default="")

@@ -66,6 +66,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
     paths = set(response.json()["paths"])
     assert paths == {
         "/api/v1/me/",
+        "/api/v1/notification-preferences/",
         "/api/v1/tokens/",
         "/api/v1/tokens/{id}/revoke/",
         "/api/v1/referrals/",

@@ -55,7 +55,7 @@ def test_administration_pages(page: Any) -> None:
     Membership.objects.create(user=admin, role=Role.PRACTITIONER, area=area, agency=agency)
     sign_in(page, admin.username)
     visit(page, "/")  # two roles: the acting-as choice
-    for section in ("people", "people/add", "agencies", "settings", "lockouts", "audit"):
+    for section in ("people", "people/add", "agencies", "settings", "lockouts", "emails", "audit"):
         visit(page, f"/administration/{area.ons_code}/{section}/")
     page.goto(f"/administration/{area.ons_code}/people/add/")
     page.get_by_role("button", name="Save").click()

@@ -56,7 +56,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.PRACTITIONER, ["Home", "Referrals", "API", "Sign out"]),
+        (Role.PRACTITIONER, ["Home", "Referrals", "API", "Notification settings", "Sign out"]),
         (
             Role.COORDINATOR,
             [
@@ -69,6 +69,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "API",
+                "Notification settings",
                 "Sign out",
             ],
         ),
@@ -82,12 +83,16 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "API",
+                "Notification settings",
                 "Sign out",
             ],
         ),
-        (Role.BOARD_MEMBER, ["Home", "API", "Sign out"]),
-        (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Sign out"]),
-        (Role.NATIONAL_ANALYST, ["Home", "API", "Sign out"]),
+        (Role.BOARD_MEMBER, ["Home", "API", "Notification settings", "Sign out"]),
+        (
+            Role.AREA_ADMINISTRATOR,
+            ["Home", "Administration", "API", "Notification settings", "Sign out"],
+        ),
+        (Role.NATIONAL_ANALYST, ["Home", "API", "Notification settings", "Sign out"]),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(
