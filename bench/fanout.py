@@ -30,6 +30,7 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.auth.hashers import make_password
 from django.contrib.sessions.models import Session
 from django.db import transaction
+from django.db.models import Q
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from websockets.asyncio.client import ClientConnection, connect
@@ -183,8 +184,9 @@ def prepare(*, clients: int, areas: int) -> list[Listener]:
         agency.areas.add(*area_list)
         users = _users(clients)
         area_of = {user.pk: area_list[i % areas] for i, user in enumerate(users)}
-        # One active coordinator role each, in the area this run gives them.
-        Membership.objects.filter(user__in=users).update(is_active=False)
+        # One active coordinator role each, in the area this run gives them; nobody else is
+        # told of the bench areas' events (a longer run before may have left more users).
+        Membership.objects.filter(Q(user__in=users) | Q(area__in=area_list)).update(is_active=False)
         Membership.objects.bulk_create(
             [
                 Membership(user=user, role=Role.COORDINATOR, area=area_of[user.pk], agency=agency)
@@ -354,6 +356,7 @@ async def drive(base_url: str, listeners: list[Listener], options: FanoutOptions
     await asyncio.gather(*(done.wait() for done in events_connected))
     connect_wall_s = time.perf_counter() - started
     live = [s for s in streams if s.error is None]
+    print(f"{len(live)} of {len(streams)} clients connected in {connect_wall_s:.1f} s", flush=True)
 
     area_ids = sorted({lr.area_id for lr in listeners})
     produce_started = time.perf_counter()

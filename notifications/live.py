@@ -30,16 +30,32 @@ def referral_group(referral_id: int) -> str:
 
 
 def send(group: str, message: dict[str, Any]) -> None:
-    """Send to a group now; stamped with the send time so clients can measure latency.
+    """Send to a group now; see `send_each`."""
+    send_each([(group, message)])
 
-    Called after commit. A channel layer that is down must not undo or hide the change that
-    was just committed: the notification rows are kept, and the client catches up on them
-    when it reconnects.
+
+def send_each(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each message to its group now, each stamped with its send time (`sent_at`) so
+    clients can measure latency.
+
+    Called after commit, from synchronous code: the messages go in one hop to the event loop,
+    not one each, so a notification to many people does not wait for the loop once per
+    person. A channel layer that is down must not undo or hide the change that was just
+    committed: the notification rows are kept, and the client catches up on them when it
+    reconnects.
     """
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all() -> None:
+        for group, message in messages:
+            try:
+                await layer.group_send(group, {**message, "sent_at": time.time()})
+            except Exception:
+                logger.exception("live delivery to %s failed", group)
+
     try:
-        async_to_sync(layer.group_send)(group, {**message, "sent_at": time.time()})
+        async_to_sync(send_all)()
     except Exception:
-        logger.exception("live delivery to %s failed", group)
+        logger.exception("live delivery failed")

@@ -3,14 +3,19 @@ signed-in owner hears a notification; catch-up after a drop."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
+
 import pytest
 from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from agencies.models import Role
+from notifications import live
 from tests.factories import member
 
 from . import live_scenarios
+from .conftest import open_stream, session_cookie
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -31,3 +36,25 @@ async def test_telling_twice_of_one_event_is_one_notification() -> None:
     alice = await sync_to_async(member)(Role.COORDINATOR)
     assert len(await sync_to_async(live_scenarios.tell)(alice, "same")) == 1
     assert await sync_to_async(live_scenarios.tell)(alice, "same") == []
+
+
+async def test_a_push_does_not_wait_for_the_database_thread() -> None:
+    """Sync views and database calls share one thread; a page must hear its notification even
+    while a slow request holds that thread."""
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    stream = await open_stream(await sync_to_async(session_cookie)(alice))
+    release = threading.Event()
+    slow_request = asyncio.ensure_future(sync_to_async(release.wait)(5))
+    await asyncio.sleep(0.05)  # the thread is held from now on
+
+    await get_channel_layer().group_send(
+        live.user_group(alice.pk),
+        {"type": "notification.new", "notification": {"id": 1}, "unread": 1, "sent_at": 0},
+    )
+
+    message = await stream.receive_json_from(timeout=1)
+    assert not slow_request.done()
+    assert message["notification"] == {"id": 1}
+    release.set()
+    await slow_request
+    await stream.disconnect()
