@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 import uuid
 from dataclasses import asdict, dataclass, field
@@ -145,6 +146,7 @@ class FanoutResult:
     from_commit: Percentiles
     from_send: Percentiles
     event_response: Percentiles  # the producing request, transaction and delivery included
+    load_average: float  # the machine's 1-minute load as events began: other work competing
 
     @property
     def ok(self) -> bool:
@@ -359,6 +361,7 @@ async def drive(base_url: str, listeners: list[Listener], options: FanoutOptions
     print(f"{len(live)} of {len(streams)} clients connected in {connect_wall_s:.1f} s", flush=True)
 
     area_ids = sorted({lr.area_id for lr in listeners})
+    load_average = os.getloadavg()[0]
     produce_started = time.perf_counter()
     events = await _produce(base_url, area_ids, options)
     produce_s = time.perf_counter() - produce_started
@@ -370,7 +373,7 @@ async def drive(base_url: str, listeners: list[Listener], options: FanoutOptions
         await asyncio.sleep(0.05)
     await asyncio.gather(*(s.connection.close() for s in live if s.connection is not None))
     await asyncio.gather(*tasks)
-    return _summarise(streams, events, options, connect_wall_s, produce_s)
+    return _summarise(streams, events, options, connect_wall_s, produce_s, load_average)
 
 
 def _summarise(
@@ -379,6 +382,7 @@ def _summarise(
     options: FanoutOptions,
     connect_wall_s: float,
     produce_s: float,
+    load_average: float,
 ) -> FanoutResult:
     event_of = {pk: event for event in events for pk in event.ids}
     received_ids: set[int] = set()
@@ -423,6 +427,7 @@ def _summarise(
         from_commit=Percentiles.of(from_commit),
         from_send=Percentiles.of(from_send),
         event_response=Percentiles.of([e.response_ms for e in events if not e.error]),
+        load_average=load_average,
     )
 
 
@@ -445,8 +450,9 @@ def _ms(value: float | None) -> str:
 def markdown(results: list[FanoutResult]) -> str:
     rows = [
         "| Layer | Clients | Events/s | Received / expected | Lost | Dup. | Commit→receipt "
-        "p50 / p95 / p99 ms | Send→receipt p50 / p95 / p99 ms | Connect all s | Connect p95 ms |",
-        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
+        "p50 / p95 / p99 ms | Send→receipt p50 / p95 / p99 ms | Connect all s | Connect p95 ms "
+        "| Load |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         c, s = r.from_commit, r.from_send
@@ -455,7 +461,7 @@ def markdown(results: list[FanoutResult]) -> str:
             f"| {r.received} / {r.expected} | {r.missing} | {r.duplicates} "
             f"| {_ms(c.p50_ms)} / {_ms(c.p95_ms)} / {_ms(c.p99_ms)} "
             f"| {_ms(s.p50_ms)} / {_ms(s.p95_ms)} / {_ms(s.p99_ms)} "
-            f"| {r.connect_wall_s:.1f} | {_ms(r.connect.p95_ms)} |"
+            f"| {r.connect_wall_s:.1f} | {_ms(r.connect.p95_ms)} | {r.load_average:.1f} |"
         )
     return "\n".join(rows) + "\n"
 

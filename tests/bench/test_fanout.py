@@ -56,7 +56,7 @@ def test_losses_duplicates_and_misdeliveries_are_counted() -> None:
     ]
     streams = [_stream(1, 10, 10, 20), _stream(2)]  # 10 twice, 20 to the wrong area, 11 lost
 
-    result = fanout._summarise(streams, events, fanout.FanoutOptions(), 1.0, 1.0)
+    result = fanout._summarise(streams, events, fanout.FanoutOptions(), 1.0, 1.0, 0.0)
 
     assert (result.expected, result.received, result.missing) == (3, 1, 2)
     assert (result.duplicates, result.misdelivered) == (1, 1)

@@ -8,10 +8,11 @@ import threading
 
 import pytest
 from asgiref.sync import sync_to_async
-from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels.layers import get_channel_layer
 
 from agencies.models import Role
 from notifications import live
+from notifications.layers import EmbeddedChannelLayer
 from tests.factories import member
 
 from . import live_scenarios
@@ -21,7 +22,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
 
 async def test_the_suite_runs_the_embedded_layer() -> None:
-    assert isinstance(get_channel_layer(), InMemoryChannelLayer)
+    assert isinstance(get_channel_layer(), EmbeddedChannelLayer)
 
 
 async def test_the_recipient_hears_it_and_nobody_else_does() -> None:
