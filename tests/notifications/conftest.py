@@ -105,14 +105,20 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         server.wait(timeout=10)
 
 
-@pytest_asyncio.fixture
-async def redis_layer(redis_url: str) -> AsyncIterator[Any]:
-    """The channels-redis layer in place of the suite's in-memory one, under a prefix of its
+REDIS_LAYERS = {
+    "core": "channels_redis.core.RedisChannelLayer",
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",  # what production settings use
+}
+
+
+@pytest_asyncio.fixture(params=sorted(REDIS_LAYERS))
+async def redis_layer(request: pytest.FixtureRequest, redis_url: str) -> AsyncIterator[Any]:
+    """Each channels-redis layer in place of the suite's in-memory one, under a prefix of its
     own so no other test (or anything else using the same Redis) sees its messages. Changing
-    CHANNEL_LAYERS makes Channels build the layer afresh; its keys are deleted afterwards."""
+    CHANNEL_LAYERS makes Channels build the layer afresh; it is flushed afterwards."""
     layer_settings = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": REDIS_LAYERS[request.param],
             "CONFIG": {"hosts": [redis_url], "prefix": f"test-{uuid.uuid4().hex}"},
         }
     }
