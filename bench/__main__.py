@@ -52,7 +52,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         dest="scenarios",
         action="append",
         metavar="NAME",
-        help="run only this scenario (repeatable; default: all)",
+        help="run only this scenario (repeatable; default: every HTTP scenario). "
+        "ws_fanout, the websocket fan-out, runs only when named",
     )
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     parser.add_argument(
@@ -60,6 +61,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=float,
         default=60.0,
         help="seconds allowed per scenario before it stops early (default 60)",
+    )
+    fanout = parser.add_argument_group("ws_fanout", "websocket fan-out (see bench/fanout.py)")
+    fanout.add_argument(
+        "--ws-clients", type=_positive, default=500, help="streams open at once (default 500)"
+    )
+    fanout.add_argument(
+        "--ws-areas",
+        type=_positive,
+        default=20,
+        help="areas the clients' coordinators are spread over (default 20)",
+    )
+    fanout.add_argument(
+        "--ws-rate", type=_positive, default=20, help="events per second (default 20)"
+    )
+    fanout.add_argument(
+        "--ws-seconds", type=_positive, default=30, help="seconds of events (default 30)"
     )
     return parser.parse_args(argv)
 
@@ -76,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         # The generator writes synthetic young people: never into a real service's database.
         raise SystemExit("error: the benchmark refuses to run under production settings")
     # Imported after set-up: these modules import models.
+    from .fanout import FanoutOptions
     from .runner import Options, run
 
     return run(
@@ -89,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
             scenarios=args.scenarios or [],
             server=args.server,
             time_limit=args.time_limit,
+            fanout=FanoutOptions(
+                clients=args.ws_clients,
+                areas=args.ws_areas,
+                rate=args.ws_rate,
+                seconds=args.ws_seconds,
+            ),
         )
     )
 

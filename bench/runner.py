@@ -6,7 +6,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from django.test import Client
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import generate, load, micro, network, queries, report, scenarios, server
+from . import fanout, generate, load, micro, network, queries, report, scenarios, server
 from .stats import ScenarioResult, summarise
 
 
@@ -33,6 +33,7 @@ class Options:
     server: str = "uvicorn"
     time_limit: float = 60.0  # seconds per scenario
     results_dir: Path = report.RESULTS_DIR
+    fanout: fanout.FanoutOptions = field(default_factory=fanout.FanoutOptions)
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -79,7 +80,40 @@ async def _drive_all(
 
 
 def run(options: Options) -> int:
-    """Returns 0, or 1 when any scenario had errors (the results are written either way)."""
+    """Returns 0, or 1 when any scenario had errors (the results are written either way).
+
+    The websocket fan-out runs first when named, on data of its own; the HTTP scenarios
+    (and their referral data) follow only when some are named too, or none is."""
+    if fanout.NAME not in options.scenarios:
+        return _run_http(options)
+    code = _run_fanout(options)
+    others = [name for name in options.scenarios if name != fanout.NAME]
+    if not others:
+        return code
+    return max(code, _run_http(replace(options, scenarios=others)))
+
+
+def _run_fanout(options: Options) -> int:
+    ws = options.fanout
+    print(
+        f"{fanout.NAME}: {ws.clients} websocket clients over {ws.areas} areas, "
+        f"{ws.rate:g} events/s for {ws.seconds:g} s, {fanout.layer_name()} channel layer…",
+        flush=True,
+    )
+    result = fanout.run(ws, server_name=options.server, results_dir=options.results_dir)
+    path = fanout.write(result, options.results_dir)
+    print()
+    print(fanout.markdown([result]))
+    print(f"written {_shown(path)}")
+    if not result.ok:
+        print(
+            f"error: {fanout.NAME} lost, duplicated or misdelivered notifications, or "
+            "clients failed to connect (see the JSON)"
+        )
+    return 0 if result.ok else 1
+
+
+def _run_http(options: Options) -> int:
     wanted = scenarios.selected(options.scenarios)
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     generated = None

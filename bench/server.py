@@ -18,14 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 ASGI_APP = "config.asgi:application"
 
-# Command lines by server name; the interpreter is this one so the venv's packages are used.
-SERVERS: dict[str, Callable[[int], list[str]]] = {
-    "uvicorn": lambda port: [
-        *(sys.executable, "-m", "uvicorn", ASGI_APP, "--host", HOST, "--port", str(port)),
+# Command lines by server name, for a port and an ASGI app; the interpreter is this one so the
+# venv's packages are used.
+SERVERS: dict[str, Callable[[int, str], list[str]]] = {
+    "uvicorn": lambda port, app: [
+        *(sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port)),
         *("--lifespan", "off", "--no-access-log", "--log-level", "warning"),
     ],
-    "daphne": lambda port: [
-        *(sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", ASGI_APP),
+    "daphne": lambda port, app: [
+        *(sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", app),
     ],
 }
 
@@ -75,14 +76,14 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    name: str = "uvicorn", *, log_path: Path, startup_timeout: float = 30.0
+    name: str = "uvicorn", *, log_path: Path, startup_timeout: float = 30.0, app: str = ASGI_APP
 ) -> Iterator[str]:
-    """Yield the base URL of the app served by `name`, with this process's environment."""
+    """Yield the base URL of `app` served by `name`, with this process's environment."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603 - fixed command line built above
-            SERVERS[name](port), cwd=ROOT, env=dict(os.environ), stdout=log, stderr=log
+            SERVERS[name](port, app), cwd=ROOT, env=dict(os.environ), stdout=log, stderr=log
         )
         try:
             base_url = f"http://{HOST}:{port}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
@@ -39,18 +40,29 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         session = self.scope.get("session")
         # Accept first so that the refusal carries its close code (a refused handshake has none).
         await self.accept()
-        if (
-            user is None
-            or session is None
-            or not await database_sync_to_async(session_allows)(user=user, session=session)
-        ):
+        count = (
+            None
+            if user is None or session is None
+            else await database_sync_to_async(_admitted_unread)(user=user, session=session)
+        )
+        if count is None:
             await self.close(code=POLICY_VIOLATION)
             return
         self.user_id = user.pk
         self.session_expires = session.get_expiry_date()
         await self._join(live.user_group(user.pk))
-        count = await database_sync_to_async(unread_count)(user=user)
         await self.send_json({"type": "hello", "unread": count})
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """Channels' own dispatch, without the stale-connection sweep it runs before every
+        message. That sweep takes a turn on the one thread that also runs Django's sync views
+        and every database call, so each push to each page would queue behind whatever requests
+        are in progress. This consumer touches the database only through
+        `database_sync_to_async`, which sweeps before and after each call itself."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
 
     async def _join(self, group: str) -> None:
         if group not in self.groups:
@@ -139,6 +151,12 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=POLICY_VIOLATION)
+
+
+def _admitted_unread(*, user: Any, session: Any) -> int | None:
+    """The unread count to greet a session that may open the stream with; None when it may not.
+    One call, so a connection costs one turn on the database thread, not two."""
+    return unread_count(user=user) if session_allows(user=user, session=session) else None
 
 
 def _without_type(event: dict[str, Any]) -> dict[str, Any]:

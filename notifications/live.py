@@ -7,6 +7,7 @@ queue is only a nudge ("it changed"), after which the page fetches what its user
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from typing import Any
@@ -30,16 +31,36 @@ def referral_group(referral_id: int) -> str:
 
 
 def send(group: str, message: dict[str, Any]) -> None:
-    """Send to a group now; stamped with the send time so clients can measure latency.
+    """Send to a group now; see `send_each`."""
+    send_each([(group, message)])
 
-    Called after commit. A channel layer that is down must not undo or hide the change that
-    was just committed: the notification rows are kept, and the client catches up on them
-    when it reconnects.
+
+def send_each(messages: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send each message to its group now, stamped with its send time (`sent_at`) so clients
+    can measure latency. The sends run side by side: no order holds between the messages, so
+    callers send at most one message to a group at a time.
+
+    Called after commit, from synchronous code: the messages go in one hop to the event loop,
+    not one each, so a notification to many people does not wait for the loop once per
+    person. A channel layer that is down must not undo or hide the change that was just
+    committed: the notification rows are kept, and the client catches up on them when it
+    reconnects.
     """
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not messages:
         return
+
+    async def send_all() -> list[Any]:
+        return await asyncio.gather(
+            *(layer.group_send(group, {**m, "sent_at": time.time()}) for group, m in messages),
+            return_exceptions=True,
+        )
+
     try:
-        async_to_sync(layer.group_send)(group, {**message, "sent_at": time.time()})
+        outcomes = async_to_sync(send_all)()
     except Exception:
-        logger.exception("live delivery to %s failed", group)
+        logger.exception("live delivery failed")
+        return
+    for (group, _), outcome in zip(messages, outcomes, strict=True):
+        if isinstance(outcome, BaseException):
+            logger.error("live delivery to %s failed", group, exc_info=outcome)

@@ -111,15 +111,19 @@ def deliver(notification_ids: list[int]) -> None:
 
     notifications = list(Notification.objects.filter(pk__in=notification_ids))
     unread = _unread_counts({n.recipient_id for n in notifications})
-    for notification in notifications:
-        live.send(
-            live.user_group(notification.recipient_id),
-            {
-                "type": "notification.new",
-                "notification": payload(notification),
-                "unread": unread.get(notification.recipient_id, 0),
-            },
-        )
+    live.send_each(
+        [
+            (
+                live.user_group(notification.recipient_id),
+                {
+                    "type": "notification.new",
+                    "notification": payload(notification),
+                    "unread": unread.get(notification.recipient_id, 0),
+                },
+            )
+            for notification in notifications
+        ]
+    )
     queue_emails([n.pk for n in notifications if n.email_status == EmailStatus.PENDING])
 
 
@@ -168,8 +172,12 @@ def notifications_mark_read(*, actor: Any, ids: Iterable[int] | None = None) -> 
 def referral_changed(*, referral_id: int, area_id: int, actor_id: int | None) -> None:
     """After commit: nudge the open pages of this referral and its area's triage queue."""
     nudge = {"referral_id": referral_id, "actor_id": actor_id}
-    live.send(live.referral_group(referral_id), {"type": "referral.changed", **nudge})
-    live.send(live.triage_group(area_id), {"type": "triage.changed", **nudge})
+    live.send_each(
+        [
+            (live.referral_group(referral_id), {"type": "referral.changed", **nudge}),
+            (live.triage_group(area_id), {"type": "triage.changed", **nudge}),
+        ]
+    )
 
 
 def notification_preferences_update(*, actor: Any, changes: dict[str, str]) -> dict[str, str]:

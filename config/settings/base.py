@@ -229,9 +229,13 @@ SPECTACULAR_SETTINGS = {
 # Redis when configured (production); otherwise everything runs inside one process tree.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
+    # The Pub/Sub layer of channels-redis: a message reaches a server process in one push.
+    # Its older RedisChannelLayer fetches each message with round trips of its own, one at a
+    # time per process, and with 500 pages open fell behind and lost notifications (see
+    # docs/notifications.md, "Measured").
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -239,7 +243,7 @@ if REDIS_URL:
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.EmbeddedChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -21,7 +21,7 @@ WHITENOISE_AUTOREFRESH = True
 # Whatever the environment says, the suite runs the single-process engines: an in-memory
 # channel layer and Celery tasks run inline. The channels-redis tests set their own layer.
 REDIS_URL = ""
-CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.EmbeddedChannelLayer"}}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
