@@ -3,29 +3,13 @@ with its own layer (in memory, channels-redis)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from asgiref.sync import sync_to_async
-from django.db import transaction
 
 from agencies.models import Role
 from notifications.consumers import POLICY_VIOLATION
-from notifications.models import NotificationKind
-from notifications.services import notify
 from tests.factories import member
 
-from .conftest import communicator, open_stream, session_cookie
-
-
-def tell(user: Any, key: str) -> list[int]:
-    with transaction.atomic():
-        return notify(
-            recipients=[user],
-            kind=NotificationKind.CONCERN_SUBMITTED,
-            event_key=key,
-            title=f"Concern {key} submitted",
-            url="/referrals/",
-        )
+from .conftest import communicator, open_stream, session_cookie, tell
 
 
 async def only_the_recipient_hears_it() -> None:
