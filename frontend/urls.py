@@ -8,6 +8,7 @@ from . import (
     intelligence,
     meetings,
     network,
+    notification_pages,
     sign_in,
     views,
 )
@@ -27,6 +28,12 @@ urlpatterns = [
     path("concerns/<str:reference>/check/", concerns.concern_check_page, name="concern-check"),
     path("concerns/<str:reference>/sent/", concerns.concern_sent_page, name="concern-sent"),
     path("concerns/<str:reference>/<slug:slug>/", concerns.concern_page, name="concern-page"),
+    path("notifications/", notification_pages.notification_centre_page, name="notifications"),
+    path(
+        "notifications/read/",
+        notification_pages.notifications_mark_read_action,
+        name="notifications-mark-read",
+    ),
     path("triage/", views.triage_queue_view, name="triage-queue"),
     path("referrals/", views.referral_list_page, name="referral-list"),
     path("referrals/emergency-access/", views.break_glass_page, name="break-glass"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from .models import Notification
@@ -33,6 +33,15 @@ def unread_count(*, user: Any) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_summary(*, user: Any) -> tuple[int, int]:
+    """The user's unread count and the id of their newest notification (0 if none), in one
+    query: what every signed-in page's header badge and live stream start from."""
+    summary = Notification.objects.filter(recipient=user).aggregate(
+        unread=Count("id", filter=Q(read_at__isnull=True)), latest=Max("id")
+    )
+    return summary["unread"], summary["latest"] or 0
 
 
 def notifications_missed(*, user: Any, since: int, seen: set[int]) -> list[Notification]:
