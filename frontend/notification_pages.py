@@ -40,20 +40,20 @@ def notifications_mark_read_action(request: HttpRequest) -> HttpResponse:
     if marked:
         noun = "notification" if marked == 1 else "notifications"
         messages.success(request, f"{marked} {noun} marked as read")
-    return redirect(_centre_url(request.POST))
+    return redirect(_centre_url(request.GET))
 
 
-def _centre_url(posted: QueryDict) -> str:
-    """Back to the notification centre with the filters and page the form was sent from,
-    keeping only values the centre understands."""
-    filters = NotificationFiltersForm(posted)
+def _centre_url(shown: QueryDict) -> str:
+    """Back to the notification centre with the filters and page the form was on (its
+    address carries them), keeping only values the centre understands."""
+    filters = NotificationFiltersForm(shown)
     filters.is_valid()
     query = QueryDict(mutable=True)
     if filters.cleaned_data.get("kind"):
         query["kind"] = filters.cleaned_data["kind"]
     if filters.cleaned_data.get("unread"):
         query["unread"] = "on"
-    page = posted.get("page", "")
+    page = shown.get("page", "")
     if page.isdigit() and len(page) < 10:
         query["page"] = page
     url = reverse("frontend:notifications")

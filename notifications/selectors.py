@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import BooleanField, Count, ExpressionWrapper, Max, Q, QuerySet
 from django.utils import timezone
 
 from .models import Notification
@@ -26,7 +26,8 @@ def notifications_for(
         mine = mine.filter(read_at__isnull=True)
     if kind:
         mine = mine.filter(kind=kind)
-    return mine.order_by(F("read_at").asc(nulls_first=True), "-id")
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return mine.alias(unread=unread).order_by("-unread", "-id")
 
 
 def unread_count(*, user: Any) -> int:
