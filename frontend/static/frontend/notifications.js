@@ -231,12 +231,11 @@ const handlers = {
   hello(message, reconnected) {
     attempts = 0;
     setBadge(message.unread);
-    send({ type: "catch_up", since: state.since, seen: [...state.seen.keys()] });
-    if (triage) {
-      send({ type: "watch_triage" });
-      if (reconnected) queueTriageRefresh(); // it may have changed while the stream was down
-    }
+    // The server answers in order, so once caught up the page is also watching.
+    if (triage) send({ type: "watch_triage" });
     if (referral) send({ type: "watch_referral", reference: referral.dataset.liveReferral });
+    send({ type: "catch_up", since: state.since, seen: [...state.seen.keys()] });
+    if (triage && reconnected) queueTriageRefresh(); // it may have changed while disconnected
   },
   notification(message) {
     setBadge(message.unread);
@@ -246,6 +245,7 @@ const handlers = {
     setBadge(message.unread);
     caughtUp(Array.isArray(message.notifications) ? message.notifications : [], state.firstPage);
     state.firstPage = false;
+    body.dataset.liveState = "live";
   },
   unread(message) {
     setBadge(message.unread);
@@ -272,6 +272,7 @@ function connect() {
     if (Object.hasOwn(handlers, message?.type)) handlers[message.type](message, reconnected);
   });
   socket.addEventListener("close", (event) => {
+    body.dataset.liveState = "disconnected";
     if (leaving || event.code === POLICY_VIOLATION) return;
     const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempts);
     attempts += 1;
