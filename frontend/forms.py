@@ -9,6 +9,7 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.http import QueryDict
 
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
@@ -186,8 +187,8 @@ class MarkReadForm(forms.Form):
     mark_all = forms.BooleanField(required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
-        values = self.data.getlist("notification")
+        data = super().clean() or {}
+        values = cast(QueryDict, self.data).getlist("notification")
         if not all(value.isdigit() and len(value) <= 18 for value in values):
             raise ValidationError("Notification ids are whole numbers")
         data["ids"] = [int(value) for value in values]

@@ -34,7 +34,7 @@ def notification_centre_page(request: HttpRequest) -> HttpResponse:
 def notifications_mark_read_action(request: HttpRequest) -> HttpResponse:
     form = MarkReadForm(request.POST)
     if not form.is_valid():
-        raise BadRequest("; ".join(form.non_field_errors()))
+        raise BadRequest("; ".join(str(error) for error in form.non_field_errors()))
     # Only the actor's own notifications are marked: another person's id changes nothing.
     marked = notifications_mark_read(actor=request.user, ids=form.ids())
     if marked:
