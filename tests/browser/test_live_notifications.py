@@ -141,6 +141,51 @@ def test_the_badge_and_announcements_follow_new_notifications(
     assert_clean_console(page)
 
 
+def test_after_a_drop_the_page_reconnects_and_shows_what_it_missed_once(
+    open_page: Any, asgi_server: Any
+) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page = open_page()
+    sign_in(page, coordinator.username)
+    streams: list[Any] = []
+
+    def through(route: Any) -> None:
+        route.connect_to_server()
+        streams.append(route)
+
+    page.route_web_socket(re.compile(r"/ws/notifications/$"), through)
+    page.goto("/")
+    wait_until_live(page)
+    tell(asgi_server, coordinator, "Concern R26-000111 submitted")
+    page.locator("[data-unread-badge]", has_text="1 unread").wait_for(timeout=2000)
+
+    # The connection drops; a notification comes while the page is away (it retries after
+    # at least half a second).
+    streams[-1].close(code=4000, reason="network gone")
+    page.wait_for_selector("body[data-live-state='disconnected']")
+    tell(asgi_server, coordinator, "Concern R26-000112 submitted")
+    wait_until_live(page)
+    assert len(streams) == 2
+    polite = page.locator("[data-live-polite]")
+    polite.filter(
+        has_text="1 new notification while you were disconnected: Concern R26-000112 submitted"
+    ).wait_for(timeout=2000)
+    assert page.locator("[data-unread-badge]").text_content() == "2 unread notifications"
+    notices = page.locator("[data-live-notices] li")
+    assert notices.all_inner_texts() == [
+        "Concern R26-000112 submitted",
+        "Concern R26-000111 submitted",
+    ]
+
+    # A second drop with nothing new brings nothing to say.
+    streams[-1].close(code=4000, reason="network gone")
+    page.wait_for_selector("body[data-live-state='disconnected']")
+    wait_until_live(page)
+    page.wait_for_timeout(300)
+    assert notices.count() == 2
+    assert_clean_console(page)
+
+
 def test_a_referral_page_says_when_someone_else_changed_it(open_page: Any) -> None:
     area = AreaFactory.create()
     referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
