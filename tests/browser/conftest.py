@@ -1,4 +1,5 @@
-"""Real Chromium through Playwright. The browser comes from `bin/ensure-chromium` (run by
+"""Real Chromium through Playwright, on the application served over ASGI (websockets included).
+The browser comes from `bin/ensure-chromium` (run by
 `make test`); a missing browser fails the run with the way to get one, never a skip."""
 
 from __future__ import annotations
@@ -56,17 +57,6 @@ def browser() -> Iterator[Any]:
             )
         yield browser
         browser.close()
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    page.on("pageerror", lambda exc: page.console_errors.append(str(exc)))
-    yield page
-    context.close()
 
 
 @dataclass
@@ -134,3 +124,8 @@ def open_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[], An
     yield new_page
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[[], Any]) -> Any:
+    return open_page()

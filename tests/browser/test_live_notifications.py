@@ -186,9 +186,12 @@ def test_after_a_drop_the_page_reconnects_and_shows_what_it_missed_once(
     assert_clean_console(page)
 
 
-def test_a_referral_page_says_when_someone_else_changed_it(open_page: Any) -> None:
+def test_a_referral_page_says_when_someone_else_changed_it(
+    open_page: Any, asgi_server: Any
+) -> None:
     area = AreaFactory.create()
-    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    practitioner = member(Role.PRACTITIONER, area=area)
+    referral = asgi_server.run(lambda: raise_referral(practitioner, submit=True))
     detail = f"/referrals/{referral.reference}/"
     watching = open_page()
     sign_in(watching, member(Role.COORDINATOR, area=area).username)
