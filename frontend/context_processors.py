@@ -3,11 +3,15 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest
 
+from notifications.selectors import notifications_summary
+
 from .navigation import navigation_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    return {
-        "service_name": settings.SERVICE_NAME,
-        "navigation": navigation_for(user=request.user, current_path=request.path),
-    }
+    items = navigation_for(user=request.user, current_path=request.path)
+    context: dict[str, Any] = {"service_name": settings.SERVICE_NAME, "navigation": items}
+    if items:  # signed in with the second factor done: the page opens the live stream
+        unread, latest = notifications_summary(user=request.user)
+        context["live"] = {"unread": unread, "latest": latest}
+    return context

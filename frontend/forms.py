@@ -9,8 +9,10 @@ from typing import Any, cast
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
+from django.http import QueryDict
 
 from agencies.models import Agency, Membership
+from notifications.models import NotificationKind
 from referrals.inputs import STEP_INPUTS, StepInput, input_choices
 from referrals.models import (
     QUEUE_STATES,
@@ -155,6 +157,48 @@ class TriageFiltersForm(forms.Form):
             taken=chosen.get("taken", ""),
             agency_id=chosen.get("agency") or None,
         )
+
+
+class NotificationFiltersForm(forms.Form):
+    """The notification centre's filters, read from the query string."""
+
+    kind = forms.ChoiceField(
+        label="Type",
+        required=False,
+        choices=[("", "All types"), *NotificationKind.choices],
+        error_messages={"invalid_choice": "Choose a type of notification from the list"},
+    )
+    unread = forms.BooleanField(label="Unread only", required=False)
+
+    def filters(self) -> dict[str, Any]:
+        """The filters chosen; a type the form does not offer is shown as an error and
+        ignored, so the notifications still show."""
+        self.is_valid()
+        return {
+            "kind": self.cleaned_data.get("kind", ""),
+            "unread_only": self.cleaned_data.get("unread", False),
+        }
+
+
+class MarkReadForm(forms.Form):
+    """Which notifications to mark as read: the ids named (`notification`, repeated), or
+    every unread one (`mark_all`)."""
+
+    mark_all = forms.BooleanField(required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        values = cast(QueryDict, self.data).getlist("notification")
+        if not all(value.isdigit() and len(value) <= 18 for value in values):
+            raise ValidationError("Notification ids are whole numbers")
+        data["ids"] = [int(value) for value in values]
+        if not data.get("mark_all") and not data["ids"]:
+            raise ValidationError("Name the notifications to mark as read")
+        return data
+
+    def ids(self) -> list[int] | None:
+        """The ids named; None for every unread notification."""
+        return None if self.cleaned_data["mark_all"] else self.cleaned_data["ids"]
 
 
 def _date_field(label: str, *, hint: str = DATE_HINT, required: bool = True) -> forms.DateField:

@@ -16,6 +16,7 @@ class NavItem:
     label: str
     url_name: str
     permission: str | None = None  # None: every signed-in user
+    unread_badge: bool = False  # shows the live count of unread notifications
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
@@ -29,10 +30,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("API", "api:docs"),
-)
-# The signed-in person's own settings: shown last, beside "Signed in as" and "Sign out".
-ACCOUNT_ITEMS: tuple[NavItem, ...] = (
-    NavItem("Notification settings", "frontend:notification-settings"),
+    NavItem("Notifications", "frontend:notifications", unread_badge=True),
 )
 
 
@@ -43,8 +41,8 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
     if settings.TWO_FACTOR_REQUIRED and not two_factor_done(user=user):
         return []  # nothing to offer until the second factor is done
     links = [
-        (item.label, reverse(item.url_name))
-        for item in (*NAV_ITEMS, *ACCOUNT_ITEMS)
+        (item, reverse(item.url_name))
+        for item in NAV_ITEMS
         if not item.permission or user.has_perm(item.permission)
     ]
     # The current page belongs to the item with the longest matching address.
@@ -54,4 +52,12 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
         if current_path == href or (href != "/" and current_path.startswith(href))
     ]
     current = max(matching, key=len, default=None)
-    return [{"text": label, "href": href, "active": href == current} for label, href in links]
+    return [
+        {
+            "text": item.label,
+            "href": href,
+            "active": href == current,
+            "unread_badge": item.unread_badge,
+        }
+        for item, href in links
+    ]

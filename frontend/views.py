@@ -20,6 +20,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from agencies.middleware import ACTING_MEMBERSHIP_SESSION_KEY
 from agencies.selectors import active_memberships
@@ -100,6 +101,7 @@ def referral_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @permission_required("referrals.view_triage_queue", raise_exception=True)
 @require_GET
+@vary_on_headers("X-Requested-With")
 def triage_queue_view(request: HttpRequest) -> HttpResponse:
     form = TriageFiltersForm(request.GET, agencies=triage_queue_agencies(user=request.user))
     queue = triage_queue(user=request.user, filters=form.filters())
@@ -107,7 +109,10 @@ def triage_queue_view(request: HttpRequest) -> HttpResponse:
         page = triage_queue_page(queue, after=request.GET.get("after", ""), size=TRIAGE_PER_PAGE)
         records_seen(actor=request.user, records=page.rows, request=request)
     context = {"form": form, "page": page, "now": timezone.now(), "today": timezone.localdate()}
-    return render(request, "frontend/triage_queue.html", context)
+    # The page's live refresh asks for the table alone (same filters, same rows recorded).
+    refresh = request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    template = "frontend/includes/triage_results.html" if refresh else "frontend/triage_queue.html"
+    return render(request, template, context)
 
 
 @login_required

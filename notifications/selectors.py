@@ -9,8 +9,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, QuerySet
-from django.db.models.functions import Least
+from django.db.models import (
+    BooleanField,
+    Count,
+    ExpressionWrapper,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from agencies.models import Area, Membership, Role
@@ -51,13 +58,33 @@ def notifications_for(
         mine = mine.filter(read_at__isnull=True)
     if kind:
         mine = mine.filter(kind=kind)
-    return mine.order_by(F("read_at").asc(nulls_first=True), "-id")
+    unread = ExpressionWrapper(Q(read_at__isnull=True), output_field=BooleanField())
+    return mine.alias(unread=unread).order_by("-unread", "-id")
 
 
 def unread_count(*, user: Any) -> int:
     if not user.is_authenticated:
         return 0
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def notifications_summary(*, user: Any) -> tuple[int, int]:
+    """The user's unread count and the id of their newest notification (0 if none), in one
+    query: what every signed-in page's header badge and live stream start from."""
+    mine = Notification.objects.filter(recipient=user).order_by()
+    # Two subqueries, each answered from its own index, however many a person has read.
+    unread = mine.filter(read_at__isnull=True).values("recipient").annotate(n=Count("id"))
+    latest = mine.order_by("-id").values("id")[:1]
+    summary = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            unread=Coalesce(Subquery(unread.values("n")), 0),
+            latest=Coalesce(Subquery(latest), 0),
+        )
+        .get()
+    )
+    return summary["unread"], summary["latest"]
 
 
 def notifications_missed(*, user: Any, since: int, seen: set[int]) -> list[Notification]:

@@ -42,9 +42,13 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
-def raise_concern_through_pages(page: Any, *, given_name: str, family_name: str) -> str:
+def raise_concern_through_pages(
+    page: Any, *, given_name: str, family_name: str, send: bool = True
+) -> str:
     """Raise a concern through every page of the form, answering only what a concern needs,
-    as the signed-in practitioner; returns the reference the acknowledgement shows."""
+    as the signed-in practitioner; returns the reference the acknowledgement shows. With
+    `send` False it stops at "Check your answers", for the caller to send it, and returns the
+    draft's reference (in the page's address)."""
     today = timezone.localdate()
     page.goto("/concerns/new/")
     page.get_by_label("First name").fill(given_name)
@@ -82,6 +86,8 @@ def raise_concern_through_pages(page: Any, *, given_name: str, family_name: str)
             page.get_by_label(label, exact=label in {"Day", "Month", "Year"}).fill(text)
         for label in checks:
             page.get_by_label(label).check()
+    if not send:
+        return page.url.split("/concerns/")[1].split("/")[0]
     page.get_by_role("button", name="Accept and send").click()
     page.wait_for_load_state()
     panel = page.locator(".govuk-panel").inner_text()

@@ -5,7 +5,7 @@ page loads without script or CSP errors and axe-core finds nothing serious."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,14 +26,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def second_page(browser: Any, live_server: Any) -> Iterator[Any]:
+def second_page(open_page: Callable[[], Any]) -> Any:
     """Another person's browser, signed in separately."""
-    context = browser.new_context(base_url=live_server.url)
-    page = context.new_page()
-    page.console_errors = []
-    page.on("console", lambda msg: msg.type == "error" and page.console_errors.append(msg.text))
-    yield page
-    context.close()
+    return open_page()
 
 
 def checked(page: Any) -> None:
@@ -82,7 +77,8 @@ def test_a_concern_becomes_a_plan_and_its_action_is_done(page: Any, second_page:
     assert page.get_by_text(f"Northtown Youth Service: {lead.get_full_name()}").is_visible()
 
     # The action: a bad date first, shown on its field, then a good one.
-    page.get_by_role("link", name="Add a protective action").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Add a protective action").click()
     checked(page)
     page.get_by_label("Action", exact=True).select_option(label="Safety plan")
     page.get_by_label("Owner").select_option(

@@ -1,4 +1,4 @@
-"""Notification settings in real Chromium: reached from the account menu, accessible, saved
+"""Notification settings in real Chromium: reached from the notification centre, accessible, saved
 with a success banner that is accessible too."""
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_choosing_the_daily_digest_for_one_kind(page: Any) -> None:
     person = member(Role.COORDINATOR)
     sign_in(page, person.username)
-    page.get_by_role("link", name="Notification settings").click()
+    page.get_by_role("link", name="Notifications", exact=False).first.click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name="notification settings").click()
     page.wait_for_load_state()
     assert page.get_by_role("heading", level=1).inner_text() == "Notification settings"
     assert_clean_console(page)

@@ -19,7 +19,9 @@ def nav_labels(html: str) -> list[str]:
     links = re.findall(
         r'class="govuk-service-navigation__link" href="[^"]*"[^>]*>\s*(.*?)\s*</a>', html, re.S
     )
-    return [re.sub(r"<[^>]+>", "", text).strip() for text in links]
+    # A badge with nothing to count is hidden, so it is not part of what the link says.
+    shown = (re.sub(r"<span[^>]* hidden>.*?</span></span>", "", text) for text in links)
+    return [re.sub(r"<[^>]+>", "", text).strip() for text in shown]
 
 
 def test_home_page_for_a_visitor_explains_the_service_and_offers_sign_in(client: Client) -> None:
@@ -56,7 +58,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.PRACTITIONER, ["Home", "Referrals", "API", "Notification settings", "Sign out"]),
+        (Role.PRACTITIONER, ["Home", "Referrals", "API", "Notifications", "Sign out"]),
         (
             Role.COORDINATOR,
             [
@@ -69,7 +71,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "API",
-                "Notification settings",
+                "Notifications",
                 "Sign out",
             ],
         ),
@@ -83,16 +85,13 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "API",
-                "Notification settings",
+                "Notifications",
                 "Sign out",
             ],
         ),
-        (Role.BOARD_MEMBER, ["Home", "API", "Notification settings", "Sign out"]),
-        (
-            Role.AREA_ADMINISTRATOR,
-            ["Home", "Administration", "API", "Notification settings", "Sign out"],
-        ),
-        (Role.NATIONAL_ANALYST, ["Home", "API", "Notification settings", "Sign out"]),
+        (Role.BOARD_MEMBER, ["Home", "API", "Notifications", "Sign out"]),
+        (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Notifications", "Sign out"]),
+        (Role.NATIONAL_ANALYST, ["Home", "API", "Notifications", "Sign out"]),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(

@@ -187,7 +187,26 @@ def test_the_query_count_is_the_same_whatever_the_page_size(
     # transaction (BEGIN, COMMIT) the page of referrals with their young people, agencies and
     # who took them, then the audit record of every row (lock, chain head, one insert with
     # pghistory's context); the model backend's user and group permissions, once, for the
-    # navigation; then the idle-timeout session refresh (BEGIN, UPDATE, COMMIT).
-    with django_assert_num_queries(16):
+    # navigation; the header's unread count; then the idle-timeout session refresh (BEGIN,
+    # UPDATE, COMMIT).
+    with django_assert_num_queries(17):
         response = client.get("/triage/")
     assert len(row_texts(response.content.decode())) == size
+
+
+def test_the_live_refresh_gets_the_table_alone_with_the_same_filters(
+    world: dict[str, Any],
+) -> None:
+    client = Client()
+    sign_in(client, world["coordinator"])
+    whole = client.get("/triage/?rag=red")
+    refresh = client.get("/triage/?rag=red", headers={"X-Requested-With": "XMLHttpRequest"})
+    fragment = refresh.content.decode()
+    assert refresh.status_code == 200
+    assert "X-Requested-With" in refresh["Vary"]
+    assert "<html" not in fragment and "Filter the queue" not in fragment
+    assert row_texts(fragment) == row_texts(whole.content.decode())
+    assert len(row_texts(fragment)) == 1
+    # Rows shown by a refresh are recorded as seen, like the page's own.
+    seen = AuditEvent.objects.filter(action=AuditAction.VIEW, object_id=str(world["red"].pk))
+    assert seen.count() == 2
