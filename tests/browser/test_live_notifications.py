@@ -78,7 +78,7 @@ def test_an_open_triage_queue_shows_a_new_concern_within_two_seconds(
     reference = raise_concern_through_pages(
         form, given_name="Synthetic", family_name="Child", send=False
     )
-    row = queue.get_by_role("link", name=re.compile(re.escape(reference)))
+    row = queue.locator("table").get_by_role("link", name=re.compile(re.escape(reference)))
     assert row.count() == 0
     sent = time.monotonic()
     form.get_by_role("button", name="Accept and send").click()
@@ -90,6 +90,9 @@ def test_an_open_triage_queue_shows_a_new_concern_within_two_seconds(
     assert queue.url.endswith("/triage/?rag=")
     polite = queue.locator("[data-live-polite]")
     polite.filter(has_text="The triage queue has been updated").wait_for(timeout=1000)
+    # The coordinator is also told, in the page's notices, with a link to the concern.
+    told = queue.get_by_role("link", name=f"Concern {reference} submitted")
+    told.wait_for(timeout=1000)
     assert_clean_console(queue)  # the websocket passed the Content-Security-Policy
     assert_accessible(queue)
     form.wait_for_load_state()

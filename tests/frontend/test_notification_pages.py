@@ -124,6 +124,7 @@ def test_with_no_notifications_the_page_says_so(coordinator: Any) -> None:
     assert "You have no notifications yet." in html
     assert "Mark all as read" not in html
     assert '<table class="govuk-table">' not in html
+    assert 'href="/notifications/settings/"' in html  # how to choose what is emailed
 
 
 def test_pages_of_notifications(coordinator: Any) -> None:

@@ -164,7 +164,6 @@ def test_the_page_asks_one_question_per_kind_in_accessible_markup(
     assert f'name="{NotificationKind.ESCALATION.value}"' not in html
     for kind in ALWAYS_URGENT:
         assert f"<li>{NotificationKind(kind).label}</li>" in html
-    assert f'href="{SETTINGS_URL}"' in html  # the account menu
     assert "govuk-notification-banner" not in html
 
 
