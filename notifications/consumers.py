@@ -29,6 +29,7 @@ logger = logging.getLogger(__name__)
 # RFC 6455 "policy violation": no signed-in session, or the session has ended.
 POLICY_VIOLATION = 1008
 MAX_SEEN = 500
+_NOT_JSON = object()  # what decode_json gives for text it cannot read (already logged)
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
@@ -80,7 +81,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         return True
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not hasattr(self, "user_id") or await self._session_over():
+        if content is _NOT_JSON or not hasattr(self, "user_id") or await self._session_over():
             return
         kind = content.get("type") if isinstance(content, dict) else None
         handler = {
@@ -98,7 +99,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             return await super().decode_json(text_data)
         except ValueError:
             logger.warning("websocket message that is not JSON ignored")
-            return None
+            return _NOT_JSON
 
     async def _catch_up(self, content: dict[str, Any]) -> None:
         since = _int(content.get("since"))
