@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 from psycopg2.extras import execute_values
 
@@ -101,7 +102,10 @@ def notify(
     with connection.cursor() as cursor:
         created = [row[0] for row in execute_values(cursor, _INSERT, rows, fetch=True)]
     if created:
-        transaction.on_commit(lambda: deliver(created))
+        # Robust: the change has committed, so a failing push or email queue (a broker that is
+        # down) is logged, not raised at whoever made the change. The rows stay: the page
+        # catches up, and the email job sends what is still pending.
+        transaction.on_commit(lambda: deliver(created), robust=True)
     return created
 
 
@@ -128,8 +132,6 @@ def deliver(notification_ids: list[int]) -> None:
 
 
 def _unread_counts(recipient_ids: set[int]) -> dict[int, int]:
-    from django.db.models import Count
-
     return dict(
         Notification.objects.filter(recipient_id__in=recipient_ids, read_at__isnull=True)
         .values_list("recipient_id")

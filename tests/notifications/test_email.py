@@ -210,3 +210,22 @@ def test_other_roles_cannot_see_emails_not_delivered(client: Client) -> None:
     assert area is not None
     response = client.get(reverse("frontend:admin-emails", args=[area.ons_code]))
     assert response.status_code == 403
+
+
+def test_a_broker_that_is_down_loses_nothing_and_does_not_fail_the_change(
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from notifications import email
+
+    def broker_down(ids: list[int]) -> None:
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(email, "queue_emails", broker_down)
+    person = member(Role.COORDINATOR)
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        created = tell(person, "broker-down")  # delivery fails after commit, and does not raise
+    row = Notification.objects.get(pk=created[0])
+    assert row.email_status == EmailStatus.PENDING  # the email job will send it
+    assert "broker unreachable" in caplog.text
