@@ -148,13 +148,20 @@ def activity(
     )
 
 
+def earlier_today() -> datetime:
+    """A moment already past, on today's date: an hour ago, or midnight if that was later
+    (so that a meeting held "today" is not yesterday's just after midnight)."""
+    now = timezone.localtime()
+    return max(now.replace(hour=0, minute=0, second=0, microsecond=0), now - timedelta(hours=1))
+
+
 def meeting(
     w: World, *, held_at: datetime | None = None, attendees: list[User] | None = None
 ) -> Meeting:
     return meeting_schedule(
         actor=w.coordinator,
         area=w.area,
-        held_at=held_at or timezone.now() - timedelta(hours=1),
+        held_at=held_at or earlier_today(),
         chair=w.coordinator,
         place="Town hall",
         agencies=[w.police],
