@@ -106,6 +106,16 @@ def notification_preferences(*, user: Any) -> dict[str, str]:
     }
 
 
+def deliveries_of(*, user_ids: list[int], kind: str) -> dict[int, str]:
+    """How each of these people is emailed about `kind`: their choice, else straight away."""
+    chosen = dict(
+        NotificationPreference.objects.filter(user_id__in=user_ids, kind=kind).values_list(
+            "user_id", "delivery"
+        )
+    )
+    return {pk: chosen.get(pk, Delivery.IMMEDIATE) for pk in user_ids}
+
+
 def emails_not_delivered(*, area: Area, limit: int = 100) -> QuerySet[Notification]:
     """Emails to people in the area that failed, or are failing and being retried, newest
     first: what an administrator can act on (an address to correct, a mail server to fix).

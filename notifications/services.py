@@ -24,24 +24,20 @@ from .models import (
     NotificationKind,
     NotificationPreference,
 )
-from .selectors import notification_preferences
+from .selectors import deliveries_of, notification_preferences
 
 
 def _email_statuses(recipient_ids: list[int], kind: str, urgent: bool) -> dict[int, str]:
     """Each recipient's email state for a new notification of `kind`, from their preferences."""
     if urgent:
         return dict.fromkeys(recipient_ids, EmailStatus.PENDING)
-    chosen = dict(
-        NotificationPreference.objects.filter(user_id__in=recipient_ids, kind=kind).values_list(
-            "user_id", "delivery"
-        )
-    )
     by_delivery: dict[str, str] = {
         Delivery.IMMEDIATE: EmailStatus.PENDING,
         Delivery.DIGEST: EmailStatus.DIGEST,
         Delivery.OFF: EmailStatus.NOT_SENT,
     }
-    return {pk: by_delivery[chosen.get(pk, Delivery.IMMEDIATE)] for pk in recipient_ids}
+    deliveries = deliveries_of(user_ids=recipient_ids, kind=kind)
+    return {pk: by_delivery[delivery] for pk, delivery in deliveries.items()}
 
 
 _INSERT = """
