@@ -15,6 +15,7 @@ from referrals.models import (
     Consent,
     Ethnicity,
     ExploitationModel,
+    ExploitationType,
     LawfulBasis,
     Referral,
     ScreeningCategory,
@@ -292,6 +293,12 @@ class IndicatorsForm(ConcernPageForm):
 
 
 class ModelsForm(ConcernPageForm):
+    exploitation_type = forms.ChoiceField(
+        label="What kind of exploitation do you suspect?",
+        choices=[("", "Not known"), *ExploitationType.choices],
+        widget=forms.RadioSelect,
+        required=False,
+    )
     exploitation_models = forms.MultipleChoiceField(
         label="Which models of exploitation do you suspect?",
         choices=ExploitationModel.choices,

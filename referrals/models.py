@@ -202,6 +202,16 @@ class ExploitationModel(models.TextChoices):
     PHONE_OR_BLUETOOTH = "phone_or_bluetooth", "Targeting by phone or Bluetooth"
 
 
+class ExploitationType(models.TextChoices):
+    """What the young person is thought to be exploited for: the product began with sexual
+    exploitation, and partnerships now count wider exploitation beside it."""
+
+    SEXUAL = "sexual", "Sexual exploitation"
+    CRIMINAL = "criminal", "Criminal exploitation (including county lines)"
+    SEXUAL_AND_CRIMINAL = "sexual_and_criminal", "Sexual and criminal exploitation"
+    OTHER = "other", "Other exploitation (labour, trafficking)"
+
+
 class LawfulBasis(models.TextChoices):
     """Sharing to safeguard a child rarely rests on consent (UK GDPR, DPA 2018)."""
 
@@ -353,6 +363,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     # drafts saved page by page start empty rather than failing.
     narrative = models.TextField("What was seen or disclosed", blank=True, db_default="")
     concern_date = models.DateField("When it was seen or disclosed", null=True, blank=True)
+    exploitation_type = models.CharField(
+        max_length=30, choices=ExploitationType.choices, blank=True, default="", db_default=""
+    )
     exploitation_models = ArrayField(
         models.CharField(max_length=40, choices=ExploitationModel.choices),
         default=list,

@@ -82,6 +82,7 @@ def next_referral_reference() -> str:
 CONCERN_FIELDS = (
     "narrative",
     "concern_date",
+    "exploitation_type",
     "exploitation_models",
     "places_mentioned",
     "people_mentioned",
@@ -464,6 +465,7 @@ def _accept_transfer(*, referral: Referral, actor: Any, inputs: dict[str, str]) 
 TRANSFERRED_FIELDS = (
     "narrative",
     "concern_date",
+    "exploitation_type",
     "exploitation_models",
     "places_mentioned",
     "people_mentioned",

@@ -1,0 +1,106 @@
+"""Reporting periods: a month, a quarter, a year (April to March, as partnerships report) or
+custom dates, each compared with the period of the same length just before it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
+
+# The longest custom period: a dashboard compares two, and a board reads years, not decades.
+LONGEST_DAYS = 366 * 3
+EARLIEST = date(2000, 1, 1)
+
+
+class PeriodKind(StrEnum):
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+    CUSTOM = "custom"
+
+
+@dataclass(frozen=True)
+class Period:
+    """From `start` up to and including `end`."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def after(self) -> date:
+        return self.end + timedelta(days=1)
+
+    @property
+    def label(self) -> str:
+        if self.kind is PeriodKind.MONTH:
+            return f"{self.start:%B %Y}"
+        if self.kind is PeriodKind.QUARTER:
+            return f"{self.start:%B} to {self.end:%B %Y}"
+        if self.kind is PeriodKind.YEAR:
+            return f"April {self.start.year} to March {self.end.year}"
+        return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
+
+    def previous(self) -> Period:
+        if self.kind is PeriodKind.CUSTOM:
+            days = (self.after - self.start).days
+            return Period(self.kind, self.start - timedelta(days=days), self.start - timedelta(days=1))
+        months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[self.kind]
+        start = self.start - relativedelta(months=months)
+        return Period(self.kind, start, self.start - timedelta(days=1))
+
+    def months(self) -> list[date]:
+        """The first day of each calendar month the period touches."""
+        first, found = self.start.replace(day=1), []
+        while first <= self.end:
+            found.append(first)
+            first += relativedelta(months=1)
+        return found
+
+
+def period_containing(kind: PeriodKind, day: date) -> Period:
+    if kind is PeriodKind.MONTH:
+        start = day.replace(day=1)
+        return Period(kind, start, start + relativedelta(months=1, days=-1))
+    if kind is PeriodKind.QUARTER:
+        start = day.replace(day=1, month=(day.month - 1) // 3 * 3 + 1)
+        return Period(kind, start, start + relativedelta(months=3, days=-1))
+    if kind is PeriodKind.YEAR:
+        start = date(day.year if day.month >= 4 else day.year - 1, 4, 1)
+        return Period(kind, start, start + relativedelta(years=1, days=-1))
+    raise ValueError("a custom period needs its dates")
+
+
+def period_from(
+    *, kind: str, on: date | None, start: date | None, end: date | None, today: date
+) -> Period:
+    """The period a reader asked for: `kind` with a day inside it (default: the last whole
+    period before today), or custom `start` and `end`. ValidationError, by field, if not."""
+    try:
+        chosen = PeriodKind(kind or PeriodKind.YEAR)
+    except ValueError:
+        raise ValidationError({"period": "Choose a month, quarter, year or custom dates"}) from None
+    if chosen is PeriodKind.CUSTOM:
+        errors = {}
+        if start is None:
+            errors["start"] = "Enter the first day of the period"
+        if end is None:
+            errors["end"] = "Enter the last day of the period"
+        if errors:
+            raise ValidationError(errors)
+        assert start is not None and end is not None
+        if start < EARLIEST or end > today:
+            raise ValidationError({"start": f"Dates must be between {EARLIEST:%-d %B %Y} and today"})
+        if end < start:
+            raise ValidationError({"end": "The last day must be on or after the first day"})
+        if (end - start).days >= LONGEST_DAYS:
+            raise ValidationError({"end": "A custom period can be at most 3 years long"})
+        return Period(chosen, start, end)
+    if on is None:
+        return period_containing(chosen, today).previous()
+    if on < EARLIEST or on > today:
+        raise ValidationError({"on": f"Choose a date between {EARLIEST:%-d %B %Y} and today"})
+    return period_containing(chosen, on)

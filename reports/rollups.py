@@ -1,0 +1,241 @@
+"""The dashboard's counts, kept as rollups by area and day and recounted from the records.
+
+Every measure is defined once, in RECOUNT_SQL: a count of records by area, day and breakdown
+key over a scope of (area, first day, day after the last). The same statement serves three
+callers, so a rollup cannot drift from its definition:
+
+- `rollups_refresh` recounts the days that changes have marked stale (database triggers,
+  migration 0001, mark them in the change's own transaction) and replaces their rows;
+- `rollups_recount` counts everything again, for `manage.py rollups_check`, which compares the
+  result with the stored rows;
+- `rollups_rebuild` replaces every row (after a bulk load that bypassed nothing but is large).
+
+Days are calendar days in England (Europe/London), as a board reads them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+from django.db import connection, transaction
+
+from .models import Rollup, StaleDay
+
+ZONE = "Europe/London"
+EVER = (date(1900, 1, 1), date(2200, 1, 1))
+
+
+def _day(column: str) -> str:
+    return f"(({column}) AT TIME ZONE '{ZONE}')::date"
+
+
+# Age on the day the concern was submitted, from the date of birth or else the estimate.
+_AGE = (
+    "COALESCE(date_part('year', age(" + _day("r.submitted_at") + ", y.date_of_birth))::int,"
+    " y.estimated_age)"
+)
+AGE_BAND_SQL = f"""CASE
+    WHEN {_AGE} IS NULL THEN 'not_known'
+    WHEN {_AGE} < 10 THEN 'under_10'
+    WHEN {_AGE} < 13 THEN '10_to_12'
+    WHEN {_AGE} < 16 THEN '13_to_15'
+    WHEN {_AGE} < 18 THEN '16_to_17'
+    ELSE '18_and_over' END"""
+# The census's five groups: the first word of the recorded category.
+ETHNICITY_GROUP_SQL = """CASE
+    WHEN y.ethnicity IN ('', 'not_known') THEN 'not_known'
+    ELSE split_part(y.ethnicity, '_', 1) END"""
+
+# Referrals that count as concerns: submitted, never a transferred-in copy (it was counted
+# where it was raised), never a duplicate merged into another.
+_REFERRALS = f"""
+    SELECT r.*, s.lo_day, s.hi_day
+    FROM scope s JOIN referrals_referral r ON r.area_id = s.area_id
+    WHERE r.state <> 'merged'"""
+
+RECOUNT_SQL = f"""
+WITH scope AS (
+    SELECT area_id, lo_day, hi_day,
+           lo_day::timestamp AT TIME ZONE '{ZONE}' AS lo,
+           hi_day::timestamp AT TIME ZONE '{ZONE}' AS hi
+    FROM unnest(%(areas)s::bigint[], %(los)s::date[], %(his)s::date[]) AS s(area_id, lo_day, hi_day)
+),
+raised AS MATERIALIZED (
+    SELECT r.area_id, {_day("r.submitted_at")} AS day, ag.agency_type,
+           {AGE_BAND_SQL} AS age_band,
+           COALESCE(NULLIF(y.sex, ''), 'not_known') AS sex,
+           {ETHNICITY_GROUP_SQL} AS ethnicity,
+           COALESCE(NULLIF(r.risk_level, ''), 'not_assessed') AS risk,
+           COALESCE(NULLIF(r.exploitation_type, ''), 'not_recorded') AS exploitation_type,
+           r.exploitation_models,
+           CASE WHEN EXISTS (
+               SELECT 1 FROM referrals_referral p
+               WHERE p.young_person_id = r.young_person_id AND p.id <> r.id
+                 AND p.transferred_from_id IS NULL AND p.state <> 'merged'
+                 AND p.submitted_at < r.submitted_at
+                 AND p.submitted_at >= r.submitted_at - interval '12 months'
+           ) THEN 'repeat' ELSE 'first' END AS repeat
+    FROM scope s
+    JOIN referrals_referral r
+      ON r.area_id = s.area_id AND r.submitted_at >= s.lo AND r.submitted_at < s.hi
+    JOIN referrals_youngperson y ON y.id = r.young_person_id
+    JOIN agencies_agency ag ON ag.id = r.raised_by_agency_id
+    WHERE r.transferred_from_id IS NULL AND r.state <> 'merged'
+)
+SELECT area_id, day, 'raised', '', count(*) FROM raised GROUP BY 1, 2
+UNION ALL SELECT area_id, day, 'raised.agency_type', agency_type, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.age_band', age_band, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.sex', sex, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.ethnicity', ethnicity, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.risk', risk, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.exploitation_type', exploitation_type, count(*)
+    FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.repeat', repeat, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.model', model, count(*)
+    FROM raised, unnest(exploitation_models) AS model GROUP BY 1, 2, 4
+UNION ALL
+SELECT r.area_id, {_day("r.decided_at")}, m.measure, m.key, count(*)
+FROM scope s
+JOIN referrals_referral r
+  ON r.area_id = s.area_id AND r.decided_at >= s.lo AND r.decided_at < s.hi
+CROSS JOIN LATERAL (VALUES
+    ('decided', ''),
+    ('decided.decision', r.decision),
+    ('decided.timeliness',
+     CASE WHEN r.decided_at <= r.triage_due_at THEN 'in_time' ELSE 'late' END)
+) AS m(measure, key)
+-- A transferred-in copy keeps the sending area's decision time; only its own decision counts.
+WHERE r.state <> 'merged' AND r.decided_at >= r.created_at
+GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT r.area_id, {_day("r.closed_at")}, 'closed.outcome',
+       COALESCE(NULLIF(r.outcome, ''), 'not_recorded'), count(*)
+FROM scope s
+JOIN referrals_referral r
+  ON r.area_id = s.area_id AND r.closed_at >= s.lo AND r.closed_at < s.hi
+WHERE r.state NOT IN ('merged', 'withdrawn')
+GROUP BY 1, 2, 4
+UNION ALL
+-- Open cases are a running sum of these two: opened when it reached the area, and left.
+SELECT r.area_id, {_day("GREATEST(r.submitted_at, r.created_at)")}, 'open', 'opened', count(*)
+FROM scope s
+JOIN referrals_referral r ON r.area_id = s.area_id
+ AND GREATEST(r.submitted_at, r.created_at) >= s.lo AND GREATEST(r.submitted_at, r.created_at) < s.hi
+WHERE r.submitted_at IS NOT NULL AND r.state NOT IN ('merged', 'withdrawn')
+GROUP BY 1, 2
+UNION ALL
+SELECT r.area_id, {_day("r.closed_at")}, 'open', 'left', count(*)
+FROM scope s
+JOIN referrals_referral r
+  ON r.area_id = s.area_id AND r.closed_at >= s.lo AND r.closed_at < s.hi
+WHERE r.submitted_at IS NOT NULL AND r.state NOT IN ('merged', 'withdrawn')
+GROUP BY 1, 2
+UNION ALL
+SELECT r.area_id, {_day("m.started_at")}, 'missing.started', '', count(*)
+FROM scope s
+JOIN referrals_missingepisode m ON m.started_at >= s.lo AND m.started_at < s.hi
+JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = s.area_id
+GROUP BY 1, 2
+UNION ALL
+SELECT r.area_id, {_day("m.ended_at")}, 'missing.returned',
+       CASE WHEN m.interview = 'held' AND m.interview_on <= {_day("m.interview_due_at")}
+            THEN 'within' ELSE 'not_within' END,
+       count(*)
+FROM scope s
+JOIN referrals_missingepisode m ON m.ended_at >= s.lo AND m.ended_at < s.hi
+JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = s.area_id
+GROUP BY 1, 2, 4
+UNION ALL
+SELECT r.area_id, a.due_on, 'actions.due',
+       CASE WHEN a.status <> 'done' THEN 'not_done'
+            WHEN {_day("a.completed_at")} <= a.due_on THEN 'on_time'
+            ELSE 'late' END,
+       count(*)
+FROM scope s
+JOIN referrals_protectiveaction a ON a.due_on >= s.lo_day AND a.due_on < s.hi_day
+JOIN referrals_referral r ON r.id = a.referral_id AND r.area_id = s.area_id
+WHERE a.status <> 'cancelled'
+GROUP BY 1, 2, 4
+UNION ALL
+SELECT d.area_id, d.day, m.measure, m.key, count(*)
+FROM scope s
+JOIN LATERAL (
+    SELECT d.*, t.code, COALESCE(d.served_on, d.issued_on, {_day("d.created_at")}) AS day
+    FROM disruption_disruptionactivity d JOIN disruption_disruptiontactic t ON t.id = d.tactic_id
+    WHERE d.area_id = s.area_id
+) d ON d.day >= s.lo_day AND d.day < s.hi_day
+CROSS JOIN LATERAL (VALUES
+    ('disruption', ''),
+    ('disruption.tactic', d.code),
+    ('disruption.status', d.status),
+    ('prosecution',
+     CASE WHEN d.status = 'done' AND d.code IN ('arrest', 'charge', 'conviction')
+          THEN d.code END)
+) AS m(measure, key)
+WHERE m.key IS NOT NULL
+GROUP BY 1, 2, 3, 4
+"""
+
+_INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"  # noqa: S608 - no user input in the text
+
+
+def _scope(spans: Iterable[tuple[int, date, date]]) -> dict[str, list]:
+    areas, los, his = [], [], []
+    for area_id, lo, hi in spans:
+        areas.append(area_id)
+        los.append(lo)
+        his.append(hi)
+    return {"areas": areas, "los": los, "his": his}
+
+
+def rollups_refresh(*, batch: int = 1000) -> int:
+    """Recount every stale day, `batch` days to a transaction; the number of days recounted.
+    Two callers never take the same days (SKIP LOCKED), and a day marked again while it is
+    recounted stays marked for the next call."""
+    recounted = 0
+    while True:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "DELETE FROM reports_staleday WHERE id IN ("
+                " SELECT id FROM reports_staleday ORDER BY id FOR UPDATE SKIP LOCKED LIMIT %s"
+                ") RETURNING area_id, day",
+                [batch],
+            )
+            days = cursor.fetchall()
+            if not days:
+                return recounted
+            _replace(cursor, [(area_id, day, day.fromordinal(day.toordinal() + 1)) for area_id, day in days])
+        recounted += len(days)
+
+
+def _replace(cursor, spans: Sequence[tuple[int, date, date]]) -> None:
+    scope = _scope(spans)
+    cursor.execute(
+        "DELETE FROM reports_rollup r USING unnest(%(areas)s::bigint[], %(los)s::date[],"
+        " %(his)s::date[]) AS s(area_id, lo_day, hi_day)"
+        " WHERE r.area_id = s.area_id AND r.day >= s.lo_day AND r.day < s.hi_day",
+        scope,
+    )
+    cursor.execute(_INSERT, scope)
+
+
+def rollups_recount(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:
+    """Every count, recounted from the records for these areas."""
+    with connection.cursor() as cursor:
+        cursor.execute(RECOUNT_SQL, _scope((a, *EVER) for a in area_ids))
+        return {(a, d, m, k): c for a, d, m, k, c in cursor.fetchall()}
+
+
+def rollups_stored(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:
+    rows = Rollup.objects.filter(area_id__in=area_ids).values_list(
+        "area_id", "day", "measure", "key", "count"
+    )
+    return {(a, d, m, k): c for a, d, m, k, c in rows}
+
+
+def rollups_rebuild(*, area_ids: Sequence[int]) -> None:
+    """Recount these areas from scratch (after a bulk load, or if a check ever differs)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        StaleDay.objects.filter(area_id__in=area_ids).delete()
+        _replace(cursor, [(a, *EVER) for a in area_ids])

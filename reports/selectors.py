@@ -1,0 +1,389 @@
+"""Reads for board reports: an area's dashboard, with every figure through disclosure control.
+
+A dashboard is a list of tables. Each row holds the current period's figure, the previous
+period's and the change; every count in both periods goes through reports.disclosure in one
+call per period, with the lines that say which counts add up to which, so a suppressed count
+cannot be recovered from a total, a breakdown or the other period. Nothing identifying ever
+reaches this module: it reads rollups (counts by area and day) and, for the median time to a
+decision, durations only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.http import Http404
+
+from agencies.models import AgencyType, Area, Role
+from agencies.selectors import active_memberships
+from disruption.models import DisruptionStatus, DisruptionTactic
+from referrals.models import (
+    ClosureOutcome,
+    Decision,
+    ExploitationModel,
+    ExploitationType,
+    RiskLevel,
+    Sex,
+)
+
+from .disclosure import (
+    NOT_APPLICABLE,
+    Figure,
+    Line,
+    change,
+    measure,
+    percentage,
+    publish,
+)
+from .periods import Period
+from .rollups import ZONE, rollups_refresh
+
+# Who may read an area's figures (always disclosure-controlled, never a record).
+REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+
+AGE_BANDS = {
+    "under_10": "Under 10",
+    "10_to_12": "10 to 12",
+    "13_to_15": "13 to 15",
+    "16_to_17": "16 to 17",
+    "18_and_over": "18 and over",
+    "not_known": "Not known",
+}
+ETHNIC_GROUPS = {
+    "asian": "Asian or Asian British",
+    "black": "Black, Black British, Caribbean or African",
+    "mixed": "Mixed or multiple ethnic groups",
+    "white": "White",
+    "other": "Other ethnic group",
+    "not_known": "Not known",
+}
+NOT_KNOWN = {"not_known": "Not known"}
+
+
+def _choices(choices: Iterable[tuple[str, str]], **extra: str) -> dict[str, str]:
+    return {**dict(choices), **extra}
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One table of the dashboard: a rollup measure by its keys. `adds_up` says the rows are
+    a partition of `total` (each record in exactly one row); where a record can fall in several
+    rows (exploitation models) there is no such line, and the note says so."""
+
+    slug: str
+    title: str
+    measure: str
+    labels: dict[str, str]
+    total: str | None = None
+    total_label: str = "Total"
+    chart: str = "bar"
+    note: str = ""
+
+
+def _breakdowns() -> list[Breakdown]:
+    tactics = dict(DisruptionTactic.objects.values_list("code", "label"))
+    return [
+        Breakdown("agency_type", "Concerns raised by referring agency type",
+                  "raised.agency_type", _choices(AgencyType.choices), "raised", "Concerns raised"),
+        Breakdown("age_band", "Concerns raised by age band", "raised.age_band", AGE_BANDS,
+                  "raised", "Concerns raised",
+                  note="Age on the day the concern was submitted."),
+        Breakdown("sex", "Concerns raised by sex", "raised.sex", _choices(Sex.choices),
+                  "raised", "Concerns raised"),
+        Breakdown("ethnicity", "Concerns raised by ethnic group", "raised.ethnicity",
+                  ETHNIC_GROUPS, "raised", "Concerns raised"),
+        Breakdown("risk_level", "Concerns raised by risk level", "raised.risk",
+                  _choices(RiskLevel.choices, not_assessed="Not yet assessed"), "raised",
+                  "Concerns raised", note="The coordinator's current assessment."),
+        Breakdown("exploitation_type", "Concerns raised by exploitation type",
+                  "raised.exploitation_type",
+                  _choices(ExploitationType.choices, not_recorded="Not recorded"), "raised",
+                  "Concerns raised"),
+        Breakdown("exploitation_model", "Concerns raised by model of exploitation",
+                  "raised.model", _choices(ExploitationModel.choices),
+                  note="A concern can name more than one model, or none, so these rows do not "
+                  "add up to the concerns raised."),
+        Breakdown("decision", "Decisions", "decided.decision", _choices(Decision.choices),
+                  "decided", "Decisions made"),
+        Breakdown("timeliness", "Decisions within one working day", "decided.timeliness",
+                  {"in_time": "Within one working day", "late": "Later"}, "decided",
+                  "Decisions made",
+                  note="Measured against each area's triage timescale, in working time."),
+        Breakdown("outcome", "Outcomes at closure", "closed.outcome",
+                  _choices(ClosureOutcome.choices, not_recorded="Not recorded"),
+                  "closed", "Referrals closed"),
+        Breakdown("repeat", "Repeat referrals within 12 months", "raised.repeat",
+                  {"repeat": "Repeat referral", "first": "No referral in the 12 months before"},
+                  "raised", "Concerns raised"),
+        Breakdown("return_home_interview", "Return home interviews", "missing.returned",
+                  {"within": "Held within 72 hours", "not_within": "Not held within 72 hours"},
+                  "returned", "Returns from missing"),
+        Breakdown("actions", "Protective actions due", "actions.due",
+                  {"on_time": "Completed on time", "late": "Completed late",
+                   "not_done": "Not completed"}, "actions", "Protective actions due"),
+        Breakdown("disruption_tactic", "Disruption activity by tactic", "disruption.tactic",
+                  tactics, "disruption", "Disruption activities"),
+        Breakdown("disruption_status", "Disruption activity by status", "disruption.status",
+                  _choices(DisruptionStatus.choices), "disruption", "Disruption activities"),
+        Breakdown("prosecution", "Arrests, charges and convictions", "prosecution",
+                  {code: tactics.get(code, code) for code in ("arrest", "charge", "conviction")},
+                  note="Each is counted when recorded as done; one person can be arrested, "
+                  "charged and convicted."),
+    ]
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    current: Figure
+    previous: Figure
+    change: Figure
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "label": self.label,
+            "current": self.current.as_json(),
+            "previous": self.previous.as_json(),
+            "change": self.change.as_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Table:
+    slug: str
+    title: str
+    rows: list[Row]
+    total: Row | None = None
+    chart: str = "bar"
+    note: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "note": self.note,
+            "chart": self.chart,
+            "rows": [row.as_json() for row in self.rows],
+            "total": self.total.as_json() if self.total else None,
+        }
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    area: Area
+    period: Period
+    previous: Period
+    summary: Table
+    series: Table
+    tables: list[Table] = field(default_factory=list)
+
+    def all_tables(self) -> list[Table]:
+        return [self.summary, self.series, *self.tables]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "area": {"ons_code": self.area.ons_code, "name": self.area.name},
+            "period": _period_json(self.period),
+            "previous_period": _period_json(self.previous),
+            "suppression": "Counts from 1 to 5 are shown as c; c also hides any count that "
+            "would let one be worked out. z: not applicable. :: not available.",
+            "tables": [table.as_json() for table in self.all_tables()],
+        }
+
+
+def _period_json(period: Period) -> dict[str, str]:
+    return {"kind": period.kind.value, "start": period.start.isoformat(),
+            "end": period.end.isoformat(), "label": period.label}
+
+
+def report_areas(*, user: Any) -> QuerySet[Area]:
+    """The areas whose dashboard the user may read."""
+    ids = {m.area_id for m in active_memberships(user=user) if m.role in REPORT_ROLES}
+    return Area.objects.filter(pk__in=ids)
+
+
+def report_area(*, user: Any, ons_code: str) -> Area:
+    area = report_areas(user=user).filter(ons_code=ons_code).first()
+    if area is None:
+        raise Http404("No such area in your reports")
+    return area
+
+
+def _sums(area: Area, periods: Sequence[Period]) -> list[dict[tuple[str, str], int]]:
+    """Each period's rollup counts by (measure, key), and the open cases at its end; one
+    query for them all."""
+    cases = " ".join(
+        f"WHEN day >= %s AND day < %s THEN {i}" for i in range(len(periods))
+    )
+    params: list[Any] = [value for p in periods for value in (p.start, p.after)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT CASE {cases} END AS period, measure, key, sum(count)"  # noqa: S608 - built from constants
+            " FROM reports_rollup WHERE area_id = %s AND day >= %s AND day < %s"
+            " AND measure <> 'open' GROUP BY 1, 2, 3",
+            [*params, area.pk, min(p.start for p in periods), max(p.after for p in periods)],
+        )
+        found: list[dict[tuple[str, str], int]] = [defaultdict(int) for _ in periods]
+        for period, name, key, count in cursor.fetchall():
+            found[period][name, key] = count
+        ends = " ".join(
+            f", sum(count * CASE WHEN key = 'opened' THEN 1 ELSE -1 END)"
+            f" FILTER (WHERE day < %s) AS open_{i}" for i in range(len(periods))
+        )
+        cursor.execute(
+            f"SELECT 0 {ends} FROM reports_rollup WHERE area_id = %s AND measure = 'open'",  # noqa: S608
+            [*(p.after for p in periods), area.pk],
+        )
+        row = cursor.fetchone()
+        for i in range(len(periods)):
+            found[i]["open", ""] = int(row[i + 1] or 0)
+    return found
+
+
+def _median_hours(area: Area, period: Period) -> float | None:
+    """Median hours from submission to decision, for decisions made in the period."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT percentile_cont(0.5) WITHIN GROUP ("
+            " ORDER BY extract(epoch FROM decided_at - submitted_at) / 3600)"
+            " FROM referrals_referral"
+            f" WHERE area_id = %s AND decided_at >= (%s::timestamp AT TIME ZONE '{ZONE}')"
+            f" AND decided_at < (%s::timestamp AT TIME ZONE '{ZONE}')"
+            " AND state <> 'merged' AND decided_at >= created_at",
+            [area.pk, period.start, period.after],
+        )
+        (value,) = cursor.fetchone()
+    return value
+
+
+def _month_key(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def _counts(
+    sums: dict[tuple[str, str], int],
+    rows: dict[str, list[tuple[str, str]]],
+    breakdowns: list[Breakdown],
+    months: list[date],
+    monthly: dict[str, int],
+) -> tuple[dict[str, int], list[Line]]:
+    """One period's counts, keyed for disclosure control, and the lines they form."""
+    counts: dict[str, int] = {}
+    for name in ("raised", "decided", "disruption", "open", "missing.started"):
+        counts[name] = sums.get((name, ""), 0)
+    counts["returned"] = sum(c for (m, _), c in sums.items() if m == "missing.returned")
+    counts["closed"] = sum(c for (m, _), c in sums.items() if m == "closed.outcome")
+    counts["actions"] = sum(c for (m, _), c in sums.items() if m == "actions.due")
+    lines = []
+    for b in breakdowns:
+        keys = [key for key, _ in rows[b.slug]]
+        parts = tuple(f"{b.measure}:{k}" for k in keys)
+        for key, part in zip(keys, parts, strict=True):
+            counts[part] = sums.get((b.measure, key), 0)
+        if b.total:
+            lines.append(Line(b.total, parts))
+    series = tuple(f"month:{_month_key(m)}" for m in months)
+    for month, key in zip(months, series, strict=True):
+        counts[key] = monthly.get(_month_key(month), 0)
+    lines.append(Line("raised", series))
+    return counts, lines
+
+
+def _monthly(area: Area, period: Period) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT to_char(day, 'YYYY-MM'), sum(count) FROM reports_rollup"
+            " WHERE area_id = %s AND measure = 'raised' AND key = '' AND day >= %s AND day < %s"
+            " GROUP BY 1",
+            [area.pk, period.start, period.after],
+        )
+        return dict(cursor.fetchall())
+
+
+def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
+    """The area's dashboard for the period, beside the one before. Http404 for an area the
+    user may not report on."""
+    area = report_area(user=user, ons_code=ons_code)
+    rollups_refresh()
+    previous = period.previous()
+    breakdowns = _breakdowns()
+    current_sums, previous_sums = _sums(area, [period, previous])
+    now_months, then_months = period.months(), previous.months()
+    rows = {b.slug: _labelled(b, current_sums, previous_sums) for b in breakdowns}
+    now_counts, now_lines = _counts(
+        current_sums, rows, breakdowns, now_months, _monthly(area, period)
+    )
+    then_counts, then_lines = _counts(
+        previous_sums, rows, breakdowns, then_months, _monthly(area, previous)
+    )
+    now, then = publish(now_counts, now_lines), publish(then_counts, then_lines)
+
+    def row(key: str, label: str, current: Figure | None = None,
+            before: Figure | None = None, counted: bool = True) -> Row:
+        a, b = current or now[key], before or then[key]
+        return Row(key, label, a, b, change(a, b) if counted else Figure(NOT_APPLICABLE))
+
+    def rate(key: str, label: str, numerator: str, denominator: str) -> Row:
+        return row(key, label, percentage(now[numerator], now[denominator]),
+                   percentage(then[numerator], then[denominator]), counted=False)
+
+    summary = Table("summary", "Summary", chart="", rows=[
+        row("raised", "Concerns raised"),
+        row("decided", "Decisions made"),
+        rate("decided_in_time", "Decided within one working day",
+             "decided.timeliness:in_time", "decided"),
+        row("median_hours", "Median time to decision (hours)",
+            measure(_median_hours(area, period), of=now["decided"]),
+            measure(_median_hours(area, previous), of=then["decided"]), counted=False),
+        row("open", "Open cases at the end of the period"),
+        row("raised.repeat:repeat", "Repeat referrals within 12 months"),
+        rate("repeat_rate", "Repeat referrals as a share of concerns raised",
+             "raised.repeat:repeat", "raised"),
+        row("missing.started", "Missing episodes"),
+        row("returned", "Returns from missing"),
+        rate("rhi_rate", "Return home interviews within 72 hours",
+             "missing.returned:within", "returned"),
+        row("actions", "Protective actions due"),
+        rate("actions_rate", "Protective actions completed on time",
+             "actions.due:on_time", "actions"),
+        row("disruption", "Disruption activities"),
+        row("closed", "Referrals closed"),
+    ])
+    series = Table(
+        "raised_by_month", "Concerns raised by month", chart="line",
+        note=f"Each month beside the same month of {previous.label}.",
+        rows=[
+            Row(_month_key(m), f"{m:%B %Y}", now[f"month:{_month_key(m)}"],
+                then[f"month:{_month_key(p)}"] if p else Figure(NOT_APPLICABLE),
+                change(now[f"month:{_month_key(m)}"], then[f"month:{_month_key(p)}"])
+                if p else Figure(NOT_APPLICABLE))
+            for m, p in zip(now_months, _padded(then_months, len(now_months)), strict=True)
+        ],
+        total=row("raised", "Concerns raised"),
+    )
+    tables = []
+    for b in breakdowns:
+        total = row(b.total, b.total_label) if b.total else None
+        shown = [row(f"{b.measure}:{k}", label) for k, label in rows[b.slug]]
+        tables.append(Table(b.slug, b.title, shown, total, b.chart, b.note))
+    return Dashboard(area, period, previous, summary, series, tables)
+
+
+def _padded(months: list[date], length: int) -> list[date | None]:
+    return [*months[:length], *([None] * (length - len(months)))]
+
+
+def _labelled(
+    b: Breakdown, *sums: dict[tuple[str, str], int]
+) -> list[tuple[str, str]]:
+    extra = sorted({k for s in sums for (m, k) in s if m == b.measure and k not in b.labels})
+    return [*b.labels.items(), *((k, k.replace("_", " ").capitalize()) for k in extra)]
+

@@ -1,0 +1,181 @@
+"""Rollups: marked stale in the change's own transaction, recounted to equal the records."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agencies.models import AgencyType, Role
+from referrals.models import ProtectiveActionType, YoungPerson
+from referrals.services import (
+    action_add,
+    action_update,
+    missing_episode_end,
+    missing_episode_start,
+    referral_transition,
+    return_home_interview_record,
+    young_person_correct,
+)
+from reports.models import Rollup, StaleDay
+from reports.rollups import rollups_rebuild, rollups_recount, rollups_refresh, rollups_stored
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+
+pytestmark = pytest.mark.django_db
+
+REASON = {"reason": "Synthetic reason for the test."}
+
+
+@pytest.fixture
+def area_people():
+    area = AreaFactory.create()
+    school = AgencyFactory.create(areas=[area], agency_type=AgencyType.EDUCATION)
+    practitioner = member(Role.PRACTITIONER, area=area, agency=school)
+    coordinator = member(Role.COORDINATOR, area=area)
+    return area, practitioner, coordinator
+
+
+def _decide(referral, coordinator, decision, **inputs):
+    referral_transition(referral=referral, actor=coordinator, name="start_triage")
+    return referral_transition(
+        referral=referral, actor=coordinator, name="decide",
+        inputs={"decision": decision, **inputs, **REASON},
+    )
+
+
+def _stored_equals_recount(area) -> None:
+    rollups_refresh()
+    assert not StaleDay.objects.exists()
+    assert rollups_stored(area_ids=[area.pk]) == rollups_recount(area_ids=[area.pk])
+
+
+def _today(area, measure, key=""):
+    day = timezone.localdate()
+    row = Rollup.objects.filter(area=area, day=day, measure=measure, key=key).first()
+    return row.count if row else 0
+
+
+def test_every_kind_of_change_keeps_the_rollups_equal_to_a_recount(area_people):
+    area, practitioner, coordinator = area_people
+    first = raise_referral(practitioner, submit=True, sex="female", ethnicity="asian_pakistani",
+                           concern={"exploitation_type": "sexual",
+                                    "exploitation_models": ["boyfriend", "online_grooming"]})
+    _stored_equals_recount(area)
+    assert _today(area, "raised") == 1
+    assert _today(area, "raised.sex", "female") == 1
+    assert _today(area, "raised.ethnicity", "asian") == 1
+    assert _today(area, "raised.agency_type", "education") == 1
+    assert _today(area, "raised.exploitation_type", "sexual") == 1
+    assert _today(area, "raised.model", "boyfriend") == 1
+    assert _today(area, "open", "opened") == 1
+
+    # A second concern about the same young person is a repeat referral.
+    again = raise_referral(practitioner, submit=False)
+    again.young_person = first.young_person
+    again.save(update_fields=["young_person"])
+    referral_transition(referral=again, actor=practitioner, name="submit")
+    _stored_equals_recount(area)
+    assert _today(area, "raised.repeat", "repeat") == 1
+    assert _today(area, "raised.repeat", "first") == 1
+
+    _decide(first, coordinator, "multi_agency_plan")
+    _decide(again, coordinator, "no_further_action")
+    _stored_equals_recount(area)
+    assert _today(area, "decided") == 2
+    assert _today(area, "decided.timeliness", "in_time") == 2
+    assert _today(area, "closed.outcome", "no_further_action") == 1
+    assert _today(area, "open", "left") == 1
+
+    kind = ProtectiveActionType.objects.filter(is_active=True).first()
+    action = action_add(referral=first, actor=coordinator, action_type=kind, owner=coordinator,
+                        due_on=timezone.localdate(), detail="Synthetic action.")
+    _stored_equals_recount(area)
+    assert _today(area, "actions.due", "not_done") == 1
+    action_update(action=action, actor=coordinator, status="done", outcome="Done.")
+    _stored_equals_recount(area)
+    assert _today(area, "actions.due", "on_time") == 1
+
+    episode = missing_episode_start(referral=first, actor=coordinator,
+                                    started_at=timezone.now() - timedelta(hours=3),
+                                    reported_by="Synthetic carer")
+    missing_episode_end(episode=episode, actor=coordinator, ended_at=timezone.now())
+    episode.refresh_from_db()
+    return_home_interview_record(episode=episode, actor=coordinator, held=True,
+                                 held_by="Synthetic worker", held_on=timezone.localdate(),
+                                 summary="Synthetic summary.")
+    _stored_equals_recount(area)
+    assert _today(area, "missing.returned", "within") == 1
+
+    # A correction to the young person moves the concern to another row.
+    young_person_correct(referral=first, actor=coordinator, changes={"sex": "male"},
+                         reason="Recorded wrongly.")
+    _stored_equals_recount(area)
+    assert _today(area, "raised.sex", "female") == 0
+    assert _today(area, "raised.sex", "male") == 2 - (again.young_person_id != first.young_person_id)
+
+    referral_transition(referral=first, actor=coordinator, name="close",
+                        inputs={"outcome": "risk_reduced", **REASON})
+    _stored_equals_recount(area)
+    assert _today(area, "closed.outcome", "risk_reduced") == 1
+    assert _today(area, "open", "left") == 2
+
+
+def test_a_change_that_rolls_back_leaves_no_mark(area_people):
+    area, practitioner, _ = area_people
+    referral = raise_referral(practitioner, submit=True)
+    rollups_refresh()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        YoungPerson.objects.filter(pk=referral.young_person_id).update(sex="male")
+        assert StaleDay.objects.filter(area=area).exists()  # marked inside the transaction
+        raise RuntimeError("the change fails")
+    assert not StaleDay.objects.exists()
+
+
+def test_a_change_made_by_hand_in_sql_is_still_counted(area_people):
+    area, practitioner, _ = area_people
+    referral = raise_referral(practitioner, submit=True, sex="female")
+    rollups_refresh()
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE referrals_youngperson SET sex = 'male' WHERE id = %s",
+                       [referral.young_person_id])
+    _stored_equals_recount(area)
+    assert _today(area, "raised.sex", "male") == 1
+
+
+def test_the_check_command_finds_a_difference_and_repairs_it(area_people):
+    area, practitioner, _ = area_people
+    raise_referral(practitioner, submit=True)
+    rollups_refresh()
+    out = StringIO()
+    call_command("rollups_check", area=[area.ons_code], stdout=out)
+    assert "0 differ" in out.getvalue()
+
+    Rollup.objects.filter(area=area, measure="raised", key="").update(count=99)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 area"):
+        call_command("rollups_check", area=[area.ons_code], stdout=StringIO(), stderr=err)
+    assert "raised (all): stored 99, recount 1" in err.getvalue()
+
+    call_command("rollups_check", area=[area.ons_code], repair=True, stdout=StringIO(),
+                 stderr=StringIO())
+    assert rollups_stored(area_ids=[area.pk]) == rollups_recount(area_ids=[area.pk])
+
+
+def test_the_check_command_refuses_an_unknown_area():
+    with pytest.raises(CommandError, match="E99999999"):
+        call_command("rollups_check", area=["E99999999"], stdout=StringIO())
+
+
+def test_rebuild_equals_refresh(area_people):
+    area, practitioner, coordinator = area_people
+    for _ in range(3):
+        _decide(raise_referral(practitioner, submit=True), coordinator, "advice_and_signposting")
+    rollups_refresh()
+    refreshed = rollups_stored(area_ids=[area.pk])
+    rollups_rebuild(area_ids=[area.pk])
+    assert rollups_stored(area_ids=[area.pk]) == refreshed
+    assert refreshed  # not trivially equal
