@@ -262,6 +262,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.timers_run",
         "schedule": 60.0,
     },
+    "reports-rollups-refresh": {
+        "task": "reports.rollups_refresh",
+        "schedule": 60.0,
+    },
     "api-idempotency-keys-purge": {
         "task": "api.purge_idempotency_keys",
         "schedule": 60.0 * 60,
