@@ -722,12 +722,15 @@ def national_comparison(*, user: Any, year: int, request: Any = None) -> Compari
         raise PermissionDenied
     if check_year(year, today=timezone.localdate()):
         raise Http404("No such reporting year")
+    counted = _counted()
+    # Aliases of their own: an aggregate named like a field would be filtered on instead of it.
     found = StrategyProfile.objects.filter(year=year, responded=True).aggregate(
-        responded=Count("pk"), **{key: Count("pk", filter=q) for key, q in _counted().items()}
+        responded=Count("pk"),
+        **{f"n{i}": Count("pk", filter=q) for i, q in enumerate(counted.values())},
     )
-    counts = {key: int(value) for key, value in found.items()}
+    counts = {key: int(found[f"n{i}"]) for i, key in enumerate(counted)}
     counts["all"] = Area.objects.count()
-    counts["not_responded"] = counts["all"] - counts.pop("responded")
+    counts["not_responded"] = counts["all"] - int(found["responded"])
     lines = [Line("all", (*(key for key, _, _ in GROUPS), "not_responded"))]
     for slug, *_ in CROSS_TABLES:
         counts[f"{slug}:no_no"] = counts["all"] - sum(counts[f"{slug}:{c}"] for c in CELLS[:3])
