@@ -103,6 +103,11 @@ class TrainingTopic(models.TextChoices):
     EVIDENCE_GATHERING = "evidence_gathering", "Evidence gathering"
 
 
+def year_label(year: int) -> str:
+    """A reporting year (April to March) by its start year: 2026 is 2026-27."""
+    return f"{year}-{(year + 1) % 100:02d}"
+
+
 class StrategyProfile(models.Model):
     """An area's answers for one reporting year (April to March, named by the year it starts).
 
@@ -168,6 +173,10 @@ class StrategyProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.year}"
+
+    @property
+    def year_label(self) -> str:
+        return year_label(self.year)
 
 
 class DocumentKind(models.TextChoices):

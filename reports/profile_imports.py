@@ -292,11 +292,11 @@ def _check_row(
     code = record["ons_code"].upper()
     area = areas.get(code)
     if area is None:
-        message = "Enter the area's ONS code" if not code else f"Unknown area code {code!r}"
-        problems.append(Problem(number, "ons_code", message))
+        unknown = "Enter the area's ONS code" if not code else f"Unknown area code {code!r}"
+        problems.append(Problem(number, "ons_code", unknown))
     year = read("year", _year)
-    if year is not None and (message := check_year(year, today=today)):
-        problems.append(Problem(number, "year", message))
+    if year is not None and (wrong_year := check_year(year, today=today)):
+        problems.append(Problem(number, "year", wrong_year))
         year = None
     responded = read("responded", _yes_no)
     values: dict[str, Any] = dict(UNANSWERED)
@@ -315,9 +315,9 @@ def _check_row(
     if (
         reviewed_on
         and year is not None
-        and (message := check_reviewed_on(reviewed_on, year=year, today=today))
+        and (wrong_date := check_reviewed_on(reviewed_on, year=year, today=today))
     ):
-        problems.append(Problem(number, "protocol_reviewed_on", message))
+        problems.append(Problem(number, "protocol_reviewed_on", wrong_date))
     if area is None or year is None or responded is None:
         return problems, None
     return problems, ProfileRow(area=area, year=year, responded=responded, values=values)

@@ -40,6 +40,7 @@ from .models import (
     StrategyDocument,
     StrategyProfile,
     StrategySession,
+    year_label,
 )
 
 FIRST_YEAR = 2000  # the earliest reporting year (and review date) the service accepts
@@ -98,10 +99,6 @@ MEASURED: dict[str, tuple[str, str]] = {
 def reporting_year(on: date) -> int:
     """The reporting year (April to March) a day falls in, named by the year it starts."""
     return on.year if on.month >= 4 else on.year - 1
-
-
-def year_label(year: int) -> str:
-    return f"{year}-{(year + 1) % 100:02d}"
 
 
 def year_bounds(year: int) -> tuple[date, date]:
@@ -436,6 +433,11 @@ def library_documents(
     if ons_code:
         documents = documents.filter(profile__area__ons_code=ons_code)
     return documents
+
+
+def library_areas() -> QuerySet[Area]:
+    """Every area, to search the library by: the library is shared between all areas."""
+    return Area.objects.order_by("name")
 
 
 def library_document(*, user: Any, pk: int, request: Any = None) -> StrategyDocument:
