@@ -265,6 +265,29 @@ def strategy_profile_page(
     )
 
 
+def strategy_profile_list(
+    *, user: Any, ons_code: str = "", year: int | None = None
+) -> QuerySet[StrategyProfile]:
+    """The profiles of the areas the user reads (none for anyone else), optionally of one
+    area or year."""
+    profiles = StrategyProfile.objects.filter(area__in=profile_areas(user=user)).select_related(
+        "area", "submitted_by"
+    )
+    if ons_code:
+        profiles = profiles.filter(area__ons_code=ons_code.upper())
+    if year is not None:
+        profiles = profiles.filter(year=year)
+    return profiles
+
+
+def strategy_profile_get(*, user: Any, ons_code: str, year: int) -> StrategyProfile:
+    """One profile of an area the user reads; 404 for any other, or a year not answered."""
+    profile = strategy_profile_list(user=user, ons_code=ons_code, year=year).first()
+    if profile is None:
+        raise Http404("No such strategy profile")
+    return profile
+
+
 def strategy_profile_for(*, area: Area, year: int) -> StrategyProfile | None:
     return StrategyProfile.objects.filter(area=area, year=year).first()
 
