@@ -20,9 +20,9 @@ from rest_framework.views import APIView
 from agencies.models import AgencyType
 from referrals.services import records_seen
 from reports.models import (
+    ActivityStatus,
     CoordinatorStatus,
     DeliveryStatus,
-    DisruptionStatus,
     ProtocolStatus,
     ServiceStatus,
     StrategyProfile,
@@ -60,7 +60,7 @@ class ProfileAnswersSerializer(serializers.Serializer[object]):
     training_identification = serializers.ChoiceField(choices=DeliveryStatus.choices)
     training_protection = serializers.ChoiceField(choices=DeliveryStatus.choices)
     training_evidence_gathering = serializers.ChoiceField(choices=DeliveryStatus.choices)
-    disruption_activity = serializers.ChoiceField(choices=DisruptionStatus.choices)
+    disruption_activity = serializers.ChoiceField(choices=ActivityStatus.choices)
     local_data_collection = serializers.BooleanField()
 
 

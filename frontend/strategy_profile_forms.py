@@ -9,10 +9,10 @@ from django import forms
 
 from agencies.models import Agency, AgencyType, Area
 from reports.models import (
+    ActivityStatus,
     Audience,
     CoordinatorStatus,
     DeliveryStatus,
-    DisruptionStatus,
     DocumentKind,
     ProtocolStatus,
     ServiceStatus,
@@ -36,7 +36,7 @@ CHOICES: dict[str, Any] = {
     "training_identification": DeliveryStatus.choices,
     "training_protection": DeliveryStatus.choices,
     "training_evidence_gathering": DeliveryStatus.choices,
-    "disruption_activity": DisruptionStatus.choices,
+    "disruption_activity": ActivityStatus.choices,
 }
 DATE_INVALID = "Enter a real date, for example 31 3 2026"
 

@@ -85,7 +85,7 @@ class DeliveryStatus(models.TextChoices):
     DELIVERED = "delivered", "Delivered"
 
 
-class DisruptionStatus(models.TextChoices):
+class ActivityStatus(models.TextChoices):
     NONE = "none", "None"
     PLANNED = "planned", "Planned"
     ACTIVE = "active", "Active"
@@ -153,7 +153,7 @@ class StrategyProfile(models.Model):
         max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
     )
     disruption_activity = models.CharField(
-        max_length=10, choices=DisruptionStatus.choices, default=DisruptionStatus.NONE
+        max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.NONE
     )
     local_data_collection = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)

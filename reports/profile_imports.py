@@ -33,9 +33,9 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 from .models import (
+    ActivityStatus,
     CoordinatorStatus,
     DeliveryStatus,
-    DisruptionStatus,
     ImportStatus,
     ProfileImport,
     ProtocolStatus,
@@ -115,7 +115,7 @@ ANSWER_PARSERS: dict[str, Callable[[str], Any]] = {
     "training_identification": _choice(DeliveryStatus),
     "training_protection": _choice(DeliveryStatus),
     "training_evidence_gathering": _choice(DeliveryStatus),
-    "disruption_activity": _choice(DisruptionStatus),
+    "disruption_activity": _choice(ActivityStatus),
     "local_data_collection": _yes_no,
 }
 COLUMNS = ("ons_code", "year", "responded", *(q.field for q in QUESTIONS))
@@ -135,7 +135,7 @@ UNANSWERED: dict[str, Any] = {
     "training_identification": DeliveryStatus.NONE,
     "training_protection": DeliveryStatus.NONE,
     "training_evidence_gathering": DeliveryStatus.NONE,
-    "disruption_activity": DisruptionStatus.NONE,
+    "disruption_activity": ActivityStatus.NONE,
     "local_data_collection": False,
 }
 
@@ -223,7 +223,8 @@ def read_table(file: Any, name: str) -> tuple[list[str], list[list[str]]]:
             workbook = load_workbook(file, read_only=True, data_only=True)
         except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
             raise TableError("The file is not an XLSX workbook that can be read") from None
-        raw = workbook.worksheets[0].iter_rows(values_only=True)
+        raw = list(workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()  # a read-only workbook keeps its file open until closed
     else:
         raise TableError("The file must be a CSV or XLSX file")
     rows = [[_cell_text(cell) for cell in row] for row in raw]
@@ -247,6 +248,11 @@ def check_rows(
         Problem(1, column or f"column {i + 1}", "Unknown column: remove it or check its name")
         for i, column in enumerate(header)
         if column not in COLUMNS
+    ]
+    problems += [
+        Problem(1, column, "This column appears twice: keep one")
+        for i, column in enumerate(header)
+        if column in COLUMNS and column in header[:i]
     ]
     if problems:
         return problems, []

@@ -30,9 +30,9 @@ from audit.services import audit_record
 
 from .disclosure import Figure, Line, count_figure, percentage, publish
 from .models import (
+    ActivityStatus,
     CoordinatorStatus,
     DeliveryStatus,
-    DisruptionStatus,
     DocumentKind,
     ProtocolStatus,
     ServiceStatus,
@@ -562,12 +562,10 @@ def strategy_sessions(*, user: Any, area: Area, limit: int = 200) -> list[Strate
 
 PROTECTION = Q(coordinator=CoordinatorStatus.IN_POST) | Q(specialist_service=ServiceStatus.IN_PLACE)
 DUAL_STRATEGY = (
-    Q(protocol=ProtocolStatus.IN_PLACE)
-    & PROTECTION
-    & Q(disruption_activity=DisruptionStatus.ACTIVE)
+    Q(protocol=ProtocolStatus.IN_PLACE) & PROTECTION & Q(disruption_activity=ActivityStatus.ACTIVE)
 )
 NO_PLANS = (Q(coordinator=CoordinatorStatus.NONE) & Q(specialist_service=ServiceStatus.NONE)) | Q(
-    disruption_activity=DisruptionStatus.NONE
+    disruption_activity=ActivityStatus.NONE
 )
 CURRENT_PROTOCOL = Q(protocol=ProtocolStatus.IN_PLACE, protocol_reviewed_since_guidance="yes")
 
@@ -628,12 +626,12 @@ ITEMS: tuple[tuple[str, str, Q], ...] = (
     (
         "disruption_active",
         "Disruption and prosecution activity active",
-        Q(disruption_activity=DisruptionStatus.ACTIVE),
+        Q(disruption_activity=ActivityStatus.ACTIVE),
     ),
     (
         "disruption_planned",
         "Disruption and prosecution activity planned",
-        Q(disruption_activity=DisruptionStatus.PLANNED),
+        Q(disruption_activity=ActivityStatus.PLANNED),
     ),
     ("local_data_collection", "Local data collection", Q(local_data_collection=True)),
 )

@@ -231,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "DisruptionStatusEnum": "disruption.models.DisruptionStatus",
         "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
         "NodeKindEnum": "disruption.models.NodeKind",
+        "StrategyDeliveryEnum": "reports.models.DeliveryStatus",
     },
 }
 

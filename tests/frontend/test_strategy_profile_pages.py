@@ -384,6 +384,34 @@ def test_the_comparison_states_its_assumption_and_suppresses_small_counts(
     assert "national comparison" in html.lower()
     row = html.split("Coordinator in post</th>")[1].split("</tr>")[0]
     assert ">c<" in row and ">3<" not in row
+    # 3 responded and 7 did not, of 10: both hidden, or 7 would give the 3 away.
+    assert "c of 10 areas answered for 2025-26; c did not." in html
     assert AuditEvent.objects.filter(
         action=AuditAction.VIEW, details__national_comparison=YEAR
     ).exists()
+
+
+def test_the_profile_and_library_pages_read_in_a_fixed_number_of_queries(
+    client: Client, area: Area, django_assert_max_num_queries: Any
+) -> None:
+    from django.utils import timezone
+
+    coordinator = signed_in(client, Role.COORDINATOR, area)
+    profile = StrategyProfile.objects.create(area=area, year=YEAR, responded=True)
+    for n in range(5):
+        StrategyDocument.objects.create(
+            profile=profile,
+            title=f"Document {n}",
+            kind="other",
+            file=f"strategy-documents/{n}.pdf",
+            original_name=f"{n}.pdf",
+            size=10,
+            uploaded_by=coordinator,
+            uploaded_at=timezone.now(),
+        )
+
+    with django_assert_max_num_queries(25):
+        assert client.get(profile_url("strategy-profile", area)).status_code == 200
+    with django_assert_max_num_queries(20):
+        library = client.get(reverse("frontend:strategy-library"))
+    assert library.content.decode().count("Document ") == 5

@@ -166,6 +166,12 @@ BAD_INPUT = [
         id="unknown agency type",
     ),
     pytest.param(
+        lambda code: rows_csv([answered(code)], columns=(*COLUMNS, "notes", "year")),
+        {(1, "notes"), (1, "year")},
+        "Unknown column: remove it or check its name",
+        id="unknown or repeated column",
+    ),
+    pytest.param(
         lambda code: b"ons_code,year\xff\n",
         {(1, "file")},
         "The file is not UTF-8 text",
