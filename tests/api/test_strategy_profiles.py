@@ -80,7 +80,7 @@ def test_a_national_analyst_lists_every_area_filtered_by_code_and_year(
 ) -> None:
     sign_in(api_client, member(Role.NATIONAL_ANALYST))
     assert len(api_client.get(URL).json()["results"]) == 4
-    rows = api_client.get(URL, {"ons_code": areas[1].ons_code.lower(), "year": 2024}).json()
+    rows = api_client.get(URL, {"ons_code": areas[1].ons_code.lower(), "year": "2024"}).json()
     assert [(r["ons_code"], r["year"], r["year_label"]) for r in rows["results"]] == [
         (areas[1].ons_code, 2024, "2024-25")
     ]

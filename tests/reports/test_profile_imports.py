@@ -302,3 +302,20 @@ def test_the_2010_study_dataset_reproduces_its_headline_statements(
         "no_yes": "0",
         "no_no": "84",
     }
+
+
+def test_a_job_is_run_once_and_keeps_only_its_first_problems(
+    run_import: Callable[..., ProfileImport],
+) -> None:
+    from reports.profile_imports import PROBLEMS_KEPT, profile_import_run
+
+    rows = [{"ons_code": f"E99{n:06d}", "year": "2025", "responded": "no"} for n in range(600)]
+    job = run_import(rows_csv(rows))
+    assert job.status == ImportStatus.FAILED
+    assert len(job.problems) == PROBLEMS_KEPT and job.problems[0]["row"] == 2
+
+    area = AreaFactory.create()
+    done = run_import(rows_csv([answered(area.ons_code)]))
+    StrategyProfile.objects.all().delete()
+    again = profile_import_run(job_id=str(done.pk))
+    assert again.status == ImportStatus.IMPORTED and not StrategyProfile.objects.exists()
