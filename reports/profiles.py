@@ -322,10 +322,10 @@ def write_profile(
 ) -> StrategyProfile:
     """Store one area's answers for a year (inside the caller's transaction) with its audit
     record naming the fields that changed. Used by the form and by the import."""
-    profile = StrategyProfile.objects.select_for_update().filter(area=area, year=year).first()
-    created = profile is None
-    if profile is None:
-        profile = StrategyProfile(area=area, year=year)
+    # get_or_create: two first answers at once make one profile, the second a change to it.
+    profile, created = StrategyProfile.objects.select_for_update().get_or_create(
+        area=area, year=year
+    )
     new = {**dict(values), "responded": responded}
     changed = sorted(f for f, v in new.items() if getattr(profile, f) != v)
     for field, value in new.items():

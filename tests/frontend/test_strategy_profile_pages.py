@@ -415,3 +415,17 @@ def test_the_profile_and_library_pages_read_in_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         library = client.get(reverse("frontend:strategy-library"))
     assert library.content.decode().count("Document ") == 5
+
+
+def test_an_upload_larger_than_the_multipart_cap_is_refused_before_it_is_read(
+    client: Client, area: Area, settings: Any
+) -> None:
+    settings.MULTIPART_UPLOAD_MAX_SIZE = 4096
+    signed_in(client, Role.COORDINATOR, area)
+    upload = SimpleUploadedFile("protocol.pdf", PDF + b"x" * 8192)
+    response = client.post(
+        profile_url("strategy-document-add", area),
+        {"title": "A", "kind": "protocol", "file": upload},
+    )
+    assert response.status_code == 413
+    assert not StrategyDocument.objects.exists()
