@@ -1,7 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import disruption_activity, intelligence, meetings, network, notification_preferences, views
+from . import (
+    disruption_activity,
+    intelligence,
+    meetings,
+    network,
+    notification_preferences,
+    strategy_profiles,
+    views,
+)
 
 app_name = "api"
 
@@ -118,6 +126,16 @@ urlpatterns = [
         "v1/disruption-tactics/",
         disruption_activity.DisruptionTacticsView.as_view(),
         name="disruption-tactics",
+    ),
+    path(
+        "v1/strategy-profiles/",
+        strategy_profiles.StrategyProfilesView.as_view(),
+        name="strategy-profiles",
+    ),
+    path(
+        "v1/strategy-profiles/<str:ons_code>/<int:year>/",
+        strategy_profiles.StrategyProfileView.as_view(),
+        name="strategy-profile",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
