@@ -286,6 +286,11 @@ GOVUK_NOTIFY_TEMPLATE_ID = env("GOVUK_NOTIFY_TEMPLATE_ID", default="")
 # Where emailed links point: the address people open the service at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
+# The key national returns' pseudonymous tokens are made under (reports.tokens): shared by the
+# national body with every area and never stored with the data. Without it no return can be
+# produced; production refuses to start without it.
+NATIONAL_TOKEN_KEY = env("NATIONAL_TOKEN_KEY", default="")
+
 SERVICE_NAME = "Safeguard Hub"
 DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=False)
 OTP_TOTP_ISSUER = SERVICE_NAME  # the name authenticator apps show beside the code
