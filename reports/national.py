@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from agencies.models import AgencyType, Area, Membership, Role
 from agencies.selectors import active_memberships
@@ -34,7 +35,7 @@ from referrals.models import ClosureOutcome, ExploitationType, RiskLevel, Sex
 
 from .disclosure import NOT_APPLICABLE, Figure, Line, percentage, publish
 from .models import NationalReturn, NationalReturnRow
-from .periods import EARLIEST, LONGEST_DAYS, Period
+from .periods import EARLIEST, LONGEST_DAYS, Period, PeriodKind
 from .rollups import AGE_BAND_SQL, ETHNICITY_GROUP_SQL, ZONE
 from .selectors import AGE_BANDS, ETHNIC_GROUPS
 from .tokens import TOKEN_LENGTH, TOKEN_PATTERN, token_key, young_person_token
@@ -172,10 +173,15 @@ def national_return_export(
     *, actor: Any, ons_code: str, period: Period, request: HttpRequest | None = None
 ) -> AreaReturn:
     """The area's return for the period, recorded as an export. Http404 for an area whose
-    return the actor may not produce; TokenKeyMissing when the server has no key."""
+    return the actor may not produce; ValidationError for a period not yet over;
+    TokenKeyMissing when the server has no key."""
     membership = _return_membership(actor, ons_code)
     area = membership.area
     assert area is not None
+    if period.end > timezone.localdate():
+        # A return is for a period that is over: a part-period would be replaced piecemeal.
+        field_name = "end" if period.kind is PeriodKind.CUSTOM else "on"
+        raise ValidationError({field_name: "Choose a period that has ended"})
     rows = _return_rows(area, period, token_key())
     audit_record(
         action=AuditAction.EXPORT,
