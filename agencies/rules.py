@@ -48,3 +48,13 @@ rules.add_perm("referrals.review_break_glass", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_triage_queue", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_overdue_actions", has_role(Role.COORDINATOR))
 rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
+
+# The national picture: areas produce their return; national analysts import and count.
+rules.add_perm(
+    "reports.produce_national_return", has_role(Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+)
+rules.add_perm("reports.analyse_national_returns", has_role(Role.NATIONAL_ANALYST))
+rules.add_perm(
+    "reports.view_national_picture",
+    has_role(Role.COORDINATOR, Role.AREA_ADMINISTRATOR, Role.NATIONAL_ANALYST),
+)

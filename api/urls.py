@@ -1,7 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import disruption_activity, intelligence, meetings, network, notification_preferences, views
+from . import (
+    disruption_activity,
+    intelligence,
+    meetings,
+    national_returns,
+    network,
+    notification_preferences,
+    views,
+)
 
 app_name = "api"
 
@@ -118,6 +126,21 @@ urlpatterns = [
         "v1/disruption-tactics/",
         disruption_activity.DisruptionTacticsView.as_view(),
         name="disruption-tactics",
+    ),
+    path(
+        "v1/national-returns/",
+        national_returns.NationalReturnsView.as_view(),
+        name="national-returns",
+    ),
+    path(
+        "v1/national-returns/areas/<str:ons_code>/",
+        national_returns.AreaReturnView.as_view(),
+        name="national-return-area",
+    ),
+    path(
+        "v1/national-returns/tables/",
+        national_returns.NationalTablesView.as_view(),
+        name="national-tables",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -29,6 +29,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Disruption", "frontend:disruption-log", "disruption.view_intelligence"),
     NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
+    NavItem("National picture", "frontend:national", "reports.view_national_picture"),
     NavItem("API", "api:docs"),
     NavItem("Notifications", "frontend:notifications", unread_badge=True),
 )

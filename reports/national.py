@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -103,12 +104,11 @@ def national_return_areas(*, user: Any) -> list[Area]:
     return list(Area.objects.filter(pk__in=ids).order_by("name"))
 
 
-def _return_membership(user: Any, ons_code: str) -> Membership:
+def _return_membership(user: Any, ons_code: str) -> tuple[Membership, Area]:
     for membership in active_memberships(user=user):
-        if membership.role in RETURN_ROLES and membership.area and (
-            membership.area.ons_code == ons_code
-        ):
-            return membership
+        area = membership.area
+        if membership.role in RETURN_ROLES and area and area.ons_code == ons_code:
+            return membership, area
     raise Http404("No such area among your national returns")
 
 
@@ -138,7 +138,7 @@ WHERE r.area_id = %s
   AND r.submitted_at >= (%s::timestamp AT TIME ZONE '{ZONE}')
   AND r.submitted_at < (%s::timestamp AT TIME ZONE '{ZONE}')
   AND r.transferred_from_id IS NULL AND r.state NOT IN ('draft', 'merged')
-"""
+"""  # noqa: S608 - built from constants
 
 
 def _return_rows(area: Area, period: Period, key: bytes) -> list[dict[str, str]]:
@@ -175,9 +175,7 @@ def national_return_export(
     """The area's return for the period, recorded as an export. Http404 for an area whose
     return the actor may not produce; ValidationError for a period not yet over;
     TokenKeyMissing when the server has no key."""
-    membership = _return_membership(actor, ons_code)
-    area = membership.area
-    assert area is not None
+    membership, area = _return_membership(actor, ons_code)
     if period.end > timezone.localdate():
         # A return is for a period that is over: a part-period would be replaced piecemeal.
         field_name = "end" if period.kind is PeriodKind.CUSTOM else "on"
@@ -314,9 +312,7 @@ class _Checker:
             if row[column] not in labels:
                 good = False
                 allowed = ", ".join(labels)
-                self.problem(
-                    number, column, f"'{row[column]}' is not one of the values: {allowed}"
-                )
+                self.problem(number, column, f"'{row[column]}' is not one of the values: {allowed}")
         token = row["token"]
         if token and not TOKEN_PATTERN.fullmatch(token):
             good = False
@@ -351,13 +347,17 @@ def _read(data: bytes, checker: _Checker) -> list[tuple[int, dict[str, str]]]:
     for name in header:
         if name not in COLUMNS:
             # An extra column could carry what a return must never hold (a name, a reference).
-            checker.problem(1, name, f"{name or 'A column without a name'} is not a column of "
-                            "a national return: remove it")
+            checker.problem(
+                1,
+                name,
+                f"{name or 'A column without a name'} is not a column of "
+                "a national return: remove it",
+            )
     if len(set(header)) != len(header):
         checker.problem(1, "", "A column is named twice")
     if checker.problems:
         return []
-    rows = []
+    rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(reader, start=2):
         if not any(cell.strip() for cell in cells):
             continue
@@ -420,7 +420,7 @@ def _check_overlaps(
         by_area[found.area.pk].append(found)
     for area_returns in by_area.values():
         area_returns.sort(key=lambda r: r.start)
-        for before, after in zip(area_returns, area_returns[1:], strict=False):
+        for before, after in pairwise(area_returns):
             if after.start <= before.end:
                 checker.problem(
                     after.first_row,
@@ -554,6 +554,7 @@ class NationalRow:
 class NationalTable:
     slug: str
     title: str
+    heading: str  # of the column of row labels
     rows: list[NationalRow]
     total: NationalRow
     note: str = ""
@@ -562,6 +563,7 @@ class NationalTable:
         return {
             "slug": self.slug,
             "title": self.title,
+            "heading": self.heading,
             "note": self.note,
             "rows": [row.as_json() for row in self.rows],
             "total": self.total.as_json(),
@@ -640,7 +642,7 @@ UNION ALL SELECT 'summary', 'in_several_areas', '', count(*) FROM (
     SELECT token FROM r WHERE token <> '' GROUP BY token HAVING count(DISTINCT area_id) > 1
 ) AS several
 UNION ALL SELECT 'summary', 'areas', '', count(DISTINCT area_id) FROM r
-"""
+"""  # noqa: S608 - built from constants
 
 
 def _area_labels(keys: Iterable[str]) -> dict[str, str]:
@@ -704,10 +706,12 @@ def national_tables(
     for name, labels in vocabularies.items():
         is_area = name == "area"
         total = row("total", "Total", "referrals", None if is_area else "young_people")
+        title = CATEGORY_TITLES.get(name, "area")
         tables.append(
             NationalTable(
                 name,
-                f"Concerns and young people by {CATEGORY_TITLES.get(name, 'area')}",
+                f"Concerns and young people by {title}",
+                title.capitalize(),
                 [
                     row(key, label, f"referrals.{name}:{key}", f"young_people.{name}:{key}")
                     for key, label in labels.items()
@@ -735,6 +739,4 @@ def national_tables(
             percentage(shown["not_matchable"], shown["referrals"]),
         ),
     ]
-    return NationalTables(
-        period.start, period.end, sums[("summary", "areas", "")], summary, tables
-    )
+    return NationalTables(period.start, period.end, sums[("summary", "areas", "")], summary, tables)

@@ -6,51 +6,86 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agencies', '0004_area_escalation_settings'),
-        ('reports', '0002_stale_day_triggers'),
+        ("agencies", "0004_area_escalation_settings"),
+        ("reports", "0002_stale_day_triggers"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='NationalReturn',
+            name="NationalReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateField()),
-                ('period_end', models.DateField()),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.area')),
-                ('imported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("period_start", models.DateField()),
+                ("period_end", models.DateField()),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.area",
+                    ),
+                ),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='NationalReturnRow',
+            name="NationalReturnRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('age_band', models.CharField(max_length=20)),
-                ('sex', models.CharField(max_length=20)),
-                ('ethnicity_group', models.CharField(max_length=20)),
-                ('agency_type', models.CharField(max_length=40)),
-                ('risk_level', models.CharField(max_length=20)),
-                ('exploitation_type', models.CharField(max_length=40)),
-                ('outcome', models.CharField(max_length=40)),
-                ('timeliness', models.CharField(max_length=20)),
-                ('token', models.CharField(blank=True, max_length=64)),
-                ('national_return', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='reports.nationalreturn')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("age_band", models.CharField(max_length=20)),
+                ("sex", models.CharField(max_length=20)),
+                ("ethnicity_group", models.CharField(max_length=20)),
+                ("agency_type", models.CharField(max_length=40)),
+                ("risk_level", models.CharField(max_length=20)),
+                ("exploitation_type", models.CharField(max_length=40)),
+                ("outcome", models.CharField(max_length=40)),
+                ("timeliness", models.CharField(max_length=20)),
+                ("token", models.CharField(blank=True, max_length=64)),
+                (
+                    "national_return",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="rows",
+                        to="reports.nationalreturn",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='nationalreturn',
-            constraint=models.UniqueConstraint(fields=('area', 'period_start', 'period_end'), name='national_return_once'),
+            model_name="nationalreturn",
+            constraint=models.UniqueConstraint(
+                fields=("area", "period_start", "period_end"), name="national_return_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='nationalreturn',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='national_return_period_in_order'),
+            model_name="nationalreturn",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("period_end__gte", models.F("period_start"))),
+                name="national_return_period_in_order",
+            ),
         ),
         migrations.AddIndex(
-            model_name='nationalreturnrow',
-            index=models.Index(fields=['token'], name='national_row_token'),
+            model_name="nationalreturnrow",
+            index=models.Index(fields=["token"], name="national_row_token"),
         ),
     ]

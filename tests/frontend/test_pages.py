@@ -70,6 +70,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Clusters",
                 "Disruption",
                 "MACE meetings",
+                "National picture",
                 "API",
                 "Notifications",
                 "Sign out",
@@ -90,8 +91,11 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
             ],
         ),
         (Role.BOARD_MEMBER, ["Home", "API", "Notifications", "Sign out"]),
-        (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Notifications", "Sign out"]),
-        (Role.NATIONAL_ANALYST, ["Home", "API", "Notifications", "Sign out"]),
+        (
+            Role.AREA_ADMINISTRATOR,
+            ["Home", "Administration", "National picture", "API", "Notifications", "Sign out"],
+        ),
+        (Role.NATIONAL_ANALYST, ["Home", "National picture", "API", "Notifications", "Sign out"]),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(

@@ -33,8 +33,7 @@ from tests.factories import AreaFactory, member, raise_referral
 pytestmark = pytest.mark.django_db
 
 TOKEN = "ab" * 32
-NHS_NUMBERS = ["9434765919", "9434765870", "9434765838", "9434765846", "9434765854",
-               "9434765862"]
+NHS_NUMBERS = ["9434765919", "9434765870", "9434765838", "9434765846", "9434765854", "9434765862"]
 
 
 def this_week() -> Period:
@@ -70,16 +69,38 @@ def test_a_young_person_referred_in_two_areas_is_counted_once_nationally() -> No
     for area in (north, south):
         practitioner = member(Role.PRACTITIONER, area=area)
         for index, nhs_number in enumerate(NHS_NUMBERS):
-            raise_referral(practitioner, submit=True, nhs_number=nhs_number,
-                           given_name=f"Shared{index}", sex="female")
+            raise_referral(
+                practitioner,
+                submit=True,
+                nhs_number=nhs_number,
+                given_name=f"Shared{index}",
+                sex="female",
+            )
     # Without an NHS number: the same name and date of birth, written differently.
-    raise_referral(member(Role.PRACTITIONER, area=north), submit=True, given_name="Zoë",
-                   family_name="O'Neil", date_of_birth=date(2011, 2, 3), sex="female")
-    raise_referral(member(Role.PRACTITIONER, area=south), submit=True, given_name="ZOE",
-                   family_name="oneil", date_of_birth=date(2011, 2, 3), sex="female")
+    raise_referral(
+        member(Role.PRACTITIONER, area=north),
+        submit=True,
+        given_name="Zoë",
+        family_name="O'Neil",
+        date_of_birth=date(2011, 2, 3),
+        sex="female",
+    )
+    raise_referral(
+        member(Role.PRACTITIONER, area=south),
+        submit=True,
+        given_name="ZOE",
+        family_name="oneil",
+        date_of_birth=date(2011, 2, 3),
+        sex="female",
+    )
     # Nothing to match on: an estimated age only.
-    raise_referral(member(Role.PRACTITIONER, area=south), submit=True, date_of_birth=None,
-                   estimated_age=14, sex="male")
+    raise_referral(
+        member(Role.PRACTITIONER, area=south),
+        submit=True,
+        date_of_birth=None,
+        estimated_age=14,
+        sex="male",
+    )
 
     north_file, south_file = produce(north), produce(south)
     north_rows = list(csv.DictReader(io.StringIO(north_file)))
@@ -115,8 +136,12 @@ def test_the_young_people_by_category_add_up_to_the_young_people_counted() -> No
         area = north if index < len(NHS_NUMBERS) else south
         # The same children recorded with another sex in the second area: each is counted
         # by their latest row, here the south's (imported last).
-        raise_referral(member(Role.PRACTITIONER, area=area), submit=True,
-                       nhs_number=nhs_number, sex="female" if area == north else "male")
+        raise_referral(
+            member(Role.PRACTITIONER, area=area),
+            submit=True,
+            nhs_number=nhs_number,
+            sex="female" if area == north else "male",
+        )
     import_text(produce(north))
     import_text(produce(south))
     tables = national_tables(user=member(Role.NATIONAL_ANALYST), period=this_week())
@@ -132,13 +157,29 @@ def test_a_return_holds_nothing_that_identifies_a_young_person_or_a_referral() -
     area = AreaFactory.create()
     practitioner = member(Role.PRACTITIONER, area=area)
     referrals = [
-        raise_referral(practitioner, submit=True, nhs_number=NHS_NUMBERS[0],
-                       given_name="Amelia", family_name="Featherstonehaugh",
-                       date_of_birth=date(2011, 7, 9)),
-        raise_referral(practitioner, submit=True, given_name="Bartholomew",
-                       family_name="Quill", date_of_birth=date(2012, 12, 1)),
-        raise_referral(practitioner, submit=True, date_of_birth=None, estimated_age=15,
-                       given_name="Cressida", family_name="Thorne"),
+        raise_referral(
+            practitioner,
+            submit=True,
+            nhs_number=NHS_NUMBERS[0],
+            given_name="Amelia",
+            family_name="Featherstonehaugh",
+            date_of_birth=date(2011, 7, 9),
+        ),
+        raise_referral(
+            practitioner,
+            submit=True,
+            given_name="Bartholomew",
+            family_name="Quill",
+            date_of_birth=date(2012, 12, 1),
+        ),
+        raise_referral(
+            practitioner,
+            submit=True,
+            date_of_birth=None,
+            estimated_age=15,
+            given_name="Cressida",
+            family_name="Thorne",
+        ),
     ]
     text = produce(area)
     assert text.splitlines()[0] == ",".join(COLUMNS)
@@ -201,11 +242,13 @@ def test_only_the_areas_coordinators_and_administrators_produce_its_return() -> 
         assert national_return_export(actor=user, ons_code=area.ons_code, period=this_week())
     for role in (Role.PRACTITIONER, Role.BOARD_MEMBER, Role.POLICE_LEAD):
         with pytest.raises(Http404):
-            national_return_export(actor=member(role, area=area), ons_code=area.ons_code,
-                                   period=this_week())
+            national_return_export(
+                actor=member(role, area=area), ons_code=area.ons_code, period=this_week()
+            )
     with pytest.raises(Http404):
-        national_return_export(actor=member(Role.COORDINATOR), ons_code=area.ons_code,
-                               period=this_week())
+        national_return_export(
+            actor=member(Role.COORDINATOR), ons_code=area.ons_code, period=this_week()
+        )
     with pytest.raises(PermissionDenied):
         national_tables(user=member(Role.COORDINATOR, area=area), period=this_week())
     with pytest.raises(PermissionDenied):
@@ -261,33 +304,65 @@ def test_a_good_file_imports() -> None:
 
 TODAY = timezone.localdate()
 MATRIX = [
-    ("missing column", lambda a: file_of([good_row(a)], [c for c in COLUMNS if c != "sex"]),
-     (1, "sex")),
-    ("a column no return has", lambda a: file_of([{**good_row(a), "given_name": "Ann"}],
-                                                 [*COLUMNS, "given_name"]), (1, "given_name")),
-    ("unknown area code", lambda a: file_of([good_row(a, area_code="E99999999")]),
-     (2, "area_code")),
-    ("not a date", lambda a: file_of([good_row(a, period_start="31/03/2026")]),
-     (2, "period_start")),
-    ("date before the earliest", lambda a: file_of([good_row(a, period_start="1999-12-31")]),
-     (2, "period_start")),
-    ("date in the future", lambda a: file_of([good_row(
-        a, period_end=(TODAY + timedelta(days=1)).isoformat())]), (2, "period_end")),
-    ("period ending before it starts", lambda a: file_of([good_row(
-        a, period_start=TODAY.isoformat(), period_end=(TODAY - timedelta(days=1)).isoformat())]),
-     (2, "period_end")),
+    (
+        "missing column",
+        lambda a: file_of([good_row(a)], [c for c in COLUMNS if c != "sex"]),
+        (1, "sex"),
+    ),
+    (
+        "a column no return has",
+        lambda a: file_of([{**good_row(a), "given_name": "Ann"}], [*COLUMNS, "given_name"]),
+        (1, "given_name"),
+    ),
+    (
+        "unknown area code",
+        lambda a: file_of([good_row(a, area_code="E99999999")]),
+        (2, "area_code"),
+    ),
+    (
+        "not a date",
+        lambda a: file_of([good_row(a, period_start="31/03/2026")]),
+        (2, "period_start"),
+    ),
+    (
+        "date before the earliest",
+        lambda a: file_of([good_row(a, period_start="1999-12-31")]),
+        (2, "period_start"),
+    ),
+    (
+        "date in the future",
+        lambda a: file_of([good_row(a, period_end=(TODAY + timedelta(days=1)).isoformat())]),
+        (2, "period_end"),
+    ),
+    (
+        "period ending before it starts",
+        lambda a: file_of(
+            [
+                good_row(
+                    a,
+                    period_start=TODAY.isoformat(),
+                    period_end=(TODAY - timedelta(days=1)).isoformat(),
+                )
+            ]
+        ),
+        (2, "period_end"),
+    ),
     ("exact duplicate row", lambda a: file_of([good_row(a), good_row(a)]), (3, "row_number")),
-    ("row numbered twice", lambda a: file_of([good_row(a), good_row(a, sex="male")]),
-     (3, "row_number")),
-    ("row missing from a return", lambda a: file_of([good_row(a), good_row(a, row_number="3")]),
-     (3, "row_number")),
-    ("token of the wrong length", lambda a: file_of([good_row(a, token="ab" * 31)]),
-     (2, "token")),
+    (
+        "row numbered twice",
+        lambda a: file_of([good_row(a), good_row(a, sex="male")]),
+        (3, "row_number"),
+    ),
+    (
+        "row missing from a return",
+        lambda a: file_of([good_row(a), good_row(a, row_number="3")]),
+        (3, "row_number"),
+    ),
+    ("token of the wrong length", lambda a: file_of([good_row(a, token="ab" * 31)]), (2, "token")),
     ("token not lowercase hex", lambda a: file_of([good_row(a, token="AB" * 32)]), (2, "token")),
     ("token not hex", lambda a: file_of([good_row(a, token="zz" * 32)]), (2, "token")),
     ("bad choice", lambda a: file_of([good_row(a, sex="boy")]), (2, "sex")),
-    ("bad choice of risk", lambda a: file_of([good_row(a, risk_level="HIGH")]),
-     (2, "risk_level")),
+    ("bad choice of risk", lambda a: file_of([good_row(a, risk_level="HIGH")]), (2, "risk_level")),
     ("bad row number", lambda a: file_of([good_row(a, row_number="first")]), (2, "row_number")),
     ("a row with too many cells", lambda a: file_of([good_row(a)]) + "a,b\r\n", (3, "")),
     ("empty file", lambda a: "", (1, "")),
@@ -311,15 +386,17 @@ def test_every_bad_cell_is_named_by_row_and_column_and_nothing_is_imported(
 
 def test_a_file_not_in_utf8_is_refused() -> None:
     with pytest.raises(ImportRefused) as caught:
-        national_returns_import(actor=member(Role.NATIONAL_ANALYST), data=b"\xff\xfe\x00",
-                                today=TODAY)
+        national_returns_import(
+            actor=member(Role.NATIONAL_ANALYST), data=b"\xff\xfe\x00", today=TODAY
+        )
     assert [(p.row, p.column) for p in caught.value.problems] == [(1, "")]
 
 
 def test_every_problem_is_reported_not_only_the_first() -> None:
     area = AreaFactory.create()
-    text = file_of([good_row(area, sex="boy", token="abc"), good_row(area, area_code="X1",
-                                                                     row_number="2")])
+    text = file_of(
+        [good_row(area, sex="boy", token="abc"), good_row(area, area_code="X1", row_number="2")]
+    )
     assert refused(text) == {(2, "sex"), (2, "token"), (3, "area_code")}
 
 

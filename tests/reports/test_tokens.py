@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import date
+from typing import Any
 
 import pytest
 from django.test import override_settings
@@ -25,9 +26,9 @@ NHS = "9434765919"
 BORN = date(2010, 5, 17)
 
 
-def token(key: bytes = KEY, **person: object) -> str:
+def token(key: bytes = KEY, **person: Any) -> str:
     identity = {"nhs_number": "", "given_name": "", "family_name": "", "date_of_birth": None}
-    return young_person_token(key=key, **{**identity, **person})  # type: ignore[arg-type]
+    return young_person_token(key=key, **{**identity, **person})
 
 
 def test_a_token_is_the_keyed_hash_of_the_nhs_number_in_lowercase_hex() -> None:
@@ -94,11 +95,16 @@ def test_a_different_key_gives_a_different_token() -> None:
 def test_an_invalid_nhs_number_falls_back_to_name_and_date_of_birth() -> None:
     by_name = token(given_name="Ann", family_name="Smith", date_of_birth=BORN)
     wrong_check_digit = "9434765918"
-    assert token(
-        nhs_number=wrong_check_digit, given_name="Ann", family_name="Smith", date_of_birth=BORN
-    ) == by_name
-    assert token(nhs_number="12345", given_name="Ann", family_name="Smith",
-                 date_of_birth=BORN) == by_name
+    assert (
+        token(
+            nhs_number=wrong_check_digit, given_name="Ann", family_name="Smith", date_of_birth=BORN
+        )
+        == by_name
+    )
+    assert (
+        token(nhs_number="12345", given_name="Ann", family_name="Smith", date_of_birth=BORN)
+        == by_name
+    )
 
 
 @pytest.mark.parametrize(
@@ -111,7 +117,7 @@ def test_an_invalid_nhs_number_falls_back_to_name_and_date_of_birth() -> None:
         {"nhs_number": "9434765918", "given_name": "Ann", "family_name": "Smith"},
     ],
 )
-def test_without_enough_to_match_on_there_is_no_token(person: dict[str, object]) -> None:
+def test_without_enough_to_match_on_there_is_no_token(person: dict[str, Any]) -> None:
     assert token(**person) == ""
 
 
