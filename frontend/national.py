@@ -173,9 +173,10 @@ def national_return_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 @login_required
 def national_import_page(request: HttpRequest) -> HttpResponse:
     _allowed(request, "reports.analyse_national_returns")
-    form = ImportForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = ImportForm(request.POST if posted else None, request.FILES if posted else None)
     problems, more = [], 0
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         try:
             imported = national_returns_import(
                 actor=request.user,
