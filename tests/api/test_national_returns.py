@@ -85,7 +85,9 @@ def test_without_the_key_the_return_is_refused_with_a_clear_message() -> None:
     assert "NATIONAL_TOKEN_KEY" in response.json()["error"]["message"]
 
 
-def test_a_young_person_in_two_areas_is_one_young_person_through_the_api() -> None:
+def test_a_young_person_in_two_areas_is_one_young_person_through_the_api(
+    django_assert_max_num_queries: Any,
+) -> None:
     north, south = AreaFactory.create(), AreaFactory.create()
     for area in (north, south):
         for nhs_number in NHS_NUMBERS:
@@ -95,7 +97,8 @@ def test_a_young_person_in_two_areas_is_one_young_person_through_the_api() -> No
         response = upload(analyst, area_return(area))
         assert response.status_code == 201, response.content
         assert response.json()["rows"] == 6
-    tables = analyst.get(f"{URL}tables/", {"start": week()["start"], "end": week()["end"]})
+    with django_assert_max_num_queries(12):
+        tables = analyst.get(f"{URL}tables/", {"start": week()["start"], "end": week()["end"]})
     assert tables.status_code == 200
     summary = {row["key"]: row["figure"]["shown"] for row in tables.json()["summary"]}
     assert (summary["referrals"], summary["young_people"]) == ("12", "6")

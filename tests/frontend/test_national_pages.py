@@ -59,7 +59,9 @@ def test_a_period_not_understood_is_shown_by_field_and_nothing_is_exported(
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
-def test_an_analyst_imports_a_file_and_reads_the_tables(client: Client) -> None:
+def test_an_analyst_imports_a_file_and_reads_the_tables(
+    client: Client, django_assert_max_num_queries: Any
+) -> None:
     area = AreaFactory.create()
     sign_in(client, member(Role.NATIONAL_ANALYST))
     rows = [good_row(area, row_number=str(n), token=f"{n:064x}") for n in range(1, 8)]
@@ -69,7 +71,8 @@ def test_an_analyst_imports_a_file_and_reads_the_tables(client: Client) -> None:
     assert NationalReturn.objects.count() == 1
 
     start, end = week()["start"], week()["end"]
-    tables = client.get("/national/tables/", {"start": start, "end": end}).content.decode()
+    with django_assert_max_num_queries(15):
+        tables = client.get("/national/tables/", {"start": start, "end": end}).content.decode()
     assert (
         '<caption class="govuk-table__caption govuk-table__caption--m">Concerns and young '
         "people by sex</caption>" in tables
