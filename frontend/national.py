@@ -4,7 +4,6 @@ import of many areas' returns and the national tables (reports.national)."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django import forms
 from django.contrib import messages
@@ -26,9 +25,6 @@ from reports.periods import Period, PeriodKind, period_containing, period_from
 from reports.tokens import TokenKeyMissing
 
 from .forms import DATE_ERROR, DATE_HINT, add_service_errors
-
-# A national analyst's upload: a whole year of every area's rows fits well within this.
-MAX_UPLOAD_BYTES = 100 * 1024 * 1024
 
 
 def _allowed(request: HttpRequest, permission: str) -> None:
@@ -126,12 +122,6 @@ class ImportForm(forms.Form):
         label="Replace any area's return for the same period that was imported before",
         required=False,
     )
-
-    def clean_file(self) -> Any:
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise ValidationError("The file must be smaller than 100 MB")
-        return upload
 
 
 @login_required

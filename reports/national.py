@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ CATEGORY_TITLES = {
     "outcome": "outcome",
     "timeliness": "time to decision",
 }
+ROW_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
 COLUMNS = (
     "period_start",
     "period_end",
@@ -207,8 +209,8 @@ def return_csv(rows: Iterable[dict[str, str]]) -> str:
 
 # --- Import -------------------------------------------------------------------------------
 
-# Enough for every area's year; a bigger file is a mistake or an attack on the server.
-MAX_ROWS = 500_000
+# Enough for every area's year (settings.NATIONAL_IMPORT_MAX_BYTES also limits the file).
+MAX_ROWS = 300_000
 # A report longer than this helps nobody: the rest are counted, not listed.
 MAX_PROBLEMS = 500
 
@@ -321,12 +323,13 @@ class _Checker:
             else:
                 message = "A token is written with the digits 0-9 and the letters a-f only"
             self.problem(number, "token", message)
-        if not row["row_number"].isdigit() or int(row["row_number"]) < 1:
+        if not ROW_NUMBER.fullmatch(row["row_number"]):
             good = False
             self.problem(number, "row_number", "Write the row's number in its return: 1, 2, 3...")
         if not good:
             return None
-        return {column: row[column] for column in (*CATEGORIES, "token", "row_number")}
+        values = {column: row[column] for column in (*CATEGORIES, "token")}
+        return {**values, "row_number": row["row_number"]}
 
 
 def _read(data: bytes, checker: _Checker) -> list[tuple[int, dict[str, str]]]:
@@ -392,8 +395,8 @@ def _check_rows(
             checker.problem(
                 number,
                 "row_number",
-                f"Duplicate row: row {earlier} is already row {values['row_number']} of "
-                f"{found.label}",
+                f"Duplicate row: row {earlier} of the file is already row "
+                f"{values['row_number']} of {found.label}",
             )
             continue
         found.rows.append((number, values))

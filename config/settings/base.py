@@ -161,6 +161,9 @@ STORAGES = {
 
 # Request bodies are capped so an oversized upload is refused, never buffered.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# The one larger body: a national analyst's file of many areas' national returns (about 150
+# bytes a row, so some 300,000 rows).
+NATIONAL_IMPORT_MAX_BYTES = env.int("NATIONAL_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # Content Security Policy: same-origin assets only; inline scripts need the per-request nonce.
 CONTENT_SECURITY_POLICY = {

@@ -138,3 +138,26 @@ def test_tables_need_both_dates() -> None:
     response = client_for(member(Role.NATIONAL_ANALYST)).get(f"{URL}tables/", {"start": "x"})
     assert response.status_code == 400
     assert set(response.json()["error"]["fields"]) == {"start", "end"}
+
+
+def test_a_file_of_many_areas_may_be_larger_than_other_requests() -> None:
+    areas = [AreaFactory.create() for _ in range(3)]
+    rows = [
+        good_row(area, row_number=str(n), token=f"{n:064x}")
+        for area in areas
+        for n in range(1, 2501)
+    ]
+    text = file_of(rows)
+    assert len(text) > 1024 * 1024  # over the limit of every other request body
+    response = upload(client_for(member(Role.NATIONAL_ANALYST)), text)
+    assert response.status_code == 201, response.content
+    assert response.json()["rows"] == 7500
+
+
+@override_settings(NATIONAL_IMPORT_MAX_BYTES=1024)
+def test_a_file_over_the_import_limit_is_refused_before_it_is_read() -> None:
+    area = AreaFactory.create()
+    rows = [good_row(area, row_number=str(n)) for n in range(1, 20)]
+    response = upload(client_for(member(Role.NATIONAL_ANALYST)), file_of(rows))
+    assert response.status_code == 413
+    assert not NationalReturn.objects.exists()

@@ -364,6 +364,8 @@ MATRIX = [
     ("bad choice", lambda a: file_of([good_row(a, sex="boy")]), (2, "sex")),
     ("bad choice of risk", lambda a: file_of([good_row(a, risk_level="HIGH")]), (2, "risk_level")),
     ("bad row number", lambda a: file_of([good_row(a, row_number="first")]), (2, "row_number")),
+    ("row number zero", lambda a: file_of([good_row(a, row_number="0")]), (2, "row_number")),
+    ("row number not ascii", lambda a: file_of([good_row(a, row_number="²")]), (2, "row_number")),
     ("a row with too many cells", lambda a: file_of([good_row(a)]) + "a,b\r\n", (3, "")),
     ("empty file", lambda a: "", (1, "")),
     ("header only", lambda a: ",".join(COLUMNS) + "\r\n", (2, "")),
