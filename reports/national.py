@@ -614,37 +614,47 @@ AREA_NOTE = (
     "add up to more than the national total, and no total is given for them."
 )
 
-_VALUES = ", ".join(f"('{name}', {name})" for name in CATEGORIES)
+
+def _by_category(source: str, *, with_area: bool) -> str:
+    """Counts of `source` by each category (and area) in one pass: grouping sets, each row
+    named by the set it belongs to (categories and areas are never null)."""
+    columns = [*CATEGORIES, "area_id"] if with_area else list(CATEGORIES)
+    name = " ".join(f"WHEN GROUPING({c}) = 0 THEN '{c}'" for c in CATEGORIES)
+    key = ", ".join(c if c != "area_id" else "area_id::text" for c in columns)
+    sets = ", ".join(f"({c})" for c in columns)
+    return (
+        f"SELECT '{source}', CASE {name} ELSE 'area' END, COALESCE({key}), count(*)"  # noqa: S608
+        f" FROM {source} GROUP BY GROUPING SETS ({sets})"
+    )
+
+
 # Every count of the tables in one statement: concerns by category and area, young people
 # (their latest row) by category, young people by area, and the headline counts.
 _TABLES_SQL = f"""
-WITH r AS MATERIALIZED (
-    SELECT w.*, n.area_id, n.period_start, n.period_end, n.imported_at
+WITH referrals AS MATERIALIZED (
+    SELECT w.id, w.token, {", ".join(f"w.{c}" for c in CATEGORIES)},
+           n.area_id, n.period_start, n.period_end, n.imported_at
     FROM reports_nationalreturnrow w
     JOIN reports_nationalreturn n ON n.id = w.national_return_id
     WHERE n.period_start >= %(start)s AND n.period_end <= %(end)s
 ),
-latest AS MATERIALIZED (
-    SELECT DISTINCT ON (token) * FROM r WHERE token <> ''
+young_people AS MATERIALIZED (
+    SELECT DISTINCT ON (token) token, {", ".join(CATEGORIES)} FROM referrals WHERE token <> ''
     ORDER BY token, period_end DESC, period_start DESC, imported_at DESC, id DESC
+),
+seen_in AS MATERIALIZED (
+    SELECT DISTINCT token, area_id FROM referrals WHERE token <> ''
 )
-SELECT 'referrals', v.name, v.key, count(*)
-FROM r CROSS JOIN LATERAL (VALUES {_VALUES}, ('area', area_id::text)) AS v(name, key)
-GROUP BY 2, 3
-UNION ALL
-SELECT 'young_people', v.name, v.key, count(*)
-FROM latest CROSS JOIN LATERAL (VALUES {_VALUES}) AS v(name, key)
-GROUP BY 2, 3
-UNION ALL
-SELECT 'young_people', 'area', area_id::text, count(DISTINCT token) FROM r WHERE token <> ''
-GROUP BY 3
-UNION ALL SELECT 'summary', 'referrals', '', count(*) FROM r
-UNION ALL SELECT 'summary', 'not_matchable', '', count(*) FROM r WHERE token = ''
-UNION ALL SELECT 'summary', 'young_people', '', count(*) FROM latest
+{_by_category("referrals", with_area=True)}
+UNION ALL {_by_category("young_people", with_area=False)}
+UNION ALL SELECT 'young_people', 'area', area_id::text, count(*) FROM seen_in GROUP BY area_id
+UNION ALL SELECT 'summary', 'referrals', '', count(*) FROM referrals
+UNION ALL SELECT 'summary', 'not_matchable', '', count(*) FROM referrals WHERE token = ''
+UNION ALL SELECT 'summary', 'young_people', '', count(*) FROM young_people
 UNION ALL SELECT 'summary', 'in_several_areas', '', count(*) FROM (
-    SELECT token FROM r WHERE token <> '' GROUP BY token HAVING count(DISTINCT area_id) > 1
+    SELECT token FROM seen_in GROUP BY token HAVING count(*) > 1
 ) AS several
-UNION ALL SELECT 'summary', 'areas', '', count(DISTINCT area_id) FROM r
+UNION ALL SELECT 'summary', 'areas', '', count(DISTINCT area_id) FROM referrals
 """  # noqa: S608 - built from constants
 
 
@@ -662,7 +672,9 @@ def national_tables(
     """The national tables for returns whose period lies within `period`. PermissionDenied
     for anyone but a national analyst."""
     membership = _national_membership(user)
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Sorting a year's tokens in memory rather than on disk: several times faster.
+        cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(_TABLES_SQL, {"start": period.start, "end": period.end})
         found = cursor.fetchall()
     sums: dict[tuple[str, str, str], int] = {(m, n, k): c for m, n, k, c in found}

@@ -196,13 +196,17 @@ def test_a_return_holds_nothing_that_identifies_a_young_person_or_a_referral() -
     assert len(text.splitlines()) == 4
 
 
-def test_drafts_merged_duplicates_and_other_periods_are_not_in_a_return() -> None:
+def test_drafts_merged_duplicates_transfers_in_and_other_periods_are_not_in_a_return() -> None:
     area = AreaFactory.create()
     practitioner = member(Role.PRACTITIONER, area=area)
     kept = raise_referral(practitioner, submit=True)
     raise_referral(practitioner, submit=False)
     merged = raise_referral(practitioner, submit=True)
     Referral.objects.filter(pk=merged.pk).update(state="merged")
+    # A copy transferred in from another area is counted there, where it was raised.
+    sent = raise_referral(member(Role.PRACTITIONER), submit=True)
+    copy = raise_referral(practitioner, submit=True)
+    Referral.objects.filter(pk=copy.pk).update(transferred_from=sent)
     old = raise_referral(practitioner, submit=True)
     Referral.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - timedelta(days=30))
     rows = list(csv.DictReader(io.StringIO(produce(area))))
