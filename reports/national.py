@@ -672,7 +672,7 @@ def national_tables(
     """The national tables for returns whose period lies within `period`. PermissionDenied
     for anyone but a national analyst."""
     membership = _national_membership(user)
-    with transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # Sorting a year's tokens in memory rather than on disk: several times faster.
         cursor.execute("SET LOCAL work_mem = '64MB'")
         cursor.execute(_TABLES_SQL, {"start": period.start, "end": period.end})

@@ -56,7 +56,7 @@ def test_an_area_return_is_a_csv_file_of_its_concerns(django_assert_max_num_quer
     for _ in range(3):
         raise_referral(practitioner, submit=True)
     client = client_for(member(Role.AREA_ADMINISTRATOR, area=area))
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = client.get(f"{URL}areas/{area.ons_code}/", week())
     assert response.status_code == 200
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
@@ -97,7 +97,7 @@ def test_a_young_person_in_two_areas_is_one_young_person_through_the_api(
         response = upload(analyst, area_return(area))
         assert response.status_code == 201, response.content
         assert response.json()["rows"] == 6
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         tables = analyst.get(f"{URL}tables/", {"start": week()["start"], "end": week()["end"]})
     assert tables.status_code == 200
     summary = {row["key"]: row["figure"]["shown"] for row in tables.json()["summary"]}

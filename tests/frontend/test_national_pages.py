@@ -71,7 +71,7 @@ def test_an_analyst_imports_a_file_and_reads_the_tables(
     assert NationalReturn.objects.count() == 1
 
     start, end = week()["start"], week()["end"]
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         tables = client.get("/national/tables/", {"start": start, "end": end}).content.decode()
     assert (
         '<caption class="govuk-table__caption govuk-table__caption--m">Concerns and young '
