@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.test import override_settings
 from django.utils import timezone
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agencies.models import Area, Role, User
 from audit.models import AuditAction, AuditEvent
@@ -149,7 +152,8 @@ def test_the_young_people_by_category_add_up_to_the_young_people_counted() -> No
         shown = [row.young_people.value for row in table.rows]
         if table.slug != "area" and None not in shown:
             assert sum(v for v in shown if v) == table.total.young_people.value == 6
-    by_sex = {row.key: row.young_people.text for row in tables.tables[1].rows}
+    sex = next(table for table in tables.tables if table.slug == "sex")
+    by_sex = {row.key: row.young_people.text for row in sex.rows}
     assert by_sex == {"female": "0", "male": "6", "not_known": "0"}
 
 
@@ -450,3 +454,57 @@ def test_small_national_counts_are_suppressed() -> None:
     # Secondary: the female count would give the male one away from the total.
     assert by_sex["female"].referrals.text == "c"
     assert {row.key: row.figure.text for row in tables.summary}["referrals"] == "9"
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 2),  # area
+            st.integers(0, 1),  # period: the week before last, or last week
+            st.one_of(st.none(), st.integers(0, 12)),  # the child, or no token
+            st.sampled_from(["female", "male", "not_known"]),
+            st.sampled_from(["under_10", "13_to_15", "16_to_17"]),
+        ),
+        min_size=1,
+        max_size=60,
+    )
+)
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+def test_any_returns_give_tables_whose_declared_lines_add_up(
+    rows: list[tuple[int, int, int | None, str, str]], db: Any
+) -> None:
+    """publish refuses a line whose parts do not add up to its total; whatever children
+    appear in whatever areas, periods and categories, the tables are published."""
+    NationalReturn.objects.all().delete()
+    areas = list(Area.objects.filter(ons_code__startswith="E96"))
+    for n in range(len(areas), 3):
+        areas.append(Area.objects.create(name=f"Property {n}", ons_code=f"E96{n:06d}"))
+    weeks = [
+        (TODAY - timedelta(days=13), TODAY - timedelta(days=7)),
+        (TODAY - timedelta(days=6), TODAY),
+    ]
+    numbers: dict[tuple[int, int], int] = defaultdict(int)
+    cells = []
+    for area, week, child, sex, age in rows:
+        numbers[area, week] += 1
+        start, end = weeks[week]
+        cells.append(
+            good_row(
+                areas[area],
+                period_start=start.isoformat(),
+                period_end=end.isoformat(),
+                row_number=str(numbers[area, week]),
+                sex=sex,
+                age_band=age,
+                token="" if child is None else f"{child:064x}",
+            )
+        )
+    import_text(file_of(cells))
+    tables = national_tables(
+        user=member(Role.NATIONAL_ANALYST),
+        period=Period(PeriodKind.CUSTOM, weeks[0][0], TODAY),
+    )
+    children = {child for _, _, child, _, _ in rows if child is not None}
+    shown = {row.key: row.figure for row in tables.summary}
+    assert shown["young_people"].value in (len(children), None)
+    assert shown["referrals"].value in (len(rows), None)
