@@ -457,7 +457,7 @@ def test_small_national_counts_are_suppressed() -> None:
 
 
 @given(
-    st.lists(
+    rows=st.lists(
         st.tuples(
             st.integers(0, 2),  # area
             st.integers(0, 1),  # period: the week before last, or last week
