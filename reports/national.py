@@ -460,6 +460,25 @@ def _check_overlaps(
     return to_replace
 
 
+_ROW_FIELDS = (*CATEGORIES, "token")
+
+
+def _copy_rows(imported: NationalReturn, rows: list[tuple[int, dict[str, str]]]) -> None:
+    """Every row of a return in one COPY: a year of a large area's rows in a second, where
+    saving them as models takes a minute. Every value was checked against its vocabulary."""
+    buffer = io.StringIO()
+    # Quoted, so an empty token is an empty string rather than NULL.
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    writer.writerows([imported.pk, *(values[f] for f in _ROW_FIELDS)] for _, values in rows)
+    buffer.seek(0)
+    columns = ", ".join(("national_return_id", *_ROW_FIELDS))
+    with connection.cursor() as cursor:
+        cursor.copy_expert(
+            f"COPY {NationalReturnRow._meta.db_table} ({columns}) FROM STDIN WITH (FORMAT csv)",
+            buffer,
+        )
+
+
 def _national_membership(user: Any) -> Membership:
     for membership in active_memberships(user=user):
         if membership.role == Role.NATIONAL_ANALYST:
@@ -500,13 +519,7 @@ def national_returns_import(
                 period_end=found.end,
                 imported_by=actor,
             )
-            NationalReturnRow.objects.bulk_create(
-                NationalReturnRow(
-                    national_return=imported,
-                    **{k: v for k, v in values.items() if k != "row_number"},
-                )
-                for _, values in found.rows
-            )
+            _copy_rows(imported, found.rows)
             created.append(imported)
             audit_record(
                 action=AuditAction.CREATE,
