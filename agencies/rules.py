@@ -75,3 +75,13 @@ rules.add_perm("reports.import_strategy_profiles", has_role(Role.NATIONAL_ANALYS
 rules.add_perm(
     "reports.view_national_comparison", has_role(Role.NATIONAL_ANALYST, Role.BOARD_MEMBER)
 )
+
+# The national picture: areas produce their return; national analysts import and count.
+rules.add_perm(
+    "reports.produce_national_return", has_role(Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+)
+rules.add_perm("reports.analyse_national_returns", has_role(Role.NATIONAL_ANALYST))
+rules.add_perm(
+    "reports.view_national_picture",
+    has_role(Role.COORDINATOR, Role.AREA_ADMINISTRATOR, Role.NATIONAL_ANALYST),
+)

@@ -9,6 +9,9 @@ from django.http import HttpRequest, HttpResponse
 
 from api.errors import api_error_response, is_api_request
 
+# Where national analysts upload many areas' national returns at once (reports.national).
+NATIONAL_IMPORT_PATHS = frozenset({"/national/import/", "/api/v1/national-returns/"})
+
 
 class BodySizeLimitMiddleware:
     """Refuse a declared body over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads it.
@@ -23,7 +26,9 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        if not is_api_request(request) and request.content_type == "multipart/form-data":
+        if request.path in NATIONAL_IMPORT_PATHS:
+            limit = settings.NATIONAL_IMPORT_MAX_BYTES
+        elif not is_api_request(request) and request.content_type == "multipart/form-data":
             limit = settings.MULTIPART_UPLOAD_MAX_SIZE
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)

@@ -30,6 +30,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
     NavItem("Strategy profiles", "frontend:strategy-profiles", "reports.view_strategy_profiles"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
+    NavItem("National picture", "frontend:national", "reports.view_national_picture"),
     NavItem("API", "api:docs"),
     NavItem("Notifications", "frontend:notifications", unread_badge=True),
 )

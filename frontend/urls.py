@@ -7,6 +7,7 @@ from . import (
     disruption,
     intelligence,
     meetings,
+    national,
     network,
     notification_pages,
     notification_settings,
@@ -85,6 +86,14 @@ urlpatterns = [
         name="strategy-document-add",
     ),
     path("triage/", views.triage_queue_view, name="triage-queue"),
+    path("national/", national.national_page, name="national"),
+    path("national/import/", national.national_import_page, name="national-import"),
+    path("national/tables/", national.national_tables_page, name="national-tables"),
+    path(
+        "national/returns/<str:ons_code>/",
+        national.national_return_page,
+        name="national-return",
+    ),
     path("referrals/", views.referral_list_page, name="referral-list"),
     path("referrals/emergency-access/", views.break_glass_page, name="break-glass"),
     path(

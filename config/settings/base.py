@@ -169,6 +169,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=102
 # other fields are still capped by DATA_UPLOAD_MAX_MEMORY_SIZE. The 64 KiB is the form's fields.
 UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=10 * 1024 * 1024)
 MULTIPART_UPLOAD_MAX_SIZE = UPLOAD_MAX_FILE_SIZE + 64 * 1024
+# The one larger body: a national analyst's file of many areas' national returns (about 150
+# bytes a row, so some 300,000 rows).
+NATIONAL_IMPORT_MAX_BYTES = env.int("NATIONAL_IMPORT_MAX_BYTES", default=50 * 1024 * 1024)
 
 # Content Security Policy: same-origin assets only; inline scripts need the per-request nonce.
 CONTENT_SECURITY_POLICY = {
@@ -298,6 +301,11 @@ GOVUK_NOTIFY_API_KEY = env("GOVUK_NOTIFY_API_KEY", default="")
 GOVUK_NOTIFY_TEMPLATE_ID = env("GOVUK_NOTIFY_TEMPLATE_ID", default="")
 # Where emailed links point: the address people open the service at.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+
+# The key national returns' pseudonymous tokens are made under (reports.tokens): shared by the
+# national body with every area and never stored with the data. Without it no return can be
+# produced; production refuses to start without it.
+NATIONAL_TOKEN_KEY = env("NATIONAL_TOKEN_KEY", default="")
 
 SERVICE_NAME = "Safeguard Hub"
 DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=False)

@@ -19,6 +19,9 @@ def _required(name: str) -> str:
 SECRET_KEY = _required("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 50 characters")
+NATIONAL_TOKEN_KEY = _required("NATIONAL_TOKEN_KEY")
+if len(NATIONAL_TOKEN_KEY) < 32:
+    raise ImproperlyConfigured("NATIONAL_TOKEN_KEY must be at least 32 characters")
 # Two factors are not optional here: refuse to start rather than quietly run without them.
 if not env.bool("TWO_FACTOR_REQUIRED", default=True):
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be turned off in production")

@@ -66,6 +66,9 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
     paths = set(response.json()["paths"])
     assert paths == {
         "/api/v1/me/",
+        "/api/v1/national-returns/",
+        "/api/v1/national-returns/areas/{ons_code}/",
+        "/api/v1/national-returns/tables/",
         "/api/v1/notification-preferences/",
         "/api/v1/tokens/",
         "/api/v1/tokens/{id}/revoke/",

@@ -18,6 +18,7 @@ GOOD = {
     "ALLOWED_HOSTS": "hub.example.org",
     "DATABASE_URL": "postgres://hub:pw@db.internal:5432/hub",
     "REDIS_URL": "redis://redis.internal:6379/0",
+    "NATIONAL_TOKEN_KEY": "test-national-key-4hT8kW2pZ6rN1vX9cQ3m",
 }
 
 
@@ -25,6 +26,7 @@ def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess[s
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ALLOWED_"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    env.pop("NATIONAL_TOKEN_KEY", None)
     for key, value in {**GOOD, **overrides}.items():
         if value is not None:
             env[key] = value
@@ -52,6 +54,8 @@ def test_deploy_checks_pass_at_warning_level() -> None:
         ({"ALLOWED_HOSTS": None}, "ALLOWED_HOSTS must be set"),
         ({"DATABASE_URL": "sqlite:///db.sqlite3"}, "must point at a PostgreSQL server"),
         ({"REDIS_URL": None}, "REDIS_URL must be set"),
+        ({"NATIONAL_TOKEN_KEY": None}, "NATIONAL_TOKEN_KEY must be set"),
+        ({"NATIONAL_TOKEN_KEY": "short"}, "NATIONAL_TOKEN_KEY must be at least 32"),
     ],
 )
 def test_production_refuses_to_start_without_safe_settings(

@@ -71,6 +71,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "Strategy profiles",
+                "National picture",
                 "API",
                 "Notifications",
                 "Sign out",
@@ -93,9 +94,20 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
         (Role.BOARD_MEMBER, ["Home", "Strategy profiles", "API", "Notifications", "Sign out"]),
         (
             Role.AREA_ADMINISTRATOR,
-            ["Home", "Strategy profiles", "Administration", "API", "Notifications", "Sign out"],
+            [
+                "Home",
+                "Strategy profiles",
+                "Administration",
+                "National picture",
+                "API",
+                "Notifications",
+                "Sign out",
+            ],
         ),
-        (Role.NATIONAL_ANALYST, ["Home", "Strategy profiles", "API", "Notifications", "Sign out"]),
+        (
+            Role.NATIONAL_ANALYST,
+            ["Home", "Strategy profiles", "National picture", "API", "Notifications", "Sign out"],
+        ),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(

@@ -1,0 +1,233 @@
+"""REST API v1 for national returns (reports.national): an area's return as CSV, for its
+coordinators and administrators; the import of many areas' returns and the national tables,
+for national analysts. Anyone else is answered 404."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, serializers, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from reports.national import (
+    CATEGORIES,
+    ImportRefused,
+    national_return_export,
+    national_returns_import,
+    national_tables,
+    return_csv,
+)
+from reports.periods import PeriodKind, period_from
+from reports.tokens import TokenKeyMissing
+
+from .errors import error_body
+
+
+class FirstRenderer(BaseContentNegotiation):
+    """A return is a CSV file whatever the Accept header says; errors are JSON as elsewhere."""
+
+    def select_parser(self, request: Any, parsers: Any) -> Any:
+        return parsers[0]
+
+    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
+        return (renderers[0], renderers[0].media_type)
+
+
+class KeyMissing(exceptions.APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = TokenKeyMissing.message
+    default_code = "national_token_key_missing"
+
+
+def _analyst(request: Request) -> None:
+    if not request.user.has_perm("reports.analyse_national_returns"):
+        raise exceptions.NotFound()
+
+
+class PeriodQuerySerializer(serializers.Serializer[object]):
+    kind = serializers.ChoiceField(
+        choices=[k.value for k in PeriodKind], required=False, default=PeriodKind.YEAR.value
+    )
+    on = serializers.DateField(
+        required=False, default=None, help_text="A day inside the month, quarter or year"
+    )
+    start = serializers.DateField(required=False, default=None, help_text="Custom: first day")
+    end = serializers.DateField(required=False, default=None, help_text="Custom: last day")
+
+
+class AreaReturnView(APIView):
+    content_negotiation_class = FirstRenderer
+
+    @extend_schema(
+        parameters=[PeriodQuerySerializer],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            400: OpenApiResponse(description="A period not understood, or not yet over"),
+            404: OpenApiResponse(description="Not an area whose return you produce"),
+            503: OpenApiResponse(description="The server has no national token key"),
+        },
+        summary="The area's national return for a period, as CSV: one row per concern, "
+        "categories and a pseudonymous token only (the default period: the last whole year)",
+    )
+    def get(self, request: Request, ons_code: str) -> HttpResponse:
+        if not request.user.has_perm("reports.produce_national_return"):
+            raise exceptions.NotFound()
+        query = PeriodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = period_from(**query.validated_data, today=timezone.localdate())
+        try:
+            made = national_return_export(
+                actor=request.user, ons_code=ons_code, period=period, request=request._request
+            )
+        except TokenKeyMissing:
+            raise KeyMissing() from None
+        response = HttpResponse(return_csv(made.rows), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{made.filename}"'
+        return response
+
+
+class ImportSerializer(serializers.Serializer[object]):
+    file = serializers.FileField(help_text="CSV: a header row, then one row per concern")
+    replace = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Replace an area's return for a period already imported (else refused)",
+    )
+
+
+class ImportedReturnSerializer(serializers.Serializer[object]):
+    area_code = serializers.CharField(source="area.ons_code")
+    period_start = serializers.DateField()
+    period_end = serializers.DateField()
+
+
+class ImportedSerializer(serializers.Serializer[object]):
+    returns = ImportedReturnSerializer(many=True)
+    rows = serializers.IntegerField()
+    replaced = serializers.IntegerField(help_text="Returns replaced by this import")
+
+
+class ProblemSerializer(serializers.Serializer[object]):
+    row = serializers.IntegerField(help_text="The line of the file; the header is row 1")
+    column = serializers.CharField(help_text="Empty when the whole row is at fault")
+    message = serializers.CharField()
+
+
+class RefusedSerializer(serializers.Serializer[object]):
+    error = serializers.DictField()
+    problems = ProblemSerializer(many=True)
+    more_problems = serializers.IntegerField(help_text="Problems found but not listed")
+
+
+class NationalReturnsView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": ImportSerializer},
+        responses={
+            201: ImportedSerializer,
+            400: RefusedSerializer,
+            404: OpenApiResponse(description="Not a national analyst"),
+        },
+        summary="Import many areas' national returns from one CSV file, all or nothing: "
+        "every bad cell is reported by row and column",
+    )
+    def post(self, request: Request) -> Response:
+        _analyst(request)
+        body = ImportSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        try:
+            imported = national_returns_import(
+                actor=request.user,
+                data=body.validated_data["file"].read(),
+                replace=body.validated_data["replace"],
+                today=timezone.localdate(),
+                request=request._request,
+            )
+        except ImportRefused as refused:
+            count = len(refused.problems) + refused.more
+            refusal = error_body(
+                "invalid_return", f"Nothing was imported: the file has {count} problems."
+            )
+            refusal["problems"] = [problem.as_json() for problem in refused.problems]
+            refusal["more_problems"] = refused.more
+            return Response(refusal, status=status.HTTP_400_BAD_REQUEST)
+        shown = ImportedSerializer(
+            {"returns": imported.returns, "rows": imported.rows, "replaced": imported.replaced}
+        )
+        return Response(shown.data, status=status.HTTP_201_CREATED)
+
+
+class TablesQuerySerializer(serializers.Serializer[object]):
+    start = serializers.DateField(help_text="Returns whose period starts on or after this day")
+    end = serializers.DateField(help_text="... and ends on or before this day")
+
+
+class FigureSerializer(serializers.Serializer[object]):
+    shown = serializers.CharField(help_text="What a reader sees: a number, c, z or :")
+    value = serializers.FloatField(allow_null=True, help_text="Null when not shown")
+
+
+class NationalRowSerializer(serializers.Serializer[object]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    referrals = FigureSerializer()
+    referrals_share = FigureSerializer()
+    young_people = FigureSerializer()
+    young_people_share = FigureSerializer()
+
+
+class NationalTableSerializer(serializers.Serializer[object]):
+    slug = serializers.ChoiceField(choices=[*CATEGORIES, "area"])
+    title = serializers.CharField()
+    heading = serializers.CharField()
+    note = serializers.CharField()
+    rows = NationalRowSerializer(many=True)
+    total = NationalRowSerializer()
+
+
+class SummaryRowSerializer(serializers.Serializer[object]):
+    key = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    figure = FigureSerializer()
+
+
+class NationalTablesSerializer(serializers.Serializer[object]):
+    start = serializers.DateField()
+    end = serializers.DateField()
+    areas_returned = serializers.IntegerField()
+    suppression = serializers.CharField()
+    summary = SummaryRowSerializer(many=True)
+    tables = NationalTableSerializer(many=True)
+
+
+class NationalTablesView(APIView):
+    @extend_schema(
+        parameters=[TablesQuerySerializer],
+        responses={
+            200: NationalTablesSerializer,
+            404: OpenApiResponse(description="Not a national analyst"),
+        },
+        summary="Concerns and unique young people across areas, by category, with "
+        "disclosure control",
+    )
+    def get(self, request: Request) -> Response:
+        _analyst(request)
+        query = TablesQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = period_from(
+            kind=PeriodKind.CUSTOM,
+            on=None,
+            today=timezone.localdate(),
+            **query.validated_data,
+        )
+        tables = national_tables(user=request.user, period=period, request=request._request)
+        return Response(tables.as_json())
