@@ -48,3 +48,8 @@ rules.add_perm("referrals.review_break_glass", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_triage_queue", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_overdue_actions", has_role(Role.COORDINATOR))
 rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
+
+# Who may read an area's board reports (always disclosure-controlled figures, never a record).
+REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+
+rules.add_perm("reports.view_dashboard", has_role(*REPORT_ROLES))

@@ -13,12 +13,13 @@ hop-2 nodes is a third step, and is not part of the network.
 A cluster is a connected component of the area's link graph holding two or more young people:
 young people who share, directly or through other entities, people, places, vehicles or
 identifiers. Components are found by union-find over the area's (a, b) pairs, read in one
-query.
+query; board reports count the same clusters (`clusters_found`) as they stood at a period's end.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -216,8 +217,9 @@ def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
     )
 
 
-def _components(pairs: list[tuple[int, int]]) -> dict[int, int]:
-    """Each node of `pairs` mapped to its component's root (union-find, path halving)."""
+def _groups(pairs: Sequence[tuple[int, int]], young: set[int]) -> list[list[int]]:
+    """The clusters among `pairs`: each connected component (union-find, path halving) holding
+    two or more of the `young` nodes, as its list of nodes."""
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -231,7 +233,37 @@ def _components(pairs: list[tuple[int, int]]) -> dict[int, int]:
         root_a, root_b = find(a), find(b)
         if root_a != root_b:
             parent[max(root_a, root_b)] = min(root_a, root_b)
-    return {node: find(node) for node in parent}
+    members: dict[int, list[int]] = defaultdict(list)
+    for node in parent:
+        members[find(node)].append(node)
+    return [nodes for nodes in members.values() if sum(n in young for n in nodes) >= 2]
+
+
+def _young_nodes(cursor: Any, area_id: int) -> set[int]:
+    node_table = connection.ops.quote_name(Node._meta.db_table)
+    cursor.execute(
+        f"SELECT id FROM {node_table} WHERE area_id = %s AND kind = %s",  # noqa: S608 - table name from the model
+        [area_id, NodeKind.YOUNG_PERSON.value],
+    )
+    return {node_id for (node_id,) in cursor.fetchall()}
+
+
+def clusters_found(*, area: Area, ends: Sequence[date]) -> list[int]:
+    """How many clusters the links observed on or before each of `ends` formed: counts for
+    reports, which show no cluster and so need no intelligence role (callers check the reader
+    may see the area's figures). One read of the pairs up to the latest end."""
+    if not ends:
+        return []
+    link_table = connection.ops.quote_name(Link._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a_id, b_id, observed_on FROM {link_table}"  # noqa: S608 - table name from the model
+            " WHERE area_id = %s AND observed_on <= %s",
+            [area.pk, max(ends)],
+        )
+        dated = cursor.fetchall()
+        young = _young_nodes(cursor, area.pk)
+    return [len(_groups([(a, b) for a, b, seen in dated if seen <= end], young)) for end in ends]
 
 
 def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
@@ -242,27 +274,17 @@ def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
         raise Http404("No such area in your intelligence")
     # Raw cursors: millions of pairs through the ORM's row machinery would cost seconds.
     link_table = connection.ops.quote_name(Link._meta.db_table)
-    node_table = connection.ops.quote_name(Node._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT a_id, b_id FROM {link_table} WHERE area_id = %s", [area.pk])  # noqa: S608 - table names from the models
+        cursor.execute(f"SELECT a_id, b_id FROM {link_table} WHERE area_id = %s", [area.pk])  # noqa: S608 - table name from the model
         pairs = cursor.fetchall()
-        cursor.execute(
-            f"SELECT id FROM {node_table} WHERE area_id = %s AND kind = %s",  # noqa: S608
-            [area.pk, NodeKind.YOUNG_PERSON.value],
-        )
-        young = {node_id for (node_id,) in cursor.fetchall()}
-    root_of = _components(pairs)
+        young = _young_nodes(cursor, area.pk)
     degree = Counter(chain.from_iterable(pairs))  # counted in C: seconds faster at millions
-    members: dict[int, list[int]] = defaultdict(list)
-    for node, root in root_of.items():
-        members[root].append(node)
     found = []
-    for nodes in members.values():
+    for nodes in _groups(pairs, young):
         people = sum(node in young for node in nodes)
-        if people >= 2:
-            # Entities first (they are what the young people share), the most linked first.
-            ranked = sorted(nodes, key=lambda n: (n in young, -degree[n], n))
-            found.append((people, len(nodes) - people, ranked, min(nodes)))
+        # Entities first (they are what the young people share), the most linked first.
+        ranked = sorted(nodes, key=lambda n: (n in young, -degree[n], n))
+        found.append((people, len(nodes) - people, ranked, min(nodes)))
     found.sort(key=lambda c: (-c[0], -c[1], c[3]))
     shown = found[:limit]
     wanted = {n for _, _, ranked, _ in shown for n in ranked[:CLUSTER_LABELS]}

@@ -10,6 +10,7 @@ from . import (
     network,
     notification_pages,
     notification_settings,
+    report_pages,
     sign_in,
     views,
 )
@@ -181,6 +182,12 @@ urlpatterns = [
         "notifications/settings/",
         notification_settings.notification_settings_page,
         name="notification-settings",
+    ),
+    path("reports/", report_pages.reports_page, name="reports"),
+    path(
+        "reports/<str:ons_code>/",
+        report_pages.report_dashboard_page,
+        name="report-dashboard",
     ),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
