@@ -70,6 +70,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Clusters",
                 "Disruption",
                 "MACE meetings",
+                "Reports",
                 "API",
                 "Notifications",
                 "Sign out",
@@ -89,8 +90,11 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Sign out",
             ],
         ),
-        (Role.BOARD_MEMBER, ["Home", "API", "Notifications", "Sign out"]),
-        (Role.AREA_ADMINISTRATOR, ["Home", "Administration", "API", "Notifications", "Sign out"]),
+        (Role.BOARD_MEMBER, ["Home", "Reports", "API", "Notifications", "Sign out"]),
+        (
+            Role.AREA_ADMINISTRATOR,
+            ["Home", "Reports", "Administration", "API", "Notifications", "Sign out"],
+        ),
         (Role.NATIONAL_ANALYST, ["Home", "API", "Notifications", "Sign out"]),
     ],
 )
