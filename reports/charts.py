@@ -22,8 +22,10 @@ from .disclosure import Figure
 from .selectors import Row, Table
 
 WIDTH = 640
-FONT = 14
-SMALL = 12
+FONT = 16
+SMALL = 14
+# The fallback GOV.UK Frontend names after its own typeface, as the pages use.
+FONT_FAMILY = "arial, sans-serif"
 # GOV.UK blue and dark grey: each at least 4.5:1 against white, and against each other told
 # apart by their pattern, not by colour.
 CURRENT_COLOUR = "#1d70b8"
@@ -33,8 +35,8 @@ GRID_COLOUR = "#b1b4b6"
 LEGEND_HEIGHT = 40
 
 # Bars: each row's label on a line of its own (labels are long), then its two bars.
-BAR_HEIGHT = 14
-BAR_ROW = 22 + 2 * (BAR_HEIGHT + 4) + 8
+BAR_HEIGHT = 16
+BAR_ROW = 24 + 2 * (BAR_HEIGHT + 4) + 8
 BAR_ROOM = WIDTH - 90  # the rest is for the figure written after the longest bar
 
 # Line: a plot area with the months below it and the scale to its left.
@@ -55,7 +57,7 @@ def _attrs(attrs: dict[str, object]) -> str:
     )
 
 
-def _el(tag: str, text: str | None = None, **attrs: object) -> str:
+def _el(tag: str, text: str | None = None, /, **attrs: object) -> str:
     """One SVG element; attribute values and text are escaped."""
     if text is None:
         return f"<{tag}{_attrs(attrs)}/>"
@@ -89,7 +91,7 @@ def _svg(table: Table, height: int, kind: str, body: list[str], series: list[_Se
             f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart__svg"'
             f"{_attrs({'viewBox': f'0 0 {WIDTH} {height}', 'width': WIDTH, 'height': height})}"
             f' role="img" aria-labelledby="chart-{escape(slug)}-title chart-{escape(slug)}-desc"'
-            f' font-size="{FONT}" fill="{TEXT_COLOUR}">',
+            f' font-size="{FONT}" font-family="{FONT_FAMILY}" fill="{TEXT_COLOUR}">',
             _el("title", table.title, id=f"chart-{slug}-title"),
             _el("desc", description, id=f"chart-{slug}-desc"),
             f"<defs>{_hatch_pattern(hatch)}</defs>",
@@ -118,7 +120,7 @@ def _legend(series: list[_Series], hatch: str, *, line: bool) -> list[str]:
         else:
             parts.append(_bar(x, 8, 24, one.name, hatch))
         parts.append(_el("text", one.label, x=x + 34, y=21))
-        x += 44 + len(one.label) * 8
+        x += 50 + len(one.label) * 9
     return parts
 
 
@@ -187,7 +189,7 @@ def bar_chart(table: Table, series: list[_Series]) -> str:
         y = LEGEND_HEIGHT + i * BAR_ROW
         body.append(_el("text", row.label, x=0, y=y + 16, font_weight="bold"))
         for j, (one, figure) in enumerate(_figures(row, series)):
-            bar_y = y + 22 + j * (BAR_HEIGHT + 4)
+            bar_y = y + 24 + j * (BAR_HEIGHT + 4)
             value = _drawn(figure)
             length = BAR_ROOM * value / top if value else 0.0
             if length:
@@ -204,15 +206,19 @@ def bar_chart(table: Table, series: list[_Series]) -> str:
                     data_key=row.key,
                 )
             )
-        body.append(_el("line", x1=0, y1=y + 20, x2=0, y2=y + BAR_ROW - 6, stroke=TEXT_COLOUR))
+        body.append(_el("line", x1=0, y1=y + 22, x2=0, y2=y + BAR_ROW - 6, stroke=TEXT_COLOUR))
     height = LEGEND_HEIGHT + max(len(table.rows), 1) * BAR_ROW
     return _svg(table, height, "Bar chart", body, series)
 
 
-def _month(label: str) -> str:
-    """ "April 2026" as "Apr 2026"; any other label as it is."""
+def _month(label: str, first: bool) -> tuple[str, str]:
+    """ "April 2026" as "Apr" over "2026", the year only under the first month and each
+    January; any other label as it is."""
     found = MONTH_LABEL.match(label)
-    return f"{found.group(1)[:3]} {found.group(2)}" if found else label
+    if not found:
+        return label, ""
+    month, year = found.groups()
+    return month[:3], year if first or month == "January" else ""
 
 
 def line_chart(table: Table, series: list[_Series]) -> str:
@@ -248,16 +254,17 @@ def line_chart(table: Table, series: list[_Series]) -> str:
     every = math.ceil(len(rows) / MOST_MONTH_LABELS)
     for i, row in enumerate(rows):
         if i % every == 0:
-            body.append(
-                _el(
-                    "text",
-                    _month(row.label),
-                    x=f"{PLOT_LEFT + i * step:g}",
-                    y=bottom + 20,
-                    text_anchor="middle",
-                    font_size=SMALL,
+            for line, text in enumerate(_month(row.label, first=i == 0)):
+                body.append(
+                    _el(
+                        "text",
+                        text,
+                        x=f"{PLOT_LEFT + i * step:g}",
+                        y=bottom + 20 + line * 18,
+                        text_anchor="middle",
+                        font_size=SMALL,
+                    )
                 )
-            )
     for offset, one in enumerate(series):
         path, pen_down, points = [], False, []
         for i, row in enumerate(rows):
@@ -289,7 +296,7 @@ def line_chart(table: Table, series: list[_Series]) -> str:
         if path:
             body.append(_el("path", d=" ".join(path), data_series=one.name, **_stroke(one.name)))
         body.extend(points)
-    height = bottom + 32
+    height = bottom + 50
     return _svg(table, height, "Line chart", body, series)
 
 

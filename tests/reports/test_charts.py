@@ -28,6 +28,18 @@ def parse(table: Table) -> ET.Element:
     return ET.fromstring(str(chart_svg(table, current="2026", previous="2025")))  # noqa: S314
 
 
+def child(svg: ET.Element, tag: str) -> ET.Element:
+    found = svg.find(f"{SVG}{tag}")
+    assert found is not None, tag
+    return found
+
+
+def attr(element: ET.Element, name: str) -> str:
+    value = element.get(name)
+    assert value is not None, name
+    return value
+
+
 def drawn(svg: ET.Element, kind: str) -> dict[tuple[str, str], ET.Element]:
     return {
         (el.get("data-key", ""), el.get("data-series", "")): el
@@ -48,10 +60,10 @@ def test_a_bar_chart_is_an_image_with_a_title_and_a_description() -> None:
     svg = parse(Table("sex", "Concerns raised by sex", [row("female", shown(10), shown(8))]))
     assert svg.get("role") == "img"
     assert svg.get("aria-labelledby") == "chart-sex-title chart-sex-desc"
-    assert svg.find(f"{SVG}title").text == "Concerns raised by sex"
-    assert svg.find(f"{SVG}title").get("id") == "chart-sex-title"
-    assert "suppressed" in svg.find(f"{SVG}desc").text
-    assert svg.find(f"{SVG}desc").get("id") == "chart-sex-desc"
+    assert child(svg, "title").text == "Concerns raised by sex"
+    assert child(svg, "title").get("id") == "chart-sex-title"
+    assert "suppressed" in (child(svg, "desc").text or "")
+    assert child(svg, "desc").get("id") == "chart-sex-desc"
 
 
 def test_bars_are_in_proportion_to_their_figures() -> None:
@@ -60,7 +72,7 @@ def test_bars_are_in_proportion_to_their_figures() -> None:
     )
     bars = drawn(parse(table), "rect")
     # 40 is the largest; the scale runs to 50 (a round number), and every bar is measured on it.
-    widths = {key: float(bar.get("width")) for key, bar in bars.items()}
+    widths = {key: float(attr(bar, "width")) for key, bar in bars.items()}
     assert widths == pytest.approx(
         {
             ("a", "current"): BAR_ROOM * 40 / 50,
@@ -75,7 +87,7 @@ def test_bars_are_in_proportion_to_their_figures() -> None:
 
 def test_the_two_periods_differ_by_pattern_not_only_by_colour() -> None:
     bars = drawn(parse(Table("t", "T", [row("a", shown(40), shown(20))])), "rect")
-    assert bars["a", "current"].get("fill").startswith("#")
+    assert attr(bars["a", "current"], "fill").startswith("#")
     assert bars["a", "previous"].get("fill") == "url(#chart-t-hatch)"
 
 
@@ -101,11 +113,13 @@ def test_a_line_chart_places_points_by_value_and_leaves_a_gap_for_c() -> None:
     bottom = PLOT_TOP + PLOT_HEIGHT
     assert set(points) == {("2026-04", "current"), ("2026-06", "current")}
     # The scale runs to 20: 10 is halfway up, 20 at the top.
-    assert float(points["2026-04", "current"].get("cy")) == pytest.approx(bottom - PLOT_HEIGHT / 2)
-    assert float(points["2026-06", "current"].get("cy")) == pytest.approx(PLOT_TOP)
+    assert float(attr(points["2026-04", "current"], "cy")) == pytest.approx(
+        bottom - PLOT_HEIGHT / 2
+    )
+    assert float(attr(points["2026-06", "current"], "cy")) == pytest.approx(PLOT_TOP)
     assert written(svg) == {("2026-05", "current"): "c"}
     (current_line,) = [p for p in svg.iter(f"{SVG}path") if p.get("data-series") == "current"]
-    assert current_line.get("d").count("M") == 2  # the line breaks at the suppressed month
+    assert attr(current_line, "d").count("M") == 2  # the line breaks at the suppressed month
     assert len(drawn(svg, "rect")) == 3  # the previous period's points: every one shown
 
 
@@ -115,7 +129,7 @@ def test_labels_and_titles_are_escaped() -> None:
     markup = str(chart_svg(table, current=nasty, previous="Before"))
     assert "<script>" not in markup
     svg = ET.fromstring(markup)  # noqa: S314 - still well-formed
-    assert svg.find(f"{SVG}title").text == nasty
+    assert child(svg, "title").text == nasty
     assert nasty in list(svg.itertext())
 
 
