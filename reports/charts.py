@@ -32,7 +32,8 @@ CURRENT_COLOUR = "#1d70b8"
 PREVIOUS_COLOUR = "#505a5f"
 TEXT_COLOUR = "#0b0c0c"
 GRID_COLOUR = "#b1b4b6"
-LEGEND_HEIGHT = 40
+LEGEND_LINE = 24
+LEGEND_HEIGHT = 2 * LEGEND_LINE + 12
 
 # Bars: each row's label on a line of its own (labels are long), then its two bars.
 BAR_HEIGHT = 16
@@ -113,14 +114,15 @@ def _hatch_pattern(pattern_id: str) -> str:
 
 
 def _legend(series: list[_Series], hatch: str, *, line: bool) -> list[str]:
-    parts, x = [], 0
-    for one in series:
+    """One line a period: a custom period's dates are too long to share one."""
+    parts = []
+    for i, one in enumerate(series):
+        y = i * LEGEND_LINE
         if line:
-            parts.append(_line_sample(one.name, x + 2, 16))
+            parts.append(_line_sample(one.name, 2, y + 12))
         else:
-            parts.append(_bar(x, 8, 24, one.name, hatch))
-        parts.append(_el("text", one.label, x=x + 34, y=21))
-        x += 50 + len(one.label) * 9
+            parts.append(_bar(0, y + 4, 30, one.name, hatch))
+        parts.append(_el("text", one.label, x=40, y=y + 18))
     return parts
 
 
