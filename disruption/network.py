@@ -18,8 +18,9 @@ query; board reports count the same clusters (`clusters_found`) as they stood at
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -217,26 +218,44 @@ def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
     )
 
 
-def _groups(pairs: Sequence[tuple[int, int]], young: set[int]) -> list[list[int]]:
-    """The clusters among `pairs`: each connected component (union-find, path halving) holding
-    two or more of the `young` nodes, as its list of nodes."""
-    parent: dict[int, int] = {}
+class _Components:
+    """The connected components of a graph read pair by pair (union-find, path halving): a
+    graph can grow, so reports count a period's clusters, then the next's, in one pass."""
 
-    def find(x: int) -> int:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for a, b in pairs:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for node in parent:
-        members[find(node)].append(node)
-    return [nodes for nodes in members.values() if sum(n in young for n in nodes) >= 2]
+    def join(self, pairs: Iterable[tuple[int, int]]) -> None:
+        for a, b in pairs:
+            root_a, root_b = self.find(a), self.find(b)
+            if root_a != root_b:
+                self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+    def _cluster_roots(self, young: set[int]) -> set[int]:
+        """The roots of the clusters: components holding two or more of the `young` nodes."""
+        people = Counter(self.find(node) for node in young if node in self.parent)
+        return {root for root, count in people.items() if count >= 2}
+
+    def cluster_count(self, young: set[int]) -> int:
+        return len(self._cluster_roots(young))
+
+    def clusters(self, young: set[int]) -> list[list[int]]:
+        """Each cluster as its nodes."""
+        roots = self._cluster_roots(young)
+        members: dict[int, list[int]] = defaultdict(list)
+        for node in self.parent:
+            root = self.find(node)
+            if root in roots:
+                members[root].append(node)
+        return list(members.values())
 
 
 def _young_nodes(cursor: Any, area_id: int) -> set[int]:
@@ -258,12 +277,18 @@ def clusters_found(*, area: Area, ends: Sequence[date]) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT a_id, b_id, observed_on FROM {link_table}"  # noqa: S608 - table name from the model
-            " WHERE area_id = %s AND observed_on <= %s",
+            " WHERE area_id = %s AND observed_on <= %s ORDER BY observed_on",
             [area.pk, max(ends)],
         )
         dated = cursor.fetchall()
         young = _young_nodes(cursor, area.pk)
-    return [len(_groups([(a, b) for a, b, seen in dated if seen <= end], young)) for end in ends]
+    days = [seen for _, _, seen in dated]
+    graph, counted, joined = _Components(), {}, 0
+    for end in sorted(set(ends)):
+        upto = bisect_right(days, end)
+        graph.join((a, b) for a, b, _ in dated[joined:upto])
+        counted[end], joined = graph.cluster_count(young), upto
+    return [counted[end] for end in ends]
 
 
 def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
@@ -280,7 +305,9 @@ def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
         young = _young_nodes(cursor, area.pk)
     degree = Counter(chain.from_iterable(pairs))  # counted in C: seconds faster at millions
     found = []
-    for nodes in _groups(pairs, young):
+    graph = _Components()
+    graph.join(pairs)
+    for nodes in graph.clusters(young):
         people = sum(node in young for node in nodes)
         # Entities first (they are what the young people share), the most linked first.
         ranked = sorted(nodes, key=lambda n: (n in young, -degree[n], n))
