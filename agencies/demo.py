@@ -22,6 +22,7 @@ from referrals.services import (
     referral_submit,
     referral_transition,
 )
+from reports.demo import seed_report_history
 
 from .models import Agency, AgencyType, Area, Membership, Role
 
@@ -152,6 +153,7 @@ def _seed_area(spec: DemoArea, password: str) -> None:
         coordinator=_member(spec, Role.COORDINATOR),
         police=agencies[AgencyType.POLICE],
     )
+    seed_report_history(area=area, raiser=practitioner, agencies=list(agencies.values()))
 
 
 def _member(spec: DemoArea, role: Role) -> Any:

@@ -53,3 +53,30 @@ rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
 REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
 
 rules.add_perm("reports.view_dashboard", has_role(*REPORT_ROLES))
+
+# Area strategy profiles (reports.profiles): an area's own coordinators and administrators
+# keep its profile; its board members read it; national analysts read every area's and import.
+STRATEGY_READ_ROLES = (
+    Role.BOARD_MEMBER,
+    Role.COORDINATOR,
+    Role.AREA_ADMINISTRATOR,
+    Role.NATIONAL_ANALYST,
+)
+STRATEGY_EDIT_ROLES = (Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+
+
+@rules.predicate
+def keeps_strategy_of(user: Any, area: Any) -> bool:
+    """True when the user coordinates or administers `area` (an Area)."""
+    return area is not None and any(
+        m.role in STRATEGY_EDIT_ROLES and m.area_id == area.pk
+        for m in active_memberships(user=user)
+    )
+
+
+rules.add_perm("reports.view_strategy_profiles", has_role(*STRATEGY_READ_ROLES))
+rules.add_perm("reports.edit_strategy_profile", keeps_strategy_of)
+rules.add_perm("reports.import_strategy_profiles", has_role(Role.NATIONAL_ANALYST))
+rules.add_perm(
+    "reports.view_national_comparison", has_role(Role.NATIONAL_ANALYST, Role.BOARD_MEMBER)
+)

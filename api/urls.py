@@ -8,6 +8,7 @@ from . import (
     network,
     notification_preferences,
     reports,
+    strategy_profiles,
     views,
 )
 
@@ -132,6 +133,16 @@ urlpatterns = [
         "v1/reports/areas/<str:ons_code>/dashboard/",
         reports.ReportDashboardView.as_view(),
         name="report-dashboard",
+    ),
+    path(
+        "v1/strategy-profiles/",
+        strategy_profiles.StrategyProfilesView.as_view(),
+        name="strategy-profiles",
+    ),
+    path(
+        "v1/strategy-profiles/<str:ons_code>/<int:year>/",
+        strategy_profiles.StrategyProfileView.as_view(),
+        name="strategy-profile",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -14,7 +14,8 @@ class BodySizeLimitMiddleware:
     """Refuse a declared body over DATA_UPLOAD_MAX_MEMORY_SIZE with 413 before anything reads it.
 
     Django enforces the limit only when `request.body` is read; DRF's parsers read the stream,
-    so without this an oversized JSON body would be parsed in full.
+    so without this an oversized JSON body would be parsed in full. A page's form with a file
+    (multipart) may send up to MULTIPART_UPLOAD_MAX_SIZE: Django streams its file to disk.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -22,6 +23,8 @@ class BodySizeLimitMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if not is_api_request(request) and request.content_type == "multipart/form-data":
+            limit = settings.MULTIPART_UPLOAD_MAX_SIZE
         try:
             declared = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -12,6 +12,7 @@ from . import (
     notification_settings,
     report_pages,
     sign_in,
+    strategy_profiles,
     views,
 )
 
@@ -35,6 +36,54 @@ urlpatterns = [
         "notifications/read/",
         notification_pages.notifications_mark_read_action,
         name="notifications-mark-read",
+    ),
+    path("strategy-profiles/", strategy_profiles.strategy_profiles_page, name="strategy-profiles"),
+    path("strategy-profiles/library/", strategy_profiles.library_page, name="strategy-library"),
+    path(
+        "strategy-profiles/library/<int:pk>/download/",
+        strategy_profiles.library_download,
+        name="strategy-library-download",
+    ),
+    path("strategy-profiles/import/", strategy_profiles.import_page, name="strategy-import-start"),
+    path(
+        "strategy-profiles/import/template.csv",
+        strategy_profiles.import_template,
+        name="strategy-import-template",
+    ),
+    path(
+        "strategy-profiles/import/<uuid:pk>/",
+        strategy_profiles.import_status_page,
+        name="strategy-import",
+    ),
+    path(
+        "strategy-profiles/import/<uuid:pk>/progress/",
+        strategy_profiles.import_progress,
+        name="strategy-import-progress",
+    ),
+    path(
+        "strategy-profiles/national/",
+        strategy_profiles.comparison_page,
+        name="strategy-comparison",
+    ),
+    path(
+        "strategy-profiles/<str:ons_code>/sessions/",
+        strategy_profiles.sessions_page,
+        name="strategy-sessions",
+    ),
+    path(
+        "strategy-profiles/<str:ons_code>/<int:year>/",
+        strategy_profiles.profile_page,
+        name="strategy-profile",
+    ),
+    path(
+        "strategy-profiles/<str:ons_code>/<int:year>/edit/",
+        strategy_profiles.profile_edit_page,
+        name="strategy-profile-edit",
+    ),
+    path(
+        "strategy-profiles/<str:ons_code>/<int:year>/documents/add/",
+        strategy_profiles.document_add_page,
+        name="strategy-document-add",
     ),
     path("triage/", views.triage_queue_view, name="triage-queue"),
     path("referrals/", views.referral_list_page, name="referral-list"),

@@ -169,4 +169,3 @@ def change(current: Figure, previous: Figure) -> Figure:
         return Figure(NOT_AVAILABLE)
     difference = current.value - previous.value
     return Figure(f"{difference:+,}" if difference else "0", difference)
-

@@ -47,7 +47,9 @@ class Period:
     def previous(self) -> Period:
         if self.kind is PeriodKind.CUSTOM:
             days = (self.after - self.start).days
-            return Period(self.kind, self.start - timedelta(days=days), self.start - timedelta(days=1))
+            return Period(
+                self.kind, self.start - timedelta(days=days), self.start - timedelta(days=1)
+            )
         months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[self.kind]
         start = self.start - relativedelta(months=months)
         return Period(self.kind, start, self.start - timedelta(days=1))
@@ -55,8 +57,11 @@ class Period:
     def as_query(self) -> dict[str, str]:
         """The query parameters `period_from` reads back as this period."""
         if self.kind is PeriodKind.CUSTOM:
-            return {"kind": self.kind.value, "start": self.start.isoformat(),
-                    "end": self.end.isoformat()}
+            return {
+                "kind": self.kind.value,
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+            }
         return {"kind": self.kind.value, "on": self.start.isoformat()}
 
     def months(self) -> list[date]:
@@ -96,11 +101,12 @@ def period_from(
             errors["start"] = "Enter the first day of the period"
         if end is None:
             errors["end"] = "Enter the last day of the period"
-        if errors:
+        if start is None or end is None:
             raise ValidationError(errors)
-        assert start is not None and end is not None
         if start < EARLIEST or end > today:
-            raise ValidationError({"start": f"Dates must be between {EARLIEST:%-d %B %Y} and today"})
+            raise ValidationError(
+                {"start": f"Dates must be between {EARLIEST:%-d %B %Y} and today"}
+            )
         if end < start:
             raise ValidationError({"end": "The last day must be on or after the first day"})
         if (end - start).days >= LONGEST_DAYS:

@@ -16,7 +16,8 @@ Days are calendar days in England (Europe/London), as a board reads them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -46,13 +47,6 @@ AGE_BAND_SQL = f"""CASE
 ETHNICITY_GROUP_SQL = """CASE
     WHEN y.ethnicity IN ('', 'not_known') THEN 'not_known'
     ELSE split_part(y.ethnicity, '_', 1) END"""
-
-# Referrals that count as concerns: submitted, never a transferred-in copy (it was counted
-# where it was raised), never a duplicate merged into another.
-_REFERRALS = f"""
-    SELECT r.*, s.lo_day, s.hi_day
-    FROM scope s JOIN referrals_referral r ON r.area_id = s.area_id
-    WHERE r.state <> 'merged'"""
 
 RECOUNT_SQL = f"""
 WITH scope AS (
@@ -84,7 +78,8 @@ raised AS MATERIALIZED (
     WHERE r.transferred_from_id IS NULL AND r.state <> 'merged'
 )
 SELECT area_id, day, 'raised', '', count(*) FROM raised GROUP BY 1, 2
-UNION ALL SELECT area_id, day, 'raised.agency_type', agency_type, count(*) FROM raised GROUP BY 1, 2, 4
+UNION ALL SELECT area_id, day, 'raised.agency_type', agency_type, count(*)
+    FROM raised GROUP BY 1, 2, 4
 UNION ALL SELECT area_id, day, 'raised.age_band', age_band, count(*) FROM raised GROUP BY 1, 2, 4
 UNION ALL SELECT area_id, day, 'raised.sex', sex, count(*) FROM raised GROUP BY 1, 2, 4
 UNION ALL SELECT area_id, day, 'raised.ethnicity', ethnicity, count(*) FROM raised GROUP BY 1, 2, 4
@@ -121,7 +116,8 @@ UNION ALL
 SELECT r.area_id, {_day("GREATEST(r.submitted_at, r.created_at)")}, 'open', 'opened', count(*)
 FROM scope s
 JOIN referrals_referral r ON r.area_id = s.area_id
- AND GREATEST(r.submitted_at, r.created_at) >= s.lo AND GREATEST(r.submitted_at, r.created_at) < s.hi
+ AND GREATEST(r.submitted_at, r.created_at) >= s.lo
+ AND GREATEST(r.submitted_at, r.created_at) < s.hi
 WHERE r.submitted_at IS NOT NULL AND r.state NOT IN ('merged', 'withdrawn')
 GROUP BY 1, 2
 UNION ALL
@@ -175,9 +171,9 @@ CROSS JOIN LATERAL (VALUES
 ) AS m(measure, key)
 WHERE m.key IS NOT NULL
 GROUP BY 1, 2, 3, 4
-"""
+"""  # noqa: S608 - built from constants; values are parameters
 
-_INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"  # noqa: S608 - no user input in the text
+_INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"
 
 
 def _scope(spans: Iterable[tuple[int, date, date]]) -> dict[str, list]:
@@ -205,11 +201,14 @@ def rollups_refresh(*, batch: int = 1000) -> int:
             days = cursor.fetchall()
             if not days:
                 return recounted
-            _replace(cursor, [(area_id, day, day.fromordinal(day.toordinal() + 1)) for area_id, day in days])
+            _replace(
+                cursor,
+                [(area_id, day, day + timedelta(days=1)) for area_id, day in days],
+            )
         recounted += len(days)
 
 
-def _replace(cursor, spans: Sequence[tuple[int, date, date]]) -> None:
+def _replace(cursor: Any, spans: Sequence[tuple[int, date, date]]) -> None:
     scope = _scope(spans)
     cursor.execute(
         "DELETE FROM reports_rollup r USING unnest(%(areas)s::bigint[], %(los)s::date[],"

@@ -88,52 +88,137 @@ class Breakdown:
 def _breakdowns() -> list[Breakdown]:
     tactics = dict(DisruptionTactic.objects.values_list("code", "label"))
     return [
-        Breakdown("agency_type", "Concerns raised by referring agency type",
-                  "raised.agency_type", _choices(AgencyType.choices), "raised", "Concerns raised"),
-        Breakdown("age_band", "Concerns raised by age band", "raised.age_band", AGE_BANDS,
-                  "raised", "Concerns raised",
-                  note="Age on the day the concern was submitted."),
-        Breakdown("sex", "Concerns raised by sex", "raised.sex", _choices(Sex.choices),
-                  "raised", "Concerns raised"),
-        Breakdown("ethnicity", "Concerns raised by ethnic group", "raised.ethnicity",
-                  ETHNIC_GROUPS, "raised", "Concerns raised"),
-        Breakdown("risk_level", "Concerns raised by risk level", "raised.risk",
-                  _choices(RiskLevel.choices, not_assessed="Not yet assessed"), "raised",
-                  "Concerns raised", note="The coordinator's current assessment."),
-        Breakdown("exploitation_type", "Concerns raised by exploitation type",
-                  "raised.exploitation_type",
-                  _choices(ExploitationType.choices, not_recorded="Not recorded"), "raised",
-                  "Concerns raised"),
-        Breakdown("exploitation_model", "Concerns raised by model of exploitation",
-                  "raised.model", _choices(ExploitationModel.choices),
-                  note="A concern can name more than one model, or none, so these rows do not "
-                  "add up to the concerns raised."),
-        Breakdown("decision", "Decisions", "decided.decision", _choices(Decision.choices),
-                  "decided", "Decisions made"),
-        Breakdown("timeliness", "Decisions within one working day", "decided.timeliness",
-                  {"in_time": "Within one working day", "late": "Later"}, "decided",
-                  "Decisions made",
-                  note="Measured against each area's triage timescale, in working time."),
-        Breakdown("outcome", "Outcomes at closure", "closed.outcome",
-                  _choices(ClosureOutcome.choices, not_recorded="Not recorded"),
-                  "closed", "Referrals closed"),
-        Breakdown("repeat", "Repeat referrals within 12 months", "raised.repeat",
-                  {"repeat": "Repeat referral", "first": "No referral in the 12 months before"},
-                  "raised", "Concerns raised"),
-        Breakdown("return_home_interview", "Return home interviews", "missing.returned",
-                  {"within": "Held within 72 hours", "not_within": "Not held within 72 hours"},
-                  "returned", "Returns from missing"),
-        Breakdown("actions", "Protective actions due", "actions.due",
-                  {"on_time": "Completed on time", "late": "Completed late",
-                   "not_done": "Not completed"}, "actions", "Protective actions due"),
-        Breakdown("disruption_tactic", "Disruption activity by tactic", "disruption.tactic",
-                  tactics, "disruption", "Disruption activities"),
-        Breakdown("disruption_status", "Disruption activity by status", "disruption.status",
-                  _choices(DisruptionStatus.choices), "disruption", "Disruption activities"),
-        Breakdown("prosecution", "Arrests, charges and convictions", "prosecution",
-                  {code: tactics.get(code, code) for code in ("arrest", "charge", "conviction")},
-                  note="Each is counted when recorded as done; one person can be arrested, "
-                  "charged and convicted."),
+        Breakdown(
+            "agency_type",
+            "Concerns raised by referring agency type",
+            "raised.agency_type",
+            _choices(AgencyType.choices),
+            "raised",
+            "Concerns raised",
+        ),
+        Breakdown(
+            "age_band",
+            "Concerns raised by age band",
+            "raised.age_band",
+            AGE_BANDS,
+            "raised",
+            "Concerns raised",
+            note="Age on the day the concern was submitted.",
+        ),
+        Breakdown(
+            "sex",
+            "Concerns raised by sex",
+            "raised.sex",
+            _choices(Sex.choices),
+            "raised",
+            "Concerns raised",
+        ),
+        Breakdown(
+            "ethnicity",
+            "Concerns raised by ethnic group",
+            "raised.ethnicity",
+            ETHNIC_GROUPS,
+            "raised",
+            "Concerns raised",
+        ),
+        Breakdown(
+            "risk_level",
+            "Concerns raised by risk level",
+            "raised.risk",
+            _choices(RiskLevel.choices, not_assessed="Not yet assessed"),
+            "raised",
+            "Concerns raised",
+            note="The coordinator's current assessment.",
+        ),
+        Breakdown(
+            "exploitation_type",
+            "Concerns raised by exploitation type",
+            "raised.exploitation_type",
+            _choices(ExploitationType.choices, not_recorded="Not recorded"),
+            "raised",
+            "Concerns raised",
+        ),
+        Breakdown(
+            "exploitation_model",
+            "Concerns raised by model of exploitation",
+            "raised.model",
+            _choices(ExploitationModel.choices),
+            note="A concern can name more than one model, or none, so these rows do not "
+            "add up to the concerns raised.",
+        ),
+        Breakdown(
+            "decision",
+            "Decisions",
+            "decided.decision",
+            _choices(Decision.choices),
+            "decided",
+            "Decisions made",
+        ),
+        Breakdown(
+            "timeliness",
+            "Decisions within one working day",
+            "decided.timeliness",
+            {"in_time": "Within one working day", "late": "Later"},
+            "decided",
+            "Decisions made",
+            note="Measured against each area's triage timescale, in working time.",
+        ),
+        Breakdown(
+            "outcome",
+            "Outcomes at closure",
+            "closed.outcome",
+            _choices(ClosureOutcome.choices, not_recorded="Not recorded"),
+            "closed",
+            "Referrals closed",
+        ),
+        Breakdown(
+            "repeat",
+            "Repeat referrals within 12 months",
+            "raised.repeat",
+            {"repeat": "Repeat referral", "first": "No referral in the 12 months before"},
+            "raised",
+            "Concerns raised",
+        ),
+        Breakdown(
+            "return_home_interview",
+            "Return home interviews",
+            "missing.returned",
+            {"within": "Held within 72 hours", "not_within": "Not held within 72 hours"},
+            "returned",
+            "Returns from missing",
+        ),
+        Breakdown(
+            "actions",
+            "Protective actions due",
+            "actions.due",
+            {"on_time": "Completed on time", "late": "Completed late", "not_done": "Not completed"},
+            "actions",
+            "Protective actions due",
+        ),
+        Breakdown(
+            "disruption_tactic",
+            "Disruption activity by tactic",
+            "disruption.tactic",
+            tactics,
+            "disruption",
+            "Disruption activities",
+        ),
+        Breakdown(
+            "disruption_status",
+            "Disruption activity by status",
+            "disruption.status",
+            _choices(DisruptionStatus.choices),
+            "disruption",
+            "Disruption activities",
+        ),
+        Breakdown(
+            "prosecution",
+            "Arrests, charges and convictions",
+            "prosecution",
+            {code: tactics.get(code, code) for code in ("arrest", "charge", "conviction")},
+            note="Each is counted when recorded as done; one person can be arrested, "
+            "charged and convicted.",
+        ),
     ]
 
 
@@ -199,8 +284,12 @@ class Dashboard:
 
 
 def _period_json(period: Period) -> dict[str, str]:
-    return {"kind": period.kind.value, "start": period.start.isoformat(),
-            "end": period.end.isoformat(), "label": period.label}
+    return {
+        "kind": period.kind.value,
+        "start": period.start.isoformat(),
+        "end": period.end.isoformat(),
+        "label": period.label,
+    }
 
 
 def report_areas(*, user: Any) -> QuerySet[Area]:
@@ -225,9 +314,7 @@ def report_area(*, user: Any, ons_code: str) -> Area:
 def _sums(area: Area, periods: Sequence[Period]) -> list[dict[tuple[str, str], int]]:
     """Each period's rollup counts by (measure, key), and the open cases at its end; one
     query for them all."""
-    cases = " ".join(
-        f"WHEN day >= %s AND day < %s THEN {i}" for i in range(len(periods))
-    )
+    cases = " ".join(f"WHEN day >= %s AND day < %s THEN {i}" for i in range(len(periods)))
     params: list[Any] = [value for p in periods for value in (p.start, p.after)]
     with connection.cursor() as cursor:
         cursor.execute(
@@ -241,7 +328,8 @@ def _sums(area: Area, periods: Sequence[Period]) -> list[dict[tuple[str, str], i
             found[period][name, key] = count
         ends = " ".join(
             f", sum(count * CASE WHEN key = 'opened' THEN 1 ELSE -1 END)"
-            f" FILTER (WHERE day < %s) AS open_{i}" for i in range(len(periods))
+            f" FILTER (WHERE day < %s) AS open_{i}"
+            for i in range(len(periods))
         )
         cursor.execute(
             f"SELECT 0 {ends} FROM reports_rollup WHERE area_id = %s AND measure = 'open'",  # noqa: S608
@@ -260,10 +348,10 @@ def _median_hours(area: Area, period: Period) -> float | None:
             "SELECT percentile_cont(0.5) WITHIN GROUP ("
             " ORDER BY extract(epoch FROM decided_at - submitted_at) / 3600)"
             " FROM referrals_referral"
-            f" WHERE area_id = %s AND decided_at >= (%s::timestamp AT TIME ZONE '{ZONE}')"
-            f" AND decided_at < (%s::timestamp AT TIME ZONE '{ZONE}')"
+            " WHERE area_id = %s AND decided_at >= (%s::timestamp AT TIME ZONE %s)"
+            " AND decided_at < (%s::timestamp AT TIME ZONE %s)"
             " AND state <> 'merged' AND decided_at >= created_at",
-            [area.pk, period.start, period.after],
+            [area.pk, period.start, ZONE, period.after, ZONE],
         )
         (value,) = cursor.fetchone()
     return value
@@ -335,46 +423,88 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
     )
     now, then = publish(now_counts, now_lines), publish(then_counts, then_lines)
 
-    def row(key: str, label: str, current: Figure | None = None,
-            before: Figure | None = None, counted: bool = True) -> Row:
+    def row(
+        key: str,
+        label: str,
+        current: Figure | None = None,
+        before: Figure | None = None,
+        counted: bool = True,
+    ) -> Row:
         a, b = current or now[key], before or then[key]
         return Row(key, label, a, b, change(a, b) if counted else Figure(NOT_APPLICABLE))
 
     def rate(key: str, label: str, numerator: str, denominator: str) -> Row:
-        return row(key, label, percentage(now[numerator], now[denominator]),
-                   percentage(then[numerator], then[denominator]), counted=False)
+        return row(
+            key,
+            label,
+            percentage(now[numerator], now[denominator]),
+            percentage(then[numerator], then[denominator]),
+            counted=False,
+        )
 
-    summary = Table("summary", "Summary", chart="", rows=[
-        row("raised", "Concerns raised"),
-        row("decided", "Decisions made"),
-        rate("decided_in_time", "Decided within one working day",
-             "decided.timeliness:in_time", "decided"),
-        row("median_hours", "Median time to decision (hours)",
-            measure(_median_hours(area, period), of=now["decided"]),
-            measure(_median_hours(area, previous), of=then["decided"]), counted=False),
-        row("open", "Open cases at the end of the period"),
-        row("raised.repeat:repeat", "Repeat referrals within 12 months"),
-        rate("repeat_rate", "Repeat referrals as a share of concerns raised",
-             "raised.repeat:repeat", "raised"),
-        row("missing.started", "Missing episodes"),
-        row("returned", "Returns from missing"),
-        rate("rhi_rate", "Return home interviews within 72 hours",
-             "missing.returned:within", "returned"),
-        row("actions", "Protective actions due"),
-        rate("actions_rate", "Protective actions completed on time",
-             "actions.due:on_time", "actions"),
-        row("disruption", "Disruption activities"),
-        row("clusters", "Link clusters found"),
-        row("closed", "Referrals closed"),
-    ])
+    summary = Table(
+        "summary",
+        "Summary",
+        chart="",
+        rows=[
+            row("raised", "Concerns raised"),
+            row("decided", "Decisions made"),
+            rate(
+                "decided_in_time",
+                "Decided within one working day",
+                "decided.timeliness:in_time",
+                "decided",
+            ),
+            row(
+                "median_hours",
+                "Median time to decision (hours)",
+                measure(_median_hours(area, period), of=now["decided"]),
+                measure(_median_hours(area, previous), of=then["decided"]),
+                counted=False,
+            ),
+            row("open", "Open cases at the end of the period"),
+            row("raised.repeat:repeat", "Repeat referrals within 12 months"),
+            rate(
+                "repeat_rate",
+                "Repeat referrals as a share of concerns raised",
+                "raised.repeat:repeat",
+                "raised",
+            ),
+            row("missing.started", "Missing episodes"),
+            row("returned", "Returns from missing"),
+            rate(
+                "rhi_rate",
+                "Return home interviews within 72 hours",
+                "missing.returned:within",
+                "returned",
+            ),
+            row("actions", "Protective actions due"),
+            rate(
+                "actions_rate",
+                "Protective actions completed on time",
+                "actions.due:on_time",
+                "actions",
+            ),
+            row("disruption", "Disruption activities"),
+            row("clusters", "Link clusters found"),
+            row("closed", "Referrals closed"),
+        ],
+    )
     series = Table(
-        "raised_by_month", "Concerns raised by month", chart="line",
+        "raised_by_month",
+        "Concerns raised by month",
+        chart="line",
         note=f"Each month beside the same month of {previous.label}.",
         rows=[
-            Row(_month_key(m), f"{m:%B %Y}", now[f"month:{_month_key(m)}"],
+            Row(
+                _month_key(m),
+                f"{m:%B %Y}",
+                now[f"month:{_month_key(m)}"],
                 then[f"month:{_month_key(p)}"] if p else Figure(NOT_APPLICABLE),
                 change(now[f"month:{_month_key(m)}"], then[f"month:{_month_key(p)}"])
-                if p else Figure(NOT_APPLICABLE))
+                if p
+                else Figure(NOT_APPLICABLE),
+            )
             for m, p in zip(now_months, _padded(then_months, len(now_months)), strict=True)
         ],
         total=row("raised", "Concerns raised"),
@@ -391,9 +521,6 @@ def _padded(months: list[date], length: int) -> list[date | None]:
     return [*months[:length], *([None] * (length - len(months)))]
 
 
-def _labelled(
-    b: Breakdown, *sums: dict[tuple[str, str], int]
-) -> list[tuple[str, str]]:
+def _labelled(b: Breakdown, *sums: dict[tuple[str, str], int]) -> list[tuple[str, str]]:
     extra = sorted({k for s in sums for (m, k) in s if m == b.measure and k not in b.labels})
     return [*b.labels.items(), *((k, k.replace("_", " ").capitalize()) for k in extra)]
-

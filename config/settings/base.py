@@ -159,8 +159,16 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Uploaded documents (strategy profiles' evidence, imports) are kept here; they are served
+# only through views that check who is asking, never from a public URL.
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+
 # Request bodies are capped so an oversized upload is refused, never buffered.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+# A form with a file (multipart) may be larger: its file goes to disk, not memory, and its
+# other fields are still capped by DATA_UPLOAD_MAX_MEMORY_SIZE. The 64 KiB is the form's fields.
+UPLOAD_MAX_FILE_SIZE = env.int("UPLOAD_MAX_FILE_SIZE", default=10 * 1024 * 1024)
+MULTIPART_UPLOAD_MAX_SIZE = UPLOAD_MAX_FILE_SIZE + 64 * 1024
 
 # Content Security Policy: same-origin assets only; inline scripts need the per-request nonce.
 CONTENT_SECURITY_POLICY = {
@@ -223,6 +231,7 @@ SPECTACULAR_SETTINGS = {
         "DisruptionStatusEnum": "disruption.models.DisruptionStatus",
         "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
         "NodeKindEnum": "disruption.models.NodeKind",
+        "StrategyDeliveryEnum": "reports.models.DeliveryStatus",
     },
 }
 
@@ -260,6 +269,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     },
     "notifications-timers": {
         "task": "notifications.timers_run",
+        "schedule": 60.0,
+    },
+    "reports-rollups-refresh": {
+        "task": "reports.rollups_refresh",
         "schedule": 60.0,
     },
     "api-idempotency-keys-purge": {

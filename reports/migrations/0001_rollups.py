@@ -5,37 +5,66 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0004_area_escalation_settings'),
+        ("agencies", "0004_area_escalation_settings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Rollup',
+            name="Rollup",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('measure', models.CharField(max_length=40)),
-                ('key', models.CharField(blank=True, max_length=60)),
-                ('count', models.IntegerField()),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("measure", models.CharField(max_length=40)),
+                ("key", models.CharField(blank=True, max_length=60)),
+                ("count", models.IntegerField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.area",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('area', 'measure', 'day', 'key'), name='rollup_one_row_per_cell')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("area", "measure", "day", "key"), name="rollup_one_row_per_cell"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='StaleDay',
+            name="StaleDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='agencies.area')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="agencies.area",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('area', 'day'), name='stale_day_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("area", "day"), name="stale_day_once")
+                ],
             },
         ),
     ]

@@ -4,9 +4,7 @@ no path (a service, the admin, a bulk load, SQL by hand) can leave a rollup wron
 
 from django.db import migrations
 
-ZONE = "Europe/London"
-
-FUNCTIONS = f"""
+FUNCTIONS = """
 CREATE FUNCTION reports_mark_day(area bigint, day date) RETURNS void AS $$
 BEGIN
     IF area IS NOT NULL AND day IS NOT NULL THEN
@@ -16,7 +14,7 @@ END $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION reports_mark(area bigint, moment timestamptz) RETURNS void AS $$
 BEGIN
-    PERFORM reports_mark_day(area, (moment AT TIME ZONE '{ZONE}')::date);
+    PERFORM reports_mark_day(area, (moment AT TIME ZONE 'Europe/London')::date);
 END $$ LANGUAGE plpgsql;
 
 -- The days a referral counts on, and the days of the same young person's referrals that may
@@ -28,7 +26,7 @@ BEGIN
     PERFORM reports_mark(r.area_id, r.decided_at);
     PERFORM reports_mark(r.area_id, r.closed_at);
     INSERT INTO reports_staleday (area_id, day)
-    SELECT p.area_id, (p.submitted_at AT TIME ZONE '{ZONE}')::date
+    SELECT p.area_id, (p.submitted_at AT TIME ZONE 'Europe/London')::date
     FROM referrals_referral p
     WHERE p.young_person_id = r.young_person_id AND p.submitted_at > r.submitted_at
     ON CONFLICT DO NOTHING;
@@ -44,7 +42,7 @@ END $$ LANGUAGE plpgsql;
 CREATE FUNCTION reports_young_person_changed() RETURNS trigger AS $$
 BEGIN
     INSERT INTO reports_staleday (area_id, day)
-    SELECT r.area_id, (r.submitted_at AT TIME ZONE '{ZONE}')::date
+    SELECT r.area_id, (r.submitted_at AT TIME ZONE 'Europe/London')::date
     FROM referrals_referral r
     WHERE r.young_person_id = NEW.id AND r.submitted_at IS NOT NULL
     ON CONFLICT DO NOTHING;
@@ -54,7 +52,7 @@ END $$ LANGUAGE plpgsql;
 CREATE FUNCTION reports_agency_changed() RETURNS trigger AS $$
 BEGIN
     INSERT INTO reports_staleday (area_id, day)
-    SELECT r.area_id, (r.submitted_at AT TIME ZONE '{ZONE}')::date
+    SELECT r.area_id, (r.submitted_at AT TIME ZONE 'Europe/London')::date
     FROM referrals_referral r
     WHERE r.raised_by_agency_id = NEW.id AND r.submitted_at IS NOT NULL
     ON CONFLICT DO NOTHING;
@@ -92,7 +90,7 @@ BEGIN
 END $$ LANGUAGE plpgsql;
 
 CREATE FUNCTION reports_disruption_day(d disruption_disruptionactivity) RETURNS date AS $$
-    SELECT COALESCE(d.served_on, d.issued_on, (d.created_at AT TIME ZONE '{ZONE}')::date)
+    SELECT COALESCE(d.served_on, d.issued_on, (d.created_at AT TIME ZONE 'Europe/London')::date)
 $$ LANGUAGE sql IMMUTABLE;
 
 CREATE FUNCTION reports_disruption_changed() RETURNS trigger AS $$
@@ -155,7 +153,7 @@ DROP FUNCTION reports_mark_day(bigint, date);
 """
 
 # The recount reads referrals by area and each of its dates.
-INDEXES = f"""
+INDEXES = """
 CREATE INDEX reports_referral_submitted ON referrals_referral (area_id, submitted_at);
 CREATE INDEX reports_referral_decided ON referrals_referral (area_id, decided_at)
     INCLUDE (submitted_at, created_at, triage_due_at, decision, state);

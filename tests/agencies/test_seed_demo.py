@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db.models import F
 from django.test import override_settings
 
 from agencies.demo import DEMO_AREAS, DEMO_ROLE_AGENCY
@@ -15,6 +16,7 @@ from disruption.models import (
     PersonOfConcern,
 )
 from referrals.models import Referral, ReferralEvent, YoungPerson
+from reports.rollups import rollups_recount, rollups_refresh, rollups_stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -61,7 +63,21 @@ def test_seed_demo_creates_two_areas_with_every_role_and_agency_type(
     assert User.objects.get(username="northmoor-coordinator").check_password(
         "a-chosen-demo-password"
     )
-    assert YoungPerson.objects.count() == sum(len(spec.young_people) for spec in DEMO_AREAS)
+    named = YoungPerson.objects.exclude(family_name__startswith="History")
+    assert named.count() == sum(len(spec.young_people) for spec in DEMO_AREAS)
+
+
+def test_seed_demo_gives_each_area_a_reporting_history() -> None:
+    call_command("seed_demo")
+    rollups_refresh()
+    for area in Area.objects.all():
+        history = Referral.objects.filter(area=area, reference__startswith="HIST-")
+        assert history.count() == 450
+        assert not history.filter(created_at__gt=F("submitted_at")).exists()
+        stored = rollups_stored(area_ids=[area.pk])
+        assert stored == rollups_recount(area_ids=[area.pk])
+        raised = sum(c for (_, _, m, k), c in stored.items() if m == "raised" and not k)
+        assert raised == Referral.objects.filter(area=area, submitted_at__isnull=False).count()
 
 
 def test_seed_demo_gives_each_area_intelligence_to_show() -> None:

@@ -71,6 +71,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Disruption",
                 "MACE meetings",
                 "Reports",
+                "Strategy profiles",
                 "API",
                 "Notifications",
                 "Sign out",
@@ -90,12 +91,23 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Sign out",
             ],
         ),
-        (Role.BOARD_MEMBER, ["Home", "Reports", "API", "Notifications", "Sign out"]),
+        (
+            Role.BOARD_MEMBER,
+            ["Home", "Reports", "Strategy profiles", "API", "Notifications", "Sign out"],
+        ),
         (
             Role.AREA_ADMINISTRATOR,
-            ["Home", "Reports", "Administration", "API", "Notifications", "Sign out"],
+            [
+                "Home",
+                "Reports",
+                "Strategy profiles",
+                "Administration",
+                "API",
+                "Notifications",
+                "Sign out",
+            ],
         ),
-        (Role.NATIONAL_ANALYST, ["Home", "API", "Notifications", "Sign out"]),
+        (Role.NATIONAL_ANALYST, ["Home", "Strategy profiles", "API", "Notifications", "Sign out"]),
     ],
 )
 def test_navigation_shows_only_what_the_role_may_use(

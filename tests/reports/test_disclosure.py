@@ -43,8 +43,9 @@ def possible_values(
     The lines share one total (the shape `suppress` accepts), so once that total is fixed each
     line's suppressed parts range independently over the compositions of what is left."""
     (total,) = {line.total for line in lines}
-    if shown[total] is not None:
-        candidates = [shown[total]]
+    shown_total = shown[total]
+    if shown_total is not None:
+        candidates = [shown_total]
     else:
         # At least each line's shown parts plus 1 per `c`; searched a little beyond.
         least = max(sum(shown[p] or 1 for p in line.parts) for line in lines)
@@ -60,7 +61,7 @@ def possible_values(
                 break
             per_line.append((hidden, options))
         else:
-            if shown[total] is None:
+            if shown_total is None:
                 found[total].add(value)
             for hidden, options in per_line:
                 for option in options:
@@ -174,12 +175,18 @@ def test_a_median_over_a_suppressed_group_is_suppressed():
 
 @pytest.mark.parametrize(
     ("current", "previous", "shown"),
-    [((10, False), (7, False), "+3"), ((10, False), (3, True), "c"), ((4, True), (9, False), "c"),
-     ((9, False), (9, False), "0"), ((7, False), (12, False), "-5")],
+    [
+        ((10, False), (7, False), "+3"),
+        ((10, False), (3, True), "c"),
+        ((4, True), (9, False), "c"),
+        ((9, False), (9, False), "0"),
+        ((7, False), (12, False), "-5"),
+    ],
 )
 def test_a_change_is_shown_only_when_both_periods_are(current, previous, shown):
-    result = change(count_figure(current[0], hidden=current[1]),
-                    count_figure(previous[0], hidden=previous[1]))
+    result = change(
+        count_figure(current[0], hidden=current[1]), count_figure(previous[0], hidden=previous[1])
+    )
     assert result.text == shown
 
 

@@ -1,0 +1,424 @@
+"""Import of many areas' strategy profiles from a CSV or XLSX file (one row per area and year;
+the columns are in docs/strategy-profiles.md and the downloadable template).
+
+The whole file is checked first, cell by cell, with its progress kept on the ProfileImport row
+for the page to show; only a file without a single problem is imported, in one transaction,
+each profile with its audit record. A file with problems imports nothing and says, for each
+bad cell, its row (the header is row 1) and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import PurePath
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import TextChoices
+from django.http import Http404
+from django.utils import timezone
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from agencies.models import AgencyType, Area
+from audit.models import AuditAction
+from audit.services import audit_record
+
+from .models import (
+    ActivityStatus,
+    CoordinatorStatus,
+    DeliveryStatus,
+    ImportStatus,
+    ProfileImport,
+    ProtocolStatus,
+    ServiceStatus,
+    YesNoNotKnown,
+)
+from .profiles import QUESTIONS, check_reviewed_on, check_year, write_profile, year_label
+
+IMPORT_TYPES = (".csv", ".xlsx")
+PROBLEMS_KEPT = 500  # a file wrong throughout is reported by its first problems
+PROGRESS_STEPS = 50  # how often, at most, the page's progress moves on
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message says what to enter instead."""
+
+
+def _yes_no(value: str) -> bool:
+    answer = value.lower()
+    if answer not in ("yes", "no"):
+        raise CellError("Enter yes or no")
+    return answer == "yes"
+
+
+def _choice(choices: type[TextChoices]) -> Callable[[str], str]:
+    """A parser taking a choice by its code or its label, in any case."""
+    known = {
+        **{c.lower(): c for c in choices.values},
+        **{c.label.lower(): c.value for c in choices},
+    }
+
+    def parse(value: str) -> str:
+        try:
+            return str(known[value.lower()])
+        except KeyError:
+            raise CellError(f"Enter one of: {', '.join(choices.values)}") from None
+
+    return parse
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CellError("Enter a date as YYYY-MM-DD, like 2010-03-31") from None
+
+
+def _agencies(value: str) -> list[str]:
+    chosen = [part.strip().lower() for part in value.split(";") if part.strip()]
+    unknown = [part for part in chosen if part not in AgencyType.values]
+    if unknown:
+        raise CellError(
+            f"Unknown agency type {unknown[0]!r}: separate with ';' any of "
+            f"{', '.join(AgencyType.values)}"
+        )
+    return sorted(set(chosen))
+
+
+def _year(value: str) -> int:
+    if not value.isdigit():
+        raise CellError("Enter the year the reporting year starts, like 2010 for 2010-11")
+    return int(value)
+
+
+# The answer columns, each parsed by the profile field of the same name.
+ANSWER_PARSERS: dict[str, Callable[[str], Any]] = {
+    "protocol": _choice(ProtocolStatus),
+    "protocol_reviewed_on": _date,
+    "protocol_reviewed_since_guidance": _choice(YesNoNotKnown),
+    "sub_group": _yes_no,
+    "lead_professional_agencies": _agencies,
+    "coordinator": _choice(CoordinatorStatus),
+    "specialist_service": _choice(ServiceStatus),
+    "awareness_professionals": _choice(DeliveryStatus),
+    "awareness_young_people": _choice(DeliveryStatus),
+    "awareness_parents_and_carers": _choice(DeliveryStatus),
+    "training_identification": _choice(DeliveryStatus),
+    "training_protection": _choice(DeliveryStatus),
+    "training_evidence_gathering": _choice(DeliveryStatus),
+    "disruption_activity": _choice(ActivityStatus),
+    "local_data_collection": _yes_no,
+}
+COLUMNS = ("ons_code", "year", "responded", *(q.field for q in QUESTIONS))
+OPTIONAL = {q.field for q in QUESTIONS if q.optional}
+# What a non-responding area stores: nothing in place.
+UNANSWERED: dict[str, Any] = {
+    "protocol": ProtocolStatus.NONE,
+    "protocol_reviewed_on": None,
+    "protocol_reviewed_since_guidance": YesNoNotKnown.NOT_KNOWN,
+    "sub_group": False,
+    "lead_professional_agencies": [],
+    "coordinator": CoordinatorStatus.NONE,
+    "specialist_service": ServiceStatus.NONE,
+    "awareness_professionals": DeliveryStatus.NONE,
+    "awareness_young_people": DeliveryStatus.NONE,
+    "awareness_parents_and_carers": DeliveryStatus.NONE,
+    "training_identification": DeliveryStatus.NONE,
+    "training_protection": DeliveryStatus.NONE,
+    "training_evidence_gathering": DeliveryStatus.NONE,
+    "disruption_activity": ActivityStatus.NONE,
+    "local_data_collection": False,
+}
+
+
+def template_csv() -> str:
+    """The columns, with one responding and one non-responding example row."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    writer.writerow(
+        [
+            "E08000018",
+            "2026",
+            "yes",
+            "in_place",
+            "2026-05-01",
+            "yes",
+            "yes",
+            "police;health;education",
+            "in_post",
+            "planned",
+            "delivered",
+            "planned",
+            "none",
+            "delivered",
+            "delivered",
+            "planned",
+            "active",
+            "yes",
+        ]
+    )
+    writer.writerow(["E08000019", "2026", "no", *([""] * len(QUESTIONS))])
+    return out.getvalue()
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # the header is row 1
+    column: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass(frozen=True)
+class ProfileRow:
+    area: Area
+    year: int
+    responded: bool
+    values: dict[str, Any]
+
+
+class TableError(ValueError):
+    """A file that cannot be read as a table at all."""
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def read_table(file: Any, name: str) -> tuple[list[str], list[list[str]]]:
+    """The header and the rows of a CSV (UTF-8) or XLSX file (its first sheet), every cell as
+    text; blank rows are left out. TableError when it cannot be read."""
+    suffix = PurePath(name).suffix.lower()
+    file.seek(0)
+    if suffix == ".csv":
+        try:
+            text = file.read().decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise TableError("The file is not UTF-8 text: save it as CSV UTF-8") from None
+        raw: Iterable[Iterable[Any]] = csv.reader(io.StringIO(text))
+    elif suffix == ".xlsx":
+        try:
+            workbook = load_workbook(file, read_only=True, data_only=True)
+        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
+            raise TableError("The file is not an XLSX workbook that can be read") from None
+        raw = list(workbook.worksheets[0].iter_rows(values_only=True))
+        workbook.close()  # a read-only workbook keeps its file open until closed
+    else:
+        raise TableError("The file must be a CSV or XLSX file")
+    rows = [[_cell_text(cell) for cell in row] for row in raw]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        raise TableError("The file is empty")
+    return [cell.lower() for cell in rows[0]], rows[1:]
+
+
+def check_rows(
+    header: list[str],
+    rows: list[list[str]],
+    *,
+    today: date,
+    progress: Callable[[int], None] = lambda checked: None,
+) -> tuple[list[Problem], list[ProfileRow]]:
+    """Every problem in the file, and its rows as profiles when there are none."""
+    problems = [Problem(1, column, "This column is missing") for column in COLUMNS]
+    problems = [p for p in problems if p.column not in header]
+    problems += [
+        Problem(1, column or f"column {i + 1}", "Unknown column: remove it or check its name")
+        for i, column in enumerate(header)
+        if column not in COLUMNS
+    ]
+    problems += [
+        Problem(1, column, "This column appears twice: keep one")
+        for i, column in enumerate(header)
+        if column in COLUMNS and column in header[:i]
+    ]
+    if problems:
+        return problems, []
+    areas = {area.ons_code: area for area in Area.objects.all()}
+    seen: dict[tuple[str, int], int] = {}
+    parsed: list[ProfileRow] = []
+    step = max(1, len(rows) // PROGRESS_STEPS)
+    for index, cells in enumerate(rows):
+        number = index + 2
+        record = dict(zip(header, cells + [""] * (len(header) - len(cells)), strict=False))
+        row_problems, row = _check_row(number, record, areas=areas, today=today)
+        if row is not None:
+            key = (row.area.ons_code, row.year)
+            if key in seen:
+                row_problems.append(
+                    Problem(
+                        number,
+                        "ons_code",
+                        f"{key[0]} appears twice for {year_label(key[1])} "
+                        f"(also row {seen[key]}): give each area one row",
+                    )
+                )
+            seen.setdefault(key, number)
+            parsed.append(row)
+        problems += row_problems
+        if (index + 1) % step == 0 or index + 1 == len(rows):
+            progress(index + 1)
+    return problems, ([] if problems else parsed)
+
+
+def _check_row(
+    number: int, record: dict[str, str], *, areas: dict[str, Area], today: date
+) -> tuple[list[Problem], ProfileRow | None]:
+    problems: list[Problem] = []
+
+    def read(column: str, parse: Callable[[str], Any]) -> Any:
+        try:
+            return parse(record[column])
+        except CellError as exc:
+            problems.append(Problem(number, column, str(exc)))
+            return None
+
+    code = record["ons_code"].upper()
+    area = areas.get(code)
+    if area is None:
+        unknown = "Enter the area's ONS code" if not code else f"Unknown area code {code!r}"
+        problems.append(Problem(number, "ons_code", unknown))
+    year = read("year", _year)
+    if year is not None and (wrong_year := check_year(year, today=today)):
+        problems.append(Problem(number, "year", wrong_year))
+        year = None
+    responded = read("responded", _yes_no)
+    values: dict[str, Any] = dict(UNANSWERED)
+    if responded is not None:
+        for column, parse in ANSWER_PARSERS.items():
+            given = record[column] != ""
+            if not responded and given:
+                problems.append(
+                    Problem(number, column, "Leave this empty: the area did not respond")
+                )
+            elif responded and not given and column not in OPTIONAL:
+                problems.append(Problem(number, column, "Answer this: the area responded"))
+            elif given:
+                values[column] = read(column, parse)
+    reviewed_on = values["protocol_reviewed_on"]
+    if (
+        reviewed_on
+        and year is not None
+        and (wrong_date := check_reviewed_on(reviewed_on, year=year, today=today))
+    ):
+        problems.append(Problem(number, "protocol_reviewed_on", wrong_date))
+    if area is None or year is None or responded is None:
+        return problems, None
+    return problems, ProfileRow(area=area, year=year, responded=responded, values=values)
+
+
+# The job ------------------------------------------------------------------------------------
+
+
+def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
+    """Keep an uploaded file and queue its check (and import, when it has no problems)."""
+    if not actor.has_perm("reports.import_strategy_profiles"):
+        raise PermissionDenied
+    name = PurePath(upload.name or "").name
+    if PurePath(name).suffix.lower() not in IMPORT_TYPES:
+        raise ValidationError({"file": "The selected file must be a CSV or XLSX file"})
+    limit = settings.UPLOAD_MAX_FILE_SIZE
+    if not upload.size:
+        raise ValidationError({"file": "The selected file is empty"})
+    if upload.size > limit:
+        raise ValidationError(
+            {"file": f"The selected file must be smaller than {limit // (1024 * 1024)} MB"}
+        )
+    from .tasks import run_profile_import  # the task module imports this one
+
+    with transaction.atomic(durable=True):
+        job = ProfileImport(original_name=name[:200], uploaded_by=actor, uploaded_at=timezone.now())
+        job.file.save(name, upload, save=False)
+        job.save()
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            target=job,
+            details={"strategy_profile_import": name},
+        )
+        transaction.on_commit(lambda: run_profile_import.delay(str(job.pk)))
+    return job
+
+
+def _progress(job: ProfileImport) -> Callable[[int], None]:
+    def report(checked: int) -> None:
+        # Committed at once (outside any transaction) so the page sees it while checking goes on.
+        ProfileImport.objects.filter(pk=job.pk).update(rows_checked=checked)
+
+    return report
+
+
+def profile_import_run(*, job_id: str) -> ProfileImport:
+    """Check a queued file and import it when it has no problems. Running it again does
+    nothing: a job is checked once."""
+    job = ProfileImport.objects.select_related("uploaded_by").get(pk=job_id)
+    if job.status != ImportStatus.CHECKING:
+        return job
+    try:
+        with job.file.open("rb") as file:
+            header, rows = read_table(file, job.original_name)
+    except TableError as exc:
+        return _finish(job, problems=[Problem(1, "file", str(exc))])
+    ProfileImport.objects.filter(pk=job.pk).update(rows_total=len(rows))
+    problems, parsed = check_rows(header, rows, today=timezone.localdate(), progress=_progress(job))
+    if problems:
+        return _finish(job, problems=problems)
+    with transaction.atomic(durable=True):
+        job = ProfileImport.objects.select_for_update().get(pk=job.pk)
+        if job.status != ImportStatus.CHECKING:
+            return job
+        now = timezone.now()
+        for row in parsed:
+            write_profile(
+                actor=job.uploaded_by,
+                area=row.area,
+                year=row.year,
+                values=row.values,
+                responded=row.responded,
+                now=now,
+                details={"strategy_profile_import": str(job.pk)},
+            )
+        job.status = ImportStatus.IMPORTED
+        job.imported = len(parsed)
+        job.rows_checked = len(rows)
+        job.finished_at = now
+        job.save()
+    return job
+
+
+def _finish(job: ProfileImport, *, problems: list[Problem]) -> ProfileImport:
+    job.status = ImportStatus.FAILED
+    job.problems = [p.as_json() for p in problems[:PROBLEMS_KEPT]]
+    job.finished_at = timezone.now()
+    job.save(update_fields=["status", "problems", "finished_at"])
+    return job
+
+
+def profile_import(*, user: Any, pk: Any) -> ProfileImport:
+    """An import the user started; 404 for anyone else's."""
+    job = ProfileImport.objects.filter(pk=pk, uploaded_by=user).first() if user.pk else None
+    if job is None or not user.has_perm("reports.import_strategy_profiles"):
+        raise Http404("No such import")
+    return job
