@@ -49,6 +49,11 @@ rules.add_perm("referrals.view_triage_queue", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_overdue_actions", has_role(Role.COORDINATOR))
 rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
 
+# Who may read an area's board reports (always disclosure-controlled figures, never a record).
+REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+
+rules.add_perm("reports.view_dashboard", has_role(*REPORT_ROLES))
+
 # Area strategy profiles (reports.profiles): an area's own coordinators and administrators
 # keep its profile; its board members read it; national analysts read every area's and import.
 STRATEGY_READ_ROLES = (

@@ -8,6 +8,7 @@ from . import (
     national_returns,
     network,
     notification_preferences,
+    reports,
     strategy_profiles,
     views,
 )
@@ -127,6 +128,12 @@ urlpatterns = [
         "v1/disruption-tactics/",
         disruption_activity.DisruptionTacticsView.as_view(),
         name="disruption-tactics",
+    ),
+    path("v1/reports/areas/", reports.ReportAreasView.as_view(), name="report-areas"),
+    path(
+        "v1/reports/areas/<str:ons_code>/dashboard/",
+        reports.ReportDashboardView.as_view(),
+        name="report-dashboard",
     ),
     path(
         "v1/strategy-profiles/",

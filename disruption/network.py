@@ -13,12 +13,14 @@ hop-2 nodes is a third step, and is not part of the network.
 A cluster is a connected component of the area's link graph holding two or more young people:
 young people who share, directly or through other entities, people, places, vehicles or
 identifiers. Components are found by union-find over the area's (a, b) pairs, read in one
-query.
+query; board reports count the same clusters (`clusters_found`) as they stood at a period's end.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from itertools import chain
@@ -216,22 +218,77 @@ def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
     )
 
 
-def _components(pairs: list[tuple[int, int]]) -> dict[int, int]:
-    """Each node of `pairs` mapped to its component's root (union-find, path halving)."""
-    parent: dict[int, int] = {}
+class _Components:
+    """The connected components of a graph read pair by pair (union-find, path halving): a
+    graph can grow, so reports count a period's clusters, then the next's, in one pass."""
 
-    def find(x: int) -> int:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
         parent.setdefault(x, x)
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
         return x
 
-    for a, b in pairs:
-        root_a, root_b = find(a), find(b)
-        if root_a != root_b:
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-    return {node: find(node) for node in parent}
+    def join(self, pairs: Iterable[tuple[int, int]]) -> None:
+        for a, b in pairs:
+            root_a, root_b = self.find(a), self.find(b)
+            if root_a != root_b:
+                self.parent[max(root_a, root_b)] = min(root_a, root_b)
+
+    def _cluster_roots(self, young: set[int]) -> set[int]:
+        """The roots of the clusters: components holding two or more of the `young` nodes."""
+        people = Counter(self.find(node) for node in young if node in self.parent)
+        return {root for root, count in people.items() if count >= 2}
+
+    def cluster_count(self, young: set[int]) -> int:
+        return len(self._cluster_roots(young))
+
+    def clusters(self, young: set[int]) -> list[list[int]]:
+        """Each cluster as its nodes."""
+        roots = self._cluster_roots(young)
+        members: dict[int, list[int]] = defaultdict(list)
+        for node in self.parent:
+            root = self.find(node)
+            if root in roots:
+                members[root].append(node)
+        return list(members.values())
+
+
+def _young_nodes(cursor: Any, area_id: int) -> set[int]:
+    node_table = connection.ops.quote_name(Node._meta.db_table)
+    cursor.execute(
+        f"SELECT id FROM {node_table} WHERE area_id = %s AND kind = %s",  # noqa: S608 - table name from the model
+        [area_id, NodeKind.YOUNG_PERSON.value],
+    )
+    return {node_id for (node_id,) in cursor.fetchall()}
+
+
+def clusters_found(*, area: Area, ends: Sequence[date]) -> list[int]:
+    """How many clusters the links observed on or before each of `ends` formed: counts for
+    reports, which show no cluster and so need no intelligence role (callers check the reader
+    may see the area's figures). One read of the pairs up to the latest end."""
+    if not ends:
+        return []
+    link_table = connection.ops.quote_name(Link._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT a_id, b_id, observed_on FROM {link_table}"  # noqa: S608 - table name from the model
+            " WHERE area_id = %s AND observed_on <= %s ORDER BY observed_on",
+            [area.pk, max(ends)],
+        )
+        dated = cursor.fetchall()
+        young = _young_nodes(cursor, area.pk)
+    days = [seen for _, _, seen in dated]
+    graph, counted, joined = _Components(), {}, 0
+    for end in sorted(set(ends)):
+        upto = bisect_right(days, end)
+        graph.join((a, b) for a, b, _ in dated[joined:upto])
+        counted[end], joined = graph.cluster_count(young), upto
+    return [counted[end] for end in ends]
 
 
 def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
@@ -242,27 +299,19 @@ def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
         raise Http404("No such area in your intelligence")
     # Raw cursors: millions of pairs through the ORM's row machinery would cost seconds.
     link_table = connection.ops.quote_name(Link._meta.db_table)
-    node_table = connection.ops.quote_name(Node._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT a_id, b_id FROM {link_table} WHERE area_id = %s", [area.pk])  # noqa: S608 - table names from the models
+        cursor.execute(f"SELECT a_id, b_id FROM {link_table} WHERE area_id = %s", [area.pk])  # noqa: S608 - table name from the model
         pairs = cursor.fetchall()
-        cursor.execute(
-            f"SELECT id FROM {node_table} WHERE area_id = %s AND kind = %s",  # noqa: S608
-            [area.pk, NodeKind.YOUNG_PERSON.value],
-        )
-        young = {node_id for (node_id,) in cursor.fetchall()}
-    root_of = _components(pairs)
+        young = _young_nodes(cursor, area.pk)
     degree = Counter(chain.from_iterable(pairs))  # counted in C: seconds faster at millions
-    members: dict[int, list[int]] = defaultdict(list)
-    for node, root in root_of.items():
-        members[root].append(node)
     found = []
-    for nodes in members.values():
+    graph = _Components()
+    graph.join(pairs)
+    for nodes in graph.clusters(young):
         people = sum(node in young for node in nodes)
-        if people >= 2:
-            # Entities first (they are what the young people share), the most linked first.
-            ranked = sorted(nodes, key=lambda n: (n in young, -degree[n], n))
-            found.append((people, len(nodes) - people, ranked, min(nodes)))
+        # Entities first (they are what the young people share), the most linked first.
+        ranked = sorted(nodes, key=lambda n: (n in young, -degree[n], n))
+        found.append((people, len(nodes) - people, ranked, min(nodes)))
     found.sort(key=lambda c: (-c[0], -c[1], c[3]))
     shown = found[:limit]
     wanted = {n for _, _, ranked, _ in shown for n in ranked[:CLUSTER_LABELS]}

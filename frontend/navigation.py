@@ -28,6 +28,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem("Clusters", "frontend:clusters", "disruption.view_intelligence"),
     NavItem("Disruption", "frontend:disruption-log", "disruption.view_intelligence"),
     NavItem("MACE meetings", "frontend:meetings", "disruption.view_meetings"),
+    NavItem("Reports", "frontend:reports", "reports.view_dashboard"),
     NavItem("Strategy profiles", "frontend:strategy-profiles", "reports.view_strategy_profiles"),
     NavItem("Administration", "frontend:admin", "agencies.administer_area"),
     NavItem("National picture", "frontend:national", "reports.view_national_picture"),

@@ -54,6 +54,16 @@ class Period:
         start = self.start - relativedelta(months=months)
         return Period(self.kind, start, self.start - timedelta(days=1))
 
+    def as_query(self) -> dict[str, str]:
+        """The query parameters `period_from` reads back as this period."""
+        if self.kind is PeriodKind.CUSTOM:
+            return {
+                "kind": self.kind.value,
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+            }
+        return {"kind": self.kind.value, "on": self.start.isoformat()}
+
     def months(self) -> list[date]:
         """The first day of each calendar month the period touches."""
         first, found = self.start.replace(day=1), []

@@ -20,9 +20,11 @@ from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
 
-from agencies.models import AgencyType, Area, Role
+from agencies.models import AgencyType, Area, Membership
+from agencies.rules import REPORT_ROLES
 from agencies.selectors import active_memberships
 from disruption.models import DisruptionStatus, DisruptionTactic
+from disruption.network import clusters_found
 from referrals.models import (
     ClosureOutcome,
     Decision,
@@ -43,9 +45,6 @@ from .disclosure import (
 )
 from .periods import Period
 from .rollups import ZONE, rollups_refresh
-
-# Who may read an area's figures (always disclosure-controlled, never a record).
-REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
 
 AGE_BANDS = {
     "under_10": "Under 10",
@@ -299,6 +298,12 @@ def report_areas(*, user: Any) -> QuerySet[Area]:
     return Area.objects.filter(pk__in=ids)
 
 
+def report_membership(*, user: Any, area: Area) -> Membership | None:
+    """The membership through which `user` reads `area`'s reports: the one its audit names."""
+    mine = (m for m in active_memberships(user=user) if m.role in REPORT_ROLES)
+    return next((m for m in mine if m.area_id == area.pk), None)
+
+
 def report_area(*, user: Any, ons_code: str) -> Area:
     area = report_areas(user=user).filter(ons_code=ons_code).first()
     if area is None:
@@ -412,6 +417,10 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
     then_counts, then_lines = _counts(
         previous_sums, rows, breakdowns, then_months, _monthly(area, previous)
     )
+    # A count of its own, in no line: primary suppression alone keeps it safe.
+    now_counts["clusters"], then_counts["clusters"] = clusters_found(
+        area=area, ends=[period.end, previous.end]
+    )
     now, then = publish(now_counts, now_lines), publish(then_counts, then_lines)
 
     def row(
@@ -477,6 +486,7 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
                 "actions",
             ),
             row("disruption", "Disruption activities"),
+            row("clusters", "Link clusters found"),
             row("closed", "Referrals closed"),
         ],
     )

@@ -70,6 +70,7 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Clusters",
                 "Disruption",
                 "MACE meetings",
+                "Reports",
                 "Strategy profiles",
                 "National picture",
                 "API",
@@ -91,11 +92,15 @@ def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -
                 "Sign out",
             ],
         ),
-        (Role.BOARD_MEMBER, ["Home", "Strategy profiles", "API", "Notifications", "Sign out"]),
+        (
+            Role.BOARD_MEMBER,
+            ["Home", "Reports", "Strategy profiles", "API", "Notifications", "Sign out"],
+        ),
         (
             Role.AREA_ADMINISTRATOR,
             [
                 "Home",
+                "Reports",
                 "Strategy profiles",
                 "Administration",
                 "National picture",

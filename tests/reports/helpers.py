@@ -1,0 +1,46 @@
+"""An area with concerns raised in this month and the one before, through the services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from agencies.models import AgencyType, Area, Role, User
+from referrals.models import Referral
+from reports.periods import Period, period_from
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+
+
+def this_month() -> Period:
+    today = timezone.localdate()
+    return period_from(kind="month", on=today, start=None, end=None, today=today)
+
+
+@dataclass
+class ReportWorld:
+    area: Area
+    practitioner: User
+    referrals: list[Referral] = field(default_factory=list)
+
+    def raise_now(self, count: int, **person: Any) -> list[Referral]:
+        """`count` concerns submitted now (this month)."""
+        raised = [raise_referral(self.practitioner, submit=True, **person) for _ in range(count)]
+        self.referrals += raised
+        return raised
+
+    def raise_last_month(self, count: int, **person: Any) -> list[Referral]:
+        """`count` concerns submitted at noon on the last day of last month."""
+        raised = self.raise_now(count, **person)
+        day = this_month().start - timedelta(days=1)
+        moment = timezone.make_aware(datetime.combine(day, time(12)))
+        Referral.objects.filter(pk__in=[r.pk for r in raised]).update(submitted_at=moment)
+        return raised
+
+
+def report_world() -> ReportWorld:
+    area = AreaFactory.create()
+    school = AgencyFactory.create(areas=[area], agency_type=AgencyType.EDUCATION)
+    return ReportWorld(area, member(Role.PRACTITIONER, area=area, agency=school))
