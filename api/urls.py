@@ -1,7 +1,15 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import disruption_activity, intelligence, meetings, network, notification_preferences, views
+from . import (
+    disruption_activity,
+    intelligence,
+    meetings,
+    network,
+    notification_preferences,
+    report_exports,
+    views,
+)
 
 app_name = "api"
 
@@ -118,6 +126,11 @@ urlpatterns = [
         "v1/disruption-tactics/",
         disruption_activity.DisruptionTacticsView.as_view(),
         name="disruption-tactics",
+    ),
+    path(
+        "v1/reports/areas/<str:ons_code>/dashboard/export.<str:fmt>",
+        report_exports.DashboardExportView.as_view(),
+        name="report-dashboard-export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

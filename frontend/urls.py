@@ -10,6 +10,7 @@ from . import (
     network,
     notification_pages,
     notification_settings,
+    report_exports,
     sign_in,
     views,
 )
@@ -181,6 +182,11 @@ urlpatterns = [
         "notifications/settings/",
         notification_settings.notification_settings_page,
         name="notification-settings",
+    ),
+    path(
+        "reports/<str:ons_code>/export.<str:fmt>",
+        report_exports.report_export,
+        name="report-export",
     ),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
