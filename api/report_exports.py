@@ -4,7 +4,6 @@ control, permissions and audit record as the page's downloads."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.http import HttpResponse
 from django.utils import timezone
@@ -60,13 +59,20 @@ class DashboardExportView(APIView):
             *PERIOD_PARAMETERS,
         ],
         responses={
-            (200, content_type): OpenApiResponse(OpenApiTypes.BINARY, description=f"{fmt} file")
-            for fmt, (_, content_type) in FORMATS.items()
+            **{
+                (200, content_type): OpenApiResponse(
+                    OpenApiTypes.BINARY, description="The dashboard as a file"
+                )
+                for _, content_type in FORMATS.values()
+            },
+            400: OpenApiResponse(description="The period is not one: the error names the field"),
+            404: OpenApiResponse(description="No such area among those you may report on"),
         },
+        operation_id="reports_area_dashboard_export",
         summary="The area's dashboard for a period, as a CSV, XLSX or PDF file: the same "
         "suppressed figures as the dashboard (c for hidden counts); recorded in the audit trail",
     )
-    def get(self, request: Request, ons_code: str, fmt: str) -> Any:
+    def get(self, request: Request, ons_code: str, fmt: str) -> HttpResponse:
         export_format(fmt)
         period = period_from_query(request.query_params, today=timezone.localdate())
         dashboard = area_dashboard(user=request.user, ons_code=ons_code, period=period)
@@ -74,5 +80,4 @@ class DashboardExportView(APIView):
         report_exported(
             actor=request.user, area=dashboard.area, period=period, fmt=fmt, request=request
         )
-        response: HttpResponse = download.response()
-        return response
+        return download.response()

@@ -106,6 +106,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/disruption-tactics/",
         "/api/v1/network/{kind}/{id}/",
         "/api/v1/clusters/",
+        "/api/v1/reports/areas/{ons_code}/dashboard/export.{fmt}",
     }
 
 
