@@ -9,6 +9,7 @@ import openpyxl
 import pytest
 from django.http import Http404
 from django.utils import timezone
+from fpdf.errors import FPDFResourceAccessError
 
 from reports.disclosure import SUPPRESSION_NOTE, Figure
 from reports.exports import (
@@ -210,6 +211,14 @@ def test_pdf_draws_the_chart_given_for_a_table_and_no_other() -> None:
 
     assert BAR_FILL in with_chart
     assert BAR_FILL not in without
+
+
+@pytest.mark.parametrize("href", ["/etc/hostname", "http://example.invalid/bar.png"])
+def test_a_chart_cannot_make_the_pdf_read_a_file_or_fetch_a_url(href: str) -> None:
+    chart = CHART.replace("</svg>", f'<image href="{href}" width="10" height="10"/></svg>')
+
+    with pytest.raises(FPDFResourceAccessError):
+        tables_pdf(REPORT, charts={"sex": chart})
 
 
 def test_pdf_prints_a_character_its_fonts_lack_as_a_question_mark() -> None:
