@@ -82,9 +82,8 @@ def test_the_download_covers_the_period_the_query_names(
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.AREA_ADMINISTRATOR])
 def test_the_other_report_roles_may_download(client: Client, role: Role) -> None:
-    person = member(role)
-    sign_in(client, person)
-    area = Membership.objects.get(user=person).area
+    area = AreaFactory.create()
+    sign_in(client, member(role, area=area))
 
     response = client.get(
         reverse("frontend:report-export", kwargs={"ons_code": area.ons_code, "fmt": "csv"})

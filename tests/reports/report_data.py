@@ -38,7 +38,8 @@ MALES = 3  # shown as c, with the count of females that would give it away
 
 
 def nhs_numbers(count: int) -> list[str]:
-    found, prefix = [], 943476500
+    found: list[str] = []
+    prefix = 943476500
     while len(found) < count:
         prefix += 1
         check = nhs_number_check_digit(str(prefix))
@@ -58,7 +59,8 @@ class ReportedArea:
         found = []
         for referral in self.referrals:
             person = referral.young_person
-            born: date = person.date_of_birth
+            born = person.date_of_birth
+            assert born is not None
             nhs = person.nhs_number
             found += [
                 person.given_name,

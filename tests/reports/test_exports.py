@@ -4,6 +4,7 @@ formula, nothing that identifies a young person."""
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import openpyxl
 import pytest
@@ -253,7 +254,7 @@ def _dashboard(reported):
     return area_dashboard(user=reported.reader, ons_code=reported.area.ons_code, period=period)
 
 
-def _sex_rows(fmt: str, data: bytes) -> list[list[object]]:
+def _sex_rows(fmt: str, data: bytes) -> list[list[Any]]:
     title = "Concerns raised by sex"
     if fmt == "csv":
         rows = csv_blocks(data)[title]
