@@ -174,18 +174,12 @@ def test_a_median_over_a_suppressed_group_is_suppressed():
 
 @pytest.mark.parametrize(
     ("current", "previous", "shown"),
-    [
-        ((10, False), (7, False), "+3"),
-        ((10, False), (3, True), "c"),
-        ((4, True), (9, False), "c"),
-        ((9, False), (9, False), "0"),
-        ((7, False), (12, False), "-5"),
-    ],
+    [((10, False), (7, False), "+3"), ((10, False), (3, True), "c"), ((4, True), (9, False), "c"),
+     ((9, False), (9, False), "0"), ((7, False), (12, False), "-5")],
 )
 def test_a_change_is_shown_only_when_both_periods_are(current, previous, shown):
-    result = change(
-        count_figure(current[0], hidden=current[1]), count_figure(previous[0], hidden=previous[1])
-    )
+    result = change(count_figure(current[0], hidden=current[1]),
+                    count_figure(previous[0], hidden=previous[1]))
     assert result.text == shown
 
 

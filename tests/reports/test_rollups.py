@@ -42,9 +42,7 @@ def area_people():
 def _decide(referral, coordinator, decision, **inputs):
     referral_transition(referral=referral, actor=coordinator, name="start_triage")
     return referral_transition(
-        referral=referral,
-        actor=coordinator,
-        name="decide",
+        referral=referral, actor=coordinator, name="decide",
         inputs={"decision": decision, **inputs, **REASON},
     )
 
@@ -63,16 +61,9 @@ def _today(area, measure, key=""):
 
 def test_every_kind_of_change_keeps_the_rollups_equal_to_a_recount(area_people):
     area, practitioner, coordinator = area_people
-    first = raise_referral(
-        practitioner,
-        submit=True,
-        sex="female",
-        ethnicity="asian_pakistani",
-        concern={
-            "exploitation_type": "sexual",
-            "exploitation_models": ["boyfriend", "online_grooming"],
-        },
-    )
+    first = raise_referral(practitioner, submit=True, sex="female", ethnicity="asian_pakistani",
+                           concern={"exploitation_type": "sexual",
+                                    "exploitation_models": ["boyfriend", "online_grooming"]})
     _stored_equals_recount(area)
     assert _today(area, "raised") == 1
     assert _today(area, "raised.sex", "female") == 1
@@ -100,55 +91,34 @@ def test_every_kind_of_change_keeps_the_rollups_equal_to_a_recount(area_people):
     assert _today(area, "open", "left") == 1
 
     kind = ProtectiveActionType.objects.filter(is_active=True).first()
-    action = action_add(
-        referral=first,
-        actor=coordinator,
-        action_type=kind,
-        owner=coordinator,
-        due_on=timezone.localdate(),
-        detail="Synthetic action.",
-    )
+    action = action_add(referral=first, actor=coordinator, action_type=kind, owner=coordinator,
+                        due_on=timezone.localdate(), detail="Synthetic action.")
     _stored_equals_recount(area)
     assert _today(area, "actions.due", "not_done") == 1
     action_update(action=action, actor=coordinator, status="done", outcome="Done.")
     _stored_equals_recount(area)
     assert _today(area, "actions.due", "on_time") == 1
 
-    episode = missing_episode_start(
-        referral=first,
-        actor=coordinator,
-        started_at=timezone.now() - timedelta(hours=3),
-        reported_by="Synthetic carer",
-    )
+    episode = missing_episode_start(referral=first, actor=coordinator,
+                                    started_at=timezone.now() - timedelta(hours=3),
+                                    reported_by="Synthetic carer")
     missing_episode_end(episode=episode, actor=coordinator, ended_at=timezone.now())
     episode.refresh_from_db()
-    return_home_interview_record(
-        episode=episode,
-        actor=coordinator,
-        held=True,
-        held_by="Synthetic worker",
-        held_on=timezone.localdate(),
-        summary="Synthetic summary.",
-    )
+    return_home_interview_record(episode=episode, actor=coordinator, held=True,
+                                 held_by="Synthetic worker", held_on=timezone.localdate(),
+                                 summary="Synthetic summary.")
     _stored_equals_recount(area)
     assert _today(area, "missing.returned", "within") == 1
 
     # A correction to the young person moves the concern to another row.
-    young_person_correct(
-        referral=first, actor=coordinator, changes={"sex": "male"}, reason="Recorded wrongly."
-    )
+    young_person_correct(referral=first, actor=coordinator, changes={"sex": "male"},
+                         reason="Recorded wrongly.")
     _stored_equals_recount(area)
     assert _today(area, "raised.sex", "female") == 0
-    assert _today(area, "raised.sex", "male") == 2 - (
-        again.young_person_id != first.young_person_id
-    )
+    assert _today(area, "raised.sex", "male") == 2 - (again.young_person_id != first.young_person_id)
 
-    referral_transition(
-        referral=first,
-        actor=coordinator,
-        name="close",
-        inputs={"outcome": "risk_reduced", **REASON},
-    )
+    referral_transition(referral=first, actor=coordinator, name="close",
+                        inputs={"outcome": "risk_reduced", **REASON})
     _stored_equals_recount(area)
     assert _today(area, "closed.outcome", "risk_reduced") == 1
     assert _today(area, "open", "left") == 2
@@ -170,10 +140,8 @@ def test_a_change_made_by_hand_in_sql_is_still_counted(area_people):
     referral = raise_referral(practitioner, submit=True, sex="female")
     rollups_refresh()
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE referrals_youngperson SET sex = 'male' WHERE id = %s",
-            [referral.young_person_id],
-        )
+        cursor.execute("UPDATE referrals_youngperson SET sex = 'male' WHERE id = %s",
+                       [referral.young_person_id])
     _stored_equals_recount(area)
     assert _today(area, "raised.sex", "male") == 1
 
@@ -192,9 +160,8 @@ def test_the_check_command_finds_a_difference_and_repairs_it(area_people):
         call_command("rollups_check", area=[area.ons_code], stdout=StringIO(), stderr=err)
     assert "raised (all): stored 99, recount 1" in err.getvalue()
 
-    call_command(
-        "rollups_check", area=[area.ons_code], repair=True, stdout=StringIO(), stderr=StringIO()
-    )
+    call_command("rollups_check", area=[area.ons_code], repair=True, stdout=StringIO(),
+                 stderr=StringIO())
     assert rollups_stored(area_ids=[area.pk]) == rollups_recount(area_ids=[area.pk])
 
 
