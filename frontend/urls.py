@@ -188,6 +188,11 @@ urlpatterns = [
         report_exports.report_export,
         name="report-export",
     ),
+    path(
+        "reports/<str:ons_code>/charts/<slug:slug>.svg",
+        report_exports.report_chart,
+        name="report-chart",
+    ),
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),

@@ -28,12 +28,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from .charts import chart_svg
 from .disclosure import SUPPRESSION_NOTE, Figure
 from .selectors import Dashboard, Row, Table
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PDF_TYPE = "application/pdf"
+SVG_TYPE = "image/svg+xml"
 
 # A figure's text as reports.disclosure writes it: a count, a change, a percentage or a
 # measure to one decimal place.
@@ -289,9 +291,32 @@ def dashboard_report(dashboard: Dashboard) -> Report:
     )
 
 
-def dashboard_download(dashboard: Dashboard, fmt: str) -> Download:
-    """Every table of the dashboard as one file in the format (csv, xlsx or pdf)."""
-    write, content_type = FORMATS[export_format(fmt)]
+def dashboard_charts(dashboard: Dashboard) -> dict[str, str]:
+    """Each charted table's chart, by the table's slug."""
+    return {table.slug: chart_svg(table) for table in dashboard.all_tables() if table.chart}
+
+
+def _stem(dashboard: Dashboard) -> str:
     period = dashboard.period
-    filename = f"report-{dashboard.area.ons_code}-{period.start}-to-{period.end}.{fmt}"
-    return Download(write(dashboard_report(dashboard)), content_type, filename)
+    return f"{dashboard.area.ons_code}-{period.start}-to-{period.end}"
+
+
+def dashboard_download(dashboard: Dashboard, fmt: str) -> Download:
+    """Every table of the dashboard as one file in the format (csv, xlsx or pdf); the PDF
+    draws each table's chart above it."""
+    write, content_type = FORMATS[export_format(fmt)]
+    report = dashboard_report(dashboard)
+    if fmt == "pdf":
+        content = tables_pdf(report, charts=dashboard_charts(dashboard))
+    else:
+        content = write(report)
+    return Download(content, content_type, f"report-{_stem(dashboard)}.{fmt}")
+
+
+def chart_download(dashboard: Dashboard, slug: str) -> Download:
+    """One table's chart as an SVG file; Http404 for a table that has none."""
+    table = next((t for t in dashboard.all_tables() if t.slug == slug and t.chart), None)
+    if table is None:
+        raise Http404("No such chart on this dashboard")
+    svg = chart_svg(table).encode()
+    return Download(svg, SVG_TYPE, f"chart-{slug}-{_stem(dashboard)}.svg")

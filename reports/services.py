@@ -18,10 +18,16 @@ from .selectors import REPORT_ROLES
 
 
 def report_exported(
-    *, actor: Any, area: Area, period: Period, fmt: str, request: HttpRequest | None = None
+    *,
+    actor: Any,
+    area: Area,
+    period: Period,
+    fmt: str,
+    chart: str = "",
+    request: HttpRequest | None = None,
 ) -> AuditEvent:
-    """Record that `actor` downloaded the area's dashboard for `period` as `fmt`, naming the
-    role in that area that let them."""
+    """Record that `actor` downloaded the area's dashboard (or one table's `chart`) for
+    `period` as `fmt`, naming the role in that area that let them."""
     membership = next(
         (
             m
@@ -46,5 +52,6 @@ def report_exported(
                     "start": period.start.isoformat(),
                     "end": period.end.isoformat(),
                 },
+                **({"chart": chart} if chart else {}),
             },
         )

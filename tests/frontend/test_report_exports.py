@@ -14,6 +14,7 @@ from agencies.models import Membership, Role
 from audit.models import AuditAction, AuditEvent
 from reports.exports import CSV_TYPE, PDF_TYPE, XLSX_TYPE
 from reports.periods import PeriodKind, period_containing
+from reports.selectors import Table
 from tests.factories import AreaFactory, member, sign_in
 from tests.reports.report_data import ReportedArea, csv_blocks, reported_area
 
@@ -159,3 +160,86 @@ def test_the_downloads_snippet_links_to_each_format_for_the_period_on_the_page(
     for fmt in ("csv", "xlsx", "pdf"):
         assert f'href="{url(reported, fmt)}?kind=month&amp;on=2026-10-01"' in html
     assert html.count("download>") == 3
+
+
+def chart_url(reported: ReportedArea, slug: str) -> str:
+    return reverse(
+        "frontend:report-chart", kwargs={"ons_code": reported.area.ons_code, "slug": slug}
+    )
+
+
+def test_a_chart_downloads_as_an_svg_file_and_the_download_is_recorded(
+    client: Client, reported: ReportedArea
+) -> None:
+    sign_in(client, reported.reader)
+    month = period_containing(PeriodKind.MONTH, timezone.localdate())
+
+    response = client.get(chart_url(reported, "sex"), {"kind": "month"})
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="chart-sex-{reported.area.ons_code}-{month.previous().start}'
+        f'-to-{month.previous().end}.svg"'
+    )
+    assert response.content.lstrip().startswith((b"<svg", b"<?xml"))
+    assert exports().get().details == {
+        "report": "area_dashboard",
+        "format": "svg",
+        "chart": "sex",
+        "period": {
+            "kind": "month",
+            "start": str(month.previous().start),
+            "end": str(month.previous().end),
+        },
+    }
+
+
+@pytest.mark.parametrize("slug", ["summary", "no_such_table"])
+def test_a_table_without_a_chart_is_not_found(
+    client: Client, reported: ReportedArea, slug: str
+) -> None:
+    sign_in(client, reported.reader)
+
+    assert client.get(chart_url(reported, slug)).status_code == 404
+    assert not exports().exists()
+
+
+def test_another_areas_reader_cannot_download_its_charts(
+    client: Client, reported: ReportedArea
+) -> None:
+    sign_in(client, member(Role.BOARD_MEMBER, area=AreaFactory.create()))
+
+    assert client.get(chart_url(reported, "sex")).status_code == 404
+    assert not exports().exists()
+
+
+def test_a_chart_for_a_period_that_is_not_one_is_a_plain_bad_request(
+    client: Client, reported: ReportedArea
+) -> None:
+    sign_in(client, reported.reader)
+
+    response = client.get(chart_url(reported, "sex"), {"kind": "fortnight"})
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+
+
+def test_the_chart_snippet_links_to_the_tables_chart_for_the_period_on_the_page(
+    rf: RequestFactory, reported: ReportedArea
+) -> None:
+    request = rf.get("/reports/", {"kind": "quarter"})
+    request.user = reported.reader
+    sex = Table("sex", "Concerns raised by sex", [], chart="bar")
+    summary = Table("summary", "Summary", [], chart="")
+
+    def render(table: Table) -> str:
+        return render_to_string(
+            "frontend/reports/_chart_download.html",
+            {"area": reported.area, "table": table},
+            request=request,
+        )
+
+    assert f'href="{chart_url(reported, "sex")}?kind=quarter"' in render(sex)
+    assert "Concerns raised by sex" in render(sex)
+    assert render(summary).strip() == ""

@@ -12,11 +12,15 @@ from django.http import Http404
 from django.utils import timezone
 from fpdf.errors import FPDFResourceAccessError
 
+from reports.charts import chart_svg
 from reports.disclosure import SUPPRESSION_NOTE, Figure
 from reports.exports import (
     Report,
+    chart_download,
     csv_safe,
+    dashboard_charts,
     dashboard_download,
+    dashboard_report,
     tables_csv,
     tables_pdf,
     tables_xlsx,
@@ -328,3 +332,42 @@ def test_no_download_holds_a_young_persons_identity_or_a_reference(reported, fmt
 def test_an_unknown_format_is_not_found(reported) -> None:
     with pytest.raises(Http404):
         dashboard_download(_dashboard(reported), "docx")
+
+
+def test_the_pdf_download_draws_the_chart_of_every_table_that_has_one(reported) -> None:
+    dashboard = _dashboard(reported)
+    charts = dashboard_charts(dashboard)
+    report = dashboard_report(dashboard)
+
+    drawn = pdf_streams(dashboard_download(dashboard, "pdf").content)
+
+    assert set(charts) == {table.slug for table in dashboard.all_tables() if table.chart}
+    assert "summary" not in charts
+    assert drawn == pdf_streams(tables_pdf(report, charts=charts))
+    assert drawn != pdf_streams(tables_pdf(report))
+
+
+def test_a_chart_downloads_as_its_tables_svg(reported) -> None:
+    dashboard = _dashboard(reported)
+    sex = next(table for table in dashboard.tables if table.slug == "sex")
+    period = dashboard.period
+
+    download = chart_download(dashboard, "sex")
+
+    assert download.content == chart_svg(sex).encode()
+    assert download.content_type == "image/svg+xml"
+    assert download.filename == (
+        f"chart-sex-{reported.area.ons_code}-{period.start}-to-{period.end}.svg"
+    )
+
+
+@pytest.mark.parametrize("slug", ["summary", "no_such_table"])
+def test_a_table_without_a_chart_has_no_chart_download(reported, slug) -> None:
+    with pytest.raises(Http404):
+        chart_download(_dashboard(reported), slug)
+
+
+def test_no_chart_holds_a_young_persons_identity_or_a_reference(reported) -> None:
+    charts = "\n".join(dashboard_charts(_dashboard(reported)).values())
+
+    assert [value for value in reported.identifiers() if value in charts] == []
