@@ -37,6 +37,11 @@ NOT_AVAILABLE = ":"
 NOT_APPLICABLE = "z"
 # The smallest count shown as itself; 1 to SMALLEST_SHOWN - 1 are suppressed.
 SMALLEST_SHOWN = 6
+# What every page, export and API response says about the symbols above.
+SUPPRESSION_NOTE = (
+    "Counts from 1 to 5 are shown as c; c also hides any count that would let one be worked "
+    "out. z: not applicable. :: not available."
+)
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@ custom dates, each compared with the period of the same length just before it.""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from dateutil.relativedelta import relativedelta
@@ -117,3 +118,19 @@ def period_from(
     if on < EARLIEST or on > today:
         raise ValidationError({"on": f"Choose a date between {EARLIEST:%-d %B %Y} and today"})
     return period_containing(chosen, on)
+
+
+def period_from_query(query: Mapping[str, str], *, today: date) -> Period:
+    """The period a page's or an API call's query string names: `kind`, and `on` or `start`
+    and `end` as YYYY-MM-DD. ValidationError, by field, if not."""
+    dates: dict[str, date | None] = {}
+    errors = {}
+    for name in ("on", "start", "end"):
+        text = (query.get(name) or "").strip()
+        try:
+            dates[name] = datetime.strptime(text, "%Y-%m-%d").date() if text else None
+        except ValueError:
+            errors[name] = "Enter a real date as YYYY-MM-DD, for example 2026-03-31"
+    if errors:
+        raise ValidationError(errors)
+    return period_from(kind=query.get("kind") or "", today=today, **dates)

@@ -36,6 +36,7 @@ from referrals.models import (
 
 from .disclosure import (
     NOT_APPLICABLE,
+    SUPPRESSION_NOTE,
     Figure,
     Line,
     change,
@@ -277,8 +278,7 @@ class Dashboard:
             "area": {"ons_code": self.area.ons_code, "name": self.area.name},
             "period": _period_json(self.period),
             "previous_period": _period_json(self.previous),
-            "suppression": "Counts from 1 to 5 are shown as c; c also hides any count that "
-            "would let one be worked out. z: not applicable. :: not available.",
+            "suppression": SUPPRESSION_NOTE,
             "tables": [table.as_json() for table in self.all_tables()],
         }
 

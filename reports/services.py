@@ -1,4 +1,5 @@
-"""Writes for board reports: the audit record of each read of an area's figures."""
+"""Writes for board reports: each read or download of an area's figures leaves an audit
+record, in its own transaction, filed under the membership that opens the area's reports."""
 
 from __future__ import annotations
 
@@ -8,27 +9,32 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from agencies.models import Area
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditEvent
 from audit.services import audit_record
 
 from .periods import Period
 from .selectors import report_membership
 
 
-def report_viewed(
-    *, actor: Any, area: Area, period: Period, request: HttpRequest | None = None, report: str
-) -> None:
-    """One VIEW record for a reading of `area`'s `report` for `period` (a page, or an API
-    read), filed under the membership that opens the area's reports."""
+def _report_record(
+    *,
+    action: AuditAction,
+    actor: Any,
+    area: Area,
+    period: Period,
+    request: HttpRequest | None,
+    details: dict[str, Any],
+) -> AuditEvent:
     with transaction.atomic(durable=True):
-        audit_record(
-            action=AuditAction.VIEW,
+        return audit_record(
+            action=action,
             actor=actor,
             membership=report_membership(user=actor, area=area),
+            target=area,
             area=area,
             request=request,
             details={
-                "report": report,
+                **details,
                 "period": {
                     "kind": period.kind.value,
                     "start": period.start.isoformat(),
@@ -36,3 +42,41 @@ def report_viewed(
                 },
             },
         )
+
+
+def report_viewed(
+    *, actor: Any, area: Area, period: Period, request: HttpRequest | None = None, report: str
+) -> AuditEvent:
+    """A reading of `area`'s `report` for `period` (a page, or an API read)."""
+    return _report_record(
+        action=AuditAction.VIEW,
+        actor=actor,
+        area=area,
+        period=period,
+        request=request,
+        details={"report": report},
+    )
+
+
+def report_exported(
+    *,
+    actor: Any,
+    area: Area,
+    period: Period,
+    fmt: str,
+    chart: str = "",
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """A download of the area's dashboard (or of one table's `chart`) for `period` as `fmt`."""
+    return _report_record(
+        action=AuditAction.EXPORT,
+        actor=actor,
+        area=area,
+        period=period,
+        request=request,
+        details={
+            "report": "area_dashboard",
+            "format": fmt,
+            **({"chart": chart} if chart else {}),
+        },
+    )

@@ -111,6 +111,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/clusters/",
         "/api/v1/reports/areas/",
         "/api/v1/reports/areas/{ons_code}/dashboard/",
+        "/api/v1/reports/areas/{ons_code}/dashboard/export.{fmt}",
         "/api/v1/strategy-profiles/",
         "/api/v1/strategy-profiles/{ons_code}/{year}/",
     }
