@@ -30,7 +30,6 @@ def _report_record(
             action=action,
             actor=actor,
             membership=report_membership(user=actor, area=area),
-            target=area,
             area=area,
             request=request,
             details={
