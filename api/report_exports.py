@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.http import HttpResponse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.negotiation import BaseContentNegotiation
@@ -15,8 +14,8 @@ from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from api.reports import PeriodQuerySerializer
 from reports.exports import FORMATS, dashboard_download, export_format
-from reports.periods import PeriodKind, period_from_query
 from reports.selectors import area_dashboard
 from reports.services import report_exported
 
@@ -35,28 +34,13 @@ class FileNegotiation(BaseContentNegotiation):
         return renderer, renderer.media_type
 
 
-PERIOD_PARAMETERS = [
-    OpenApiParameter(
-        "kind",
-        OpenApiTypes.STR,
-        enum=[k.value for k in PeriodKind],
-        description="The kind of period (default: year, April to March)",
-    ),
-    OpenApiParameter(
-        "on", OpenApiTypes.DATE, description="A day in the period (default: the last whole one)"
-    ),
-    OpenApiParameter("start", OpenApiTypes.DATE, description="A custom period's first day"),
-    OpenApiParameter("end", OpenApiTypes.DATE, description="A custom period's last day"),
-]
-
-
 class DashboardExportView(APIView):
     content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=[
             OpenApiParameter("fmt", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS)),
-            *PERIOD_PARAMETERS,
+            PeriodQuerySerializer,
         ],
         responses={
             **{
@@ -74,7 +58,9 @@ class DashboardExportView(APIView):
     )
     def get(self, request: Request, ons_code: str, fmt: str) -> HttpResponse:
         export_format(fmt)
-        period = period_from_query(request.query_params, today=timezone.localdate())
+        query = PeriodQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        period = query.validated_data["period"]
         dashboard = area_dashboard(user=request.user, ons_code=ons_code, period=period)
         download = dashboard_download(dashboard, fmt)
         report_exported(

@@ -25,6 +25,9 @@ class ReportAreaSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
+DATE_ERROR = {"invalid": "Enter a real date as YYYY-MM-DD, for example 2026-03-31"}
+
+
 class PeriodQuerySerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(
         choices=[kind.value for kind in PeriodKind],
@@ -34,11 +37,16 @@ class PeriodQuerySerializer(serializers.Serializer[Any]):
     )
     on = serializers.DateField(
         required=False,
+        error_messages=DATE_ERROR,
         help_text="A day in the month, quarter or year (ISO); the last whole one before today "
         "when not given",
     )
-    start = serializers.DateField(required=False, help_text="First day of a custom period (ISO)")
-    end = serializers.DateField(required=False, help_text="Last day of a custom period (ISO)")
+    start = serializers.DateField(
+        required=False, error_messages=DATE_ERROR, help_text="First day of a custom period (ISO)"
+    )
+    end = serializers.DateField(
+        required=False, error_messages=DATE_ERROR, help_text="Last day of a custom period (ISO)"
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         try:

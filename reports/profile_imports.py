@@ -18,7 +18,6 @@ from datetime import date, datetime
 from pathlib import PurePath
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -42,7 +41,14 @@ from .models import (
     ServiceStatus,
     YesNoNotKnown,
 )
-from .profiles import QUESTIONS, check_reviewed_on, check_year, write_profile, year_label
+from .profiles import (
+    QUESTIONS,
+    check_reviewed_on,
+    check_upload_size,
+    check_year,
+    write_profile,
+    year_label,
+)
 
 IMPORT_TYPES = (".csv", ".xlsx")
 PROBLEMS_KEPT = 500  # a file wrong throughout is reported by its first problems
@@ -339,13 +345,7 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
     name = PurePath(upload.name or "").name
     if PurePath(name).suffix.lower() not in IMPORT_TYPES:
         raise ValidationError({"file": "The selected file must be a CSV or XLSX file"})
-    limit = settings.UPLOAD_MAX_FILE_SIZE
-    if not upload.size:
-        raise ValidationError({"file": "The selected file is empty"})
-    if upload.size > limit:
-        raise ValidationError(
-            {"file": f"The selected file must be smaller than {limit // (1024 * 1024)} MB"}
-        )
+    check_upload_size(upload)
     from .tasks import run_profile_import  # the task module imports this one
 
     with transaction.atomic(durable=True):

@@ -373,12 +373,8 @@ DOCUMENT_TYPES: dict[str, tuple[str, bytes]] = {
 }
 
 
-def _check_document(upload: UploadedFile) -> str:
-    """The upload's file name ending, once it is an accepted type within the size cap."""
-    name = upload.name or ""
-    suffix = PurePath(name).suffix.lower()
-    if suffix not in DOCUMENT_TYPES:
-        raise ValidationError({"file": "The selected file must be a PDF, DOCX, ODT or TXT"})
+def check_upload_size(upload: UploadedFile) -> None:
+    """An uploaded file (a document, an import) is neither empty nor over the size cap."""
     limit = settings.UPLOAD_MAX_FILE_SIZE
     if not upload.size:
         raise ValidationError({"file": "The selected file is empty"})
@@ -386,6 +382,15 @@ def _check_document(upload: UploadedFile) -> str:
         raise ValidationError(
             {"file": f"The selected file must be smaller than {limit // (1024 * 1024)} MB"}
         )
+
+
+def _check_document(upload: UploadedFile) -> str:
+    """The upload's file name ending, once it is an accepted type within the size cap."""
+    name = upload.name or ""
+    suffix = PurePath(name).suffix.lower()
+    if suffix not in DOCUMENT_TYPES:
+        raise ValidationError({"file": "The selected file must be a PDF, DOCX, ODT or TXT"})
+    check_upload_size(upload)
     upload.seek(0)
     head = upload.read(2048)
     upload.seek(0)

@@ -60,6 +60,26 @@ def test_the_dashboard_shows_the_figures_suppressed_beside_their_charts() -> Non
     assert "Link clusters found" in html
 
 
+def test_downloads_carry_the_period_the_page_read_from_its_date_boxes() -> None:
+    world = report_world()
+    board = member(Role.BOARD_MEMBER, area=world.area)
+    boxes = {
+        "kind": "custom",
+        "start_day": "1",
+        "start_month": "9",
+        "start_year": "2026",
+        "end_day": "30",
+        "end_month": "9",
+        "end_year": "2026",
+    }
+
+    html = signed_in(board).get(f"/reports/{world.area.ons_code}/", boxes).content.decode()
+
+    period = "?kind=custom&amp;start=2026-09-01&amp;end=2026-09-30"
+    assert f'/reports/{world.area.ons_code}/export.pdf{period}"' in html
+    assert f'/reports/{world.area.ons_code}/charts/sex.svg{period}"' in html
+
+
 def test_each_reading_writes_one_audit_record_naming_the_period() -> None:
     world = report_world()
     coordinator = member(Role.COORDINATOR, area=world.area)
