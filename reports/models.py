@@ -340,3 +340,14 @@ class NationalReturnRow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.national_return_id} {self.token or 'not matchable'}"
+
+
+class LinkGraphVersion(models.Model):
+    """Raised by a database trigger (migration 0005) in the transaction of every change to an
+    area's links, so a cluster count cached under a version is never read after a change."""
+
+    area = models.OneToOneField(Area, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.area_id} v{self.version}"

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
@@ -44,8 +45,12 @@ from .disclosure import (
     percentage,
     publish,
 )
+from .models import LinkGraphVersion
 from .periods import Period
 from .rollups import ZONE, rollups_refresh
+
+# How long a cluster count is kept while its area's links stay as they are.
+CLUSTER_CACHE_SECONDS = 24 * 60 * 60
 
 AGE_BANDS = {
     "under_10": "Under 10",
@@ -401,6 +406,23 @@ def _monthly(area: Area, period: Period) -> dict[str, int]:
         return dict(cursor.fetchall())
 
 
+def _clusters_found(area: Area, ends: list[date]) -> list[int]:
+    """Clusters at each end, from the cache while the area's links are unchanged: finding them
+    reads every link of the area, which a busy partnership's dashboard cannot pay on each view.
+    The version comes from a trigger in each link change's own transaction."""
+    version = (
+        LinkGraphVersion.objects.filter(area=area).values_list("version", flat=True).first() or 0
+    )
+    keys = [f"reports:clusters:{area.pk}:{version}:{end.isoformat()}" for end in ends]
+    cached = cache.get_many(keys)
+    missing = [end for end, key in zip(ends, keys, strict=True) if key not in cached]
+    if missing:
+        found = dict(zip(keys, clusters_found(area=area, ends=ends), strict=True))
+        cache.set_many(found, timeout=CLUSTER_CACHE_SECONDS)
+        cached |= found
+    return [cached[key] for key in keys]
+
+
 def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
     """The area's dashboard for the period, beside the one before. Http404 for an area the
     user may not report on."""
@@ -418,8 +440,8 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
         previous_sums, rows, breakdowns, then_months, _monthly(area, previous)
     )
     # A count of its own, in no line: primary suppression alone keeps it safe.
-    now_counts["clusters"], then_counts["clusters"] = clusters_found(
-        area=area, ends=[period.end, previous.end]
+    now_counts["clusters"], then_counts["clusters"] = _clusters_found(
+        area, [period.end, previous.end]
     )
     now, then = publish(now_counts, now_lines), publish(then_counts, then_lines)
 

@@ -179,3 +179,28 @@ def test_no_identifying_field_reaches_any_dashboard_response() -> None:
     for text in responses:
         for secret in secrets:
             assert secret.casefold() not in text.casefold(), secret
+
+
+def test_a_cluster_count_is_kept_until_the_areas_links_change(monkeypatch) -> None:
+    graph = Graph(AreaFactory.create())
+    period = this_month()
+    link_clusters(graph, 6, period.start, "a")
+    board = member(Role.BOARD_MEMBER, area=graph.area)
+    counted = []
+
+    def counting(**kwargs):
+        counted.append(kwargs["ends"])
+        return clusters_found(**kwargs)
+
+    monkeypatch.setattr("reports.selectors.clusters_found", counting)
+
+    def read() -> tuple[str, str, str]:
+        board_view = area_dashboard(user=board, ons_code=graph.area.ons_code, period=period)
+        return shown(summary_row(board_view, "clusters"))
+
+    assert read() == ("6", "0", "+6")
+    assert read() == ("6", "0", "+6")
+    assert len(counted) == 1  # the second read came from the cache
+    link_clusters(graph, 1, period.start, "b")  # a new link raises the area's version
+    assert read() == ("7", "0", "+7")
+    assert len(counted) == 2
