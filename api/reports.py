@@ -25,7 +25,7 @@ class ReportAreaSerializer(serializers.Serializer[Any]):
     name = serializers.CharField()
 
 
-DATE_ERROR = {"invalid": "Enter a real date as YYYY-MM-DD, for example 2026-03-31"}
+DATE_ERROR: dict[str, Any] = {"invalid": "Enter a real date as YYYY-MM-DD, for example 2026-03-31"}
 
 
 class PeriodQuerySerializer(serializers.Serializer[Any]):
