@@ -5,7 +5,7 @@ key over a scope of (area, first day, day after the last). The same statement se
 callers, so a rollup cannot drift from its definition:
 
 - `rollups_refresh` recounts the days that changes have marked stale (database triggers,
-  migration 0001, mark them in the change's own transaction) and replaces their rows;
+  migration 0002, mark them in the change's own transaction) and replaces their rows;
 - `rollups_recount` counts everything again, for `manage.py rollups_check`, which compares the
   result with the stored rows;
 - `rollups_rebuild` replaces every row (after a bulk load that bypassed nothing but is large).
@@ -48,13 +48,15 @@ ETHNICITY_GROUP_SQL = """CASE
     WHEN y.ethnicity IN ('', 'not_known') THEN 'not_known'
     ELSE split_part(y.ethnicity, '_', 1) END"""
 
+AREA = "%(area)s::bigint"
+LO_DAY, HI_DAY = "%(lo)s::date", "%(hi)s::date"
+LO, HI = (f"({day}::timestamp AT TIME ZONE '{ZONE}')" for day in (LO_DAY, HI_DAY))
+
 RECOUNT_SQL = f"""
-WITH scope AS (
-    SELECT area_id, lo_day, hi_day,
-           lo_day::timestamp AT TIME ZONE '{ZONE}' AS lo,
-           hi_day::timestamp AT TIME ZONE '{ZONE}' AS hi
-    FROM unnest(%(areas)s::bigint[], %(los)s::date[], %(his)s::date[]) AS s(area_id, lo_day, hi_day)
-),
+-- One area and one span of days, written into each condition as values: the planner then
+-- sizes a day's recount as a day's rows and walks the date indexes, where values it cannot
+-- see (a table of spans) led it to hash every young person to recount one day.
+WITH scope AS (SELECT 1),
 raised AS MATERIALIZED (
     SELECT r.area_id, {_day("r.submitted_at")} AS day, ag.agency_type,
            {AGE_BAND_SQL} AS age_band,
@@ -72,7 +74,7 @@ raised AS MATERIALIZED (
            ) THEN 'repeat' ELSE 'first' END AS repeat
     FROM scope s
     JOIN referrals_referral r
-      ON r.area_id = s.area_id AND r.submitted_at >= s.lo AND r.submitted_at < s.hi
+      ON r.area_id = {AREA} AND r.submitted_at >= {LO} AND r.submitted_at < {HI}
     JOIN referrals_youngperson y ON y.id = r.young_person_id
     JOIN agencies_agency ag ON ag.id = r.raised_by_agency_id
     WHERE r.transferred_from_id IS NULL AND r.state <> 'merged'
@@ -93,12 +95,15 @@ UNION ALL
 SELECT r.area_id, {_day("r.decided_at")}, m.measure, m.key, count(*)
 FROM scope s
 JOIN referrals_referral r
-  ON r.area_id = s.area_id AND r.decided_at >= s.lo AND r.decided_at < s.hi
+  ON r.area_id = {AREA} AND r.decided_at >= {LO} AND r.decided_at < {HI}
 CROSS JOIN LATERAL (VALUES
     ('decided', ''),
     ('decided.decision', r.decision),
     ('decided.timeliness',
-     CASE WHEN r.decided_at <= r.triage_due_at THEN 'in_time' ELSE 'late' END)
+     CASE WHEN r.decided_at <= r.triage_due_at THEN 'in_time' ELSE 'late' END),
+    -- Whole hours from submission to decision: the median is read from these groups.
+    ('decided.hours',
+     GREATEST(0, floor(extract(epoch FROM r.decided_at - r.submitted_at) / 3600))::int::text)
 ) AS m(measure, key)
 -- A transferred-in copy keeps the sending area's decision time; only its own decision counts.
 WHERE r.state <> 'merged' AND r.decided_at >= r.created_at
@@ -108,30 +113,30 @@ SELECT r.area_id, {_day("r.closed_at")}, 'closed.outcome',
        COALESCE(NULLIF(r.outcome, ''), 'not_recorded'), count(*)
 FROM scope s
 JOIN referrals_referral r
-  ON r.area_id = s.area_id AND r.closed_at >= s.lo AND r.closed_at < s.hi
+  ON r.area_id = {AREA} AND r.closed_at >= {LO} AND r.closed_at < {HI}
 WHERE r.state NOT IN ('merged', 'withdrawn')
 GROUP BY 1, 2, 4
 UNION ALL
 -- Open cases are a running sum of these two: opened when it reached the area, and left.
 SELECT r.area_id, {_day("GREATEST(r.submitted_at, r.created_at)")}, 'open', 'opened', count(*)
 FROM scope s
-JOIN referrals_referral r ON r.area_id = s.area_id
- AND GREATEST(r.submitted_at, r.created_at) >= s.lo
- AND GREATEST(r.submitted_at, r.created_at) < s.hi
+JOIN referrals_referral r ON r.area_id = {AREA}
+ AND GREATEST(r.submitted_at, r.created_at) >= {LO}
+ AND GREATEST(r.submitted_at, r.created_at) < {HI}
 WHERE r.submitted_at IS NOT NULL AND r.state NOT IN ('merged', 'withdrawn')
 GROUP BY 1, 2
 UNION ALL
 SELECT r.area_id, {_day("r.closed_at")}, 'open', 'left', count(*)
 FROM scope s
 JOIN referrals_referral r
-  ON r.area_id = s.area_id AND r.closed_at >= s.lo AND r.closed_at < s.hi
+  ON r.area_id = {AREA} AND r.closed_at >= {LO} AND r.closed_at < {HI}
 WHERE r.submitted_at IS NOT NULL AND r.state NOT IN ('merged', 'withdrawn')
 GROUP BY 1, 2
 UNION ALL
 SELECT r.area_id, {_day("m.started_at")}, 'missing.started', '', count(*)
 FROM scope s
-JOIN referrals_missingepisode m ON m.started_at >= s.lo AND m.started_at < s.hi
-JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = s.area_id
+JOIN referrals_missingepisode m ON m.started_at >= {LO} AND m.started_at < {HI}
+JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = {AREA}
 GROUP BY 1, 2
 UNION ALL
 SELECT r.area_id, {_day("m.ended_at")}, 'missing.returned',
@@ -139,8 +144,8 @@ SELECT r.area_id, {_day("m.ended_at")}, 'missing.returned',
             THEN 'within' ELSE 'not_within' END,
        count(*)
 FROM scope s
-JOIN referrals_missingepisode m ON m.ended_at >= s.lo AND m.ended_at < s.hi
-JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = s.area_id
+JOIN referrals_missingepisode m ON m.ended_at >= {LO} AND m.ended_at < {HI}
+JOIN referrals_referral r ON r.id = m.referral_id AND r.area_id = {AREA}
 GROUP BY 1, 2, 4
 UNION ALL
 SELECT r.area_id, a.due_on, 'actions.due',
@@ -149,8 +154,8 @@ SELECT r.area_id, a.due_on, 'actions.due',
             ELSE 'late' END,
        count(*)
 FROM scope s
-JOIN referrals_protectiveaction a ON a.due_on >= s.lo_day AND a.due_on < s.hi_day
-JOIN referrals_referral r ON r.id = a.referral_id AND r.area_id = s.area_id
+JOIN referrals_protectiveaction a ON a.due_on >= {LO_DAY} AND a.due_on < {HI_DAY}
+JOIN referrals_referral r ON r.id = a.referral_id AND r.area_id = {AREA}
 WHERE a.status <> 'cancelled'
 GROUP BY 1, 2, 4
 UNION ALL
@@ -159,8 +164,8 @@ FROM scope s
 JOIN LATERAL (
     SELECT d.*, t.code, COALESCE(d.served_on, d.issued_on, {_day("d.created_at")}) AS day
     FROM disruption_disruptionactivity d JOIN disruption_disruptiontactic t ON t.id = d.tactic_id
-    WHERE d.area_id = s.area_id
-) d ON d.day >= s.lo_day AND d.day < s.hi_day
+    WHERE d.area_id = {AREA}
+) d ON d.day >= {LO_DAY} AND d.day < {HI_DAY}
 CROSS JOIN LATERAL (VALUES
     ('disruption', ''),
     ('disruption.tactic', d.code),
@@ -176,13 +181,15 @@ GROUP BY 1, 2, 3, 4
 _INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"
 
 
-def _scope(spans: Iterable[tuple[int, date, date]]) -> dict[str, list]:
-    areas, los, his = [], [], []
-    for area_id, lo, hi in spans:
-        areas.append(area_id)
-        los.append(lo)
-        his.append(hi)
-    return {"areas": areas, "los": los, "his": his}
+def _spans(days: Iterable[tuple[int, date]]) -> list[tuple[int, date, date]]:
+    """(area, first day, day after the last) for each run of consecutive days of an area."""
+    spans: list[tuple[int, date, date]] = []
+    for area_id, day in sorted(days):
+        if spans and spans[-1][0] == area_id and spans[-1][2] == day:
+            spans[-1] = (area_id, spans[-1][1], day + timedelta(days=1))
+        else:
+            spans.append((area_id, day, day + timedelta(days=1)))
+    return spans
 
 
 def rollups_refresh(*, batch: int = 1000) -> int:
@@ -201,29 +208,29 @@ def rollups_refresh(*, batch: int = 1000) -> int:
             days = cursor.fetchall()
             if not days:
                 return recounted
-            _replace(
-                cursor,
-                [(area_id, day, day + timedelta(days=1)) for area_id, day in days],
-            )
+            _replace(cursor, _spans(days))
         recounted += len(days)
 
 
 def _replace(cursor: Any, spans: Sequence[tuple[int, date, date]]) -> None:
-    scope = _scope(spans)
-    cursor.execute(
-        "DELETE FROM reports_rollup r USING unnest(%(areas)s::bigint[], %(los)s::date[],"
-        " %(his)s::date[]) AS s(area_id, lo_day, hi_day)"
-        " WHERE r.area_id = s.area_id AND r.day >= s.lo_day AND r.day < s.hi_day",
-        scope,
-    )
-    cursor.execute(_INSERT, scope)
+    for area_id, lo, hi in spans:
+        scope = {"area": area_id, "lo": lo, "hi": hi}
+        cursor.execute(
+            "DELETE FROM reports_rollup"
+            " WHERE area_id = %(area)s AND day >= %(lo)s AND day < %(hi)s",
+            scope,
+        )
+        cursor.execute(_INSERT, scope)
 
 
 def rollups_recount(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:
     """Every count, recounted from the records for these areas."""
+    counts = {}
     with connection.cursor() as cursor:
-        cursor.execute(RECOUNT_SQL, _scope((a, *EVER) for a in area_ids))
-        return {(a, d, m, k): c for a, d, m, k, c in cursor.fetchall()}
+        for area_id in area_ids:
+            cursor.execute(RECOUNT_SQL, {"area": area_id, "lo": EVER[0], "hi": EVER[1]})
+            counts.update({(a, d, m, k): c for a, d, m, k, c in cursor.fetchall()})
+    return counts
 
 
 def rollups_stored(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:

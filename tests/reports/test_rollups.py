@@ -224,3 +224,29 @@ def test_a_scheduled_job_recounts_stale_days(settings, area_people):
     raise_referral(practitioner, submit=True)
     assert refresh_rollups.delay().get() >= 1
     assert not StaleDay.objects.exists()
+
+
+def test_the_median_time_to_decision_is_read_from_whole_hour_groups():
+    from reports.selectors import median_hours
+
+    # Four decisions: one in the first hour, two in the third, one in the sixth. The middle
+    # (the second of four) falls halfway through the third hour's two.
+    sums = {
+        ("decided.hours", "0"): 1,
+        ("decided.hours", "2"): 2,
+        ("decided.hours", "5"): 1,
+        ("decided", ""): 4,
+    }
+    assert median_hours(sums) == 2.5
+    assert median_hours({("decided.hours", "7"): 3}) == 7.5
+    assert median_hours({}) is None
+
+
+def test_decisions_are_grouped_by_whole_hours_taken(area_people):
+    area, practitioner, coordinator = area_people
+    referral = raise_referral(practitioner, submit=True)
+    _decide(referral, coordinator, "advice_and_signposting")
+    rollups_refresh()
+    referral.refresh_from_db()
+    hours = int((referral.decided_at - referral.submitted_at).total_seconds() // 3600)
+    assert _today(area, "decided.hours", str(hours)) == 1
