@@ -111,7 +111,9 @@ def _run_dashboard(options: Options) -> int:
             flush=True,
         )
     cast = generate.ensure_cast()
-    print(f"{dashboard.NAME}: checking, then {options.dashboard_runs} runs of each…", flush=True)
+    print(f"{dashboard.NAME}: vacuuming, checking, then {options.dashboard_runs} runs of each…",
+          flush=True)  # fmt: skip
+    dashboard.settle()
     try:
         result = dashboard.run(
             board_member=cast.board_member, area=cast.area, runs=options.dashboard_runs
