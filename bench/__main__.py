@@ -53,7 +53,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         metavar="NAME",
         help="run only this scenario (repeatable; default: every HTTP scenario). "
-        "ws_fanout, the websocket fan-out, runs only when named",
+        "ws_fanout, the websocket fan-out, and dashboard, the area dashboard against "
+        "hand-written SQL, run only when named",
     )
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     parser.add_argument(
@@ -77,6 +78,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     fanout.add_argument(
         "--ws-seconds", type=_positive, default=30, help="seconds of events (default 30)"
+    )
+    board = parser.add_argument_group("dashboard", "the area dashboard (see bench/dashboard.py)")
+    board.add_argument(
+        "--dashboard-runs",
+        type=_positive,
+        default=50,
+        help="timed runs of the dashboard and of each hand-written query (default 50)",
     )
     return parser.parse_args(argv)
 
@@ -113,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
                 rate=args.ws_rate,
                 seconds=args.ws_seconds,
             ),
+            dashboard_runs=args.dashboard_runs,
         )
     )
 

@@ -17,7 +17,7 @@ from django.test import Client
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import fanout, generate, load, micro, network, queries, report, scenarios, server
+from . import dashboard, fanout, generate, load, micro, network, queries, report, scenarios, server
 from .stats import ScenarioResult, summarise
 
 
@@ -34,6 +34,7 @@ class Options:
     time_limit: float = 60.0  # seconds per scenario
     results_dir: Path = report.RESULTS_DIR
     fanout: fanout.FanoutOptions = field(default_factory=fanout.FanoutOptions)
+    dashboard_runs: int = 50
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -82,15 +83,49 @@ async def _drive_all(
 def run(options: Options) -> int:
     """Returns 0, or 1 when any scenario had errors (the results are written either way).
 
-    The websocket fan-out runs first when named, on data of its own; the HTTP scenarios
-    (and their referral data) follow only when some are named too, or none is."""
-    if fanout.NAME not in options.scenarios:
+    The websocket fan-out and the dashboard run first when named, each on data of its own;
+    the HTTP scenarios (and their referral data) follow only when some are named too, or none
+    is."""
+    special = {fanout.NAME: _run_fanout, dashboard.NAME: _run_dashboard}
+    named = [name for name in options.scenarios if name in special]
+    if not named:
         return _run_http(options)
-    code = _run_fanout(options)
-    others = [name for name in options.scenarios if name != fanout.NAME]
+    code = max(special[name](options) for name in named)
+    others = [name for name in options.scenarios if name not in special]
     if not others:
         return code
     return max(code, _run_http(replace(options, scenarios=others)))
+
+
+def _run_dashboard(options: Options) -> int:
+    """The area dashboard against hand-written SQL (bench/dashboard.py), on the bench area's
+    referrals: generated first unless --skip-generate, without an intelligence network."""
+    generated = None
+    if not options.skip_generate:
+        print(f"generating {options.referrals} referrals (seed {options.seed})…", flush=True)
+        generated = generate.generate_referrals(options.referrals, seed=options.seed)
+        print(
+            f"generated {generated.referrals} referrals, {generated.events} events, "
+            f"{generated.young_people} young people in {generated.seconds:.1f} s; rollups "
+            f"rebuilt in {generated.rollup_rebuild_seconds:.1f} s",
+            flush=True,
+        )
+    cast = generate.ensure_cast()
+    print(f"{dashboard.NAME}: vacuuming, checking, then {options.dashboard_runs} runs of each…",
+          flush=True)  # fmt: skip
+    dashboard.settle()
+    try:
+        result = dashboard.run(
+            board_member=cast.board_member, area=cast.area, runs=options.dashboard_runs
+        )
+    except dashboard.Mismatch as error:
+        print(f"error: the dashboard and the hand-written SQL differ:\n{error}")
+        return 1
+    path = dashboard.write(result, options.results_dir, generated)
+    print()
+    print(dashboard.markdown(result))
+    print(f"written {_shown(path)}")
+    return 0
 
 
 def _run_fanout(options: Options) -> int:

@@ -11,6 +11,7 @@ def test_defaults() -> None:
     assert args.skip_generate is False
     assert args.scenarios is None
     assert args.server == "uvicorn"
+    assert args.dashboard_runs == 50
 
 
 def test_options() -> None:
@@ -29,11 +30,16 @@ def test_options() -> None:
             "healthz",
             "--scenario",
             "referral_list_api",
+            "--scenario",
+            "dashboard",
+            "--dashboard-runs",
+            "20",
         ]
     )
     assert (args.referrals, args.requests, args.concurrency, args.seed) == (100000, 50, 2, 7)
     assert args.skip_generate is True
-    assert args.scenarios == ["healthz", "referral_list_api"]
+    assert args.scenarios == ["healthz", "referral_list_api", "dashboard"]
+    assert args.dashboard_runs == 20
 
 
 def test_counts_must_be_positive() -> None:
