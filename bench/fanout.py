@@ -203,7 +203,7 @@ def prepare(*, clients: int, areas: int) -> list[Listener]:
                 area=area,
                 agency=agency,
             ).update(is_active=True)
-        devices = _devices(users)
+        devices = devices_for(users)
         NotificationPreference.objects.filter(
             user__in=users, kind=NotificationKind.CONCERN_SUBMITTED
         ).update(delivery=Delivery.OFF)
@@ -218,7 +218,8 @@ def prepare(*, clients: int, areas: int) -> list[Listener]:
         )
         Notification.objects.filter(recipient__in=users).delete()
     return [
-        Listener(user.pk, area_of[user.pk].pk, _session(user, devices[user.pk])) for user in users
+        Listener(user.pk, area_of[user.pk].pk, signed_in_session(user, devices[user.pk]))
+        for user in users
     ]
 
 
@@ -243,7 +244,7 @@ def _users(count: int) -> list[User]:
     return [by_name[name] for name in names]
 
 
-def _devices(users: list[User]) -> dict[int, TOTPDevice]:
+def devices_for(users: list[User]) -> dict[int, TOTPDevice]:
     """Each user's confirmed authenticator app, as a completed sign-in has."""
     devices = {d.user_id: d for d in TOTPDevice.objects.filter(user__in=users, confirmed=True)}
     TOTPDevice.objects.bulk_create(
@@ -256,7 +257,7 @@ def _devices(users: list[User]) -> dict[int, TOTPDevice]:
     return {d.user_id: d for d in TOTPDevice.objects.filter(user__in=users, confirmed=True)}
 
 
-def _session(user: User, device: TOTPDevice) -> str:
+def signed_in_session(user: User, device: TOTPDevice) -> str:
     """A session as a completed sign-in leaves it: the user, the second factor and the epoch."""
     store = import_module(settings.SESSION_ENGINE).SessionStore()
     store[SESSION_KEY] = str(user.pk)

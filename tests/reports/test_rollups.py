@@ -248,5 +248,6 @@ def test_decisions_are_grouped_by_whole_hours_taken(area_people):
     _decide(referral, coordinator, "advice_and_signposting")
     rollups_refresh()
     referral.refresh_from_db()
+    assert referral.decided_at and referral.submitted_at
     hours = int((referral.decided_at - referral.submitted_at).total_seconds() // 3600)
     assert _today(area, "decided.hours", str(hours)) == 1
