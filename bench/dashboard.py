@@ -341,7 +341,7 @@ def check(board_member: Any, area: Area, period: Period) -> dict[str, int]:
 def page_client(board_member: Any) -> Client:
     """A browser signed in as the board member, second factor done: what the page serves it
     is timed through every middleware, the view and its template."""
-    client = Client()
+    client = Client(HTTP_HOST=settings.ALLOWED_HOSTS[0])  # the bench serves its own host
     device = devices_for([board_member])[board_member.pk]
     client.cookies[settings.SESSION_COOKIE_NAME] = signed_in_session(board_member, device)
     return client
