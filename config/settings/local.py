@@ -5,6 +5,8 @@ from .base import env
 
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 SECRET_KEY = env("DJANGO_SECRET_KEY", default="development-only-not-secret")
+# So the demo areas can produce national returns; a real service gets the national body's key.
+NATIONAL_TOKEN_KEY = env("NATIONAL_TOKEN_KEY", default="development-only-national-token-key")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 DEMO_SETTINGS = True
 DJANGO_ADMIN_ENABLED = env.bool("DJANGO_ADMIN_ENABLED", default=True)
