@@ -4,19 +4,18 @@ for national analysts. Anyone else is answered 404."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.report_exports import FileNegotiation
+from api.reports import FigureSerializer
 from reports.national import (
     CATEGORIES,
     ImportRefused,
@@ -29,16 +28,6 @@ from reports.periods import PeriodKind, period_from
 from reports.tokens import TokenKeyMissing
 
 from .errors import error_body
-
-
-class FirstRenderer(BaseContentNegotiation):
-    """A return is a CSV file whatever the Accept header says; errors are JSON as elsewhere."""
-
-    def select_parser(self, request: Any, parsers: Any) -> Any:
-        return parsers[0]
-
-    def select_renderer(self, request: Any, renderers: Any, format_suffix: Any = None) -> Any:
-        return (renderers[0], renderers[0].media_type)
 
 
 class KeyMissing(exceptions.APIException):
@@ -64,7 +53,7 @@ class PeriodQuerySerializer(serializers.Serializer[object]):
 
 
 class AreaReturnView(APIView):
-    content_negotiation_class = FirstRenderer
+    content_negotiation_class = FileNegotiation
 
     @extend_schema(
         parameters=[PeriodQuerySerializer],
@@ -169,11 +158,6 @@ class NationalReturnsView(APIView):
 class TablesQuerySerializer(serializers.Serializer[object]):
     start = serializers.DateField(help_text="Returns whose period starts on or after this day")
     end = serializers.DateField(help_text="... and ends on or before this day")
-
-
-class FigureSerializer(serializers.Serializer[object]):
-    shown = serializers.CharField(help_text="What a reader sees: a number, c, z or :")
-    value = serializers.FloatField(allow_null=True, help_text="Null when not shown")
 
 
 class NationalRowSerializer(serializers.Serializer[object]):
