@@ -28,9 +28,33 @@ class Rollup(models.Model):
                 fields=["area", "measure", "day", "key"], name="rollup_one_row_per_cell"
             )
         ]
+        # Recounts replace, and dashboards read, an area's span of days across measures.
+        indexes = [models.Index(fields=["area", "day"], name="rollup_area_day")]
 
     def __str__(self) -> str:
         return f"{self.area_id} {self.day} {self.measure}[{self.key}] = {self.count}"
+
+
+class MonthlyRollup(models.Model):
+    """The sum of an area's daily rollups over a calendar month, so that a period of whole
+    months reads a row per month rather than one per day. Written only by reports.rollups,
+    which replaces a month whenever it replaces any of its days."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(help_text="The month's first day.")
+    measure = models.CharField(max_length=40)
+    key = models.CharField(max_length=60, blank=True)
+    count = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["area", "month", "measure", "key"], name="monthly_rollup_one_row_per_cell"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area_id} {self.month:%Y-%m} {self.measure}[{self.key}] = {self.count}"
 
 
 class StaleDay(models.Model):

@@ -10,6 +10,10 @@ callers, so a rollup cannot drift from its definition:
   result with the stored rows;
 - `rollups_rebuild` replaces every row (after a bulk load that bypassed nothing but is large).
 
+Each month's rows are also kept summed (MonthlyRollup), replaced with any of its days, so that
+a board's year reads twelve rows per count rather than 365: `rollup_rows_sql` reads whole
+months from those and the days either side from the daily rows.
+
 Days are calendar days in England (Europe/London), as a board reads them.
 """
 
@@ -19,12 +23,15 @@ from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.db import connection, transaction
 
-from .models import Rollup, StaleDay
+from .models import MonthlyRollup, Rollup, StaleDay
 
 ZONE = "Europe/London"
 EVER = (date(1900, 1, 1), date(2200, 1, 1))
+# A stored count: (area, grain "day" or "month", its first day, measure, key).
+Cell = tuple[int, str, date, str, str]
 
 
 def _day(column: str) -> str:
@@ -179,6 +186,47 @@ GROUP BY 1, 2, 3, 4
 """  # noqa: S608 - built from constants; values are parameters
 
 _INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"
+_MONTH_OF = "date_trunc('month', day)::date"
+_SUM_MONTHS = f"""
+INSERT INTO reports_monthlyrollup (area_id, month, measure, key, count)
+SELECT area_id, {_MONTH_OF}, measure, key, sum(count) FROM reports_rollup
+WHERE area_id = %(area)s AND day >= %(lo)s AND day < %(hi)s
+GROUP BY 1, 2, 3, 4
+"""  # noqa: S608 - built from constants
+
+
+def _months(lo: date, hi: date) -> tuple[date, date]:
+    """The whole months that hold the days [lo, hi)."""
+    return lo.replace(day=1), (hi - timedelta(days=1)).replace(day=1) + relativedelta(months=1)
+
+
+def _sources(lo: date, hi: date) -> list[tuple[str, str, date, date]]:
+    """Where the counts of the days [lo, hi) are stored, as (table, date column, from, to):
+    the whole months inside it summed, and the days either side of them."""
+    first = lo if lo.day == 1 else lo.replace(day=1) + relativedelta(months=1)
+    last = hi.replace(day=1)
+    if first >= last:
+        return [("reports_rollup", "day", lo, hi)]
+    found = [("reports_rollup", "day", lo, first), ("reports_monthlyrollup", "month", first, last)]
+    return [*found, ("reports_rollup", "day", last, hi)]
+
+
+def rollup_rows_sql(
+    spans: Sequence[tuple[int, date, date]], *, area_id: int, where: str
+) -> tuple[str, list[Any]]:
+    """A query, and its parameters, for an area's stored rows (tag, day, measure, key, count)
+    over each tagged span of days [lo, hi), where `where` (constant SQL) holds. A month row's
+    day is the month's first."""
+    parts, params = [], []
+    for tag, lo, hi in spans:
+        for table, column, first, after in _sources(lo, hi):
+            if first < after:
+                parts.append(
+                    f"SELECT %s AS tag, {column} AS day, measure, key, count FROM {table}"  # noqa: S608 - built from constants
+                    f" WHERE area_id = %s AND {column} >= %s AND {column} < %s AND ({where})"
+                )
+                params += [tag, area_id, first, after]
+    return " UNION ALL ".join(parts), params
 
 
 def _spans(days: Iterable[tuple[int, date]]) -> list[tuple[int, date, date]]:
@@ -213,31 +261,55 @@ def rollups_refresh(*, batch: int = 1000) -> int:
 
 
 def _replace(cursor: Any, spans: Sequence[tuple[int, date, date]]) -> None:
-    for area_id, lo, hi in spans:
-        scope = {"area": area_id, "lo": lo, "hi": hi}
-        cursor.execute(
-            "DELETE FROM reports_rollup"
-            " WHERE area_id = %(area)s AND day >= %(lo)s AND day < %(hi)s",
-            scope,
-        )
-        cursor.execute(_INSERT, scope)
+    """Recount the days of each span, then sum again the months that hold them."""
+    for table, column, statement, of in (
+        ("reports_rollup", "day", _INSERT, spans),
+        ("reports_monthlyrollup", "month", _SUM_MONTHS, _spans_of_months(spans)),
+    ):
+        for area_id, lo, hi in of:
+            scope = {"area": area_id, "lo": lo, "hi": hi}
+            cursor.execute(
+                f"DELETE FROM {table}"  # noqa: S608 - built from constants
+                f" WHERE area_id = %(area)s AND {column} >= %(lo)s AND {column} < %(hi)s",
+                scope,
+            )
+            cursor.execute(statement, scope)
 
 
-def rollups_recount(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:
-    """Every count, recounted from the records for these areas."""
-    counts = {}
+def _spans_of_months(spans: Sequence[tuple[int, date, date]]) -> list[tuple[int, date, date]]:
+    """The spans widened to whole months, those that meet or overlap merged."""
+    merged: list[tuple[int, date, date]] = []
+    for area_id, lo, hi in sorted((a, *_months(lo, hi)) for a, lo, hi in spans):
+        if merged and merged[-1][0] == area_id and merged[-1][2] >= lo:
+            merged[-1] = (area_id, merged[-1][1], max(hi, merged[-1][2]))
+        else:
+            merged.append((area_id, lo, hi))
+    return merged
+
+
+def rollups_recount(*, area_ids: Sequence[int]) -> dict[Cell, int]:
+    """Every count, by day and by month, recounted from the records for these areas."""
+    counts: dict[Cell, int] = {}
     with connection.cursor() as cursor:
         for area_id in area_ids:
             cursor.execute(RECOUNT_SQL, {"area": area_id, "lo": EVER[0], "hi": EVER[1]})
-            counts.update({(a, d, m, k): c for a, d, m, k, c in cursor.fetchall()})
+            for a, d, m, k, c in cursor.fetchall():
+                counts[a, "day", d, m, k] = c
+                month = (a, "month", d.replace(day=1), m, k)
+                counts[month] = counts.get(month, 0) + c
     return counts
 
 
-def rollups_stored(*, area_ids: Sequence[int]) -> dict[tuple[int, date, str, str], int]:
-    rows = Rollup.objects.filter(area_id__in=area_ids).values_list(
-        "area_id", "day", "measure", "key", "count"
-    )
-    return {(a, d, m, k): c for a, d, m, k, c in rows}
+def rollups_stored(*, area_ids: Sequence[int]) -> dict[Cell, int]:
+    """Every count stored for these areas, by day and by month."""
+    counts: dict[Cell, int] = {}
+    for grain, rows in (
+        ("day", Rollup.objects.values_list("area_id", "day", "measure", "key", "count")),
+        ("month", MonthlyRollup.objects.values_list("area_id", "month", "measure", "key", "count")),
+    ):
+        for a, d, m, k, c in rows.filter(area_id__in=area_ids):
+            counts[a, grain, d, m, k] = c
+    return counts
 
 
 def rollups_rebuild(*, area_ids: Sequence[int]) -> None:

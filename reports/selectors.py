@@ -47,7 +47,7 @@ from .disclosure import (
 )
 from .models import LinkGraphVersion
 from .periods import Period
-from .rollups import rollups_refresh
+from .rollups import EVER, rollup_rows_sql, rollups_refresh
 
 # How long a cluster count is kept while its area's links stay as they are.
 CLUSTER_CACHE_SECONDS = 24 * 60 * 60
@@ -317,32 +317,29 @@ def report_area(*, user: Any, ons_code: str) -> Area:
 
 
 def _sums(area: Area, periods: Sequence[Period]) -> list[dict[tuple[str, str], int]]:
-    """Each period's rollup counts by (measure, key), and the open cases at its end; one
-    query for them all."""
-    cases = " ".join(f"WHEN day >= %s AND day < %s THEN {i}" for i in range(len(periods)))
-    params: list[Any] = [value for p in periods for value in (p.start, p.after)]
+    """Each period's rollup counts by (measure, key), and the open cases at its end (everything
+    opened before it less everything that left); one query for them all."""
+    counted, params = rollup_rows_sql(
+        [(i, p.start, p.after) for i, p in enumerate(periods)],
+        area_id=area.pk,
+        where="measure <> 'open'",
+    )
+    ends, end_params = rollup_rows_sql(
+        [(i, EVER[0], p.after) for i, p in enumerate(periods)],
+        area_id=area.pk,
+        where="measure = 'open'",
+    )
+    found: list[dict[tuple[str, str], int]] = [defaultdict(int) for _ in periods]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT CASE {cases} END AS period, measure, key, sum(count)"  # noqa: S608 - built from constants
-            " FROM reports_rollup WHERE area_id = %s AND day >= %s AND day < %s"
-            " AND measure <> 'open' GROUP BY 1, 2, 3",
-            [*params, area.pk, min(p.start for p in periods), max(p.after for p in periods)],
+            f"SELECT tag, measure, key, sum(count) FROM ({counted} UNION ALL {ends}) AS r"  # noqa: S608 - built from constants
+            " GROUP BY 1, 2, 3",
+            [*params, *end_params],
         )
-        found: list[dict[tuple[str, str], int]] = [defaultdict(int) for _ in periods]
         for period, name, key, count in cursor.fetchall():
             found[period][name, key] = count
-        ends = " ".join(
-            f", sum(count * CASE WHEN key = 'opened' THEN 1 ELSE -1 END)"
-            f" FILTER (WHERE day < %s) AS open_{i}"
-            for i in range(len(periods))
-        )
-        cursor.execute(
-            f"SELECT 0 {ends} FROM reports_rollup WHERE area_id = %s AND measure = 'open'",  # noqa: S608
-            [*(p.after for p in periods), area.pk],
-        )
-        row = cursor.fetchone()
-        for i in range(len(periods)):
-            found[i]["open", ""] = int(row[i + 1] or 0)
+    for sums in found:
+        sums["open", ""] = sums.pop(("open", "opened"), 0) - sums.pop(("open", "left"), 0)
     return found
 
 
@@ -392,15 +389,22 @@ def _counts(
     return counts, lines
 
 
-def _monthly(area: Area, period: Period) -> dict[str, int]:
+def _monthly(area: Area, periods: Sequence[Period]) -> list[dict[str, int]]:
+    """Each period's concerns raised by calendar month."""
+    rows, params = rollup_rows_sql(
+        [(i, p.start, p.after) for i, p in enumerate(periods)],
+        area_id=area.pk,
+        where="measure = 'raised' AND key = ''",
+    )
+    found: list[dict[str, int]] = [{} for _ in periods]
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT to_char(day, 'YYYY-MM'), sum(count) FROM reports_rollup"
-            " WHERE area_id = %s AND measure = 'raised' AND key = '' AND day >= %s AND day < %s"
-            " GROUP BY 1",
-            [area.pk, period.start, period.after],
+            f"SELECT tag, to_char(day, 'YYYY-MM'), sum(count) FROM ({rows}) AS r GROUP BY 1, 2",  # noqa: S608 - built from constants
+            params,
         )
-        return dict(cursor.fetchall())
+        for period, month, count in cursor.fetchall():
+            found[period][month] = count
+    return found
 
 
 def _clusters_found(area: Area, ends: list[date]) -> list[int]:
@@ -428,14 +432,11 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
     previous = period.previous()
     breakdowns = _breakdowns()
     current_sums, previous_sums = _sums(area, [period, previous])
+    now_monthly, then_monthly = _monthly(area, [period, previous])
     now_months, then_months = period.months(), previous.months()
     rows = {b.slug: _labelled(b, current_sums, previous_sums) for b in breakdowns}
-    now_counts, now_lines = _counts(
-        current_sums, rows, breakdowns, now_months, _monthly(area, period)
-    )
-    then_counts, then_lines = _counts(
-        previous_sums, rows, breakdowns, then_months, _monthly(area, previous)
-    )
+    now_counts, now_lines = _counts(current_sums, rows, breakdowns, now_months, now_monthly)
+    then_counts, then_lines = _counts(previous_sums, rows, breakdowns, then_months, then_monthly)
     # A count of its own, in no line: primary suppression alone keeps it safe.
     now_counts["clusters"], then_counts["clusters"] = _clusters_found(
         area, [period.end, previous.end]

@@ -76,7 +76,11 @@ def test_seed_demo_gives_each_area_a_reporting_history() -> None:
         assert not history.filter(created_at__gt=F("submitted_at")).exists()
         stored = rollups_stored(area_ids=[area.pk])
         assert stored == rollups_recount(area_ids=[area.pk])
-        raised = sum(c for (_, _, m, k), c in stored.items() if m == "raised" and not k)
+        raised = sum(
+            c
+            for (_, grain, _, m, k), c in stored.items()
+            if grain == "day" and m == "raised" and not k
+        )
         assert raised == Referral.objects.filter(area=area, submitted_at__isnull=False).count()
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from agencies.models import AgencyType, Role
 from referrals.models import ProtectiveActionType, YoungPerson
@@ -21,8 +24,14 @@ from referrals.services import (
     return_home_interview_record,
     young_person_correct,
 )
-from reports.models import Rollup, StaleDay
-from reports.rollups import rollups_rebuild, rollups_recount, rollups_refresh, rollups_stored
+from reports.models import MonthlyRollup, Rollup, StaleDay
+from reports.rollups import (
+    rollup_rows_sql,
+    rollups_rebuild,
+    rollups_recount,
+    rollups_refresh,
+    rollups_stored,
+)
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db
@@ -190,7 +199,16 @@ def test_the_check_command_finds_a_difference_and_repairs_it(area_people):
     err = StringIO()
     with pytest.raises(CommandError, match="1 area"):
         call_command("rollups_check", area=[area.ons_code], stdout=StringIO(), stderr=err)
-    assert "raised (all): stored 99, recount 1" in err.getvalue()
+    assert "day " in err.getvalue() and "raised (all): stored 99, recount 1" in err.getvalue()
+
+    call_command(
+        "rollups_check", area=[area.ons_code], repair=True, stdout=StringIO(), stderr=StringIO()
+    )
+    MonthlyRollup.objects.filter(area=area, measure="raised", key="").update(count=98)
+    err = StringIO()
+    with pytest.raises(CommandError, match="1 area"):
+        call_command("rollups_check", area=[area.ons_code], stdout=StringIO(), stderr=err)
+    assert "month " in err.getvalue() and "raised (all): stored 98, recount 1" in err.getvalue()
 
     call_command(
         "rollups_check", area=[area.ons_code], repair=True, stdout=StringIO(), stderr=StringIO()
@@ -251,3 +269,54 @@ def test_decisions_are_grouped_by_whole_hours_taken(area_people):
     assert referral.decided_at and referral.submitted_at
     hours = int((referral.decided_at - referral.submitted_at).total_seconds() // 3600)
     assert _today(area, "decided.hours", str(hours)) == 1
+
+
+def _raised(area, spans):
+    """Concerns raised in each span of days, summed as the dashboard sums them."""
+    rows, params = rollup_rows_sql(spans, area_id=area.pk, where="measure = 'raised' AND key = ''")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT tag, sum(count) FROM ({rows}) AS r GROUP BY 1", params)  # noqa: S608
+        return dict(cursor.fetchall())
+
+
+def test_a_span_sums_the_same_from_whole_months_and_days_as_from_days_alone(area_people):
+    area, practitioner, _ = area_people
+    london = ZoneInfo("Europe/London")
+    # One concern on each of these days: month ends, a month start, a leap day, mid-month.
+    days = [date(2024, 1, 31), date(2024, 2, 1), date(2024, 2, 29), date(2024, 3, 15)]
+    days += [date(2024, 3, 31), date(2024, 4, 1), date(2024, 6, 30)]
+    for day in days:
+        referral = raise_referral(practitioner, submit=True)
+        moment = datetime.combine(day, datetime.min.time(), london) + timedelta(minutes=30)
+        type(referral).objects.filter(pk=referral.pk).update(submitted_at=moment)
+    rollups_refresh()
+    assert MonthlyRollup.objects.filter(area=area, measure="raised", key="").count() == 5
+    spans = [
+        (0, date(2024, 1, 1), date(2024, 7, 1)),  # whole months only
+        (1, date(2024, 1, 31), date(2024, 4, 2)),  # a day, two whole months, a day
+        (2, date(2024, 2, 2), date(2024, 3, 31)),  # inside two months, no whole one
+        (3, date(2024, 2, 29), date(2024, 3, 1)),  # a single day
+        (4, date(2024, 4, 2), date(2024, 6, 30)),  # misses both ends of its concerns
+    ]
+    # The last span holds no concern, so it has no row.
+    assert _raised(area, spans) == {0: 7, 1: 6, 2: 2, 3: 1}
+
+
+@given(
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+    st.integers(min_value=1, max_value=800),
+)
+def test_a_span_is_read_as_whole_months_and_the_days_either_side_once(lo, length):
+    from reports.rollups import _sources
+
+    hi = lo + timedelta(days=length)
+    sources = _sources(lo, hi)
+    cursor = lo
+    for table, column, first, after in sources:
+        assert first == cursor and first <= after
+        if table == "reports_monthlyrollup":
+            assert column == "month" and first.day == after.day == 1
+        else:
+            assert column == "day" and (after - first).days < 62
+        cursor = after
+    assert cursor == hi

@@ -37,9 +37,9 @@ class Command(BaseCommand):
                 for cell in stored.keys() | recounted.keys()
                 if stored.get(cell, 0) != recounted.get(cell, 0)
             )
-            for (_, day, measure, key), was, recount in differences[:20]:
+            for (_, grain, day, measure, key), was, recount in differences[:20]:
                 self.stderr.write(
-                    f"{area.ons_code} {day} {measure} {key or '(all)'}: stored {was}, "
+                    f"{area.ons_code} {grain} {day} {measure} {key or '(all)'}: stored {was}, "
                     f"recount {recount}"
                 )
             if differences:
