@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from bench import dashboard
 from bench.generate import ensure_cast, generate_referrals
-from reports.models import Rollup, StaleDay
+from reports.models import MonthlyRollup, StaleDay
 
 
 @pytest.fixture
@@ -45,13 +45,15 @@ def test_the_hand_written_sql_returns_the_dashboards_counts(loaded: dashboard.Pe
 
 def test_a_rollup_that_drifts_from_the_records_stops_the_run(loaded: dashboard.Period) -> None:
     cast = ensure_cast()
-    cell = Rollup.objects.filter(
-        area=cast.area, measure="raised.sex", day__gte=loaded.start, day__lte=loaded.end
+    cell = MonthlyRollup.objects.filter(
+        area=cast.area, measure="raised.sex", month__gte=loaded.start, month__lte=loaded.end
     ).first()
     assert cell is not None
     with connection.cursor() as cursor:
         # Behind the rollups' back, as a faulty refresh would leave them.
-        cursor.execute("UPDATE reports_rollup SET count = count + 1 WHERE id = %s", [cell.pk])
+        cursor.execute(
+            "UPDATE reports_monthlyrollup SET count = count + 1 WHERE id = %s", [cell.pk]
+        )
     with pytest.raises(dashboard.Mismatch, match=rf"raised\.sex\[{cell.key}\]"):
         dashboard.check(cast.board_member, cast.area, loaded)
 
