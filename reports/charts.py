@@ -14,8 +14,8 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape
 
-from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .disclosure import Figure
@@ -54,12 +54,14 @@ class _Series:
 
 def _attrs(attrs: dict[str, object]) -> str:
     return "".join(
-        f' {name.rstrip("_").replace("_", "-")}="{escape(value)}"' for name, value in attrs.items()
+        f' {name.rstrip("_").replace("_", "-")}="{escape(str(value))}"'
+        for name, value in attrs.items()
     )
 
 
 def _el(tag: str, text: str | None = None, /, **attrs: object) -> str:
-    """One SVG element; attribute values and text are escaped."""
+    """One SVG element; attribute values and text are escaped (the standard library's escape:
+    Django's, lazy-aware, took half the time of drawing a chart)."""
     if text is None:
         return f"<{tag}{_attrs(attrs)}/>"
     return f"<{tag}{_attrs(attrs)}>{escape(text)}</{tag}>"
