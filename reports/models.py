@@ -132,6 +132,11 @@ def year_label(year: int) -> str:
     return f"{year}-{(year + 1) % 100:02d}"
 
 
+def _status(choices: type[models.TextChoices]) -> models.CharField:
+    """A questionnaire item answered on a scale whose first value is "none"."""
+    return models.CharField(max_length=10, choices=choices.choices, default=choices("none"))
+
+
 class StrategyProfile(models.Model):
     """An area's answers for one reporting year (April to March, named by the year it starts).
 
@@ -152,33 +157,15 @@ class StrategyProfile(models.Model):
     lead_professional_agencies = ArrayField(
         models.CharField(max_length=32, choices=AgencyType.choices), default=list, blank=True
     )
-    coordinator = models.CharField(
-        max_length=10, choices=CoordinatorStatus.choices, default=CoordinatorStatus.NONE
-    )
-    specialist_service = models.CharField(
-        max_length=10, choices=ServiceStatus.choices, default=ServiceStatus.NONE
-    )
-    awareness_professionals = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    awareness_young_people = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    awareness_parents_and_carers = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    training_identification = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    training_protection = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    training_evidence_gathering = models.CharField(
-        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.NONE
-    )
-    disruption_activity = models.CharField(
-        max_length=10, choices=ActivityStatus.choices, default=ActivityStatus.NONE
-    )
+    coordinator = _status(CoordinatorStatus)
+    specialist_service = _status(ServiceStatus)
+    awareness_professionals = _status(DeliveryStatus)
+    awareness_young_people = _status(DeliveryStatus)
+    awareness_parents_and_carers = _status(DeliveryStatus)
+    training_identification = _status(DeliveryStatus)
+    training_protection = _status(DeliveryStatus)
+    training_evidence_gathering = _status(DeliveryStatus)
+    disruption_activity = _status(ActivityStatus)
     local_data_collection = models.BooleanField(default=False)
     submitted_at = models.DateTimeField(null=True, blank=True)
     submitted_by = models.ForeignKey(

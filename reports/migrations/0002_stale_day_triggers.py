@@ -32,71 +32,45 @@ BEGIN
     ON CONFLICT DO NOTHING;
 END $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION reports_referral_changed() RETURNS trigger AS $$
+CREATE FUNCTION reports_mark_missing(m referrals_missingepisode) RETURNS void AS $$
+DECLARE area bigint := (SELECT area_id FROM referrals_referral WHERE id = m.referral_id);
 BEGIN
-    IF TG_OP <> 'INSERT' THEN PERFORM reports_mark_referral(OLD); END IF;
-    IF TG_OP <> 'DELETE' THEN PERFORM reports_mark_referral(NEW); END IF;
+    PERFORM reports_mark(area, m.started_at);
+    PERFORM reports_mark(area, m.ended_at);
+END $$ LANGUAGE plpgsql;
+
+CREATE FUNCTION reports_mark_action(a referrals_protectiveaction) RETURNS void AS $$
+BEGIN
+    PERFORM reports_mark_day(
+        (SELECT area_id FROM referrals_referral WHERE id = a.referral_id), a.due_on);
+END $$ LANGUAGE plpgsql;
+
+CREATE FUNCTION reports_mark_disruption(d disruption_disruptionactivity) RETURNS void AS $$
+BEGIN
+    PERFORM reports_mark_day(d.area_id, COALESCE(
+        d.served_on, d.issued_on, (d.created_at AT TIME ZONE 'Europe/London')::date));
+END $$ LANGUAGE plpgsql;
+
+-- A changed row marks the days it counted on and those it counts on now, through the
+-- reports_mark_* function its trigger names.
+CREATE FUNCTION reports_row_changed() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP <> 'INSERT' THEN EXECUTE format('SELECT %I($1)', TG_ARGV[0]) USING OLD; END IF;
+    IF TG_OP <> 'DELETE' THEN EXECUTE format('SELECT %I($1)', TG_ARGV[0]) USING NEW; END IF;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 
-CREATE FUNCTION reports_young_person_changed() RETURNS trigger AS $$
+-- A young person or agency counted differently marks the day of every concern submitted with
+-- it; the trigger names the referral's column that points at the row.
+CREATE FUNCTION reports_submissions_changed() RETURNS trigger AS $$
 BEGIN
-    INSERT INTO reports_staleday (area_id, day)
-    SELECT r.area_id, (r.submitted_at AT TIME ZONE 'Europe/London')::date
-    FROM referrals_referral r
-    WHERE r.young_person_id = NEW.id AND r.submitted_at IS NOT NULL
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE FUNCTION reports_agency_changed() RETURNS trigger AS $$
-BEGIN
-    INSERT INTO reports_staleday (area_id, day)
-    SELECT r.area_id, (r.submitted_at AT TIME ZONE 'Europe/London')::date
-    FROM referrals_referral r
-    WHERE r.raised_by_agency_id = NEW.id AND r.submitted_at IS NOT NULL
-    ON CONFLICT DO NOTHING;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE FUNCTION reports_missing_changed() RETURNS trigger AS $$
-DECLARE area bigint;
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        SELECT area_id INTO area FROM referrals_referral WHERE id = OLD.referral_id;
-        PERFORM reports_mark(area, OLD.started_at);
-        PERFORM reports_mark(area, OLD.ended_at);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        SELECT area_id INTO area FROM referrals_referral WHERE id = NEW.referral_id;
-        PERFORM reports_mark(area, NEW.started_at);
-        PERFORM reports_mark(area, NEW.ended_at);
-    END IF;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE FUNCTION reports_action_changed() RETURNS trigger AS $$
-DECLARE area bigint;
-BEGIN
-    IF TG_OP <> 'INSERT' THEN
-        SELECT area_id INTO area FROM referrals_referral WHERE id = OLD.referral_id;
-        PERFORM reports_mark_day(area, OLD.due_on);
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        SELECT area_id INTO area FROM referrals_referral WHERE id = NEW.referral_id;
-        PERFORM reports_mark_day(area, NEW.due_on);
-    END IF;
-    RETURN NULL;
-END $$ LANGUAGE plpgsql;
-
-CREATE FUNCTION reports_disruption_day(d disruption_disruptionactivity) RETURNS date AS $$
-    SELECT COALESCE(d.served_on, d.issued_on, (d.created_at AT TIME ZONE 'Europe/London')::date)
-$$ LANGUAGE sql IMMUTABLE;
-
-CREATE FUNCTION reports_disruption_changed() RETURNS trigger AS $$
-BEGIN
-    IF TG_OP <> 'INSERT' THEN PERFORM reports_mark_day(OLD.area_id, reports_disruption_day(OLD)); END IF;
-    IF TG_OP <> 'DELETE' THEN PERFORM reports_mark_day(NEW.area_id, reports_disruption_day(NEW)); END IF;
+    EXECUTE format(
+        'INSERT INTO reports_staleday (area_id, day)'
+        ' SELECT area_id, (submitted_at AT TIME ZONE ''Europe/London'')::date'
+        ' FROM referrals_referral WHERE %I = $1 AND submitted_at IS NOT NULL'
+        ' ON CONFLICT DO NOTHING',
+        TG_ARGV[0]
+    ) USING NEW.id;
     RETURN NULL;
 END $$ LANGUAGE plpgsql;
 """
@@ -110,30 +84,30 @@ REFERRAL_COLUMNS = (
 TRIGGERS = f"""
 CREATE TRIGGER reports_stale_referral
 AFTER INSERT OR DELETE OR UPDATE OF {REFERRAL_COLUMNS} ON referrals_referral
-FOR EACH ROW EXECUTE FUNCTION reports_referral_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_row_changed('reports_mark_referral');
 
 CREATE TRIGGER reports_stale_young_person
 AFTER UPDATE OF sex, ethnicity, date_of_birth, estimated_age ON referrals_youngperson
-FOR EACH ROW EXECUTE FUNCTION reports_young_person_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_submissions_changed('young_person_id');
 
 CREATE TRIGGER reports_stale_agency
 AFTER UPDATE OF agency_type ON agencies_agency
-FOR EACH ROW EXECUTE FUNCTION reports_agency_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_submissions_changed('raised_by_agency_id');
 
 CREATE TRIGGER reports_stale_missing
 AFTER INSERT OR DELETE OR UPDATE OF referral_id, started_at, ended_at, interview, interview_on,
     interview_due_at ON referrals_missingepisode
-FOR EACH ROW EXECUTE FUNCTION reports_missing_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_row_changed('reports_mark_missing');
 
 CREATE TRIGGER reports_stale_action
 AFTER INSERT OR DELETE OR UPDATE OF referral_id, due_on, status, completed_at
     ON referrals_protectiveaction
-FOR EACH ROW EXECUTE FUNCTION reports_action_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_row_changed('reports_mark_action');
 
 CREATE TRIGGER reports_stale_disruption
 AFTER INSERT OR DELETE OR UPDATE OF area_id, tactic_id, status, served_on, issued_on, created_at
     ON disruption_disruptionactivity
-FOR EACH ROW EXECUTE FUNCTION reports_disruption_changed();
+FOR EACH ROW EXECUTE FUNCTION reports_row_changed('reports_mark_disruption');
 """
 
 DROP = """
@@ -143,11 +117,10 @@ DROP TRIGGER reports_stale_agency ON agencies_agency;
 DROP TRIGGER reports_stale_missing ON referrals_missingepisode;
 DROP TRIGGER reports_stale_action ON referrals_protectiveaction;
 DROP TRIGGER reports_stale_disruption ON disruption_disruptionactivity;
-DROP FUNCTION reports_referral_changed(), reports_young_person_changed(),
-    reports_agency_changed(), reports_missing_changed(), reports_action_changed(),
-    reports_disruption_changed();
-DROP FUNCTION reports_disruption_day(disruption_disruptionactivity);
-DROP FUNCTION reports_mark_referral(referrals_referral);
+DROP FUNCTION reports_row_changed(), reports_submissions_changed();
+DROP FUNCTION reports_mark_referral(referrals_referral),
+    reports_mark_missing(referrals_missingepisode), reports_mark_action(referrals_protectiveaction),
+    reports_mark_disruption(disruption_disruptionactivity);
 DROP FUNCTION reports_mark(bigint, timestamptz);
 DROP FUNCTION reports_mark_day(bigint, date);
 """
