@@ -12,15 +12,24 @@ from django.db import models
 from agencies.models import Agency, AgencyType, Area
 
 
-class Rollup(models.Model):
-    """How many records counted towards `measure` (under `key`, its breakdown) in an area on a
-    day (Europe/London). Written only by reports.rollups, from the records themselves."""
+class _Counted(models.Model):
+    """How many records counted towards `measure` (under `key`, its breakdown) in an area over
+    a day or a month."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    day = models.DateField()
     measure = models.CharField(max_length=40)
     key = models.CharField(max_length=60, blank=True)
     count = models.IntegerField()
+
+    class Meta:
+        abstract = True
+
+
+class Rollup(_Counted):
+    """A day's count (Europe/London). Written only by reports.rollups, from the records
+    themselves."""
+
+    day = models.DateField()
 
     class Meta:
         constraints = [
@@ -35,16 +44,12 @@ class Rollup(models.Model):
         return f"{self.area_id} {self.day} {self.measure}[{self.key}] = {self.count}"
 
 
-class MonthlyRollup(models.Model):
+class MonthlyRollup(_Counted):
     """The sum of an area's daily rollups over a calendar month, so that a period of whole
     months reads a row per month rather than one per day. Written only by reports.rollups,
     which replaces a month whenever it replaces any of its days."""
 
-    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     month = models.DateField(help_text="The month's first day.")
-    measure = models.CharField(max_length=40)
-    key = models.CharField(max_length=60, blank=True)
-    count = models.IntegerField()
 
     class Meta:
         constraints = [

@@ -103,6 +103,13 @@ def test_labels_in_any_case_are_read_as_their_choice(
     assert StrategyProfile.objects.get(area=area).coordinator == "in_post"
 
 
+def one_bad_cell(column: str, value: str, message: str, id: str) -> Any:
+    """A file whose only row is good but for one answer."""
+    return pytest.param(
+        lambda code: rows_csv([answered(code, **{column: value})]), {(2, column)}, message, id=id
+    )
+
+
 BAD_INPUT = [
     pytest.param(
         lambda code: rows_csv([answered(code)], columns=COLUMNS[:-1]),
@@ -116,9 +123,9 @@ BAD_INPUT = [
         "Unknown area code 'E99999999'",
         id="unknown area code",
     ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, protocol_reviewed_on="1999-12-31")]),
-        {(2, "protocol_reviewed_on")},
+    one_bad_cell(
+        "protocol_reviewed_on",
+        "1999-12-31",
         "Enter a date from 1 January 2000 to 31 March 2026",
         id="date out of range",
     ),
@@ -128,23 +135,12 @@ BAD_INPUT = [
         "appears twice for 2025-26 (also row 2)",
         id="duplicate row",
     ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, coordinator="sometimes")]),
-        {(2, "coordinator")},
-        "Enter one of: none, planned, in_post",
-        id="bad choice",
+    one_bad_cell(
+        "coordinator", "sometimes", "Enter one of: none, planned, in_post", id="bad choice"
     ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, year="1999")]),
-        {(2, "year")},
-        "Enter a reporting year from 2000 to",
-        id="year out of range",
-    ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, protocol_reviewed_on="31/03/2025")]),
-        {(2, "protocol_reviewed_on")},
-        "Enter a date as YYYY-MM-DD",
-        id="unreadable date",
+    one_bad_cell("year", "1999", "Enter a reporting year from 2000 to", id="year out of range"),
+    one_bad_cell(
+        "protocol_reviewed_on", "31/03/2025", "Enter a date as YYYY-MM-DD", id="unreadable date"
     ),
     pytest.param(
         lambda code: rows_csv([answered(code, responded="no")]),
@@ -153,15 +149,10 @@ BAD_INPUT = [
         "Leave this empty: the area did not respond",
         id="answers from an area that did not respond",
     ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, sub_group="")]),
-        {(2, "sub_group")},
-        "Answer this: the area responded",
-        id="unanswered question",
-    ),
-    pytest.param(
-        lambda code: rows_csv([answered(code, lead_professional_agencies="police;bakers")]),
-        {(2, "lead_professional_agencies")},
+    one_bad_cell("sub_group", "", "Answer this: the area responded", id="unanswered question"),
+    one_bad_cell(
+        "lead_professional_agencies",
+        "police;bakers",
         "Unknown agency type 'bakers'",
         id="unknown agency type",
     ),
