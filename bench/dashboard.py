@@ -473,7 +473,7 @@ def run(*, board_member: Any, area: Area, runs: int) -> DashboardResult:
         "dashboard": f"area_dashboard() + as_json() of {period.label} beside the year before",
         "dashboard_after_change": "the same, after a change has marked one day stale",
         "raw_sql": "hand-written GROUP BY over the records, both years",
-        "rollup_sql": "hand-written sums over reports_rollup, both years",
+        "rollup_sql": "hand-written sums over reports_monthlyrollup, both years",
     }
     timings = [
         summarise(

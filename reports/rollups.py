@@ -186,18 +186,14 @@ GROUP BY 1, 2, 3, 4
 """  # noqa: S608 - built from constants; values are parameters
 
 _INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"
-_MONTH_OF = "date_trunc('month', day)::date"
-_SUM_MONTHS = f"""
+_SUM_MONTHS = """
 INSERT INTO reports_monthlyrollup (area_id, month, measure, key, count)
-SELECT area_id, {_MONTH_OF}, measure, key, sum(count) FROM reports_rollup
+SELECT area_id, date_trunc('month', day)::date, measure, key, sum(count) FROM reports_rollup
 WHERE area_id = %(area)s AND day >= %(lo)s AND day < %(hi)s
 GROUP BY 1, 2, 3, 4
-"""  # noqa: S608 - built from constants
-
-
-def _months(lo: date, hi: date) -> tuple[date, date]:
-    """The whole months that hold the days [lo, hi)."""
-    return lo.replace(day=1), (hi - timedelta(days=1)).replace(day=1) + relativedelta(months=1)
+"""
+# First key of the advisory lock held on an area while its months are summed again.
+_MONTHS_LOCK = 0x726F6C6C
 
 
 def _sources(lo: date, hi: date) -> list[tuple[str, str, date, date]]:
@@ -261,25 +257,36 @@ def rollups_refresh(*, batch: int = 1000) -> int:
 
 
 def _replace(cursor: Any, spans: Sequence[tuple[int, date, date]]) -> None:
-    """Recount the days of each span, then sum again the months that hold them."""
-    for table, column, statement, of in (
-        ("reports_rollup", "day", _INSERT, spans),
-        ("reports_monthlyrollup", "month", _SUM_MONTHS, _spans_of_months(spans)),
-    ):
-        for area_id, lo, hi in of:
-            scope = {"area": area_id, "lo": lo, "hi": hi}
-            cursor.execute(
-                f"DELETE FROM {table}"  # noqa: S608 - built from constants
-                f" WHERE area_id = %(area)s AND {column} >= %(lo)s AND {column} < %(hi)s",
-                scope,
-            )
-            cursor.execute(statement, scope)
+    """Recount the days of each span, then sum again the months that hold them. The days are
+    this caller's alone (SKIP LOCKED), but a month may hold days another caller is recounting:
+    an area's months are summed under a lock, so the later sum waits for the earlier commit
+    and reads its days."""
+    for area_id, lo, hi in spans:
+        _put(cursor, "reports_rollup", "day", _INSERT, {"area": area_id, "lo": lo, "hi": hi})
+    for area_id, lo, hi in _spans_of_months(spans):
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_MONTHS_LOCK, area_id])
+        scope = {"area": area_id, "lo": lo, "hi": hi}
+        _put(cursor, "reports_monthlyrollup", "month", _SUM_MONTHS, scope)
+
+
+def _put(cursor: Any, table: str, column: str, insert: str, scope: dict[str, Any]) -> None:
+    """Replace a table's rows of an area from `lo` up to `hi` by those `insert` writes."""
+    cursor.execute(
+        f"DELETE FROM {table}"  # noqa: S608 - built from constants
+        f" WHERE area_id = %(area)s AND {column} >= %(lo)s AND {column} < %(hi)s",
+        scope,
+    )
+    cursor.execute(insert, scope)
 
 
 def _spans_of_months(spans: Sequence[tuple[int, date, date]]) -> list[tuple[int, date, date]]:
     """The spans widened to whole months, those that meet or overlap merged."""
     merged: list[tuple[int, date, date]] = []
-    for area_id, lo, hi in sorted((a, *_months(lo, hi)) for a, lo, hi in spans):
+    widened = (
+        (a, lo.replace(day=1), (hi - timedelta(days=1)).replace(day=1) + relativedelta(months=1))
+        for a, lo, hi in spans
+    )
+    for area_id, lo, hi in sorted(widened):
         if merged and merged[-1][0] == area_id and merged[-1][2] >= lo:
             merged[-1] = (area_id, merged[-1][1], max(hi, merged[-1][2]))
         else:

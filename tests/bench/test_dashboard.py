@@ -4,6 +4,7 @@ generated dataset, and a difference between them stops the run. Nothing here is 
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -12,6 +13,7 @@ from django.utils import timezone
 from bench import dashboard
 from bench.generate import ensure_cast, generate_referrals
 from reports.models import MonthlyRollup, StaleDay
+from reports.periods import PeriodKind
 
 
 @pytest.fixture
@@ -93,3 +95,9 @@ def test_a_run_times_the_page_and_the_rest_and_writes_its_figures(
     path = dashboard.write(result, tmp_path, None)
     assert json.loads(path.read_text())["period"] == loaded.label
     assert "Dashboard page / raw SQL at p95" in dashboard.markdown(result)
+
+
+def test_the_hand_written_rollup_sums_refuse_a_period_of_part_months(db: None) -> None:
+    part = dashboard.Period(PeriodKind.CUSTOM, date(2025, 4, 2), date(2025, 5, 31))
+    with pytest.raises(ValueError, match="whole months"):
+        dashboard.rollup_counts(ensure_cast().area, [part])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
@@ -320,3 +321,48 @@ def test_a_span_is_read_as_whole_months_and_the_days_either_side_once(lo, length
             assert column == "day" and (after - first).days < 62
         cursor = after
     assert cursor == hi
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recounts_of_days_in_one_month_sum_it_one_after_the_other(area_people):
+    from reports.rollups import _replace
+
+    area, practitioner, _ = area_people
+    london = ZoneInfo("Europe/London")
+    days = [date(2024, 5, 10), date(2024, 5, 20)]
+    for day in days:
+        referral = raise_referral(practitioner, submit=True)
+        moment = datetime.combine(day, datetime.min.time(), london) + timedelta(hours=9)
+        type(referral).objects.filter(pk=referral.pk).update(submitted_at=moment)
+    held, release, failures = threading.Event(), threading.Event(), []
+
+    def recount(day: date, hold: bool) -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                _replace(cursor, [(area.pk, day, day + timedelta(days=1))])
+                if hold:
+                    held.set()
+                    release.wait(10)
+        except Exception as exc:  # reported by the assertion below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    # Each day of May recounted by its own worker, the first holding its transaction open.
+    first = threading.Thread(target=recount, args=(days[0], True))
+    first.start()
+    assert held.wait(10)
+    second = threading.Thread(target=recount, args=(days[1], False))
+    second.start()
+    second.join(0.5)
+    assert second.is_alive()  # waiting for the first to commit
+    release.set()
+    first.join(10)
+    second.join(10)
+
+    assert failures == []
+    StaleDay.objects.filter(day__in=days).delete()  # recounted above
+    rollups_refresh()  # the other days the changes marked (today's)
+    assert rollups_stored(area_ids=[area.pk]) == rollups_recount(area_ids=[area.pk])
+    may = MonthlyRollup.objects.get(area=area, month=date(2024, 5, 1), measure="raised", key="")
+    assert may.count == 2
