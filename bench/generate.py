@@ -165,7 +165,7 @@ CASE_OUTCOME_SHARES = {
     ClosureOutcome.NO_FURTHER_ACTION: 0.1,
 }  # fmt: skip
 MISSING_SHARE = 0.12  # of cases, those with missing episodes
-REVIEWS = (3, 8)  # reviews of a case, fewest and most
+REVIEWS = (4, 9)  # reviews of a case, fewest and most: about ten events a referral in all
 DISRUPTION_SHARE = 0.08  # of cases, those with disruption activity
 DISRUPTION_STATUS_SHARES = {
     DisruptionStatus.DONE: 0.5, DisruptionStatus.IN_PROGRESS: 0.2,
