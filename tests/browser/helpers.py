@@ -24,6 +24,14 @@ def assert_clean_console(page: Any) -> None:
     assert page.console_errors == []
 
 
+def visit(page: Any, path: str) -> None:
+    """Open a page: it answers 200, with a clean console and nothing serious for axe."""
+    response = page.goto(path)
+    assert response.status == 200, path
+    assert_clean_console(page)
+    assert_accessible(page)
+
+
 def enter_password(page: Any, username: str, password: str = PASSWORD) -> None:
     page.goto("/sign-in/")
     page.get_by_label("Username").fill(username)

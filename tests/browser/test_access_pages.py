@@ -9,17 +9,10 @@ import pytest
 
 from agencies.models import Membership, Role
 from referrals.services import break_glass_open
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import assert_accessible, sign_in, visit
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def visit(page: Any, path: str) -> None:
-    response = page.goto(path)
-    assert response.status == 200, path
-    assert_clean_console(page)
-    assert_accessible(page)
 
 
 def test_coordinator_pages(page: Any) -> None:

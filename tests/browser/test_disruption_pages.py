@@ -12,17 +12,10 @@ from django.utils import timezone
 from agencies.models import AgencyType, Role
 from disruption.activity_services import disruption_activity_add
 from disruption.models import DisruptionActivity, DisruptionTactic, PersonOfConcern
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in, visit
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def visit(page: Any, path: str) -> None:
-    response = page.goto(path)
-    assert response.status == 200, path
-    assert_clean_console(page)
-    assert_accessible(page)
 
 
 def test_police_lead_pages(page: Any) -> None:

@@ -8,18 +8,11 @@ from typing import Any
 import pytest
 
 from disruption.services import person_of_concern_create, vehicle_create
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import assert_accessible, sign_in, visit
 from tests.disruption.helpers import link, place
 from tests.factories import raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def visit(page: Any, path: str) -> None:
-    response = page.goto(path)
-    assert response.status == 200, path
-    assert_clean_console(page)
-    assert_accessible(page)
 
 
 def test_intelligence_pages(page: Any) -> None:

@@ -10,16 +10,20 @@ from django.utils import timezone
 
 from agencies.models import Role
 from reports.periods import PeriodKind, period_containing
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in, visit
 from tests.factories import AreaFactory, member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def check(page: Any, path: str) -> None:
-    page.goto(path)
-    page.wait_for_load_state()
+    visit(page, path)
     assert page.get_by_role("heading", level=1).count() == 1, path
+
+
+def settled(page: Any) -> None:
+    """The page the last click led to: loaded, a clean console, nothing serious for axe."""
+    page.wait_for_load_state()
     assert_clean_console(page)
     assert_accessible(page)
 
@@ -30,9 +34,7 @@ def test_an_areas_coordinator_keeps_its_strategy_profile(page: Any) -> None:
     sign_in(page, coordinator.username)
 
     page.get_by_role("link", name="Strategy profiles").click()
-    page.wait_for_load_state()
-    assert_clean_console(page)
-    assert_accessible(page)
+    settled(page)
     year = period_containing(PeriodKind.YEAR, timezone.localdate()).start.year
     for path in (
         f"/strategy-profiles/{area.ons_code}/{year}/",
@@ -45,10 +47,8 @@ def test_an_areas_coordinator_keeps_its_strategy_profile(page: Any) -> None:
     # A form sent empty names what is missing in an accessible error summary.
     page.goto(f"/strategy-profiles/{area.ons_code}/{year}/edit/")
     page.get_by_role("button", name="Save the profile").click()
-    page.wait_for_load_state()
+    settled(page)
     assert "There is a problem" in page.get_by_role("alert").inner_text()
-    assert_clean_console(page)
-    assert_accessible(page)
 
 
 def test_a_national_analyst_reads_the_national_pages(page: Any) -> None:
@@ -56,9 +56,7 @@ def test_a_national_analyst_reads_the_national_pages(page: Any) -> None:
     sign_in(page, analyst.username)
 
     page.get_by_role("link", name="National picture").click()
-    page.wait_for_load_state()
-    assert_clean_console(page)
-    assert_accessible(page)
+    settled(page)
     for path in (
         "/national/import/",
         "/national/tables/",
