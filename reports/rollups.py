@@ -198,13 +198,17 @@ _MONTHS_LOCK = 0x726F6C6C
 
 def _sources(lo: date, hi: date) -> list[tuple[str, str, date, date]]:
     """Where the counts of the days [lo, hi) are stored, as (table, date column, from, to):
-    the whole months inside it summed, and the days either side of them."""
+    the whole months inside it summed, and the days either side of them, if any."""
     first = lo if lo.day == 1 else lo.replace(day=1) + relativedelta(months=1)
     last = hi.replace(day=1)
     if first >= last:
         return [("reports_rollup", "day", lo, hi)]
-    found = [("reports_rollup", "day", lo, first), ("reports_monthlyrollup", "month", first, last)]
-    return [*found, ("reports_rollup", "day", last, hi)]
+    found = [
+        ("reports_rollup", "day", lo, first),
+        ("reports_monthlyrollup", "month", first, last),
+        ("reports_rollup", "day", last, hi),
+    ]
+    return [source for source in found if source[2] < source[3]]
 
 
 def rollup_rows_sql(
@@ -216,12 +220,11 @@ def rollup_rows_sql(
     parts, params = [], []
     for tag, lo, hi in spans:
         for table, column, first, after in _sources(lo, hi):
-            if first < after:
-                parts.append(
-                    f"SELECT %s AS tag, {column} AS day, measure, key, count FROM {table}"  # noqa: S608 - built from constants
-                    f" WHERE area_id = %s AND {column} >= %s AND {column} < %s AND ({where})"
-                )
-                params += [tag, area_id, first, after]
+            parts.append(
+                f"SELECT %s AS tag, {column} AS day, measure, key, count FROM {table}"  # noqa: S608 - built from constants
+                f" WHERE area_id = %s AND {column} >= %s AND {column} < %s AND ({where})"
+            )
+            params += [tag, area_id, first, after]
     return " UNION ALL ".join(parts), params
 
 
