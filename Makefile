@@ -8,13 +8,29 @@ PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS_STAMP := frontend/static/vendor/.built
 
-.PHONY: run test bench lint setup browser clean
+.PHONY: run test test-quick coverage bench lint setup browser clean
 
 run: setup
 	@$(PY) -m config.launcher run
 
+# Across every core (xdist), each worker on a test database of its own; the 25 slowest tests
+# are listed at the end. `make test PYTEST_ARGS="-n 0"` runs serially; other pytest options go
+# in PYTEST_ARGS too, e.g. PYTEST_ARGS="-m services" or PYTEST_ARGS="tests/reports".
+PYTEST_DEFAULTS := -n auto --durations=25
+PYTEST_ARGS ?=
+
 test: setup browser
-	@$(PY) -m config.launcher test
+	@$(PY) -m config.launcher test $(PYTEST_DEFAULTS) $(PYTEST_ARGS)
+
+# The same suite with a tenth of the property tests' examples (tests/strength.py): for a
+# quick look while working, never instead of `make test`.
+test-quick: setup browser
+	@HYPOTHESIS_PROFILE=dev $(PY) -m config.launcher test $(PYTEST_DEFAULTS) $(PYTEST_ARGS)
+
+# The whole suite under coverage.py, then line and branch coverage per app.
+coverage: setup browser
+	@$(PY) -m config.launcher test $(PYTEST_DEFAULTS) --cov --cov-report= $(PYTEST_ARGS)
+	@$(PY) bin/coverage-by-app
 
 bench: setup
 	@$(PY) -m config.launcher bench $(BENCH_ARGS)

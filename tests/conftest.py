@@ -1,15 +1,21 @@
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+from _pytest.nodeid import NodeId
 from django.apps import apps
 from django.db import connection
 from django.db.models.signals import post_migrate
+from django.test import TestCase
 from pgtrigger.apps import install_on_migrate
 from rest_framework.test import APIClient
+
+from tests import strength  # noqa: F401  (registers and loads the Hypothesis profile)
 
 
 @pytest.fixture(scope="session")
@@ -22,8 +28,10 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[N
             cursor.execute(f"ALTER DATABASE {name} SET audit.allow_truncate = 'on'")
         connection.close()  # the setting applies to sessions opened from now on
     # Django's flush after each transactional test sends post_migrate, on which pgtrigger
-    # would install every trigger again; TRUNCATE keeps them, so that is only slow.
+    # would install every trigger again (TRUNCATE keeps them, so that is only slow); the
+    # catalogues the flush emptied are loaded again on it instead.
     post_migrate.disconnect(install_on_migrate, sender=apps.get_app_config("pgtrigger"))
+    post_migrate.connect(reload_catalogues, sender=apps.get_app_config("referrals"))
     yield
 
 
@@ -32,16 +40,11 @@ def api_client() -> APIClient:
     return APIClient()
 
 
-@pytest.fixture(autouse=True)
-def catalogues(request: pytest.FixtureRequest) -> None:
+def reload_catalogues(**kwargs: Any) -> None:
     """The catalogues the migrations load (screening indicators, protective actions,
-    disruption tactics).
-
-    Django's flush after a transactional test empties every table, data migrations' rows too;
-    load them again, from the same migration, when a test with the database finds them gone."""
-    if request.node.get_closest_marker("django_db") is None:
-        return
-    request.getfixturevalue("_django_db_helper")
+    disruption tactics), loaded again from the same migrations after Django's flush at the end
+    of a transactional test has emptied every table, so the next test (or a module's shared
+    rows, built before any test's own set-up) finds them."""
     from disruption.models import DisruptionTactic
     from referrals.models import ScreeningTool
 
@@ -49,3 +52,74 @@ def catalogues(request: pytest.FixtureRequest) -> None:
         importlib.import_module("referrals.migrations.0010_catalogues").load(apps, None)
     if not DisruptionTactic.objects.exists():
         importlib.import_module("disruption.migrations.0002_tactics").load(apps, None)
+
+
+@contextmanager
+def shared_rows() -> Iterator[None]:
+    """Rows shared by many tests, built once (a module- or class-scoped fixture), as Django's
+    `setUpTestData` does: inside the test case's own kind of transaction, rolled back at the
+    end, in which each test's transaction is a savepoint. Durable blocks work inside it."""
+    atomics = TestCase._enter_atomics()  # type: ignore[attr-defined]  # not in the stubs
+    try:
+        yield
+    finally:
+        TestCase._rollback_atomics(atomics)  # type: ignore[attr-defined]
+
+
+# Tests that must share one xdist worker, by what they share: one Chromium for the browser
+# tests; one throwaway Redis server; the launcher's own processes and servers. Every other
+# module goes whole to one worker, so that its module-scoped fixtures are built once.
+SHARED_WORKER = {
+    "tests/browser/": "browser",
+    "tests/notifications/test_redis_layer.py": "redis",
+    "tests/config/test_launcher.py": "launcher",
+    "tests/config/test_make_run.py": "launcher",
+}
+# Handed out first, the longest first, so that no worker is left with a long group at the end.
+FIRST = ["browser", "launcher"]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Modules, and the groups above, each whole to one worker. (xdist's own `loadgroup` marks
+    a group by rewriting node ids in a way this pytest no longer reads.)"""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ModuleScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return next((g for prefix, g in SHARED_WORKER.items() if path.startswith(prefix)), path)
+
+        def _assign_work_unit(self, node: Any) -> None:
+            for group in reversed(FIRST):
+                if group in self.workqueue:
+                    self.workqueue.move_to_end(group, last=False)
+            super()._assign_work_unit(node)
+
+    return ModuleScheduling(config, log)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    seen: set[str] = set()
+    for item in items:
+        if item.nodeid in seen and item.parent is not None:
+            # xdist schedules by node id, and schemathesis gives every API operation's test its
+            # function's id; the item's name has the operation, so the id takes the name.
+            item._id = NodeId.parse(f"{item.parent.nodeid}::{item.name}")
+        seen.add(item.nodeid)
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("browser") is None:
+        stop_chromium()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    stop_chromium()
+
+
+def stop_chromium() -> None:
+    """The browser tests' Chromium, if a browser test started it (see tests/browser)."""
+    chromium = sys.modules.get("tests.browser.conftest")
+    if chromium is not None:
+        chromium.CHROMIUM.stop()

@@ -25,7 +25,7 @@ from referrals.services import referral_assign_lead
 from tests.disruption.helpers import link, place
 from tests.factories import AgencyFactory, member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 NOTHING = [
     Role.PRACTITIONER,

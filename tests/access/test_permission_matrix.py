@@ -6,6 +6,7 @@ expected outcome is derived from it. An unexpected 200 anywhere fails the test.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -25,9 +26,10 @@ from referrals.services import (
     missing_episode_start,
     referral_assign_lead,
 )
+from tests.conftest import shared_rows
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 NONE, SUMMARY, FULL = ReferralAccess.NONE, ReferralAccess.SUMMARY, ReferralAccess.FULL
 
@@ -74,14 +76,18 @@ class World:
     other_agency: Agency
 
 
-@pytest.fixture
-def world() -> World:
+def new_world() -> World:
     area = AreaFactory.create()
     return World(
         area=area,
         agency=AgencyFactory.create(areas=[area]),
         other_agency=AgencyFactory.create(areas=[area]),
     )
+
+
+@pytest.fixture
+def world() -> World:
+    return new_world()
 
 
 def subject_and_referral(world: World, role: Role, relation: str) -> tuple[User, Referral]:
@@ -105,6 +111,24 @@ def subject_and_referral(world: World, role: Role, relation: str) -> tuple[User,
     return member(role), referral  # OTHER_AREA: a new area of its own
 
 
+@pytest.fixture(scope="module")
+def subjects(
+    django_db_setup: None, django_db_blocker: Any
+) -> Iterator[dict[tuple[Role, str], tuple[User, Referral]]]:
+    """Every case's user and referral, each in a world of its own as a fresh test would have,
+    built once for the module in a transaction rolled back at its end. The tests only read
+    them; whatever a test writes rolls back with the test."""
+    with django_db_blocker.unblock(), shared_rows():
+        yield {case: subject_and_referral(new_world(), *case) for case in CASES}
+
+
+@pytest.fixture
+def subject(
+    subjects: dict[tuple[Role, str], tuple[User, Referral]], role: Role, relation: str
+) -> tuple[User, Referral]:
+    return subjects[(role, relation)]
+
+
 def api_detail(user: User, referral: Referral) -> Any:
     client = APIClient()
     sign_in(client, user)
@@ -112,16 +136,18 @@ def api_detail(user: User, referral: Referral) -> Any:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_selector_grades_and_lists_agree(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_selector_grades_and_lists_agree(
+    subject: tuple[User, Referral], role: Role, relation: str
+) -> None:
+    user, referral = subject
     expected = EXPECTED[role][relation]
     assert referral_access(user=user, referral=referral) is expected
     assert referral_list(user=user).filter(pk=referral.pk).exists() is (expected is not NONE)
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_detail(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_detail(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     response = api_detail(user, referral)
     expected = EXPECTED[role][relation]
     if expected is NONE:
@@ -135,8 +161,8 @@ def test_api_detail(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_list(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_list(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     response = client.get("/api/v1/referrals/")
@@ -146,8 +172,8 @@ def test_api_list(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_detail_page(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_detail_page(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = Client()
     sign_in(client, user)
     response = client.get(f"/referrals/{referral.reference}/")
@@ -161,8 +187,8 @@ def test_detail_page(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_list_page(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_list_page(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = Client()
     sign_in(client, user)
     response = client.get("/referrals/")
@@ -304,8 +330,8 @@ def test_django_admin_is_not_mounted_outside_development() -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_transitions(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_transitions(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     listed = client.get(f"/api/v1/referrals/{referral.reference}/transitions/")
@@ -353,8 +379,8 @@ def casework_writes(referral: Referral) -> dict[str, dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_casework_lists(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_casework_lists(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     for rest in CASEWORK_LISTS:
@@ -363,8 +389,8 @@ def test_api_casework_lists(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_casework_writes(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_casework_writes(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     for rest, body in casework_writes(referral).items():
@@ -378,10 +404,10 @@ def test_api_casework_writes(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_draft_update(world: World, role: Role, relation: str) -> None:
+def test_api_draft_update(subject: tuple[User, Referral], role: Role, relation: str) -> None:
     """The referral is submitted: its author hears so (409); others who see it may not change
     it (403); those who do not see it get 404."""
-    user, referral = subject_and_referral(world, role, relation)
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     response = client.patch(
@@ -395,8 +421,8 @@ def test_api_draft_update(world: World, role: Role, relation: str) -> None:
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_api_young_people(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_api_young_people(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = APIClient()
     sign_in(client, user)
     full = EXPECTED[role][relation] is FULL
@@ -431,8 +457,8 @@ CASEWORK_PAGES = [
 
 
 @pytest.mark.parametrize(("role", "relation"), CASES)
-def test_casework_pages(world: World, role: Role, relation: str) -> None:
-    user, referral = subject_and_referral(world, role, relation)
+def test_casework_pages(subject: tuple[User, Referral], role: Role, relation: str) -> None:
+    user, referral = subject
     client = Client()
     sign_in(client, user)
     expected = 200 if EXPECTED[role][relation] is FULL else 404

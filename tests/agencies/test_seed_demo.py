@@ -18,7 +18,7 @@ from disruption.models import (
 from referrals.models import Referral, ReferralEvent, YoungPerson
 from reports.rollups import rollups_recount, rollups_refresh, rollups_stored
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def counts() -> dict[str, int]:

@@ -16,7 +16,7 @@ from referrals.models import CaseNote, ProtectiveActionType, Referral
 from referrals.services import action_add, break_glass_open, missing_episode_start, note_add
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @dataclass

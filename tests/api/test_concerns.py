@@ -14,7 +14,7 @@ from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralState, YoungPerson
 from tests.factories import AreaFactory, MembershipFactory, member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 NEW = {
     "given_name": "Sam",

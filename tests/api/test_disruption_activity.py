@@ -15,7 +15,7 @@ from disruption.models import DisruptionActivity, DisruptionTactic, PersonOfConc
 from referrals.models import Referral, ReferralEvent, ReferralEventType
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/disruption-activities/"
 

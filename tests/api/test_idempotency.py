@@ -16,7 +16,7 @@ from api.models import IdempotencyKey
 from referrals.models import CaseNote, Referral, YoungPerson
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 CONCERN = {"given_name": "Sam", "family_name": "Example", "estimated_age": 14}
 
@@ -124,6 +124,7 @@ def test_casework_creates_are_idempotent_too(practitioner: User) -> None:
     assert referral.events.filter(event_type="note_added").count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # threads, each with its own connection
 def test_two_retries_at_once_raise_one_concern(practitioner: User) -> None:
     clients = [api(practitioner), api(practitioner)]
     barrier = threading.Barrier(len(clients))

@@ -21,7 +21,7 @@ from referrals.services import referral_assign_lead
 from tests.disruption.helpers import GRADING, link, place
 from tests.factories import AgencyFactory, member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def api(user: User) -> APIClient:

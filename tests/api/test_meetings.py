@@ -31,7 +31,7 @@ from referrals.models import (
 from tests.disruption import meeting_world as mw
 from tests.factories import member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def api(user: User) -> APIClient:

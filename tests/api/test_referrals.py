@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from agencies.models import Area, Role
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def submitted_referrals(area: Area, count: int) -> None:

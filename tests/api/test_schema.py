@@ -17,6 +17,7 @@ from schemathesis.checks import not_a_server_error
 from agencies.models import Membership, Role
 from api.services import api_token_create
 from tests.factories import member, raise_referral
+from tests.strength import examples
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +47,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", get_wsgi_application())
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=examples(25),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -55,7 +56,7 @@ def test_no_request_causes_a_server_error(case: Any, bearer: dict[str, str]) -> 
 
 
 @schema.parametrize()
-@settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(10), deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_anonymous_request_causes_a_server_error(case: Any, db: Any) -> None:
     case.call_and_validate(checks=[not_a_server_error])
 

@@ -13,7 +13,7 @@ from referrals.models import Referral
 from referrals.services import note_add
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def api(user: User) -> APIClient:

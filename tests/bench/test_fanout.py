@@ -22,7 +22,8 @@ def _this_database_url() -> str:
     return url._replace(path=f"/{connection.settings_dict['NAME']}").geturl()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)  # the server is another process
 def test_every_client_hears_its_areas_events_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -13,7 +13,7 @@ from bench.scenarios import SCENARIOS
 from tests.factories import member, raise_referral
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_audit_write_measures_real_audit_events() -> None:
     practitioner = member(Role.PRACTITIONER)
     referral = raise_referral(practitioner, submit=True)

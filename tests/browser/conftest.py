@@ -39,24 +39,54 @@ def chromium_executable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    # Playwright's sync API keeps an event loop running in this thread while it is open, so it
-    # lives only as long as a module of browser tests: other tests start their own loops.
-    # The ORM calls these tests make between page actions are ordinary synchronous ones.
-    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        try:
-            browser = playwright.chromium.launch(
-                executable_path=chromium_executable(), args=CHROMIUM_ARGS
-            )
-        except Error as exc:
-            pytest.fail(
-                "No Chromium for the browser tests. Run `bin/ensure-chromium`, install Debian's "
-                f"'chromium', or set CHROMIUM_PATH. ({str(exc).splitlines()[0]})"
-            )
-        yield browser
-        browser.close()
+class Chromium:
+    """One Chromium for the whole run (for each xdist worker), started by the first browser
+    test. Playwright's sync API keeps an event loop set in this thread while it is open, which
+    other tests' own loops (pytest-asyncio, Django's async-unsafe guard) cannot share: so it is
+    stopped before any test that is not a browser test, and the browser tests are grouped to
+    run one after another (see `pytest_collection_modifyitems` in tests/conftest.py)."""
+
+    def __init__(self) -> None:
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._patch: pytest.MonkeyPatch | None = None
+
+    def get(self) -> Any:
+        if self._browser is None:
+            self._patch = pytest.MonkeyPatch()
+            # The ORM calls these tests make between page actions are ordinary synchronous ones.
+            self._patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+            self._playwright = sync_playwright().start()
+            try:
+                self._browser = self._playwright.chromium.launch(
+                    executable_path=chromium_executable(), args=CHROMIUM_ARGS
+                )
+            except Error as exc:
+                self.stop()
+                pytest.fail(
+                    "No Chromium for the browser tests. Run `bin/ensure-chromium`, install "
+                    f"Debian's 'chromium', or set CHROMIUM_PATH. ({str(exc).splitlines()[0]})"
+                )
+        return self._browser
+
+    def stop(self) -> None:
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+        if self._patch is not None:
+            self._patch.undo()
+            self._patch = None
+
+
+CHROMIUM = Chromium()
+
+
+@pytest.fixture
+def browser() -> Any:
+    return CHROMIUM.get()
 
 
 @dataclass
@@ -75,11 +105,12 @@ class AsgiServer:
         return future.result(timeout=10)
 
 
-@pytest.fixture
-def asgi_server(transactional_db: None) -> Iterator[AsgiServer]:
+@pytest.fixture(scope="module")
+def module_asgi_server() -> Iterator[AsgiServer]:
     """pytest-django's `live_server` speaks WSGI, which has no websockets; this one serves
-    `config.asgi.application`. Requests and websockets share the server's event loop, so the
-    in-memory channel layer carries a push from a request to another person's open page."""
+    `config.asgi.application`, once for a module of browser tests. Requests and websockets
+    share the server's event loop, so the in-memory channel layer carries a push from a request
+    to another person's open page."""
     from config.asgi import application
 
     listening = socket.socket()
@@ -104,6 +135,13 @@ def asgi_server(transactional_db: None) -> Iterator[AsgiServer]:
     thread.join(timeout=10)
     loop.close()
     listening.close()
+
+
+@pytest.fixture
+def asgi_server(transactional_db: None, module_asgi_server: AsgiServer) -> AsgiServer:
+    """The module's server, over a database that each test leaves empty: the server answers
+    from connections of its own, which see only what a test commits."""
+    return module_asgi_server
 
 
 @pytest.fixture

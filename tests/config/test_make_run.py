@@ -41,7 +41,10 @@ def port_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-@pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.services
+
+
+@pytest.mark.django_db(transaction=True)  # the launcher's server reads what the test commits
 @pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
 def test_run_serves_the_app_then_stops_its_server(
     tmp_path: Path, stop_signal: signal.Signals

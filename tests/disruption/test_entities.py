@@ -29,7 +29,7 @@ from disruption.services import (
 from tests.disruption.helpers import GRADING, place
 from tests.factories import member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 MENTION_GRADING: dict[str, Any] = {
     "source_evaluation": "2",

@@ -23,7 +23,7 @@ from referrals.services import referral_assign_lead
 from tests.disruption.helpers import GRADING, link, place
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_a_link_is_stored_once_per_pair_lower_node_first_and_audited() -> None:

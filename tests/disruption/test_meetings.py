@@ -46,7 +46,7 @@ from referrals.models import (
 from tests.disruption import meeting_world as mw
 from tests.factories import AgencyFactory, AreaFactory, member
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def at_noon(days: int) -> datetime:

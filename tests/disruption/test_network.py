@@ -14,6 +14,7 @@ from agencies.models import Area, Role
 from disruption.models import NodeKind
 from disruption.network import clusters, network
 from tests.factories import AreaFactory, YoungPersonFactory, member
+from tests.strength import examples
 
 from .graph import Graph
 
@@ -233,7 +234,7 @@ groups = st.lists(
 
 
 @settings(
-    max_examples=15,
+    max_examples=examples(15),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

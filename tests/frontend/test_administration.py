@@ -17,7 +17,7 @@ from api.services import api_token_create
 from audit.models import AuditAction, AuditEvent
 from tests.factories import AgencyFactory, AreaFactory, member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

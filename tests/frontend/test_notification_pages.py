@@ -16,7 +16,7 @@ from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 from tests.factories import member, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 CENTRE = "/notifications/"
 MARK_READ = "/notifications/read/"

@@ -70,7 +70,7 @@ KEEP = {Role.COORDINATOR, Role.AREA_ADMINISTRATOR}
 CASEWORK = [Role.PRACTITIONER, Role.AGENCY_SAFEGUARDING_LEAD, Role.LEAD_PROFESSIONAL]
 
 
-@pytest.mark.parametrize("role", [*READ, *CASEWORK, Role.POLICE_LEAD])
+@pytest.mark.parametrize("role", [*sorted(READ), *CASEWORK, Role.POLICE_LEAD])
 @pytest.mark.parametrize("same_area", [True, False])
 def test_the_profile_and_its_form_answer_by_role_and_area(
     client: Client, area: Area, role: Role, same_area: bool

@@ -16,7 +16,7 @@ from frontend import views
 from referrals.models import Rag, Referral, ReferralState, RiskLevel
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from .producing import (
 )
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db,
     pytest.mark.usefixtures("no_personal_details"),
 ]
 

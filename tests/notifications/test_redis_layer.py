@@ -19,6 +19,7 @@ from . import live_scenarios
 from .conftest import open_stream, session_cookie
 
 pytestmark = [
+    pytest.mark.services,
     pytest.mark.django_db(transaction=True),
     pytest.mark.asyncio,
     pytest.mark.usefixtures("redis_layer"),

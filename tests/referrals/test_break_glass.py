@@ -14,7 +14,7 @@ from referrals.models import BreakGlassAccess, Referral, ReferralEventType
 from referrals.selectors import ReferralAccess, break_glass_for_review, referral_access
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 REASON = "Young person found in our area at 2am; need history to place safely."
 

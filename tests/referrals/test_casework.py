@@ -34,7 +34,7 @@ from referrals.services import (
 )
 from tests.factories import AgencyFactory, AreaFactory, YoungPersonFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 TOMORROW = timezone.localdate() + timedelta(days=1)
 

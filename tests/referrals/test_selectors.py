@@ -10,7 +10,7 @@ from agencies.models import Membership, Role, User
 from referrals.selectors import referral_list
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from referrals.services import (
 from referrals.working_time import add_working_days
 from tests.factories import AreaFactory, YoungPersonFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def test_a_draft_records_who_raised_it_and_a_timeline_event() -> None:

@@ -23,7 +23,7 @@ from referrals.models import (
 from referrals.services import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 REASON = "Agreed at the strategy discussion."
 

@@ -21,7 +21,7 @@ from referrals.selectors import (
 )
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def queued(

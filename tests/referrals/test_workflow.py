@@ -19,8 +19,9 @@ from audit.models import AuditAction, AuditEvent
 from referrals.models import Decision, Referral, ReferralState
 from referrals.services import TransitionConflict, declared_transitions, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
+from tests.strength import examples
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 REASON = {"reason": "Seen by the school nurse; plan agreed with the family."}
 
@@ -105,6 +106,7 @@ def test_unknown_steps_and_out_of_scope_referrals_are_404(case: dict[str, Any]) 
     assert post(member(Role.COORDINATOR), referral, "start_triage").status_code == 404
 
 
+@pytest.mark.django_db(transaction=True)  # threads, each with its own connection
 def test_two_coordinators_at_once_exactly_one_wins(case: dict[str, Any]) -> None:
     referral = case["referral"]
     coordinators = [case["coordinator"], member(Role.COORDINATOR, area=referral.area)]
@@ -158,7 +160,7 @@ def _inputs(area: Any, other_area: Any, agency: Any, keep: Referral) -> dict[str
     }
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(st.tuples(st.sampled_from(ROLES), st.sampled_from(NAMES)), max_size=10))
 def test_random_steps_stay_in_the_graph_and_leave_one_event_each(
     steps: list[tuple[Any, str]],

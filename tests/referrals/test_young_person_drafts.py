@@ -18,7 +18,7 @@ from referrals.services import (
 )
 from tests.factories import AreaFactory, member, raise_referral
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 def start(user, **person) -> Referral:

@@ -19,6 +19,7 @@ from reports.disclosure import (
     publish,
     suppress,
 )
+from tests.strength import examples
 
 
 def _compositions(total: int, parts: int) -> list[tuple[int, ...]]:
@@ -91,7 +92,7 @@ def tables(draw: st.DrawFn) -> tuple[dict[str, int], list[Line]]:
     return counts, lines
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(tables())
 def test_no_suppressed_count_can_be_worked_out(table: tuple[dict[str, int], list[Line]]) -> None:
     counts, lines = table
@@ -103,7 +104,7 @@ def test_no_suppressed_count_can_be_worked_out(table: tuple[dict[str, int], list
         assert len(possible[key]) > 1, f"{key} = {counts[key]} is given away by {shown}"
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(tables())
 def test_small_counts_are_hidden_and_zeros_and_large_counts_shown_unless_needed(
     table: tuple[dict[str, int], list[Line]],

@@ -32,6 +32,7 @@ from reports.national import (
 from reports.periods import Period, PeriodKind
 from reports.tokens import TokenKeyMissing
 from tests.factories import AreaFactory, member, raise_referral
+from tests.strength import examples
 
 pytestmark = pytest.mark.django_db
 
@@ -469,7 +470,7 @@ def test_small_national_counts_are_suppressed() -> None:
         max_size=60,
     )
 )
-@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(20), deadline=None, suppress_health_check=list(HealthCheck))
 def test_any_returns_give_tables_whose_declared_lines_add_up(
     rows: list[tuple[int, int, int | None, str, str]], db: Any
 ) -> None:
