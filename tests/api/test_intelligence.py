@@ -242,3 +242,15 @@ def test_a_bad_query_text_answers_400_naming_it(
     response = api(member(Role.POLICE_LEAD)).get(path, {name: value})
     assert response.status_code == 400
     assert words in " ".join(response.json()["error"]["fields"][name])
+
+
+def test_a_phone_number_sent_as_a_handle_is_refused_with_where_it_goes() -> None:
+    here = place()
+    response = api(here.police_lead).post(
+        "/api/v1/persons-of-concern/",
+        {"name": "Mo K", "handles": [{"platform": "phone", "value": "07700 900123"}]},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "Send phone numbers in phone_numbers." in str(response.json()["error"]["fields"])
+    assert not PersonOfConcern.objects.exists()

@@ -109,3 +109,9 @@ def test_names_found_alike_share_a_signature(
     ours = normalise.name_signatures([name, *aliases])
     theirs = normalise.name_signatures([other, *other_aliases])
     assert set(ours) & set(theirs)
+
+
+@pytest.mark.parametrize("value", ["", "  ", "@", " @ "])
+def test_a_handle_of_nothing_but_an_at_sign_or_space_is_refused(value: str) -> None:
+    with pytest.raises(ValueError, match="Enter the handle"):
+        normalise.handle(value)
