@@ -43,8 +43,8 @@ class Chromium:
     """One Chromium for the whole run (for each xdist worker), started by the first browser
     test. Playwright's sync API keeps an event loop set in this thread while it is open, which
     other tests' own loops (pytest-asyncio, Django's async-unsafe guard) cannot share: so it is
-    stopped before any test that is not a browser test, and the browser tests are grouped to
-    run one after another (see `pytest_collection_modifyitems` in tests/conftest.py)."""
+    stopped before any test that is not a browser test, and the browser tests all go to one
+    worker, one after another (`SHARED_WORKER` in tests/conftest.py)."""
 
     def __init__(self) -> None:
         self._playwright: Any = None
