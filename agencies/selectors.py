@@ -9,7 +9,8 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.db.models import Max, QuerySet, Sum
+from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -77,35 +78,40 @@ def confirmed_totp_device(*, user: Any) -> TOTPDevice | None:
 @dataclass(frozen=True)
 class Lockout:
     username: str
+    name: str  # the person's full name, or their username when they have none
     failures: int
     last_failure: datetime
     locked_until: datetime  # at the latest: failures older than the cool-off stop counting
 
 
 def lockouts_for_area(*, area: Area) -> list[Lockout]:
-    """Accounts of people with an active membership in `area` that are locked out right now."""
+    """Accounts of people with an active membership in `area` that are locked out right now,
+    by name. A short list (the lock lasts the cool-off), read in two queries."""
     cool_off = settings.AXES_COOLOFF_TIME
-    usernames = User.objects.filter(memberships__area=area, memberships__is_active=True).values(
-        "username"
-    )
+    members = User.objects.filter(memberships__area=area, memberships__is_active=True)
     rows = (
         AccessAttempt.objects.filter(
-            username__in=usernames, attempt_time__gte=timezone.now() - cool_off
+            username__in=members.values("username"), attempt_time__gte=timezone.now() - cool_off
         )
         .values("username")
         .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
-        .order_by("username")
     )
-    return [
+    by_username = {row["username"]: row for row in rows}
+    people = User.objects.filter(username__in=list(by_username)).only(
+        "username", "first_name", "last_name"
+    )
+    lockouts = [
         Lockout(
-            username=row["username"],
-            failures=row["failures"],
-            last_failure=row["last_failure"],
-            locked_until=row["last_failure"] + cool_off,
+            username=person.username,
+            name=person.get_full_name() or person.username,
+            failures=by_username[person.username]["failures"],
+            last_failure=by_username[person.username]["last_failure"],
+            locked_until=by_username[person.username]["last_failure"] + cool_off,
         )
-        for row in rows
+        for person in people
     ]
+    return sorted(lockouts, key=lambda lockout: (lockout.name.casefold(), lockout.username))
 
 
 def lockout_episode(*, username: str) -> int | None:
@@ -148,8 +154,56 @@ def area_memberships(*, area: Area) -> QuerySet[Membership]:
     )
 
 
+PEOPLE_SEARCH_CAP = 100
+
+
+def area_people(*, area: Area, search: str = "") -> QuerySet[User]:
+    """Everyone who holds or held a role in `area`, with those roles (`roles_here`) and whether
+    one is current (`has_role_here`); each word of `search` must be found in their name,
+    username or email."""
+    people = User.objects.filter(pk__in=Membership.objects.filter(area=area).values("user"))
+    for word in search[:PEOPLE_SEARCH_CAP].split():
+        people = people.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+            | Q(email__icontains=word)
+        )
+    roles = Prefetch(
+        "memberships",
+        queryset=area_memberships(area=area).select_related(None).select_related("agency"),
+        to_attr="roles_here",
+    )
+    active_here = Membership.objects.filter(area=area, user=OuterRef("pk"), is_active=True)
+    return (
+        people.annotate(has_role_here=Exists(active_here))
+        .prefetch_related(roles)
+        .order_by("-is_active", "last_name", "first_name", "username")
+    )
+
+
+def agency_people_count(*, agency: Agency) -> int:
+    """People with an active role in the agency: whom deactivating it stops."""
+    return (
+        User.objects.filter(memberships__agency=agency, memberships__is_active=True)
+        .distinct()
+        .count()
+    )
+
+
+NATURAL = "natural"  # the ICU collation that reads digits as numbers ("School 2" before "10")
+
+
 def area_agencies(*, area: Area) -> QuerySet[Agency]:
-    return area.agencies.order_by("-is_active", "name")
+    return area.agencies.order_by("-is_active", Collate("name", NATURAL), "pk")
+
+
+def active_area_agencies(*, area: Area, search: str = "") -> QuerySet[Agency]:
+    """The area's active agencies, naturally ordered; each word of `search` in the name."""
+    agencies = area.agencies.filter(is_active=True)
+    for word in search.split():
+        agencies = agencies.filter(name__icontains=word)
+    return agencies.order_by(Collate("name", NATURAL), "pk")
 
 
 def acting_membership(*, user: Any) -> Membership | None:

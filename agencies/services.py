@@ -312,14 +312,15 @@ AREA_SETTINGS = (
 )
 
 
+SCREENING_TOOL_INVALID = "Choose a screening tool version that is loaded"
+
+
 def _check_screening_tool(version: str | None) -> None:
     """Concerns are scored with the area's tool: it must be one of the tools loaded."""
     from referrals.models import ScreeningTool  # referrals builds on agencies, not the reverse
 
     if version is not None and not ScreeningTool.objects.filter(version=version).exists():
-        raise ValidationError(
-            {"screening_tool_version": "Choose a screening tool version that is loaded"}
-        )
+        raise ValidationError({"screening_tool_version": SCREENING_TOOL_INVALID})
 
 
 ESCALATION_MANAGER_INVALID = (

@@ -41,6 +41,7 @@ from disruption.models import (
 from disruption.selectors import (
     entity_list,
     intelligence_area_ids,
+    link_alert_get,
     link_alerts_for,
     link_get,
     links_for,
@@ -51,6 +52,7 @@ from disruption.services import (
     entity_open,
     identifier_create,
     link_add,
+    link_alert_review,
     link_share,
     location_create,
     location_update,
@@ -274,6 +276,9 @@ class LinkAlertSerializer(serializers.ModelSerializer[LinkAlert]):
     node = NodeSerializer()
     matched_node = NodeSerializer(allow_null=True)
     police_agency = serializers.CharField(source="police_agency.name", default=None)
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.get_full_name", default=None, help_text="Who marked it reviewed"
+    )
 
     class Meta:
         model = LinkAlert
@@ -288,6 +293,8 @@ class LinkAlertSerializer(serializers.ModelSerializer[LinkAlert]):
             "young_people",
             "police_agency",
             "created_at",
+            "reviewed_at",
+            "reviewed_by",
         ]
 
 
@@ -567,11 +574,42 @@ class LinkShareView(APIView):
         return Response(LinkSerializer(links_for(user=request.user).get(pk=shared.pk)).data)
 
 
+REVIEWED = {"true": True, "false": False, "": None}
+
+
 class LinkAlertsView(AuditedListView):
     """Link alerts for the caller, newest first; every one listed is recorded as seen."""
 
     serializer_class = LinkAlertSerializer
     queryset = LinkAlert.objects.none()  # for the schema; requests use get_queryset
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "reviewed",
+                OpenApiTypes.STR,
+                enum=["true", "false"],
+                description="false: only the alerts still to review; true: only those reviewed",
+            )
+        ]
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
     def get_queryset(self) -> Any:
-        return link_alerts_for(user=self.request.user)
+        reviewed = query_text(self.request, "reviewed")
+        if reviewed not in REVIEWED:
+            raise ValidationError({"reviewed": ["Give true or false."]})
+        return link_alerts_for(user=self.request.user, reviewed=REVIEWED[reviewed])
+
+
+class LinkAlertReviewView(APIView):
+    @extend_schema(
+        request=None,
+        responses=LinkAlertSerializer,
+        summary="Mark a link alert reviewed (those the alert is for); 400 if it already is",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        alert = link_alert_get(user=request.user, pk=pk)
+        link_alert_review(alert=alert, actor=request.user, request=request._request)
+        return Response(LinkAlertSerializer(link_alert_get(user=request.user, pk=pk)).data)

@@ -105,6 +105,15 @@ class DashboardSerializer(serializers.Serializer[Any]):
     area = ReportAreaSerializer()
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
+    incomplete_period = serializers.CharField(
+        allow_null=True,
+        help_text="Why the period cannot yet be compared as a whole (it is not over); null when "
+        "it can",
+    )
+    key_messages = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="Up to five sentences from the summary's published figures, as the page shows",
+    )
     suppression = serializers.CharField(help_text="How figures are suppressed")
     tables = TableSerializer(many=True, help_text="The summary, the months, then breakdowns")
 

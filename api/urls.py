@@ -13,6 +13,7 @@ from . import (
     strategy_profiles,
     views,
 )
+from .search import SearchView
 
 app_name = "api"
 
@@ -69,6 +70,7 @@ urlpatterns = [
         views.ReferralTimelineView.as_view(),
         name="referral-timeline",
     ),
+    path("v1/search/", SearchView.as_view(), name="search"),
     path("v1/young-people/", views.YoungPeopleView.as_view(), name="young-people"),
     path("v1/young-people/<int:pk>/", views.YoungPersonView.as_view(), name="young-person"),
     path(
@@ -109,6 +111,11 @@ urlpatterns = [
     path("v1/links/", intelligence.LinksView.as_view(), name="links"),
     path("v1/links/<int:pk>/share/", intelligence.LinkShareView.as_view(), name="link-share"),
     path("v1/link-alerts/", intelligence.LinkAlertsView.as_view(), name="link-alerts"),
+    path(
+        "v1/link-alerts/<int:pk>/review/",
+        intelligence.LinkAlertReviewView.as_view(),
+        name="link-alert-review",
+    ),
     path(
         "v1/network/<str:kind>/<int:pk>/",
         network.NetworkView.as_view(),

@@ -4,27 +4,30 @@ only scope by what they are given."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.text import capfirst
 
-from agencies.models import Area
+from agencies.models import Agency, Area, Membership
 
 from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
 from .models import HISTORY_MODELS, AuditAction, AuditEvent
 
 
 def audit_events_for_object(*, target: models.Model) -> QuerySet[AuditEvent]:
-    """Who has seen or changed `target`, newest first."""
+    """Who has seen or changed `target`, newest first, with the agency each acted for."""
     return (
         AuditEvent.objects.filter(object_type=target._meta.label_lower, object_id=str(target.pk))
-        .select_related("actor", "membership")
+        .select_related("actor", "membership__agency")
         .order_by("-id")
     )
 
@@ -81,6 +84,51 @@ CSV_HEADER = [
     "details",
     "hash",
 ]
+
+
+def records_in_words(events: Iterable[AuditEvent]) -> dict[int, str]:
+    """What each event was about, in words, by event id: "Referral R26-000123", "Sam Okafor
+    (sam.okafor)", an agency's or an area's name, "Coordinator role of Sam Okafor"; any other
+    record by its kind and number ("Young person 906"), never by its content, which an
+    administrator does not see. One query for each kind of record named."""
+    events = list(events)
+    ids: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        if event.object_type and event.object_id:
+            ids[event.object_type].add(event.object_id)
+    names: dict[tuple[str, str], str] = {}
+    for object_type, pks in ids.items():
+        try:
+            model = apps.get_model(object_type)
+        except (LookupError, ValueError):
+            continue
+        kind = capfirst(str(model._meta.verbose_name))
+        named = _names(model, kind, [pk for pk in pks if pk.isdigit()])
+        for pk in pks:
+            names[(object_type, pk)] = named.get(pk, f"{kind} {pk}")
+    return {e.pk: names.get((e.object_type, e.object_id), "") for e in events}
+
+
+def _person(user: Any) -> str:
+    return f"{user.get_full_name() or user.get_username()} ({user.get_username()})"
+
+
+def _names(model: type[models.Model], kind: str, pks: list[str]) -> dict[str, str]:
+    """The words for records that have a name an administrator may see."""
+    rows = model._default_manager.filter(pk__in=pks)
+    if model is get_user_model():
+        return {str(user.pk): _person(user) for user in rows}
+    if model is Membership:
+        memberships = rows.select_related("user")
+        return {
+            str(m.pk): f"{m.get_role_display()} role of {_person(m.user)}"  # type: ignore[attr-defined]
+            for m in memberships
+        }
+    if model in (Area, Agency):
+        return {str(row.pk): row.name for row in rows}  # type: ignore[attr-defined]
+    if any(field.name == "reference" for field in model._meta.get_fields()):
+        return {str(pk): f"{kind} {ref}" for pk, ref in rows.values_list("pk", "reference")}
+    return {}
 
 
 REDACTED_REASON = "(recorded; shown to the area's coordinators)"
@@ -203,3 +251,26 @@ def field_history(*, target: models.Model) -> list[dict[str, Any]]:
         change["who"] = users.get(change["who_id"])
     changes.reverse()
     return changes
+
+
+def names_behind_changes(
+    *, changes: Iterable[tuple[type[models.Model], FieldChange]]
+) -> dict[type[models.Model], dict[Any, str]]:
+    """The names of the records the ids in field changes point at, by the related model and
+    id: a person by their full name, any other record as it names itself. One query for each
+    kind of record pointed at. An id missing from the answer is a record since removed."""
+    wanted: dict[type[models.Model], set[Any]] = defaultdict(set)
+    for model, change in changes:
+        field = model._meta.get_field(change.field)
+        if field.is_relation and field.related_model is not None:
+            related: Any = field.related_model
+            wanted[related].update(v for v in (change.old, change.new) if v is not None)
+    user_model = get_user_model()
+    names: dict[type[models.Model], dict[Any, str]] = {}
+    for related, ids in wanted.items():
+        rows = related._default_manager.in_bulk(ids)
+        if related is user_model:
+            names[related] = {pk: u.get_full_name() or u.get_username() for pk, u in rows.items()}
+        else:
+            names[related] = {pk: str(row) for pk, row in rows.items()}
+    return names

@@ -53,8 +53,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="append",
         metavar="NAME",
         help="run only this scenario (repeatable; default: every HTTP scenario). "
-        "ws_fanout, the websocket fan-out, and dashboard, the area dashboard against "
-        "hand-written SQL, run only when named",
+        "ws_fanout, the websocket fan-out, dashboard, the area dashboard against "
+        "hand-written SQL, and search, search at scale in an area of its own, run only "
+        "when named",
     )
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     parser.add_argument(
@@ -85,6 +86,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=_positive,
         default=50,
         help="timed runs of the dashboard and of each hand-written query (default 50)",
+    )
+    found = parser.add_argument_group("search", "search at scale (see bench/search.py)")
+    found.add_argument(
+        "--search-runs",
+        type=_positive,
+        default=200,
+        help="timed searches, each through the selector and the page (default 200)",
     )
     return parser.parse_args(argv)
 
@@ -122,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds=args.ws_seconds,
             ),
             dashboard_runs=args.dashboard_runs,
+            search_runs=args.search_runs,
         )
     )
 

@@ -18,6 +18,7 @@ from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
 from . import dashboard, fanout, generate, load, micro, network, queries, report, scenarios, server
+from . import search as search_bench
 from .stats import ScenarioResult, summarise
 
 
@@ -35,6 +36,7 @@ class Options:
     results_dir: Path = report.RESULTS_DIR
     fanout: fanout.FanoutOptions = field(default_factory=fanout.FanoutOptions)
     dashboard_runs: int = 50
+    search_runs: int = 200
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -86,7 +88,11 @@ def run(options: Options) -> int:
     The websocket fan-out and the dashboard run first when named, each on data of its own;
     the HTTP scenarios (and their referral data) follow only when some are named too, or none
     is."""
-    special = {fanout.NAME: _run_fanout, dashboard.NAME: _run_dashboard}
+    special = {
+        fanout.NAME: _run_fanout,
+        dashboard.NAME: _run_dashboard,
+        search_bench.NAME: _run_search,
+    }
     named = [name for name in options.scenarios if name in special]
     if not named:
         return _run_http(options)
@@ -124,6 +130,35 @@ def _run_dashboard(options: Options) -> int:
     path = dashboard.write(result, options.results_dir, generated)
     print()
     print(dashboard.markdown(result))
+    print(f"written {_shown(path)}")
+    return 0
+
+
+def _run_search(options: Options) -> int:
+    """Search at scale (bench/search.py), in an area of its own: generated first unless
+    --skip-generate."""
+    generated = None
+    cast = search_bench.ensure_cast()
+    if not options.skip_generate:
+        print(f"{search_bench.NAME}: generating {options.referrals} referrals…", flush=True)
+        generated = search_bench.generate(options.referrals, seed=options.seed, cast=cast)
+        print(
+            f"generated {generated.referrals} referrals and {generated.young_people} young "
+            f"people in {generated.seconds:.1f} s; rollups rebuilt in "
+            f"{generated.rollup_rebuild_seconds:.1f} s",
+            flush=True,
+        )
+    print(f"{search_bench.NAME}: vacuuming, then {options.search_runs} searches of the mix…",
+          flush=True)  # fmt: skip
+    search_bench.settle()
+    try:
+        result = search_bench.run(cast=cast, runs=options.search_runs, seed=options.seed)
+    except search_bench.OutOfScope as error:
+        print(f"error: {error}")
+        return 1
+    path = search_bench.write(result, options.results_dir, generated)
+    print()
+    print(search_bench.markdown(result))
     print(f"written {_shown(path)}")
     return 0
 

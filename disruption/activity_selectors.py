@@ -20,7 +20,6 @@ from agencies.rules import CASEWORK_ROLES
 from referrals.models import OPEN_STATES, Referral
 
 from .models import (
-    ENTITY_MODELS,
     NODE_FIELDS,
     DisruptionActivity,
     DisruptionStatus,
@@ -194,29 +193,6 @@ def disruption_owner_choices(*, user: Any) -> list[Membership]:
         for area_id in sorted(intelligence_area_ids(user=user))
         for m in disruption_owner_memberships(area_id=area_id)
     ]
-
-
-def area_entities(*, user: Any, area_id: int) -> dict[NodeKind, list[Any]]:
-    """The area's persons of concern, locations, vehicles and identifiers, by kind, for
-    choosing a target; 404 unless the user works the area's intelligence."""
-    if area_id not in intelligence_area_ids(user=user):
-        raise Http404("No area found")
-    return {
-        kind: list(
-            ENTITY_MODELS[kind]
-            ._default_manager.filter(area_id=area_id)
-            .order_by(*_ENTITY_ORDER[kind])
-        )
-        for kind in ENTITY_KINDS
-    }
-
-
-_ENTITY_ORDER = {
-    NodeKind.PERSON: ("name", "id"),
-    NodeKind.LOCATION: ("name", "id"),
-    NodeKind.VEHICLE: ("registration", "id"),
-    NodeKind.IDENTIFIER: ("platform", "value", "id"),
-}
 
 
 def linked_entity_nodes(*, referral: Referral) -> set[tuple[NodeKind, int]]:

@@ -210,22 +210,32 @@ def node_get(*, user: Any, pk: int) -> Node:
     return node
 
 
-def link_alerts_for(*, user: Any) -> QuerySet[LinkAlert]:
+def link_alerts_for(*, user: Any, reviewed: bool | None = None) -> QuerySet[LinkAlert]:
     """Alerts of the areas whose intelligence the user works; an alert naming another area's
-    records (a police force serving both) only for that force's police leads."""
+    records (a police force serving both) only for that force's police leads. `reviewed`
+    False: only those still to review; True: only those reviewed."""
     forces = {
         m.agency_id
         for m in active_memberships(user=user)
         if m.role == Role.POLICE_LEAD and m.agency_id is not None
     }
-    return (
-        LinkAlert.objects.filter(
-            Q(police_agency__isnull=True, area_id__in=intelligence_area_ids(user=user))
-            | Q(police_agency_id__in=forces)
-        )
-        .select_related("link", "node", "matched_node", "police_agency", "area")
-        .order_by("-created_at", "-id")
+    alerts = LinkAlert.objects.filter(
+        Q(police_agency__isnull=True, area_id__in=intelligence_area_ids(user=user))
+        | Q(police_agency_id__in=forces)
     )
+    if reviewed is not None:
+        alerts = alerts.filter(reviewed_at__isnull=not reviewed)
+    return alerts.select_related(
+        "link", "node", "matched_node", "police_agency", "area", "reviewed_by"
+    ).order_by("-created_at", "-id")
+
+
+def link_alert_get(*, user: Any, pk: int) -> LinkAlert:
+    """One alert the user sees; 404 otherwise."""
+    alert = link_alerts_for(user=user).filter(pk=pk).first()
+    if alert is None:
+        raise Http404("No link alert found")
+    return alert
 
 
 def alerts_about(*, user: Any, node: Node) -> QuerySet[LinkAlert]:
@@ -301,3 +311,64 @@ def person_matches(
         if reason:
             found.append((other, reason))
     return found
+
+
+# --- a concern's mentions ------------------------------------------------------------------
+
+
+def _words(text: str) -> list[str]:
+    return normalise.name_key(text).split()
+
+
+def _named_in(line: str, names: Sequence[str]) -> str:
+    """The first of `names` whose words all appear, in order, as whole words of `line`."""
+    padded = f" {' '.join(_words(line))} "
+    return next((n for n in names if _words(n) and f" {' '.join(_words(n))} " in padded), "")
+
+
+def _any_word_q(field_name: str, line: str) -> Q:
+    """Rows whose `field_name` contains one of the line's longer words: the few candidates
+    the line is then compared with closely."""
+    q = Q(pk__in=[])
+    for word in [w for w in _words(line) if len(w) >= 3][:12]:
+        q |= Q(**{f"{field_name}__icontains": word})
+    return q
+
+
+def mention_matches(*, user: Any, area_id: int, kind: str, line: str) -> list[tuple[Any, str]]:
+    """Records of the area that a line of a concern's mentions ("person", "place" or
+    "vehicle") may already be, with why, to offer before a second record is made: persons
+    named in the line or with a name like it, places named in it, vehicles whose
+    registration it contains however typed. Only for those who work the area's
+    intelligence."""
+    if area_id not in intelligence_area_ids(user=user):
+        return []
+    if kind == "vehicle":
+        compact = "".join(c for c in line.upper() if c.isalnum())
+        vehicles = Vehicle.objects.filter(area_id=area_id).alias(
+            line=Value(compact, output_field=TextField())
+        )
+        return [
+            (v, f"the concern gives the registration {v.registration}")
+            for v in vehicles.filter(line__contains=F("registration"))
+        ]
+    if kind == "place":
+        places = Location.objects.filter(_any_word_q("name", line), area_id=area_id)
+        return [(p, f"the concern names '{p.name}'") for p in places if _named_in(line, [p.name])]
+    found: dict[int, tuple[Any, str]] = {}
+    people = (
+        PersonOfConcern.objects.filter(area_id=area_id)
+        .alias(
+            aliases_text=Func(
+                F("aliases"), Value(" "), function="array_to_string", output_field=TextField()
+            )
+        )
+        .filter(_any_word_q("name", line) | _any_word_q("aliases_text", line))
+    )
+    for person in people:
+        named = _named_in(line, [person.name, *person.aliases])
+        if named:
+            found[person.pk] = (person, f"the concern names '{named}'")
+    for alike, reason in person_matches(user=user, area_id=area_id, name=line):
+        found.setdefault(alike.pk, (alike, reason))
+    return list(found.values())

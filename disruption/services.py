@@ -779,6 +779,40 @@ def link_share(*, link: Link, actor: Any, reason: str, request: Any = None) -> L
     return locked
 
 
+def link_alert_review(*, alert: LinkAlert, actor: Any, request: Any = None) -> LinkAlert:
+    """Mark a link alert reviewed: someone who sees it (a coordinator or police lead of its
+    area, or of the force it is for) has looked into it. It stays listed, marked, with who
+    reviewed it and when; reviewing it twice is refused."""
+    membership = intelligence_membership(user=actor, area_id=alert.area_id)
+    if membership is None:
+        force = next(
+            (
+                m
+                for m in active_memberships(user=actor)
+                if m.role == Role.POLICE_LEAD and m.agency_id == alert.police_agency_id
+            ),
+            None,
+        )
+        if alert.police_agency_id is None or force is None:
+            raise PermissionDenied("Only those the alert is for may review it.")
+        membership = force
+    with transaction.atomic(durable=True):
+        locked = LinkAlert.objects.select_for_update().get(pk=alert.pk)
+        if locked.reviewed_at is not None:
+            raise ValidationError({"alert": "This alert is already marked as reviewed"})
+        locked.reviewed_by, locked.reviewed_at = actor, timezone.now()
+        locked.save(update_fields=["reviewed_by", "reviewed_at"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=locked,
+            request=request,
+            details={"fields": ["reviewed_at", "reviewed_by"]},
+        )
+    return locked
+
+
 # --- turning a concern's mentions into records ----------------------------------------------
 
 

@@ -6,22 +6,38 @@ Every page is scoped to one area the signed-in user administers; any other area 
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
 
-from agencies.models import Agency, AgencyType, Area, Membership, Role, User
+from agencies.models import Agency, AgencyType, Area, Role, User
 from agencies.selectors import (
+    PEOPLE_SEARCH_CAP,
+    active_area_agencies,
     administered_area,
     administered_area_membership,
     administered_areas,
+    agency_people_count,
     area_agencies,
     area_memberships,
+    area_people,
     area_person,
     escalation_manager_choices,
     lockouts_for_area,
@@ -30,6 +46,7 @@ from agencies.selectors import (
 from agencies.services import (
     AREA_SETTINGS,
     ESCALATION_MANAGER_INVALID,
+    SCREENING_TOOL_INVALID,
     agency_add,
     agency_deactivate,
     area_settings_update,
@@ -38,40 +55,126 @@ from agencies.services import (
     person_deactivate,
     person_unlock,
 )
-from audit.models import AuditAction
-from audit.selectors import REDACTED_REASON, audit_csv_rows, audit_search
+from audit.models import AuditAction, AuditEvent
+from audit.selectors import REDACTED_REASON, audit_csv_rows, audit_search, records_in_words
 from audit.services import audit_record
 from notifications.selectors import emails_not_delivered
+from referrals.selectors import referral_id_in_area, screening_tool_choices
 
-AUDIT_PAGE_SIZE = 100
+from .autocomplete import FALLBACK_LIMIT, SEARCH_MAX, SUGGESTIONS, RecordPicker
+from .form_fields import date_field
+from .pagination import paginate
+
+AUDIT_PAGE_SIZE = 50
 
 administrator_only = permission_required("agencies.administer_area", raise_exception=True)
 
 
+NEW, EXISTING = "new", "existing"
+
+
 class PersonForm(forms.Form):
-    username = forms.CharField(max_length=150)
-    email = forms.EmailField(required=False, help_text="Needed for a new person")
+    """A role for someone: an account of theirs already, or a new one with its details (the
+    follow-up questions revealed under "No"). An existing account keeps its details."""
+
+    username = forms.CharField(
+        max_length=150,
+        help_text="The name they sign in with, for example sam.okafor",
+        error_messages={"required": "Enter the person's username"},
+    )
+    account = forms.ChoiceField(
+        label="Do they already have an account?",
+        help_text="They may have one from another role or another area.",
+        widget=forms.RadioSelect,
+        choices=[(EXISTING, "Yes: give them a role here"), (NEW, "No: create their account")],
+        error_messages={"required": "Choose whether they already have an account"},
+    )
+    email = forms.EmailField(
+        required=False, error_messages={"invalid": "Enter an email address like name@example.org"}
+    )
     first_name = forms.CharField(max_length=150, required=False)
     last_name = forms.CharField(max_length=150, required=False)
     password = forms.CharField(
         label="First password",
         required=False,
         widget=forms.PasswordInput,
-        help_text="Needed for a new person. They set up two-factor sign-in the first time.",
+        help_text="They set up two-factor sign-in the first time they sign in.",
     )
-    role = forms.ChoiceField(choices=[c for c in Role.choices if c[0] != Role.NATIONAL_ANALYST])
-    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(queryset=Agency.objects.none())
+    role = forms.ChoiceField(
+        choices=[
+            ("", "Choose a role"),
+            *[c for c in Role.choices if c[0] != Role.NATIONAL_ANALYST],
+        ],
+        error_messages={"required": "Choose the role they are given"},
+    )
+    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        help_text="Start typing its name, then choose it from the list.",
+        widget=RecordPicker,
+        error_messages={
+            "required": "Choose the agency they work for",
+            "invalid_choice": "Choose an active agency that serves this area",
+        },
+    )
+    NEW_PERSON_FIELDS = ("email", "first_name", "last_name", "password")
 
     def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["agency"]
         if isinstance(field, forms.ModelChoiceField):  # always; narrows the type
-            field.queryset = area_agencies(area=area).filter(is_active=True)
+            field.queryset = active_area_agencies(area=area)
+        _offer_agencies(self["agency"], area)
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        username, account = data.get("username") or "", data.get("account")
+        exists = bool(username) and user_by_username(username=username) is not None
+        if account == EXISTING:
+            if username and not exists:
+                self.add_error("username", f"No account has the username {username}")
+            for name in self.NEW_PERSON_FIELDS:  # hidden under "No": never used
+                data[name] = ""
+        elif account == NEW:
+            if exists:
+                self.add_error("username", f"An account already has the username {username}")
+            if not data.get("email") and "email" not in self.errors:
+                self.add_error("email", "Enter their email address")
+            if not data.get("password"):
+                self.add_error("password", "Enter a first password")
+        return data
+
+
+def _offer_agencies(field: forms.BoundField, area: Area) -> None:
+    """The agency picker: without scripts, a select of the area's first agencies (and the one
+    chosen); with them, the accessible autocomplete asking `agency_suggestions` as one types."""
+    shown = [(str(a.pk), a.name) for a in active_area_agencies(area=area)[:FALLBACK_LIMIT]]
+    chosen = str(field.value() or "")
+    if chosen.isdigit() and chosen not in {value for value, _ in shown}:
+        record = active_area_agencies(area=area).filter(pk=int(chosen)).first()
+        if record is not None:  # kept among the options, even past the first ones
+            shown.insert(0, (chosen, record.name))
+    picker = field.field.widget
+    if isinstance(picker, RecordPicker):  # always; narrows the type
+        picker.groups = (("Agencies", shown),)
+        picker.url = reverse("frontend:admin-agency-suggestions", args=[area.ons_code])
+
+
+class PeopleSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Search by name, username or email",
+        required=False,
+        max_length=PEOPLE_SEARCH_CAP,
+        error_messages={"max_length": f"Enter {PEOPLE_SEARCH_CAP} characters or fewer"},
+    )
 
 
 class AgencyForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    agency_type = forms.ChoiceField(label="Type", choices=AgencyType.choices)
+    name = forms.CharField(max_length=200, error_messages={"required": "Enter the agency's name"})
+    agency_type = forms.ChoiceField(
+        label="Type",
+        choices=[("", "Choose the type of agency"), *AgencyType.choices],
+        error_messages={"required": "Choose the type of agency"},
+    )
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
@@ -79,29 +182,203 @@ class ManagerChoiceField(forms.ModelChoiceField):
         return f"{obj.get_full_name() or obj.get_username()} ({obj.get_username()})"
 
 
+# The settings in an area administrator's words: what each changes, and the usual value.
+SETTING_LABELS = {
+    "triage_working_days": "Working days to a triage decision",
+    "rag_red_working_hours": "Red concerns: working hours to a triage decision",
+    "rag_amber_working_hours": "Amber concerns: working hours to a triage decision",
+    "rag_green_working_hours": "Green concerns: working hours to a triage decision",
+    "review_interval_weeks": "Weeks between reviews of a plan",
+    "risk_reassessment_months": "Months between risk assessments",
+    "return_home_interview_hours": "Hours to hold a return home interview",
+    "retention_review_age_years": "Age of the young person when their records are reviewed",
+    "screening_tool_version": "Screening tool",
+    "break_glass_hours": "Hours an emergency access lasts",
+    "due_soon_working_hours": "Working hours of warning before a triage deadline",
+    "escalation_working_hours": "Working hours before something overdue is escalated",
+    "escalation_manager": "Named manager for escalations",
+}
+SETTING_HINTS = {
+    "triage_working_days": "For every concern, whatever its rating. Nationally, 1 working day.",
+    "rag_red_working_hours": "Often 4.",
+    "rag_amber_working_hours": "Often 24.",
+    "rag_green_working_hours": "Often 72.",
+    "review_interval_weeks": "Nationally, at least every 12 weeks.",
+    "risk_reassessment_months": "Usually every 3 months.",
+    "return_home_interview_hours": "After a missing young person is found. Nationally, 72 hours.",
+    "retention_review_age_years": "Records are kept at least until then. Usually 25.",
+    "screening_tool_version": "The questions and scores a new concern is screened with.",
+    "break_glass_hours": "How long someone from outside the area can see a referral they "
+    "opened in an emergency. Usually 24.",
+    "due_soon_working_hours": "The coordinator is told a triage decision is due this long "
+    "before its deadline.",
+    "escalation_working_hours": "Counted from the deadline. Often 4.",
+    "escalation_manager": "Told when something stays overdue.",
+}
+# The largest value that makes sense for each number: anything above is a slip of the keyboard.
+SETTING_MAXIMUMS = {
+    "triage_working_days": 10,
+    "rag_red_working_hours": 200,
+    "rag_amber_working_hours": 200,
+    "rag_green_working_hours": 200,
+    "review_interval_weeks": 52,
+    "risk_reassessment_months": 24,
+    "return_home_interview_hours": 168,
+    "retention_review_age_years": 100,
+    "break_glass_hours": 168,
+    "due_soon_working_hours": 40,
+    "escalation_working_hours": 200,
+}
+
+
+# The settings as the page groups them, each group a fieldset with what its numbers count.
+SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    (
+        "Time to a triage decision",
+        "Counted from when a concern is sent, in working hours: 9am to 5pm on weekdays, less "
+        "bank holidays in England and Wales.",
+        (
+            "triage_working_days",
+            "rag_red_working_hours",
+            "rag_amber_working_hours",
+            "rag_green_working_hours",
+            "due_soon_working_hours",
+        ),
+    ),
+    (
+        "Plans and missing episodes",
+        "",
+        ("review_interval_weeks", "risk_reassessment_months", "return_home_interview_hours"),
+    ),
+    (
+        "Escalation of what is overdue",
+        "Something still overdue after this long is escalated to the named manager, or to the "
+        "area's coordinators when nobody is named, and again after each further interval.",
+        ("escalation_working_hours", "escalation_manager"),
+    ),
+    (
+        "Records, screening and emergency access",
+        "",
+        ("retention_review_age_years", "screening_tool_version", "break_glass_hours"),
+    ),
+)
+# What each number counts, shown after its box.
+SETTING_UNITS = {
+    "triage_working_days": "working days",
+    "rag_red_working_hours": "working hours",
+    "rag_amber_working_hours": "working hours",
+    "rag_green_working_hours": "working hours",
+    "due_soon_working_hours": "working hours",
+    "review_interval_weeks": "weeks",
+    "risk_reassessment_months": "months",
+    "return_home_interview_hours": "hours",
+    "escalation_working_hours": "working hours",
+    "retention_review_age_years": "years old",
+    "break_glass_hours": "hours",
+}
+
+
+def _minimum(setting: str) -> int:
+    """The smallest value the area's setting takes (a form's own, or its model's, refusal
+    of less is told in the same words)."""
+    field = Area._meta.get_field(setting)
+    limits = [
+        validator.limit_value
+        for validator in getattr(field, "validators", [])
+        if isinstance(validator, MinValueValidator)
+    ]
+    return max([0, *limits])
+
+
+@dataclass(frozen=True)
+class SettingGroup:
+    title: str
+    hint: str
+    fields: list[tuple[forms.BoundField, str]]  # each field, and the unit it counts in
+
+
 class AreaSettingsForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = list(AREA_SETTINGS)
         field_classes = {"escalation_manager": ManagerChoiceField}
-        labels = {"escalation_manager": "Named manager for escalations"}
+        labels = SETTING_LABELS
+        help_texts = SETTING_HINTS
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        for name, maximum in SETTING_MAXIMUMS.items():
+            number = self.fields[name]
+            number.validators.append(
+                MaxValueValidator(maximum, message=f"Enter a number of {maximum} or less")
+            )
+            number.error_messages.update(
+                required="Enter a number",
+                invalid="Enter a whole number, like 24",
+                min_value=f"Enter a number of {_minimum(name)} or more",
+            )
         field = self.fields["escalation_manager"]
         if isinstance(field, forms.ModelChoiceField):  # always; narrows the type
             field.queryset = escalation_manager_choices(area=self.instance)
             field.empty_label = "Nobody named: the area's coordinators"
             field.error_messages["invalid_choice"] = ESCALATION_MANAGER_INVALID
+        # One of the tools loaded, picked from a list rather than its version typed in.
+        self.fields["screening_tool_version"] = forms.ChoiceField(
+            label=SETTING_LABELS["screening_tool_version"],
+            help_text=SETTING_HINTS["screening_tool_version"],
+            choices=screening_tool_choices(),
+            error_messages={
+                "required": SCREENING_TOOL_INVALID,
+                "invalid_choice": SCREENING_TOOL_INVALID,
+            },
+        )
+
+    def groups(self) -> list[SettingGroup]:
+        return [
+            SettingGroup(title, hint, [(self[name], SETTING_UNITS.get(name, "")) for name in names])
+            for title, hint, names in SETTING_GROUPS
+        ]
 
 
 class AuditSearchForm(forms.Form):
-    username = forms.CharField(required=False)
-    object_type = forms.CharField(required=False, help_text="For example referrals.referral")
-    object_id = forms.CharField(required=False)
-    action = forms.ChoiceField(required=False, choices=[("", "Any"), *AuditAction.choices])
-    date_from = forms.DateField(required=False, help_text="For example 2026-11-01")
-    date_to = forms.DateField(required=False)
+    username = forms.CharField(
+        label="Who did it",
+        required=False,
+        max_length=150,
+        help_text="Their username, for example sam.okafor",
+    )
+    reference = forms.CharField(
+        label="Referral reference",
+        required=False,
+        max_length=20,
+        help_text="Everything recorded about one referral, for example R26-000123",
+    )
+    action = forms.ChoiceField(
+        label="What happened", required=False, choices=[("", "Anything"), *AuditAction.choices]
+    )
+    date_from = date_field("From", required=None)
+    date_to = date_field("To", required=None)
+
+    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = area
+
+    def clean_reference(self) -> int | None:
+        """The referral's id: the audit names records by id."""
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            return None
+        found = referral_id_in_area(area=self.area, reference=reference)
+        if found is None:
+            raise ValidationError(f"No referral in {self.area.name} has the reference {reference}")
+        return found
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        return data
 
 
 def _apply(form: forms.BaseForm, action: Any) -> bool:
@@ -134,7 +411,14 @@ def administration_home(request: HttpRequest) -> HttpResponse:
 @administrator_only
 def people_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
-    context = {"area": area, "memberships": area_memberships(area=area)}
+    search = PeopleSearchForm(request.GET)
+    words = search.cleaned_data["q"] if search.is_valid() else ""
+    context = {
+        "area": area,
+        "search": search,
+        "words": words,
+        "people": paginate(request, area_people(area=area, search=words)),
+    }
     return render(request, "frontend/admin/people.html", context)
 
 
@@ -159,26 +443,105 @@ def person_add_page(request: HttpRequest, ons_code: str) -> HttpResponse:
                 password=data["password"],
             ),
         ):
+            messages.success(
+                request, f"{data['username']} now has the role of {Role(data['role']).label}"
+            )
             return redirect("frontend:admin-people", ons_code=area.ons_code)
     return render(request, "frontend/admin/person_add.html", {"area": area, "form": form})
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """A check-before-acting page: what is about to happen, to whom, and what follows."""
+
+    heading: str
+    facts: list[tuple[str, str]]
+    consequences: list[str]
+    done: str  # the success banner
+    cancel_url: str
+
+
+def _confirm(
+    request: HttpRequest, area: Area, confirmation: Confirmation, act: Callable[[], Any]
+) -> HttpResponse:
+    """The confirmation page; on "Confirm", act, then back to the list with the banner. A
+    refusal (someone with a role elsewhere, oneself) is shown on the page instead."""
+    refusal = forms.Form(data={})  # bound: a refusal goes on it as an error
+    if request.method == "POST":
+        try:
+            act()
+        except PermissionDenied as exc:
+            refusal.add_error(None, str(exc))
+        else:
+            messages.success(request, confirmation.done)
+            return redirect(confirmation.cancel_url)
+    context = {"area": area, "confirmation": confirmation, "form": refusal}
+    return render(request, "frontend/admin/confirm.html", context)
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.get_username()
+
+
 @login_required
 @administrator_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def membership_end_action(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
-    membership_end(actor=request.user, membership=get_object_or_404(Membership, pk=pk, area=area))
-    return redirect("frontend:admin-people", ons_code=area.ons_code)
+    membership = get_object_or_404(area_memberships(area=area), pk=pk, is_active=True)
+    name, role = _name(membership.user), membership.get_role_display()
+    confirmation = Confirmation(
+        heading=f"Are you sure you want to end {name}'s role as {role}?",
+        facts=[
+            ("Name", f"{name} ({membership.user.get_username()})"),
+            ("Role", role),
+            ("Agency", membership.agency.name if membership.agency else "None"),
+        ],
+        consequences=[
+            f"From their next page, they can no longer act as {role} in {area.name}.",
+            "Their other roles, and their account, stay as they are.",
+            "What they recorded in this role stays, with the record of who did it.",
+        ],
+        done=f"{name}'s role as {role} has ended",
+        cancel_url=reverse("frontend:admin-people", args=[area.ons_code]),
+    )
+    return _confirm(
+        request,
+        area,
+        confirmation,
+        lambda: membership_end(actor=request.user, membership=membership),
+    )
 
 
 @login_required
 @administrator_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def person_deactivate_action(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
-    person_deactivate(actor=request.user, area=area, user=area_person(area=area, pk=pk))
-    return redirect("frontend:admin-people", ons_code=area.ons_code)
+    person = area_person(area=area, pk=pk)
+    name = _name(person)
+    roles = area_memberships(area=area).filter(user=person, is_active=True)
+    confirmation = Confirmation(
+        heading=f"Are you sure you want to deactivate {name}?",
+        facts=[
+            ("Name", f"{name} ({person.get_username()})"),
+            ("Email", person.email or "None"),
+            ("Roles here", ", ".join(m.get_role_display() for m in roles) or "None"),
+        ],
+        consequences=[
+            "They are signed out of every device at once, and their API tokens are cancelled.",
+            "They can no longer sign in. Their roles are kept for the record.",
+            "What they recorded stays, with the record of who did it.",
+        ],
+        done=f"{name} has been deactivated and signed out of every device",
+        cancel_url=reverse("frontend:admin-people", args=[area.ons_code]),
+    )
+    return _confirm(
+        request,
+        area,
+        confirmation,
+        lambda: person_deactivate(actor=request.user, area=area, user=person),
+    )
 
 
 @login_required
@@ -197,19 +560,52 @@ def agencies_page(request: HttpRequest, ons_code: str) -> HttpResponse:
                 agency_type=AgencyType(data["agency_type"]),
             ),
         ):
+            messages.success(request, f"{data['name']} has been added")
             return redirect("frontend:admin-agencies", ons_code=area.ons_code)
-    context = {"area": area, "agencies": area_agencies(area=area), "form": form}
+    context = {"area": area, "agencies": paginate(request, area_agencies(area=area)), "form": form}
     return render(request, "frontend/admin/agencies.html", context)
 
 
 @login_required
 @administrator_only
-@require_POST
+@require_http_methods(["GET", "POST"])
 def agency_deactivate_action(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area = administered_area(user=request.user, ons_code=ons_code)
-    agency = get_object_or_404(area_agencies(area=area), pk=pk)
-    agency_deactivate(actor=request.user, area=area, agency=agency)
-    return redirect("frontend:admin-agencies", ons_code=area.ons_code)
+    agency = get_object_or_404(area_agencies(area=area), pk=pk, is_active=True)
+    people = agency_people_count(agency=agency)
+    confirmation = Confirmation(
+        heading=f"Are you sure you want to deactivate {agency.name}?",
+        facts=[
+            ("Agency", agency.name),
+            ("Type", agency.get_agency_type_display()),
+            ("People with a role in it", str(people)),
+        ],
+        consequences=[
+            f"From their next page, the {people} people with a role in it can no longer act "
+            "in that role.",
+            "It can no longer be chosen for a new role or a new referral.",
+            "What its people recorded stays, with the record of who did it.",
+        ],
+        done=f"{agency.name} has been deactivated",
+        cancel_url=reverse("frontend:admin-agencies", args=[area.ons_code]),
+    )
+    return _confirm(
+        request,
+        area,
+        confirmation,
+        lambda: agency_deactivate(actor=request.user, area=area, agency=agency),
+    )
+
+
+@login_required
+@administrator_only
+@require_GET
+def agency_suggestions(request: HttpRequest, ons_code: str) -> JsonResponse:
+    """The agency picker's suggestions as one types: `?q=` words of the name."""
+    area = administered_area(user=request.user, ons_code=ons_code)
+    search = request.GET.get("q", "")[:SEARCH_MAX]
+    found = active_area_agencies(area=area, search=search)[:SUGGESTIONS]
+    return JsonResponse({"results": [{"value": str(a.pk), "label": a.name} for a in found]})
 
 
 @login_required
@@ -222,6 +618,7 @@ def settings_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         if _apply(
             form, lambda: area_settings_update(actor=request.user, area=area, changes=changes)
         ):
+            messages.success(request, "The settings have been saved")
             return redirect("frontend:admin-settings", ons_code=area.ons_code)
     return render(request, "frontend/admin/settings.html", {"area": area, "form": form})
 
@@ -233,8 +630,14 @@ def lockouts_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     if request.method == "POST":
         person = area_person(area=area, username=request.POST.get("username", ""))
         person_unlock(actor=request.user, area=area, user=person)
+        messages.success(request, f"{person.get_username()} can sign in again")
         return redirect("frontend:admin-lockouts", ons_code=area.ons_code)
-    context = {"area": area, "lockouts": lockouts_for_area(area=area)}
+    context = {
+        "area": area,
+        "lockouts": paginate(request, lockouts_for_area(area=area)),
+        "cool_off": f"{int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)} minutes",
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+    }
     return render(request, "frontend/admin/lockouts.html", context)
 
 
@@ -244,24 +647,46 @@ def emails_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     """Emails to people in the area that failed or are being retried, so that someone fixes
     the cause (a missing or wrong address, the mail server) before anything else is missed."""
     area = administered_area(user=request.user, ons_code=ons_code)
-    context = {"area": area, "emails": emails_not_delivered(area=area)}
+    emails = paginate(request, emails_not_delivered(area=area))
+    rows = [(email, email_error_in_words(email.email_error)) for email in emails.object_list]
+    context = {"area": area, "emails": emails, "rows": rows}
     return render(request, "frontend/admin/emails.html", context)
+
+
+# What went wrong, in words, by the kind of error the mail library raised: what an
+# administrator can check. The error itself is shown too, for whoever runs the mail service.
+EMAIL_ERRORS_IN_WORDS = {
+    "SMTPRecipientsRefused": "The mail server refused the person's address: check it is right.",
+    "SMTPSenderRefused": "The mail server refused the service's sending address.",
+    "SMTPAuthenticationError": "The service could not sign in to the mail server.",
+    "SMTPServerDisconnected": "The mail server could not be reached.",
+    "SMTPConnectError": "The mail server could not be reached.",
+    "ConnectionRefusedError": "The mail server could not be reached.",
+    "TimeoutError": "The mail server could not be reached.",
+    "gaierror": "The mail server could not be found: check its name in the settings.",
+}
+
+
+def email_error_in_words(error: str) -> str:
+    kind = error.split(":", 1)[0]
+    return EMAIL_ERRORS_IN_WORDS.get(kind, "The email could not be sent.")
 
 
 @login_required
 @administrator_only
 def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
     area = administered_area(user=request.user, ons_code=ons_code)
-    form = AuditSearchForm(request.GET or None)
+    form = AuditSearchForm(request.GET, area=area)  # nothing asked: the latest events
     events = None
     if form.is_valid():
         data = form.cleaned_data
         person = user_by_username(username=data["username"]) if data["username"] else None
+        referral = data["reference"]
         events = audit_search(
             area=area,
-            user=person if data["username"] else None,
-            object_type=data["object_type"] or None,
-            object_id=data["object_id"] or None,
+            user=person,
+            object_type="referrals.referral" if referral else None,
+            object_id=str(referral) if referral else None,
             action=data["action"] or None,
             date_from=data["date_from"],
             date_to=data["date_to"],
@@ -279,13 +704,48 @@ def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
             request=request,
             details={"audit_search": request.GET.dict()},
         )
+    pages = paginate(request, events, per_page=AUDIT_PAGE_SIZE) if events is not None else None
     context = {
         "area": area,
         "form": form,
-        "events": events[:AUDIT_PAGE_SIZE] if events is not None else None,
+        "pages": pages,
+        "rows": _in_words(pages.object_list) if pages else [],
+        "csv_query": _without_page(request),
         "redacted_reason": REDACTED_REASON,
     }
     return render(request, "frontend/admin/audit.html", context)
+
+
+def _in_words(events: list[AuditEvent]) -> list[tuple[AuditEvent, str, str]]:
+    """Each event with the record it is about and what happened, in words."""
+    words = records_in_words(events)
+    return [(event, words[event.pk], _what_happened(event)) for event in events]
+
+
+def _what_happened(event: AuditEvent) -> str:
+    """The action, told with what its details add: a search of this record, a role ended,
+    an account unlocked, which settings changed (by their labels, never field names)."""
+    details = event.details or {}
+    if "audit_search" in details:
+        return "Searched the audit record"
+    if details.get("export") == "audit_search":
+        return "Downloaded the audit record"
+    if details.get("unlocked"):
+        return "Unlocked the account"
+    if details.get("is_active") is False:
+        return "Ended" if event.object_type == "agencies.membership" else "Deactivated"
+    changed = details.get("changed")
+    if event.object_type == "agencies.area" and isinstance(changed, list):
+        labels = [SETTING_LABELS.get(name, "a setting no longer offered") for name in changed]
+        return f"Changed the settings: {'; '.join(labels)}"
+    return event.get_action_display()
+
+
+def _without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    query["format"] = "csv"
+    return query.urlencode()
 
 
 class _Echo:

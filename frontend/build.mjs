@@ -38,4 +38,16 @@ writeFileSync(
     .replace(/\n?\/\*# sourceMappingURL=[^*]*\*\/\s*$/, "\n"),
 );
 cpSync(join(root, "node_modules", "htmx.org", "dist", "htmx.min.js"), join(vendor, "htmx", "htmx.min.js"));
+
+// GOV.UK's accessible autocomplete, for pickers of long lists (frontend/autocomplete.py); the
+// source map comments go, as the maps are not shipped.
+const autocomplete = join(root, "node_modules", "accessible-autocomplete", "dist");
+mkdirSync(join(vendor, "accessible-autocomplete"), { recursive: true });
+for (const name of ["accessible-autocomplete.min.js", "accessible-autocomplete.min.css"]) {
+  const text = readFileSync(join(autocomplete, name), "utf8");
+  writeFileSync(
+    join(vendor, "accessible-autocomplete", name),
+    text.replace(/\n?\/[/*]# sourceMappingURL=\S*( \*\/)?\s*$/, "\n"),
+  );
+}
 console.log("front-end assets copied to frontend/static/vendor");

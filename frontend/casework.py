@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agencies.rules import coordinates_area_of
-from referrals.models import Referral, ReferralState, ReturnInterview
+from referrals.models import ActionStatus, Referral, ReferralState, ReturnInterview
 from referrals.selectors import (
     action_owners,
     actions_for,
@@ -28,7 +29,6 @@ from referrals.selectors import (
     referral_for_casework,
     return_home_interview_overdue,
     timeline,
-    young_person_matches,
 )
 from referrals.services import (
     action_add,
@@ -39,9 +39,7 @@ from referrals.services import (
     records_seen,
     referral_open,
     return_home_interview_record,
-    young_person_confirm_new,
     young_person_correct,
-    young_person_link,
     young_person_open,
 )
 
@@ -51,18 +49,15 @@ from .forms import (
     ActionAddForm,
     ActionUpdateForm,
     InterviewHeldForm,
-    MatchForm,
     MissingEndForm,
     MissingStartForm,
     NoteForm,
     ReturnInterviewForm,
     TimelineFilterForm,
     YoungPersonCorrectionForm,
-    described,
     service_write,
 )
-
-OVERDUE_LIMIT = 200
+from .pagination import paginate
 
 
 def _for_casework(request: HttpRequest, reference: str) -> Referral:
@@ -110,6 +105,12 @@ def action_add_page(request: HttpRequest, reference: str) -> HttpResponse:
             detail=form.cleaned_data["detail"],
         ),
     ):
+        data = form.cleaned_data
+        messages.success(
+            request,
+            f"Protective action added: {data['action_type']}, owned by "
+            f"{data['owner'].get_full_name()}, due by {data['due_on']:%-d %B %Y}",
+        )
         return _back(referral)
     return _page(request, referral, form, "Add a protective action", "Add the action")
 
@@ -131,6 +132,11 @@ def action_update_page(request: HttpRequest, reference: str, pk: int) -> HttpRes
             outcome=form.cleaned_data["outcome"],
         ),
     ):
+        done = form.cleaned_data["status"] == ActionStatus.DONE
+        messages.success(
+            request,
+            f"Action {'done' if done else 'cancelled'}: {action.action_type}",
+        )
         return _back(referral)
     owner = f"{action.owner.get_full_name()} ({action.owner_agency})"
     intro = f"Owned by {owner}, due by {action.due_on:%-d %B %Y}."
@@ -147,6 +153,7 @@ def missing_start_page(request: HttpRequest, reference: str) -> HttpResponse:
         form,
         lambda: missing_episode_start(referral=referral, actor=request.user, **form.cleaned_data),
     ):
+        messages.success(request, "Missing episode reported")
         return _back(referral)
     return _page(request, referral, form, "Report a missing episode", "Report the missing episode")
 
@@ -160,14 +167,20 @@ def _episode(request: HttpRequest, reference: str, pk: int) -> tuple[Referral, A
 def missing_end_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     referral, episode = _episode(request, reference, pk)
     form = MissingEndForm(_data(request))
-    if request.method == "POST" and service_write(
+    ended = request.method == "POST" and service_write(
         form,
         lambda: missing_episode_end(
             episode=episode, actor=request.user, ended_at=form.cleaned_data["ended_at"]
         ),
-    ):
+    )
+    if ended:
+        due = timezone.localtime(ended.interview_due_at)
+        messages.success(
+            request,
+            f"Return recorded: the return home interview is due by {due:%-d %B %Y at %H:%M}",
+        )
         return _back(referral)
-    intro = f"They went missing on {episode.started_at:%-d %B %Y at %H:%M}."
+    intro = f"They went missing on {timezone.localtime(episode.started_at):%-d %B %Y at %H:%M}."
     return _page(request, referral, form, "Record the return", "Record the return", intro=intro)
 
 
@@ -186,10 +199,14 @@ def interview_held_page(request: HttpRequest, reference: str, pk: int) -> HttpRe
         form,
         "Record the return home interview",
         "Continue",
-        intro=f"They returned on {episode.ended_at:%-d %B %Y at %H:%M}."
-        if episode.ended_at
-        else "",
+        intro=_returned(episode),
     )
+
+
+def _returned(episode: Any) -> str:
+    if episode.ended_at is None:
+        return ""
+    return f"They returned on {timezone.localtime(episode.ended_at):%-d %B %Y at %H:%M}."
 
 
 # The answer to "was it held?", as it appears in the address of the page that follows.
@@ -211,9 +228,13 @@ def return_interview_page(
             episode=episode, actor=request.user, held=held, **form.cleaned_data
         ),
     ):
+        messages.success(
+            request,
+            "Return home interview recorded" if held else "Why no interview was held is recorded",
+        )
         return _back(referral)
     title = "The return home interview" if held else "Why no return home interview was held"
-    return _page(request, referral, form, title, "Save")
+    return _page(request, referral, form, title, "Save", intro=_returned(episode))
 
 
 @login_required
@@ -223,38 +244,10 @@ def note_add_page(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and service_write(
         form, lambda: note_add(referral=referral, actor=request.user, **form.cleaned_data)
     ):
+        restricted = " (restricted)" if form.cleaned_data["restricted"] else ""
+        messages.success(request, f"Case note added{restricted}")
         return _back(referral)
     return _page(request, referral, form, "Add a case note", "Add the note")
-
-
-@login_required
-def young_person_match_page(request: HttpRequest, reference: str) -> HttpResponse:
-    """Triage: is the referral's young person one the area already knows?"""
-    referral = referral_for_casework(user=request.user, reference=reference)
-    if not coordinates_area_of(request.user, referral):
-        raise PermissionDenied("Only the area's coordinators match young people.")
-    if referral.state != ReferralState.IN_TRIAGE:
-        raise Http404("Young people are matched during triage")
-    matches = young_person_matches(young_person=referral.young_person)
-    form = MatchForm(_data(request), matches=matches)
-
-    def write() -> Any:
-        existing = form.existing()
-        if existing is None:
-            return young_person_confirm_new(referral=referral, actor=request.user)
-        return young_person_link(referral=referral, actor=request.user, existing=existing)
-
-    if request.method == "POST" and service_write(form, write):
-        return _back(referral)
-    return _page(
-        request,
-        referral,
-        form,
-        "Possible matches for the young person",
-        "Continue",
-        intro=f"The referral is about {described(referral.young_person)}."
-        + ("" if matches else " No record in the area looks like the same young person."),
-    )
 
 
 @login_required
@@ -272,6 +265,13 @@ def young_person_correct_page(request: HttpRequest, reference: str) -> HttpRespo
             reason=form.cleaned_data["reason"],
         ),
     ):
+        changed = form.changed_labels()
+        messages.success(
+            request,
+            f"Details corrected: {', '.join(changed)}"
+            if changed
+            else "Nothing was changed; the reason is recorded",
+        )
         return _back(referral)
     return _page(
         request, referral, form, "Correct the young person's details", "Save the correction"
@@ -309,10 +309,10 @@ def young_person_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("referrals.view_overdue_actions", raise_exception=True)
 @require_GET
 def overdue_actions_page(request: HttpRequest) -> HttpResponse:
-    shown = list(overdue_actions(user=request.user)[:OVERDUE_LIMIT])
-    records_seen(actor=request.user, records=shown, request=request)
-    actions = [(action, True) for action in shown]
-    return render(request, "frontend/overdue_actions.html", {"actions": actions})
+    pages = paginate(request, overdue_actions(user=request.user))
+    records_seen(actor=request.user, records=pages.rows, request=request)
+    actions = [(action, True) for action in pages.rows]
+    return render(request, "frontend/overdue_actions.html", {"actions": actions, "pages": pages})
 
 
 def casework_context(request: HttpRequest, referral: Referral) -> dict[str, Any]:

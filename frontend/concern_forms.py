@@ -23,44 +23,9 @@ from referrals.models import (
     Sex,
 )
 
+from .form_fields import date_field
+
 NOT_GIVEN = "Not given"
-
-
-class DateParts(forms.MultiWidget):
-    """The GOV.UK date input: day, month and year boxes, read back as YYYY-MM-DD."""
-
-    def __init__(self) -> None:
-        super().__init__({part: forms.TextInput() for part in ("day", "month", "year")})
-
-    def decompress(self, value: Any) -> list[str]:
-        if isinstance(value, date):
-            return [str(value.day), str(value.month), str(value.year)]
-        if isinstance(value, str) and value.count("-") == 2:
-            year, month, day = value.split("-")
-            return [day, month, year]
-        return ["", "", ""]
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        # A box missing from the form sent (a crafted request) reads as empty, not a crash.
-        parts = super().value_from_datadict(data, files, name)
-        day, month, year = ((part or "").strip() for part in parts)
-        return f"{year}-{month}-{day}" if day or month or year else ""
-
-    def id_for_label(self, id_: str) -> str:
-        return f"{id_}_0" if id_ else ""  # the error summary links to the day box
-
-
-def date_field(label: str, *, required: str | None, invalid: str, **kwargs: Any) -> forms.DateField:
-    """A date typed as day, month and year; `required` is the message when it is missing
-    (None: optional)."""
-    return forms.DateField(
-        label=label,
-        widget=DateParts(),
-        input_formats=["%Y-%m-%d"],
-        required=required is not None,
-        error_messages={"required": required or "", "invalid": invalid},
-        **kwargs,
-    )
 
 
 class LinesField(forms.CharField):
@@ -107,7 +72,12 @@ def _text(label: str, max_length: int, **kwargs: Any) -> forms.CharField:
     return forms.CharField(label=label, max_length=max_length, required=False, **kwargs)
 
 
+# A cap on what may be typed in any box of the form: pages of text, never a flood.
+LONG_TEXT_CAP = 20000
+
+
 def _long_text(label: str, **kwargs: Any) -> forms.CharField:
+    kwargs.setdefault("max_length", LONG_TEXT_CAP)
     return forms.CharField(label=label, widget=forms.Textarea, required=False, **kwargs)
 
 
@@ -187,7 +157,7 @@ class AgeForm(ConcernPageForm):
         "Date of birth",
         required=None,
         invalid="Date of birth must be a real date, like 27 3 2012",
-        help_text="For example, 27 3 2012. Leave blank if not known.",
+        hint="For example, 27 3 2012. Leave blank if not known.",
     )
     estimated_age = forms.IntegerField(
         label="If you do not know their date of birth, how old do you think they are?",
@@ -255,6 +225,7 @@ class WhatHappenedForm(ConcernPageForm):
     narrative = forms.CharField(
         label="What was seen or disclosed?",
         widget=forms.Textarea,
+        max_length=LONG_TEXT_CAP,
         help_text="Say what you saw or heard, in the words used where you can.",
         error_messages={"required": "Enter what was seen or disclosed"},
     )
@@ -262,7 +233,7 @@ class WhatHappenedForm(ConcernPageForm):
         "When was it seen or disclosed?",
         required="Enter when it was seen or disclosed",
         invalid="The date it was seen or disclosed must be a real date, like 14 11 2026",
-        help_text="For example, 14 11 2026",
+        hint="For example, 14 11 2026",
     )
 
 

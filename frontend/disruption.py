@@ -6,6 +6,7 @@ area out of their scope, finds no page (404)."""
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -18,7 +19,6 @@ from django.views.decorators.http import require_GET
 
 from disruption.activity_selectors import (
     activities_expiring,
-    area_entities,
     disruption_log,
     disruption_owner_choices,
     disruption_owner_memberships,
@@ -163,7 +163,8 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
             "status": "planned",
             "target": target,
         },
-        entities=area_entities(user=request.user, area_id=area_id),
+        user=request.user,
+        area_id=area_id,
         linked=linked,
         linked_label=f"Linked to {referral.young_person}" if referral else "",
         owners=disruption_owner_memberships(area_id=area_id),
@@ -182,6 +183,7 @@ def disruption_add_page(request: HttpRequest) -> HttpResponse:
             ),
         )
         if activity is not None:
+            messages.success(request, f"Disruption activity logged: {activity.tactic.label}")
             if item is not None:
                 return redirect("frontend:meeting", pk=item.meeting_id)
             if referral is not None:
@@ -211,6 +213,7 @@ def disruption_update_page(request: HttpRequest, pk: int) -> HttpResponse:
             ),
         )
         if changed is not None:
+            messages.success(request, f"Disruption activity updated: {activity.tactic.label}")
             return redirect("frontend:disruption-log")
     context = {"form": form, "activity": activity}
     return render(request, "frontend/disruption/update.html", context)

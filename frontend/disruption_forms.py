@@ -10,7 +10,7 @@ from typing import Any
 from django import forms
 
 from agencies.models import Membership
-from disruption.activity_selectors import ENTITY_KIND_CHOICES, ENTITY_KINDS, tactic_catalogue
+from disruption.activity_selectors import ENTITY_KIND_CHOICES, tactic_catalogue
 from disruption.activity_services import UPDATABLE
 from disruption.models import (
     DisruptionMode,
@@ -19,27 +19,10 @@ from disruption.models import (
     NodeKind,
 )
 
-from .concern_forms import DateParts
-from .forms import DATE_ERROR, DATE_HINT
+from .autocomplete import ENTITY_KINDS, RecordField
+from .form_fields import date_field
 
-# The heading of each kind's group in the target list.
-KIND_GROUPS = {
-    NodeKind.PERSON: "Persons of concern",
-    NodeKind.LOCATION: "Locations",
-    NodeKind.VEHICLE: "Vehicles",
-    NodeKind.IDENTIFIER: "Phones and online identifiers",
-}
 REFERENCE = re.compile(r"R\d{2}-\d{6}")
-
-
-def _filter_date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        help_text=DATE_HINT,
-        required=False,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": DATE_ERROR},
-    )
 
 
 class DisruptionLogFilterForm(forms.Form):
@@ -53,8 +36,8 @@ class DisruptionLogFilterForm(forms.Form):
         label="Target", required=False, choices=[("", "Any target"), *ENTITY_KIND_CHOICES]
     )
     owner = forms.TypedChoiceField(label="Owner", required=False, coerce=int, empty_value=None)
-    since = _filter_date("From")
-    until = _filter_date("To")
+    since = date_field("From", required=None)
+    until = date_field("To", required=None)
 
     def __init__(self, *args: Any, owners: Iterable[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -92,13 +75,10 @@ class ReferencesField(forms.CharField):
 
 
 def _date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=f"{label} (optional)",
-        widget=DateParts(),
-        input_formats=["%Y-%m-%d"],
-        required=False,
-        help_text="For example, 27 3 2026",
-        error_messages={"invalid": f"Enter a real date: {label.lower()}"},
+    return date_field(
+        f"{label} (optional)",
+        required=None,
+        invalid=f"Enter a real date: {label.lower()}",
     )
 
 
@@ -161,13 +141,12 @@ class _ActivityForm(forms.Form):
 
 
 class DisruptionAddForm(_ActivityForm):
-    target = forms.ChoiceField(
+    target = RecordField(
         label="Target",
-        help_text="The person of concern, location, vehicle or phone or online identifier",
-        error_messages={
-            "required": "Choose the target",
-            "invalid_choice": "Choose the target from the list",
-        },
+        kinds=ENTITY_KINDS,
+        help_text="The person of concern, location, vehicle or phone or online identifier: "
+        "start typing a name, registration, phone number or handle",
+        required_message="Choose the target",
     )
     tactic = forms.ModelChoiceField(
         label="Tactic",
@@ -188,37 +167,23 @@ class DisruptionAddForm(_ActivityForm):
     def __init__(
         self,
         *args: Any,
-        entities: dict[NodeKind, list[Any]],
+        user: Any,
+        area_id: int,
         linked: set[tuple[NodeKind, int]],
         linked_label: str = "",
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.records: dict[str, Any] = {}
-        first: list[tuple[str, str]] = []
-        groups: list[tuple[str, list[tuple[str, str]]]] = []
-        for kind in ENTITY_KINDS:
-            options = []
-            for record in entities.get(kind, []):
-                value = f"{kind.value}:{record.pk}"
-                self.records[value] = record
-                option = (value, str(record))
-                if (kind, record.pk) in linked:
-                    first.append((value, f"{record!s} ({kind.label.lower()})"))
-                else:
-                    options.append(option)
-            if options:
-                groups.append((KIND_GROUPS[kind], options))
-        if first:
-            groups.insert(0, (linked_label or "Linked to the young person", first))
-        self.target_groups = groups
-        self.fields["target"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose one"),
-            *((value, label) for _, options in groups for value, label in options),
-        ]
-
-    def clean_target(self) -> Any:
-        return self.records[self.cleaned_data["target"]]
+        target: RecordField = self.fields["target"]  # type: ignore[assignment]
+        chosen = self.data.get(self.add_prefix("target")) if self.is_bound else None
+        target.offer(
+            user=user,
+            area_id=area_id,
+            chosen=chosen if chosen is not None else self.initial.get("target", ""),
+            first={f"{kind.value}:{pk}" for kind, pk in linked},
+            first_heading=linked_label or "Linked to the young person",
+        )
+        self.target_groups = target.widget.groups
 
 
 class DisruptionUpdateForm(_ActivityForm):

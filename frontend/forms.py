@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -13,23 +12,21 @@ from django.http import QueryDict
 
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
-from referrals.inputs import STEP_INPUTS, StepInput, input_choices
 from referrals.models import (
     QUEUE_STATES,
     ActionStatus,
     ProtectiveActionType,
     Rag,
-    Referral,
     ReferralEventType,
     YoungPerson,
 )
 from referrals.selectors import Taken, TriageFilters
 from referrals.services import BREAK_GLASS_MIN_REASON
 
-DATE_HINT = "For example, 2026-12-31"
-DATE_ERROR = "Enter a real date, like 2026-12-31"
-MOMENT_HINT = "Date and 24-hour time, for example 2026-12-31 21:30"
-MOMENT_ERROR = "Enter a real date and time, like 2026-12-31 21:30"
+from .form_fields import date_field, moment_field
+
+# A choice of this many or fewer is asked with radios, more with a select (docs/design.md).
+RADIOS_UP_TO = 5
 
 
 def service_write(form: forms.Form, write: Callable[[], Any]) -> Any:
@@ -80,44 +77,6 @@ class BreakGlassReviewForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea,
         error_messages={"required": "Enter what you found when you reviewed this access"},
-    )
-
-
-class TransitionForm(forms.Form):
-    """The inputs one workflow step declares (referrals.inputs), as form fields."""
-
-    def __init__(
-        self, *args: object, inputs: tuple[str, ...], referral: Referral, **kwargs: object
-    ) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for name in inputs:
-            self.fields[name] = _step_field(STEP_INPUTS[name], input_choices(name, referral))
-
-
-def _step_field(spec: StepInput, choices: list[tuple[str, str]]) -> forms.Field:
-    common: dict[str, Any] = {
-        "label": spec.label,
-        "help_text": spec.hint,
-        "required": spec.required,
-    }
-    if choices:
-        return forms.ChoiceField(
-            choices=[("", "Choose one"), *choices],
-            error_messages={"required": f"Choose the {spec.label.lower()}"},
-            **common,
-        )
-    if spec.kind == "date":
-        return forms.CharField(
-            max_length=10,
-            error_messages={"required": f"Enter the date: {spec.label.lower()}"},
-            **common,
-        )
-    widget = forms.Textarea if spec.kind == "text" else forms.TextInput
-    return forms.CharField(
-        max_length=2000,
-        widget=widget,
-        error_messages={"required": f"Enter the {spec.label.lower()}"},
-        **common,
     )
 
 
@@ -201,25 +160,6 @@ class MarkReadForm(forms.Form):
         return None if self.cleaned_data["mark_all"] else self.cleaned_data["ids"]
 
 
-def _date_field(label: str, *, hint: str = DATE_HINT, required: bool = True) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        help_text=hint,
-        required=required,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"required": f"Enter the date: {label.lower()}", "invalid": DATE_ERROR},
-    )
-
-
-def _moment_field(label: str) -> forms.DateTimeField:
-    return forms.DateTimeField(
-        label=label,
-        help_text=MOMENT_HINT,
-        input_formats=["%Y-%m-%d %H:%M"],
-        error_messages={"required": "Enter the date and time", "invalid": MOMENT_ERROR},
-    )
-
-
 def _text_field(label: str, message: str, *, hint: str = "") -> forms.Field:
     return forms.CharField(
         label=label,
@@ -246,17 +186,20 @@ class ActionAddForm(forms.Form):
         coerce=int,
         error_messages={"required": "Choose who owns the action"},
     )
-    due_on = _date_field("Due by")
+    due_on = date_field("Due by", required="Enter the date the action is due by")
 
     field_order = ["action_type", "detail", "owner", "due_on"]
 
     def __init__(self, *args: Any, owners: list[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.owners = {m.user_id: m.user for m in owners}
-        self.fields["owner"].choices = [  # type: ignore[attr-defined]
-            ("", "Choose one"),
-            *((m.user_id, f"{m.user.get_full_name()} ({m.agency})") for m in owners),
-        ]
+        choices = [(m.user_id, f"{m.user.get_full_name()} ({m.agency})") for m in owners]
+        owner = cast(forms.TypedChoiceField, self.fields["owner"])
+        if len(choices) <= RADIOS_UP_TO:
+            owner.widget = forms.RadioSelect()
+            owner.choices = choices
+        else:
+            owner.choices = [("", "Choose one"), *choices]
 
     def clean_owner(self) -> Any:
         return self.owners[self.cleaned_data["owner"]]
@@ -281,7 +224,7 @@ class ActionUpdateForm(forms.Form):
 
 
 class MissingStartForm(forms.Form):
-    started_at = _moment_field("When did they go missing?")
+    started_at = moment_field("When did they go missing?", required="Enter when they went missing")
     reported_by = forms.CharField(
         label="Who reported them missing?",
         max_length=200,
@@ -293,7 +236,7 @@ class MissingStartForm(forms.Form):
 
 
 class MissingEndForm(forms.Form):
-    ended_at = _moment_field("When did they return?")
+    ended_at = moment_field("When did they return?", required="Enter when they returned")
 
 
 class InterviewHeldForm(forms.Form):
@@ -310,7 +253,7 @@ class ReturnInterviewForm(forms.Form):
     optional here: the service says which are missing."""
 
     held_by = forms.CharField(label="Who held it?", max_length=200, required=False)
-    held_on = _date_field("When was it held?", required=False)
+    held_on = date_field("When was it held?", required=None)  # the service says it is missing
     summary = forms.CharField(
         label="What was learnt", max_length=5000, required=False, widget=forms.Textarea
     )
@@ -327,47 +270,17 @@ class ReturnInterviewForm(forms.Form):
 
 class NoteForm(forms.Form):
     text = _text_field("Note", "Enter the note")
-    restricted = forms.BooleanField(
-        label="Restricted: only my agency and the area's coordinators may read it",
-        required=False,
-    )
-
-
-class MatchForm(forms.Form):
-    """Whether the referral's young person is one already known in the area."""
-
-    NEW = "new"
-
-    match = forms.ChoiceField(
-        label="Is this one of the young people already known?",
+    restricted = forms.TypedChoiceField(
+        label="Who may read it?",
+        choices=[
+            ("no", "Everyone working on the case"),
+            ("yes", "Only my agency and the area's coordinators (restricted)"),
+        ],
+        coerce=lambda answer: answer == "yes",
+        initial="no",
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose a young person, or say this is a new young person"},
+        error_messages={"required": "Choose who may read the note"},
     )
-
-    def __init__(self, *args: Any, matches: list[YoungPerson], **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.matches = {str(p.pk): p for p in matches}
-        self.fields["match"].choices = [  # type: ignore[attr-defined]
-            *(
-                (key, f"This is the same young person: {described(p)}")
-                for key, p in self.matches.items()
-            ),
-            (self.NEW, "This is a new young person"),
-        ]
-
-    def existing(self) -> YoungPerson | None:
-        """The record chosen as the same young person; None for a new young person."""
-        return self.matches.get(self.cleaned_data["match"])
-
-
-def described(person: YoungPerson) -> str:
-    parts = [str(person)]
-    if person.date_of_birth:
-        parts.append(f"born {person.date_of_birth:%-d %B %Y}")
-    parts += [value for value in (person.postcode, person.school) if value]
-    if person.nhs_number:
-        parts.append(f"NHS number {person.nhs_number}")
-    return ", ".join(parts)
 
 
 # The details the correction page offers (a subset of referrals.services.YOUNG_PERSON_FIELDS).
@@ -384,6 +297,15 @@ CORRECTION_FIELDS = [
 ]
 
 
+# Labels and hints in the words of the concern form, where the model's own are not those.
+CORRECTION_LABELS = {
+    "given_name": "First name",
+    "family_name": "Last name",
+    "estimated_age": "Estimated age",
+}
+CORRECTION_HINTS = {"nhs_number": "10 digits, like 943 476 5919"}
+
+
 class YoungPersonCorrectionForm(forms.Form):
     """The young person's details as the model declares them, plus why they change."""
 
@@ -395,22 +317,25 @@ class YoungPersonCorrectionForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        model_fields = fields_for_model(YoungPerson, fields=CORRECTION_FIELDS)
+        model_fields = fields_for_model(
+            YoungPerson,
+            fields=CORRECTION_FIELDS,
+            labels=CORRECTION_LABELS,
+            help_texts=CORRECTION_HINTS,
+        )
+        model_fields["date_of_birth"] = date_field(
+            "Date of birth", required=None, hint="For example, 27 3 2012"
+        )
         for name in CORRECTION_FIELDS:
-            field = model_fields[name]
-            if isinstance(field, forms.DateField):
-                field.input_formats = ["%Y-%m-%d"]
-                field.help_text = DATE_HINT
-                field.error_messages["invalid"] = DATE_ERROR
-            self.fields[name] = field
+            self.fields[name] = model_fields[name]
         self.order_fields([*CORRECTION_FIELDS, "reason"])
-        # Shown as typed (2011-03-04), not in the page's date style, so it saves unchanged.
-        for name, value in self.initial.items():
-            if isinstance(value, date):
-                self.initial[name] = value.isoformat()
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.changed_data if name != "reason"}
+
+    def changed_labels(self) -> list[str]:
+        """The details changed, as the page names them."""
+        return [str(self.fields[name].label) for name in self.changes()]
 
 
 class TimelineFilterForm(forms.Form):

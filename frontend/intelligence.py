@@ -9,13 +9,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_POST
 
 from agencies.models import Area, Role
 from agencies.selectors import active_memberships
@@ -35,17 +37,19 @@ from disruption.selectors import (
     entity_list,
     intelligence_area_ids,
     intelligence_membership,
+    link_alert_get,
     link_alerts_for,
     link_get,
     links_for,
+    mention_matches,
     person_matches,
     writable_entity_get,
 )
 from disruption.services import (
-    MENTION_FIELDS,
     entity_open,
     identifier_create,
     link_add,
+    link_alert_review,
     link_share,
     location_create,
     location_update,
@@ -57,11 +61,13 @@ from disruption.services import (
     vehicle_update,
 )
 from referrals.models import Referral
-from referrals.selectors import referral_for_casework, referral_full_q, young_people_list
+from referrals.selectors import referral_for_casework, referral_full_q
 from referrals.services import records_seen
 
+from .autocomplete import value_of
 from .forms import service_write
 from .intelligence_forms import (
+    NEW_RECORD,
     IdentifierForm,
     LinkForm,
     LocationForm,
@@ -72,8 +78,10 @@ from .intelligence_forms import (
     ShareForm,
     VehicleForm,
 )
+from .pagination import paginate
 
 LIST_LIMIT = 200
+SECTION_ROWS = 10  # of each kind on the index, when all kinds are shown
 
 
 @dataclass(frozen=True)
@@ -168,15 +176,25 @@ def intelligence_page(request: HttpRequest) -> HttpResponse:
     for slug, kind in KINDS.items():
         if only and only != slug:
             continue
-        rows = list(entity_list(user=request.user, model=kind.model, search=search)[:LIST_LIMIT])
-        shown += rows
-        sections.append({"kind": kind, "rows": rows})
+        rows = entity_list(user=request.user, model=kind.model, search=search).order_by(
+            "-created_at", "-id"
+        )
+        if only:  # one kind: the whole list, page by page
+            pages = paginate(request, rows)
+            sections.append({"kind": kind, "rows": pages.rows, "pages": pages})
+            shown += pages.rows
+        else:  # every kind: the newest of each, and a link to the rest
+            first = list(rows[: SECTION_ROWS + 1])
+            more = len(first) > SECTION_ROWS
+            sections.append({"kind": kind, "rows": first[:SECTION_ROWS], "more": more})
+            shown += first[:SECTION_ROWS]
     records_seen(actor=request.user, records=shown, request=request)
     context = {
         "form": form,
         "sections": sections,
+        "search": search,
         "searched": bool(search),
-        "alerts": link_alerts_for(user=request.user).count(),
+        "alerts": link_alerts_for(user=request.user, reviewed=False).count(),
     }
     return render(request, "frontend/intelligence/index.html", context)
 
@@ -260,6 +278,7 @@ def entity_new_page(request: HttpRequest, kind: str) -> HttpResponse:
                 )
         record = service_write(form, lambda: spec.create(actor=request.user, area=area, **data))
         if record is not None:
+            messages.success(request, f"{spec.label.capitalize()} recorded: {record}")
             return redirect("frontend:entity", kind, record.pk)
     return _form_page(request, form, f"Record a {spec.label}", "Record", kind=spec)
 
@@ -287,32 +306,11 @@ def entity_edit_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             ),
         )
         if done is not None:
+            messages.success(request, f"Changes saved: {done}")
             return redirect("frontend:entity", kind, record.pk)
     return _form_page(
         request, form, f"Change the {spec.label}: {record}", "Save the changes", kind=spec
     )
-
-
-def _link_choices(request: HttpRequest, area_id: int, node: Node | None) -> list[tuple[str, Any]]:
-    """Every record of the area one may link to, grouped by kind (value "kind:id")."""
-    groups: list[tuple[str, Any]] = []
-    people = young_people_list(user=request.user).filter(area_id=area_id)[:LIST_LIMIT]
-    groups.append(("Young people", [(f"young_person:{p.pk}", str(p)) for p in people]))
-    for slug, spec in KINDS.items():
-        rows = spec.model._default_manager.filter(area_id=area_id)[:LIST_LIMIT]
-        groups.append((spec.plural, [(f"{slug}:{r.pk}", str(r)) for r in rows]))
-    own = f"{node.kind}:{node.record.pk}" if node else ""
-    return [(label, [c for c in choices if c[0] != own]) for label, choices in groups if choices]
-
-
-def _record_of(request: HttpRequest, value: str) -> models.Model:
-    kind, _, pk = value.partition(":")
-    if kind == NodeKind.YOUNG_PERSON:
-        person = young_people_list(user=request.user).filter(pk=pk).first()
-        if person is None:
-            raise Http404("No such record")
-        return person
-    return writable_entity_get(user=request.user, model=_kind(kind).model, pk=int(pk))
 
 
 @login_required
@@ -326,13 +324,15 @@ def link_add_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     )
     form = LinkForm(
         _data(request),
-        others=_link_choices(request, record.area_id, getattr(record, "node", None)),
+        user=request.user,
+        area_id=record.area_id,
+        own=value_of(spec.slug, record),
         referrals=[(r.reference, f"{r.reference}: {r.young_person}") for r in referrals],
     )
 
     def write() -> Link:
         data = dict(form.cleaned_data)
-        other = _record_of(request, data.pop("other"))
+        other = data.pop("other")
         chosen = data.pop("referral")
         referral = next((r for r in referrals if r.reference == chosen), None)
         return link_add(
@@ -340,6 +340,7 @@ def link_add_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         )
 
     if request.method == "POST" and service_write(form, write) is not None:
+        messages.success(request, f"Link added: {record} – {form.cleaned_data['other']}")
         return redirect("frontend:entity", kind, record.pk)
     return _form_page(request, form, f"Add a link: {record}", "Add the link", kind=spec)
 
@@ -347,10 +348,24 @@ def link_add_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 @login_required
 def link_alerts_page(request: HttpRequest) -> HttpResponse:
     _works_intelligence(request)
-    alerts = list(link_alerts_for(user=request.user)[:LIST_LIMIT])
-    records_seen(actor=request.user, records=alerts, request=request)
-    rows = [(a, entity_url(a.node), a.matched_node) for a in alerts]
-    return render(request, "frontend/intelligence/alerts.html", {"rows": rows})
+    pages = paginate(request, link_alerts_for(user=request.user))
+    records_seen(actor=request.user, records=pages.rows, request=request)
+    rows = [(a, entity_url(a.node), a.matched_node) for a in pages.rows]
+    return render(request, "frontend/intelligence/alerts.html", {"rows": rows, "pages": pages})
+
+
+@login_required
+@require_POST
+def link_alert_review_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """The "Mark as reviewed" button beside an alert."""
+    alert = link_alert_get(user=request.user, pk=pk)
+    try:
+        link_alert_review(alert=alert, actor=request.user, request=request)
+    except ValidationError:  # someone else marked it first
+        messages.success(request, f"Link alert already marked as reviewed: {alert.node.label}")
+    else:
+        messages.success(request, f"Link alert marked as reviewed: {alert.node.label}")
+    return redirect("frontend:link-alerts")
 
 
 @login_required
@@ -365,6 +380,7 @@ def link_share_page(request: HttpRequest, pk: int) -> HttpResponse:
             link=link, actor=request.user, reason=form.cleaned_data["reason"], request=request
         ),
     ):
+        messages.success(request, "Link shared with the lead professionals")
         return redirect("frontend:referral-detail", link.referral.reference)  # type: ignore[union-attr]
     intro = (
         f"{link.a.label} – {link.b.label} ({link.get_nature_display()}, graded "
@@ -375,42 +391,69 @@ def link_share_page(request: HttpRequest, pk: int) -> HttpResponse:
     return _form_page(request, form, "Share a link", "Share the link", intro=intro)
 
 
+# What each kind of mention becomes: the kind of record, and how the page names it.
+MENTION_RECORDS = {
+    "person": ("person", "person"),
+    "place": ("location", "place"),
+    "vehicle": ("vehicle", "vehicle"),
+}
+
+
 @login_required
 def mentions_page(request: HttpRequest, reference: str) -> HttpResponse:
-    """Turn the lines of a concern's mentions into linked records, one at a time."""
+    """Turn the lines of a concern's mentions into linked records, one line at a time
+    (?line=<n>): the area's records like it are offered first, a new record second."""
     referral = referral_for_casework(user=request.user, reference=reference)
     if intelligence_membership(user=request.user, area_id=referral.area_id) is None:
         raise Http404("No such page")
-    lines = mention_lines(referral)
-    labels = {"person": "Person", "place": "Place", "vehicle": "Vehicle"}
-    choices = [
-        (f"{kind}|{line}", f"{labels[kind]}: {line}")
-        for kind, rows in lines.items()
-        for line in rows
-    ]
-    form = MentionForm(_data(request), lines=choices)
+    lines = [(kind, line) for kind, rows in mention_lines(referral).items() for line in rows]
+    done = list(links_for(user=request.user, referral=referral).filter(nature=LinkNature.MENTIONED))
+    records_seen(actor=request.user, records=done, referral=referral, request=request)
+    recorded = {link.detail: link for link in done}
+    chosen = request.GET.get("line", "")
+    if not chosen.isdigit() or int(chosen) >= len(lines):
+        if request.method == "POST" or chosen:
+            raise Http404("No such line")
+        rows = [
+            (number, MENTION_RECORDS[kind][1], line, recorded.get(f"Mentioned as: {line}"))
+            for number, (kind, line) in enumerate(lines)
+        ]
+        context = {"referral": referral, "rows": rows, "done": done}
+        return render(request, "frontend/intelligence/mentions.html", context)
+    kind, line = lines[int(chosen)]
+    record_kind, noun = MENTION_RECORDS[kind]
+    found = mention_matches(user=request.user, area_id=referral.area_id, kind=kind, line=line)
+    records_seen(actor=request.user, records=[r for r, _ in found], request=request)
+    existing = {value_of(record_kind, r): r for r, _ in found}
+    form = MentionForm(
+        _data(request),
+        matches=[(value_of(record_kind, r), f"Yes, {r}: {why}") for r, why in found],
+        noun=noun,
+    )
 
     def write() -> Link:
         data = dict(form.cleaned_data)
-        kind, _, line = data.pop("line").partition("|")
+        record = existing.get(data.pop("record"))  # None: a new record
         return mention_convert(
-            actor=request.user, referral=referral, kind=kind, line=line, request=request, **data
+            actor=request.user,
+            referral=referral,
+            kind=kind,
+            line=line,
+            existing=record,
+            request=request,
+            **data,
         )
 
-    if request.method == "POST" and service_write(form, write) is not None:
+    if request.method == "POST" and (link := service_write(form, write)) is not None:
+        entity = link.b if link.a.kind == NodeKind.YOUNG_PERSON else link.a
+        messages.success(request, f"Recorded and linked to {referral.young_person}: {entity.label}")
         return redirect("frontend:mentions", referral.reference)
-    matches = {
-        line: person_matches(user=request.user, area_id=referral.area_id, name=line)
-        for line in lines["person"]
-    }
-    done = list(links_for(user=request.user, referral=referral).filter(nature=LinkNature.MENTIONED))
-    records_seen(actor=request.user, records=done, referral=referral, request=request)
     context = {
         "referral": referral,
         "form": form,
-        "has_lines": bool(choices),
-        "matches": {line: found for line, found in matches.items() if found},
-        "done": done,
-        "fields": MENTION_FIELDS,
+        "line": line,
+        "noun": noun,
+        "found": bool(found),
+        "new_record": NEW_RECORD,
     }
-    return render(request, "frontend/intelligence/mentions.html", context)
+    return render(request, "frontend/intelligence/mention.html", context)

@@ -17,7 +17,8 @@ from disruption.models import (
     SourceEvaluation,
 )
 
-from .forms import _date_field
+from .autocomplete import ALL_KINDS, RecordField
+from .form_fields import date_field
 
 SEARCH_KINDS = [
     ("", "Everything"),
@@ -46,7 +47,9 @@ class SearchForm(forms.Form):
     q = forms.CharField(
         label="Name, registration, phone number or handle", required=False, max_length=200
     )
-    kind = forms.ChoiceField(label="Show", choices=SEARCH_KINDS, required=False)
+    kind = forms.ChoiceField(
+        label="Show", choices=SEARCH_KINDS, required=False, initial="", widget=forms.RadioSelect
+    )
 
 
 class PersonForm(forms.Form):
@@ -57,7 +60,7 @@ class PersonForm(forms.Form):
         error_messages={"required": "Enter the person's name, or what they are called"},
     )
     aliases = _optional("Other names they use", max_length=2000, hint="One per line", long=True)
-    date_of_birth = _date_field("Date of birth", required=False)
+    date_of_birth = date_field("Date of birth (if known)", required=None)
     approximate_age = forms.IntegerField(
         label="Approximate age", required=False, min_value=0, max_value=120
     )
@@ -134,7 +137,12 @@ class GradingForm(forms.Form):
 
 
 class LinkForm(GradingForm):
-    other = forms.ChoiceField(label="Link to", choices=())
+    other = RecordField(
+        label="Link to",
+        kinds=ALL_KINDS,
+        help_text="Start typing a name, registration, phone number or handle",
+        required_message="Choose the record to link to",
+    )
     nature = forms.ChoiceField(label="How are they linked?", choices=LinkNature.choices)
     referral = forms.ChoiceField(
         label="Referral it came from", required=False, choices=(), help_text="If there is one"
@@ -144,7 +152,9 @@ class LinkForm(GradingForm):
         max_length=200,
         error_messages={"required": "Enter who or what the information came from"},
     )
-    observed_on = _date_field("When it happened or was seen")
+    observed_on = date_field(
+        "When it happened or was seen", required="Enter when it happened or was seen"
+    )
     detail = _optional("Detail", max_length=5000, long=True)
 
     field_order = [
@@ -160,10 +170,18 @@ class LinkForm(GradingForm):
     ]
 
     def __init__(
-        self, *args: Any, others: list[tuple[str, Any]], referrals: list[tuple[str, str]], **kw: Any
+        self,
+        *args: Any,
+        user: Any,
+        area_id: int,
+        own: str,
+        referrals: list[tuple[str, str]],
+        **kw: Any,
     ) -> None:
         super().__init__(*args, **kw)
-        self.fields["other"].choices = [("", "Choose a record"), *others]  # type: ignore[attr-defined]
+        other: RecordField = self.fields["other"]  # type: ignore[assignment]
+        chosen = self.data.get(self.add_prefix("other"), "") if self.is_bound else ""
+        other.offer(user=user, area_id=area_id, chosen=chosen, exclude=own)
         self.fields["referral"].choices = [("", "None"), *referrals]  # type: ignore[attr-defined]
 
 
@@ -176,17 +194,36 @@ class ShareForm(forms.Form):
     )
 
 
+NEW_RECORD = "new"
+
+
 class MentionForm(GradingForm):
-    line = forms.ChoiceField(
-        label="What the concern mentions", widget=forms.RadioSelect, choices=()
+    """One line of the concern's mentions: one of the area's records like it, or a new one."""
+
+    record = forms.ChoiceField(
+        label="Is this already recorded?",
+        widget=forms.RadioSelect,
+        choices=(),
+        error_messages={"required": "Choose the record it is, or create a new record"},
     )
     name = _optional(
-        "Name or registration to record",
+        "Name or registration, for a new record",
         hint="Leave blank to use the words of the concern",
     )
 
-    field_order = ["line", "name", "source_evaluation", "intelligence_assessment", "handling_code"]
+    field_order = [
+        "record",
+        "name",
+        "source_evaluation",
+        "intelligence_assessment",
+        "handling_code",
+    ]
 
-    def __init__(self, *args: Any, lines: list[tuple[str, str]], **kw: Any) -> None:
+    def __init__(self, *args: Any, matches: list[tuple[str, str]], noun: str, **kw: Any) -> None:
         super().__init__(*args, **kw)
-        self.fields["line"].choices = lines  # type: ignore[attr-defined]
+        self.fields["record"].choices = [  # type: ignore[attr-defined]
+            *matches,
+            (NEW_RECORD, f"No, create a new record of this {noun}"),
+        ]
+        # Nothing like it is recorded: there is nothing to choose, and a new record it is.
+        self.fields["record"].required = bool(matches)

@@ -13,7 +13,7 @@ from agencies.models import Agency, Membership
 from disruption.meeting_services import ActionInput
 from referrals.models import ProtectiveActionType
 
-from .concern_forms import date_field
+from .form_fields import GroupedCheckboxes, date_field
 
 DATE_ERROR = "Enter a real date, like 27 3 2027"
 
@@ -30,7 +30,7 @@ class MeetingScheduleForm(forms.Form):
         "Date of the meeting",
         required="Enter the date of the meeting",
         invalid=DATE_ERROR,
-        help_text="For example, 27 3 2027",
+        hint="For example, 27 3 2027",
     )
     time = forms.TimeField(
         label="Start time",
@@ -55,10 +55,10 @@ class MeetingScheduleForm(forms.Form):
     )
     attendees = forms.TypedMultipleChoiceField(
         label="Who is invited",
-        help_text="Those who attend read the minutes.",
+        help_text="Those who attend read the minutes. Open an agency to choose its people.",
         coerce=int,
         required=False,
-        widget=forms.CheckboxSelectMultiple,
+        widget=GroupedCheckboxes,
     )
 
     def __init__(
@@ -75,9 +75,10 @@ class MeetingScheduleForm(forms.Form):
             ("", "Choose one"),
             *((m.user_id, _person(m)) for m in chairs),
         ]
-        self.fields["attendees"].choices = [  # type: ignore[attr-defined]
-            (m.user_id, _person(m)) for m in people
-        ]
+        by_agency: dict[str, list[tuple[int, str]]] = {}
+        for m in people:
+            by_agency.setdefault(str(m.agency), []).append((m.user_id, m.user.get_full_name()))
+        self.fields["attendees"].choices = sorted(by_agency.items())  # type: ignore[attr-defined]
         self.fields["agencies"].queryset = agencies  # type: ignore[attr-defined]
 
     def held_at(self) -> datetime:
@@ -108,7 +109,7 @@ class DecisionForm(forms.Form):
         "Next review date (optional)",
         required=None,
         invalid=DATE_ERROR,
-        help_text="Leave it empty for the area's usual review interval. For example, 27 3 2027",
+        hint="Leave it empty for the area's usual review interval. For example, 27 3 2027",
     )
 
     def __init__(self, *args: Any, owners: list[Membership] | None, **kwargs: Any) -> None:
@@ -135,7 +136,7 @@ class DecisionForm(forms.Form):
                 "Due by",
                 required=None,
                 invalid=DATE_ERROR,
-                help_text="For example, 27 3 2027",
+                hint="For example, 27 3 2027",
             )
             self.rows.append(names)
 

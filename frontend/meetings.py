@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -77,6 +78,8 @@ def meeting_schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         lambda: meeting_schedule(actor=request.user, area=area, request=request, **form.chosen()),
     )
     if scheduled:
+        when = timezone.localtime(scheduled.held_at)
+        messages.success(request, f"Meeting scheduled for {when:%-d %B %Y at %H:%M}")
         return redirect("frontend:meeting", pk=scheduled.pk)
     return render(request, "frontend/meetings/schedule.html", {"form": form, "area": area})
 
@@ -106,7 +109,7 @@ def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
 def meeting_propose_action(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = meeting_get(user=request.user, pk=pk)
     try:
-        meeting_propose_agenda(meeting=meeting, actor=request.user, request=request)
+        added = meeting_propose_agenda(meeting=meeting, actor=request.user, request=request)
     except ValidationError as exc:  # held meanwhile: the page says so
         return render(
             request,
@@ -114,6 +117,12 @@ def meeting_propose_action(request: HttpRequest, pk: int) -> HttpResponse:
             {"title": "The agenda is closed", "message": " ".join(exc.messages)},
             status=409,
         )
+    messages.success(
+        request,
+        f"{len(added)} subject{'' if len(added) == 1 else 's'} added to the agenda"
+        if added
+        else "Nothing new to add: the agenda already holds every subject due for review",
+    )
     return redirect("frontend:meeting", pk=meeting.pk)
 
 
@@ -145,6 +154,7 @@ def item_decision_page(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
             request=request,
         ),
     ):
+        messages.success(request, "Decision recorded")
         return redirect("frontend:meeting", pk=meeting.pk)
     return render(
         request, "frontend/meetings/decision.html", {"form": form, "meeting": meeting, "item": item}
@@ -166,6 +176,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
             request=request,
         ),
     ):
+        messages.success(request, "Minutes saved")
         return redirect("frontend:meeting", pk=meeting.pk)
     return render(request, "frontend/meetings/minutes.html", {"form": form, "meeting": meeting})
 
@@ -203,6 +214,7 @@ def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
         return agenda_item_add(meeting=meeting, actor=request.user, node=node, request=request)
 
     if request.method == "POST" and service_write(form, add):
+        messages.success(request, "Added to the agenda")
         return redirect("frontend:meeting", pk=meeting.pk)
     records_seen(actor=request.user, records=[n.record for n in entities], request=request)
     return render(request, "frontend/meetings/item_add.html", {"form": form, "meeting": meeting})

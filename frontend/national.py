@@ -24,23 +24,14 @@ from reports.national import (
 from reports.periods import Period, PeriodKind, period_containing, period_from
 from reports.tokens import TokenKeyMissing
 
-from .forms import DATE_ERROR, DATE_HINT, add_service_errors
+from .form_fields import date_field
+from .forms import add_service_errors
 
 
 def _allowed(request: HttpRequest, permission: str) -> None:
     """Everyone without the permission gets 404: the page is not theirs to know of."""
     if not request.user.has_perm(permission):
         raise Http404("No such page")
-
-
-def _optional_date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        required=False,
-        help_text=DATE_HINT,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"invalid": DATE_ERROR},
-    )
 
 
 class PeriodForm(forms.Form):
@@ -57,9 +48,9 @@ class PeriodForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose a period", "invalid_choice": "Choose a period"},
     )
-    on = _optional_date("A day in the month, quarter or year")
-    start = _optional_date("First day (other dates)")
-    end = _optional_date("Last day (other dates)")
+    on = date_field("A day in the month, quarter or year", required=None)
+    start = date_field("First day (other dates)", required=None)
+    end = date_field("Last day (other dates)", required=None)
 
     def period(self) -> Period | None:
         if not self.is_valid():
@@ -79,18 +70,8 @@ class PeriodForm(forms.Form):
 
 
 class TablesForm(forms.Form):
-    start = forms.DateField(
-        label="First day",
-        help_text=DATE_HINT,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"required": "Enter the first day", "invalid": DATE_ERROR},
-    )
-    end = forms.DateField(
-        label="Last day",
-        help_text=DATE_HINT,
-        input_formats=["%Y-%m-%d"],
-        error_messages={"required": "Enter the last day", "invalid": DATE_ERROR},
-    )
+    start = date_field("First day", required="Enter the first day")
+    end = date_field("Last day", required="Enter the last day")
 
     def period(self) -> Period | None:
         if not self.is_valid():
@@ -199,12 +180,14 @@ def _last_year(today: date) -> Period:
 
 @login_required
 def national_tables_page(request: HttpRequest) -> HttpResponse:
+    """The tables for the dates asked, or for the last whole reporting year until some are."""
     _allowed(request, "reports.analyse_national_returns")
-    if "start" in request.GET or "end" in request.GET:
-        form = TablesForm(request.GET)
-    else:
-        year = _last_year(timezone.localdate())
-        form = TablesForm({"start": year.start.isoformat(), "end": year.end.isoformat()})
-    period = form.period()
+    year = _last_year(timezone.localdate())
+    asked = any(name.startswith(("start_", "end_")) for name in request.GET)
+    form = TablesForm(
+        request.GET if asked else None, initial={"start": year.start, "end": year.end}
+    )
+    period = form.period() if asked else year
     tables = national_tables(user=request.user, period=period, request=request) if period else None
-    return render(request, "frontend/national/tables.html", {"form": form, "tables": tables})
+    context = {"form": form, "tables": tables, "period": period}
+    return render(request, "frontend/national/tables.html", context)

@@ -24,34 +24,12 @@ from disruption.network import (
 )
 from disruption.selectors import intelligence_area_ids
 
-from .concern_forms import DateParts
-
-DATE_ERROR = "Enter a real date, for example 27 3 2026"
-
-
-class _DateParts(DateParts):
-    """Day, month and year boxes read from an address a person may have typed or cut short:
-    a missing box is an empty one."""
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> str:  # type: ignore[override]
-        day, month, year = (data.get(f"{name}_{part}") or "" for part in ("day", "month", "year"))
-        day, month, year = day.strip(), month.strip(), year.strip()
-        return f"{year}-{month}-{day}" if day or month or year else ""
-
-
-def _date(label: str) -> forms.DateField:
-    return forms.DateField(
-        label=label,
-        widget=_DateParts(),
-        input_formats=["%Y-%m-%d"],
-        required=False,
-        error_messages={"invalid": DATE_ERROR},
-    )
+from .form_fields import date_field
 
 
 class NetworkFilterForm(forms.Form):
-    since = _date("Links seen from")
-    until = _date("Links seen up to")
+    since = date_field("Links seen from", required=None)
+    until = date_field("Links seen up to", required=None)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -23,7 +23,8 @@ from reports.models import (
 )
 from reports.profiles import ANSWER_FIELDS, QUESTIONS
 
-from .concern_forms import YesNoField, date_field
+from .concern_forms import YesNoField
+from .form_fields import date_field
 
 CHOICES: dict[str, Any] = {
     "protocol": ProtocolStatus.choices,
@@ -44,9 +45,7 @@ DATE_INVALID = "Enter a real date, for example 31 3 2026"
 def _question_field(field: str, text: str) -> forms.Field:
     required = f"Answer: {text[0].lower()}{text[1:].rstrip('?')}"
     if field == "protocol_reviewed_on":
-        return date_field(
-            text, required=None, invalid=DATE_INVALID, help_text="For example, 31 3 2026"
-        )
+        return date_field(text, required=None, invalid=DATE_INVALID, hint="For example, 31 3 2026")
     if field == "lead_professional_agencies":
         return forms.MultipleChoiceField(
             label=text,
@@ -122,7 +121,7 @@ class SessionForm(forms.Form):
         "When was it held?",
         required="Enter the date the session was held",
         invalid=DATE_INVALID,
-        help_text="For example, 31 3 2026",
+        hint="For example, 31 3 2026",
     )
     agency = forms.TypedChoiceField(
         label="Which agency held it?",

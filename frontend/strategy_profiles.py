@@ -26,6 +26,7 @@ from reports.profiles import (
     FIRST_YEAR,
     check_year,
     document_content_type,
+    first_answered_year,
     kept_area,
     library_areas,
     library_document,
@@ -58,11 +59,13 @@ LIBRARY_SHOWN = 100  # a search shows its newest documents; narrower searches fi
 RECENT_YEARS = 5
 
 
-def _years() -> list[dict[str, Any]]:
+def _years(first_with_data: int | None = None) -> list[dict[str, Any]]:
+    """The latest reporting years, newest first, back to the first with data if earlier."""
     latest = reporting_year(timezone.localdate())
+    first = min(latest - RECENT_YEARS, first_with_data or latest)
     return [
         {"year": year, "label": year_label(year)}
-        for year in range(latest, max(FIRST_YEAR, latest - RECENT_YEARS) - 1, -1)
+        for year in range(latest, max(FIRST_YEAR, first) - 1, -1)
     ]
 
 
@@ -253,9 +256,8 @@ def comparison_page(request: HttpRequest) -> HttpResponse:
     if check_year(year, today=timezone.localdate()):
         year = latest
     comparison = national_comparison(user=request.user, year=year, request=request)
-    years = [{"year": y, "label": year_label(y)} for y in range(latest, FIRST_YEAR - 1, -1)]
     return render(
         request,
         "frontend/profiles/comparison.html",
-        {"comparison": comparison, "years": years},
+        {"comparison": comparison, "years": _years(first_answered_year())},
     )

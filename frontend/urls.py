@@ -5,7 +5,9 @@ from . import (
     casework,
     concerns,
     disruption,
+    home,
     intelligence,
+    matching,
     meetings,
     national,
     network,
@@ -14,15 +16,20 @@ from . import (
     report_exports,
     report_pages,
     sign_in,
+    steps,
     strategy_profiles,
     views,
 )
+from .autocomplete import autocomplete_view
+from .search import search_page
 
 app_name = "frontend"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("acting-as/", views.act_as, name="act-as"),
+    path("my-cases/", home.my_cases_page, name="my-cases"),
+    path("my-actions/", home.my_actions_page, name="my-actions"),
     path("sign-in/", sign_in.SignInView.as_view(), name="sign-in"),
     path("sign-in/code/", sign_in.code_page, name="sign-in-code"),
     path("sign-in/set-up/", sign_in.set_up_page, name="sign-in-set-up"),
@@ -106,7 +113,7 @@ urlpatterns = [
     path("referrals/<str:reference>/", views.referral_detail_page, name="referral-detail"),
     path(
         "referrals/<str:reference>/steps/<str:name>/",
-        views.referral_step_page,
+        steps.referral_step_page,
         name="referral-step",
     ),
     path(
@@ -143,8 +150,13 @@ urlpatterns = [
     path("referrals/<str:reference>/notes/add/", casework.note_add_page, name="note-add"),
     path(
         "referrals/<str:reference>/young-person/matches/",
-        casework.young_person_match_page,
+        matching.young_person_match_page,
         name="young-person-match",
+    ),
+    path(
+        "referrals/<str:reference>/young-person/matches/<int:pk>/",
+        matching.young_person_match_confirm_page,
+        name="young-person-match-confirm",
     ),
     path(
         "referrals/<str:reference>/young-person/correct/",
@@ -200,6 +212,11 @@ urlpatterns = [
     ),
     path("administration/<str:ons_code>/emails/", administration.emails_page, name="admin-emails"),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),
+    path(
+        "administration/<str:ons_code>/agencies/suggestions/",
+        administration.agency_suggestions,
+        name="admin-agency-suggestions",
+    ),
     path("meetings/", meetings.meeting_list_page, name="meetings"),
     path(
         "meetings/schedule/<str:ons_code>/",
@@ -233,6 +250,12 @@ urlpatterns = [
     ),
     path("intelligence/<str:kind>/<int:pk>/link/", intelligence.link_add_page, name="link-add"),
     path("referrals/<str:reference>/mentions/", intelligence.mentions_page, name="mentions"),
+    path("intelligence/suggestions/", autocomplete_view, name="autocomplete"),
+    path(
+        "intelligence/alerts/<int:pk>/review/",
+        intelligence.link_alert_review_page,
+        name="link-alert-review",
+    ),
     path("disruption/", disruption.disruption_log_page, name="disruption-log"),
     path("disruption/expiring/", disruption.disruption_expiring_page, name="disruption-expiring"),
     path("disruption/new/", disruption.disruption_add_page, name="disruption-add"),
@@ -261,4 +284,5 @@ urlpatterns = [
     path("health/", views.health_page, name="health"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("search/", search_page, name="search"),
 ]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import (
     Http404,
@@ -19,83 +19,61 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import get_template
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from agencies.middleware import ACTING_MEMBERSHIP_SESSION_KEY
-from agencies.selectors import active_memberships
+from agencies.selectors import acting_membership, active_memberships
 from api.errors import api_error_response, is_api_request
-from audit.selectors import audit_events_for_object, field_history
 from audit.services import audit_permission_denied
-from referrals.models import ReferralState
 from referrals.selectors import (
-    ReferralAccess,
     break_glass_for_review,
-    drafts_of,
-    referral_after_step,
     referral_for_break_glass,
-    referral_get,
-    referral_list,
     triage_queue,
     triage_queue_agencies,
     triage_queue_page,
 )
 from referrals.services import (
-    TransitionConflict,
     break_glass_open,
     break_glass_review,
     records_seen,
     referral_open,
-    referral_transition,
-    transitions_for,
 )
 
-from .casework import casework_context
+from .acting import ActAsForm, role_in_words
+from .case_page import case_page_context
 from .forms import (
     BreakGlassForm,
     BreakGlassReviewForm,
-    TransitionForm,
     TriageFiltersForm,
-    add_service_errors,
 )
 from .health import readiness
+from .pagination import paginate
+from .search import referral_list_context
 
-REFERRALS_PER_PAGE = 25
 TRIAGE_PER_PAGE = 50
-SEEN_BY_LIMIT = 50
-REVIEW_LIMIT = 100
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    context = {
-        "memberships": active_memberships(user=request.user),
-        "drafts": drafts_of(user=request.user) if request.user.is_authenticated else [],
-    }
-    return render(request, "frontend/home.html", context)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def act_as(request: HttpRequest) -> HttpResponse:
     """Choose which of one's memberships to act as; recorded with everything one does."""
-    memberships = {str(m.pk): m for m in active_memberships(user=request.user)}
-    chosen = memberships.get(request.POST.get("membership", ""))
-    if chosen is None:
-        raise Http404("No such membership")
-    request.session[ACTING_MEMBERSHIP_SESSION_KEY] = chosen.pk
-    return redirect("frontend:home")
+    memberships = active_memberships(user=request.user)
+    acting = acting_membership(user=request.user)
+    form = ActAsForm(request.POST or None, memberships=memberships, acting=acting)
+    if request.method == "POST" and form.is_valid():
+        chosen = form.chosen()
+        request.session[ACTING_MEMBERSHIP_SESSION_KEY] = chosen.pk
+        messages.success(request, f"You are now acting as {role_in_words(chosen)}")
+        return redirect("frontend:home")
+    return render(request, "frontend/act_as.html", {"form": form})
 
 
 @login_required
 @permission_required("referrals.view_referral_list", raise_exception=True)
+@require_GET
 def referral_list_page(request: HttpRequest) -> HttpResponse:
-    with transaction.atomic():
-        page = Paginator(referral_list(user=request.user), REFERRALS_PER_PAGE).get_page(
-            request.GET.get("page")
-        )
-        page.object_list = list(page.object_list)  # one query, shown and recorded alike
-        records_seen(actor=request.user, records=page.object_list, request=request)
-    return render(request, "frontend/referral_list.html", {"page": page})
+    return render(request, "frontend/referral_list.html", referral_list_context(request))
 
 
 @login_required
@@ -119,56 +97,8 @@ def triage_queue_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def referral_detail_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral, access = referral_open(actor=request.user, reference=reference, request=request)
-    context: dict[str, Any] = {"referral": referral, "full": access is ReferralAccess.FULL}
-    context["steps"] = transitions_for(referral=referral, user=request.user)
-    if access is ReferralAccess.FULL:
-        context["assignments"] = referral.current_assignments
-        context |= casework_context(request, referral)
-    if request.user.has_perm("referrals.view_referral_audit", referral):
-        context["seen_by"] = audit_events_for_object(target=referral)[:SEEN_BY_LIMIT]
-        context["history"] = field_history(target=referral) + field_history(
-            target=referral.young_person
-        )
+    context = case_page_context(request, referral, access)
     return render(request, "frontend/referral_detail.html", context)
-
-
-@login_required
-def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpResponse:
-    """One workflow step on its own page: its inputs, then back to the referral."""
-    referral, _ = referral_get(user=request.user, reference=reference)
-    step = next(
-        (t for t in transitions_for(referral=referral, user=request.user) if t.name == name), None
-    )
-    if step is None and request.method != "POST":
-        raise Http404("That step is not open to you now")
-    inputs = tuple(step.custom["inputs"]) if step else ()
-    form = TransitionForm(
-        request.POST if request.method == "POST" else None, inputs=inputs, referral=referral
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            moved = referral_transition(
-                referral=referral,
-                actor=request.user,
-                name=name,
-                inputs=form.cleaned_data,
-                request=request,
-            )
-        except LookupError as exc:
-            raise Http404("No such step") from exc
-        except TransitionConflict as exc:
-            state = ReferralState(exc.state).label.lower()
-            form.add_error(None, f"Someone else has moved this referral on: it is now {state}.")
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            try:
-                shown, _ = referral_after_step(user=request.user, referral=moved)
-            except Http404:  # a transfer declined: the referral is back with its own area
-                return redirect("frontend:home")
-            return redirect("frontend:referral-detail", reference=shown.reference)
-    context = {"referral": referral, "step": step, "form": form}
-    return render(request, "frontend/referral_step.html", context)
 
 
 @login_required
@@ -178,7 +108,7 @@ def break_glass_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             referral = referral_for_break_glass(reference=form.cleaned_data["reference"])
-            break_glass_open(
+            access = break_glass_open(
                 referral=referral,
                 actor=request.user,
                 reason=form.cleaned_data["reason"],
@@ -189,6 +119,12 @@ def break_glass_page(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error("reason", exc)
         else:
+            until = timezone.localtime(access.expires_at)
+            messages.success(
+                request,
+                f"Emergency access to {referral.reference} until {until:%-d %B %Y %H:%M}. "
+                "Your reason is recorded and will be reviewed by the area's coordinators.",
+            )
             return redirect("frontend:referral-detail", reference=referral.reference)
     return render(request, "frontend/break_glass.html", {"form": form})
 
@@ -209,10 +145,11 @@ def break_glass_review_page(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error("note", exc)
             else:
+                messages.success(request, f"Review recorded for {access.referral.reference}")
                 return redirect("frontend:break-glass-review")
         failed_access_id = access.pk
     context = {
-        "accesses": accesses[:REVIEW_LIMIT],
+        "accesses": paginate(request, accesses),
         "form": form,
         "failed_access_id": failed_access_id,
     }

@@ -116,7 +116,7 @@ def deliveries_of(*, user_ids: list[int], kind: str) -> dict[int, str]:
     return {pk: chosen.get(pk, Delivery.IMMEDIATE) for pk in user_ids}
 
 
-def emails_not_delivered(*, area: Area, limit: int = 100) -> QuerySet[Notification]:
+def emails_not_delivered(*, area: Area) -> QuerySet[Notification]:
     """Emails to people in the area that failed, or are failing and being retried, newest
     first: what an administrator can act on (an address to correct, a mail server to fix).
     Callers show who, what kind, when and the error; never the title (case content)."""
@@ -128,7 +128,7 @@ def emails_not_delivered(*, area: Area, limit: int = 100) -> QuerySet[Notificati
             email_status__in=[EmailStatus.PENDING, EmailStatus.DIGEST, EmailStatus.FAILED],
         )
         .select_related("recipient")
-        .order_by("-id")[:limit]
+        .order_by("-id")
     )
 
 

@@ -326,6 +326,45 @@ def _date(value: str, name: str, *, default: date | None = None, future: bool = 
     return parsed
 
 
+def check_decision(
+    *, decision: str, statutory_type: str = "", external_reference: str = "", keep_active: str = ""
+) -> None:
+    """The triage decision taken as a whole; raises ValidationError naming each field at fault.
+
+    The statutory route (section 17 or section 47), children's social care's reference and
+    whether the partnership keeps the case open belong to a statutory referral only. A plan
+    alongside a statutory route is recorded as a statutory referral kept open, never as a
+    "multi-agency plan" with a route beside it: statutory procedures lead, and the
+    partnership's plan coordinates around them (MACE does not replace them).
+    """
+    _choice(decision, Decision, "decision", "Choose a decision")
+    errors: dict[str, str] = {}
+    if decision == Decision.STATUTORY_REFERRAL:
+        if statutory_type not in StatutoryType.values:
+            errors["statutory_type"] = "Choose section 17 or section 47"
+        if not (external_reference or "").strip():
+            errors["external_reference"] = "Enter children's social care's reference"
+        if keep_active not in ("", "yes", "no"):
+            errors["keep_active"] = "Say whether the referral stays open"
+    else:
+        route = (
+            f"A decision of {Decision(decision).label.lower()} takes no statutory route: for a "
+            "plan alongside a section 17 assessment or section 47 enquiry, choose a statutory "
+            "referral and keep the referral open"
+        )
+        if statutory_type:
+            errors["statutory_type"] = route
+        if (external_reference or "").strip():
+            errors["external_reference"] = route
+        if keep_active:
+            errors["keep_active"] = (
+                "Only a statutory referral asks whether the referral stays open: a multi-agency "
+                "plan always does, and the other decisions close it"
+            )
+    if errors:
+        raise ValidationError(errors)
+
+
 def _step(label: str, *inputs: str, takes_actor: bool = False) -> dict[str, Any]:
     """A transition's `custom`: its label, the inputs it takes (see referrals.inputs), and
     whether the method is also told who acts."""
@@ -584,29 +623,22 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         keep_active: str = "",
         reason: str = "",
     ) -> str:
-        _choice(decision, Decision, "decision", "Choose a decision")
+        check_decision(
+            decision=decision,
+            statutory_type=statutory_type,
+            external_reference=external_reference,
+            keep_active=keep_active,
+        )
         _required_reason(reason)
         self.decision, self.decided_at = decision, timezone.now()
-        stays_active = decision == Decision.MULTI_AGENCY_PLAN
-        if decision == Decision.STATUTORY_REFERRAL:
-            self.statutory_type = _choice(
-                statutory_type, StatutoryType, "statutory_type", "Choose section 17 or section 47"
-            )
-            self.external_reference = _required(
-                {"external_reference": external_reference},
-                "external_reference",
-                "Enter children's social care's reference",
-            )
-            stays_active = keep_active == "yes"
-        if stays_active:
+        statutory = decision == Decision.STATUTORY_REFERRAL
+        self.statutory_type = statutory_type if statutory else ""
+        self.external_reference = external_reference.strip() if statutory else ""
+        if decision == Decision.MULTI_AGENCY_PLAN or (statutory and keep_active == "yes"):
             self._plan_dates(timezone.localdate())
             return ReferralState.ACTIVE
         self.closed_at = self.decided_at
-        self.outcome = (
-            ClosureOutcome.TRANSFERRED_TO_STATUTORY
-            if decision == Decision.STATUTORY_REFERRAL
-            else decision
-        )
+        self.outcome = ClosureOutcome.TRANSFERRED_TO_STATUTORY if statutory else decision
         return ReferralState.CLOSED
 
     @transition(

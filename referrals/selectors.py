@@ -29,6 +29,7 @@ from django.db.models import (
     F,
     Func,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -49,6 +50,7 @@ from .models import (
     ActionStatus,
     BreakGlassAccess,
     CaseNote,
+    InformationRequest,
     MissingEpisode,
     ProtectiveAction,
     Rag,
@@ -57,6 +59,7 @@ from .models import (
     ReferralEvent,
     ReferralState,
     ReturnInterview,
+    ScreeningTool,
     YoungPerson,
 )
 
@@ -186,12 +189,21 @@ def granting_membership(*, user: Any, referral: Referral) -> Membership | None:
     return acting_membership(user=user)
 
 
+def emergency_access_until(*, user: Any, referral: Referral) -> datetime | None:
+    """When the user's live emergency (break-glass) access to `referral` ends; None when they
+    have none, so the case page can say it is open to them only for a while."""
+    live = BreakGlassAccess.objects.filter(
+        referral=referral, user_id=user.pk, expires_at__gt=timezone.now()
+    )
+    return live.aggregate(until=Max("expires_at"))["until"]
+
+
 def break_glass_for_review(*, user: Any) -> QuerySet[BreakGlassAccess]:
     """Break-glass accesses to referrals in the areas the user coordinates, unreviewed first."""
     return (
         BreakGlassAccess.objects.filter(referral__area_id__in=coordinated_areas(user=user))
         .select_related("user", "membership__agency", "referral", "reviewed_by")
-        .order_by("reviewed_at", "-granted_at")
+        .order_by(F("reviewed_at").asc(nulls_first=True), "-granted_at")
     )
 
 
@@ -273,6 +285,19 @@ def missing_episodes_for(*, referral: Referral) -> QuerySet[MissingEpisode]:
     return MissingEpisode.objects.filter(referral=referral)
 
 
+def information_requests_for(*, referral: Referral, actor: Any) -> QuerySet[InformationRequest]:
+    """What the coordinators asked agencies about this referral, soonest due first: none for
+    someone who does not see the referral in full (a referrer, an agency's safeguarding lead).
+    The scope is part of the one query."""
+    full, _ = _scopes(actor)
+    seen = Referral.objects.filter((full & _SENT) | Q(Exists(_live_break_glass(actor))))
+    return (
+        referral.information_requests.filter(referral__in=seen)
+        .select_related("agency", "requested_by", "answered_by")
+        .order_by("due_on", "id")
+    )
+
+
 def return_home_interview_overdue(*, episode: MissingEpisode) -> bool:
     """The young person is back and the interview is still due past its time."""
     return (
@@ -331,15 +356,58 @@ def young_person_get(*, user: Any, pk: int) -> YoungPerson:
 NAME_MATCH_THRESHOLD = 0.8
 
 
-def _name_likeness(a: YoungPerson, b: YoungPerson) -> float:
+@dataclass(frozen=True)
+class PossibleMatch:
+    """A record that may be the same young person, with what agrees between the two, in
+    words, for the coordinator who decides."""
+
+    person: YoungPerson
+    reasons: tuple[str, ...]
+    likeness: float  # of the names, 0..1
+
+
+Likeness = tuple[float, str, str]
+
+
+def _closest_names(a: YoungPerson, b: YoungPerson) -> Likeness:
+    """How alike the two are by name or alias (0..1), and the two names that are closest."""
+
     def names(p: YoungPerson) -> list[str]:
-        return [f"{p.given_name} {p.family_name}".lower(), *(n.lower() for n in p.aliases)]
+        return [f"{p.given_name} {p.family_name}", *p.aliases]
 
-    return max(SequenceMatcher(None, x, y).ratio() for x in names(a) for y in names(b))
+    return max(
+        (SequenceMatcher(None, x.lower(), y.lower()).ratio(), x, y)
+        for x in names(a)
+        for y in names(b)
+    )
 
 
-def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
-    """Possible existing records of the same young person in their area, best first.
+def _possible_match(young_person: YoungPerson, other: YoungPerson) -> PossibleMatch:
+    likeness, name, other_name = _closest_names(young_person, other)
+    agreeing = [
+        (
+            bool(young_person.nhs_number) and young_person.nhs_number == other.nhs_number,
+            "The same NHS number",
+        ),
+        (likeness == 1, f"The same name: {other_name}"),
+        (NAME_MATCH_THRESHOLD <= likeness < 1, f"Names alike: {name} and {other_name}"),
+        (
+            young_person.date_of_birth is not None
+            and young_person.date_of_birth == other.date_of_birth,
+            "The same date of birth",
+        ),
+        (
+            bool(young_person.postcode) and young_person.postcode == other.postcode,
+            "The same postcode",
+        ),
+    ]
+    reasons = tuple(reason for agrees, reason in agreeing if agrees)
+    return PossibleMatch(other, reasons, likeness)
+
+
+def young_person_possible_matches(*, young_person: YoungPerson) -> list[PossibleMatch]:
+    """Possible existing records of the same young person in their area, best first, each
+    with the reasons it is offered.
 
     The NHS number decides when both have one. Otherwise a record is offered when the names
     (or aliases) are alike and the date of birth or the postcode agrees."""
@@ -349,9 +417,9 @@ def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
         Exists(known), area_id=young_person.area_id, merged_into__isnull=True
     ).exclude(pk=young_person.pk)
     if young_person.nhs_number:
-        exact = list(others.filter(nhs_number=young_person.nhs_number))
+        exact = others.filter(nhs_number=young_person.nhs_number)
         if exact:
-            return exact
+            return [_possible_match(young_person, other) for other in exact]
         # A different NHS number is a different person, however alike the rest.
         others = others.filter(nhs_number="")
     agreeing = Q(pk__in=[])
@@ -359,12 +427,36 @@ def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
         agreeing |= Q(date_of_birth=young_person.date_of_birth)
     if young_person.postcode:
         agreeing |= Q(postcode=young_person.postcode)
-    scored = [(_name_likeness(young_person, other), other) for other in others.filter(agreeing)]
-    return [
-        other
-        for score, other in sorted(scored, key=lambda pair: -pair[0])
-        if score >= NAME_MATCH_THRESHOLD
-    ]
+    matches = [_possible_match(young_person, other) for other in others.filter(agreeing)]
+    return sorted(
+        (match for match in matches if match.likeness >= NAME_MATCH_THRESHOLD),
+        key=lambda match: -match.likeness,
+    )
+
+
+def young_person_matches(*, young_person: YoungPerson) -> list[YoungPerson]:
+    """The records of young_person_possible_matches, without the reasons."""
+    return [match.person for match in young_person_possible_matches(young_person=young_person)]
+
+
+def referrals_about(
+    *, young_people: Sequence[YoungPerson], area: Area
+) -> dict[int, list[Referral]]:
+    """The referrals `area` has received about each young person (by id), newest first: what
+    one of its coordinators weighs before linking another referral to them. One query."""
+    found: dict[int, list[Referral]] = {person.pk: [] for person in young_people}
+    rows = Referral.objects.filter(_SENT, young_person__in=young_people, area=area).order_by(
+        "-submitted_at", "-id"
+    )
+    for referral in rows:
+        found[referral.young_person_id].append(referral)
+    return found
+
+
+def open_referral_of(*, young_person: YoungPerson, besides: Referral) -> Referral | None:
+    """The young person's open referral other than `besides`, if any: linking `besides` to
+    them merges it into this one (referrals.services.young_person_link)."""
+    return young_person.referrals.filter(state__in=OPEN_STATES).exclude(pk=besides.pk).first()
 
 
 def drafts_of(*, user: Any) -> QuerySet[Referral]:
@@ -496,3 +588,19 @@ def referral_after_step(*, user: Any, referral: Referral) -> tuple[Referral, Ref
         if access is not ReferralAccess.NONE:
             return candidate, access
     raise Http404("No referral found")
+
+
+def referral_id_in_area(*, area: Area, reference: str) -> int | None:
+    """The id of the area's referral with this reference (any case), for searching the audit
+    record of it; None when the area has none."""
+    return (
+        Referral.objects.filter(area=area, reference__iexact=reference.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def screening_tool_choices() -> list[tuple[str, str]]:
+    """The screening tools loaded, as an area administrator chooses one: (version, name)."""
+    tools = ScreeningTool.objects.order_by("name", "version").values_list("version", "name")
+    return [(version, f"{name} (version {version})") for version, name in tools]

@@ -39,6 +39,7 @@ from .selectors import (
     action_owners,
     casework_membership,
     granting_membership,
+    open_referral_of,
     referral_access,
     referral_get,
     young_person_get,
@@ -364,17 +365,8 @@ def referral_step_on_locked(
     locked: Referral, *, actor: Any, name: str, inputs: Mapping[str, Any], request: Any = None
 ) -> None:
     """A step on a referral row the caller has locked, inside the caller's transaction."""
-    declared = {t.name: t for t in declared_transitions()}
-    if name not in declared:
-        raise LookupError(name)
-    custom = declared[name].custom
-    wanted = {k: str(v) for k, v in inputs.items() if k in custom["inputs"]}
-    if not declared[name].has_perm(locked, actor):
-        raise PermissionDenied("Your role cannot take this step.")
-    if name not in {t.name for t in transitions_for(referral=locked, user=actor)}:
-        raise TransitionConflict(locked.state)
     source = locked.state
-    getattr(locked, name)(**wanted, **({"actor": actor} if custom["takes_actor"] else {}))
+    wanted = _step_on(locked, actor=actor, name=name, inputs=inputs)
     locked.save()
     events.referral_transitioned_event(
         referral=locked, actor=actor, transition=name, source=source, inputs=wanted
@@ -393,6 +385,33 @@ def referral_step_on_locked(
     referral_step_taken.send(
         sender=Referral, referral=locked, actor=actor, transition=name, source=source
     )
+
+
+def referral_step_check(
+    *, referral: Referral, actor: Any, name: str, inputs: Mapping[str, Any]
+) -> None:
+    """Check a step as taking it would (who may, from which state, every input and the
+    rules between them), writing nothing: for a page that asks to confirm before the step.
+    Raises as referral_transition does."""
+    fresh = Referral.objects.select_related("area").get(pk=referral.pk)
+    _step_on(fresh, actor=actor, name=name, inputs=inputs)
+
+
+def _step_on(
+    referral: Referral, *, actor: Any, name: str, inputs: Mapping[str, Any]
+) -> dict[str, str]:
+    """Run the transition `name` on the row in memory; answers the inputs it took."""
+    declared = {t.name: t for t in declared_transitions()}
+    if name not in declared:
+        raise LookupError(name)
+    custom = declared[name].custom
+    wanted = {k: str(v) for k, v in inputs.items() if k in custom["inputs"]}
+    if not declared[name].has_perm(referral, actor):
+        raise PermissionDenied("Your role cannot take this step.")
+    if name not in {t.name for t in transitions_for(referral=referral, user=actor)}:
+        raise TransitionConflict(referral.state)
+    getattr(referral, name)(**wanted, **({"actor": actor} if custom["takes_actor"] else {}))
+    return wanted
 
 
 def lock_referral(pk: int) -> Referral:
@@ -962,9 +981,7 @@ def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) 
             target=locked,
             details={"young_person_id": existing.pk, "duplicate_id": duplicate.pk},
         )
-        already_open = (
-            existing.referrals.filter(state__in=OPEN_STATES).exclude(pk=locked.pk).first()
-        )
+        already_open = open_referral_of(young_person=existing, besides=locked)
         if already_open is not None:
             # One open referral per young person: the new concern joins the open one.
             reason = f"Same young person as {already_open.reference}, which is open."

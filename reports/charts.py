@@ -21,7 +21,7 @@ from django.utils.safestring import SafeString, mark_safe
 from .disclosure import Figure
 from .selectors import Row, Table
 
-WIDTH = 640
+WIDTH = 640  # a downloaded chart's, and the PDF's
 FONT = 16
 SMALL = 14
 # The fallback GOV.UK Frontend names after its own typeface, as the pages use.
@@ -33,15 +33,22 @@ PREVIOUS_COLOUR = "#505a5f"
 TEXT_COLOUR = "#0b0c0c"
 GRID_COLOUR = "#b1b4b6"
 LEGEND_LINE = 24
+# A downloaded chart's heading: its title in bold, then the area and the period.
+HEADING_LINE = 26
+HEADING_GAP = 14
+HEADING_STYLE: tuple[dict[str, object], ...] = (
+    {"font_size": 20, "font_weight": "bold"},
+    {"font_size": FONT},
+)
 LEGEND_HEIGHT = 2 * LEGEND_LINE + 12
 
 # Bars: each row's label on a line of its own (labels are long), then its two bars.
 BAR_HEIGHT = 16
 BAR_ROW = 24 + 2 * (BAR_HEIGHT + 4) + 8
-BAR_ROOM = WIDTH - 90  # the rest is for the figure written after the longest bar
+BAR_FIGURE_ROOM = 90  # after the longest bar, for its figure
 
 # Line: a plot area with the months below it and the scale to its left.
-PLOT_LEFT, PLOT_TOP, PLOT_WIDTH, PLOT_HEIGHT = 56, LEGEND_HEIGHT + 10, WIDTH - 76, 220
+PLOT_LEFT, PLOT_TOP, PLOT_RIGHT, PLOT_HEIGHT = 56, LEGEND_HEIGHT + 10, 20, 220
 MONTH_LABEL = re.compile(r"^([A-Z][a-z]+) (\d{4})$")
 MOST_MONTH_LABELS = 12
 
@@ -81,7 +88,17 @@ def _scale_top(values: Sequence[float | None]) -> float:
     return next(step * power for step in (1, 2, 5, 10) if step * power >= largest)
 
 
-def _svg(table: Table, height: int, kind: str, body: list[str], series: list[_Series]) -> str:
+def _svg(
+    table: Table,
+    height: int,
+    kind: str,
+    body: list[str],
+    series: list[_Series],
+    heading: Sequence[str] = (),
+    width: int = WIDTH,
+) -> str:
+    """The chart's frame. `heading` lines (a download's title, area and period) are written
+    above the chart, which moves down to make room, and make its title."""
     slug = table.slug
     hatch = f"chart-{slug}-hatch"
     description = (
@@ -89,17 +106,28 @@ def _svg(table: Table, height: int, kind: str, body: list[str], series: list[_Se
         f"{'dashed' if kind == 'Line chart' else 'hatched'}. Figures shown as c are suppressed "
         "and not drawn. The table with this chart gives every figure."
     )
+    # "Concerns raised by sex: Leeds, April 2026 to March 2027"
+    title = f"{heading[0]}: {', '.join(heading[1:])}" if len(heading) > 1 else table.title
+    top = len(heading) * HEADING_LINE + HEADING_GAP if heading else 0
+    height += top
+    lines = [
+        _el("text", line, x=0, y=(i + 1) * HEADING_LINE - 6, **HEADING_STYLE[min(i, 1)])
+        for i, line in enumerate(heading)
+    ]
     return "".join(
         [
             f'<svg xmlns="http://www.w3.org/2000/svg" class="app-chart__svg"'
-            f"{_attrs({'viewBox': f'0 0 {WIDTH} {height}', 'width': WIDTH, 'height': height})}"
+            f"{_attrs({'viewBox': f'0 0 {width} {height}', 'width': width, 'height': height})}"
             f' role="img" aria-labelledby="chart-{escape(slug)}-title chart-{escape(slug)}-desc"'
             f' font-size="{FONT}" font-family="{FONT_FAMILY}" fill="{TEXT_COLOUR}">',
-            _el("title", table.title, id=f"chart-{slug}-title"),
+            _el("title", title, id=f"chart-{slug}-title"),
             _el("desc", description, id=f"chart-{slug}-desc"),
             f"<defs>{_hatch_pattern(hatch)}</defs>",
+            *lines,
+            f'<g transform="translate(0 {top})">' if top else "",
             *_legend(series, hatch, line=kind == "Line chart"),
             *body,
+            "</g>" if top else "",
             "</svg>",
         ]
     )
@@ -184,8 +212,11 @@ def _figures(row: Row, series: list[_Series]) -> list[tuple[_Series, Figure]]:
     return [(one, _figure(row, one)) for one in series]
 
 
-def bar_chart(table: Table, series: list[_Series]) -> str:
+def bar_chart(
+    table: Table, series: list[_Series], heading: Sequence[str] = (), width: int = WIDTH
+) -> str:
     """Two bars a row (this period's, the previous one's), each as long as its figure."""
+    room = width - BAR_FIGURE_ROOM
     hatch = f"chart-{table.slug}-hatch"
     top = _scale_top([_drawn(f) for row in table.rows for _, f in _figures(row, series)])
     body = []
@@ -195,7 +226,7 @@ def bar_chart(table: Table, series: list[_Series]) -> str:
         for j, (one, figure) in enumerate(_figures(row, series)):
             bar_y = y + 24 + j * (BAR_HEIGHT + 4)
             value = _drawn(figure)
-            length = BAR_ROOM * value / top if value else 0.0
+            length = room * value / top if value else 0.0
             if length:
                 body.append(_bar(0, bar_y, length, one.name, hatch, key=row.key))
             body.append(
@@ -212,7 +243,7 @@ def bar_chart(table: Table, series: list[_Series]) -> str:
             )
         body.append(_el("line", x1=0, y1=y + 22, x2=0, y2=y + BAR_ROW - 6, stroke=TEXT_COLOUR))
     height = LEGEND_HEIGHT + max(len(table.rows), 1) * BAR_ROW
-    return _svg(table, height, "Bar chart", body, series)
+    return _svg(table, height, "Bar chart", body, series, heading, width)
 
 
 def _month(label: str, first: bool) -> tuple[str, str]:
@@ -225,13 +256,16 @@ def _month(label: str, first: bool) -> tuple[str, str]:
     return month[:3], year if first or month == "January" else ""
 
 
-def line_chart(table: Table, series: list[_Series]) -> str:
+def line_chart(
+    table: Table, series: list[_Series], heading: Sequence[str] = (), width: int = WIDTH
+) -> str:
     """A point a month for each period, joined where both neighbours are drawn; a `c` is
     written at the foot of the plot instead of a point, leaving a gap in the line."""
     rows = table.rows
+    plot_width = width - PLOT_LEFT - PLOT_RIGHT
     top = _scale_top([_drawn(f) for row in rows for _, f in _figures(row, series)])
     bottom = PLOT_TOP + PLOT_HEIGHT
-    step = PLOT_WIDTH / max(len(rows) - 1, 1)
+    step = plot_width / max(len(rows) - 1, 1)
     body = []
     for tick in (0.0, top / 2, top):
         y = bottom - PLOT_HEIGHT * tick / top
@@ -240,7 +274,7 @@ def line_chart(table: Table, series: list[_Series]) -> str:
                 "line",
                 x1=PLOT_LEFT,
                 y1=f"{y:g}",
-                x2=PLOT_LEFT + PLOT_WIDTH,
+                x2=PLOT_LEFT + plot_width,
                 y2=f"{y:g}",
                 stroke=GRID_COLOUR,
             )
@@ -301,19 +335,27 @@ def line_chart(table: Table, series: list[_Series]) -> str:
             body.append(_el("path", d=" ".join(path), data_series=one.name, **_stroke(one.name)))
         body.extend(points)
     height = bottom + 50
-    return _svg(table, height, "Line chart", body, series)
+    return _svg(table, height, "Line chart", body, series, heading, width)
 
 
 def chart_svg(
-    table: Table, *, current: str = "This period", previous: str = "Previous period"
+    table: Table,
+    *,
+    current: str = "This period",
+    previous: str = "Previous period",
+    heading: Sequence[str] = (),
+    width: int = WIDTH,
 ) -> SafeString:
     """The table's chart as inline SVG (empty for a table drawn as no chart). `current` and
-    `previous` name the two periods in the legend."""
+    `previous` name the two periods in the legend; `heading` lines are written above it (a
+    chart downloaded on its own says what it shows, where and when). `width` is the drawing's
+    in user units: a page drawing two charts a row draws them narrower, so that their words
+    keep their size when the chart fits its column."""
     series = [_Series("current", current), _Series("previous", previous)]
     if table.chart == "bar":
-        svg = bar_chart(table, series)
+        svg = bar_chart(table, series, heading, width)
     elif table.chart == "line":
-        svg = line_chart(table, series)
+        svg = line_chart(table, series, heading, width)
     else:
         svg = ""
     return mark_safe(svg)  # noqa: S308 - every text and attribute value above is escaped

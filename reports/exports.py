@@ -318,5 +318,11 @@ def chart_download(dashboard: Dashboard, slug: str) -> Download:
     table = next((t for t in dashboard.all_tables() if t.slug == slug and t.chart), None)
     if table is None:
         raise Http404("No such chart on this dashboard")
-    svg = chart_svg(table).encode()
+    period, previous = dashboard.period, dashboard.previous
+    svg = chart_svg(
+        table,
+        current=period.label,
+        previous=previous.label,
+        heading=(table.title, dashboard.area.name, f"{period.label}, beside {previous.label}"),
+    ).encode()
     return Download(svg, SVG_TYPE, f"chart-{slug}-{_stem(dashboard)}.svg")

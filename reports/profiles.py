@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -737,6 +737,14 @@ def _counted() -> dict[str, Q]:
         counted[f"{slug}:yes_no"] = rows & ~columns
         counted[f"{slug}:no_yes"] = ~rows & columns
     return counted
+
+
+def first_answered_year() -> int | None:
+    """The earliest reporting year any area answered for; None before any did."""
+    first: int | None = StrategyProfile.objects.filter(responded=True).aggregate(first=Min("year"))[
+        "first"
+    ]
+    return first
 
 
 def national_comparison(*, user: Any, year: int, request: Any = None) -> Comparison:

@@ -20,6 +20,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.models import AgencyType, Area, Membership
 from agencies.rules import REPORT_ROLES
@@ -45,6 +46,7 @@ from .disclosure import (
     percentage,
     publish,
 )
+from .key_messages import incomplete_warning, key_messages
 from .models import LinkGraphVersion
 from .periods import Period
 from .rollups import EVER, rollup_rows_sql, rollups_refresh
@@ -274,6 +276,9 @@ class Dashboard:
     summary: Table
     series: Table
     tables: list[Table] = field(default_factory=list)
+    # Sentences from the summary's figures, and why the period is not yet whole ("" if it is).
+    key_messages: list[str] = field(default_factory=list)
+    incomplete: str = ""
 
     def all_tables(self) -> list[Table]:
         return [self.summary, self.series, *self.tables]
@@ -283,6 +288,8 @@ class Dashboard:
             "area": {"ons_code": self.area.ons_code, "name": self.area.name},
             "period": _period_json(self.period),
             "previous_period": _period_json(self.previous),
+            "incomplete_period": self.incomplete or None,
+            "key_messages": self.key_messages,
             "suppression": SUPPRESSION_NOTE,
             "tables": [table.as_json() for table in self.all_tables()],
         }
@@ -534,7 +541,19 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
         total = row(b.total, b.total_label) if b.total else None
         shown = [row(f"{b.measure}:{k}", label) for k, label in rows[b.slug]]
         tables.append(Table(b.slug, b.title, shown, total, b.chart, b.note))
-    return Dashboard(area, period, previous, summary, series, tables)
+    today = timezone.localdate()
+    return Dashboard(
+        area,
+        period,
+        previous,
+        summary,
+        series,
+        tables,
+        key_messages=key_messages(
+            {r.key: (r.current, r.previous) for r in summary.rows}, period, today=today
+        ),
+        incomplete=incomplete_warning(period, today=today),
+    )
 
 
 def _padded(months: list[date], length: int) -> list[date | None]:

@@ -144,3 +144,17 @@ def sign_in(client: Any, user: User) -> None:
         pk=user.pk
     )
     session.save()
+
+
+def locked_out(user: User) -> None:
+    """The user's account locked after repeated failed sign-ins, as django-axes records it."""
+    from axes.models import AccessAttempt
+    from django.conf import settings
+
+    AccessAttempt.objects.create(
+        username=user.username,
+        ip_address="192.0.2.10",
+        user_agent="Test browser",
+        path_info="/sign-in/",
+        failures_since_start=settings.AXES_FAILURE_LIMIT,
+    )

@@ -10,7 +10,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from audit.models import AuditEvent
-from disruption.models import Link, OnlineIdentifier, PersonOfConcern, Vehicle
+from disruption.models import Link, LinkAlert, OnlineIdentifier, PersonOfConcern, Vehicle
 from disruption.services import (
     identifier_create,
     location_create,
@@ -180,6 +180,31 @@ def test_link_alerts_are_listed_for_the_area() -> None:
     rows = api(here.coordinator).get("/api/v1/link-alerts/").json()["results"]
     assert [r["reason"] for r in rows] == ["Vehicle AB12CDE is now linked to 2 young people"]
     assert views_of("disruption.linkalert") == 1
+
+
+def test_a_link_alert_is_marked_reviewed_once_by_those_it_is_for() -> None:
+    here = place()
+    car = vehicle_create(actor=here.police_lead, area=here.area, registration="AB12CDE")
+    for _ in range(2):
+        referral = here.referral()
+        link(here.police_lead, car, referral.young_person, referral=referral)
+    alert = LinkAlert.objects.get()
+    url = f"/api/v1/link-alerts/{alert.pk}/review/"
+    assert api(place().coordinator).post(url).status_code == 404  # another area's
+    reviewed = api(here.police_lead).post(url)
+    assert reviewed.status_code == 200, reviewed.json()
+    assert reviewed.json()["reviewed_by"] == here.police_lead.get_full_name()
+    assert reviewed.json()["reviewed_at"] is not None
+    again = api(here.coordinator).post(url)
+    assert again.status_code == 400
+    alert.refresh_from_db()
+    assert alert.reviewed_by == here.police_lead
+    changes = AuditEvent.objects.filter(action="change", object_type="disruption.linkalert")
+    assert changes.count() == 1
+    listed = api(here.coordinator)
+    assert listed.get("/api/v1/link-alerts/?reviewed=false").json()["results"] == []
+    assert len(listed.get("/api/v1/link-alerts/?reviewed=true").json()["results"]) == 1
+    assert listed.get("/api/v1/link-alerts/?reviewed=maybe").status_code == 400
 
 
 def fill(here: Any, count: int) -> None:

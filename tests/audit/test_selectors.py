@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -72,3 +73,51 @@ def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
     assert row["reason"] == '\'=HYPERLINK("http://example.invalid")'
     assert row["details"] == '{"a": "x", "b": 1}'
     assert row["hash"] == event.hash
+
+
+def test_records_are_named_in_words_never_by_their_content() -> None:
+    from audit.selectors import records_in_words
+
+    role = MembershipFactory.create(role=Role.COORDINATOR)
+    role.user.first_name, role.user.last_name = "Ada", "Shah"
+    role.user.save()
+    area = role.area
+    assert area is not None
+    person = YoungPersonFactory.create(area=area)
+    events = [
+        audit_record(action=AuditAction.CHANGE, target=role),
+        audit_record(action=AuditAction.CHANGE, target=role.user),
+        audit_record(action=AuditAction.CHANGE, target=area),
+        audit_record(action=AuditAction.VIEW, target=person),
+        audit_record(action=AuditAction.SIGN_IN_FAILED),
+    ]
+    username = role.user.username
+    assert list(records_in_words(events).values()) == [
+        f"Coordinator role of Ada Shah ({username})",
+        f"Ada Shah ({username})",
+        area.name,
+        f"Young person {person.pk}",
+        "",
+    ]
+
+
+def test_the_ids_changes_point_at_are_named_one_query_a_kind(
+    django_assert_num_queries: Any,
+) -> None:
+    from agencies.models import Membership, User
+    from audit.selectors import FieldChange, names_behind_changes
+
+    role = MembershipFactory.create(role=Role.COORDINATOR)
+    role.user.first_name, role.user.last_name = "Ada", "Shah"
+    role.user.save()
+    other_area = AreaFactory.create()
+    changes = [
+        (Membership, FieldChange("user", None, role.user.pk)),
+        (Membership, FieldChange("area", role.area_id, other_area.pk)),
+        (Membership, FieldChange("role", "practitioner", "coordinator")),  # not an id
+        (Membership, FieldChange("area", other_area.pk, 999_999)),  # a record since removed
+    ]
+    with django_assert_num_queries(2):  # people, then areas
+        names = names_behind_changes(changes=changes)
+    assert names[User] == {role.user.pk: "Ada Shah"}
+    assert names[type(other_area)] == {role.area_id: str(role.area), other_area.pk: str(other_area)}

@@ -19,6 +19,15 @@ import uvicorn
 from channels.db import database_sync_to_async
 from playwright.sync_api import Error, sync_playwright
 
+from tests.browser.form_check import (
+    RUN,
+    BrowserRun,
+    SubmissionRecorder,
+    is_browser_test,
+    is_check,
+    left_out,
+)
+
 T = TypeVar("T")
 
 CHROMIUM_ARGS = [
@@ -111,7 +120,9 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     `config.asgi.application`, once for a module of browser tests. Requests and websockets
     share the server's event loop, so the in-memory channel layer carries a push from a request
     to another person's open page."""
-    from config.asgi import application
+    from config.asgi import application as served
+
+    application = SubmissionRecorder(served)  # for the every-form check
 
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
@@ -167,3 +178,39 @@ def open_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[], An
 @pytest.fixture
 def page(open_page: Callable[[], Any]) -> Any:
     return open_page()
+
+
+# The every-form check (test_every_form.py) runs after every other browser test of the run,
+# whatever order pytest-randomly gave them, and judges only a run of all of them.
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    for item in items:
+        if is_browser_test(item):
+            _run(item.config).left_out_tests.add(item.nodeid)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    checks = [item for item in items if is_check(item)]
+    for check in checks:
+        items.remove(check)
+        items.append(check)
+    run = _run(config)
+    run.chosen = {item.nodeid for item in items if is_browser_test(item) and not is_check(item)}
+    run.left_out = left_out(config, items, run.left_out_tests)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    run = _run(item.config)
+    if report.when == "teardown":
+        run.ran.add(item.nodeid)
+    if report.failed:
+        run.failed.add(item.nodeid)
+    return report
+
+
+def _run(config: pytest.Config) -> BrowserRun:
+    return config.stash.setdefault(RUN, BrowserRun())

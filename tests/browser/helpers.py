@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
@@ -15,8 +16,25 @@ BLOCKING = {"serious", "critical"}
 
 def assert_accessible(page: Any) -> None:
     results = Axe().run(page)
-    blocking = [v for v in results.response["violations"] if v["impact"] in BLOCKING]
+    blocking = [
+        v
+        for v in results.response["violations"]
+        if v["impact"] in BLOCKING and not all(map(_conditional_reveal, v["nodes"]))
+    ]
     assert not blocking, results.generate_report()
+
+
+def _conditional_reveal(node: dict[str, Any]) -> bool:
+    """GOV.UK Frontend's radio with a conditional reveal, faulted only for its `aria-expanded`:
+    kept on purpose by the Design System (screen readers announce it; a known axe finding,
+    alphagov/govuk-frontend#979), so it is the one finding not held against a page."""
+    messages = [check["message"] for kind in ("any", "all", "none") for check in node[kind]]
+    return (
+        'class="govuk-radios__input"' in node["html"]
+        and "aria-controls=" in node["html"]
+        and bool(messages)
+        and all("aria-expanded" in message for message in messages)
+    )
 
 
 def assert_clean_console(page: Any) -> None:
@@ -24,12 +42,29 @@ def assert_clean_console(page: Any) -> None:
     assert page.console_errors == []
 
 
+NARROW = 375  # px: a phone; the GOV.UK Frontend's narrowest layout
+
+
+def assert_fits_a_phone(page: Any) -> None:
+    """At 375 px the page does not scroll sideways: only a table region may (its own scroll
+    bar, `app-table-scroll`)."""
+    wide = page.viewport_size
+    page.set_viewport_size({"width": NARROW, "height": wide["height"]})
+    try:
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{page.url} scrolls {overflow} px sideways at {NARROW} px"
+    finally:
+        page.set_viewport_size(wide)
+
+
 def visit(page: Any, path: str) -> None:
-    """Open a page: it answers 200, with a clean console and nothing serious for axe."""
+    """Open a page: it answers 200, with a clean console, nothing serious for axe, and it
+    fits a phone's screen."""
     response = page.goto(path)
     assert response.status == 200, path
     assert_clean_console(page)
     assert_accessible(page)
+    assert_fits_a_phone(page)
 
 
 def enter_password(page: Any, username: str, password: str = PASSWORD) -> None:
@@ -48,6 +83,27 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
+
+
+def fill_date(scope: Any, question: str, value: date | str) -> None:
+    """Answer a date question: the GOV.UK date input's day, month and year boxes in the
+    fieldset whose legend is `question`. A str is typed as it is into the day box (a wrong
+    answer to test the error)."""
+    group = scope.get_by_role("group", name=question)
+    if isinstance(value, str):
+        parts = (value, "", "")
+    else:
+        parts = (str(value.day), str(value.month), str(value.year))
+    for label, text in zip(("Day", "Month", "Year"), parts, strict=True):
+        group.get_by_label(label, exact=True).fill(text)
+
+
+def fill_moment(scope: Any, question: str, value: datetime | str) -> None:
+    """Answer a date-and-time question: the date boxes, then the time box (24-hour, 21:30)."""
+    group = scope.get_by_role("group", name=question)
+    fill_date(scope, question, value if isinstance(value, str) else value.date())
+    time = "" if isinstance(value, str) else value.strftime("%H:%M")
+    group.get_by_label("Time", exact=True).fill(time)
 
 
 def raise_concern_through_pages(
@@ -100,3 +156,11 @@ def raise_concern_through_pages(
     page.wait_for_load_state()
     panel = page.locator(".govuk-panel").inner_text()
     return next(word for word in panel.split() if word.startswith("R") and "-" in word)
+
+
+def choose_what_is_not_offered(form: Any) -> None:
+    """Tick the form's first radio or checkbox with a value its page did not offer, as a
+    hostile page would."""
+    form.locator("input[type=radio], input[type=checkbox]").first.evaluate(
+        "box => { box.value = 'not-offered'; box.checked = true }"
+    )

@@ -208,7 +208,8 @@ def test_a_referral_page_says_when_someone_else_changed_it(
     sign_in(colleague, member(Role.COORDINATOR, area=area).username)
     colleague.goto(detail)
     wait_until_live(colleague)
-    colleague.get_by_role("link", name="Start triage").click()
+    with colleague.expect_navigation():
+        colleague.get_by_role("button", name="Start triage").click()  # to the step's page
     colleague.get_by_role("button", name="Start triage").click()
     colleague.wait_for_load_state()
 

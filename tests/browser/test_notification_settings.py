@@ -9,7 +9,12 @@ import pytest
 
 from agencies.models import Role
 from notifications.models import Delivery, NotificationKind, NotificationPreference
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    choose_what_is_not_offered,
+    sign_in,
+)
 from tests.factories import member
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,6 +30,16 @@ def test_choosing_the_daily_digest_for_one_kind(page: Any) -> None:
     assert page.get_by_role("heading", level=1).inner_text() == "Notification settings"
     assert_clean_console(page)
     assert_accessible(page)
+
+    # A choice the page did not offer: refused, nothing saved.
+    choose_what_is_not_offered(page.get_by_role("group", name="Review due"))
+    page.get_by_role("button", name="Save notification settings").click()
+    page.wait_for_load_state()
+    assert (
+        "Choose how to be emailed: review due" in page.locator(".govuk-error-summary").inner_text()
+    )
+    assert_accessible(page)
+    assert not NotificationPreference.objects.filter(user=person).exists()
 
     question = page.get_by_role("group", name="Review due")
     question.get_by_label("Include in a daily digest email").check()

@@ -3,15 +3,23 @@ axe-core finds nothing serious on any of them, errors included."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.forms.models import model_to_dict
 from django.utils import timezone
 
 from agencies.models import Role
+from frontend.concern_forms import LONG_TEXT_CAP
 from referrals.models import Referral, ReferralState
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
-from tests.factories import member
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    choose_what_is_not_offered,
+    sign_in,
+)
+from tests.factories import member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -90,3 +98,80 @@ def test_a_practitioner_raises_a_concern_through_the_pages(page: Any) -> None:
     assert "Concern sent" in panel.inner_text() and referral.reference in panel.inner_text()
     assert_clean_console(page)
     assert_accessible(page)
+
+
+def typed_past_the_cap(label: str, cap: int = LONG_TEXT_CAP) -> Callable[[Any], None]:
+    """More than the box takes, set as a hostile page would (the box's maxlength stops a
+    person typing it)."""
+    return lambda page: page.get_by_label(label).evaluate(
+        "(box, n) => box.value = 'x'.repeat(n)", cap + 1
+    )
+
+
+def chose_what_is_not_offered(page: Any) -> None:
+    choose_what_is_not_offered(page.locator("main form"))
+
+
+# Every page of the concern form, and a wrong answer for it.
+WRONG_ANSWERS: dict[str, Callable[[Any], None]] = {
+    "name": lambda page: page.get_by_label("First name").fill(""),
+    "age": lambda page: page.get_by_label("how old do you think they are").fill("30"),
+    "about": lambda page: page.get_by_label("NHS number (optional)").fill("943 476 5918"),
+    "home": typed_past_the_cap("Postcode (optional)", 10),
+    "what-happened": lambda page: page.get_by_label("What was seen or disclosed?").fill(""),
+    "indicators": chose_what_is_not_offered,
+    "models": chose_what_is_not_offered,
+    "mentioned": typed_past_the_cap("Places (optional)"),
+    "danger": chose_what_is_not_offered,
+    "lawful-basis": chose_what_is_not_offered,
+    "consent": chose_what_is_not_offered,
+    "contact": lambda page: page.get_by_label("Your phone number").fill(""),
+}
+
+
+def test_every_page_of_the_concern_form_refuses_a_wrong_answer(page: Any) -> None:
+    practitioner = member(Role.PRACTITIONER)
+    draft = raise_referral(practitioner, given_name="Synthetic")
+    saved = (model_to_dict(draft), model_to_dict(draft.young_person))
+    sign_in(page, practitioner.username)
+
+    for slug, wrong_answer in WRONG_ANSWERS.items():
+        page.goto(f"/concerns/{draft.reference}/{slug}/")
+        wrong_answer(page)
+        page.get_by_role("button", name="Save and continue").click()
+        page.wait_for_load_state()
+        assert page.locator(".govuk-error-summary").is_visible(), slug
+        assert page.locator(".govuk-error-message").first.is_visible(), slug
+        assert_clean_console(page)
+        assert_accessible(page)
+    draft.refresh_from_db()
+    draft.young_person.refresh_from_db()
+    assert (model_to_dict(draft), model_to_dict(draft.young_person)) == saved
+
+    # The name changed from "Check your answers": back there, with the new name.
+    page.goto(f"/concerns/{draft.reference}/check/")
+    page.get_by_role("link", name="Change first name").click()
+    page.get_by_label("First name").fill("Invented")
+    continue_to(page, "Check your answers before sending the concern")
+    draft.young_person.refresh_from_db()
+    assert draft.young_person.given_name == "Invented"
+
+
+def test_a_concern_sent_before_it_is_complete_says_what_is_missing(page: Any) -> None:
+    practitioner = member(Role.PRACTITIONER)
+    sign_in(page, practitioner.username)
+    page.goto("/concerns/new/")
+    page.get_by_label("First name").fill("Synthetic")
+    page.get_by_label("Last name").fill("Child")
+    continue_to(page, "How old are they?")
+    draft = Referral.objects.get(raised_by=practitioner)
+
+    page.goto(f"/concerns/{draft.reference}/check/")
+    page.get_by_role("button", name="Accept and send").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary")
+    assert summary.is_visible()
+    assert "Enter what was seen or disclosed" in summary.inner_text()
+    assert_accessible(page)
+    draft.refresh_from_db()
+    assert draft.state == ReferralState.DRAFT

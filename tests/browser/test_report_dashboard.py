@@ -9,7 +9,12 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Role
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    assert_fits_a_phone,
+    sign_in,
+)
 from tests.factories import member
 from tests.reports.helpers import report_world
 
@@ -29,6 +34,24 @@ def test_a_board_member_reads_the_dashboard_and_chooses_a_period(page: Any) -> N
     assert page.get_by_role("img", name="Concerns raised by sex").is_visible()
     assert_clean_console(page)
     assert_accessible(page)
+    assert_fits_a_phone(page)
+
+    # Charts go two a row on a wide screen, each with its figures folded under it.
+    page.set_viewport_size({"width": 1280, "height": 900})
+    tops = page.locator(".app-report-grid > section").evaluate_all(
+        "sections => sections.map(s => Math.round(s.getBoundingClientRect().top))"
+    )
+    assert len(tops) > 4 and tops[0] == tops[1] and tops[2] == tops[3] and tops[2] > tops[0]
+    sex = page.locator("section", has=page.get_by_role("heading", name="Concerns raised by sex"))
+    table = sex.get_by_role("table")
+    assert not table.is_visible()
+    sex.get_by_text("Show the figures as a table").click()
+    assert table.is_visible()
+    assert_accessible(page)
+    page.get_by_role("navigation", name="On this page").get_by_role(
+        "link", name="Concerns raised by sex"
+    ).click()
+    assert page.url.endswith("#report-sex")
 
     page.get_by_text("Choose the period").click()
     page.get_by_role("radio", name="Month").check()

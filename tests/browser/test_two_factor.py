@@ -20,6 +20,10 @@ from tests.factories import member, totp_code, totp_device
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+def wrong_code(device: TOTPDevice) -> str:
+    return "000000" if totp_code(device) != "000000" else "111111"
+
+
 def test_sign_in_with_password_then_code(page: Any) -> None:
     coordinator = member(Role.COORDINATOR)
     device = totp_device(coordinator)
@@ -33,7 +37,7 @@ def test_sign_in_with_password_then_code(page: Any) -> None:
     assert_accessible(page)
 
     # A wrong code: the error summary takes focus and links to the field.
-    page.get_by_label("Code").fill("000000" if totp_code(device) != "000000" else "111111")
+    page.get_by_label("Code").fill(wrong_code(device))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
     assert page.title().startswith("Error: ")
@@ -63,6 +67,15 @@ def test_setting_up_an_authenticator_app(page: Any) -> None:
     assert_accessible(page)
 
     device = TOTPDevice.objects.get(user=practitioner, confirmed=False)
+    page.get_by_label("Code from your authenticator app").fill(wrong_code(device))
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.title().startswith("Error: ")
+    assert page.locator(".govuk-error-message").is_visible()
+    assert_accessible(page)
+    assert TOTPDevice.objects.filter(user=practitioner, confirmed=True).count() == 0
+
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0)
     page.get_by_label("Code from your authenticator app").fill(totp_code(device))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
@@ -74,7 +87,12 @@ def test_setting_up_an_authenticator_app(page: Any) -> None:
     page.get_by_role("button", name="I have saved these codes").click()
     page.wait_for_load_state()
     assert page.title() == "Home – Safeguard Hub"
-    assert page.get_by_role("button", name="Sign out of every device").is_visible()
+    assert_accessible(page)
+
+    page.get_by_role("button", name="Sign out of every device").click()
+    page.wait_for_load_state()
+    assert page.title() == "Sign in – Safeguard Hub"
+    assert page.get_by_text("You have been signed out on every device.").is_visible()
     assert_accessible(page)
 
 

@@ -22,7 +22,6 @@ from referrals.models import (
     ProtectiveActionType,
     Referral,
     ReturnInterview,
-    YoungPerson,
 )
 from referrals.services import (
     action_add,
@@ -102,12 +101,24 @@ def _episode(case: Case, *, returned: bool = False) -> MissingEpisode:
 def _error_on(html: str, field: str, message: str) -> None:
     """The message shows in the error summary, linked to the field, and beside the field."""
     assert "There is a problem" in html
-    assert f'<a href="#id_{field}">{message}</a>' in html
+    # A date's link lands on its day box.
+    assert re.search(rf'<a href="#id_{field}(_0)?">{re.escape(message)}</a>', html)
     assert re.search(rf'id="id_{field}-error"[^>]*>.*?{re.escape(message)}', html, re.S)
 
 
-def _in_time(moment: Any) -> str:
-    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+def _on(name: str, day: date) -> dict[str, str]:
+    """A date as typed in the day, month and year boxes of the field `name`."""
+    return {
+        f"{name}_day": str(day.day),
+        f"{name}_month": str(day.month),
+        f"{name}_year": str(day.year),
+    }
+
+
+def _at(name: str, moment: Any) -> dict[str, str]:
+    """A moment as typed in the date boxes and the time box of the field `name`."""
+    local = timezone.localtime(moment)
+    return _on(name, local.date()) | {f"{name}_time": local.strftime("%H:%M")}
 
 
 def _someone_reading_only(case: Case) -> User:
@@ -198,9 +209,11 @@ def test_adding_an_action(client: Client, case: Case) -> None:
     kind = ProtectiveActionType.objects.get(code="safety_plan")
     response = client.post(
         case.url("actions/add/"),
-        {"action_type": kind.pk, "owner": case.lead.pk, "due_on": due.isoformat(), "detail": ""},
+        {"action_type": kind.pk, "owner": case.lead.pk, "detail": ""} | _on("due_on", due),
     )
     assert response.status_code == 302 and response["Location"] == case.url()
+    banner = client.get(case.url()).content.decode()
+    assert f"Protective action added: Safety plan, owned by {case.lead.get_full_name()}" in banner
     action = ProtectiveAction.objects.get(referral=case.referral)
     assert (action.owner, action.owner_agency, action.due_on) == (case.lead, case.agency, due)
 
@@ -208,18 +221,21 @@ def test_adding_an_action(client: Client, case: Case) -> None:
 @pytest.mark.parametrize(
     ("due_on", "message"),
     [
-        ("2020-01-01", "The due date must be today or in the future"),
-        ("31/12/2026", "Enter a real date, like 2026-12-31"),
-        ("", "Enter the date: due by"),
+        (_on("due_on", date(2020, 1, 1)), "The due date must be today or in the future"),
+        (
+            _on("due_on", date(2026, 1, 1)) | {"due_on_day": "31", "due_on_month": "2"},
+            "Due by must be a real date, like 27 3 2026",
+        ),
+        ({}, "Enter the date the action is due by"),
     ],
 )
 def test_an_action_due_date_must_be_a_date_to_come(
-    client: Client, case: Case, due_on: str, message: str
+    client: Client, case: Case, due_on: dict[str, str], message: str
 ) -> None:
     sign_in(client, case.coordinator)
     kind = ProtectiveActionType.objects.get(code="safety_plan")
     response = client.post(
-        case.url("actions/add/"), {"action_type": kind.pk, "owner": case.lead.pk, "due_on": due_on}
+        case.url("actions/add/"), {"action_type": kind.pk, "owner": case.lead.pk} | due_on
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -286,14 +302,14 @@ def test_reporting_a_missing_episode_and_the_return(client: Client, case: Case) 
     started = timezone.now() - timedelta(hours=6)
     response = client.post(
         case.url("missing/add/"),
-        {"started_at": _in_time(started), "reported_by": "Foster carer", "police_reference": ""},
+        {"reported_by": "Foster carer", "police_reference": ""} | _at("started_at", started),
     )
     assert response.status_code == 302
     episode = MissingEpisode.objects.get(referral=case.referral)
     assert episode.reported_by == "Foster carer"
 
     url = case.url(f"missing/{episode.pk}/return/")
-    assert client.post(url, {"ended_at": _in_time(timezone.now())}).status_code == 302
+    assert client.post(url, _at("ended_at", timezone.now())).status_code == 302
     episode.refresh_from_db()
     assert episode.ended_at is not None and episode.interview == ReturnInterview.DUE
 
@@ -302,7 +318,7 @@ def test_a_missing_episode_cannot_start_in_the_future(client: Client, case: Case
     sign_in(client, case.lead)
     response = client.post(
         case.url("missing/add/"),
-        {"started_at": _in_time(timezone.now() + timedelta(days=1)), "reported_by": "Carer"},
+        {"reported_by": "Carer"} | _at("started_at", timezone.now() + timedelta(days=1)),
     )
     _error_on(response.content.decode(), "started_at", "The time must be now or in the past")
 
@@ -311,15 +327,13 @@ def test_the_return_cannot_be_before_they_went_missing(client: Client, case: Cas
     episode = _episode(case)
     sign_in(client, case.lead)
     before = episode.started_at - timedelta(hours=1)
-    response = client.post(
-        case.url(f"missing/{episode.pk}/return/"), {"ended_at": _in_time(before)}
-    )
+    response = client.post(case.url(f"missing/{episode.pk}/return/"), _at("ended_at", before))
     _error_on(response.content.decode(), "ended_at", "The return must be after they went missing")
-    assert (
-        client.post(case.url(f"missing/{episode.pk}/return/"), {"ended_at": "yesterday"})
-        .content.decode()
-        .count("Enter a real date and time, like 2026-12-31 21:30")
-    )
+    html = client.post(
+        case.url(f"missing/{episode.pk}/return/"),
+        _at("ended_at", timezone.now()) | {"ended_at_time": "25:00"},
+    ).content.decode()
+    _error_on(html, "ended_at", "When did they return? must be a real date and a time like 21:30")
 
 
 def test_recording_a_held_return_home_interview(client: Client, case: Case) -> None:
@@ -334,11 +348,8 @@ def test_recording_a_held_return_home_interview(client: Client, case: Case) -> N
     assert "Who held it?" in page and "Why was it not held?" not in page
     response = client.post(
         f"{url}held/",
-        {
-            "held_by": "Return worker",
-            "held_on": timezone.localdate().isoformat(),
-            "summary": "Stayed with an older friend.",
-        },
+        {"held_by": "Return worker", "summary": "Stayed with an older friend."}
+        | _on("held_on", timezone.localdate()),
     )
     assert response.status_code == 302
     episode.refresh_from_db()
@@ -384,8 +395,8 @@ def test_an_interview_before_the_return_is_refused_as_a_whole(client: Client, ca
 def test_adding_a_restricted_note(client: Client, case: Case) -> None:
     sign_in(client, case.lead)
     page = client.get(case.url("notes/add/")).content.decode()
-    assert 'type="checkbox"' in page
-    response = client.post(case.url("notes/add/"), {"text": "Disclosed.", "restricted": "on"})
+    assert "Who may read it?" in page and 'value="no" checked' in page
+    response = client.post(case.url("notes/add/"), {"text": "Disclosed.", "restricted": "yes"})
     assert response.status_code == 302
     note = CaseNote.objects.get(referral=case.referral)
     assert (note.restricted, note.author_agency) == (True, case.agency)
@@ -423,50 +434,7 @@ def test_out_of_scope_is_not_found(client: Client, case: Case, page: str) -> Non
         assert client.get(case.url(page)).status_code == 404, outsider
 
 
-# The young person: matches and corrections.
-
-
-def test_a_coordinator_links_the_young_person_to_a_known_record(client: Client) -> None:
-    area = AreaFactory.create()
-    coordinator = member(Role.COORDINATOR, area=area)
-    practitioner = member(Role.PRACTITIONER, area=area)
-    born: dict[str, Any] = {"date_of_birth": date(2011, 3, 4), "postcode": "M1 1AA"}
-    known = raise_referral(
-        practitioner, submit=True, given_name="Amira", family_name="Khan", **born
-    )
-    referral = _triaged(practitioner, coordinator, given_name="Amira", family_name="Kahn", **born)
-    sign_in(client, coordinator)
-    url = f"/referrals/{referral.reference}/young-person/matches/"
-    html = client.get(url).content.decode()
-    assert "This is the same young person: Amira Khan, born 4 March 2011, M1 1AA" in html
-    assert "This is a new young person" in html
-
-    response = client.post(url, {})
-    _error_on(
-        response.content.decode(),
-        "match",
-        "Choose a young person, or say this is a new young person",
-    )
-    assert client.post(url, {"match": known.young_person_id}).status_code == 302
-    referral.refresh_from_db()
-    assert referral.young_person_id == known.young_person_id
-
-
-def test_a_coordinator_confirms_a_new_young_person(client: Client, case: Case) -> None:
-    referral = _triaged(member(Role.PRACTITIONER, area=case.area), case.coordinator)
-    sign_in(client, case.coordinator)
-    url = f"/referrals/{referral.reference}/young-person/matches/"
-    assert "No record in the area looks like" in client.get(url).content.decode()
-    assert client.get(f"/referrals/{referral.reference}/").content.decode().count(url) == 1
-    assert client.post(url, {"match": "new"}).status_code == 302
-    assert YoungPerson.objects.get(pk=referral.young_person_id).identity_confirmed_at
-
-
-def test_matching_is_for_coordinators_during_triage(client: Client, case: Case) -> None:
-    sign_in(client, case.lead)
-    assert client.get(case.url("young-person/matches/")).status_code == 403
-    sign_in(client, case.coordinator)
-    assert client.get(case.url("young-person/matches/")).status_code == 404  # decided already
+# The young person's details (matching: test_matching.py).
 
 
 def test_correcting_the_young_persons_details(client: Client, case: Case) -> None:
@@ -491,8 +459,8 @@ def test_a_correction_needs_a_reason_and_valid_details(client: Client, case: Cas
         "reason",
         "Enter why the details are being corrected",
     )
-    future = (timezone.localdate() + timedelta(days=1)).isoformat()
-    html = client.post(url, {**base, "date_of_birth": future, "reason": "Wrong."}).content
+    future = _on("date_of_birth", timezone.localdate() + timedelta(days=1))
+    html = client.post(url, base | future | {"reason": "Wrong."}).content
     _error_on(html.decode(), "date_of_birth", "Date of birth must be today or in the past")
 
 
@@ -569,6 +537,32 @@ def test_coordinators_see_overdue_actions(client: Client, case: Case) -> None:
     ).exists()
 
 
+def test_overdue_actions_come_a_page_at_a_time(
+    client: Client, case: Case, django_assert_num_queries: Any
+) -> None:
+    late = _action(case, detail="Late 0")
+    ProtectiveAction.objects.filter(pk=late.pk).update(due_on=date(2026, 1, 1))
+    late.refresh_from_db()
+    copies = []
+    for number in range(1, 26):
+        late.pk, late.detail = None, f"Late {number}"
+        late.due_on = date(2026, 1, 1) + timedelta(days=number)
+        copies.append(
+            ProtectiveAction(
+                **{f.attname: getattr(late, f.attname) for f in late._meta.concrete_fields}
+            )
+        )
+    ProtectiveAction.objects.bulk_create(copies)
+    sign_in(client, case.coordinator)
+    client.get("/actions/overdue/")  # a first visit fills the caches: the count is the page's own
+    with django_assert_num_queries(15):
+        first = client.get("/actions/overdue/").content.decode()
+    assert "Late 0<" in first and "Late 24<" in first and "Late 25<" not in first
+    assert 'aria-label="Pages of overdue actions"' in first
+    second = client.get("/actions/overdue/", {"page": 2}).content.decode()
+    assert "Late 25<" in second and "Late 0<" not in second
+
+
 def test_overdue_actions_are_for_coordinators(client: Client, case: Case) -> None:
     sign_in(client, case.lead)
     assert "/actions/overdue/" not in client.get("/").content.decode()
@@ -582,7 +576,8 @@ def test_the_correction_page_shows_the_date_of_birth_as_it_is_typed(
     born = case.referral.young_person.date_of_birth
     assert born is not None
     html = client.get(case.url("young-person/correct/")).content.decode()
-    assert f'value="{born.isoformat()}"' in html
+    for box, value in _on("date_of_birth", born).items():
+        assert re.search(rf'name="{box}"[^>]*value="{value}"', html), box
 
 
 def test_after_accepting_a_transfer_the_receiving_coordinator_sees_their_referral(

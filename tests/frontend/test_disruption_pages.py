@@ -109,14 +109,18 @@ def test_the_log_lists_activity_with_filters(world: World) -> None:
     assert "Synthetic Suspect" in filtered and "AB12CDE" not in filtered
     filtered = client.get("/disruption/", {"status": "done"}).content.decode()
     assert "No disruption activity has been logged with these filters" in filtered
-    filtered = client.get(
-        "/disruption/", {"until": str(today - timedelta(days=1))}
-    ).content.decode()
+    yesterday = today - timedelta(days=1)
+    until = {
+        "until_day": yesterday.day,
+        "until_month": yesterday.month,
+        "until_year": yesterday.year,
+    }
+    filtered = client.get("/disruption/", until).content.decode()
     assert "Synthetic Suspect" in filtered and "AB12CDE" not in filtered
     filtered = client.get("/disruption/", {"owner": world.police_lead.pk}).content.decode()
     assert filtered.count('scope="row"') == 2
-    bad = client.get("/disruption/", {"since": "yesterday"})
-    assert bad.status_code == 200 and "Enter a real date" in bad.content.decode()
+    bad = client.get("/disruption/", {"since_day": "yesterday"})
+    assert bad.status_code == 200 and "From must be a real date" in bad.content.decode()
 
 
 def test_the_expiring_page_lists_orders_in_their_reminder_window(world: World) -> None:
@@ -208,7 +212,9 @@ def test_logging_from_a_referral(world: World) -> None:
     linked_group = f'<optgroup label="Linked to {world.referral.young_person}">'
     assert linked_group in html
     # The linked vehicle comes first, before the area's other entities.
-    assert html.index(linked_group) < html.index("LN12KED") < html.index("Synthetic Suspect")
+    first, then = f'value="vehicle:{car.pk}"', f'value="person:{world.person.pk}"'
+    assert html.index(linked_group) < html.index(first) < html.index(then)
+    assert f"Linked to {world.referral.young_person}: LN12KED (vehicle)." in html
     assert '<optgroup label="Vehicles">' not in html  # its only vehicle is listed first
     assert world.referral.reference in html  # preselected among the referrals it protects
     answer = client.post(

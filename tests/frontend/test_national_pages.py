@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +14,9 @@ from rest_framework.test import APIClient
 from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from reports.models import NationalReturn
+from reports.periods import PeriodKind, period_containing
 from tests.factories import AreaFactory, member, raise_referral, sign_in
+from tests.reports.helpers import date_boxes
 from tests.reports.test_national import file_of, good_row
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,16 @@ pytestmark = pytest.mark.django_db
 def week() -> dict[str, str]:
     today = timezone.localdate()
     return {"kind": "custom", "start": str(today - timedelta(days=6)), "end": str(today)}
+
+
+def week_boxes() -> dict[str, str]:
+    """The same week as a page's date boxes send it."""
+    today = timezone.localdate()
+    return {
+        "kind": "custom",
+        **date_boxes("start", today - timedelta(days=6)),
+        **date_boxes("end", today),
+    }
 
 
 def test_a_coordinator_downloads_the_areas_return_from_the_page(client: Client) -> None:
@@ -36,7 +48,7 @@ def test_a_coordinator_downloads_the_areas_return_from_the_page(client: Client) 
     page = client.get(f"/national/returns/{area.ons_code}/")
     html = page.content.decode()
     assert page.status_code == 200 and "Download the national return (CSV)" in html
-    download = client.get(f"/national/returns/{area.ons_code}/", week())
+    download = client.get(f"/national/returns/{area.ons_code}/", week_boxes())
     assert download["Content-Type"] == "text/csv; charset=utf-8"
     assert len(download.content.decode().splitlines()) == 2
     assert AuditEvent.objects.filter(action=AuditAction.EXPORT, area=area).count() == 1
@@ -47,15 +59,18 @@ def test_a_period_not_understood_is_shown_by_field_and_nothing_is_exported(
 ) -> None:
     area = AreaFactory.create()
     sign_in(client, member(Role.AREA_ADMINISTRATOR, area=area))
-    response = client.get(f"/national/returns/{area.ons_code}/", {"kind": "custom", "start": "x"})
+    response = client.get(
+        f"/national/returns/{area.ons_code}/", {"kind": "custom", "start_day": "x"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: National return" in html
-    assert 'href="#id_start"' in html and "Enter a real date" in html
+    assert 'href="#id_start_0"' in html and "First day (other dates) must be a real date" in html
     response = client.get(
-        f"/national/returns/{area.ons_code}/", {"kind": "custom", "start": "2026-01-01"}
+        f"/national/returns/{area.ons_code}/",
+        {"kind": "custom", **date_boxes("start", date(2026, 1, 1))},
     )
-    assert 'href="#id_end"' in response.content.decode()
+    assert 'href="#id_end_0"' in response.content.decode()
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT).exists()
 
 
@@ -70,9 +85,10 @@ def test_an_analyst_imports_a_file_and_reads_the_tables(
     assert "Imported 1 returns with 7 rows." in response.content.decode()
     assert NationalReturn.objects.count() == 1
 
-    start, end = week()["start"], week()["end"]
+    asked = week_boxes()
+    del asked["kind"]
     with django_assert_max_num_queries(16):
-        tables = client.get("/national/tables/", {"start": start, "end": end}).content.decode()
+        tables = client.get("/national/tables/", asked).content.decode()
     assert (
         '<caption class="govuk-table__caption govuk-table__caption--m">Concerns and young '
         "people by sex</caption>" in tables
@@ -150,3 +166,11 @@ def test_permission_matrix(role: Role, client: Client) -> None:
         ),
     }
     assert actual == expected
+
+
+def test_with_no_returns_imported_the_tables_say_so_and_show_no_zeros(client: Client) -> None:
+    sign_in(client, member(Role.NATIONAL_ANALYST))
+    html = client.get("/national/tables/").content.decode()
+    last_year = period_containing(PeriodKind.YEAR, timezone.localdate()).previous()
+    assert f"No national returns imported for {last_year.label} yet" in html
+    assert "<table" not in html

@@ -51,8 +51,12 @@ def hotel(g: Graph) -> str:
 
 
 def table_rows(html: str, caption: str) -> list[str]:
-    table = html.split(caption)[1].split("</table>")[0]
-    body = table.split('<tbody class="govuk-table__body">')[1]
+    """The rows of the table whose caption holds `caption` (not a region naming it)."""
+    found = re.search(
+        rf"<caption[^>]*>(?:(?!</caption>).)*{re.escape(caption)}.*?</table>", html, re.S
+    )
+    assert found, caption
+    body = found.group(0).split('<tbody class="govuk-table__body">')[1]
     return [
         " ".join(re.sub(r"<[^>]+>", " ", row).split())
         for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
@@ -120,7 +124,7 @@ def test_the_date_filter(graph: Graph) -> None:
         },
     ).content.decode()
     assert "There is a problem" in html
-    assert "Enter a real date" in html
+    assert "Links seen up to must be a real date" in html
     html = client.get(
         hotel(graph),
         {

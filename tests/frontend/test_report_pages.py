@@ -4,6 +4,7 @@ one audit record per reading."""
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from django.test import Client
 from agencies.models import Membership, Role
 from audit.models import AuditAction, AuditEvent
 from tests.factories import AreaFactory, member, sign_in
-from tests.reports.helpers import report_world, this_month
+from tests.reports.helpers import date_boxes, period_boxes, report_world, this_month
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def test_the_dashboard_shows_the_figures_suppressed_beside_their_charts() -> Non
     board = member(Role.BOARD_MEMBER, area=world.area)
     period = this_month()
 
-    response = signed_in(board).get(f"/reports/{world.area.ons_code}/", period.as_query())
+    response = signed_in(board).get(f"/reports/{world.area.ons_code}/", period_boxes(period))
     html = response.content.decode()
 
     assert response.status_code == 200
@@ -58,6 +59,51 @@ def test_the_dashboard_shows_the_figures_suppressed_beside_their_charts() -> Non
     assert caption in html
     assert 'id="about-these-figures"' in html
     assert "Link clusters found" in html
+
+
+def test_the_page_opens_with_key_messages_and_downloads_then_a_contents_list() -> None:
+    world = report_world()
+    world.raise_now(7, sex="female")
+    world.raise_last_month(3, sex="male")
+    board = member(Role.BOARD_MEMBER, area=world.area)
+    period = this_month()
+
+    response = signed_in(board).get(f"/reports/{world.area.ons_code}/", period_boxes(period))
+    html = response.content.decode()
+
+    # In reading order: the warning that the month is not over, the key messages, the
+    # downloads, the contents, and only then the figures.
+    order = [
+        f"{period.label} is not over",
+        'id="key-messages"',
+        f"Concerns raised so far in {period.label}: 7",
+        'id="downloads"',
+        "export.pdf?",
+        'id="dashboard-contents"',
+        'id="summary"',
+        '<svg xmlns="http://www.w3.org/2000/svg"',
+    ]
+    found = [html.find(text) for text in order]
+    assert -1 not in found, dict(zip(order, found, strict=True))
+    assert found == sorted(found)
+    # Each section of the page is in the contents, and each chart's table folded under it.
+    sections = re.findall(r'<h2 class="govuk-heading-m" id="report-([a-z_]+)"', html)
+    assert "sex" in sections
+    contents = html[html.find('id="dashboard-contents"') : html.find('id="summary"')]
+    for target in ["summary", *(f"report-{slug}" for slug in sections), "about-these-figures"]:
+        assert f'href="#{target}"' in contents
+    assert html.count("Show the figures as a table") == len(sections)
+
+
+def test_a_whole_period_has_no_warning() -> None:
+    world = report_world()
+    html = (
+        signed_in(member(Role.BOARD_MEMBER, area=world.area))
+        .get(f"/reports/{world.area.ons_code}/")
+        .content.decode()
+    )
+    assert "is not over" not in html
+    assert 'id="key-messages"' in html
 
 
 def test_downloads_carry_the_period_the_page_read_from_its_date_boxes() -> None:
@@ -85,7 +131,7 @@ def test_each_reading_writes_one_audit_record_naming_the_period() -> None:
     coordinator = member(Role.COORDINATOR, area=world.area)
     client = signed_in(coordinator)
     period = this_month()
-    client.get(f"/reports/{world.area.ons_code}/", period.as_query())
+    client.get(f"/reports/{world.area.ons_code}/", period_boxes(period))
     (event,) = dashboard_views()
     assert event.actor == coordinator
     assert event.area == world.area
@@ -121,16 +167,24 @@ def test_with_no_period_chosen_it_shows_the_last_whole_year() -> None:
         (
             {"kind": "month", "on_day": "31", "on_month": "2", "on_year": "2026"},
             "on",
-            "Enter a real date, for example 31 3 2026",
+            "A day in the month, quarter or year must be a real date",
         ),
-        ({"kind": "month", "on": "2999-01-01"}, "on", "Choose a date between"),
+        ({"kind": "month", **date_boxes("on", date(2099, 1, 1))}, "on", "Choose a date between"),
         (
-            {"kind": "custom", "start": "2026-03-01", "end": "2026-02-01"},
+            {
+                "kind": "custom",
+                **date_boxes("start", date(2026, 3, 1)),
+                **date_boxes("end", date(2026, 2, 1)),
+            },
             "end",
             "The last day must be on or after the first day",
         ),
         (
-            {"kind": "custom", "start": "2020-01-01", "end": "2026-01-01"},
+            {
+                "kind": "custom",
+                **date_boxes("start", date(2020, 1, 1)),
+                **date_boxes("end", date(2026, 1, 1)),
+            },
             "end",
             "A custom period can be at most 3 years long",
         ),
@@ -198,7 +252,7 @@ def test_the_page_reads_a_fixed_number_of_queries(django_assert_num_queries: Any
     world.raise_now(2)
     client = signed_in(member(Role.BOARD_MEMBER, area=world.area))
     url = f"/reports/{world.area.ons_code}/"
-    query = this_month().as_query()
+    query = period_boxes(this_month())
     client.get(url, query)  # refreshes the rollups the concerns above marked stale
     # The session and its user (4), the area (2: the page's and the dashboard's own check),
     # the rollups' refresh (3), the tactics (1), the figures (4), the links' version (1: the

@@ -13,11 +13,19 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from agencies.models import Area, Membership, Role
 from audit.models import AuditAction, AuditEvent
-from reports.models import ProfileImport, StrategyDocument, StrategyProfile, StrategySession
+from reports.models import (
+    ProfileImport,
+    StrategyDocument,
+    StrategyProfile,
+    StrategySession,
+    year_label,
+)
 from reports.profile_imports import COLUMNS
+from reports.profiles import reporting_year
 from tests.factories import AgencyFactory, AreaFactory, member, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +189,7 @@ def test_logged_sessions_show_beside_the_answers_they_measure(client: Client, ar
     [
         ({"kind": "training", "topic": ""}, "topic", "Choose what the training was on"),
         ({"attending": "0"}, "attending", "Enter how many people attended, 1 or more"),
-        ({"held_on_year": "2999"}, "held_on", "Enter a date from 1 January 2000 to today"),
+        ({"held_on_year": "2030"}, "held_on", "Enter a date from 1 January 2000 to today"),
         ({"agency": "other"}, "agency", "Choose the agency"),
     ],
 )
@@ -429,3 +437,28 @@ def test_an_upload_larger_than_the_multipart_cap_is_refused_before_it_is_read(
     )
     assert response.status_code == 413
     assert not StrategyDocument.objects.exists()
+
+
+def test_with_no_profile_answered_the_comparison_says_so_and_lists_recent_years(
+    client: Client,
+) -> None:
+    AreaFactory.create()
+    signed_in(client, Role.NATIONAL_ANALYST, None)
+    html = client.get(reverse("frontend:strategy-comparison")).content.decode()
+    latest = reporting_year(timezone.localdate())
+    assert f"No strategy profiles answered for {year_label(latest)} yet" in html
+    assert "<table" not in html and "of 1 areas answered" not in html
+    years = re.findall(r'<option value="(\d{4})"', html)
+    assert years == [str(year) for year in range(latest, latest - 6, -1)]
+
+
+def test_the_comparisons_years_reach_back_to_the_first_answered_and_no_further(
+    client: Client,
+) -> None:
+    latest = reporting_year(timezone.localdate())
+    StrategyProfile.objects.create(area=AreaFactory.create(), year=latest - 9, responded=True)
+    signed_in(client, Role.NATIONAL_ANALYST, None)
+    html = client.get(reverse("frontend:strategy-comparison")).content.decode()
+    years = re.findall(r'<option value="(\d{4})"', html)
+    assert years[0] == str(latest) and years[-1] == str(latest - 9)
+    assert len(years) == 10

@@ -104,7 +104,7 @@ def test_a_statutory_referral_records_its_type_and_reference(case: dict[str, Any
     step(case, "start_triage")
     with pytest.raises(ValidationError) as excinfo:
         step(case, "decide", decision="statutory_referral", reason=REASON)
-    assert field_errors(excinfo) == {"statutory_type"}
+    assert field_errors(excinfo) == {"statutory_type", "external_reference"}
     closed = step(
         case,
         "decide",

@@ -223,7 +223,7 @@ def test_the_pages_offer_only_the_steps_open_to_the_user(case: dict[str, Any]) -
     assert "Enter the reason" in empty.content.decode()
     done = browser.post(
         f"/referrals/{referral.reference}/steps/decide/",
-        {"decision": "multi_agency_plan", **REASON},
+        {"decision": "multi_agency_plan", **REASON, "confirm": "yes"},
     )
     assert done.status_code == 302
     referral.refresh_from_db()

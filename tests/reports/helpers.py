@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.utils import timezone
@@ -38,6 +38,24 @@ class ReportWorld:
         moment = timezone.make_aware(datetime.combine(day, time(12)))
         Referral.objects.filter(pk__in=[r.pk for r in raised]).update(submitted_at=moment)
         return raised
+
+
+def date_boxes(name: str, day: date) -> dict[str, str]:
+    """A date question's answer as the GOV.UK date input sends it."""
+    return {
+        f"{name}_day": str(day.day),
+        f"{name}_month": str(day.month),
+        f"{name}_year": str(day.year),
+    }
+
+
+def period_boxes(period: Period) -> dict[str, str]:
+    """The period form's answers for `period`: its kind and the day (or days) in date boxes."""
+    query = period.as_query()
+    boxes = {"kind": query.pop("kind")}
+    for name, iso in query.items():
+        boxes |= date_boxes(name, date.fromisoformat(iso))
+    return boxes
 
 
 def report_world() -> ReportWorld:

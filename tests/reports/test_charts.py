@@ -6,7 +6,15 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from reports.charts import BAR_ROOM, PLOT_HEIGHT, PLOT_TOP, chart_svg
+from reports.charts import (
+    BAR_FIGURE_ROOM,
+    PLOT_HEIGHT,
+    PLOT_LEFT,
+    PLOT_RIGHT,
+    PLOT_TOP,
+    WIDTH,
+    chart_svg,
+)
 from reports.disclosure import NOT_APPLICABLE, Figure, count_figure
 from reports.selectors import Row, Table
 
@@ -24,8 +32,9 @@ def row(key: str, current: Figure, previous: Figure, label: str | None = None) -
     return Row(key, label or key, current, previous, Figure(NOT_APPLICABLE))
 
 
-def parse(table: Table) -> ET.Element:
-    return ET.fromstring(str(chart_svg(table, current="2026", previous="2025")))  # noqa: S314
+def parse(table: Table, width: int = WIDTH) -> ET.Element:
+    svg = chart_svg(table, current="2026", previous="2025", width=width)
+    return ET.fromstring(str(svg))  # noqa: S314
 
 
 def child(svg: ET.Element, tag: str) -> ET.Element:
@@ -66,18 +75,25 @@ def test_a_bar_chart_is_an_image_with_a_title_and_a_description() -> None:
     assert child(svg, "desc").get("id") == "chart-sex-desc"
 
 
-def test_bars_are_in_proportion_to_their_figures() -> None:
+@pytest.mark.parametrize("width", [WIDTH, 460])
+def test_bars_are_in_proportion_to_their_figures_at_any_width(width: int) -> None:
     table = Table(
         "t", "T", [row("a", shown(40), shown(20)), row("b", shown(10), shown(0))], chart="bar"
     )
-    bars = drawn(parse(table), "rect")
+    svg = parse(table, width)
+    assert (svg.get("width"), svg.get("viewBox")) == (
+        str(width),
+        f"0 0 {width} {svg.get('height')}",
+    )
+    bars = drawn(svg, "rect")
+    room = width - BAR_FIGURE_ROOM
     # 40 is the largest; the scale runs to 50 (a round number), and every bar is measured on it.
     widths = {key: float(attr(bar, "width")) for key, bar in bars.items()}
     assert widths == pytest.approx(
         {
-            ("a", "current"): BAR_ROOM * 40 / 50,
-            ("a", "previous"): BAR_ROOM * 20 / 50,
-            ("b", "current"): BAR_ROOM * 10 / 50,
+            ("a", "current"): room * 40 / 50,
+            ("a", "previous"): room * 20 / 50,
+            ("b", "current"): room * 10 / 50,
         },
         abs=0.01,
     )
@@ -135,3 +151,19 @@ def test_labels_and_titles_are_escaped() -> None:
 
 def test_a_table_drawn_as_no_chart_gives_nothing() -> None:
     assert str(chart_svg(Table("summary", "Summary", [], chart=""))) == ""
+
+
+@pytest.mark.parametrize("width", [WIDTH, 460])
+def test_a_line_chart_spreads_its_months_across_the_width_it_is_drawn_at(width: int) -> None:
+    months = ["2026-04", "2026-05", "2026-06"]
+    table = Table(
+        "raised_by_month",
+        "Concerns raised by month",
+        [row(key, shown(10), shown(6), label=f"Month {key}") for key in months],
+        chart="line",
+    )
+    points = drawn(parse(table, width), "circle")
+    xs = [float(attr(points[key, "current"], "cx")) for key in months]
+    assert xs == pytest.approx(
+        [PLOT_LEFT, (PLOT_LEFT + width - PLOT_RIGHT) / 2, width - PLOT_RIGHT]
+    )

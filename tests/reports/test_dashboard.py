@@ -14,11 +14,11 @@ from agencies.models import Role
 from disruption.network import clusters, clusters_found
 from referrals.models import Referral
 from referrals.validators import nhs_number_check_digit, validate_nhs_number
-from reports.periods import PeriodKind, period_from
+from reports.periods import Period, PeriodKind, period_from
 from reports.selectors import Row, area_dashboard
 from tests.disruption.graph import Graph
 from tests.factories import AreaFactory, member, sign_in
-from tests.reports.helpers import report_world, this_month
+from tests.reports.helpers import period_boxes, report_world, this_month
 
 pytestmark = pytest.mark.django_db
 
@@ -160,13 +160,14 @@ def test_no_identifying_field_reaches_any_dashboard_response() -> None:
         sign_in(page, reader)
         sign_in(api, reader)
         code = world.area.ons_code
-        for query in (
-            {},
-            {"kind": "month"},
-            this_month().as_query(),
-            {"kind": "custom", "start": "2026-01-01", "end": "2026-11-26"},
+        custom = Period(PeriodKind.CUSTOM, date(2026, 1, 1), date(2026, 11, 26))
+        for query, boxes in (
+            ({}, {}),
+            ({"kind": "month"}, {"kind": "month"}),
+            (this_month().as_query(), period_boxes(this_month())),
+            (custom.as_query(), period_boxes(custom)),
         ):
-            responses.append(page.get(f"/reports/{code}/", query).content.decode())
+            responses.append(page.get(f"/reports/{code}/", boxes).content.decode())
             responses.append(
                 json.dumps(api.get(f"/api/v1/reports/areas/{code}/dashboard/", query).json())
             )

@@ -354,7 +354,16 @@ def test_a_chart_downloads_as_its_tables_svg(reported) -> None:
 
     download = chart_download(dashboard, "sex")
 
-    assert download.content == chart_svg(sex).encode()
+    title = f"Concerns raised by sex: {reported.area.name}, {period.label}, beside "
+    title += f"{dashboard.previous.label}"
+    heading = (sex.title, reported.area.name, f"{period.label}, beside {dashboard.previous.label}")
+    labels = {"current": period.label, "previous": dashboard.previous.label}
+    assert download.content == chart_svg(sex, heading=heading, **labels).encode()
+    svg = download.content.decode()
+    # The file says what it shows, where and when, in its title and in words on the drawing.
+    assert f'<title id="chart-sex-title">{title}</title>' in svg
+    for line in heading:
+        assert f">{line}</text>" in svg
     assert download.content_type == "image/svg+xml"
     assert download.filename == (
         f"chart-sex-{reported.area.ons_code}-{period.start}-to-{period.end}.svg"

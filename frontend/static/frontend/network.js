@@ -7,6 +7,9 @@ const SVG = "http://www.w3.org/2000/svg";
 const SIZE = 800;
 const RINGS = [0, 190, 360];
 const LABELS_UP_TO = 60; // more names than this would cover each other
+const MARGIN = 10;
+// The pages' typeface (GOV.UK Frontend's fallback), not the browser's default serif.
+const FONT_FAMILY = "arial, sans-serif";
 
 // Shape and colour by kind; the key on the page (legend.html) shows the same.
 const KINDS = {
@@ -63,6 +66,14 @@ export function layout(data) {
   return position;
 }
 
+// A label under a record at the top, bottom or middle of the drawing; beside one to the left
+// or right, on its outer side, so that names on the same row do not run into each other.
+function labelPlace(node, at, size, centre) {
+  const side = node.id === centre || Math.abs(at.x) < 1 ? 0 : Math.sign(at.x);
+  if (side === 0) return { y: size + 24, "text-anchor": "middle" };
+  return { x: side * (size + 6), y: 7, "text-anchor": side > 0 ? "start" : "end" };
+}
+
 function draw(container, data) {
   const position = layout(data);
   const count = data.nodes.length;
@@ -74,6 +85,7 @@ function draw(container, data) {
     role: "img",
     "aria-labelledby": container.dataset.summary,
     class: "app-network-svg",
+    "font-family": FONT_FAMILY,
   });
   const lines = element("g", { stroke: "#b1b4b6", "stroke-width": count > 400 ? 0.5 : 1.5 });
   for (const [a, b] of data.edges) {
@@ -95,7 +107,7 @@ function draw(container, data) {
     mark.append(title);
     group.append(mark);
     if (count <= LABELS_UP_TO || node.id === data.centre) {
-      const text = element("text", { y: size + 24, "text-anchor": "middle", "font-size": 22, fill: "#0b0c0c" });
+      const text = element("text", { ...labelPlace(node, at, size, data.centre), "font-size": 22, fill: "#0b0c0c" });
       text.textContent = node.label.length > 24 ? `${node.label.slice(0, 23)}…` : node.label;
       group.append(text);
     }
@@ -103,6 +115,16 @@ function draw(container, data) {
   }
   svg.append(marks);
   container.replaceChildren(svg);
+  // Widen the frame to take in every label (a long name on the left or right of the outer
+  // ring runs past the rings' square), so that no label is cut off at the edge.
+  const box = svg.getBBox();
+  const left = Math.min(box.x - MARGIN, -half);
+  const top = Math.min(box.y - MARGIN, -half);
+  const right = Math.max(box.x + box.width + MARGIN, half);
+  const bottom = Math.max(box.y + box.height + MARGIN, half);
+  svg.setAttribute("viewBox", `${left} ${top} ${right - left} ${bottom - top}`);
+  // On a narrow screen the region scrolls: start with the record in the middle in view.
+  container.scrollLeft = (container.scrollWidth - container.clientWidth) / 2;
 }
 
 const container = document.getElementById("network-drawing");
