@@ -10,12 +10,12 @@ from typing import Any
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import Collate
 from django.http import Http404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Agency, Area, Membership, Role, User
+from .ordering import natural
 
 
 def active_memberships(*, user: Any) -> list[Membership]:
@@ -191,11 +191,8 @@ def agency_people_count(*, agency: Agency) -> int:
     )
 
 
-NATURAL = "natural"  # the ICU collation that reads digits as numbers ("School 2" before "10")
-
-
 def area_agencies(*, area: Area) -> QuerySet[Agency]:
-    return area.agencies.order_by("-is_active", Collate("name", NATURAL), "pk")
+    return area.agencies.order_by("-is_active", natural("name"), "name", "pk")
 
 
 def active_area_agencies(*, area: Area, search: str = "") -> QuerySet[Agency]:
@@ -203,7 +200,7 @@ def active_area_agencies(*, area: Area, search: str = "") -> QuerySet[Agency]:
     agencies = area.agencies.filter(is_active=True)
     for word in search.split():
         agencies = agencies.filter(name__icontains=word)
-    return agencies.order_by(Collate("name", NATURAL), "pk")
+    return agencies.order_by(natural("name"), "name", "pk")
 
 
 def acting_membership(*, user: Any) -> Membership | None:

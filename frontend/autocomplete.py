@@ -18,20 +18,17 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.db.models import F, Model, Q, QuerySet
-from django.db.models.functions import Collate
+from django.db.models import Model, Q, QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from agencies.ordering import natural
 from disruption.models import Location, NodeKind, OnlineIdentifier, PersonOfConcern, Vehicle
 from disruption.selectors import entity_list, intelligence_area_ids
 from referrals.selectors import young_people_list
 from referrals.services import records_seen
 
-# The collation (disruption migration 0006) that reads digits as numbers: "History 2" comes
-# before "History 10".
-NATURAL = "natural"
 FALLBACK_LIMIT = 200  # of each kind, in the select shown without scripts
 SUGGESTIONS = 20
 SEARCH_MAX = 100
@@ -72,8 +69,8 @@ ALL_KINDS = ("young_person", *ENTITY_KINDS)
 
 def _rows(*, user: Any, area_id: int, kind: str, search: str = "") -> QuerySet[Any]:
     spec = PICKABLE[kind]
-    natural = [Collate(F(name), NATURAL) for name in spec.order]
-    return spec.rows(user, search).filter(area_id=area_id).order_by(*natural, "pk")
+    keys = [natural(name) for name in spec.order]
+    return spec.rows(user, search).filter(area_id=area_id).order_by(*keys, *spec.order, "pk")
 
 
 def value_of(kind: str, record: Model) -> str:

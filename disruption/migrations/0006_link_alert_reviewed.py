@@ -4,16 +4,6 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-NATURAL_COLLATION = """
-DO $$
-BEGIN
-  CREATE COLLATION "natural" (provider = icu, locale = 'und-u-kn-true');
-EXCEPTION WHEN feature_not_supported THEN
-  CREATE COLLATION "natural" FROM "C";
-END
-$$;
-"""
-
 
 class Migration(migrations.Migration):
     dependencies = [
@@ -22,9 +12,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Names sorted as people read them: "History 2" before "History 10" (pickers, lists).
-        # A PostgreSQL built without ICU (the embedded server) gets the plain order instead.
-        migrations.RunSQL(NATURAL_COLLATION, 'DROP COLLATION "natural"'),
         migrations.AddField(
             model_name="linkalert",
             name="reviewed_at",
