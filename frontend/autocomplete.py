@@ -140,6 +140,12 @@ def autocomplete_view(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": results})
 
 
+class OptionsPicker(forms.Select):
+    """A select of a list bounded by the partnership's staff (people, agencies, areas), whole
+    in the page: autocomplete.js turns it into an autocomplete over its own options once it
+    holds more than a few (includes/select_field.html)."""
+
+
 class RecordPicker(forms.Select):
     """A RecordField's select (includes/autocomplete_field.html): grouped options, and the
     address of its suggestions for the script that turns it into an autocomplete."""

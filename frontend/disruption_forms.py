@@ -19,7 +19,7 @@ from disruption.models import (
     NodeKind,
 )
 
-from .autocomplete import ENTITY_KINDS, RecordField
+from .autocomplete import ENTITY_KINDS, OptionsPicker, RecordField
 from .form_fields import date_field
 
 REFERENCE = re.compile(r"R\d{2}-\d{6}")
@@ -92,6 +92,7 @@ class _ActivityForm(forms.Form):
     owner = forms.TypedChoiceField(
         label="Owner",
         coerce=int,
+        widget=OptionsPicker,
         help_text="A police lead, or someone of a partner agency serving the area",
         error_messages={"required": "Choose who owns the activity"},
     )

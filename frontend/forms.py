@@ -23,6 +23,7 @@ from referrals.models import (
 from referrals.selectors import Taken, TriageFilters
 from referrals.services import BREAK_GLASS_MIN_REASON
 
+from .autocomplete import OptionsPicker
 from .form_fields import date_field, moment_field
 
 # A choice of this many or fewer is asked with radios, more with a select (docs/design.md).
@@ -199,6 +200,7 @@ class ActionAddForm(forms.Form):
             owner.widget = forms.RadioSelect()
             owner.choices = choices
         else:
+            owner.widget = OptionsPicker()
             owner.choices = [("", "Choose one"), *choices]
 
     def clean_owner(self) -> Any:

@@ -17,7 +17,7 @@ from disruption.models import (
     SourceEvaluation,
 )
 
-from .autocomplete import ALL_KINDS, RecordField
+from .autocomplete import ALL_KINDS, OptionsPicker, RecordField
 from .form_fields import date_field
 
 SEARCH_KINDS = [
@@ -145,7 +145,11 @@ class LinkForm(GradingForm):
     )
     nature = forms.ChoiceField(label="How are they linked?", choices=LinkNature.choices)
     referral = forms.ChoiceField(
-        label="Referral it came from", required=False, choices=(), help_text="If there is one"
+        label="Referral it came from",
+        required=False,
+        choices=(),
+        help_text="If there is one: start typing its reference or the young person's name",
+        widget=OptionsPicker,
     )
     source = forms.CharField(
         label="Who or what the information came from",

@@ -31,13 +31,13 @@ from referrals.services import (
     transitions_for,
 )
 
+from .autocomplete import OptionsPicker
 from .case_page import STATE_COLOURS, concern_summary, mentioned, referrer
 from .form_fields import date_field
-from .forms import add_service_errors
+from .forms import RADIOS_UP_TO, add_service_errors
 
 # Steps that are hard to undo or change who is responsible: answers are checked first.
 CHECK_FIRST = frozenset({"decide", "merge", "transfer", "close"})
-RADIOS_UP_TO = 5  # choices; more go in a select
 # Follow-up questions shown only under one answer (GOV.UK conditional reveal): input ->
 # the answer -> the inputs revealed under it. Answers to them are discarded under any other.
 REVEALS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -45,6 +45,9 @@ REVEALS: dict[str, dict[str, tuple[str, ...]]] = {
         Decision.STATUTORY_REFERRAL.value: ("statutory_type", "external_reference", "keep_active")
     },
 }
+# Step inputs whose choices are the partnership's agencies, people or areas: lists that grow
+# with the partnership, so typed into an autocomplete rather than scrolled.
+PICKED = frozenset({"agency", "lead_professional", "area"})
 NOT_GIVEN = "Not given"
 DECISION_PARTS = ("decision", "statutory_type", "external_reference", "keep_active")
 
@@ -99,17 +102,19 @@ DONE = {
 
 
 def _field(name: str, referral: Referral) -> forms.Field:
-    """The form field for step input `name` (referrals.inputs): radios for a few choices, a
-    select for more, the GOV.UK date input for a date, a textarea for text."""
+    """The form field for step input `name` (referrals.inputs): radios for a few choices; for
+    more, a select, or an autocomplete for the partnership's agencies, people and areas; the
+    GOV.UK date input for a date; a textarea for text."""
     spec = STEP_INPUTS[name]
     common: dict[str, Any] = {"label": spec.label, "help_text": spec.hint}
     missing = spec.missing or f"Answer: {spec.label}"
     choices = input_choices(name, referral)
     if choices:
         radios = len(choices) <= RADIOS_UP_TO
+        long = OptionsPicker if spec.kind in PICKED else forms.Select
         return forms.ChoiceField(
             choices=choices if radios else [("", "Choose one"), *choices],
-            widget=forms.RadioSelect if radios else forms.Select,
+            widget=forms.RadioSelect if radios else long,
             required=spec.required,
             error_messages={
                 "required": missing,

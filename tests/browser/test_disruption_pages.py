@@ -54,7 +54,9 @@ def test_police_lead_pages(page: Any) -> None:
     page.get_by_role("option", name="Synthetic (person of concern)").click()
     page.get_by_label("Tactic").select_option(label="Intelligence submission")
     page.get_by_label("Direct (the suspect)").check()
-    page.get_by_label("Owner").select_option(index=1)
+    # A list of people: typing filters it (GOV.UK accessible autocomplete).
+    page.get_by_label("Owner").fill(police_lead.last_name[:4])
+    page.get_by_role("option", name=f"{police_lead.get_full_name()} ({police.name})").click()
     page.get_by_role("button", name="Log the activity").click()
     page.wait_for_load_state()
     assert page.url.endswith(f"/referrals/{referral.reference}/")

@@ -297,3 +297,35 @@ def test_the_referrer_and_a_receiving_area_take_theirs(page: Any) -> None:
     assert page.url.rstrip("/").count("/") == 2  # home: the referral is out of sight again
     assert "Transfer declined" in page.locator(".govuk-notification-banner--success").inner_text()
     assert state_of(declined) == ReferralState.IN_TRIAGE
+
+
+def test_a_partnership_of_many_agencies_picks_the_lead_by_typing(page: Any) -> None:
+    """More than five agencies or lead professionals: each is an autocomplete over the
+    partnership's list, picked by typing part of a name."""
+    area = AreaFactory.create()
+    agencies = [AgencyFactory.create(areas=[area], name=f"Northtown Service {n}") for n in range(7)]
+    leads = [member(Role.LEAD_PROFESSIONAL, area=area, agency=agency) for agency in agencies]
+    coordinator = member(Role.COORDINATOR, area=area)
+    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    referral_transition(referral=referral, actor=coordinator, name="start_triage")
+    referral_transition(
+        referral=referral,
+        actor=coordinator,
+        name="decide",
+        inputs={"decision": "multi_agency_plan", "reason": REASON},
+    )
+    chosen, lead = agencies[5], leads[5]
+    sign_in(page, coordinator.username)
+    open_step(page, referral, "assign_lead")
+    assert not page.get_by_role("radio").count()
+    page.get_by_label("Agency").fill("Service 5")
+    page.get_by_role("option", name=chosen.name, exact=True).click()
+    page.get_by_label("Lead professional").fill(lead.last_name)
+    page.get_by_role("option", name=f"{lead.get_full_name()} ({chosen.name})").click()
+    assert_accessible(page)
+    shot(page, "step-assign-lead-autocomplete")
+    press(page, "Assign a lead professional")
+    done(page, referral, f"Lead professional: {lead.get_full_name()}")
+    assert ReferralAssignment.objects.filter(
+        referral=referral, agency=chosen, lead_professional=lead
+    ).exists()
