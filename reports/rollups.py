@@ -19,14 +19,17 @@ Days are calendar days in England (Europe/London), as a board reads them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
 from dateutil.relativedelta import relativedelta
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
 
 from .models import MonthlyRollup, Rollup, StaleDay
+
+logger = logging.getLogger(__name__)
 
 ZONE = "Europe/London"
 EVER = (date(1900, 1, 1), date(2200, 1, 1))
@@ -245,18 +248,48 @@ def rollups_refresh(*, batch: int = 1000) -> int:
     recounted stays marked for the next call."""
     recounted = 0
     while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "DELETE FROM reports_staleday WHERE id IN ("
-                " SELECT id FROM reports_staleday ORDER BY id FOR UPDATE SKIP LOCKED LIMIT %s"
-                ") RETURNING area_id, day",
-                [batch],
-            )
-            days = cursor.fetchall()
-            if not days:
-                return recounted
-            _replace(cursor, _spans(days))
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                days = _claim(cursor, batch)
+                if not days:
+                    return recounted
+                _replace(cursor, _spans(days))
+        except _BAD_DAY:
+            # The failed batch gave its marks back: left there, they would fail every later
+            # call (and every dashboard with it), so the batch is recounted day by day.
+            days = _refresh_day_by_day(batch)
         recounted += len(days)
+
+
+# What one day's rows can make a recount fail with: a date past what Python or PostgreSQL
+# can hold (a row written past the date checks), a value the statement cannot take.
+_BAD_DAY = (ArithmeticError, ValueError, DataError)
+
+
+def _claim(cursor: Any, batch: int) -> list[tuple[int, date]]:
+    cursor.execute(
+        "DELETE FROM reports_staleday WHERE id IN ("
+        " SELECT id FROM reports_staleday ORDER BY id FOR UPDATE SKIP LOCKED LIMIT %s"
+        ") RETURNING area_id, day",
+        [batch],
+    )
+    return cursor.fetchall()
+
+
+def _refresh_day_by_day(batch: int) -> list[tuple[int, date]]:
+    """Recount a batch one day at a time; a day whose recount fails is logged and skipped
+    (its mark gone), so the rest are counted. The days recounted."""
+    recounted = []
+    with transaction.atomic(), connection.cursor() as cursor:
+        for area_id, day in _claim(cursor, batch):
+            try:
+                with transaction.atomic():
+                    _replace(cursor, _spans([(area_id, day)]))
+            except _BAD_DAY:
+                logger.exception("Rollups: day %s of area %s cannot be recounted", day, area_id)
+            else:
+                recounted.append((area_id, day))
+    return recounted
 
 
 def _replace(cursor: Any, spans: Sequence[tuple[int, date, date]]) -> None:

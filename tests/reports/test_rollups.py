@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from datetime import date, datetime, timedelta
 from io import StringIO
@@ -9,13 +10,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DataError, connection, transaction
+from django.db.models import F
+from django.test import Client
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
 from agencies.models import AgencyType, Role
-from referrals.models import ProtectiveActionType, YoungPerson
+from referrals.models import ProtectiveAction, ProtectiveActionType, Referral, YoungPerson
 from referrals.services import (
     action_add,
     action_update,
@@ -25,6 +28,7 @@ from referrals.services import (
     return_home_interview_record,
     young_person_correct,
 )
+from reports import rollups
 from reports.models import MonthlyRollup, Rollup, StaleDay
 from reports.rollups import (
     rollup_rows_sql,
@@ -33,7 +37,7 @@ from reports.rollups import (
     rollups_refresh,
     rollups_stored,
 )
-from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db
 
@@ -366,3 +370,74 @@ def test_two_recounts_of_days_in_one_month_sum_it_one_after_the_other(area_peopl
     assert rollups_stored(area_ids=[area.pk]) == rollups_recount(area_ids=[area.pk])
     may = MonthlyRollup.objects.get(area=area, month=date(2024, 5, 1), measure="raised", key="")
     assert may.count == 2
+
+
+def _plan_with_action(practitioner, coordinator):
+    referral = raise_referral(practitioner, submit=True)
+    _decide(referral, coordinator, "multi_agency_plan")
+    return action_add(
+        referral=referral,
+        actor=coordinator,
+        action_type=ProtectiveActionType.objects.get(code="safety_plan"),
+        owner=coordinator,
+        due_on=timezone.localdate(),
+    )
+
+
+def test_a_day_no_count_can_hold_is_logged_and_skipped_and_every_dashboard_answers(
+    caplog, area_people
+):
+    """A date past every check (forced here in SQL) marks a day whose recount cannot run:
+    that day alone is logged and dropped, the other days are counted, and every area's
+    dashboard page, API and download keep answering, now and on the next request."""
+    area, practitioner, coordinator = area_people
+    action = _plan_with_action(practitioner, coordinator)
+    rollups_refresh()
+    ProtectiveAction.objects.filter(pk=action.pk).update(due_on=date.max)
+    elsewhere = AreaFactory.create()
+    raise_referral(member(Role.PRACTITIONER, area=elsewhere), submit=True)
+
+    with caplog.at_level(logging.ERROR, logger="reports.rollups"):
+        rollups_refresh()
+
+    assert not StaleDay.objects.exists()
+    assert f"day {date.max} of area {area.pk}" in caplog.text
+    assert Rollup.objects.get(area=elsewhere, measure="raised", key="").count == 1
+    assert not Rollup.objects.filter(area=area, measure="actions.due").exists()
+    ProtectiveAction.objects.filter(pk=action.pk).update(due_on=date(9999, 12, 30))
+    for place in (area, elsewhere):
+        client = Client()
+        sign_in(client, member(Role.BOARD_MEMBER, area=place))
+        for url in (
+            f"/reports/{place.ons_code}/",
+            f"/api/v1/reports/areas/{place.ons_code}/dashboard/",
+            f"/reports/{place.ons_code}/export.csv",
+        ):
+            assert client.get(url).status_code == 200, url
+    assert not StaleDay.objects.exists()
+
+
+def test_a_day_that_breaks_its_recount_leaves_the_rest_of_its_batch_counted(
+    caplog, monkeypatch, area_people
+):
+    area, practitioner, _ = area_people
+    referral = raise_referral(practitioner, submit=True)
+    rollups_refresh()
+    Referral.objects.filter(pk=referral.pk).update(
+        submitted_at=F("submitted_at") - timedelta(days=1)
+    )  # marks yesterday (now raised) and today (no longer)
+    yesterday = timezone.localdate() - timedelta(days=1)
+    replace = rollups._replace
+
+    def failing_on_yesterday(cursor, spans):
+        if any(lo <= yesterday < hi for _, lo, hi in spans):
+            raise DataError("a row of that day breaks the statement")
+        replace(cursor, spans)
+
+    monkeypatch.setattr(rollups, "_replace", failing_on_yesterday)
+    with caplog.at_level(logging.ERROR, logger="reports.rollups"):
+        assert rollups_refresh() == 1  # today; yesterday skipped
+
+    assert f"day {yesterday} of area {area.pk}" in caplog.text
+    assert not StaleDay.objects.exists()
+    assert _today(area, "raised") == 0  # today's count, in the same batch, is recounted
