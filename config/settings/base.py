@@ -278,6 +278,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "reports.rollups_refresh",
         "schedule": 60.0,
     },
+    "reports-profile-imports-expire": {
+        "task": "reports.profile_imports_expire",
+        "schedule": 60.0,
+    },
     "api-idempotency-keys-purge": {
         "task": "api.purge_idempotency_keys",
         "schedule": 60.0 * 60,
