@@ -23,17 +23,18 @@ from openpyxl import load_workbook
 # More columns than any import has, so a file with a few extra is still reported column by
 # column, while a row padded out to thousands of cells is refused.
 MAX_COLUMNS = 100
-# A workbook whose members unpack to more than this is refused before it is parsed: a small
-# XLSX file can unpack to gigabytes (a "zip bomb").
-MAX_UNPACKED_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Caps:
-    """What one kind of import accepts: data rows under the header, characters in a cell."""
+    """What one kind of import accepts: data rows under the header, characters in a cell,
+    and bytes that an XLSX workbook's members unpack to. The last is checked before anything
+    is parsed, because a small XLSX file can unpack to gigabytes (a "zip bomb"), and because
+    openpyxl reads a whole sheet once, when it opens it, to find its size."""
 
     rows: int
     cell: int
+    unpacked: int = 16 * 1024 * 1024
 
     @property
     def line(self) -> int:
@@ -113,7 +114,7 @@ def csv_rows(file: IO[bytes], caps: Caps) -> Iterator[tuple[int, list[str]]]:
         text.detach()  # the upload stays open for its owner to close
 
 
-def _check_unpacked(file: IO[bytes]) -> None:
+def _check_unpacked(file: IO[bytes], caps: Caps) -> None:
     try:
         with zipfile.ZipFile(file) as archive:
             # zipfile never unpacks a member beyond the size it declares, so the declared sizes
@@ -121,9 +122,9 @@ def _check_unpacked(file: IO[bytes]) -> None:
             unpacked = sum(member.file_size for member in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
         raise TableError("The file is not an XLSX workbook that can be read") from None
-    if unpacked > MAX_UNPACKED_BYTES:
+    if unpacked > caps.unpacked:
         raise TableError(
-            f"The workbook unpacks to more than {MAX_UNPACKED_BYTES // (1024 * 1024)} MB: "
+            f"The workbook unpacks to more than {caps.unpacked // (1024 * 1024)} MB: "
             "save its first sheet as CSV UTF-8 instead"
         )
 
@@ -132,19 +133,19 @@ def xlsx_rows(file: IO[bytes], caps: Caps) -> Iterator[tuple[int, list[str]]]:
     """Each row of an XLSX workbook's first sheet with its number (the header is row 1),
     every cell as text. TableError when it cannot be read."""
     file.seek(0)
-    _check_unpacked(file)
+    _check_unpacked(file, caps)
     file.seek(0)
     number = 0
     try:
         workbook = load_workbook(file, read_only=True, data_only=True)
         try:
             sheet = workbook.worksheets[0]
-            # The sheet's declared size is ignored: it may lie either way. Rows are as wide as
-            # their last cell, never wider than MAX_COLUMNS + 1 (enough to see one too many).
+            # The sheet's declared size is ignored, as it may lie either way: each row is as
+            # wide as its last cell, and only enough of it to see one column too many is read.
             sheet.reset_dimensions()
-            rows = sheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True)
+            rows = sheet.iter_rows(values_only=True)
             for number, values in enumerate(rows, start=1):
-                cells = [cell_text(value) for value in values]
+                cells = [cell_text(value) for value in values[: MAX_COLUMNS + 1]]
                 while cells and not cells[-1]:
                     cells.pop()
                 yield number, _checked(number, cells, caps)
