@@ -161,4 +161,12 @@ def xlsx_rows(file: IO[bytes], caps: Caps) -> Iterator[tuple[int, list[str]]]:
         ) from None
 
 
+def check_size(file: IO[bytes], limit: int) -> None:
+    """TableError for a file over `limit` bytes (however it was sent)."""
+    size = file.seek(0, io.SEEK_END)
+    file.seek(0)
+    if size > limit:
+        raise TableError(f"The file is larger than {limit // (1024 * 1024)} MB: split it")
+
+
 READERS = {".csv": csv_rows, ".xlsx": xlsx_rows}
