@@ -136,7 +136,7 @@ class NationalReturnsView(APIView):
         try:
             imported = national_returns_import(
                 actor=request.user,
-                data=body.validated_data["file"].read(),
+                file=body.validated_data["file"],
                 replace=body.validated_data["replace"],
                 today=timezone.localdate(),
                 request=request._request,

@@ -151,7 +151,7 @@ def national_import_page(request: HttpRequest) -> HttpResponse:
         try:
             imported = national_returns_import(
                 actor=request.user,
-                data=form.cleaned_data["file"].read(),
+                file=form.cleaned_data["file"],
                 replace=form.cleaned_data["replace"],
                 today=timezone.localdate(),
                 request=request,

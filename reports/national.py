@@ -15,15 +15,17 @@ docs/national-returns.md describes the file, the token and what the counts mean.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import pairwise
-from typing import Any
+from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.http import Http404, HttpRequest
@@ -40,6 +42,7 @@ from .models import NationalReturn, NationalReturnRow
 from .periods import EARLIEST, LONGEST_DAYS, Period, PeriodKind
 from .rollups import AGE_BAND_SQL, ETHNICITY_GROUP_SQL, ZONE
 from .selectors import AGE_BANDS, ETHNIC_GROUPS
+from .tables import Caps, TableError, check_size, csv_rows
 from .tokens import TOKEN_LENGTH, TOKEN_PATTERN, token_key, young_person_token
 
 # Who produces an area's return: those who answer for the area's figures, not its casework.
@@ -77,7 +80,8 @@ CATEGORY_TITLES = {
     "timeliness": "time to decision",
 }
 ROW_NUMBER = re.compile(r"[1-9][0-9]{0,8}")
-COLUMNS = (
+# What a row says, and what its return's checksum is made from, in this order.
+CONTENT_COLUMNS = (
     "period_start",
     "period_end",
     "area_code",
@@ -85,6 +89,11 @@ COLUMNS = (
     *CATEGORIES,
     "token",
 )
+# The seal: every row of a return repeats its number of rows and the checksum of its content,
+# so a return cut short (even at a row boundary), a row changed or a row added is refused.
+SEAL_COLUMNS = ("return_rows", "return_checksum")
+COLUMNS = (*CONTENT_COLUMNS, *SEAL_COLUMNS)
+CHECKSUM = re.compile(r"[0-9a-f]{64}")
 
 # --- An area's return ---------------------------------------------------------------------
 
@@ -143,6 +152,35 @@ WHERE r.area_id = %s
 """  # noqa: S608 - built from constants
 
 
+def return_checksum(rows: Iterable[Sequence[str]]) -> str:
+    """SHA-256 (lowercase hex) of a return's rows in row-number order, each row its
+    CONTENT_COLUMNS joined by commas and ended by a line feed, in UTF-8."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update((",".join(row) + "\n").encode())
+    return digest.hexdigest()
+
+
+def sealed(rows: Sequence[dict[str, str]]) -> list[dict[str, str]]:
+    """The rows, each with its return's seal: rows of one area and period are one return,
+    taken to be in row-number order as given."""
+    returns: dict[tuple[str, str, str], list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        returns[row["area_code"], row["period_start"], row["period_end"]].append(row)
+    seals = {
+        key: {
+            "return_rows": str(len(found)),
+            "return_checksum": return_checksum(
+                [row[column] for column in CONTENT_COLUMNS] for row in found
+            ),
+        }
+        for key, found in returns.items()
+    }
+    return [
+        {**row, **seals[row["area_code"], row["period_start"], row["period_end"]]} for row in rows
+    ]
+
+
 def _return_rows(area: Area, period: Period, key: bytes) -> list[dict[str, str]]:
     with connection.cursor() as cursor:
         cursor.execute(_RETURN_SQL, [area.pk, period.start, period.after])
@@ -159,16 +197,18 @@ def _return_rows(area: Area, period: Period, key: bytes) -> list[dict[str, str]]
         rows.append({**dict(zip(CATEGORIES, categories, strict=True)), "token": token})
     # Ordered by what a row says, never by when the concern came: the order gives nothing away.
     rows.sort(key=lambda row: tuple(row[column] for column in ("token", *CATEGORIES)))
-    return [
-        {
-            "period_start": period.start.isoformat(),
-            "period_end": period.end.isoformat(),
-            "area_code": area.ons_code,
-            "row_number": str(number),
-            **row,
-        }
-        for number, row in enumerate(rows, start=1)
-    ]
+    return sealed(
+        [
+            {
+                "period_start": period.start.isoformat(),
+                "period_end": period.end.isoformat(),
+                "area_code": area.ons_code,
+                "row_number": str(number),
+                **row,
+            }
+            for number, row in enumerate(rows, start=1)
+        ]
+    )
 
 
 def national_return_export(
@@ -194,6 +234,7 @@ def national_return_export(
             "period_start": period.start.isoformat(),
             "period_end": period.end.isoformat(),
             "rows": len(rows),
+            "checksum": rows[0]["return_checksum"] if rows else "",
         },
     )
     return AreaReturn(area, period, rows)
@@ -209,8 +250,9 @@ def return_csv(rows: Iterable[dict[str, str]]) -> str:
 
 # --- Import -------------------------------------------------------------------------------
 
-# Enough for every area's year (settings.NATIONAL_IMPORT_MAX_BYTES also limits the file).
-MAX_ROWS = 300_000
+# Enough for every area's year (settings.NATIONAL_IMPORT_MAX_BYTES also limits the file); no
+# cell of a return is longer than a token or a checksum (64 characters).
+CAPS = Caps(rows=300_000, cell=100)
 # A report longer than this helps nobody: the rest are counted, not listed.
 MAX_PROBLEMS = 500
 
@@ -243,6 +285,7 @@ class _Return:
     start: date
     end: date
     first_row: int
+    seal: tuple[str, str]  # return_rows and return_checksum, as its first row gives them
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
 
     @property
@@ -326,24 +369,88 @@ class _Checker:
         if not ROW_NUMBER.fullmatch(row["row_number"]):
             good = False
             self.problem(number, "row_number", "Write the row's number in its return: 1, 2, 3...")
+        if not ROW_NUMBER.fullmatch(row["return_rows"]):
+            good = False
+            self.problem(number, "return_rows", "Write the number of rows in the row's return")
+        if not CHECKSUM.fullmatch(row["return_checksum"]):
+            good = False
+            self.problem(
+                number,
+                "return_checksum",
+                "A checksum is 64 characters, the digits 0-9 and the letters a-f: copy it "
+                "from the return as the area produced it",
+            )
         if not good:
             return None
-        values = {column: row[column] for column in (*CATEGORIES, "token")}
-        return {**values, "row_number": row["row_number"]}
+        return {
+            column: row[column] for column in (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
+        }
+
+    def seal(self, found: _Return) -> None:
+        """A problem when the return's rows are not all, and only, those the area produced."""
+        declared, checksum = found.seal
+        last = found.rows[-1][0]
+        if len(found.rows) != int(declared):
+            self.problem(
+                last,
+                "return_rows",
+                f"The return for {found.label} has {declared} rows, but the file holds "
+                f"{len(found.rows)} of them: the file may have been cut short or combined "
+                "wrongly, so nothing was imported",
+            )
+            return
+        ordered = sorted(found.rows, key=lambda row: int(row[1]["row_number"]))
+        content = (
+            [found.start.isoformat(), found.end.isoformat(), found.area.ons_code]
+            + [values[column] for column in CONTENT_COLUMNS[3:]]
+            for _, values in ordered
+        )
+        if return_checksum(content) != checksum:
+            self.problem(
+                last,
+                "return_checksum",
+                f"The rows of {found.label} do not match their checksum: a row was changed "
+                "after the area produced the return",
+            )
 
 
-def _read(data: bytes, checker: _Checker) -> list[tuple[int, dict[str, str]]]:
+# What the import keeps of a good row: its return is named by the row's dates and area.
+_KEPT = (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
+
+
+def _read(file: IO[bytes], checker: _Checker) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's rows under its header, one at a time as they are read within CAPS; a file
+    that cannot be read is one problem, where reading stopped."""
+    read = 0
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        checker.problem(1, "", "The file is not a CSV file in UTF-8 text")
-        return []
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if not header:
-        checker.problem(1, "", "The file is empty: the first row must name the columns")
-        return []
-    header = [name.strip() for name in header]
+        check_size(file, settings.NATIONAL_IMPORT_MAX_BYTES)
+        reader = csv_rows(file, CAPS)
+        _, header = next(reader, (1, []))
+        if not header:
+            checker.problem(1, "", "The file is empty: the first row must name the columns")
+            return
+        header = [name.strip() for name in header]
+        _check_header(header, checker)
+        if checker.problems:
+            return
+        for number, cells in reader:
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                checker.problem(
+                    number, "", f"The row has {len(cells)} cells; the header names {len(header)}"
+                )
+                continue
+            read += 1
+            yield number, dict(zip(header, cells, strict=True))
+    except TableError as error:
+        checker.problem(error.row, "", str(error))
+        return
+    if not read and not checker.problems:
+        checker.problem(2, "", "The file has no rows under its header")
+
+
+def _check_header(header: list[str], checker: _Checker) -> None:
     for name in COLUMNS:
         if name not in header:
             checker.problem(1, name, f"The column {name} is missing")
@@ -358,28 +465,10 @@ def _read(data: bytes, checker: _Checker) -> list[tuple[int, dict[str, str]]]:
             )
     if len(set(header)) != len(header):
         checker.problem(1, "", "A column is named twice")
-    if checker.problems:
-        return []
-    rows: list[tuple[int, dict[str, str]]] = []
-    for number, cells in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            checker.problem(
-                number, "", f"The row has {len(cells)} cells; the header names {len(header)}"
-            )
-            continue
-        if len(rows) >= MAX_ROWS:
-            checker.problem(number, "", f"A file can hold at most {MAX_ROWS:,} rows")
-            break
-        rows.append((number, dict(zip(header, cells, strict=True))))
-    if not rows and not checker.problems:
-        checker.problem(2, "", "The file has no rows under its header")
-    return rows
 
 
 def _check_rows(
-    rows: list[tuple[int, dict[str, str]]], checker: _Checker
+    rows: Iterable[tuple[int, dict[str, str]]], checker: _Checker
 ) -> dict[tuple[str, date, date], _Return]:
     returns: dict[tuple[str, date, date], _Return] = {}
     seen: dict[tuple[str, date, date, str], int] = {}
@@ -389,7 +478,17 @@ def _check_rows(
         if period is None or area is None or values is None:
             continue
         key = (area.ons_code, *period)
-        found = returns.setdefault(key, _Return(area, *period, first_row=number))
+        seal = (values["return_rows"], values["return_checksum"])
+        found = returns.setdefault(key, _Return(area, *period, first_row=number, seal=seal))
+        if seal != found.seal:
+            checker.problem(
+                number,
+                "return_checksum",
+                f"The row's return_rows or return_checksum differ from those of row "
+                f"{found.first_row}, in the same return for {found.label}: each return's rows "
+                "must come from one file as the area produced it",
+            )
+            continue
         earlier = seen.setdefault((*key, values["row_number"]), number)
         if earlier != number:
             checker.problem(
@@ -410,6 +509,9 @@ def _check_rows(
                 f"The rows of {found.label} are not numbered 1 to {len(numbers)}: "
                 f"row {missing[0]} is missing, so the file may be incomplete",
             )
+    if not checker.problems:
+        for found in returns.values():
+            checker.seal(found)
     return returns
 
 
@@ -489,17 +591,18 @@ def _national_membership(user: Any) -> Membership:
 def national_returns_import(
     *,
     actor: Any,
-    data: bytes,
+    file: IO[bytes],
     replace: bool = False,
     today: date,
     request: HttpRequest | None = None,
 ) -> Imported:
     """Import every return in a CSV file, all or nothing. ImportRefused with every problem
-    (by row and column) when any cell is bad or a return would count a concern twice; an
-    already imported area and period is replaced only when `replace` says so."""
+    (by row and column) when the file cannot be read, any cell is bad, a return is not whole
+    (its seal) or a return would count a concern twice; an already imported area and period
+    is replaced only when `replace` says so."""
     membership = _national_membership(actor)
     checker = _Checker(today)
-    returns = _check_rows(_read(data, checker), checker)
+    returns = _check_rows(_read(file, checker), checker)
     if checker.problems:
         raise ImportRefused(checker.problems, checker.more)
     with transaction.atomic(durable=True):
@@ -533,6 +636,7 @@ def national_returns_import(
                     "period_start": found.start.isoformat(),
                     "period_end": found.end.isoformat(),
                     "rows": len(found.rows),
+                    "checksum": found.seal[1],
                     "replaced": any(
                         old.area_id == found.area.pk
                         and (old.period_start, old.period_end) == (found.start, found.end)

@@ -11,21 +11,19 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
-from collections.abc import Callable, Iterable
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import PurePath
-from typing import Any
+from typing import IO, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.http import Http404
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
 from agencies.models import AgencyType, Area
 from audit.models import AuditAction
@@ -49,10 +47,19 @@ from .profiles import (
     write_profile,
     year_label,
 )
+from .tables import READERS, Caps, TableError, cell_text
+
+logger = logging.getLogger(__name__)
 
 IMPORT_TYPES = (".csv", ".xlsx")
 PROBLEMS_KEPT = 500  # a file wrong throughout is reported by its first problems
 PROGRESS_STEPS = 50  # how often, at most, the page's progress moves on
+# Every area's answers for every year the service keeps fit well within these: 153 areas for
+# 27 years is some 4,100 rows, and the longest answer (every agency type) 120 characters.
+CAPS = Caps(rows=10_000, cell=1_000)
+# A job still checking this long after its upload has stopped (its worker died, its task was
+# never queued): it is marked failed, by the timed job and whenever it is read.
+JOB_DEADLINE = timedelta(minutes=15)
 
 
 class CellError(ValueError):
@@ -195,45 +202,14 @@ class ProfileRow:
     values: dict[str, Any]
 
 
-class TableError(ValueError):
-    """A file that cannot be read as a table at all."""
-
-
-def _cell_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def read_table(file: Any, name: str) -> tuple[list[str], list[list[str]]]:
+def read_table(file: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of a CSV (UTF-8) or XLSX file (its first sheet), every cell as
-    text; blank rows are left out. TableError when it cannot be read."""
-    suffix = PurePath(name).suffix.lower()
-    file.seek(0)
-    if suffix == ".csv":
-        try:
-            text = file.read().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise TableError("The file is not UTF-8 text: save it as CSV UTF-8") from None
-        raw: Iterable[Iterable[Any]] = csv.reader(io.StringIO(text))
-    elif suffix == ".xlsx":
-        try:
-            workbook = load_workbook(file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError):
-            raise TableError("The file is not an XLSX workbook that can be read") from None
-        raw = list(workbook.worksheets[0].iter_rows(values_only=True))
-        workbook.close()  # a read-only workbook keeps its file open until closed
-    else:
+    text, read as a stream within CAPS; blank rows are left out. TableError when it cannot be
+    read."""
+    reader = READERS.get(PurePath(name).suffix.lower())
+    if reader is None:
         raise TableError("The file must be a CSV or XLSX file")
-    rows = [[_cell_text(cell) for cell in row] for row in raw]
+    rows = [[cell_text(cell) for cell in cells] for _, cells in reader(file, CAPS)]
     rows = [row for row in rows if any(row)]
     if not rows:
         raise TableError("The file is empty")
@@ -372,15 +348,33 @@ def _progress(job: ProfileImport) -> Callable[[int], None]:
 
 def profile_import_run(*, job_id: str) -> ProfileImport:
     """Check a queued file and import it when it has no problems. Running it again does
-    nothing: a job is checked once."""
+    nothing: a job is checked once. Whatever happens, the job ends imported or failed."""
     job = ProfileImport.objects.select_related("uploaded_by").get(pk=job_id)
     if job.status != ImportStatus.CHECKING:
         return job
     try:
+        return _check_and_import(job)
+    except Exception:  # whatever went wrong, the job must not stay "checking"
+        logger.exception("strategy profile import %s stopped", job.pk)
+        return _finish(job, problems=[Problem(1, "file", FAULT)])
+
+
+FAULT = (
+    "The file could not be checked because of a fault in the service: nothing was imported. "
+    "Upload it again; if this happens again, tell your service desk"
+)
+OVERDUE = (
+    f"The check did not finish within {JOB_DEADLINE.seconds // 60} minutes, so it was "
+    "stopped and nothing was imported. Upload the file again"
+)
+
+
+def _check_and_import(job: ProfileImport) -> ProfileImport:
+    try:
         with job.file.open("rb") as file:
             header, rows = read_table(file, job.original_name)
     except TableError as exc:
-        return _finish(job, problems=[Problem(1, "file", str(exc))])
+        return _finish(job, problems=[Problem(exc.row, "file", str(exc))])
     ProfileImport.objects.filter(pk=job.pk).update(rows_total=len(rows))
     problems, parsed = check_rows(header, rows, today=timezone.localdate(), progress=_progress(job))
     if problems:
@@ -408,17 +402,37 @@ def profile_import_run(*, job_id: str) -> ProfileImport:
     return job
 
 
+def _fail(jobs: QuerySet[ProfileImport], *, problems: list[Problem]) -> int:
+    """Mark failed those of the jobs still checking (one finished meanwhile stays as it is)."""
+    return jobs.filter(status=ImportStatus.CHECKING).update(
+        status=ImportStatus.FAILED,
+        problems=[p.as_json() for p in problems[:PROBLEMS_KEPT]],
+        finished_at=timezone.now(),
+    )
+
+
 def _finish(job: ProfileImport, *, problems: list[Problem]) -> ProfileImport:
-    job.status = ImportStatus.FAILED
-    job.problems = [p.as_json() for p in problems[:PROBLEMS_KEPT]]
-    job.finished_at = timezone.now()
-    job.save(update_fields=["status", "problems", "finished_at"])
+    _fail(ProfileImport.objects.filter(pk=job.pk), problems=problems)
+    job.refresh_from_db()
     return job
 
 
+def _overdue(jobs: QuerySet[ProfileImport], now: datetime) -> QuerySet[ProfileImport]:
+    return jobs.filter(status=ImportStatus.CHECKING, uploaded_at__lt=now - JOB_DEADLINE)
+
+
+def profile_imports_expire(*, now: datetime) -> int:
+    """Mark failed every job still checking past its deadline (a timed job); how many."""
+    return _fail(_overdue(ProfileImport.objects.all(), now), problems=[Problem(1, "file", OVERDUE)])
+
+
 def profile_import(*, user: Any, pk: Any) -> ProfileImport:
-    """An import the user started; 404 for anyone else's."""
-    job = ProfileImport.objects.filter(pk=pk, uploaded_by=user).first() if user.pk else None
-    if job is None or not user.has_perm("reports.import_strategy_profiles"):
+    """An import the user started, failed first if it is past its deadline; 404 for anyone
+    else's."""
+    jobs = ProfileImport.objects.filter(pk=pk, uploaded_by=user) if user.pk else None
+    job = jobs.first() if jobs is not None else None
+    if jobs is None or job is None or not user.has_perm("reports.import_strategy_profiles"):
         raise Http404("No such import")
+    if _fail(_overdue(jobs, timezone.now()), problems=[Problem(1, "file", OVERDUE)]):
+        job.refresh_from_db()
     return job

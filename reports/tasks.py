@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.utils import timezone
 
-from .profile_imports import profile_import_run
+from .profile_imports import profile_import_run, profile_imports_expire
 from .rollups import rollups_refresh
 
 
@@ -19,3 +20,9 @@ def refresh_rollups() -> int:
 def run_profile_import(job_id: str) -> str:
     """Check an uploaded file of strategy profiles and import it when it has no problems."""
     return str(profile_import_run(job_id=job_id).status)
+
+
+@shared_task(name="reports.profile_imports_expire")
+def expire_profile_imports() -> int:
+    """Mark failed the strategy profile imports still checking past their deadline."""
+    return profile_imports_expire(now=timezone.now())

@@ -28,6 +28,7 @@ from reports.national import (
     national_returns_import,
     national_tables,
     return_csv,
+    sealed,
 )
 from reports.periods import Period, PeriodKind
 from reports.tokens import TokenKeyMissing
@@ -56,7 +57,7 @@ def produce(area: Area, period: Period | None = None) -> str:
 def import_text(text: str, *, replace: bool = False, actor: User | None = None) -> Any:
     return national_returns_import(
         actor=actor or member(Role.NATIONAL_ANALYST),
-        data=text.encode(),
+        file=io.BytesIO(text.encode()),
         replace=replace,
         today=timezone.localdate(),
     )
@@ -288,10 +289,11 @@ def good_row(area: Area, **cells: str) -> dict[str, str]:
 
 
 def file_of(rows: list[dict[str, str]], columns: list[str] | None = None) -> str:
+    """The rows as a file, each return sealed as the area's service would seal it."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns or list(COLUMNS), extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(sealed(rows))
     return out.getvalue()
 
 
@@ -398,7 +400,7 @@ def test_every_bad_cell_is_named_by_row_and_column_and_nothing_is_imported(
 def test_a_file_not_in_utf8_is_refused() -> None:
     with pytest.raises(ImportRefused) as caught:
         national_returns_import(
-            actor=member(Role.NATIONAL_ANALYST), data=b"\xff\xfe\x00", today=TODAY
+            actor=member(Role.NATIONAL_ANALYST), file=io.BytesIO(b"\xff\xfe\x00"), today=TODAY
         )
     assert [(p.row, p.column) for p in caught.value.problems] == [(1, "")]
 
