@@ -85,19 +85,21 @@ class Lockout:
 
 
 def lockouts_for_area(*, area: Area) -> list[Lockout]:
-    """Accounts of people with an active membership in `area` that are locked out right now,
-    by name. A short list (the lock lasts the cool-off), read in two queries."""
+    """Accounts of people with an active membership in `area` that are locked out right now
+    at one address or more (the lockout is per username and address), by name. A short list
+    (the lock lasts the cool-off), read in two queries."""
     cool_off = settings.AXES_COOLOFF_TIME
     members = User.objects.filter(memberships__area=area, memberships__is_active=True)
     rows = (
         AccessAttempt.objects.filter(
             username__in=members.values("username"), attempt_time__gte=timezone.now() - cool_off
         )
-        .values("username")
+        .values("username", "ip_address")
         .annotate(failures=Sum("failures_since_start"), last_failure=Max("attempt_time"))
         .filter(failures__gte=settings.AXES_FAILURE_LIMIT)
+        .order_by("username", "last_failure")
     )
-    by_username = {row["username"]: row for row in rows}
+    by_username = {row["username"]: row for row in rows}  # the latest locked address wins
     people = User.objects.filter(username__in=list(by_username)).only(
         "username", "first_name", "last_name"
     )

@@ -21,6 +21,7 @@ from disruption.network import (
     Network,
     NetworkNode,
     clusters,
+    clusters_seen,
     network,
     network_kind,
     network_seen,
@@ -168,4 +169,7 @@ class ClustersView(APIView):
         area = Area.objects.filter(ons_code=code).first()
         if area is None:
             raise Http404("No such area")
-        return Response(ClustersSerializer(clusters(user=request.user, area=area)).data)
+        with transaction.atomic():
+            found = clusters(user=request.user, area=area)
+            clusters_seen(actor=request.user, found=found, request=request._request)
+        return Response(ClustersSerializer(found).data)

@@ -274,3 +274,15 @@ def names_behind_changes(
         else:
             names[related] = {pk: str(row) for pk, row in rows.items()}
     return names
+
+
+def signed_in_from(*, username: str, ip_address: str | None, since: datetime) -> bool:
+    """Whether the account `username` completed signing in from `ip_address` since `since`."""
+    if ip_address is None:
+        return False
+    return AuditEvent.objects.filter(
+        action=AuditAction.SIGN_IN,
+        actor__username=username,
+        ip_address=ip_address,
+        created_at__gte=since,
+    ).exists()

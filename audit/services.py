@@ -165,20 +165,26 @@ def _area_id(
     return membership.area_id if membership is not None else None
 
 
-def _client(request: HttpRequest | None) -> tuple[str | None, str]:
-    """The client's address and user agent. X-Forwarded-For is trusted only when our own
-    reverse proxy sets it (AUDIT_TRUST_X_FORWARDED_FOR); its last entry is the address that
-    proxy saw, where earlier entries are whatever the client chose to send."""
-    if request is None:
-        return None, ""
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address. X-Forwarded-For is trusted only when our own reverse proxy sets
+    it (AUDIT_TRUST_X_FORWARDED_FOR); its last entry is the address that proxy saw, where
+    earlier entries are whatever the client chose to send. The sign-in lockout keys on it too
+    (AXES_CLIENT_IP_CALLABLE), so a client cannot pick the address it is counted under."""
     address = request.META.get("REMOTE_ADDR")
     if getattr(settings, "AUDIT_TRUST_X_FORWARDED_FOR", False):
         forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [a for a in forwarded if a]
         if forwarded:
             address = forwarded[-1]
+    return normalise_ip(address)
+
+
+def _client(request: HttpRequest | None) -> tuple[str | None, str]:
+    """The client's address and user agent."""
+    if request is None:
+        return None, ""
     user_agent = clean_text(request.META.get("HTTP_USER_AGENT", ""))[:USER_AGENT_MAX_LENGTH]
-    return normalise_ip(address), user_agent
+    return client_address(request), user_agent
 
 
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:

@@ -35,7 +35,7 @@ from agencies.models import Area
 from audit.services import audit_record_views
 from referrals.models import YoungPerson
 
-from .models import NODE_FIELDS, Link, Node, NodeKind
+from .models import ENTITY_MODELS, NODE_FIELDS, Link, Node, NodeKind
 from .selectors import intelligence_area_ids, intelligence_membership
 
 # The most links one network shows: more than a person can read in a drawing or a table, and
@@ -96,6 +96,7 @@ class Cluster:
     entities: int
     labels: list[str]  # the most linked entities' labels first
     entry: NetworkNode  # the most linked entity (else young person): its network shows it
+    named: list[tuple[str, int]]  # (kind, record id) of each entity the labels name
 
 
 @dataclass(frozen=True)
@@ -203,17 +204,33 @@ def network(
     )
 
 
+def _record(kind: str, record_id: int, area_id: int) -> Any:
+    """The record a node stands for, as much of it as an audit record names."""
+    model: Any = YoungPerson if kind == NodeKind.YOUNG_PERSON else ENTITY_MODELS[NodeKind(kind)]
+    return model(pk=record_id, area_id=area_id)
+
+
 def network_seen(*, actor: Any, found: Network, request: Any = None) -> None:
-    """One VIEW audit record per young person the network shows, filed under the area and the
-    membership that opens its intelligence."""
+    """One VIEW audit record per record the network shows (young people, persons, places,
+    vehicles, identifiers), filed under the area and the membership that opens its
+    intelligence."""
     audit_record_views(
         actor=actor,
         membership=intelligence_membership(user=actor, area_id=found.area_id),
-        targets=[
-            YoungPerson(pk=node.record_id, area_id=found.area_id)
-            for node in found.nodes
-            if node.kind == NodeKind.YOUNG_PERSON
-        ],
+        targets=[_record(node.kind, node.record_id, found.area_id) for node in found.nodes],
+        request=request,
+    )
+
+
+def clusters_seen(*, actor: Any, found: Clusters, request: Any = None) -> None:
+    """One VIEW audit record per entity a cluster names (young people are counted, not
+    named), filed as `network_seen` files them."""
+    area_id = found.area.pk
+    named = dict.fromkeys(record for cluster in found.clusters for record in cluster.named)
+    audit_record_views(
+        actor=actor,
+        membership=intelligence_membership(user=actor, area_id=area_id),
+        targets=[_record(kind, record_id, area_id) for kind, record_id in named],
         request=request,
     )
 
@@ -331,6 +348,7 @@ def clusters(*, user: Any, area: Area, limit: int = CLUSTER_LIMIT) -> Clusters:
                 entities=count,
                 # Entities' names only: a young person's name is not a cluster's label.
                 labels=[label for _, kind, label, _ in top if kind != NodeKind.YOUNG_PERSON],
+                named=[(kind, rec) for _, kind, _, rec in top if kind != NodeKind.YOUNG_PERSON],
                 entry=NetworkNode(
                     id=entry_id, kind=entry_kind, label=entry_label, hop=0, record_id=entry_record
                 ),

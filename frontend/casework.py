@@ -273,6 +273,8 @@ def young_person_correct_page(request: HttpRequest, reference: str) -> HttpRespo
             else "Nothing was changed; the reason is recorded",
         )
         return _back(referral)
+    person = referral.young_person
+    records_seen(actor=request.user, records=[person], referral=referral, request=request)
     return _page(
         request, referral, form, "Correct the young person's details", "Save the correction"
     )

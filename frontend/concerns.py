@@ -17,6 +17,7 @@ from referrals.selectors import referral_get
 from referrals.services import (
     TransitionConflict,
     concern_raise,
+    records_seen,
     referral_transition,
     referral_update_draft,
     young_person_update_draft,
@@ -211,4 +212,5 @@ def concern_sent_page(request: HttpRequest, reference: str) -> HttpResponse:
     if referral.submitted_at is None:  # a draft still, or one withdrawn before it was sent
         to = "concern-check" if referral.state == ReferralState.DRAFT else "referral-detail"
         return redirect(f"frontend:{to}", reference=referral.reference)
+    records_seen(actor=request.user, records=[referral], referral=referral, request=request)
     return render(request, "frontend/concerns/sent.html", {"referral": referral})

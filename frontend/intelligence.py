@@ -408,7 +408,8 @@ def mentions_page(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404("No such page")
     lines = [(kind, line) for kind, rows in mention_lines(referral).items() for line in rows]
     done = list(links_for(user=request.user, referral=referral).filter(nature=LinkNature.MENTIONED))
-    records_seen(actor=request.user, records=done, referral=referral, request=request)
+    # The lines are the concern's own words: the referral is seen, and the records made of them.
+    records_seen(actor=request.user, records=[referral, *done], referral=referral, request=request)
     recorded = {link.detail: link for link in done}
     chosen = request.GET.get("line", "")
     if not chosen.isdigit() or int(chosen) >= len(lines):

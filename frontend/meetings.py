@@ -178,6 +178,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
     ):
         messages.success(request, "Minutes saved")
         return redirect("frontend:meeting", pk=meeting.pk)
+    meetings_seen(actor=request.user, meetings=[meeting], request=request)  # the minutes so far
     return render(request, "frontend/meetings/minutes.html", {"form": form, "meeting": meeting})
 
 

@@ -18,6 +18,7 @@ from disruption.models import LinkNature, NodeKind
 from disruption.network import (
     NETWORK_LINK_LIMIT,
     clusters,
+    clusters_seen,
     network,
     network_kind,
     network_seen,
@@ -99,6 +100,8 @@ def clusters_page(request: HttpRequest) -> HttpResponse:
     area = next((a for a in areas if a.ons_code == code), None) if code else areas[0]
     if area is None:
         raise Http404("No such area in your intelligence")
-    found = clusters(user=request.user, area=area)
+    with transaction.atomic():
+        found = clusters(user=request.user, area=area)
+        clusters_seen(actor=request.user, found=found, request=request)
     context = {"found": found, "area": area, "areas": areas, "kinds": dict(NodeKind.choices)}
     return render(request, "frontend/network/clusters.html", context)

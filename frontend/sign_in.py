@@ -29,9 +29,9 @@ from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import auth_events
-from agencies.lockout import is_locked_out, record_failure, reset_failures
+from agencies.lockout import is_locked_out, record_failure, reset_failures, sign_in_wait
 from agencies.middleware import second_factor_url, url_with_next
-from agencies.selectors import confirmed_totp_device, two_factor_done
+from agencies.selectors import confirmed_totp_device, two_factor_done, username_for_sign_in
 from agencies.services import (
     two_factor_enrolment_confirm,
     two_factor_enrolment_device,
@@ -84,6 +84,14 @@ def _locked_out(request: HttpRequest, username: str) -> HttpResponse:
     return lockout_response(request)
 
 
+def _slowed(request: HttpRequest, seconds: int) -> HttpResponse:
+    """Too many recent failures for the account from anywhere: try again in a few seconds. The
+    same answer whether or not the account exists, and the password is not checked."""
+    response = render(request, "frontend/sign_in_wait.html", {"seconds": seconds}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
+
+
 class SignInView(auth_views.LoginView):
     template_name = "frontend/sign_in.html"
     form_class = SignInForm
@@ -94,6 +102,16 @@ class SignInView(auth_views.LoginView):
             **super().get_context_data(**kwargs),
             "two_factor_required": settings.TWO_FACTOR_REQUIRED,
         }
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        identifier = request.POST.get("username", "")[:254]
+        if identifier.strip():
+            username = username_for_sign_in(identifier=identifier)
+            # A locked-out address sees the lockout (from axes); any other may be slowed.
+            locked = is_locked_out(username=username, request=request)
+            if not locked and (seconds := sign_in_wait(username=username, request=request)):
+                return _slowed(request, seconds)
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form: Any) -> HttpResponse:
         login(self.request, form.get_user())  # the password factor is done

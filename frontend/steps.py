@@ -25,6 +25,7 @@ from referrals.models import ClosureOutcome, Decision, Referral, ReferralState, 
 from referrals.selectors import referral_after_step, referral_get
 from referrals.services import (
     TransitionConflict,
+    records_seen,
     referral_open,
     referral_step_check,
     referral_transition,
@@ -372,7 +373,7 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
                     "what_will_happen": what_will_happen(name, form, request),
                     "carried": _carried(posted),
                 }
-                return render(request, "frontend/steps/check.html", context | check)
+                return _shown(request, referral, "frontend/steps/check.html", context | check)
             moved = referral_transition(
                 referral=referral, actor=request.user, name=name, inputs=answers, request=request
             )
@@ -391,4 +392,14 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
                 return redirect("frontend:home")
             return redirect("frontend:referral-detail", reference=shown.reference)
     context |= _step_context(referral, name) | {"questions": questions(form)}
-    return render(request, "frontend/steps/step.html", context)
+    return _shown(request, referral, "frontend/steps/step.html", context)
+
+
+def _shown(
+    request: HttpRequest, referral: Referral, template: str, context: dict[str, Any]
+) -> HttpResponse:
+    """A step page shows the case: a GET recorded the view as it opened the referral; a POST
+    answered with the page again (its check, or its errors) records it here."""
+    if request.method == "POST":
+        records_seen(actor=request.user, records=[referral], referral=referral, request=request)
+    return render(request, template, context)

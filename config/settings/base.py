@@ -123,15 +123,24 @@ TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=True)
 RECOVERY_CODE_COUNT = 10
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # not even administrators see someone's TOTP secret
 
-# Lockout (django-axes): 5 failures (wrong passwords or wrong codes) lock the account for 30
-# minutes, whichever address they come from. Locking by address alone would lock out a whole
-# agency behind one shared address. The username+address pair never locks sooner than the
-# username alone; it is there because axes checks that an address is part of the rule (W006).
+# Lockout (django-axes): 5 failures (wrong passwords or wrong codes) from one address lock that
+# account at that address for 30 minutes. Keyed on the username alone, anyone who knew a
+# username could lock its owner out; keyed on the address alone, one shared office address
+# would lock out a whole agency. Guessing from many addresses is slowed per username instead
+# (agencies.lockout.sign_in_wait), which never locks the owner out. The address is the one the
+# audit trail records: X-Forwarded-For only from our own proxy, so it cannot be chosen.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=30)
-AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "audit.services.client_address"
 AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (agencies.services)
 AXES_LOCKOUT_CALLABLE = "frontend.sign_in.lockout_response"
+# Per-username slowdown: once an account has this many failures from any addresses within the
+# cool-off, each further attempt waits 1, 2, 4... seconds after the last failure, at most the
+# cap; addresses the account has signed in from lately are never slowed.
+SIGN_IN_SLOWDOWN_AFTER = 5
+SIGN_IN_SLOWDOWN_CAP = timedelta(seconds=60)
+SIGN_IN_KNOWN_ADDRESS_DAYS = 90
 
 # Field-level history (django-pghistory): its triggers are installed after every migrate, so a
 # change to a tracked model needs no trigger migration in the model's own app.

@@ -11,7 +11,8 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
-from django.test import Client
+from django.db.models import F
+from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
@@ -29,6 +30,8 @@ from agencies.services import (
 )
 from api.models import ApiToken
 from api.services import api_token_create
+from audit.models import AuditAction
+from audit.services import audit_record
 from frontend.sign_in_forms import INVALID_SIGN_IN, TOO_SOON, WRONG_CODE
 from tests.factories import (
     PASSWORD,
@@ -73,6 +76,10 @@ def no_code_delay(settings: Any) -> None:
     """django-otp waits longer after each wrong code; these tests send wrong codes back to back."""
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     settings.OTP_STATIC_THROTTLE_FACTOR = 0
+
+
+def office_request(address: str) -> Any:
+    return RequestFactory().get("/", REMOTE_ADDR=address)
 
 
 def password_step(client: Client, username: str, password: str = PASSWORD, **extra: str) -> Any:
@@ -362,15 +369,91 @@ def test_five_wrong_passwords_lock_the_account(client: Client, events: list[Any]
     response = password_step(client, user.username, PASSWORD)
     assert response.status_code == 429
     assert not is_signed_in(client)
-    # Another browser (another address) is refused too: the lock is on the account.
-    elsewhere = Client(REMOTE_ADDR="192.0.2.10")
-    assert password_step(elsewhere, user.username).status_code == 429
+    # Another browser at the same address is refused too: the lock is on account and address.
+    assert password_step(Client(), user.username).status_code == 429
 
     names = [name for name, _ in events]
     assert names.count("sign_in_failed") == 7
     assert names.count("locked_out") == 3
     assert "signed_in" not in names
     assert all(kwargs["username"] == user.username for _, kwargs in events)
+
+
+def a_while_later(username: str, seconds: int) -> None:
+    """As if the account's failed attempts were `seconds` older."""
+    AccessAttempt.objects.filter(username=username).update(
+        attempt_time=F("attempt_time") - timedelta(seconds=seconds)
+    )
+
+
+def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere() -> None:
+    user = member(Role.COORDINATOR)
+    attacker = Client(REMOTE_ADDR="203.0.113.66")
+    for _ in range(5):
+        password_step(attacker, user.username, "wrong-password")
+    assert password_step(attacker, user.username).status_code == 429
+    a_while_later(user.username, 2)  # the slowdown after 5 failures: one second
+    owner = Client(REMOTE_ADDR="192.0.2.10")
+    response = password_step(owner, user.username)
+    assert response.status_code == 302
+    assert is_signed_in(owner)
+
+
+def guessed_from_three_addresses(username: str) -> None:
+    """Four wrong passwords for `username` from each of three addresses, as django-axes records
+    them: no address is locked out."""
+    for host in range(1, 4):
+        AccessAttempt.objects.create(
+            username=username,
+            ip_address=f"203.0.113.{host}",
+            user_agent="",
+            path_info=SIGN_IN,
+            failures_since_start=4,
+        )
+
+
+def test_guessing_from_many_addresses_is_slowed_per_account_not_locked() -> None:
+    user = member(Role.COORDINATOR)
+    guessed_from_three_addresses(user.username)
+    # Unslowed, the next guess from the first address is checked and counted.
+    a_while_later(user.username, 61)
+    password_step(Client(REMOTE_ADDR="203.0.113.1"), user.username, "wrong-password")
+    assert failures(user.username) == 13
+
+    # A fourth address must wait, the password unchecked and the attempt not counted.
+    response = password_step(Client(REMOTE_ADDR="198.51.100.7"), user.username)
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 60
+    assert "Wait before you try again" in page_text(response)
+    assert failures(user.username) == 13
+    # The same answer for a name no account has, once it has as many failures.
+    guessed_from_three_addresses("nobody-by-this-name")
+    nobody = password_step(Client(REMOTE_ADDR="198.51.100.7"), "nobody-by-this-name", "x")
+    assert nobody.status_code == 429
+
+    # The wait is capped: a minute after the latest failure the owner signs in.
+    a_while_later(user.username, 61)
+    owner = Client(REMOTE_ADDR="198.51.100.7")
+    assert password_step(owner, user.username).status_code == 302
+
+
+def test_an_address_the_owner_signed_in_from_lately_is_not_slowed() -> None:
+    user = member(Role.COORDINATOR)
+    office = Client(REMOTE_ADDR="192.0.2.44")
+    audit_record(action=AuditAction.SIGN_IN, actor=user, request=office_request("192.0.2.44"))
+    guessed_from_three_addresses(user.username)
+    assert password_step(Client(REMOTE_ADDR="198.51.100.7"), user.username).status_code == 429
+    assert password_step(office, user.username).status_code == 302
+
+
+def test_the_lockout_keys_on_the_address_the_audit_trail_records(settings: Any) -> None:
+    """A client cannot dodge the lockout by sending a made-up X-Forwarded-For."""
+    user = member(Role.COORDINATOR)
+    for number in range(5):
+        password_step(
+            Client(HTTP_X_FORWARDED_FOR=f"10.0.0.{number}"), user.username, "wrong-password"
+        )
+    assert password_step(Client(), user.username).status_code == 429
 
 
 def test_wrong_passwords_count_for_the_account_whether_username_or_email(client: Client) -> None:
@@ -426,6 +509,7 @@ def test_lockouts_for_area_lists_locked_accounts_of_its_members_only(client: Cli
 def test_lockout_settings() -> None:
     assert django_settings.AXES_FAILURE_LIMIT == 5
     assert timedelta(minutes=30) == django_settings.AXES_COOLOFF_TIME
+    assert django_settings.AXES_LOCKOUT_PARAMETERS == [["username", "ip_address"]]
     assert django_settings.AUTHENTICATION_BACKENDS[0] == "axes.backends.AxesStandaloneBackend"
     assert django_settings.MIDDLEWARE[-1] == "axes.middleware.AxesMiddleware"
 
