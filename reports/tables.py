@@ -87,9 +87,13 @@ def _checked(number: int, cells: list[str], caps: Caps) -> list[str]:
 
 def _lines(text: IO[str], longest: int) -> Iterator[str]:
     """The stream's lines, refusing one longer than `longest` before reading more of it."""
+    number = 0
     while line := text.readline(longest + 1):
+        number += 1
         if len(line) > longest:
-            raise TableError(f"A line of the file is longer than {longest:,} characters")
+            raise TableError(
+                f"Line {number} of the file is longer than {longest:,} characters", number
+            )
         yield line
 
 
@@ -141,11 +145,14 @@ def xlsx_rows(file: IO[bytes], caps: Caps) -> Iterator[tuple[int, list[str]]]:
         try:
             sheet = workbook.worksheets[0]
             # The sheet's declared size is ignored, as it may lie either way: each row is as
-            # wide as its last cell, and only enough of it to see one column too many is read.
+            # wide as its last cell, and beyond MAX_COLUMNS is only looked at (in C) for a value.
             sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             for number, values in enumerate(rows, start=1):
-                cells = [cell_text(value) for value in values[: MAX_COLUMNS + 1]]
+                beyond = values[MAX_COLUMNS:]
+                if beyond.count(None) < len(beyond):
+                    raise TableError(f"Row {number} has more than {MAX_COLUMNS} columns", number)
+                cells = [cell_text(value) for value in values[:MAX_COLUMNS]]
                 while cells and not cells[-1]:
                     cells.pop()
                 yield number, _checked(number, cells, caps)
