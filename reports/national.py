@@ -270,6 +270,11 @@ class Problem:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+def import_limits() -> str:
+    """What the import accepts, in words for its page and the API's documentation."""
+    return CAPS.limits(file_bytes=settings.NATIONAL_IMPORT_MAX_BYTES, xlsx=False)
+
+
 class ImportRefused(Exception):
     """Nothing was imported: every problem found, in file order."""
 

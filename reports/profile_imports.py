@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -200,6 +201,15 @@ class ProfileRow:
     year: int
     responded: bool
     values: dict[str, Any]
+
+
+def import_limits() -> str:
+    """What the import accepts, in words for its page."""
+    deadline = JOB_DEADLINE.seconds // 60
+    return (
+        CAPS.limits(file_bytes=settings.UPLOAD_MAX_FILE_SIZE, xlsx=True)
+        + f" A check that has not finished after {deadline} minutes is stopped."
+    )
 
 
 def read_table(file: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
