@@ -182,6 +182,14 @@ def test_a_job_still_checking_after_its_deadline_is_failed_by_the_timed_job() ->
     assert profile_imports_expire(now=timezone.now()) == 0
 
 
+def test_the_deadline_is_checked_every_minute(settings: Any) -> None:
+    from config.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["reports-profile-imports-expire"]
+    assert (entry["task"], entry["schedule"]) == ("reports.profile_imports_expire", 60.0)
+    assert app.tasks[entry["task"]].name == expire_profile_imports.name
+
+
 def test_a_job_still_checking_after_its_deadline_is_failed_when_read() -> None:
     overdue = stuck_job(JOB_DEADLINE.total_seconds() / 60 + 1)
     read = profile_import(user=overdue.uploaded_by, pk=overdue.pk)
