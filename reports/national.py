@@ -94,6 +94,7 @@ CONTENT_COLUMNS = (
 SEAL_COLUMNS = ("return_rows", "return_checksum")
 COLUMNS = (*CONTENT_COLUMNS, *SEAL_COLUMNS)
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
+_SHARED = {column: {value: value for value in labels} for column, labels in CATEGORIES.items()}
 
 # --- An area's return ---------------------------------------------------------------------
 
@@ -387,9 +388,9 @@ class _Checker:
             )
         if not good:
             return None
-        return {
-            column: row[column] for column in (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
-        }
+        # Each category's value as the vocabulary's own string: a year's rows share them.
+        kept = {column: _SHARED[column][row[column]] for column in CATEGORIES}
+        return {**kept, "token": row["token"], "row_number": row["row_number"]}
 
     def seal(self, found: _Return) -> None:
         """A problem when the return's rows are not all, and only, those the area produced."""
@@ -417,10 +418,6 @@ class _Checker:
                 f"The rows of {found.label} do not match their checksum: a row was changed "
                 "after the area produced the return",
             )
-
-
-# What the import keeps of a good row: its return is named by the row's dates and area.
-_KEPT = (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
 
 
 def _read(file: IO[bytes], checker: _Checker) -> Iterator[tuple[int, dict[str, str]]]:
@@ -483,7 +480,7 @@ def _check_rows(
         if period is None or area is None or values is None:
             continue
         key = (area.ons_code, *period)
-        seal = (values["return_rows"], values["return_checksum"])
+        seal = (row["return_rows"], row["return_checksum"])
         found = returns.setdefault(key, _Return(area, *period, first_row=number, seal=seal))
         if seal != found.seal:
             checker.problem(
