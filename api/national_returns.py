@@ -19,6 +19,7 @@ from api.reports import FigureSerializer
 from reports.national import (
     CATEGORIES,
     ImportRefused,
+    import_limits,
     national_return_export,
     national_returns_import,
     national_tables,
@@ -123,11 +124,17 @@ class NationalReturnsView(APIView):
         request={"multipart/form-data": ImportSerializer},
         responses={
             201: ImportedSerializer,
-            400: RefusedSerializer,
+            400: OpenApiResponse(
+                RefusedSerializer, description="Nothing imported: the file's problems"
+            ),
             404: OpenApiResponse(description="Not a national analyst"),
         },
         summary="Import many areas' national returns from one CSV file, all or nothing: "
         "every bad cell is reported by row and column",
+        description=f"{import_limits()} A file that cannot be read within them, a bad cell, "
+        "or a return whose rows do not match its return_rows and return_checksum (cut short "
+        "or changed) is answered 400 with every problem by row and column; nothing is "
+        "imported. A body over the file limit is answered 413 before it is read.",
     )
     def post(self, request: Request) -> Response:
         _analyst(request)

@@ -18,6 +18,7 @@ from reports.models import ImportStatus
 from reports.profile_imports import (
     COLUMNS,
     PROBLEMS_KEPT,
+    import_limits,
     profile_import,
     profile_import_start,
     template_csv,
@@ -209,7 +210,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         )
         if job is not None:
             return redirect("frontend:strategy-import", pk=job.pk)
-    return render(request, "frontend/profiles/import.html", {"form": form, "columns": COLUMNS})
+    context = {"form": form, "columns": COLUMNS, "limits": import_limits()}
+    return render(request, "frontend/profiles/import.html", context)
 
 
 @login_required

@@ -94,6 +94,7 @@ CONTENT_COLUMNS = (
 SEAL_COLUMNS = ("return_rows", "return_checksum")
 COLUMNS = (*CONTENT_COLUMNS, *SEAL_COLUMNS)
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
+_SHARED = {column: {value: value for value in labels} for column, labels in CATEGORIES.items()}
 
 # --- An area's return ---------------------------------------------------------------------
 
@@ -270,6 +271,11 @@ class Problem:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+def import_limits() -> str:
+    """What the import accepts, in words for its page and the API's documentation."""
+    return CAPS.limits(file_bytes=settings.NATIONAL_IMPORT_MAX_BYTES, xlsx=False)
+
+
 class ImportRefused(Exception):
     """Nothing was imported: every problem found, in file order."""
 
@@ -382,9 +388,9 @@ class _Checker:
             )
         if not good:
             return None
-        return {
-            column: row[column] for column in (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
-        }
+        # Each category's value as the vocabulary's own string: a year's rows share them.
+        kept = {column: _SHARED[column][row[column]] for column in CATEGORIES}
+        return {**kept, "token": row["token"], "row_number": row["row_number"]}
 
     def seal(self, found: _Return) -> None:
         """A problem when the return's rows are not all, and only, those the area produced."""
@@ -412,10 +418,6 @@ class _Checker:
                 f"The rows of {found.label} do not match their checksum: a row was changed "
                 "after the area produced the return",
             )
-
-
-# What the import keeps of a good row: its return is named by the row's dates and area.
-_KEPT = (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
 
 
 def _read(file: IO[bytes], checker: _Checker) -> Iterator[tuple[int, dict[str, str]]]:
@@ -478,7 +480,7 @@ def _check_rows(
         if period is None or area is None or values is None:
             continue
         key = (area.ons_code, *period)
-        seal = (values["return_rows"], values["return_checksum"])
+        seal = (row["return_rows"], row["return_checksum"])
         found = returns.setdefault(key, _Return(area, *period, first_row=number, seal=seal))
         if seal != found.seal:
             checker.problem(

@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -60,6 +61,7 @@ CAPS = Caps(rows=10_000, cell=1_000)
 # A job still checking this long after its upload has stopped (its worker died, its task was
 # never queued): it is marked failed, by the timed job and whenever it is read.
 JOB_DEADLINE = timedelta(minutes=15)
+DEADLINE_MINUTES = int(JOB_DEADLINE.total_seconds()) // 60
 
 
 class CellError(ValueError):
@@ -200,6 +202,14 @@ class ProfileRow:
     year: int
     responded: bool
     values: dict[str, Any]
+
+
+def import_limits() -> str:
+    """What the import accepts, in words for its page."""
+    return (
+        CAPS.limits(file_bytes=settings.UPLOAD_MAX_FILE_SIZE, xlsx=True)
+        + f" A check that has not finished after {DEADLINE_MINUTES} minutes is stopped."
+    )
 
 
 def read_table(file: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
@@ -364,7 +374,7 @@ FAULT = (
     "Upload it again; if this happens again, tell your service desk"
 )
 OVERDUE = (
-    f"The check did not finish within {JOB_DEADLINE.seconds // 60} minutes, so it was "
+    f"The check did not finish within {DEADLINE_MINUTES} minutes, so it was "
     "stopped and nothing was imported. Upload the file again"
 )
 

@@ -29,22 +29,6 @@ def media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
 
 
-@pytest.fixture
-def run_import(
-    django_capture_on_commit_callbacks: Any,
-) -> Callable[[bytes, str], ProfileImport]:
-    """Upload a file as a national analyst and run its job as the worker would."""
-    analyst = member(Role.NATIONAL_ANALYST)
-
-    def run(content: bytes, name: str = "profiles.csv") -> ProfileImport:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = profile_import_start(actor=analyst, upload=SimpleUploadedFile(name, content))
-        job.refresh_from_db()
-        return job
-
-    return run
-
-
 def rows_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n", extrasaction="ignore")
