@@ -260,7 +260,8 @@ def redis_backed(url: str) -> dict[str, Any]:
         },
         # Falls back to each process's memory while Redis is down, and back to Redis by itself.
         "CACHES": {"default": {"BACKEND": "config.caches.FallbackRedisCache", "LOCATION": url}},
-        "CELERY_BROKER_URL": url,
+        # Kombu names a Redis unix socket differently from redis-py.
+        "CELERY_BROKER_URL": url.replace("unix://", "redis+socket://", 1),
         "CELERY_TASK_ALWAYS_EAGER": False,
     }
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -169,3 +170,4 @@ async def test_with_redis_down_the_stream_is_refused_as_paused_then_opens_when_i
         await sync_to_async(tell)(alice, "after-it-returned")
         assert (await stream.receive_json_from(timeout=2))["type"] == "notification"
         await stream.disconnect()
+        await get_channel_layer().flush()  # lets go of Redis before it stops
