@@ -107,5 +107,6 @@ def redis_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisOutage
     """The cache, the channel layer and Celery on a Redis that is down (a unix socket with no
     server: a short path, as socket addresses are limited to about 100 characters)."""
     outage = RedisOutage(tmp_path_factory.mktemp("redis"))
-    with override_settings(**redis_backed(outage.url)), celery_broker(outage.url):
+    settings = redis_backed(outage.url)
+    with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
         yield outage
