@@ -92,13 +92,18 @@ def celery_broker(url: str) -> Iterator[None]:
     """Celery sending to the broker at `url`, as in production, rather than running inline."""
     from config.celery import app
 
+    def forget_connections() -> None:
+        # Celery keeps the producers it made for the broker it first used (no public reset).
+        app._pool = None
+        app.amqp._producer_pool = None
+
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.close()  # its connection pool was made for the broker before
+    forget_connections()
     app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
-        app.close()
+        forget_connections()
         app.conf.update(saved)
 
 
