@@ -94,8 +94,8 @@ def celery_broker(url: str) -> Iterator[None]:
 
     def forget_connections() -> None:
         # Celery keeps the producers it made for the broker it first used (no public reset).
-        app._pool = None
-        app.amqp._producer_pool = None
+        app.__dict__.pop("_pool", None)
+        app.amqp.__dict__.pop("_producer_pool", None)
 
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     forget_connections()
