@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
@@ -171,3 +172,28 @@ async def test_with_redis_down_the_stream_is_refused_as_paused_then_opens_when_i
         assert (await stream.receive_json_from(timeout=2))["type"] == "notification"
         await stream.disconnect()
         await get_channel_layer().flush()  # lets go of Redis before it stops
+
+
+async def test_an_open_stream_hears_again_soon_after_redis_returns(
+    redis_down: RedisOutage,
+) -> None:
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    cookie = await sync_to_async(session_cookie)(alice)
+    with redis_down.back():
+        stream = await open_stream(cookie)
+    await sync_to_async(tell)(alice, "while-down")  # logged, kept as a row, not pushed
+    assert await stream.receive_nothing(timeout=0.3)
+
+    with redis_down.back():
+        # The layer subscribes again on its own; a push before that is not heard, so keep
+        # notifying until one is, as people's work would.
+        deadline = time.monotonic() + 5
+        heard = None
+        while heard is None and time.monotonic() < deadline:
+            await sync_to_async(tell)(alice, f"back-{time.monotonic()}")
+            if not await stream.receive_nothing(timeout=0.25):
+                heard = await stream.receive_json_from()
+        assert heard is not None and heard["type"] == "notification"
+        assert heard["unread"] >= 2  # the badge counts what was missed too
+        await stream.disconnect()
+        await get_channel_layer().flush()
