@@ -330,3 +330,34 @@ def test_with_redis_down_the_page_says_live_updates_are_paused_and_resumes_by_it
         page.context.close()
         flushed = get_channel_layer().flush()
         asyncio.run_coroutine_threadsafe(flushed, asgi_server.loop).result(5)
+
+
+def test_a_stream_that_keeps_failing_says_live_updates_are_paused_and_keeps_trying(
+    open_page: Any, asgi_server: Any
+) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page = open_page()
+    page.clock.install()
+    sign_in(page, coordinator.username)
+    attempts: list[Any] = []
+
+    def failing(route: Any) -> None:
+        attempts.append(route)
+        route.close(code=1011, reason="server error")
+
+    page.route_web_socket(re.compile(r"/ws/notifications/$"), failing)
+    page.goto("/")
+    page.wait_for_selector("body[data-live-state='disconnected']")
+    status = page.locator("[data-live-status]")
+    while len(attempts) < 5:
+        if len(attempts) < 4:
+            assert status.inner_text() == ""  # a drop or three is not worth a message
+        tried = len(attempts)
+        page.clock.fast_forward("00:30")  # past the next retry, whatever its spread
+        for _ in range(100):
+            if len(attempts) > tried:
+                break
+            page.wait_for_timeout(20)
+        assert len(attempts) == tried + 1  # after each drop, one more try
+    assert page.evaluate("document.body.dataset.liveState") == "paused"
+    assert "Live updates are paused" in status.inner_text()
