@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
@@ -16,7 +16,7 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from agencies.models import Role
-from config.caches import RETRY_AFTER_SECONDS
+from config.caches import RETRY_AFTER_SECONDS, FallbackRedisCache
 from tests.factories import AreaFactory, member, sign_in
 from tests.redis_server import RedisOutage
 
@@ -82,3 +82,12 @@ def test_the_shared_cache_is_used_again_once_redis_answers(
             assert client.keys("*kept-in-memory") == []
         assert cache.get("shared") == "in redis"
         assert cache.get("kept-in-memory") is None  # memory is not read once Redis is back
+
+
+def test_an_outage_found_by_one_cache_object_spares_the_others_the_attempt() -> None:
+    """Django makes a cache object per thread (and per request under ASGI)."""
+    first, second = (caches.create_connection("default") for _ in range(2))
+    assert isinstance(first, FallbackRedisCache) and isinstance(second, FallbackRedisCache)
+    assert first.reachable and second.reachable
+    first.get("anything")
+    assert not second.reachable
