@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 5.0
-# A Redis that does not answer (a dropped route, not a refused port) must not hold a request.
-SOCKET_TIMEOUT_SECONDS = 0.5
 # When each Redis address may be tried again (monotonic time), for the whole process: Django
 # makes a cache object per thread or request, and none should pay a failed connection again
 # to learn what another has just found.
@@ -41,8 +39,6 @@ class FallbackRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS", {}))
         self.retry_after = float(options.pop("RETRY_AFTER", RETRY_AFTER_SECONDS))
-        options.setdefault("socket_connect_timeout", SOCKET_TIMEOUT_SECONDS)
-        options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
         super().__init__(server, {**params, "OPTIONS": options})
         local_params = {k: v for k, v in params.items() if k != "OPTIONS"}
         self._local = LocMemCache(f"fallback:{server}", local_params)

@@ -3,6 +3,7 @@ the test's (no TCP port to clash over, nothing written to disk), from the redisl
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -115,3 +116,16 @@ def redis_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisOutage
     settings = redis_backed(outage.url)
     with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
         yield outage
+
+
+@pytest.fixture
+def redis_hung() -> Iterator[str]:
+    """The cache, the channel layer and Celery on a Redis that takes connections and never
+    answers: a socket that listens, whose connections the kernel completes and no one reads."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(64)
+        url = f"redis://127.0.0.1:{listening.getsockname()[1]}/0"
+        settings = redis_backed(url)
+        with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
+            yield url

@@ -3,6 +3,7 @@ throttles still hold, and the shared cache is used again as soon as Redis answer
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,6 +18,7 @@ from rest_framework.views import APIView
 
 from agencies.models import Role
 from config.caches import RETRY_AFTER_SECONDS, FallbackRedisCache
+from config.settings.base import REDIS_TIMEOUT_SECONDS
 from tests.factories import AreaFactory, member, sign_in
 from tests.redis_server import RedisOutage
 
@@ -91,3 +93,11 @@ def test_an_outage_found_by_one_cache_object_spares_the_others_the_attempt() -> 
     assert first.reachable and second.reachable
     first.get("anything")
     assert not second.reachable
+
+
+@pytest.mark.usefixtures("redis_hung")
+def test_a_redis_that_never_answers_holds_an_api_call_about_a_second() -> None:
+    client = api(member(Role.COORDINATOR))
+    started = time.monotonic()
+    assert client.get("/api/v1/me/").status_code == 200
+    assert time.monotonic() - started < 3 * REDIS_TIMEOUT_SECONDS

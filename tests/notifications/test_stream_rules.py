@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from agencies.services import user_sign_out_everywhere
+from config.settings.base import REDIS_TIMEOUT_SECONDS
 from notifications import services
 from notifications.consumers import LIVE_PAUSED, SIGNED_OUT
 from tests.factories import AreaFactory, member, raise_referral
@@ -197,3 +198,15 @@ async def test_an_open_stream_hears_again_soon_after_redis_returns(
         assert heard["unread"] >= 2  # the badge counts what was missed too
         await stream.disconnect()
         await get_channel_layer().flush()
+
+
+@pytest.mark.usefixtures("redis_hung")
+async def test_with_redis_hung_the_stream_is_refused_as_paused_within_a_few_seconds() -> None:
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    stream = communicator(await sync_to_async(session_cookie)(alice))
+    connected, _ = await stream.connect(timeout=3 * REDIS_TIMEOUT_SECONDS)
+    assert connected
+    assert await stream.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": LIVE_PAUSED,
+    }
