@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from reports.models import ImportStatus
 from reports.profile_imports import (
     COLUMNS,
+    NOT_QUEUED,
     PROBLEMS_KEPT,
     import_limits,
     profile_import,
@@ -222,6 +223,7 @@ def import_status_page(request: HttpRequest, pk: str) -> HttpResponse:
         "job": job,
         "checking": job.status == ImportStatus.CHECKING,
         "failed": job.status == ImportStatus.FAILED,
+        "not_checked": job.problems == [NOT_QUEUED.as_json()],
         "cut_short": len(job.problems) >= PROBLEMS_KEPT,
         "progress_url": reverse("frontend:strategy-import-progress", kwargs={"pk": job.pk}),
     }

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import QuerySet, TextChoices
 from django.http import Http404
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from agencies.models import AgencyType, Area
 from audit.models import AuditAction
@@ -49,6 +50,8 @@ from .profiles import (
     year_label,
 )
 from .tables import READERS, Caps, TableError, cell_text
+
+logger = logging.getLogger(__name__)
 
 logger = logging.getLogger(__name__)
 
@@ -332,8 +335,6 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
     if PurePath(name).suffix.lower() not in IMPORT_TYPES:
         raise ValidationError({"file": "The selected file must be a CSV or XLSX file"})
     check_upload_size(upload)
-    from .tasks import run_profile_import  # the task module imports this one
-
     with transaction.atomic(durable=True):
         job = ProfileImport(original_name=name[:200], uploaded_by=actor, uploaded_at=timezone.now())
         job.file.save(name, upload, save=False)
@@ -344,8 +345,30 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
             target=job,
             details={"strategy_profile_import": name},
         )
-        transaction.on_commit(lambda: run_profile_import.delay(str(job.pk)))
+        transaction.on_commit(lambda: _queue_check(job))
     return job
+
+
+# Row 0: a problem of no row, and not of the file.
+NOT_QUEUED = Problem(
+    0,
+    "",
+    "The file could not be checked because the service that runs imports is unavailable. "
+    "Nothing was imported. Upload the file again in a few minutes.",
+)
+
+
+def _queue_check(job: ProfileImport) -> None:
+    """After commit: hand the check to a worker. A queue (Redis) that cannot be reached ends the
+    job at once, failed and saying why, rather than leaving it "checking" for ever; the upload
+    is not re-run later by itself, as no one would be watching for its result."""
+    from .tasks import run_profile_import  # the task module imports this one
+
+    try:
+        run_profile_import.delay(str(job.pk))
+    except OperationalError:
+        logger.warning("strategy profile import %s not queued: the queue is unreachable", job.pk)
+        _finish(job, problems=[NOT_QUEUED])
 
 
 def _progress(job: ProfileImport) -> Callable[[int], None]:

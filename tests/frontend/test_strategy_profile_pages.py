@@ -337,6 +337,23 @@ def test_an_import_shows_its_problems_or_what_it_imported(
     assert another.get(response["Location"]).status_code == 404  # only its uploader's
 
 
+@pytest.mark.usefixtures("redis_down")
+def test_with_the_queue_down_an_import_page_says_nothing_was_imported_and_why(
+    client: Client, area: Area, django_capture_on_commit_callbacks: Any
+) -> None:
+    signed_in(client, Role.NATIONAL_ANALYST, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("frontend:strategy-import-start"),
+            {"file": csv_file([{"ons_code": area.ons_code, "year": "2025", "responded": "no"}])},
+        )
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in html
+    assert "the service that runs imports is unavailable" in html
+    assert "Upload the file again" in html and "Checking" not in html
+
+
 def test_a_checking_import_shows_a_progress_bar_fed_by_its_job(client: Client) -> None:
     analyst = signed_in(client, Role.NATIONAL_ANALYST, None)
     from django.utils import timezone

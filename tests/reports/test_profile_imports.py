@@ -16,9 +16,16 @@ from openpyxl import Workbook
 from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from reports.models import ImportStatus, ProfileImport, StrategyProfile
-from reports.profile_imports import COLUMNS, check_rows, profile_import_start, template_csv
+from reports.profile_imports import (
+    COLUMNS,
+    NOT_QUEUED,
+    check_rows,
+    profile_import_start,
+    template_csv,
+)
 from reports.profiles import national_comparison
 from tests.factories import AreaFactory, member
+from tests.redis_server import RedisOutage
 from tests.reports.study_2010 import YEAR, study_areas, study_csv
 
 pytestmark = pytest.mark.django_db
@@ -294,3 +301,18 @@ def test_a_job_is_run_once_and_keeps_only_its_first_problems(
     StrategyProfile.objects.all().delete()
     again = profile_import_run(job_id=str(done.pk))
     assert again.status == ImportStatus.IMPORTED and not StrategyProfile.objects.exists()
+
+
+def test_with_the_queue_down_an_import_fails_at_once_saying_why(
+    run_import: Callable[..., ProfileImport], redis_down: RedisOutage
+) -> None:
+    area = AreaFactory.create()
+    job = run_import(rows_csv([answered(area.ons_code)]))
+    assert job.status == ImportStatus.FAILED  # never "checking" for ever
+    assert job.problems == [NOT_QUEUED.as_json()]
+    assert job.finished_at is not None
+    assert not StrategyProfile.objects.exists()
+
+    with redis_down.back():  # Redis returns: the next upload is queued for a worker
+        job = run_import(rows_csv([answered(area.ons_code)]))
+        assert job.status == ImportStatus.CHECKING
