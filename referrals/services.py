@@ -353,7 +353,7 @@ def referral_transition(
     Raises PermissionDenied when the actor's role may never take it, ValidationError for
     missing or invalid inputs (nothing is saved), LookupError for an unknown transition.
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         locked = lock_referral(referral.pk)
         referral_step_on_locked(
             locked, actor=actor, name=name, inputs=inputs or {}, request=request
