@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from agencies.dates import DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from agencies.selectors import acting_membership, active_memberships
 from audit.models import AuditAction
@@ -722,6 +723,7 @@ def action_add(
         raise ValidationError({"action_type": "Choose an action from the list"})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "The due date must be today or in the future"})
+    check_dates(due_on=(due_on, DUE_DATE))
     owner_membership = next(
         (m for m in action_owners(referral=referral) if m.user_id == owner.pk), None
     )

@@ -70,6 +70,20 @@ def test_an_action_due_within_the_range_is_added(plan: tuple[Referral, User]) ->
     assert response.status_code == 201, response.json()
 
 
+def test_a_missing_episode_starting_in_the_year_9999_is_refused(
+    plan: tuple[Referral, User],
+) -> None:
+    """Its serializer's field comes from the model, and the model field carries the range."""
+    referral, coordinator = plan
+    response = api(coordinator).post(
+        f"/api/v1/referrals/{referral.reference}/missing-episodes/",
+        {"started_at": "9999-12-31T10:00:00Z", "reported_by": "Carer"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "started_at" in response.json()["error"]["fields"]
+
+
 @pytest.mark.parametrize("next_review_on", far_dates()[:2])
 def test_a_review_next_due_on_a_date_nobody_could_mean_is_refused(
     plan: tuple[Referral, User], next_review_on: str
