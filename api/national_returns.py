@@ -28,6 +28,7 @@ from reports.national import (
 from reports.periods import PeriodKind, period_from
 from reports.tokens import TokenKeyMissing
 
+from . import fields as checked
 from .errors import error_body
 
 
@@ -46,11 +47,11 @@ class PeriodQuerySerializer(serializers.Serializer[object]):
     kind = serializers.ChoiceField(
         choices=[k.value for k in PeriodKind], required=False, default=PeriodKind.YEAR.value
     )
-    on = serializers.DateField(
+    on = checked.DateField(
         required=False, default=None, help_text="A day inside the month, quarter or year"
     )
-    start = serializers.DateField(required=False, default=None, help_text="Custom: first day")
-    end = serializers.DateField(required=False, default=None, help_text="Custom: last day")
+    start = checked.DateField(required=False, default=None, help_text="Custom: first day")
+    end = checked.DateField(required=False, default=None, help_text="Custom: last day")
 
 
 class AreaReturnView(APIView):
@@ -95,8 +96,8 @@ class ImportSerializer(serializers.Serializer[object]):
 
 class ImportedReturnSerializer(serializers.Serializer[object]):
     area_code = serializers.CharField(source="area.ons_code")
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = checked.DateField()
+    period_end = checked.DateField()
 
 
 class ImportedSerializer(serializers.Serializer[object]):
@@ -163,8 +164,8 @@ class NationalReturnsView(APIView):
 
 
 class TablesQuerySerializer(serializers.Serializer[object]):
-    start = serializers.DateField(help_text="Returns whose period starts on or after this day")
-    end = serializers.DateField(help_text="... and ends on or before this day")
+    start = checked.DateField(help_text="Returns whose period starts on or after this day")
+    end = checked.DateField(help_text="... and ends on or before this day")
 
 
 class NationalRowSerializer(serializers.Serializer[object]):
@@ -192,8 +193,8 @@ class SummaryRowSerializer(serializers.Serializer[object]):
 
 
 class NationalTablesSerializer(serializers.Serializer[object]):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = checked.DateField()
+    end = checked.DateField()
     areas_returned = serializers.IntegerField()
     suppression = serializers.CharField()
     summary = SummaryRowSerializer(many=True)

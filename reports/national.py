@@ -39,7 +39,7 @@ from referrals.models import ClosureOutcome, ExploitationType, RiskLevel, Sex
 
 from .disclosure import NOT_APPLICABLE, Figure, Line, percentage, publish
 from .models import NationalReturn, NationalReturnRow
-from .periods import EARLIEST, LONGEST_DAYS, Period, PeriodKind
+from .periods import LONGEST_DAYS, REPORTED, Period, PeriodKind
 from .rollups import AGE_BAND_SQL, ETHNICITY_GROUP_SQL, ZONE
 from .selectors import AGE_BANDS, ETHNIC_GROUPS
 from .tables import Caps, TableError, check_size, csv_rows
@@ -328,13 +328,8 @@ class _Checker:
         except ValueError:
             self.problem(number, column, f"'{text}' is not a date: write it like 2026-03-31")
             return None
-        if day < EARLIEST or day > self.today:
-            self.problem(
-                number,
-                column,
-                f"{day:%-d %B %Y} is out of range: dates must be between "
-                f"{EARLIEST:%-d %B %Y} and today",
-            )
+        if wrong := REPORTED.problem(day, today=self.today):
+            self.problem(number, column, f"{day:%-d %B %Y} is out of range. {wrong}")
             return None
         return day
 

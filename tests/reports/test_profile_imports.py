@@ -120,6 +120,12 @@ BAD_INPUT = [
         "Enter a date from 1 January 2000 to 31 March 2026",
         id="date out of range",
     ),
+    one_bad_cell(
+        "protocol_reviewed_on",
+        "9999-12-31",
+        "Enter a date from 1 January 2000 to 31 March 2026",
+        id="a date nobody could mean",
+    ),
     pytest.param(
         lambda code: rows_csv([answered(code), answered(code, coordinator="none")]),
         {(3, "ons_code")},
