@@ -10,6 +10,7 @@ database. See docs/audit.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -181,10 +182,36 @@ def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     return normalise_ip(address), user_agent
 
 
+# Every column a writer fills: the database numbers and dates each event itself.
+_WRITTEN_FIELDS = [
+    field for field in AuditEvent._meta.concrete_fields if field.name not in ("id", "created_at")
+]
+
+
+@functools.lru_cache(maxsize=64)  # one statement per number of rows
+def _insert_sql(rows: int) -> str:
+    columns = ", ".join(f'"{field.column}"' for field in _WRITTEN_FIELDS)
+    row = "(" + ", ".join(["%s"] * len(_WRITTEN_FIELDS)) + ")"
+    values = ", ".join([row] * rows)
+    table = AuditEvent._meta.db_table
+    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING id, created_at"  # noqa: S608
+
+
 def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Insert `events`; the database numbers and dates them. Nothing is locked, so writers
-    never wait for each other; the sealer chains what they commit."""
-    return AuditEvent.objects.bulk_create(events)
+    """Insert `events` in one statement. Nothing is locked, so writers never wait for each
+    other; the sealer chains what they commit. Written by hand rather than by bulk_create,
+    which costs several times the CPU on a path every audited request takes."""
+    params = [
+        field.get_db_prep_save(getattr(event, field.attname), connection)
+        for event in events
+        for field in _WRITTEN_FIELDS
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(len(events)), params)
+        for event, (event_id, created_at) in zip(events, cursor.fetchall(), strict=True):
+            event.id, event.created_at = event_id, created_at
+            event._state.adding = False
+    return events
 
 
 def audit_seal(*, batch_size: int = SEAL_BATCH_SIZE, everything: bool = False) -> int:
