@@ -282,3 +282,21 @@ def test_every_hashed_field_counts() -> None:
         (1, GENESIS_HASH, sealed_at + timedelta(seconds=1)),
     ):
         assert seal_hash(fields, seq=seq, previous_hash=previous_hash, sealed_at=at) != original
+
+
+def test_the_schedule_seals_within_seconds_and_anchors_every_minute(
+    settings: Any, checkpoint_store: Path
+) -> None:
+    from audit.tasks import checkpoint, seal
+
+    schedule = settings.CELERY_BEAT_SCHEDULE
+    assert (schedule["audit-seal"]["task"], schedule["audit-seal"]["schedule"]) == (
+        "audit.seal",
+        2.0,
+    )
+    assert schedule["audit-checkpoint"]["task"] == "audit.checkpoint"
+    audit_record(action=AuditAction.VIEW)
+    assert seal.delay().get() == 1
+    audit_record(action=AuditAction.VIEW)
+    assert checkpoint.delay().get() == 2
+    assert verify() == "audit chain intact: 2 events sealed, 1 checkpoints matched, 0 waiting"
