@@ -104,10 +104,16 @@ def _has_float(value: Any) -> bool:
     if isinstance(value, float):
         return True
     if isinstance(value, dict):
-        return any(_has_float(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(item) for item in value)
-    return False
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return False
+    # Scalars are looked at here rather than in a call each: this runs for every event sealed.
+    return any(
+        isinstance(item, float) or (isinstance(item, dict | list | tuple) and _has_float(item))
+        for item in items
+    )
 
 
 def canonical_json(value: Any) -> str:
