@@ -143,3 +143,10 @@ def test_no_targets_records_nothing(django_assert_num_queries: Any) -> None:
 def test_an_unsaved_target_is_refused() -> None:
     with pytest.raises(ValueError, match="saved"):
         audit_record(action=AuditAction.CREATE, target=Membership())
+
+
+def test_the_hand_written_insert_fills_every_column_but_the_databases_own() -> None:
+    from audit.services import INSERTED_COLUMNS
+
+    columns = {field.column for field in AuditEvent._meta.concrete_fields}
+    assert set(INSERTED_COLUMNS) == columns - {"id", "created_at"}
