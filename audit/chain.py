@@ -1,16 +1,19 @@
-"""The hash chain over audit events: canonical serialisation and hashing, shared by the writer
-(audit.services) and the verifier (audit.selectors.audit_chain_verify).
+"""The keyed hash chain over audit events: canonical serialisation and hashing, shared by the
+sealer (audit.services.audit_seal) and the verifier (audit.selectors.audit_chain_verify).
 
-Each event's hash is SHA-256 over sorted-key JSON of the previous event's hash and every stored
-field. The serialisation is canonical for what PostgreSQL gives back, so a row read from the
-database hashes exactly as it did when it was written: timestamps in UTC ISO format, IP
-addresses in Python's normal form, and a float in `details` that jsonb gives back as an
-integer (2.0, 1e16) written as that integer.
+Each seal's hash is HMAC-SHA256, under AUDIT_CHAIN_KEY, over sorted-key JSON of its place in the
+chain, the previous seal's hash, when it was sealed and every stored field of its event. The
+database never holds the key, so whoever can write to it cannot forge a seal. The serialisation
+is canonical for what PostgreSQL gives back, so a row read from the database hashes exactly as
+it did when it was sealed: timestamps in UTC ISO format, IP addresses in Python's normal form,
+and a float in `details` that jsonb gives back as an integer (2.0, 1e16) written as that
+integer.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import ipaddress
 import json
 from collections.abc import Mapping
@@ -18,15 +21,16 @@ from datetime import UTC, datetime
 from decimal import Context, Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.serializers.json import DjangoJSONEncoder
 
 GENESIS_HASH = "0" * 64
 USER_AGENT_MAX_LENGTH = 512
 
-# Every stored field but `hash` itself, in the order the verifier reads them.
-HASHED_FIELDS = (
+# Every stored field of an event, in the order the sealer and the verifier read them.
+EVENT_FIELDS = (
     "id",
-    "previous_hash",
     "created_at",
     "actor_id",
     "membership_id",
@@ -39,6 +43,8 @@ HASHED_FIELDS = (
     "reason",
     "details",
 )
+# What a seal adds to its event's fields.
+SEAL_FIELDS = ("seq", "previous_hash", "sealed_at")
 
 
 def clean_text(value: str) -> str:
@@ -98,10 +104,16 @@ def _has_float(value: Any) -> bool:
     if isinstance(value, float):
         return True
     if isinstance(value, dict):
-        return any(_has_float(item) for item in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_float(item) for item in value)
-    return False
+        items: Any = value.values()
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return False
+    # Scalars are looked at here rather than in a call each: this runs for every event sealed.
+    return any(
+        isinstance(item, float) or (isinstance(item, dict | list | tuple) and _has_float(item))
+        for item in items
+    )
 
 
 def canonical_json(value: Any) -> str:
@@ -126,9 +138,34 @@ def _timestamp(value: datetime) -> str:
     return value.astimezone(UTC).isoformat()
 
 
-def event_hash(fields: Mapping[str, Any]) -> str:
-    """The hash of one event, given its HASHED_FIELDS (as stored or about to be stored)."""
-    payload = {name: fields[name] for name in HASHED_FIELDS}
+def chain_key() -> bytes:
+    """The key seals and checkpoints are made under: from the environment, never the database."""
+    key: str = getattr(settings, "AUDIT_CHAIN_KEY", "")
+    if not key:
+        raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be set to seal or verify the audit trail")
+    return key.encode()
+
+
+def keyed_hash(kind: str, payload: Mapping[str, Any]) -> str:
+    """HMAC-SHA256 of `payload`; `kind` keeps a seal from ever passing as a checkpoint."""
+    message = canonical_json({"kind": kind, **payload}).encode()
+    return hmac.new(chain_key(), message, hashlib.sha256).hexdigest()
+
+
+def seal_hash(
+    event: Mapping[str, Any], *, seq: int, previous_hash: str, sealed_at: datetime
+) -> str:
+    """The hash of one seal, given its event's EVENT_FIELDS as stored."""
+    payload = {name: event[name] for name in EVENT_FIELDS}
     payload["created_at"] = _timestamp(payload["created_at"])
     payload["ip_address"] = normalise_ip(payload["ip_address"])
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+    payload.update(seq=seq, previous_hash=previous_hash, sealed_at=_timestamp(sealed_at))
+    return keyed_hash("seal", payload)
+
+
+def checkpoint_hash(*, seq: int, head_hash: str, written_at: str) -> str:
+    return keyed_hash("checkpoint", {"seq": seq, "head_hash": head_hash, "written_at": written_at})
+
+
+def same_hash(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode(), b.encode())

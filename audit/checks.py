@@ -11,8 +11,9 @@ from psycopg2.extensions import ISOLATION_LEVEL_READ_COMMITTED
 
 @register()
 def check_read_committed(app_configs: Any, **kwargs: Any) -> list[CheckMessage]:
-    """Appending reads the newest hash after taking the chain lock; under REPEATABLE READ or
-    SERIALIZABLE that read could use an older snapshot and fork the chain."""
+    """The sealer reads the newest seal after taking its lock; under REPEATABLE READ or
+    SERIALIZABLE that read could use an older snapshot, and every run after the first would
+    fail on the chain's unique links."""
     level = settings.DATABASES["default"].get("OPTIONS", {}).get("isolation_level")
     if level not in (None, ISOLATION_LEVEL_READ_COMMITTED):
         return [

@@ -1,9 +1,12 @@
-"""The audit trail: one append-only, hash-chained table of events, plus field-level history.
+"""The audit trail: append-only events, sealed into a keyed hash chain, plus field-level history.
 
-AuditEvent rows are never updated or deleted: database triggers refuse it (migration 0002) and
-each row's hash covers its contents and the previous row's hash, so `manage.py audit_verify`
-finds any change made behind the triggers' back. Field-level history of the tracked models is
-kept by django-pghistory triggers in the *History tables below.
+Requests insert AuditEvent rows freely, with no lock between them; a sealer (audit_seal) chains
+them, within seconds, in AuditSeal rows whose keyed hashes cover the event and the seal before.
+Neither table's rows are ever updated or deleted: database triggers refuse it (migrations 0002,
+0016) and the application's role may only insert and select. `manage.py audit_verify` finds any
+change made behind the triggers' back, and signed checkpoints kept outside the database find
+removed newest seals (docs/audit.md). Field-level history of the tracked models is kept by
+django-pghistory triggers in the *History tables below.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from typing import Any
 import pghistory
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Now
 
 from agencies.models import Area, Membership
 from disruption.models import (
@@ -50,7 +54,9 @@ class AuditEvent(models.Model):
     """Who did what to which record, when, from where and why. Written only by audit.services."""
 
     id = models.BigAutoField(primary_key=True)
-    created_at = models.DateTimeField(help_text="Database clock, read while holding the chain lock")
+    # Set by the database on insert (a trigger overrides any value sent), so no writer can
+    # date an event; the sealer looks for unsealed events among the recent ones by it.
+    created_at = models.DateTimeField(db_default=Now(), help_text="Database clock at insert")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -78,15 +84,10 @@ class AuditEvent(models.Model):
     user_agent = models.TextField(blank=True)
     reason = models.TextField(blank=True)
     details = models.JSONField(default=dict, blank=True)
-    previous_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64)
 
     class Meta:
-        constraints = [
-            # Two events can never follow the same event, so the chain cannot fork.
-            models.UniqueConstraint(fields=["previous_hash"], name="audit_chain_no_fork"),
-        ]
         indexes = [
+            models.Index(fields=["created_at"], name="audit_event_created_at"),
             models.Index(
                 fields=["object_type", "object_id", "-id"], name="audit_object_newest_first"
             ),
@@ -97,6 +98,21 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         target = f" {self.object_type}:{self.object_id}" if self.object_type else ""
         return f"#{self.id} {self.get_action_display()}{target} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class AuditSeal(models.Model):
+    """One event's place in the chain: `seq` counts up from 1 with no gap, and `hash` is the
+    keyed hash of the event, this seal's fields and the previous seal's hash
+    (audit.chain.seal_hash). Written only by audit.services.audit_seal."""
+
+    seq = models.BigIntegerField(primary_key=True)
+    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
+    previous_hash = models.CharField(max_length=64, unique=True)  # the chain cannot fork
+    sealed_at = models.DateTimeField()
+    hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"seal {self.seq} of event {self.event_id}"
 
 
 def _history_base(tracked: type[models.Model], name: str) -> Any:

@@ -19,8 +19,9 @@ from django.utils.text import capfirst
 
 from agencies.models import Agency, Area, Membership
 
-from .chain import GENESIS_HASH, HASHED_FIELDS, event_hash
-from .models import HISTORY_MODELS, AuditAction, AuditEvent
+from . import anchors
+from .chain import EVENT_FIELDS, GENESIS_HASH, same_hash, seal_hash
+from .models import HISTORY_MODELS, AuditAction, AuditEvent, AuditSeal
 
 
 def audit_events_for_object(*, target: models.Model) -> QuerySet[AuditEvent]:
@@ -149,7 +150,7 @@ def audit_csv_rows(
     who see no case content) the free-text reason of an emergency access is left out."""
     yield CSV_HEADER
     events = queryset.select_related(
-        "actor", "membership__user", "membership__agency", "membership__area", "area"
+        "actor", "membership__user", "membership__agency", "membership__area", "area", "seal"
     )
     for event in events.iterator(chunk_size=2000):
         yield [
@@ -167,9 +168,17 @@ def audit_csv_rows(
                 event.user_agent,
                 shown_reason(event, redact_case_reasons),
                 json.dumps(event.details, sort_keys=True) if event.details else "",
-                event.hash,
+                _seal_hash_of(event),
             )
         ]
+
+
+def _seal_hash_of(event: AuditEvent) -> str:
+    """Empty for an event not sealed yet (the sealer chains events within seconds)."""
+    try:
+        return event.seal.hash
+    except AuditSeal.DoesNotExist:
+        return ""
 
 
 def _cell(value: str) -> str:
@@ -178,9 +187,11 @@ def _cell(value: str) -> str:
 
 @dataclass(frozen=True)
 class ChainVerification:
-    count: int
-    broken_at: int | None = None
+    count: int  # seals verified
+    broken_at: int | None = None  # the seal number where the chain is broken
     problem: str = ""
+    checkpoints: int = 0  # checkpoints outside the database that matched
+    unsealed: int = 0  # events not sealed yet
 
     @property
     def intact(self) -> bool:
@@ -188,18 +199,74 @@ class ChainVerification:
 
 
 def audit_chain_verify(*, chunk_size: int = 2000) -> ChainVerification:
-    """Walk the chain in id order, recomputing every hash. Gaps in ids (rolled-back writers)
-    are fine: only each event's link to the one before it counts."""
-    expected_previous, previous_id, count = GENESIS_HASH, None, 0
-    rows = AuditEvent.objects.order_by("id").values(*HASHED_FIELDS, "hash")
+    """Walk the seals in order, recomputing every keyed hash from the event as stored, and
+    compare the chain with every checkpoint kept outside the database.
+
+    Finds an event or seal changed, removed or added anywhere in the chain (its hash or the
+    next one's link no longer match, or its number is missing), and newest seals removed (a
+    checkpoint names a seal the chain no longer reaches, or one with another hash).
+    """
+    anchored: dict[int, list[anchors.Checkpoint]] = defaultdict(list)
+    try:
+        for checkpoint in _signed_checkpoints():
+            anchored[checkpoint.seq].append(checkpoint)
+    except ValueError as error:
+        return ChainVerification(0, 0, str(error))
+    expected_seq, previous_hash, matched = 1, GENESIS_HASH, 0
+    # An inner join: a seal whose event was removed shows as a missing number.
+    rows = AuditSeal.objects.order_by("seq").values(
+        "seq", "previous_hash", "sealed_at", "hash", *(f"event__{name}" for name in EVENT_FIELDS)
+    )
     for row in rows.iterator(chunk_size=chunk_size):
-        if row["previous_hash"] != expected_previous:
-            after = f"event {previous_id}" if previous_id is not None else "the start of the chain"
-            return ChainVerification(count, row["id"], f"its previous_hash does not match {after}")
-        if event_hash(row) != row["hash"]:
-            return ChainVerification(count, row["id"], "its contents do not match its hash")
-        expected_previous, previous_id, count = row["hash"], row["id"], count + 1
-    return ChainVerification(count)
+        seq = row["seq"]
+        if seq != expected_seq:
+            return ChainVerification(expected_seq - 1, expected_seq, _missing(expected_seq))
+        if row["previous_hash"] != previous_hash:
+            return ChainVerification(
+                seq - 1, seq, f"its previous_hash does not match seal {seq - 1}"
+            )
+        event = {name: row[f"event__{name}"] for name in EVENT_FIELDS}
+        expected = seal_hash(
+            event, seq=seq, previous_hash=previous_hash, sealed_at=row["sealed_at"]
+        )
+        if not same_hash(expected, row["hash"]):
+            return ChainVerification(
+                seq - 1, seq, f"event {event['id']} or its seal does not match the seal's hash"
+            )
+        for checkpoint in anchored.get(seq, []):
+            if not same_hash(checkpoint.head_hash, row["hash"]):
+                return ChainVerification(
+                    seq - 1, seq, f"the checkpoint of {checkpoint.written_at} names another hash"
+                )
+            matched += 1
+        expected_seq, previous_hash = seq + 1, row["hash"]
+    count = expected_seq - 1
+    beyond = [checkpoint for seq, found in anchored.items() if seq > count for checkpoint in found]
+    if beyond:
+        newest = max(beyond, key=lambda checkpoint: checkpoint.seq)
+        return ChainVerification(
+            count,
+            count + 1,
+            f"the chain ends at seal {count}, but the checkpoint of {newest.written_at} "
+            f"names seal {newest.seq}: newer seals were removed",
+        )
+    unsealed = AuditEvent.objects.filter(seal__isnull=True).count()
+    return ChainVerification(count, checkpoints=matched, unsealed=unsealed)
+
+
+def _signed_checkpoints() -> Iterator[anchors.Checkpoint]:
+    for checkpoint in anchors.checkpoints():
+        if not checkpoint.signed:
+            raise ValueError(
+                f"the checkpoint of seal {checkpoint.seq} is not signed with the chain key"
+            )
+        yield checkpoint
+
+
+def _missing(seq: int) -> str:
+    if AuditSeal.objects.filter(seq=seq).exists():
+        return f"the event of seal {seq} was removed"
+    return f"seal {seq} was removed"
 
 
 class FieldChange(NamedTuple):

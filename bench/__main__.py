@@ -54,7 +54,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME",
         help="run only this scenario (repeatable; default: every HTTP scenario). "
         "ws_fanout, the websocket fan-out, dashboard, the area dashboard against "
-        "hand-written SQL, and search, search at scale in an area of its own, run only "
+        "hand-written SQL, search, search at scale in an area of its own, and "
+        "audit_contention, audit writers under contention with the sealer running, run only "
         "when named",
     )
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
@@ -94,6 +95,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=200,
         help="timed searches, each through the selector and the page (default 200)",
     )
+    contention = parser.add_argument_group(
+        "audit_contention", "audit under contention (see bench/audit_contention.py)"
+    )
+    contention.add_argument(
+        "--audit-seconds",
+        type=_positive,
+        default=10,
+        help="seconds of load without audit, then as long with it (default 10)",
+    )
     return parser.parse_args(argv)
 
 
@@ -131,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
             ),
             dashboard_runs=args.dashboard_runs,
             search_runs=args.search_runs,
+            audit_seconds=args.audit_seconds,
         )
     )
 

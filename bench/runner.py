@@ -17,7 +17,19 @@ from django.test import Client
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import dashboard, fanout, generate, load, micro, network, queries, report, scenarios, server
+from . import (
+    audit_contention,
+    dashboard,
+    fanout,
+    generate,
+    load,
+    micro,
+    network,
+    queries,
+    report,
+    scenarios,
+    server,
+)
 from . import search as search_bench
 from .stats import ScenarioResult, summarise
 
@@ -37,6 +49,7 @@ class Options:
     fanout: fanout.FanoutOptions = field(default_factory=fanout.FanoutOptions)
     dashboard_runs: int = 50
     search_runs: int = 200
+    audit_seconds: float = 10.0  # of load per phase of audit_contention
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -92,6 +105,7 @@ def run(options: Options) -> int:
         fanout.NAME: _run_fanout,
         dashboard.NAME: _run_dashboard,
         search_bench.NAME: _run_search,
+        audit_contention.NAME: _run_audit_contention,
     }
     named = [name for name in options.scenarios if name in special]
     if not named:
@@ -161,6 +175,29 @@ def _run_search(options: Options) -> int:
     print(search_bench.markdown(result))
     print(f"written {_shown(path)}")
     return 0
+
+
+def _run_audit_contention(options: Options) -> int:
+    """Audit under contention (bench/audit_contention.py): needs no generated data."""
+    cast = generate.ensure_cast()
+    print(
+        f"{audit_contention.NAME}: {audit_contention.THREADS} threads, "
+        f"{options.audit_seconds:g} s without audit, then {options.audit_seconds:g} s with it…",
+        flush=True,
+    )
+    result = audit_contention.run(
+        actor=cast.coordinator,
+        target=cast.area,
+        seconds=options.audit_seconds,
+        sealer=audit_contention.sealer_process(options.results_dir / "audit_sealer.log"),
+    )
+    path = audit_contention.write(result, options.results_dir)
+    print()
+    print(audit_contention.markdown(result))
+    print(f"written {_shown(path)}")
+    if not result.ok:
+        print(f"error: {audit_contention.NAME} missed its targets (see the JSON)")
+    return 0 if result.ok else 1
 
 
 def _run_fanout(options: Options) -> int:

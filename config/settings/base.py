@@ -148,6 +148,15 @@ PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
 # Audit trail: take the client address from X-Forwarded-For only behind our own reverse proxy.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
+# The key the audit chain's seals and checkpoints are made under (docs/audit.md): kept in the
+# environment, never in the database. Production refuses to start without one.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+# Where signed checkpoints of the chain's head are appended (JSON lines): storage the database's
+# administrators cannot rewrite. Empty: no checkpoints (production refuses to start so).
+AUDIT_CHECKPOINT_PATH = env("AUDIT_CHECKPOINT_PATH", default="")
+# The sealer looks for unsealed events inserted this long before its newest seal: longer than
+# any transaction that records one lasts (audit_verify looks at every event).
+AUDIT_SEAL_LOOKBACK_SECONDS = env.int("AUDIT_SEAL_LOOKBACK_SECONDS", default=60)
 
 # Sessions end after 30 idle minutes and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60
@@ -312,6 +321,15 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Timed jobs: beat runs them in production; with no Redis the web server's in-process ticker
 # runs this same schedule (notifications.ticker), so `make run` needs no beat process.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    # Events wait seconds, not minutes, for their place in the chain.
+    "audit-seal": {
+        "task": "audit.seal",
+        "schedule": 2.0,
+    },
+    "audit-checkpoint": {
+        "task": "audit.checkpoint",
+        "schedule": 60.0,
+    },
     "notifications-email-retries": {
         "task": "notifications.send_due_emails",
         "schedule": 60.0,

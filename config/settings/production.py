@@ -22,6 +22,10 @@ if len(SECRET_KEY) < 50:
 NATIONAL_TOKEN_KEY = _required("NATIONAL_TOKEN_KEY")
 if len(NATIONAL_TOKEN_KEY) < 32:
     raise ImproperlyConfigured("NATIONAL_TOKEN_KEY must be at least 32 characters")
+AUDIT_CHAIN_KEY = _required("AUDIT_CHAIN_KEY")
+if len(AUDIT_CHAIN_KEY) < 32 or AUDIT_CHAIN_KEY.startswith(("development-only", "test-only")):
+    raise ImproperlyConfigured("AUDIT_CHAIN_KEY must be a secret of at least 32 characters")
+AUDIT_CHECKPOINT_PATH = _required("AUDIT_CHECKPOINT_PATH")
 # Two factors are not optional here: refuse to start rather than quietly run without them.
 if not env.bool("TWO_FACTOR_REQUIRED", default=True):
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be turned off in production")

@@ -6,6 +6,8 @@ from .base import REST_FRAMEWORK
 DEBUG = False
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 NATIONAL_TOKEN_KEY = "test-only-national-token-key-not-secret"  # noqa: S105
+AUDIT_CHAIN_KEY = "test-only-audit-chain-key-not-secret"
+AUDIT_CHECKPOINT_PATH = ""  # the tests that write checkpoints give each its own file
 ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
 DEMO_SETTINGS = True
 TWO_FACTOR_REQUIRED = True  # the suite runs as production does, whatever the environment

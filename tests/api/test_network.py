@@ -186,7 +186,7 @@ def test_query_count_is_pinned(graph: Graph, django_assert_num_queries: Any, lin
     client.get(url(graph))  # first-use caches
     # What every signed-in API read costs (session, user, second factor, history context,
     # memberships), the walk (the centre, hop 1, hop 2, the nodes: 4) and the audit records
-    # (lock, chain head, one insert for all): the same whatever the network's size.
-    with django_assert_num_queries(16):
+    # (one insert for all): the same whatever the network's size.
+    with django_assert_num_queries(14):
         response = client.get(url(graph))
     assert response.json()["young_people"] == 2 + links

@@ -1,16 +1,18 @@
-"""The audit table refuses UPDATE, DELETE and (outside the test database) TRUNCATE."""
+"""The audit tables refuse UPDATE, DELETE and (outside the test database) TRUNCATE."""
 
 from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from audit.models import AuditAction, AuditEvent
-from audit.services import audit_record
+from audit.models import AuditAction, AuditEvent, AuditSeal
+from audit.services import audit_record, audit_seal
 
 pytestmark = pytest.mark.django_db
 
 TABLE = AuditEvent._meta.db_table
+# The seals reference the events, so the two tables are only ever truncated together.
+BOTH = f"{TABLE}, {AuditSeal._meta.db_table}"
 
 
 @pytest.fixture
@@ -47,7 +49,7 @@ def test_a_truncate_is_refused_even_when_the_session_asks_for_it(event: AuditEve
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # else: "pending trigger events"
         cursor.execute(f"ALTER DATABASE {name} RESET audit.allow_truncate")
         cursor.execute("SET LOCAL audit.allow_truncate = 'on'")
-        cursor.execute(f"TRUNCATE {TABLE}")
+        cursor.execute(f"TRUNCATE {BOTH}")
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
@@ -58,7 +60,17 @@ def test_the_test_database_lets_flush_truncate(event: AuditEvent) -> None:
         assert cursor.fetchone() == ("on",)
     with pytest.raises(RuntimeError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"TRUNCATE {TABLE}")
+        cursor.execute(f"TRUNCATE {BOTH}")
         assert not AuditEvent.objects.exists()
         raise RuntimeError("roll the truncate back")
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_seals_refuse_update_and_delete(event: AuditEvent) -> None:
+    audit_seal()
+    seal = AuditSeal.objects.get(event=event)
+    with pytest.raises(DatabaseError, match="append-only: UPDATE refused"), transaction.atomic():
+        AuditSeal.objects.filter(pk=seal.pk).update(hash="0" * 64)
+    with pytest.raises(DatabaseError, match="append-only: DELETE refused"), transaction.atomic():
+        AuditSeal.objects.filter(pk=seal.pk).delete()
+    assert AuditSeal.objects.get(pk=seal.pk).hash == seal.hash

@@ -9,9 +9,9 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Role
-from audit.models import AuditAction
+from audit.models import AuditAction, AuditSeal
 from audit.selectors import CSV_HEADER, audit_csv_rows, audit_events_for_object, audit_search
-from audit.services import audit_record
+from audit.services import audit_record, audit_seal
 from tests.factories import AreaFactory, MembershipFactory, YoungPersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,7 +72,10 @@ def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
     assert row["area"] == area.name
     assert row["reason"] == '\'=HYPERLINK("http://example.invalid")'
     assert row["details"] == '{"a": "x", "b": 1}'
-    assert row["hash"] == event.hash
+    assert row["hash"] == ""  # not sealed yet
+    audit_seal()
+    sealed = dict(zip(CSV_HEADER, list(audit_csv_rows(audit_search(area=area)))[1], strict=True))
+    assert sealed["hash"] == AuditSeal.objects.get(event=event).hash
 
 
 def test_records_are_named_in_words_never_by_their_content() -> None:

@@ -19,6 +19,8 @@ GOOD = {
     "DATABASE_URL": "postgres://hub:pw@db.internal:5432/hub",
     "REDIS_URL": "redis://redis.internal:6379/0",
     "NATIONAL_TOKEN_KEY": "test-national-key-4hT8kW2pZ6rN1vX9cQ3m",
+    "AUDIT_CHAIN_KEY": "test-audit-chain-key-7Hq2Vn9Lx4Rb8Tk1Wm5Z",
+    "AUDIT_CHECKPOINT_PATH": "/var/lib/safeguard-hub/anchors/audit-checkpoints.jsonl",
 }
 
 
@@ -27,6 +29,8 @@ def manage(*args: str, **overrides: str | None) -> subprocess.CompletedProcess[s
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env.pop("NATIONAL_TOKEN_KEY", None)
+    env.pop("AUDIT_CHAIN_KEY", None)
+    env.pop("AUDIT_CHECKPOINT_PATH", None)
     for key, value in {**GOOD, **overrides}.items():
         if value is not None:
             env[key] = value
@@ -56,6 +60,13 @@ def test_deploy_checks_pass_at_warning_level() -> None:
         ({"REDIS_URL": None}, "REDIS_URL must be set"),
         ({"NATIONAL_TOKEN_KEY": None}, "NATIONAL_TOKEN_KEY must be set"),
         ({"NATIONAL_TOKEN_KEY": "short"}, "NATIONAL_TOKEN_KEY must be at least 32"),
+        ({"AUDIT_CHAIN_KEY": None}, "AUDIT_CHAIN_KEY must be set"),
+        ({"AUDIT_CHAIN_KEY": "short"}, "AUDIT_CHAIN_KEY must be a secret of at least 32"),
+        (
+            {"AUDIT_CHAIN_KEY": "development-only-audit-chain-key-of-the-demo"},
+            "AUDIT_CHAIN_KEY must be a secret of at least 32",
+        ),
+        ({"AUDIT_CHECKPOINT_PATH": None}, "AUDIT_CHECKPOINT_PATH must be set"),
     ],
 )
 def test_production_refuses_to_start_without_safe_settings(

@@ -51,7 +51,11 @@ def test_database_data_lives_in_a_named_volume(compose: dict[str, Any]) -> None:
         ("web", r"^uvicorn config\.asgi:application .*--workers=\d+"),
         ("worker", r"^celery --app=config worker\b"),
         ("beat", r"^celery --app=config beat\b.*django_celery_beat\.schedulers:DatabaseScheduler"),
-        ("migrate", r"^python manage\.py migrate --no-input$"),
+        (
+            "migrate",
+            r"^sh -c python manage\.py migrate --no-input && "
+            r'python manage\.py grant_app_role "\$\$APP_DATABASE_USER"$',
+        ),
     ],
 )
 def test_commands(services: dict[str, Any], name: str, expected: str) -> None:
@@ -89,6 +93,38 @@ def test_app_services_run_production_settings_from_the_env_file(
     assert service["build"] == "."
     assert service["env_file"] == ".env"
     assert service["environment"]["DJANGO_SETTINGS_MODULE"] == "config.settings.production"
+
+
+def test_the_audit_checkpoints_live_on_a_volume_of_their_own(
+    compose: dict[str, Any], services: dict[str, Any]
+) -> None:
+    example = (ROOT / ".env.example").read_text()
+    (path,) = re.findall(r"^AUDIT_CHECKPOINT_PATH=(.+)$", example, re.M)
+    for name in APP_SERVICES:
+        (mount,) = services[name]["volumes"]
+        volume, folder = mount.split(":")
+        assert volume == "audit-anchors" and path.startswith(folder + "/")
+    assert "audit-anchors" in compose["volumes"]
+
+
+def test_migrations_run_as_the_owner_and_everything_else_as_the_app_role(
+    services: dict[str, Any],
+) -> None:
+    """The owner's URL reaches only the migrate service; the others keep .env's DATABASE_URL,
+    the application's role, which grant_app_role allows only to insert and read audit rows."""
+    assert services["migrate"]["environment"]["DATABASE_URL"].startswith("${MIGRATE_DATABASE_URL")
+    for name in ("web", "worker", "beat"):
+        assert "DATABASE_URL" not in services[name]["environment"]
+    keys = env_example_keys()
+    assert {"MIGRATE_DATABASE_URL", "APP_DATABASE_USER", "APP_DATABASE_PASSWORD"} <= keys
+    example = dict(
+        line.split("=", 1)
+        for line in (ROOT / ".env.example").read_text().splitlines()
+        if line and not line.startswith("#")
+    )
+    app_user = example["DATABASE_URL"].split("//", 1)[1].split(":", 1)[0]
+    owner = example["MIGRATE_DATABASE_URL"].split("//", 1)[1].split(":", 1)[0]
+    assert (app_user, owner) == (example["APP_DATABASE_USER"], example["POSTGRES_USER"])
 
 
 def test_no_secret_is_written_in_the_file(services: dict[str, Any]) -> None:
