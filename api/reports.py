@@ -42,10 +42,15 @@ class PeriodQuerySerializer(serializers.Serializer[Any]):
         "when not given",
     )
     start = serializers.DateField(
-        required=False, error_messages=DATE_ERROR, help_text="First day of a custom period (ISO)"
+        required=False,
+        error_messages=DATE_ERROR,
+        help_text="First day of a custom period (ISO): the first day of a month",
     )
     end = serializers.DateField(
-        required=False, error_messages=DATE_ERROR, help_text="Last day of a custom period (ISO)"
+        required=False,
+        error_messages=DATE_ERROR,
+        help_text="Last day of a custom period (ISO): the last day of a month. Custom periods "
+        "are whole months so that no two periods differ by a few days",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
