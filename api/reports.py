@@ -29,6 +29,9 @@ DATE_ERROR: dict[str, Any] = {"invalid": "Enter a real date as YYYY-MM-DD, for e
 
 
 class PeriodQuerySerializer(serializers.Serializer[Any]):
+    """A custom period is whole months: `start` the first day of a month, `end` the last day
+    of one, so that no two periods differ by a few days (reports.periods)."""
+
     kind = serializers.ChoiceField(
         choices=[kind.value for kind in PeriodKind],
         required=False,
@@ -42,15 +45,10 @@ class PeriodQuerySerializer(serializers.Serializer[Any]):
         "when not given",
     )
     start = serializers.DateField(
-        required=False,
-        error_messages=DATE_ERROR,
-        help_text="First day of a custom period (ISO): the first day of a month",
+        required=False, error_messages=DATE_ERROR, help_text="First day of a custom period (ISO)"
     )
     end = serializers.DateField(
-        required=False,
-        error_messages=DATE_ERROR,
-        help_text="Last day of a custom period (ISO): the last day of a month. Custom periods "
-        "are whole months so that no two periods differ by a few days",
+        required=False, error_messages=DATE_ERROR, help_text="Last day of a custom period (ISO)"
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
