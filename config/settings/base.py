@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "frontend",
+    "operations",
 ]
 
 MIDDLEWARE = [
