@@ -33,6 +33,9 @@ from .report import markdown_table
 from .stats import ScenarioResult, summarise
 
 NAME = "soak"
+# As in production, the timed jobs run in beat and the worker, not in the web process (with no
+# Redis the web process would run them itself, and its escalations would compete for the CPU).
+PRODUCTION_SHAPE = {"IN_PROCESS_TIMERS": "false"}
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,9 @@ def run(options: SoakOptions, *, server_name: str, results_dir: Path) -> SoakRes
     values = {"reference": generate.sample_reference(cast.area), "area": cast.area.ons_code}
     with (
         signed_in(cast, options.clients) as clients,
-        server.running_server(server_name, log_path=results_dir / "server.log") as base_url,
+        server.running_server(
+            server_name, log_path=results_dir / "server.log", env=PRODUCTION_SHAPE
+        ) as base_url,
     ):
         return asyncio.run(drive(base_url, clients, values, options.seconds))
 
