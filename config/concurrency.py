@@ -15,13 +15,15 @@ import json
 from typing import Any
 
 from asgiref.typing import ASGIReceiveCallable, ASGISendCallable, HTTPScope
+from django.template.loader import get_template
 
 from api.errors import API_PREFIX, error_body
 
 # Liveness must answer under load (it touches no database), or the orchestrator would restart
 # a process for being busy.
 UNLIMITED_PATHS = frozenset({"/healthz"})
-BUSY_MESSAGE = "The service is busy. Please try again in a moment."
+BUSY_TITLE = "Sorry, the service is busy"
+BUSY_MESSAGE = "Too many people are using the service at the moment. Try again in a moment."
 
 
 class ConcurrencyLimit:
@@ -59,8 +61,11 @@ class ConcurrencyLimit:
             body = json.dumps(error_body("service_busy", BUSY_MESSAGE)).encode()
             content_type = b"application/json"
         else:
-            body = BUSY_MESSAGE.encode()
-            content_type = b"text/plain; charset=utf-8"
+            # The page server errors use (frontend.views.server_error), rendered without the
+            # request: its context processors would query the database this request must not.
+            context = {"title": BUSY_TITLE, "message": BUSY_MESSAGE}
+            body = get_template("frontend/error.html").render(context).encode()
+            content_type = b"text/html; charset=utf-8"
         await send(
             {
                 "type": "http.response.start",

@@ -64,7 +64,7 @@ async def test_requests_beyond_the_limit_wait_then_are_served() -> None:
 
 @pytest.mark.parametrize(
     ("path", "content_type"),
-    [("/triage/", b"text/plain; charset=utf-8"), ("/api/v1/referrals/", b"application/json")],
+    [("/triage/", b"text/html; charset=utf-8"), ("/api/v1/referrals/", b"application/json")],
 )
 async def test_a_request_finding_no_place_in_time_gets_503_with_retry_after(
     path: str, content_type: bytes
@@ -78,6 +78,7 @@ async def test_a_request_finding_no_place_in_time_gets_503_with_retry_after(
     assert status(refused) == 503
     assert headers[b"retry-after"] == b"3"
     assert headers[b"content-type"] == content_type
+    assert b"Too many people are using the service" in refused[1]["body"]
     inner.go.set()
     assert status(await first) == 200
 
