@@ -34,9 +34,20 @@ class ConcurrencyLimit:
         if limit < 1:
             raise ValueError("the concurrency limit must be at least 1")
         self.app = app
+        self.limit = limit
         self.wait_seconds = wait_seconds
         self.retry_after = retry_after
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._places = asyncio.Semaphore(limit)
+
+    def _places_here(self) -> asyncio.Semaphore:
+        """The places of the running event loop. A server runs one loop, but the same app may
+        be served from several, one after another (the browser tests' servers), and a
+        semaphore that has made a request wait belongs to its loop."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._loop, self._places = loop, asyncio.Semaphore(self.limit)
+        return self._places
 
     async def __call__(
         self, scope: HTTPScope, receive: ASGIReceiveCallable, send: ASGISendCallable
@@ -44,8 +55,9 @@ class ConcurrencyLimit:
         if scope["type"] != "http" or scope["path"] in UNLIMITED_PATHS:
             await self.app(scope, receive, send)
             return
+        places = self._places_here()
         try:
-            await asyncio.wait_for(self._places.acquire(), timeout=self.wait_seconds)
+            await asyncio.wait_for(places.acquire(), timeout=self.wait_seconds)
         except TimeoutError:
             await self._busy(scope, send)
             return
@@ -54,7 +66,7 @@ class ConcurrencyLimit:
             # connection is closed, so the place is freed only when its connection is.
             await self.app(scope, receive, send)
         finally:
-            self._places.release()
+            places.release()
 
     async def _busy(self, scope: HTTPScope, send: ASGISendCallable) -> None:
         if scope["path"].startswith(API_PREFIX):

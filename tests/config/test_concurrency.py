@@ -10,8 +10,6 @@ import pytest
 
 from config.concurrency import ConcurrencyLimit
 
-pytestmark = pytest.mark.asyncio
-
 
 class App:
     """Holds each request until released; counts how many were inside at once."""
@@ -51,6 +49,7 @@ def status(sent: list[dict[str, Any]]) -> int:
     return int(sent[0]["status"])
 
 
+@pytest.mark.asyncio
 async def test_requests_beyond_the_limit_wait_then_are_served() -> None:
     inner = App()
     app = ConcurrencyLimit(inner, limit=2, wait_seconds=5, retry_after=2)
@@ -62,6 +61,7 @@ async def test_requests_beyond_the_limit_wait_then_are_served() -> None:
     assert inner.most_inside == 2
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize(
     ("path", "content_type"),
     [("/triage/", b"text/html; charset=utf-8"), ("/api/v1/referrals/", b"application/json")],
@@ -83,6 +83,7 @@ async def test_a_request_finding_no_place_in_time_gets_503_with_retry_after(
     assert status(await first) == 200
 
 
+@pytest.mark.asyncio
 async def test_a_failed_request_gives_its_place_back() -> None:
     inner = App()
     inner.go.set()
@@ -92,6 +93,7 @@ async def test_a_failed_request_gives_its_place_back() -> None:
     assert status(await call(app, "/triage/")) == 200
 
 
+@pytest.mark.asyncio
 @pytest.mark.parametrize(("path", "kind"), [("/healthz", "http"), ("/ws/", "lifespan")])
 async def test_liveness_and_other_protocols_are_not_held(path: str, kind: str) -> None:
     inner = App()
@@ -103,3 +105,21 @@ async def test_liveness_and_other_protocols_are_not_held(path: str, kind: str) -
     assert inner.inside == 2  # let in beside the held request, not refused
     inner.go.set()
     await asyncio.gather(held, other)
+
+
+def test_the_app_can_be_served_from_one_event_loop_after_another() -> None:
+    """As the browser tests' servers do: a request made to wait in the first loop must not
+    tie the places to it."""
+    app = ConcurrencyLimit(App(), limit=1, wait_seconds=0.01, retry_after=2)
+
+    async def two_at_once() -> list[int]:
+        inner = app.app
+        inner.go = asyncio.Event()
+        held = asyncio.create_task(call(app, "/triage/"))
+        await asyncio.sleep(0.01)
+        refused = await call(app, "/triage/")
+        inner.go.set()
+        return [status(await held), status(refused)]
+
+    assert asyncio.run(two_at_once()) == [200, 503]
+    assert asyncio.run(two_at_once()) == [200, 503]
