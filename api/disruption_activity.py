@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.dates import DUE_DATE, EXPIRY_DATE
 from disruption.activity_selectors import (
     ENTITY_KIND_CHOICES,
     ENTITY_KINDS,
@@ -43,6 +44,7 @@ from disruption.models import (
 from disruption.selectors import intelligence_area_ids, referrals_named, writable_entity_get
 from referrals.models import Referral
 
+from . import fields as checked
 from .serializers import LONG_TEXT
 from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
 
@@ -130,15 +132,16 @@ class _ActivityFields(serializers.Serializer[object]):
         help_text="A police lead, or someone of a partner agency serving the area"
     )
     status = serializers.ChoiceField(choices=DisruptionStatus.choices)
-    planned_on = serializers.DateField(required=False, allow_null=True)
-    issued_on = serializers.DateField(required=False, allow_null=True)
-    served_on = serializers.DateField(required=False, allow_null=True)
-    expires_on = serializers.DateField(
+    planned_on = checked.DateField(allowed=DUE_DATE, required=False, allow_null=True)
+    issued_on = checked.DateField(required=False, allow_null=True)
+    served_on = checked.DateField(required=False, allow_null=True)
+    expires_on = checked.DateField(
+        allowed=EXPIRY_DATE,
         required=False,
         allow_null=True,
         help_text="For an order or notice; defaults to the tactic's duration from issue",
     )
-    breached_on = serializers.DateField(required=False, allow_null=True)
+    breached_on = checked.DateField(required=False, allow_null=True)
     outcome = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
     court = serializers.CharField(required=False, allow_blank=True, max_length=200)
     court_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
@@ -162,8 +165,8 @@ class DisruptionLogFilterSerializer(serializers.Serializer[object]):
     status = serializers.ChoiceField(choices=DisruptionStatus.choices, required=False)
     target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES, required=False)
     owner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    since = serializers.DateField(required=False)
-    until = serializers.DateField(required=False)
+    since = checked.DateField(required=False)
+    until = checked.DateField(required=False)
     expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
     referral = serializers.CharField(required=False, max_length=20)
 

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.dates import BIRTH_DATE
 from agencies.models import Area
 from agencies.selectors import acting_membership
 from disruption.models import (
@@ -64,6 +65,7 @@ from disruption.services import (
 from referrals.models import Referral
 from referrals.selectors import ReferralAccess, referral_get, young_person_get
 
+from . import fields as checked
 from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent, query_text
 
 # --- serializers ---------------------------------------------------------------------------
@@ -148,7 +150,7 @@ class GradingSerializer(serializers.Serializer[object]):
     source_evaluation = serializers.ChoiceField(SourceEvaluation.choices)
     intelligence_assessment = serializers.ChoiceField(IntelligenceAssessment.choices)
     handling_code = serializers.ChoiceField(HandlingCode.choices)
-    observed_on = serializers.DateField()
+    observed_on = checked.DateField()
 
 
 class HandleSerializer(serializers.Serializer[object]):
@@ -172,7 +174,7 @@ def _text(max_length: int) -> serializers.CharField:
 class PersonWriteSerializer(AreaField):
     name = serializers.CharField(max_length=200)
     aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
-    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    date_of_birth = checked.DateField(allowed=BIRTH_DATE, required=False, allow_null=True)
     approximate_age = serializers.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=120
     )

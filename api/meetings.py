@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.dates import DUE_DATE
 from agencies.models import Agency, Area
 from disruption.meeting_selectors import (
     ATTENDING_ROLES,
@@ -42,6 +43,7 @@ from disruption.selectors import referrals_named
 from referrals.models import ProtectiveActionType
 from referrals.selectors import action_owner_choices, coordinated_areas
 
+from . import fields as checked
 from .serializers import LONG_TEXT, ActionSerializer
 from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
 
@@ -148,7 +150,7 @@ class _AreaPeopleField(serializers.PrimaryKeyRelatedField[Any]):
 
 class MeetingCreateSerializer(serializers.Serializer[object]):
     area = serializers.SlugRelatedField(slug_field="ons_code", queryset=Area.objects.all())
-    held_at = serializers.DateTimeField()
+    held_at = checked.DateTimeField()
     place = serializers.CharField(required=False, allow_blank=True, max_length=200)
     chair = _AreaPeopleField()
     agencies = serializers.PrimaryKeyRelatedField(
@@ -211,13 +213,13 @@ class ItemActionSerializer(serializers.Serializer[object]):
         slug_field="code", queryset=ProtectiveActionType.objects.filter(is_active=True)
     )
     owner = _OwnerField()
-    due_on = serializers.DateField()
+    due_on = checked.DateField(allowed=DUE_DATE)
     detail = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
 
 class DecisionSerializer(serializers.Serializer[object]):
     decision = serializers.CharField(max_length=LONG_TEXT)
-    next_review_on = serializers.DateField(required=False, allow_null=True)
+    next_review_on = checked.DateField(allowed=DUE_DATE, required=False, allow_null=True)
     actions = ItemActionSerializer(many=True, required=False)
 
 

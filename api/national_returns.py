@@ -19,6 +19,7 @@ from api.reports import FigureSerializer
 from reports.national import (
     CATEGORIES,
     ImportRefused,
+    import_limits,
     national_return_export,
     national_returns_import,
     national_tables,
@@ -27,6 +28,7 @@ from reports.national import (
 from reports.periods import PeriodKind, period_from
 from reports.tokens import TokenKeyMissing
 
+from . import fields as checked
 from .errors import error_body
 
 
@@ -45,11 +47,11 @@ class PeriodQuerySerializer(serializers.Serializer[object]):
     kind = serializers.ChoiceField(
         choices=[k.value for k in PeriodKind], required=False, default=PeriodKind.YEAR.value
     )
-    on = serializers.DateField(
+    on = checked.DateField(
         required=False, default=None, help_text="A day inside the month, quarter or year"
     )
-    start = serializers.DateField(required=False, default=None, help_text="Custom: first day")
-    end = serializers.DateField(required=False, default=None, help_text="Custom: last day")
+    start = checked.DateField(required=False, default=None, help_text="Custom: first day")
+    end = checked.DateField(required=False, default=None, help_text="Custom: last day")
 
 
 class AreaReturnView(APIView):
@@ -94,8 +96,8 @@ class ImportSerializer(serializers.Serializer[object]):
 
 class ImportedReturnSerializer(serializers.Serializer[object]):
     area_code = serializers.CharField(source="area.ons_code")
-    period_start = serializers.DateField()
-    period_end = serializers.DateField()
+    period_start = checked.DateField()
+    period_end = checked.DateField()
 
 
 class ImportedSerializer(serializers.Serializer[object]):
@@ -123,11 +125,17 @@ class NationalReturnsView(APIView):
         request={"multipart/form-data": ImportSerializer},
         responses={
             201: ImportedSerializer,
-            400: RefusedSerializer,
+            400: OpenApiResponse(
+                RefusedSerializer, description="Nothing imported: the file's problems"
+            ),
             404: OpenApiResponse(description="Not a national analyst"),
         },
         summary="Import many areas' national returns from one CSV file, all or nothing: "
         "every bad cell is reported by row and column",
+        description=f"{import_limits()} A file that cannot be read within them, a bad cell, "
+        "or a return whose rows do not match its return_rows and return_checksum (cut short "
+        "or changed) is answered 400 with every problem by row and column; nothing is "
+        "imported. A body over the file limit is answered 413 before it is read.",
     )
     def post(self, request: Request) -> Response:
         _analyst(request)
@@ -156,8 +164,8 @@ class NationalReturnsView(APIView):
 
 
 class TablesQuerySerializer(serializers.Serializer[object]):
-    start = serializers.DateField(help_text="Returns whose period starts on or after this day")
-    end = serializers.DateField(help_text="... and ends on or before this day")
+    start = checked.DateField(help_text="Returns whose period starts on or after this day")
+    end = checked.DateField(help_text="... and ends on or before this day")
 
 
 class NationalRowSerializer(serializers.Serializer[object]):
@@ -185,8 +193,8 @@ class SummaryRowSerializer(serializers.Serializer[object]):
 
 
 class NationalTablesSerializer(serializers.Serializer[object]):
-    start = serializers.DateField()
-    end = serializers.DateField()
+    start = checked.DateField()
+    end = checked.DateField()
     areas_returned = serializers.IntegerField()
     suppression = serializers.CharField()
     summary = SummaryRowSerializer(many=True)

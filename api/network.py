@@ -27,6 +27,7 @@ from disruption.network import (
     network_seen,
 )
 
+from . import fields as checked
 from .views import query_text
 
 
@@ -44,13 +45,13 @@ class NetworkEdgeSerializer(serializers.Serializer[Any]):
     b = serializers.IntegerField(help_text="Node id")
     nature = serializers.CharField()
     grading = serializers.CharField(help_text="3x5x2 grading, e.g. 1AP")
-    observed_on = serializers.DateField()
+    observed_on = checked.DateField()
 
 
 class NetworkSerializer(serializers.Serializer[Any]):
     centre = NetworkNodeSerializer()
-    since = serializers.DateField(allow_null=True)
-    until = serializers.DateField(allow_null=True)
+    since = checked.DateField(allow_null=True)
+    until = checked.DateField(allow_null=True)
     young_people = serializers.IntegerField(help_text="Distinct young people in the network")
     truncated = serializers.BooleanField(
         help_text="True when more links were found than are shown (the newest are shown)"
@@ -60,8 +61,8 @@ class NetworkSerializer(serializers.Serializer[Any]):
 
 
 class NetworkQuerySerializer(serializers.Serializer[Any]):
-    since = serializers.DateField(required=False, help_text="Links observed on or after (ISO)")
-    until = serializers.DateField(required=False, help_text="Links observed on or before (ISO)")
+    since = checked.DateField(required=False, help_text="Links observed on or after (ISO)")
+    until = checked.DateField(required=False, help_text="Links observed on or before (ISO)")
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         since, until = attrs.get("since"), attrs.get("until")

@@ -19,6 +19,8 @@ from reports.periods import PeriodKind, period_from
 from reports.selectors import area_dashboard, report_area, report_areas
 from reports.services import report_viewed
 
+from . import fields as checked
+
 
 class ReportAreaSerializer(serializers.Serializer[Any]):
     ons_code = serializers.CharField()
@@ -35,16 +37,16 @@ class PeriodQuerySerializer(serializers.Serializer[Any]):
         allow_blank=True,
         help_text="month, quarter, year (April to March) or custom; year when not given",
     )
-    on = serializers.DateField(
+    on = checked.DateField(
         required=False,
         error_messages=DATE_ERROR,
         help_text="A day in the month, quarter or year (ISO); the last whole one before today "
         "when not given",
     )
-    start = serializers.DateField(
+    start = checked.DateField(
         required=False, error_messages=DATE_ERROR, help_text="First day of a custom period (ISO)"
     )
-    end = serializers.DateField(
+    end = checked.DateField(
         required=False, error_messages=DATE_ERROR, help_text="Last day of a custom period (ISO)"
     )
 
@@ -96,8 +98,8 @@ class TableSerializer(serializers.Serializer[Any]):
 
 class PeriodSerializer(serializers.Serializer[Any]):
     kind = serializers.CharField(help_text="month, quarter, year or custom")
-    start = serializers.DateField()
-    end = serializers.DateField(help_text="The last day, included")
+    start = checked.DateField()
+    end = checked.DateField(help_text="The last day, included")
     label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
 
 

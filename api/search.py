@@ -24,6 +24,8 @@ from referrals.search import (
     search_young_people,
 )
 
+from . import fields as checked
+
 
 class SearchQuerySerializer(serializers.Serializer[object]):
     q = serializers.CharField(
@@ -47,7 +49,7 @@ class SearchResultSerializer(serializers.Serializer[object]):
     given_name = serializers.CharField(source="young_person.given_name")
     family_name = serializers.CharField(source="young_person.family_name")
     aliases = serializers.ListField(child=serializers.CharField(), source="young_person.aliases")
-    date_of_birth = serializers.DateField(source="young_person.date_of_birth", allow_null=True)
+    date_of_birth = checked.DateField(source="young_person.date_of_birth", allow_null=True)
     estimated_age = serializers.IntegerField(source="young_person.estimated_age", allow_null=True)
     nhs_number = serializers.SerializerMethodField(
         help_text="Only to those who see one of the referrals in full (null otherwise)"

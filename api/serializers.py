@@ -5,6 +5,7 @@ from typing import Any, cast
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Membership
 from referrals.inputs import STEP_INPUTS
 from referrals.models import (
@@ -23,6 +24,7 @@ from referrals.models import (
 from referrals.selectors import action_owner_choices, notes_for
 from referrals.services import BREAK_GLASS_MIN_REASON, CONCERN_FIELDS, YOUNG_PERSON_FIELDS
 
+from . import fields as checked
 from .models import ApiToken
 from .services import MAX_LIFETIME_DAYS
 
@@ -95,7 +97,7 @@ class ReferralSummaryDetailSerializer(ReferralSummarySerializer):
 class YoungPersonSerializer(serializers.Serializer[object]):
     given_name = serializers.CharField()
     family_name = serializers.CharField()
-    date_of_birth = serializers.DateField(allow_null=True)
+    date_of_birth = checked.DateField(allowed=BIRTH_DATE, allow_null=True)
     nhs_number = serializers.CharField()
 
 
@@ -302,7 +304,7 @@ class ActionCreateSerializer(serializers.Serializer[object]):
         slug_field="code", queryset=ProtectiveActionType.objects.all()
     )
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
-    due_on = serializers.DateField()
+    due_on = checked.DateField(allowed=DUE_DATE)
     detail = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -344,13 +346,13 @@ class MissingEpisodeCreateSerializer(serializers.ModelSerializer[MissingEpisode]
 
 
 class MissingReturnSerializer(serializers.Serializer[object]):
-    ended_at = serializers.DateTimeField()
+    ended_at = checked.DateTimeField()
 
 
 class ReturnInterviewSerializer(serializers.Serializer[object]):
     held = serializers.BooleanField(help_text="False records that none was held, and why")
     held_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    held_on = serializers.DateField(required=False, allow_null=True)
+    held_on = checked.DateField(required=False, allow_null=True)
     summary = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
     not_held_reason = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 

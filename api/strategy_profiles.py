@@ -36,6 +36,7 @@ from reports.profiles import (
     strategy_profile_save,
 )
 
+from . import fields as checked
 from .views import AuditedListView
 
 
@@ -43,7 +44,7 @@ class ProfileAnswersSerializer(serializers.Serializer[object]):
     """Every questionnaire item (docs/strategy-profiles.md)."""
 
     protocol = serializers.ChoiceField(choices=ProtocolStatus.choices)
-    protocol_reviewed_on = serializers.DateField(allow_null=True, required=False)
+    protocol_reviewed_on = checked.DateField(allow_null=True, required=False)
     protocol_reviewed_since_guidance = serializers.ChoiceField(choices=YesNoNotKnown.choices)
     sub_group = serializers.BooleanField()
     lead_professional_agencies = serializers.ListField(
@@ -72,7 +73,7 @@ class StrategyProfileSerializer(ProfileAnswersSerializer):
     responded = serializers.BooleanField(
         help_text="False: the area has not answered, and every answer is its default (none)"
     )
-    submitted_at = serializers.DateTimeField(allow_null=True)
+    submitted_at = checked.DateTimeField(allow_null=True)
 
 
 class ProfileFilterSerializer(serializers.Serializer[object]):

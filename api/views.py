@@ -98,7 +98,7 @@ def _idempotent(request: Request, create: Callable[[], Response]) -> Response:
 
     def run() -> tuple[int, Any]:
         response = create()
-        return response.status_code, response.data
+        return response.status_code, {} if response.data is None else response.data
 
     try:
         code, data, replayed = idempotent(
@@ -110,7 +110,7 @@ def _idempotent(request: Request, create: Callable[[], Response]) -> Response:
         )
     except IdempotencyKeyReused as exc:
         raise IdempotencyKeyMismatch() from exc
-    response = Response(data, status=code)
+    response = Response(None if code == status.HTTP_204_NO_CONTENT else data, status=code)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -313,6 +313,7 @@ class ReferralTransitionView(APIView):
     @extend_schema(
         request=serializers.TransitionInputSerializer,
         responses={200: serializers.ReferralFullSerializer, 204: None},
+        parameters=[IDEMPOTENCY_KEY],
         summary="Take one workflow step (409 when the referral has moved on meanwhile); "
         "204 when the step leaves the referral out of the caller's sight (a transfer declined)",
     )
@@ -320,23 +321,29 @@ class ReferralTransitionView(APIView):
         referral, _ = referral_get(user=request.user, reference=reference)
         incoming = serializers.TransitionInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        try:
-            moved = referral_transition(
-                referral=referral,
-                actor=request.user,
-                name=name,
-                inputs=incoming.validated_data,
-                request=request._request,
-            )
-        except LookupError as exc:
-            raise NotFound("No such workflow step.") from exc
-        except TransitionConflict as exc:
-            raise _conflict(exc) from exc
-        try:
-            shown, access = referral_after_step(user=request.user, referral=moved)
-        except Http404:  # a transfer declined: the step is done, the referral out of sight
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        return Response(_detail(shown, access))
+
+        def step() -> Response:
+            try:
+                moved = referral_transition(
+                    referral=referral,
+                    actor=request.user,
+                    name=name,
+                    inputs=incoming.validated_data,
+                    request=request._request,
+                )
+            except LookupError as exc:
+                raise NotFound("No such workflow step.") from exc
+            except TransitionConflict as exc:
+                raise _conflict(exc) from exc
+            try:
+                shown, access = referral_after_step(user=request.user, referral=moved)
+            except Http404:  # a transfer declined: the step is done, the referral out of sight
+                return Response(status=status.HTTP_204_NO_CONTENT)
+            return Response(_detail(shown, access))
+
+        # A client that lost the answer (a dropped connection, a restarted database) sends the
+        # step again with the same key: it is taken once, and the retry gets the first answer.
+        return _idempotent(request, step)
 
 
 class BreakGlassView(APIView):

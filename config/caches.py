@@ -24,8 +24,10 @@ logger = logging.getLogger(__name__)
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 RETRY_AFTER_SECONDS = 5.0
-# A Redis that does not answer (a dropped route, not a refused port) must not hold a request.
-SOCKET_TIMEOUT_SECONDS = 0.5
+# When each Redis address may be tried again (monotonic time), for the whole process: Django
+# makes a cache object per thread or request, and none should pay a failed connection again
+# to learn what another has just found.
+_down_until: dict[str, float] = {}
 
 
 class FallbackRedisCache(RedisCache):
@@ -37,17 +39,15 @@ class FallbackRedisCache(RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         options = dict(params.get("OPTIONS", {}))
         self.retry_after = float(options.pop("RETRY_AFTER", RETRY_AFTER_SECONDS))
-        options.setdefault("socket_connect_timeout", SOCKET_TIMEOUT_SECONDS)
-        options.setdefault("socket_timeout", SOCKET_TIMEOUT_SECONDS)
         super().__init__(server, {**params, "OPTIONS": options})
         local_params = {k: v for k, v in params.items() if k != "OPTIONS"}
         self._local = LocMemCache(f"fallback:{server}", local_params)
-        self._down_until = 0.0  # monotonic time before which Redis is not tried again
+        self._address = server
 
     @property
     def reachable(self) -> bool:
         """False while an outage is known and its retry time has not come."""
-        return time.monotonic() >= self._down_until
+        return time.monotonic() >= _down_until.get(self._address, 0.0)
 
     def _either(self, name: str, *args: Any) -> Any:
         if self.reachable:
@@ -56,23 +56,23 @@ class FallbackRedisCache(RedisCache):
             except UNREACHABLE as exc:
                 self._went_down(exc)
             else:
-                if self._down_until:
+                if self._address in _down_until:
                     self._came_back()
                 return result
         return getattr(self._local, name)(*args)
 
     def _went_down(self, exc: Exception) -> None:
-        if not self._down_until:
+        if self._address not in _down_until:
             logger.warning(
                 "the shared cache (Redis) cannot be reached (%s): this process uses its own "
                 "memory until it answers again",
                 exc,
             )
-        self._down_until = time.monotonic() + self.retry_after
+        _down_until[self._address] = time.monotonic() + self.retry_after
 
     def _came_back(self) -> None:
-        logger.warning("the shared cache (Redis) answers again")
-        self._down_until = 0.0
+        if _down_until.pop(self._address, None) is not None:
+            logger.warning("the shared cache (Redis) answers again")
         # What was kept during the outage is not read again, and must not be at the next one.
         self._local.clear()
 

@@ -125,9 +125,23 @@ def _check_referrals(referrals: Iterable[Referral], *, area_id: int) -> list[Ref
     return chosen
 
 
+_DATES = ("planned_on", "issued_on", "served_on", "expires_on", "breached_on")
+
+
+def _dates_out_of_range(activity: DisruptionActivity) -> dict[str, str]:
+    """Each date outside the range its model field allows, by name."""
+    try:
+        activity.clean_fields(
+            exclude=[f.name for f in DisruptionActivity._meta.fields if f.name not in _DATES]
+        )
+    except ValidationError as exc:
+        return {name: messages[0] for name, messages in exc.message_dict.items()}
+    return {}
+
+
 def _apply_rules(activity: DisruptionActivity, tactic: DisruptionTactic, today: date) -> None:
     """Defaults and checks that hold after any write: legal power, expiry, dates, status."""
-    errors: dict[str, str] = {}
+    errors = _dates_out_of_range(activity)
     if activity.mode not in DisruptionMode.values:
         errors["mode"] = "Choose direct, indirect or locational"
     if activity.status not in DisruptionStatus.values:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Case, Max, Q, When
 from django.utils import timezone
 
+from agencies.dates import DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
@@ -356,6 +357,7 @@ def agenda_item_record(
         )
     if next_review_on is not None and next_review_on < timezone.localdate():
         raise ValidationError({"next_review_on": "The date must be today or in the future"})
+    check_dates(next_review_on=(next_review_on, DUE_DATE))
     with transaction.atomic(durable=True):
         locked = AgendaItem.objects.select_for_update().get(pk=item.pk)
         if locked.decided_at is not None:

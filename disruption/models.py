@@ -16,6 +16,7 @@ from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 
+from agencies.dates import ANY_DATE, BIRTH_DATE, DUE_DATE, EXPIRY_DATE
 from agencies.models import Agency, Area
 from referrals.models import ProtectiveAction, Referral, YoungPerson
 
@@ -74,7 +75,7 @@ class PersonOfConcern(Entity):
 
     name = models.CharField(max_length=200)
     aliases = ArrayField(models.CharField(max_length=200), default=list, blank=True)
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[BIRTH_DATE])
     approximate_age = models.PositiveSmallIntegerField(null=True, blank=True)
     description = models.TextField(blank=True, help_text="Appearance and anything distinctive")
     addresses = models.TextField(blank=True, help_text="One per line")
@@ -307,7 +308,9 @@ class Link(models.Model):
     source_evaluation = models.CharField(max_length=1, choices=SourceEvaluation.choices)
     intelligence_assessment = models.CharField(max_length=1, choices=IntelligenceAssessment.choices)
     handling_code = models.CharField(max_length=1, choices=HandlingCode.choices)
-    observed_on = models.DateField(help_text="When what the link records happened or was seen")
+    observed_on = models.DateField(
+        help_text="When what the link records happened or was seen", validators=[ANY_DATE]
+    )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -457,12 +460,15 @@ class DisruptionActivity(models.Model):
     status = models.CharField(
         max_length=20, choices=DisruptionStatus.choices, default=DisruptionStatus.PLANNED
     )
-    planned_on = models.DateField(null=True, blank=True)
-    issued_on = models.DateField(null=True, blank=True)
-    served_on = models.DateField(null=True, blank=True)
-    expires_on = models.DateField(null=True, blank=True)
+    planned_on = models.DateField(null=True, blank=True, validators=[DUE_DATE])
+    issued_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
+    served_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
+    expires_on = models.DateField(null=True, blank=True, validators=[EXPIRY_DATE])
     breached_on = models.DateField(
-        null=True, blank=True, help_text="When the order or notice was breached"
+        null=True,
+        blank=True,
+        help_text="When the order or notice was breached",
+        validators=[ANY_DATE],
     )
     outcome = models.TextField(blank=True)
     court = models.CharField(max_length=200, blank=True)
@@ -508,7 +514,7 @@ class Meeting(models.Model):
     those who attended (and the chair)."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    held_at = models.DateTimeField()
+    held_at = models.DateTimeField(validators=[ANY_DATE])
     place = models.CharField(max_length=200, blank=True)
     chair = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     agencies = models.ManyToManyField(Agency, blank=True, related_name="+")
@@ -567,7 +573,7 @@ class AgendaItem(models.Model):
     )
     position = models.PositiveSmallIntegerField(default=0)
     decision = models.TextField(blank=True)
-    next_review_on = models.DateField(null=True, blank=True)
+    next_review_on = models.DateField(null=True, blank=True, validators=[DUE_DATE])
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from agencies.dates import BIRTH_DATE
 from referrals.models import (
     Consent,
     Ethnicity,
@@ -158,6 +159,7 @@ class AgeForm(ConcernPageForm):
         required=None,
         invalid="Date of birth must be a real date, like 27 3 2012",
         hint="For example, 27 3 2012. Leave blank if not known.",
+        allowed=BIRTH_DATE,
     )
     estimated_age = forms.IntegerField(
         label="If you do not know their date of birth, how old do you think they are?",

@@ -9,6 +9,7 @@ from typing import Any
 
 from django import forms
 
+from agencies.dates import ANY_DATE, DUE_DATE, EXPIRY_DATE, DateRange
 from agencies.models import Membership
 from disruption.activity_selectors import ENTITY_KIND_CHOICES, tactic_catalogue
 from disruption.activity_services import UPDATABLE
@@ -74,11 +75,12 @@ class ReferencesField(forms.CharField):
         return "\n".join(value) if isinstance(value, list) else value
 
 
-def _date(label: str) -> forms.DateField:
+def _date(label: str, allowed: DateRange = ANY_DATE) -> forms.DateField:
     return date_field(
         f"{label} (optional)",
         required=None,
         invalid=f"Enter a real date: {label.lower()}",
+        allowed=allowed,
     )
 
 
@@ -102,10 +104,10 @@ class _ActivityForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the activity's status"},
     )
-    planned_on = _date("Planned for")
+    planned_on = _date("Planned for", DUE_DATE)
     issued_on = _date("Issued or applied")
     served_on = _date("Served")
-    expires_on = _date("Expires")
+    expires_on = _date("Expires", EXPIRY_DATE)
     breached_on = _date("Breached")
     outcome = forms.CharField(
         label="Outcome",

@@ -8,20 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 
-# A date a person could mean: anything outside is a slip of the keyboard (2062 for 2026).
-EARLIEST_YEAR = 1900
-LATEST_YEAR = 2100
+from agencies.dates import ANY_DATE, DateRange
+
 DATE_HINT = "For example, 27 3 2026"
 MOMENT_HINT = "For example, 27 3 2026 and 21:30 (24-hour clock)"
-
-
-def validate_sane_date(value: date) -> None:
-    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
-        raise ValidationError(
-            f"Enter a year between {EARLIEST_YEAR} and {LATEST_YEAR}", code="out_of_range"
-        )
 
 
 class DateParts(forms.MultiWidget):
@@ -73,17 +64,18 @@ def date_field(
     required: str | None,
     invalid: str | None = None,
     hint: str = DATE_HINT,
+    allowed: DateRange = ANY_DATE,
     **kwargs: Any,
 ) -> forms.DateField:
-    """A date typed as day, month and year; `required` is the message when it is missing
-    (None: optional), `invalid` when it is not a real date."""
+    """A date typed as day, month and year, within `allowed`; `required` is the message when
+    it is missing (None: optional), `invalid` when it is not a real date."""
     return forms.DateField(
         label=label,
         help_text=hint,
         widget=DateParts(),
         input_formats=["%Y-%m-%d"],
         required=required is not None,
-        validators=[validate_sane_date],
+        validators=[allowed],
         error_messages={
             "required": required or "",
             "invalid": invalid or f"{label} must be a real date, like 27 3 2026",
@@ -93,7 +85,12 @@ def date_field(
 
 
 def moment_field(
-    label: str, *, required: str | None, hint: str = MOMENT_HINT, **kwargs: Any
+    label: str,
+    *,
+    required: str | None,
+    hint: str = MOMENT_HINT,
+    allowed: DateRange = ANY_DATE,
+    **kwargs: Any,
 ) -> forms.DateTimeField:
     """A date and a time of day; `required` as for date_field."""
     return forms.DateTimeField(
@@ -102,7 +99,7 @@ def moment_field(
         widget=DateTimeParts(),
         input_formats=["%Y-%m-%d %H:%M"],
         required=required is not None,
-        validators=[validate_sane_date],
+        validators=[allowed],
         error_messages={
             "required": required or "",
             "invalid": f"{label} must be a real date and a time like 21:30",

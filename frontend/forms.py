@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.forms.models import fields_for_model
 from django.http import QueryDict
 
+from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
 from referrals.models import (
@@ -187,7 +188,7 @@ class ActionAddForm(forms.Form):
         coerce=int,
         error_messages={"required": "Choose who owns the action"},
     )
-    due_on = date_field("Due by", required="Enter the date the action is due by")
+    due_on = date_field("Due by", required="Enter the date the action is due by", allowed=DUE_DATE)
 
     field_order = ["action_type", "detail", "owner", "due_on"]
 
@@ -326,7 +327,7 @@ class YoungPersonCorrectionForm(forms.Form):
             help_texts=CORRECTION_HINTS,
         )
         model_fields["date_of_birth"] = date_field(
-            "Date of birth", required=None, hint="For example, 27 3 2012"
+            "Date of birth", required=None, hint="For example, 27 3 2012", allowed=BIRTH_DATE
         )
         for name in CORRECTION_FIELDS:
             self.fields[name] = model_fields[name]

@@ -19,6 +19,10 @@ class Check:
     name: str
     ok: bool
     detail: str
+    # Whether requests can be served without it. Without the channel layer (Redis) they can:
+    # only live updates pause, so an instance stays in service rather than every instance
+    # being taken out of it at once.
+    required: bool = True
 
     @property
     def label(self) -> str:
@@ -61,8 +65,8 @@ def check_channel_layer() -> Check:
     try:
         async_to_sync(_round_trip)()
     except Exception as exc:  # any failure of the layer means "not ready"
-        return Check("channel_layer", False, exc.__class__.__name__)
-    return Check("channel_layer", True, "reachable")
+        return Check("channel_layer", False, exc.__class__.__name__, required=False)
+    return Check("channel_layer", True, "reachable", required=False)
 
 
 def readiness() -> list[Check]:
@@ -70,3 +74,8 @@ def readiness() -> list[Check]:
     # Without a database the migration check cannot run; report it as not ready too.
     migrations = check_migrations() if database.ok else Check("migrations", False, "no database")
     return [database, migrations, check_channel_layer()]
+
+
+def serving(checks: list[Check]) -> bool:
+    """Whether this instance can answer requests: every required check passes."""
+    return all(check.ok for check in checks if check.required)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from agencies.dates import BIRTH_DATE
 from disruption.models import (
     HandlingCode,
     IntelligenceAssessment,
@@ -60,7 +61,7 @@ class PersonForm(forms.Form):
         error_messages={"required": "Enter the person's name, or what they are called"},
     )
     aliases = _optional("Other names they use", max_length=2000, hint="One per line", long=True)
-    date_of_birth = date_field("Date of birth (if known)", required=None)
+    date_of_birth = date_field("Date of birth (if known)", required=None, allowed=BIRTH_DATE)
     approximate_age = forms.IntegerField(
         label="Approximate age", required=False, min_value=0, max_value=120
     )

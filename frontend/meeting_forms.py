@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from agencies.dates import DUE_DATE
 from agencies.models import Agency, Membership
 from disruption.meeting_services import ActionInput
 from referrals.models import ProtectiveActionType
@@ -110,6 +111,7 @@ class DecisionForm(forms.Form):
         required=None,
         invalid=DATE_ERROR,
         hint="Leave it empty for the area's usual review interval. For example, 27 3 2027",
+        allowed=DUE_DATE,
     )
 
     def __init__(self, *args: Any, owners: list[Membership] | None, **kwargs: Any) -> None:
@@ -137,6 +139,7 @@ class DecisionForm(forms.Form):
                 required=None,
                 invalid=DATE_ERROR,
                 hint="For example, 27 3 2027",
+                allowed=DUE_DATE,
             )
             self.rows.append(names)
 

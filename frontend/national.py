@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from reports.national import (
     ImportRefused,
+    import_limits,
     national_return_areas,
     national_return_export,
     national_returns_import,
@@ -170,7 +171,7 @@ def national_import_page(request: HttpRequest) -> HttpResponse:
                 f"Imported {len(imported.returns)} returns with {imported.rows:,} rows{replaced}.",
             )
             return redirect("frontend:national-import")
-    context = {"form": form, "problems": problems, "more": more}
+    context = {"form": form, "problems": problems, "more": more, "limits": import_limits()}
     return render(request, "frontend/national/import.html", context)
 
 

@@ -124,7 +124,12 @@ def _field(name: str, referral: Referral) -> forms.Field:
             **common,
         )
     if spec.kind == "date":
-        return date_field(spec.label, required=missing if spec.required else None, hint=spec.hint)
+        return date_field(
+            spec.label,
+            required=missing if spec.required else None,
+            hint=spec.hint,
+            allowed=spec.allowed,
+        )
     return forms.CharField(
         max_length=2000,
         required=spec.required,

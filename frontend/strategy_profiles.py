@@ -17,7 +17,9 @@ from django.views.decorators.http import require_GET
 from reports.models import ImportStatus
 from reports.profile_imports import (
     COLUMNS,
+    NOT_QUEUED,
     PROBLEMS_KEPT,
+    import_limits,
     profile_import,
     profile_import_start,
     template_csv,
@@ -209,7 +211,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
         )
         if job is not None:
             return redirect("frontend:strategy-import", pk=job.pk)
-    return render(request, "frontend/profiles/import.html", {"form": form, "columns": COLUMNS})
+    context = {"form": form, "columns": COLUMNS, "limits": import_limits()}
+    return render(request, "frontend/profiles/import.html", context)
 
 
 @login_required
@@ -220,6 +223,7 @@ def import_status_page(request: HttpRequest, pk: str) -> HttpResponse:
         "job": job,
         "checking": job.status == ImportStatus.CHECKING,
         "failed": job.status == ImportStatus.FAILED,
+        "not_checked": job.problems == [NOT_QUEUED.as_json()],
         "cut_short": len(job.problems) >= PROBLEMS_KEPT,
         "progress_url": reverse("frontend:strategy-import-progress", kwargs={"pk": job.pk}),
     }

@@ -47,7 +47,7 @@ from .forms import (
     BreakGlassReviewForm,
     TriageFiltersForm,
 )
-from .health import readiness
+from .health import readiness, serving
 from .pagination import paginate
 from .search import referral_list_context
 
@@ -165,13 +165,18 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @require_GET
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
+    """200 while this instance can serve requests ("ready", or "degraded" when a part it can do
+    without is down); 503 when it cannot."""
     checks = readiness()
-    ready = all(check.ok for check in checks)
+    if not serving(checks):
+        status = "not_ready"
+    else:
+        status = "ready" if all(check.ok for check in checks) else "degraded"
     body = {
-        "status": "ready" if ready else "not_ready",
+        "status": status,
         "checks": {check.name: {"ok": check.ok, "detail": check.detail} for check in checks},
     }
-    return JsonResponse(body, status=200 if ready else 503)
+    return JsonResponse(body, status=503 if status == "not_ready" else 200)
 
 
 @require_GET
@@ -182,7 +187,7 @@ def health_page(request: HttpRequest) -> HttpResponse:
         request,
         "frontend/health.html",
         {"checks": checks, "ready": all(check.ok for check in checks)},
-        status=200 if all(check.ok for check in checks) else 503,
+        status=200 if serving(checks) else 503,
     )
 
 

@@ -29,11 +29,11 @@ from .watch import allowed_referral_id, session_allows, triage_area_ids
 logger = logging.getLogger(__name__)
 
 # Close codes the page acts on (frontend/static/frontend/notifications.js). They are from the
-# range RFC 6455 leaves to applications: daphne (autobahn) refuses to send any other code but
-# 1000, so a 1008 reached the page as 1011, an error it kept retrying.
+# range RFC 6455 leaves to applications: daphne (autobahn) sends no code but 1000 and
+# 3000-4999, so a 1008 reached the page as 1011, an error it kept retrying.
 SIGNED_OUT = 4401  # no signed-in session, or it has ended: the page stops and says sign in again
 LIVE_PAUSED = 4503  # the channel layer (Redis) cannot be reached: the page says so, retries slowly
-LAYER_UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+LAYER_UNREACHABLE = (RedisConnectionError, RedisTimeoutError)
 MAX_SEEN = 500
 _NOT_JSON = object()  # what decode_json gives for text it cannot read (already logged)
 

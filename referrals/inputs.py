@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import TextChoices
 
+from agencies.dates import ANY_DATE, DUE_DATE, DateRange
 from agencies.models import Agency, Area, Membership, Role
 
 from .models import ClosureOutcome, Decision, Rag, Referral, RiskLevel, StatutoryType
@@ -24,6 +25,7 @@ class StepInput:
     hint: str = ""
     required: bool = True
     missing: str = ""  # what to say when a required input is missing
+    allowed: DateRange = ANY_DATE  # for a date: the dates it may be
 
 
 STEP_INPUTS: dict[str, StepInput] = {
@@ -85,6 +87,7 @@ STEP_INPUTS: dict[str, StepInput] = {
         "date",
         hint="Today or later, for example 27 3 2026",
         missing="Enter the date the information is due by",
+        allowed=DUE_DATE,
     ),
     "summary": StepInput(
         "What did the review find?", "text", missing="Enter what the review found"
@@ -94,6 +97,7 @@ STEP_INPUTS: dict[str, StepInput] = {
         "date",
         hint="Leave empty for the area's usual interval (12 weeks by default).",
         required=False,
+        allowed=DUE_DATE,
     ),
     "area": StepInput(
         "Area the young person has moved to",

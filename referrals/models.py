@@ -14,6 +14,7 @@ from django.db.models.functions import Least
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
+from agencies.dates import ANY_DATE, BIRTH_DATE, DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from agencies.rules import coordinates_area_of
 from agencies.selectors import active_memberships
@@ -81,7 +82,7 @@ class YoungPerson(models.Model):
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     aliases = _list_field("Other names they are known by")
-    date_of_birth = models.DateField(null=True, blank=True)
+    date_of_birth = models.DateField(null=True, blank=True, validators=[BIRTH_DATE])
     estimated_age = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="When the date of birth is not known"
     )
@@ -323,6 +324,7 @@ def _date(value: str, name: str, *, default: date | None = None, future: bool = 
         raise ValidationError({name: "Enter a real date, like 2026-12-31"}) from None
     if future and parsed < timezone.localdate():
         raise ValidationError({name: "The date must be today or in the future"})
+    check_dates(**{name: (parsed, DUE_DATE)})  # the step inputs that take dates are due dates
     return parsed
 
 
@@ -401,7 +403,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     # The concern as raised. db_default on every column: rows loaded in bulk (the bench) and
     # drafts saved page by page start empty rather than failing.
     narrative = models.TextField("What was seen or disclosed", blank=True, db_default="")
-    concern_date = models.DateField("When it was seen or disclosed", null=True, blank=True)
+    concern_date = models.DateField(
+        "When it was seen or disclosed", null=True, blank=True, validators=[ANY_DATE]
+    )
     exploitation_type = models.CharField(
         max_length=30, choices=ExploitationType.choices, blank=True, default="", db_default=""
     )
@@ -461,9 +465,9 @@ class Referral(ConcurrentTransitionMixin, models.Model):
         max_length=20, choices=RiskLevel.choices, blank=True, default="", db_default=""
     )
     risk_assessed_at = models.DateTimeField(null=True, blank=True)
-    risk_reassessment_due_on = models.DateField(null=True, blank=True)
+    risk_reassessment_due_on = models.DateField(null=True, blank=True, validators=[DUE_DATE])
     last_reviewed_at = models.DateTimeField(null=True, blank=True)
-    next_review_due_on = models.DateField(null=True, blank=True)
+    next_review_due_on = models.DateField(null=True, blank=True, validators=[DUE_DATE])
 
     # Leaving.
     outcome = models.CharField(
@@ -968,7 +972,7 @@ class ProtectiveAction(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_actions"
     )
     owner_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[DUE_DATE])
     status = models.CharField(
         max_length=20, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )
@@ -1008,8 +1012,8 @@ class MissingEpisode(models.Model):
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="missing_episodes"
     )
-    started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(validators=[ANY_DATE])
+    ended_at = models.DateTimeField(null=True, blank=True, validators=[ANY_DATE])
     reported_by = models.CharField(max_length=200)
     police_reference = models.CharField(max_length=60, blank=True)
     interview_due_at = models.DateTimeField(null=True, blank=True)
@@ -1017,7 +1021,7 @@ class MissingEpisode(models.Model):
         max_length=20, choices=ReturnInterview.choices, blank=True, default=""
     )
     interview_by = models.CharField("Interview held by", max_length=200, blank=True)
-    interview_on = models.DateField(null=True, blank=True)
+    interview_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
     interview_summary = models.TextField(blank=True)
     not_held_reason = models.TextField(blank=True)
     recorded_by = models.ForeignKey(
@@ -1071,7 +1075,7 @@ class InformationRequest(models.Model):
     )
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     question = models.TextField()
-    due_on = models.DateField()
+    due_on = models.DateField(validators=[DUE_DATE])
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.utils import timezone
 
+from agencies.dates import ANY_DATE, DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from agencies.selectors import acting_membership, active_memberships
 from audit.models import AuditAction
@@ -353,7 +354,7 @@ def referral_transition(
     Raises PermissionDenied when the actor's role may never take it, ValidationError for
     missing or invalid inputs (nothing is saved), LookupError for an unknown transition.
     """
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         locked = lock_referral(referral.pk)
         referral_step_on_locked(
             locked, actor=actor, name=name, inputs=inputs or {}, request=request
@@ -722,6 +723,7 @@ def action_add(
         raise ValidationError({"action_type": "Choose an action from the list"})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "The due date must be today or in the future"})
+    check_dates(due_on=(due_on, DUE_DATE))
     owner_membership = next(
         (m for m in action_owners(referral=referral) if m.user_id == owner.pk), None
     )
@@ -787,6 +789,7 @@ def missing_episode_start(
     membership = _casework_membership(actor=actor, referral=referral)
     if started_at > timezone.now():
         raise ValidationError({"started_at": "The time must be now or in the past"})
+    check_dates(started_at=(started_at, ANY_DATE))
     if not reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported them missing"})
     with transaction.atomic():  # not durable: an API retry record commits with it
@@ -867,6 +870,7 @@ def return_home_interview_record(
             raise ValidationError(errors)
         if held_on and held_on > timezone.localdate():
             raise ValidationError({"held_on": "The date must be today or in the past"})
+        check_dates(held_on=(held_on, ANY_DATE))
     elif not not_held_reason.strip():
         raise ValidationError({"not_held_reason": "Enter why no interview was held"})
     with transaction.atomic(durable=True):

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from agencies.dates import ANY_DATE
 from agencies.models import Agency, AgencyType, Area
 
 
@@ -154,7 +155,7 @@ class StrategyProfile(models.Model):
     protocol = models.CharField(
         max_length=20, choices=ProtocolStatus.choices, default=ProtocolStatus.NONE
     )
-    protocol_reviewed_on = models.DateField(null=True, blank=True)
+    protocol_reviewed_on = models.DateField(null=True, blank=True, validators=[ANY_DATE])
     protocol_reviewed_since_guidance = models.CharField(
         max_length=10, choices=YesNoNotKnown.choices, default=YesNoNotKnown.NOT_KNOWN
     )
@@ -241,7 +242,7 @@ class StrategySession(models.Model):
     kind = models.CharField(max_length=10, choices=SessionKind.choices)
     audience = models.CharField(max_length=20, choices=Audience.choices, blank=True)
     topic = models.CharField(max_length=20, choices=TrainingTopic.choices, blank=True)
-    held_on = models.DateField()
+    held_on = models.DateField(validators=[ANY_DATE])
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     attending = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     logged_by = models.ForeignKey(
@@ -311,8 +312,8 @@ class NationalReturn(models.Model):
     """One area's return for one period, as a national analyst imported it."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
-    period_start = models.DateField()
-    period_end = models.DateField()
+    period_start = models.DateField(validators=[ANY_DATE])
+    period_end = models.DateField(validators=[ANY_DATE])
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

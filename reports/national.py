@@ -39,7 +39,7 @@ from referrals.models import ClosureOutcome, ExploitationType, RiskLevel, Sex
 
 from .disclosure import NOT_APPLICABLE, Figure, Line, percentage, publish
 from .models import NationalReturn, NationalReturnRow
-from .periods import EARLIEST, LONGEST_DAYS, Period, PeriodKind
+from .periods import LONGEST_DAYS, REPORTED, Period, PeriodKind
 from .rollups import AGE_BAND_SQL, ETHNICITY_GROUP_SQL, ZONE
 from .selectors import AGE_BANDS, ETHNIC_GROUPS
 from .tables import Caps, TableError, check_size, csv_rows
@@ -94,6 +94,7 @@ CONTENT_COLUMNS = (
 SEAL_COLUMNS = ("return_rows", "return_checksum")
 COLUMNS = (*CONTENT_COLUMNS, *SEAL_COLUMNS)
 CHECKSUM = re.compile(r"[0-9a-f]{64}")
+_SHARED = {column: {value: value for value in labels} for column, labels in CATEGORIES.items()}
 
 # --- An area's return ---------------------------------------------------------------------
 
@@ -270,6 +271,11 @@ class Problem:
         return {"row": self.row, "column": self.column, "message": self.message}
 
 
+def import_limits() -> str:
+    """What the import accepts, in words for its page and the API's documentation."""
+    return CAPS.limits(file_bytes=settings.NATIONAL_IMPORT_MAX_BYTES, xlsx=False)
+
+
 class ImportRefused(Exception):
     """Nothing was imported: every problem found, in file order."""
 
@@ -322,13 +328,8 @@ class _Checker:
         except ValueError:
             self.problem(number, column, f"'{text}' is not a date: write it like 2026-03-31")
             return None
-        if day < EARLIEST or day > self.today:
-            self.problem(
-                number,
-                column,
-                f"{day:%-d %B %Y} is out of range: dates must be between "
-                f"{EARLIEST:%-d %B %Y} and today",
-            )
+        if wrong := REPORTED.problem(day, today=self.today):
+            self.problem(number, column, f"{day:%-d %B %Y} is out of range. {wrong}")
             return None
         return day
 
@@ -382,9 +383,9 @@ class _Checker:
             )
         if not good:
             return None
-        return {
-            column: row[column] for column in (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
-        }
+        # Each category's value as the vocabulary's own string: a year's rows share them.
+        kept = {column: _SHARED[column][row[column]] for column in CATEGORIES}
+        return {**kept, "token": row["token"], "row_number": row["row_number"]}
 
     def seal(self, found: _Return) -> None:
         """A problem when the return's rows are not all, and only, those the area produced."""
@@ -412,10 +413,6 @@ class _Checker:
                 f"The rows of {found.label} do not match their checksum: a row was changed "
                 "after the area produced the return",
             )
-
-
-# What the import keeps of a good row: its return is named by the row's dates and area.
-_KEPT = (*CATEGORIES, "token", "row_number", *SEAL_COLUMNS)
 
 
 def _read(file: IO[bytes], checker: _Checker) -> Iterator[tuple[int, dict[str, str]]]:
@@ -478,7 +475,7 @@ def _check_rows(
         if period is None or area is None or values is None:
             continue
         key = (area.ons_code, *period)
-        seal = (values["return_rows"], values["return_checksum"])
+        seal = (row["return_rows"], row["return_checksum"])
         found = returns.setdefault(key, _Return(area, *period, first_row=number, seal=seal))
         if seal != found.seal:
             checker.problem(

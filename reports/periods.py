@@ -11,9 +11,13 @@ from enum import StrEnum
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 
+from agencies.dates import DateRange
+
 # The longest custom period: a dashboard compares two, and a board reads years, not decades.
 LONGEST_DAYS = 366 * 3
 EARLIEST = date(2000, 1, 1)
+# A day whose figures can be reported: from EARLIEST, and not yet to come.
+REPORTED = DateRange(earliest=EARLIEST, years_ahead=0)
 
 
 class PeriodKind(StrEnum):

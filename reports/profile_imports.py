@@ -18,12 +18,14 @@ from datetime import date, datetime, timedelta
 from pathlib import PurePath
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet, TextChoices
 from django.http import Http404
 from django.utils import timezone
+from kombu.exceptions import OperationalError
 
 from agencies.models import AgencyType, Area
 from audit.models import AuditAction
@@ -51,6 +53,8 @@ from .tables import READERS, Caps, TableError, cell_text
 
 logger = logging.getLogger(__name__)
 
+logger = logging.getLogger(__name__)
+
 IMPORT_TYPES = (".csv", ".xlsx")
 PROBLEMS_KEPT = 500  # a file wrong throughout is reported by its first problems
 PROGRESS_STEPS = 50  # how often, at most, the page's progress moves on
@@ -60,6 +64,7 @@ CAPS = Caps(rows=10_000, cell=1_000)
 # A job still checking this long after its upload has stopped (its worker died, its task was
 # never queued): it is marked failed, by the timed job and whenever it is read.
 JOB_DEADLINE = timedelta(minutes=15)
+DEADLINE_MINUTES = int(JOB_DEADLINE.total_seconds()) // 60
 
 
 class CellError(ValueError):
@@ -202,6 +207,14 @@ class ProfileRow:
     values: dict[str, Any]
 
 
+def import_limits() -> str:
+    """What the import accepts, in words for its page."""
+    return (
+        CAPS.limits(file_bytes=settings.UPLOAD_MAX_FILE_SIZE, xlsx=True)
+        + f" A check that has not finished after {DEADLINE_MINUTES} minutes is stopped."
+    )
+
+
 def read_table(file: IO[bytes], name: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of a CSV (UTF-8) or XLSX file (its first sheet), every cell as
     text, read as a stream within CAPS; blank rows are left out. TableError when it cannot be
@@ -322,8 +335,6 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
     if PurePath(name).suffix.lower() not in IMPORT_TYPES:
         raise ValidationError({"file": "The selected file must be a CSV or XLSX file"})
     check_upload_size(upload)
-    from .tasks import run_profile_import  # the task module imports this one
-
     with transaction.atomic(durable=True):
         job = ProfileImport(original_name=name[:200], uploaded_by=actor, uploaded_at=timezone.now())
         job.file.save(name, upload, save=False)
@@ -334,8 +345,30 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
             target=job,
             details={"strategy_profile_import": name},
         )
-        transaction.on_commit(lambda: run_profile_import.delay(str(job.pk)))
+        transaction.on_commit(lambda: _queue_check(job))
     return job
+
+
+# Row 0: a problem of no row, and not of the file.
+NOT_QUEUED = Problem(
+    0,
+    "",
+    "The file could not be checked because the service that runs imports is unavailable. "
+    "Nothing was imported. Upload the file again in a few minutes.",
+)
+
+
+def _queue_check(job: ProfileImport) -> None:
+    """After commit: hand the check to a worker. A queue (Redis) that cannot be reached ends the
+    job at once, failed and saying why, rather than leaving it "checking" for ever; the upload
+    is not re-run later by itself, as no one would be watching for its result."""
+    from .tasks import run_profile_import  # the task module imports this one
+
+    try:
+        run_profile_import.delay(str(job.pk))
+    except OperationalError:
+        logger.warning("strategy profile import %s not queued: the queue is unreachable", job.pk)
+        _finish(job, problems=[NOT_QUEUED])
 
 
 def _progress(job: ProfileImport) -> Callable[[int], None]:
@@ -364,7 +397,7 @@ FAULT = (
     "Upload it again; if this happens again, tell your service desk"
 )
 OVERDUE = (
-    f"The check did not finish within {JOB_DEADLINE.seconds // 60} minutes, so it was "
+    f"The check did not finish within {DEADLINE_MINUTES} minutes, so it was "
     "stopped and nothing was imported. Upload the file again"
 )
 

@@ -23,6 +23,7 @@ from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from agencies.dates import DateRange
 from agencies.models import Agency, AgencyType, Area, Role
 from agencies.selectors import active_memberships
 from audit.models import AuditAction
@@ -45,6 +46,8 @@ from .models import (
 
 FIRST_YEAR = 2000  # the earliest reporting year (and review date) the service accepts
 EARLIEST_REVIEW = date(FIRST_YEAR, 1, 1)
+# When a session of awareness raising or training was held: since the profiles began.
+HELD_ON = DateRange(earliest=EARLIEST_REVIEW, years_ahead=0)
 
 
 @dataclass(frozen=True)
@@ -116,10 +119,8 @@ def check_year(year: int, *, today: date) -> str | None:
 def check_reviewed_on(reviewed_on: date, *, year: int, today: date) -> str | None:
     """Why a protocol review date cannot belong to the profile of `year`, or None: it is not
     before 2000, nor after the reporting year's end, nor in the future."""
-    latest = min(today, year_bounds(year)[1])
-    if not EARLIEST_REVIEW <= reviewed_on <= latest:
-        return f"Enter a date from {EARLIEST_REVIEW:%-d %B %Y} to {latest:%-d %B %Y}"
-    return None
+    allowed = DateRange(earliest=EARLIEST_REVIEW, latest=year_bounds(year)[1], years_ahead=0)
+    return allowed.problem(reviewed_on, today=today)
 
 
 # Who may read and keep which area's profile -----------------------------------------------
@@ -521,9 +522,8 @@ def strategy_session_log(
             errors["topic"] = "Choose what the training was on"
     else:
         errors["kind"] = "Choose awareness raising or training"
-    today = timezone.localdate()
-    if not EARLIEST_REVIEW <= held_on <= today:
-        errors["held_on"] = f"Enter a date from {EARLIEST_REVIEW:%-d %B %Y} to today"
+    if problem := HELD_ON.problem(held_on):
+        errors["held_on"] = problem
     if not session_agencies(area=area).filter(pk=agency.pk).exists():
         errors["agency"] = "Choose an agency that works in the area"
     if attending < 1:

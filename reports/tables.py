@@ -20,6 +20,7 @@ from typing import IO, Any
 
 from openpyxl import load_workbook
 
+MB = 1024 * 1024
 # More columns than any import has, so a file with a few extra is still reported column by
 # column, while a row padded out to thousands of cells is refused.
 MAX_COLUMNS = 100
@@ -34,7 +35,18 @@ class Caps:
 
     rows: int
     cell: int
-    unpacked: int = 16 * 1024 * 1024
+    unpacked: int = 16 * MB
+
+    def limits(self, *, file_bytes: int, xlsx: bool) -> str:
+        """The caps in words, for the import pages and the API's documentation."""
+        limits = [
+            f"a file of at most {file_bytes // MB} MB",
+            f"at most {self.rows:,} rows under the header",
+            f"at most {self.cell:,} characters in a cell",
+        ]
+        if xlsx:
+            limits.append(f"an XLSX workbook that unpacks to at most {self.unpacked // MB} MB")
+        return "Limits: " + "; ".join(limits) + "."
 
     @property
     def line(self) -> int:
@@ -87,9 +99,13 @@ def _checked(number: int, cells: list[str], caps: Caps) -> list[str]:
 
 def _lines(text: IO[str], longest: int) -> Iterator[str]:
     """The stream's lines, refusing one longer than `longest` before reading more of it."""
+    number = 0
     while line := text.readline(longest + 1):
+        number += 1
         if len(line) > longest:
-            raise TableError(f"A line of the file is longer than {longest:,} characters")
+            raise TableError(
+                f"Line {number} of the file is longer than {longest:,} characters", number
+            )
         yield line
 
 
@@ -124,7 +140,7 @@ def _check_unpacked(file: IO[bytes], caps: Caps) -> None:
         raise TableError("The file is not an XLSX workbook that can be read") from None
     if unpacked > caps.unpacked:
         raise TableError(
-            f"The workbook unpacks to more than {caps.unpacked // (1024 * 1024)} MB: "
+            f"The workbook unpacks to more than {caps.unpacked // MB} MB: "
             "save its first sheet as CSV UTF-8 instead"
         )
 
@@ -141,11 +157,14 @@ def xlsx_rows(file: IO[bytes], caps: Caps) -> Iterator[tuple[int, list[str]]]:
         try:
             sheet = workbook.worksheets[0]
             # The sheet's declared size is ignored, as it may lie either way: each row is as
-            # wide as its last cell, and only enough of it to see one column too many is read.
+            # wide as its last cell, and beyond MAX_COLUMNS is only looked at (in C) for a value.
             sheet.reset_dimensions()
             rows = sheet.iter_rows(values_only=True)
             for number, values in enumerate(rows, start=1):
-                cells = [cell_text(value) for value in values[: MAX_COLUMNS + 1]]
+                beyond = values[MAX_COLUMNS:]
+                if beyond.count(None) < len(beyond):
+                    raise TableError(f"Row {number} has more than {MAX_COLUMNS} columns", number)
+                cells = [cell_text(value) for value in values[:MAX_COLUMNS]]
                 while cells and not cells[-1]:
                     cells.pop()
                 yield number, _checked(number, cells, caps)
@@ -166,7 +185,7 @@ def check_size(file: IO[bytes], limit: int) -> None:
     size = file.seek(0, io.SEEK_END)
     file.seek(0)
     if size > limit:
-        raise TableError(f"The file is larger than {limit // (1024 * 1024)} MB: split it")
+        raise TableError(f"The file is larger than {limit // MB} MB: split it")
 
 
 READERS = {".csv": csv_rows, ".xlsx": xlsx_rows}

@@ -16,7 +16,7 @@ from pgtrigger.apps import install_on_migrate
 from rest_framework.test import APIClient
 
 from tests import strength  # noqa: F401  (registers and loads the Hypothesis profile)
-from tests.redis_server import redis_down  # noqa: F401  (a fixture for every test package)
+from tests.redis_server import redis_down, redis_hung  # noqa: F401  (fixtures for every package)
 
 
 @pytest.fixture(scope="session")

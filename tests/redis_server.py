@@ -3,6 +3,7 @@ the test's (no TCP port to clash over, nothing written to disk), from the redisl
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -92,13 +93,18 @@ def celery_broker(url: str) -> Iterator[None]:
     """Celery sending to the broker at `url`, as in production, rather than running inline."""
     from config.celery import app
 
+    def forget_connections() -> None:
+        # Celery keeps the producers it made for the broker it first used (no public reset).
+        app.__dict__.pop("_pool", None)
+        app.amqp.__dict__.pop("_producer_pool", None)
+
     saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.close()  # its connection pool was made for the broker before
+    forget_connections()
     app.conf.update(broker_url=url, task_always_eager=False)
     try:
         yield
     finally:
-        app.close()
+        forget_connections()
         app.conf.update(saved)
 
 
@@ -107,5 +113,19 @@ def redis_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisOutage
     """The cache, the channel layer and Celery on a Redis that is down (a unix socket with no
     server: a short path, as socket addresses are limited to about 100 characters)."""
     outage = RedisOutage(tmp_path_factory.mktemp("redis"))
-    with override_settings(**redis_backed(outage.url)), celery_broker(outage.url):
+    settings = redis_backed(outage.url)
+    with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
         yield outage
+
+
+@pytest.fixture
+def redis_hung() -> Iterator[str]:
+    """The cache, the channel layer and Celery on a Redis that takes connections and never
+    answers: a socket that listens, whose connections the kernel completes and no one reads."""
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(64)
+        url = f"redis://127.0.0.1:{listening.getsockname()[1]}/0"
+        settings = redis_backed(url)
+        with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
+            yield url

@@ -267,9 +267,19 @@ SPECTACULAR_SETTINGS = {
 }
 
 
+# Seconds to connect to Redis, and to wait for each answer: a Redis whose address drops packets,
+# or that takes connections but does not answer, must not hold a request for the system's own
+# timeouts (minutes). Redis answers in well under a millisecond when it is well.
+REDIS_TIMEOUT_SECONDS = 1.0
+
+
 def redis_backed(url: str) -> dict[str, Any]:
     """The settings that put the cache, the channel layer and Celery's queue on the Redis at
     `url`. Each degrades while Redis is down (docs/operations.md, "When Redis is down")."""
+    timeouts = {
+        "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+        "socket_timeout": REDIS_TIMEOUT_SECONDS,
+    }
     return {
         # The Pub/Sub layer of channels-redis: a message reaches a server process in one push.
         # Its older RedisChannelLayer fetches each message with round trips of its own, one at
@@ -278,12 +288,21 @@ def redis_backed(url: str) -> dict[str, Any]:
         "CHANNEL_LAYERS": {
             "default": {
                 "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-                "CONFIG": {"hosts": [url]},
+                "CONFIG": {"hosts": [{"address": url, **timeouts}]},
             }
         },
         # Falls back to each process's memory while Redis is down, and back to Redis by itself.
-        "CACHES": {"default": {"BACKEND": "config.caches.FallbackRedisCache", "LOCATION": url}},
-        "CELERY_BROKER_URL": url,
+        "CACHES": {
+            "default": {
+                "BACKEND": "config.caches.FallbackRedisCache",
+                "LOCATION": url,
+                "OPTIONS": timeouts,
+            }
+        },
+        # Kombu names a Redis unix socket differently from redis-py.
+        "CELERY_BROKER_URL": url.replace("unix://", "redis+socket://", 1),
+        "CELERY_BROKER_CONNECTION_TIMEOUT": REDIS_TIMEOUT_SECONDS,
+        "CELERY_BROKER_TRANSPORT_OPTIONS": timeouts,
         "CELERY_TASK_ALWAYS_EAGER": False,
     }
 

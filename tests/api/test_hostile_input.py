@@ -1,18 +1,20 @@
-"""Hostile request bodies: dates no person could mean, and JSON nested past any real use."""
+"""Hostile input: dates no person could mean (refused by the API and, called directly, by the
+services), and JSON nested past any real use."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from api.parsers import MAX_DEPTH, TOO_DEEP, nesting_depth
-from referrals.models import CaseNote, ProtectiveAction, Referral
-from referrals.services import referral_transition
+from referrals.models import CaseNote, ProtectiveAction, ProtectiveActionType, Referral
+from referrals.services import action_add, missing_episode_start, referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db
@@ -70,11 +72,47 @@ def test_an_action_due_within_the_range_is_added(plan: tuple[Referral, User]) ->
     assert response.status_code == 201, response.json()
 
 
+def test_a_missing_episode_starting_in_the_year_9999_is_refused(
+    plan: tuple[Referral, User],
+) -> None:
+    """Its serializer's field comes from the model, and the model field carries the range."""
+    referral, coordinator = plan
+    response = api(coordinator).post(
+        f"/api/v1/referrals/{referral.reference}/missing-episodes/",
+        {"started_at": "9999-12-31T10:00:00Z", "reported_by": "Carer"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "started_at" in response.json()["error"]["fields"]
+
+
+def test_the_services_called_directly_refuse_the_same_dates(plan: tuple[Referral, User]) -> None:
+    referral, coordinator = plan
+    with pytest.raises(ValidationError) as caught:
+        action_add(
+            referral=referral,
+            actor=coordinator,
+            action_type=ProtectiveActionType.objects.get(code="safety_plan"),
+            owner=coordinator,
+            due_on=date.max,
+        )
+    assert set(caught.value.message_dict) == {"due_on"}
+    with pytest.raises(ValidationError) as caught:
+        missing_episode_start(
+            referral=referral,
+            actor=coordinator,
+            started_at=timezone.make_aware(datetime(1066, 10, 14, 9)),
+            reported_by="Carer",
+        )
+    assert set(caught.value.message_dict) == {"started_at"}
+
+
 @pytest.mark.parametrize("next_review_on", far_dates()[:2])
 def test_a_review_next_due_on_a_date_nobody_could_mean_is_refused(
     plan: tuple[Referral, User], next_review_on: str
 ) -> None:
     referral, coordinator = plan
+    referral.refresh_from_db()
     before = referral.next_review_due_on
     response = api(coordinator).post(
         f"/api/v1/referrals/{referral.reference}/transitions/review/",

@@ -161,3 +161,34 @@ def test_a_file_over_the_import_limit_is_refused_before_it_is_read() -> None:
     response = upload(client_for(member(Role.NATIONAL_ANALYST)), file_of(rows))
     assert response.status_code == 413
     assert not NationalReturn.objects.exists()
+
+
+def test_a_cell_of_200_kb_is_a_400_naming_the_row_not_a_500() -> None:
+    area = AreaFactory.create()
+    analyst = client_for(member(Role.NATIONAL_ANALYST))
+    for huge in ("x" * 200_000, '"' + ("x" * 1_000 + "\n") * 200 + '"'):
+        response = upload(analyst, file_of([good_row(area)]) + huge + "\r\n")
+        assert response.status_code == 400
+        [problem] = response.json()["problems"]
+        assert problem["row"] == 3 and problem["column"] == ""
+    assert not NationalReturn.objects.exists()
+
+
+def test_a_return_cut_short_is_a_400_naming_its_row_count() -> None:
+    area = AreaFactory.create()
+    lines = file_of([good_row(area, row_number=str(n)) for n in (1, 2, 3)]).splitlines(True)
+    response = upload(client_for(member(Role.NATIONAL_ANALYST)), "".join(lines[:-1]))
+    assert response.status_code == 400
+    [problem] = response.json()["problems"]
+    assert problem["column"] == "return_rows" and "has 3 rows" in problem["message"]
+
+
+def test_the_api_documentation_states_the_import_limits() -> None:
+    schema = client_for(member(Role.NATIONAL_ANALYST)).get(
+        "/api/schema/", HTTP_ACCEPT="application/json"
+    )
+    post = schema.json()["paths"]["/api/v1/national-returns/"]["post"]
+    assert post["description"].startswith(
+        "Limits: a file of at most 88 MB; at most 300,000 rows under the header; at most 100 "
+        "characters in a cell."
+    )

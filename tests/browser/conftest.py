@@ -144,7 +144,11 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     yield AsgiServer(url=f"http://{host}:{port}", loop=loop)
     server.should_exit = True
     thread.join(timeout=10)
-    loop.close()
+    # In a thread of its own: channels-redis closes its layers by running the loop once more,
+    # which cannot happen in this thread, where Playwright's loop runs.
+    closing = threading.Thread(target=loop.close)
+    closing.start()
+    closing.join(timeout=10)
     listening.close()
 
 

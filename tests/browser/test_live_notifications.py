@@ -5,14 +5,17 @@ changed it; the notification centre passes axe-core."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from typing import Any
 
 import pytest
+from channels.layers import get_channel_layer
 from django.db import transaction
 
 from agencies.models import Role
+from agencies.services import user_sign_out_everywhere
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 from tests.browser.helpers import (
@@ -22,6 +25,7 @@ from tests.browser.helpers import (
     sign_in,
 )
 from tests.factories import AreaFactory, member, raise_referral
+from tests.redis_server import RedisOutage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -258,3 +262,102 @@ def test_the_notification_centre_is_accessible(open_page: Any, asgi_server: Any)
     assert page.locator(".govuk-error-summary").is_visible()
     assert_accessible(page)
     assert_clean_console(page)
+
+
+def count_streams(page: Any) -> list[Any]:
+    """The page's streams, each passed through to the server as it opens."""
+    streams: list[Any] = []
+
+    def through(route: Any) -> None:
+        route.connect_to_server()
+        streams.append(route)
+
+    page.route_web_socket(re.compile(r"/ws/notifications/$"), through)
+    return streams
+
+
+def test_signed_out_elsewhere_the_page_stops_and_says_sign_in_again(
+    open_page: Any, asgi_server: Any
+) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page = open_page()
+    page.clock.install()  # so the test can move past any reconnect the page might schedule
+    sign_in(page, coordinator.username)
+    streams = count_streams(page)
+    page.goto("/")
+    wait_until_live(page)
+
+    asgi_server.run(lambda: user_sign_out_everywhere(user=coordinator, actor=coordinator))
+    page.wait_for_selector("body[data-live-state='signed-out']", timeout=2000)
+    status = page.locator("[data-live-status]")
+    assert "Live updates have stopped because you are no longer signed in" in status.inner_text()
+    assert status.get_by_role("link", name="Sign in again").is_visible()
+    page.clock.fast_forward("10:00")
+    page.wait_for_timeout(200)
+    assert len(streams) == 1  # never retried: it would be refused again
+    assert_accessible(page)
+    assert_clean_console(page)
+
+
+def test_with_redis_down_the_page_says_live_updates_are_paused_and_resumes_by_itself(
+    open_page: Any, asgi_server: Any, redis_down: RedisOutage
+) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page = open_page()
+    page.clock.install()
+    sign_in(page, coordinator.username)
+    streams = count_streams(page)
+    page.goto("/")
+    page.wait_for_selector("body[data-live-state='paused']", timeout=5000)
+    status = page.locator("[data-live-status]")
+    assert "Live updates are paused" in status.inner_text()
+    assert status.get_by_role("link", name="Reload the page to see the latest").is_visible()
+    page.clock.fast_forward("00:10")
+    page.wait_for_timeout(200)
+    assert len(streams) == 1  # no fast retries against a server that said it is paused
+    assert_accessible(page)
+
+    tell(asgi_server, coordinator, "Concern R26-000121 submitted")  # kept while paused
+    with redis_down.back():
+        page.clock.fast_forward("00:31")  # the first retry comes within 30 seconds
+        wait_until_live(page)
+        assert status.inner_text() == ""
+        page.locator("[data-live-polite]").filter(
+            has_text="New notification: Concern R26-000121 submitted"  # the tab's first page
+        ).wait_for(timeout=2000)
+        assert_clean_console(page)
+        # The page leaves, then the layer lets go of Redis before it stops.
+        page.context.close()
+        flushed = get_channel_layer().flush()
+        asyncio.run_coroutine_threadsafe(flushed, asgi_server.loop).result(5)
+
+
+def test_a_stream_that_keeps_failing_says_live_updates_are_paused_and_keeps_trying(
+    open_page: Any, asgi_server: Any
+) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page = open_page()
+    page.clock.install()
+    sign_in(page, coordinator.username)
+    attempts: list[Any] = []
+
+    def failing(route: Any) -> None:
+        attempts.append(route)
+        route.close(code=1011, reason="server error")
+
+    page.route_web_socket(re.compile(r"/ws/notifications/$"), failing)
+    page.goto("/")
+    page.wait_for_selector("body[data-live-state='disconnected']")
+    status = page.locator("[data-live-status]")
+    while len(attempts) < 5:
+        if len(attempts) < 4:
+            assert status.inner_text() == ""  # a drop or three is not worth a message
+        tried = len(attempts)
+        page.clock.fast_forward("00:30")  # past the next retry, whatever its spread
+        for _ in range(100):
+            if len(attempts) > tried:
+                break
+            page.wait_for_timeout(20)
+        assert len(attempts) == tried + 1  # after each drop, one more try
+    assert page.evaluate("document.body.dataset.liveState") == "paused"
+    assert "Live updates are paused" in status.inner_text()

@@ -3,12 +3,13 @@ throttles still hold, and the shared cache is used again as soon as Redis answer
 
 from __future__ import annotations
 
+import time
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 import redis
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.test import APIClient, APIRequestFactory
@@ -16,7 +17,8 @@ from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from agencies.models import Role
-from config.caches import RETRY_AFTER_SECONDS
+from config.caches import RETRY_AFTER_SECONDS, FallbackRedisCache
+from config.settings.base import REDIS_TIMEOUT_SECONDS
 from tests.factories import AreaFactory, member, sign_in
 from tests.redis_server import RedisOutage
 
@@ -82,3 +84,20 @@ def test_the_shared_cache_is_used_again_once_redis_answers(
             assert client.keys("*kept-in-memory") == []
         assert cache.get("shared") == "in redis"
         assert cache.get("kept-in-memory") is None  # memory is not read once Redis is back
+
+
+def test_an_outage_found_by_one_cache_object_spares_the_others_the_attempt() -> None:
+    """Django makes a cache object per thread (and per request under ASGI)."""
+    first, second = (caches.create_connection("default") for _ in range(2))
+    assert isinstance(first, FallbackRedisCache) and isinstance(second, FallbackRedisCache)
+    assert first.reachable and second.reachable
+    first.get("anything")
+    assert not second.reachable
+
+
+@pytest.mark.usefixtures("redis_hung")
+def test_a_redis_that_never_answers_holds_an_api_call_about_a_second() -> None:
+    client = api(member(Role.COORDINATOR))
+    started = time.monotonic()
+    assert client.get("/api/v1/me/").status_code == 200
+    assert time.monotonic() - started < 3 * REDIS_TIMEOUT_SECONDS

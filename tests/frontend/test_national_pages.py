@@ -174,3 +174,20 @@ def test_with_no_returns_imported_the_tables_say_so_and_show_no_zeros(client: Cl
     last_year = period_containing(PeriodKind.YEAR, timezone.localdate()).previous()
     assert f"No national returns imported for {last_year.label} yet" in html
     assert "<table" not in html
+
+
+def test_the_page_states_its_limits_and_shows_an_unreadable_file_as_a_problem(
+    client: Client,
+) -> None:
+    area = AreaFactory.create()
+    sign_in(client, member(Role.NATIONAL_ANALYST))
+    page = client.get("/national/import/").content.decode()
+    assert "at most 300,000 rows under the header" in page and "at most 88 MB" in page
+    text = file_of([good_row(area)]) + "x" * 200_000 + "\r\n"
+    file = SimpleUploadedFile("returns.csv", text.encode(), content_type="text/csv")
+    response = client.post("/national/import/", {"file": file})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Nothing was imported: the file has 1 problem, listed below" in html
+    assert "Line 3 of the file is longer than" in html
+    assert not NationalReturn.objects.exists()

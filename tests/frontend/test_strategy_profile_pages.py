@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -336,6 +337,23 @@ def test_an_import_shows_its_problems_or_what_it_imported(
     assert another.get(response["Location"]).status_code == 404  # only its uploader's
 
 
+@pytest.mark.usefixtures("redis_down")
+def test_with_the_queue_down_an_import_page_says_nothing_was_imported_and_why(
+    client: Client, area: Area, django_capture_on_commit_callbacks: Any
+) -> None:
+    signed_in(client, Role.NATIONAL_ANALYST, None)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("frontend:strategy-import-start"),
+            {"file": csv_file([{"ons_code": area.ons_code, "year": "2025", "responded": "no"}])},
+        )
+    assert response.status_code == 302
+    html = client.get(response["Location"]).content.decode()
+    assert "Nothing was imported" in html
+    assert "the service that runs imports is unavailable" in html
+    assert "Upload the file again" in html and "Checking" not in html
+
+
 def test_a_checking_import_shows_a_progress_bar_fed_by_its_job(client: Client) -> None:
     analyst = signed_in(client, Role.NATIONAL_ANALYST, None)
     from django.utils import timezone
@@ -353,6 +371,29 @@ def test_a_checking_import_shows_a_progress_bar_fed_by_its_job(client: Client) -
     assert "frontend/import-progress.js" in html
     progress = client.get(reverse("frontend:strategy-import-progress", args=[job.pk]))
     assert progress.json() == {"status": "checking", "rows_checked": 250, "rows_total": 1000}
+
+
+def test_the_import_page_states_its_limits_and_an_overdue_job_shows_as_failed(
+    client: Client,
+) -> None:
+    analyst = signed_in(client, Role.NATIONAL_ANALYST, None)
+    from django.utils import timezone
+
+    page = client.get(reverse("frontend:strategy-import-start")).content.decode()
+    assert (
+        "Limits: a file of at most 10 MB; at most 10,000 rows under the header; at most 1,000 "
+        "characters in a cell; an XLSX workbook that unpacks to at most 16 MB. A check that "
+        "has not finished after 15 minutes is stopped." in page
+    )
+    job = ProfileImport.objects.create(
+        original_name="big.csv",
+        uploaded_by=analyst,
+        uploaded_at=timezone.now() - timedelta(minutes=16),
+    )
+    progress = client.get(reverse("frontend:strategy-import-progress", args=[job.pk]))
+    assert progress.json()["status"] == "failed"
+    html = client.get(reverse("frontend:strategy-import", args=[job.pk])).content.decode()
+    assert "Nothing was imported" in html and "did not finish within 15 minutes" in html
 
 
 @pytest.mark.parametrize(

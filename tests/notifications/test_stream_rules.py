@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 
 import pytest
 import time_machine
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import Client
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from agencies.services import user_sign_out_everywhere
+from config.settings.base import REDIS_TIMEOUT_SECONDS
 from notifications import services
 from notifications.consumers import LIVE_PAUSED, SIGNED_OUT
 from tests.factories import AreaFactory, member, raise_referral
@@ -169,3 +172,41 @@ async def test_with_redis_down_the_stream_is_refused_as_paused_then_opens_when_i
         await sync_to_async(tell)(alice, "after-it-returned")
         assert (await stream.receive_json_from(timeout=2))["type"] == "notification"
         await stream.disconnect()
+        await get_channel_layer().flush()  # lets go of Redis before it stops
+
+
+async def test_an_open_stream_hears_again_soon_after_redis_returns(
+    redis_down: RedisOutage,
+) -> None:
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    cookie = await sync_to_async(session_cookie)(alice)
+    with redis_down.back():
+        stream = await open_stream(cookie)
+    await sync_to_async(tell)(alice, "while-down")  # logged, kept as a row, not pushed
+    assert await stream.receive_nothing(timeout=0.3)
+
+    with redis_down.back():
+        # The layer subscribes again on its own; a push before that is not heard, so keep
+        # notifying until one is, as people's work would.
+        deadline = time.monotonic() + 5
+        heard = None
+        while heard is None and time.monotonic() < deadline:
+            await sync_to_async(tell)(alice, f"back-{time.monotonic()}")
+            if not await stream.receive_nothing(timeout=0.25):
+                heard = await stream.receive_json_from()
+        assert heard is not None and heard["type"] == "notification"
+        assert heard["unread"] >= 2  # the badge counts what was missed too
+        await stream.disconnect()
+        await get_channel_layer().flush()
+
+
+@pytest.mark.usefixtures("redis_hung")
+async def test_with_redis_hung_the_stream_is_refused_as_paused_within_a_few_seconds() -> None:
+    alice = await sync_to_async(member)(Role.COORDINATOR)
+    stream = communicator(await sync_to_async(session_cookie)(alice))
+    connected, _ = await stream.connect(timeout=3 * REDIS_TIMEOUT_SECONDS)
+    assert connected
+    assert await stream.receive_output(timeout=2) == {
+        "type": "websocket.close",
+        "code": LIVE_PAUSED,
+    }

@@ -341,6 +341,11 @@ MATRIX = [
         (2, "period_start"),
     ),
     (
+        "a date nobody could mean",
+        lambda a: file_of([good_row(a, period_end="9999-12-31")]),
+        (2, "period_end"),
+    ),
+    (
         "date in the future",
         lambda a: file_of([good_row(a, period_end=(TODAY + timedelta(days=1)).isoformat())]),
         (2, "period_end"),

@@ -16,9 +16,16 @@ from openpyxl import Workbook
 from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from reports.models import ImportStatus, ProfileImport, StrategyProfile
-from reports.profile_imports import COLUMNS, check_rows, profile_import_start, template_csv
+from reports.profile_imports import (
+    COLUMNS,
+    NOT_QUEUED,
+    check_rows,
+    profile_import_start,
+    template_csv,
+)
 from reports.profiles import national_comparison
 from tests.factories import AreaFactory, member
+from tests.redis_server import RedisOutage
 from tests.reports.study_2010 import YEAR, study_areas, study_csv
 
 pytestmark = pytest.mark.django_db
@@ -27,22 +34,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path
-
-
-@pytest.fixture
-def run_import(
-    django_capture_on_commit_callbacks: Any,
-) -> Callable[[bytes, str], ProfileImport]:
-    """Upload a file as a national analyst and run its job as the worker would."""
-    analyst = member(Role.NATIONAL_ANALYST)
-
-    def run(content: bytes, name: str = "profiles.csv") -> ProfileImport:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = profile_import_start(actor=analyst, upload=SimpleUploadedFile(name, content))
-        job.refresh_from_db()
-        return job
-
-    return run
 
 
 def rows_csv(rows: list[dict[str, str]], columns: tuple[str, ...] = COLUMNS) -> bytes:
@@ -128,6 +119,12 @@ BAD_INPUT = [
         "1999-12-31",
         "Enter a date from 1 January 2000 to 31 March 2026",
         id="date out of range",
+    ),
+    one_bad_cell(
+        "protocol_reviewed_on",
+        "9999-12-31",
+        "Enter a date from 1 January 2000 to 31 March 2026",
+        id="a date nobody could mean",
     ),
     pytest.param(
         lambda code: rows_csv([answered(code), answered(code, coordinator="none")]),
@@ -310,3 +307,18 @@ def test_a_job_is_run_once_and_keeps_only_its_first_problems(
     StrategyProfile.objects.all().delete()
     again = profile_import_run(job_id=str(done.pk))
     assert again.status == ImportStatus.IMPORTED and not StrategyProfile.objects.exists()
+
+
+def test_with_the_queue_down_an_import_fails_at_once_saying_why(
+    run_import: Callable[..., ProfileImport], redis_down: RedisOutage
+) -> None:
+    area = AreaFactory.create()
+    job = run_import(rows_csv([answered(area.ons_code)]))
+    assert job.status == ImportStatus.FAILED  # never "checking" for ever
+    assert job.problems == [NOT_QUEUED.as_json()]
+    assert job.finished_at is not None
+    assert not StrategyProfile.objects.exists()
+
+    with redis_down.back():  # Redis returns: the next upload is queued for a worker
+        job = run_import(rows_csv([answered(area.ons_code)]))
+        assert job.status == ImportStatus.CHECKING

@@ -3,11 +3,17 @@
 // focus; on the triage queue it refreshes the table in place, and on a referral it says when
 // someone else has changed it. After a drop it reconnects with capped exponential back-off and
 // catches up on what it missed. Ids already announced are kept for this tab (sessionStorage), so
-// neither a reconnect nor moving to another page announces one twice.
+// neither a reconnect nor moving to another page announces one twice. When the server refuses
+// the stream it says why (notifications/consumers.py): signed out, the page stops and says so;
+// live updates paused (Redis down), the page says so and tries again only every few minutes.
 
-const POLICY_VIOLATION = 1008; // the session has ended: reconnecting would be refused again
+const SIGNED_OUT = 4401; // reconnecting would be refused again until the person signs in
+const LIVE_PAUSED = 4503;
 const RETRY_FIRST_MS = 1000;
 const RETRY_MAX_MS = 30000;
+const PAUSED_RETRY_FIRST_MS = 30000;
+const PAUSED_RETRY_MAX_MS = 5 * 60 * 1000;
+const PAUSED_AFTER_ATTEMPTS = 4; // failures in a row (some seconds of trying) before saying so
 const SEEN_FOR_MS = 10 * 60 * 1000; // well past the server's catch-up look-back of 2 minutes
 const SEEN_MAX = 400; // the server reads at most 500
 const TITLES_READ_OUT = 3;
@@ -207,6 +213,37 @@ function showReferralChanged() {
   announce("Someone else has changed this referral. Reload the page to see the changes.");
 }
 
+// --- Why the page is not live ---------------------------------------------------------------
+
+const statusSlot = document.querySelector("[data-live-status]");
+
+function showStatus(id, words, linkText) {
+  if (!statusSlot || statusSlot.querySelector(`#${id}-title`)) return;
+  const heading = document.createElement("p");
+  heading.className = "govuk-notification-banner__heading";
+  heading.append(`${words} `, link(linkText, window.location.href), ".");
+  statusSlot.replaceChildren(banner(id, "Important", [heading]));
+  announce(`${words} ${linkText}.`);
+}
+
+function showPaused() {
+  body.dataset.liveState = "paused";
+  showStatus(
+    "live-paused",
+    "Live updates are paused: new notifications and changes by others will not appear on this page until they are back.",
+    "Reload the page to see the latest",
+  );
+}
+
+function showSignedOut() {
+  body.dataset.liveState = "signed-out";
+  showStatus(
+    "live-signed-out",
+    "Live updates have stopped because you are no longer signed in.",
+    "Sign in again",
+  );
+}
+
 // --- The stream ----------------------------------------------------------------------------
 
 let socket = null;
@@ -230,6 +267,7 @@ function caughtUp(notifications, firstPage) {
 const handlers = {
   hello(message, reconnected) {
     attempts = 0;
+    statusSlot?.replaceChildren(); // live again: nothing to say; catch_up tells what was missed
     setBadge(message.unread);
     // The server answers in order, so once caught up the page is also watching.
     if (triage) send({ type: "watch_triage" });
@@ -273,8 +311,18 @@ function connect() {
   });
   socket.addEventListener("close", (event) => {
     body.dataset.liveState = "disconnected";
-    if (leaving || event.code === POLICY_VIOLATION) return;
-    const delay = Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempts);
+    if (leaving) return;
+    if (event.code === SIGNED_OUT) {
+      showSignedOut();
+      return;
+    }
+    const paused = event.code === LIVE_PAUSED || attempts + 1 >= PAUSED_AFTER_ATTEMPTS;
+    if (paused) showPaused();
+    // Refused as paused, the server will not be ready in a second: ask every few minutes.
+    const delay =
+      event.code === LIVE_PAUSED
+        ? Math.min(PAUSED_RETRY_MAX_MS, PAUSED_RETRY_FIRST_MS * 2 ** attempts)
+        : Math.min(RETRY_MAX_MS, RETRY_FIRST_MS * 2 ** attempts);
     attempts += 1;
     // Spread out the reconnects of many pages after a server restart.
     window.setTimeout(connect, delay / 2 + Math.random() * (delay / 2));
