@@ -17,7 +17,19 @@ from django.test import Client
 from api.services import api_token_create, api_token_revoke
 from referrals.models import Referral
 
-from . import dashboard, fanout, generate, load, micro, network, queries, report, scenarios, server
+from . import (
+    dashboard,
+    fanout,
+    generate,
+    load,
+    micro,
+    network,
+    queries,
+    report,
+    scenarios,
+    server,
+    soak,
+)
 from . import search as search_bench
 from .stats import ScenarioResult, summarise
 
@@ -37,6 +49,7 @@ class Options:
     fanout: fanout.FanoutOptions = field(default_factory=fanout.FanoutOptions)
     dashboard_runs: int = 50
     search_runs: int = 200
+    soak_options: soak.SoakOptions = field(default_factory=soak.SoakOptions)
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -92,6 +105,7 @@ def run(options: Options) -> int:
         fanout.NAME: _run_fanout,
         dashboard.NAME: _run_dashboard,
         search_bench.NAME: _run_search,
+        soak.NAME: _run_soak,
     }
     named = [name for name in options.scenarios if name in special]
     if not named:
@@ -161,6 +175,25 @@ def _run_search(options: Options) -> int:
     print(search_bench.markdown(result))
     print(f"written {_shown(path)}")
     return 0
+
+
+def _run_soak(options: Options) -> int:
+    """The soak (bench/soak.py) on the bench area's referrals: generated first unless
+    --skip-generate."""
+    if not options.skip_generate:
+        print(f"generating {options.referrals} referrals (seed {options.seed})…", flush=True)
+        generate.generate_referrals(options.referrals, seed=options.seed)
+    mix = options.soak_options
+    print(f"{soak.NAME}: {mix.clients} clients for {mix.seconds:g} s on each role's main "
+          f"pages and API calls, against {options.server}…", flush=True)  # fmt: skip
+    result = soak.run(mix, server_name=options.server, results_dir=options.results_dir)
+    path = soak.write(result, options.results_dir)
+    print()
+    print(soak.markdown(result))
+    print(f"written {_shown(path)}")
+    if not result.ok:
+        print(f"error: {soak.NAME} had {result.total.errors} errors (see the JSON)")
+    return 0 if result.ok else 1
 
 
 def _run_fanout(options: Options) -> int:
