@@ -42,6 +42,16 @@ def sign_in_failed(*, username: str, request: HttpRequest) -> None:
     )
 
 
+def sign_in_slowed(*, username: str, request: HttpRequest, seconds: int) -> None:
+    """An attempt refused unchecked: the account has many recent failures from anywhere."""
+    audit_record(
+        action=AuditAction.SIGN_IN_FAILED,
+        request=request,
+        details={"username": username[:150], "slowed_seconds": seconds},
+        **_attempted(username),
+    )
+
+
 def two_factor_failed(*, user: Any, request: HttpRequest) -> None:
     """A wrong authenticator code or recovery code after a correct password."""
     audit_record(action=AuditAction.TWO_FACTOR_FAILED, request=request, **_as_member(user))

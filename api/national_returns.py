@@ -73,7 +73,8 @@ class AreaReturnView(APIView):
             raise exceptions.NotFound()
         query = PeriodQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        period = period_from(**query.validated_data, today=timezone.localdate())
+        # A return is records, not figures: any dates (the tables it feeds are in months).
+        period = period_from(**query.validated_data, today=timezone.localdate(), whole_months=False)
         try:
             made = national_return_export(
                 actor=request.user, ons_code=ons_code, period=period, request=request._request

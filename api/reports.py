@@ -31,6 +31,9 @@ DATE_ERROR: dict[str, Any] = {"invalid": "Enter a real date as YYYY-MM-DD, for e
 
 
 class PeriodQuerySerializer(serializers.Serializer[Any]):
+    """A custom period is whole months: `start` the first day of a month, `end` the last day
+    of one, so that no two periods differ by a few days (reports.periods)."""
+
     kind = serializers.ChoiceField(
         choices=[kind.value for kind in PeriodKind],
         required=False,

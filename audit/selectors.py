@@ -136,8 +136,10 @@ REDACTED_REASON = "(recorded; shown to the area's coordinators)"
 
 
 def shown_reason(event: AuditEvent, redact_case_reasons: bool) -> str:
-    """An emergency-access reason describes the case, so administrators see that one exists."""
-    if redact_case_reasons and event.action == AuditAction.BREAK_GLASS:
+    """A reason is free text about a case (emergency access, a correction, a rating changed, a
+    link alert naming people), so administrators see only that one exists: the kind of event,
+    who and when tell them what they need. The administration's own changes record none."""
+    if redact_case_reasons and event.reason:
         return REDACTED_REASON
     return event.reason
 
@@ -147,7 +149,7 @@ def audit_csv_rows(
 ) -> Iterator[list[str]]:
     """The header, then one row per event, streamed. Cells that a spreadsheet would run as a
     formula are prefixed with an apostrophe. With `redact_case_reasons` (for administrators,
-    who see no case content) the free-text reason of an emergency access is left out."""
+    who see no case content) every free-text reason is left out (`shown_reason`)."""
     yield CSV_HEADER
     events = queryset.select_related(
         "actor", "membership__user", "membership__agency", "membership__area", "area", "seal"

@@ -54,9 +54,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="NAME",
         help="run only this scenario (repeatable; default: every HTTP scenario). "
         "ws_fanout, the websocket fan-out, dashboard, the area dashboard against "
-        "hand-written SQL, search, search at scale in an area of its own, and "
-        "audit_contention, audit writers under contention with the sealer running, run only "
-        "when named",
+        "hand-written SQL, search, search at scale in an area of its own, "
+        "audit_contention, audit writers under contention with the sealer running, and soak, "
+        "many clients on each role's main pages, run only when named",
     )
     parser.add_argument("--server", choices=sorted(SERVERS), default="uvicorn")
     parser.add_argument(
@@ -104,6 +104,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=10,
         help="seconds of load without audit, then as long with it (default 10)",
     )
+    soaked = parser.add_argument_group("soak", "many clients on a mix of pages (bench/soak.py)")
+    soaked.add_argument(
+        "--soak-clients", type=_positive, default=200, help="clients at once (default 200)"
+    )
+    soaked.add_argument(
+        "--soak-seconds", type=_positive, default=300, help="seconds of load (default 300)"
+    )
     return parser.parse_args(argv)
 
 
@@ -121,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     # Imported after set-up: these modules import models.
     from .fanout import FanoutOptions
     from .runner import Options, run
+    from .soak import SoakOptions
 
     return run(
         Options(
@@ -142,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
             dashboard_runs=args.dashboard_runs,
             search_runs=args.search_runs,
             audit_seconds=args.audit_seconds,
+            soak_options=SoakOptions(clients=args.soak_clients, seconds=args.soak_seconds),
         )
     )
 

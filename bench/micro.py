@@ -144,24 +144,48 @@ def clusters_read(*, actor: Any, area: Any, count: int) -> ScenarioResult:
     )
 
 
+def _young_people_linked(entity: Any) -> set[int]:
+    """The young people (their record ids) an entity's node is joined to directly."""
+    from disruption.models import Link, Node, NodeKind
+
+    pairs = Link.objects.filter(models.Q(a=entity) | models.Q(b=entity)).values_list("a", "b")
+    ends = {end for pair in pairs for end in pair if end != entity.pk}
+    young = Node.objects.filter(pk__in=ends, kind=NodeKind.YOUNG_PERSON)
+    return set(young.values_list("young_person_id", flat=True))
+
+
 def link_alert(*, actor: Any, area: Any, kind: str, count: int) -> ScenarioResult:
     """`count` new links, each joining a young person to an entity of `kind` that another
     young person is linked to already, so that each raises a link alert. The alert is written
     in the link's own transaction, so it is raised when the link is saved: the figure is the
-    whole `link_add` call, from the request to the commit of the link and its alert."""
-    from disruption.models import LinkAlert, LinkNature, Node
+    whole `link_add` call, from the request to the commit of the link and its alert.
+
+    Entities already joined to a young person are taken first. A link that should alert (its
+    entity joined to another young person, not yet to this one) and raises none is an error;
+    one that should not (an entity no one is linked to yet, or the same young person again)
+    is measured but expects no alert."""
+    from disruption.models import Link, LinkAlert, LinkNature, Node, NodeKind
     from disruption.services import link_add
     from referrals.models import YoungPerson
 
-    # The generator links nearly every entity to a young person; one that is not raises no
-    # alert and is counted as an error below.
-    entities = list(Node.objects.filter(area=area, kind=kind).order_by("id")[: WARMUP + count])
+    to_young = Link.objects.filter(
+        models.Q(a=models.OuterRef("pk"), b__kind=NodeKind.YOUNG_PERSON)
+        | models.Q(b=models.OuterRef("pk"), a__kind=NodeKind.YOUNG_PERSON)
+    )
+    entities = list(
+        Node.objects.filter(area=area, kind=kind)
+        .annotate(linked=models.Exists(to_young))
+        .order_by("-linked", "id")[: WARMUP + count]
+    )
     young = list(YoungPerson.objects.filter(area=area).order_by("-id")[: WARMUP + count])
     pairs = iter(zip(entities, young, strict=False))
     raised: list[int] = []
+    expected: list[bool] = []
 
     def one() -> float:
         entity, person = next(pairs)
+        linked = _young_people_linked(entity)
+        expected.append(bool(linked - {person.pk}) and person.pk not in linked)
         before = LinkAlert.objects.count()
         started = time.perf_counter()
         link_add(
@@ -180,12 +204,15 @@ def link_alert(*, actor: Any, area: Any, kind: str, count: int) -> ScenarioResul
         return elapsed
 
     latencies, elapsed = _timed(one, min(count, len(entities) - WARMUP, len(young) - WARMUP))
+    measured = list(zip(expected[WARMUP:], raised[WARMUP:], strict=True))
+    should = sum(1 for alert_expected, _ in measured if alert_expected)
     return summarise(
         name=f"link_alert_{kind}",
         method="CALL",
-        path=f"link_add() of a {kind} raising a link alert ({sum(raised)} alerts), in-process",
+        path=f"link_add() of a {kind} ({sum(raised)} alerts raised; {should} of "
+        f"{len(measured)} measured links should alert), in-process",
         latencies_ms=latencies,
-        errors=sum(1 for n in raised[WARMUP:] if n == 0),
+        errors=sum(1 for alert_expected, n in measured if alert_expected and n == 0),
         elapsed_s=elapsed,
         queries_per_request=None,
     )

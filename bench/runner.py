@@ -29,6 +29,7 @@ from . import (
     report,
     scenarios,
     server,
+    soak,
 )
 from . import search as search_bench
 from .stats import ScenarioResult, summarise
@@ -50,6 +51,7 @@ class Options:
     dashboard_runs: int = 50
     search_runs: int = 200
     audit_seconds: float = 10.0  # of load per phase of audit_contention
+    soak_options: soak.SoakOptions = field(default_factory=soak.SoakOptions)
 
 
 def _headers(scenario: scenarios.Scenario, secrets: dict[bool, str], cookie: str) -> dict[str, str]:
@@ -106,6 +108,7 @@ def run(options: Options) -> int:
         dashboard.NAME: _run_dashboard,
         search_bench.NAME: _run_search,
         audit_contention.NAME: _run_audit_contention,
+        soak.NAME: _run_soak,
     }
     named = [name for name in options.scenarios if name in special]
     if not named:
@@ -197,6 +200,25 @@ def _run_audit_contention(options: Options) -> int:
     print(f"written {_shown(path)}")
     if not result.ok:
         print(f"error: {audit_contention.NAME} missed its targets (see the JSON)")
+    return 0 if result.ok else 1
+
+
+def _run_soak(options: Options) -> int:
+    """The soak (bench/soak.py) on the bench area's referrals: generated first unless
+    --skip-generate."""
+    if not options.skip_generate:
+        print(f"generating {options.referrals} referrals (seed {options.seed})…", flush=True)
+        generate.generate_referrals(options.referrals, seed=options.seed)
+    mix = options.soak_options
+    print(f"{soak.NAME}: {mix.clients} clients for {mix.seconds:g} s on each role's main "
+          f"pages and API calls, against {options.server}…", flush=True)  # fmt: skip
+    result = soak.run(mix, server_name=options.server, results_dir=options.results_dir)
+    path = soak.write(result, options.results_dir)
+    print()
+    print(soak.markdown(result))
+    print(f"written {_shown(path)}")
+    if not result.ok:
+        print(f"error: {soak.NAME} had {result.total.errors} errors (see the JSON)")
     return 0 if result.ok else 1
 
 

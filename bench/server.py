@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -76,14 +76,24 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 @contextmanager
 def running_server(
-    name: str = "uvicorn", *, log_path: Path, startup_timeout: float = 30.0, app: str = ASGI_APP
+    name: str = "uvicorn",
+    *,
+    log_path: Path,
+    startup_timeout: float = 30.0,
+    app: str = ASGI_APP,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
-    """Yield the base URL of `app` served by `name`, with this process's environment."""
+    """Yield the base URL of `app` served by `name`, with this process's environment and
+    `env` over it."""
     port = free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603 - fixed command line built above
-            SERVERS[name](port, app), cwd=ROOT, env=dict(os.environ), stdout=log, stderr=log
+            SERVERS[name](port, app),
+            cwd=ROOT,
+            env={**os.environ, **(env or {})},
+            stdout=log,
+            stderr=log,
         )
         try:
             base_url = f"http://{HOST}:{port}"

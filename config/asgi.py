@@ -16,12 +16,18 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from config.concurrency import ConcurrencyLimit  # noqa: E402
 from config.routing import websocket_urlpatterns  # noqa: E402
 from notifications.ticker import WithTicker  # noqa: E402
 
 application: Any = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": ConcurrencyLimit(
+            django_asgi_app,
+            limit=settings.WEB_CONCURRENCY_LIMIT,
+            wait_seconds=settings.WEB_QUEUE_WAIT_SECONDS,
+            retry_after=settings.WEB_RETRY_AFTER_SECONDS,
+        ),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

@@ -56,7 +56,7 @@ from agencies.services import (
     person_unlock,
 )
 from audit.models import AuditAction, AuditEvent
-from audit.selectors import REDACTED_REASON, audit_csv_rows, audit_search, records_in_words
+from audit.selectors import audit_csv_rows, audit_search, records_in_words, shown_reason
 from audit.services import audit_record
 from notifications.selectors import emails_not_delivered
 from referrals.selectors import referral_id_in_area, screening_tool_choices
@@ -711,15 +711,18 @@ def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
         "pages": pages,
         "rows": _in_words(pages.object_list) if pages else [],
         "csv_query": _without_page(request),
-        "redacted_reason": REDACTED_REASON,
     }
     return render(request, "frontend/admin/audit.html", context)
 
 
-def _in_words(events: list[AuditEvent]) -> list[tuple[AuditEvent, str, str]]:
-    """Each event with the record it is about and what happened, in words."""
+def _in_words(events: list[AuditEvent]) -> list[tuple[AuditEvent, str, str, str]]:
+    """Each event with the record it is about, what happened, in words, and whether a reason
+    was given (never its text: that is case content)."""
     words = records_in_words(events)
-    return [(event, words[event.pk], _what_happened(event)) for event in events]
+    return [
+        (event, words[event.pk], _what_happened(event), shown_reason(event, True))
+        for event in events
+    ]
 
 
 def _what_happened(event: AuditEvent) -> str:

@@ -64,6 +64,7 @@ class PeriodForm(forms.Form):
                 start=data["start"],
                 end=data["end"],
                 today=timezone.localdate(),
+                whole_months=False,  # a return is records, not figures
             )
         except ValidationError as error:
             add_service_errors(self, error)
@@ -71,8 +72,8 @@ class PeriodForm(forms.Form):
 
 
 class TablesForm(forms.Form):
-    start = date_field("First day", required="Enter the first day")
-    end = date_field("Last day", required="Enter the last day")
+    start = date_field("First day", required="Enter the first day", hint="The first day of a month")
+    end = date_field("Last day", required="Enter the last day", hint="The last day of a month")
 
     def period(self) -> Period | None:
         if not self.is_valid():

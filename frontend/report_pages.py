@@ -49,8 +49,17 @@ class PeriodForm(forms.Form):
         required=None,
         hint="For example, 1 4 2026. Leave it empty for the last whole period before today.",
     )
-    start = date_field("Custom period: first day", required=None)
-    end = date_field("Custom period: last day", required=None)
+    start = date_field(
+        "Custom period: first day",
+        required=None,
+        hint="The first day of a month, for example 1 1 2026",
+    )
+    end = date_field(
+        "Custom period: last day",
+        required=None,
+        hint="The last day of a month, for example 31 3 2026. Custom periods are whole months, "
+        "so that no figure can be worked out for a few days, or one child.",
+    )
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

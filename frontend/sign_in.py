@@ -110,6 +110,7 @@ class SignInView(auth_views.LoginView):
             # A locked-out address sees the lockout (from axes); any other may be slowed.
             locked = is_locked_out(username=username, request=request)
             if not locked and (seconds := sign_in_wait(username=username, request=request)):
+                auth_events.sign_in_slowed(username=username, request=request, seconds=seconds)
                 return _slowed(request, seconds)
         return super().post(request, *args, **kwargs)
 

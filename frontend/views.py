@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import (
     Http404,
@@ -116,6 +116,8 @@ def break_glass_page(request: HttpRequest) -> HttpResponse:
             )
         except Http404:
             form.add_error("reference", "There is no submitted referral with that reference")
+        except PermissionDenied as exc:  # another area's referral, and not a coordinator
+            form.add_error("reference", str(exc))
         except ValidationError as exc:
             form.add_error("reason", exc)
         else:

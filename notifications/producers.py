@@ -388,19 +388,23 @@ def return_interview_due(*, episode: MissingEpisode, actor: Any) -> None:
 
 
 def break_glass_opened(*, access: BreakGlassAccess) -> None:
-    """The area's coordinators, urgently, to review it (the person who opened it is not told)."""
+    """The area's coordinators, urgently, to review it (the person who opened it is not told).
+    A coordinator of another area opening it is said so in the title."""
     referral = access.referral
     opener = access.user
     agency = access.membership.agency
     who = opener.get_full_name() or opener.get_username()
+    elsewhere = access.membership.area_id != referral.area_id
     _tell(
         referral,
         _who_may_see(_coordinators(referral.area_id), referral, actor=opener),
         NotificationKind.BREAK_GLASS,
         f"break_glass:{access.pk}",
-        f"Emergency access to referral {referral.reference}",
-        f"{who}{f' ({agency.name})' if agency else ''} opened it until "
-        f"{_when(access.expires_at)}. Review the access and its reason.",
+        f"Emergency access {'from another area ' if elsewhere else ''}to referral "
+        f"{referral.reference}",
+        f"{who}{f' ({agency.name})' if agency else ''}"
+        f"{f', a coordinator of {access.membership.area}' if elsewhere else ''}, opened it "
+        f"until {_when(access.expires_at)}. Review the access and its reason.",
         urgent=True,
         url=reverse("frontend:break-glass-review"),
     )

@@ -64,7 +64,9 @@ RAISING_ROLES = {
     Role.LEAD_PROFESSIONAL,
     Role.POLICE_LEAD,
 }
-BREAK_GLASS_MIN_REASON = 10
+# Long enough to say what the emergency is and why the history is needed ("Found at 2am"
+# says neither); short enough to type in one.
+BREAK_GLASS_MIN_REASON = 20
 
 
 def format_referral_reference(number: int, today: date) -> str:
@@ -553,12 +555,12 @@ def referral_assign_lead(
 def break_glass_open(
     *, referral: Referral, actor: Any, reason: str, request: Any = None
 ) -> BreakGlassAccess:
-    """Open an out-of-scope referral in an emergency: time-limited, flagged and reviewed."""
-    membership = next(
-        (m for m in active_memberships(user=actor) if m.role in BREAK_GLASS_ROLES), None
-    )
-    if membership is None:
-        raise PermissionDenied("Only coordinators and lead professionals may use emergency access.")
+    """Open an out-of-scope referral in an emergency: time-limited, flagged and reviewed.
+
+    Coordinators and lead professionals may open a referral of their own area; a referral of
+    another area only a coordinator may open (a young person found far from home at night),
+    and its area's coordinators are told urgently (notifications.producers)."""
+    membership = _break_glass_membership(user=actor, referral=referral)
     reason = reason.strip()
     if len(reason) < BREAK_GLASS_MIN_REASON:
         raise ValidationError(
@@ -589,6 +591,22 @@ def break_glass_open(
         )
         break_glass_opened.send(sender=BreakGlassAccess, access=access)
     return access
+
+
+def _break_glass_membership(*, user: Any, referral: Referral) -> Membership:
+    """The role through which `user` may open `referral` in an emergency: one of its own
+    area's, else a coordinator's of another area. PermissionDenied for anyone else."""
+    eligible = [m for m in active_memberships(user=user) if m.role in BREAK_GLASS_ROLES]
+    if not eligible:
+        raise PermissionDenied("Only coordinators and lead professionals may use emergency access.")
+    own_area = [m for m in eligible if m.area_id == referral.area_id]
+    coordinators = [m for m in eligible if m.role == Role.COORDINATOR]
+    if own_area or coordinators:
+        return (own_area or coordinators)[0]
+    raise PermissionDenied(
+        "Emergency access to another area's referral is for coordinators: ask your area's "
+        "coordinator, or that area's."
+    )
 
 
 def break_glass_review(*, access: BreakGlassAccess, actor: Any, note: str) -> BreakGlassAccess:

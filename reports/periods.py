@@ -1,5 +1,15 @@
 """Reporting periods: a month, a quarter, a year (April to March, as partnerships report) or
-custom dates, each compared with the period of the same length just before it."""
+custom dates, each compared with the period of the same length just before it.
+
+Differencing: two published periods a day apart would give, by subtraction, the figures of
+that one day, often one child, whatever each figure's own suppression. So every period a
+figure is published for is made of whole calendar months: a custom period runs from the first
+day of a month to the last day of a month (and is compared with as many whole months before
+it). The difference of any two periods is then itself whole months, never less than one
+calendar month, which the dashboard publishes as a period of its own under the same
+disclosure control (property-tested in tests/reports/test_periods.py). Record-level exports
+(an area's national return) are not figures and may use any dates (`whole_months=False`).
+"""
 
 from __future__ import annotations
 
@@ -50,13 +60,12 @@ class Period:
         return f"{self.start:%-d %B %Y} to {self.end:%-d %B %Y}"
 
     def previous(self) -> Period:
-        if self.kind is PeriodKind.CUSTOM:
+        if self.kind is PeriodKind.CUSTOM and not _whole_months(self.start, self.end):
             days = (self.after - self.start).days
             return Period(
                 self.kind, self.start - timedelta(days=days), self.start - timedelta(days=1)
             )
-        months = {PeriodKind.MONTH: 1, PeriodKind.QUARTER: 3, PeriodKind.YEAR: 12}[self.kind]
-        start = self.start - relativedelta(months=months)
+        start = self.start - relativedelta(months=len(self.months()))
         return Period(self.kind, start, self.start - timedelta(days=1))
 
     def as_query(self) -> dict[str, str]:
@@ -78,6 +87,14 @@ class Period:
         return found
 
 
+def _month_end(day: date) -> date:
+    return day.replace(day=1) + relativedelta(months=1, days=-1)
+
+
+def _whole_months(start: date, end: date) -> bool:
+    return start.day == 1 and (end + timedelta(days=1)).day == 1
+
+
 def period_containing(kind: PeriodKind, day: date) -> Period:
     if kind is PeriodKind.MONTH:
         start = day.replace(day=1)
@@ -92,10 +109,17 @@ def period_containing(kind: PeriodKind, day: date) -> Period:
 
 
 def period_from(
-    *, kind: str, on: date | None, start: date | None, end: date | None, today: date
+    *,
+    kind: str,
+    on: date | None,
+    start: date | None,
+    end: date | None,
+    today: date,
+    whole_months: bool = True,
 ) -> Period:
     """The period a reader asked for: `kind` with a day inside it (default: the last whole
-    period before today), or custom `start` and `end`. ValidationError, by field, if not."""
+    period before today), or custom `start` and `end`, in whole months unless `whole_months`
+    is False (see the module's note on differencing). ValidationError, by field, if not."""
     try:
         chosen = PeriodKind(kind or PeriodKind.YEAR)
     except ValueError:
@@ -108,20 +132,36 @@ def period_from(
             errors["end"] = "Enter the last day of the period"
         if start is None or end is None:
             raise ValidationError(errors)
-        if start < EARLIEST or end > today:
+        # In whole months, this month is the last a custom period may take in, as the month
+        # period does; record-level exports are of days that have happened.
+        latest = _month_end(today) if whole_months else today
+        if start < EARLIEST or end > latest:
+            last = "the end of this month" if whole_months else "today"
             raise ValidationError(
-                {"start": f"Dates must be between {EARLIEST:%-d %B %Y} and today"}
+                {"start": f"Dates must be between {EARLIEST:%-d %B %Y} and {last}"}
             )
         if end < start:
             raise ValidationError({"end": "The last day must be on or after the first day"})
         if (end - start).days >= LONGEST_DAYS:
             raise ValidationError({"end": "A custom period can be at most 3 years long"})
+        if whole_months:
+            _check_whole_months(start, end)
         return Period(chosen, start, end)
     if on is None:
         return period_containing(chosen, today).previous()
     if on < EARLIEST or on > today:
         raise ValidationError({"on": f"Choose a date between {EARLIEST:%-d %B %Y} and today"})
     return period_containing(chosen, on)
+
+
+def _check_whole_months(start: date, end: date) -> None:
+    errors = {}
+    if start.day != 1:
+        errors["start"] = "A custom period starts on the first day of a month"
+    if (end + timedelta(days=1)).day != 1:
+        errors["end"] = "A custom period ends on the last day of a month"
+    if errors:
+        raise ValidationError(errors)
 
 
 def period_from_query(query: Mapping[str, str], *, today: date) -> Period:
@@ -137,4 +177,10 @@ def period_from_query(query: Mapping[str, str], *, today: date) -> Period:
             errors[name] = "Enter a real date as YYYY-MM-DD, for example 2026-03-31"
     if errors:
         raise ValidationError(errors)
-    return period_from(kind=query.get("kind") or "", today=today, **dates)
+    return period_from(
+        kind=query.get("kind") or "",
+        on=dates["on"],
+        start=dates["start"],
+        end=dates["end"],
+        today=today,
+    )

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "audit",
     "api",
     "frontend",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -96,6 +97,19 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Capacity (config.concurrency): each web process serves at most WEB_CONCURRENCY_LIMIT requests
+# at once, each holding one database connection; the next wait up to WEB_QUEUE_WAIT_SECONDS for
+# a place, then get 503 with Retry-After. Keep web processes x limit, plus the workers' and beat's
+# connections, below the connections the database (or PgBouncer's pool) allows.
+WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=20)
+WEB_QUEUE_WAIT_SECONDS = env.float("WEB_QUEUE_WAIT_SECONDS", default=5.0)
+WEB_RETRY_AFTER_SECONDS = env.int("WEB_RETRY_AFTER_SECONDS", default=2)
+# Behind PgBouncer in transaction pooling, consecutive statements may reach different server
+# connections, so a cursor cannot outlive its statement: no server-side cursors.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+    "DATABASE_BEHIND_PGBOUNCER", default=False
+)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -59,6 +59,7 @@ def events(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
     for name in (
         "signed_in",
         "sign_in_failed",
+        "sign_in_slowed",
         "two_factor_failed",
         "locked_out",
         "signed_out",
@@ -412,7 +413,9 @@ def guessed_from_three_addresses(username: str) -> None:
         )
 
 
-def test_guessing_from_many_addresses_is_slowed_per_account_not_locked() -> None:
+def test_guessing_from_many_addresses_is_slowed_per_account_not_locked(
+    events: list[Any],
+) -> None:
     user = member(Role.COORDINATOR)
     guessed_from_three_addresses(user.username)
     # Unslowed, the next guess from the first address is checked and counted.
@@ -426,6 +429,9 @@ def test_guessing_from_many_addresses_is_slowed_per_account_not_locked() -> None
     assert 0 < int(response["Retry-After"]) <= 60
     assert "Wait before you try again" in page_text(response)
     assert failures(user.username) == 13
+    name, recorded = events[-1]  # recorded for the audit trail, with the wait
+    assert name == "sign_in_slowed" and recorded["username"] == user.username
+    assert recorded["seconds"] == int(response["Retry-After"])
     # The same answer for a name no account has, once it has as many failures.
     guessed_from_three_addresses("nobody-by-this-name")
     nobody = password_step(Client(REMOTE_ADDR="198.51.100.7"), "nobody-by-this-name", "x")

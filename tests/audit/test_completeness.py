@@ -203,7 +203,7 @@ def break_glass_api(w: World) -> None:
 
 
 def break_glass_page(w: World) -> None:
-    outsider = member(Role.LEAD_PROFESSIONAL)
+    outsider = member(Role.LEAD_PROFESSIONAL, area=w.out_of_scope.area)  # not named on it
     start = mark()
     response = page_client(outsider).post(
         "/referrals/emergency-access/",

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
@@ -34,7 +38,7 @@ def env_example_keys() -> set[str]:
 
 
 def test_every_service_is_there(services: dict[str, Any]) -> None:
-    assert set(services) == {"db", "redis", "migrate", "web", "worker", "beat"}
+    assert set(services) == {"db", "pgbouncer", "redis", "migrate", "web", "worker", "beat"}
     assert services["db"]["image"] == "postgres:16"
     assert services["redis"]["image"] == "redis:7"
 
@@ -68,8 +72,68 @@ def test_app_services_wait_for_healthy_db_redis_and_migrations(
 ) -> None:
     depends = services[name]["depends_on"]
     assert depends["db"]["condition"] == "service_healthy"
+    assert depends["pgbouncer"]["condition"] == "service_started"
     assert depends["redis"]["condition"] == "service_healthy"
     assert depends["migrate"]["condition"] == "service_completed_successfully"
+
+
+def env_example() -> dict[str, str]:
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
+
+
+def test_pgbouncer_pools_transactions_in_front_of_the_database(services: dict[str, Any]) -> None:
+    pgbouncer = services["pgbouncer"]
+    assert pgbouncer["image"].startswith("edoburu/pgbouncer:")
+    assert pgbouncer["environment"]["DB_HOST"] == "db"
+    assert pgbouncer["environment"]["POOL_MODE"] == "transaction"
+    assert pgbouncer["depends_on"]["db"]["condition"] == "service_healthy"
+    assert int(pgbouncer["environment"]["MAX_DB_CONNECTIONS"]) < 100  # PostgreSQL's default
+    example = env_example()
+    assert urlsplit(example["DATABASE_URL"]).hostname == "pgbouncer"
+    assert urlsplit(example["DATABASE_DIRECT_URL"]).hostname == "db"
+    # PgBouncer lets in the application's role, never the owner.
+    for ours, theirs in (
+        ("DB_NAME", "POSTGRES_DB"),
+        ("DB_USER", "APP_DATABASE_USER"),
+        ("DB_PASSWORD", "APP_DATABASE_PASSWORD"),
+    ):
+        assert example[ours] == example[theirs]
+
+
+@pytest.mark.parametrize(
+    ("name", "behind"),
+    [("web", "true"), ("worker", "true"), ("beat", "true"), ("migrate", "false")],
+)
+def test_only_migrations_bypass_pgbouncer(services: dict[str, Any], name: str, behind: str) -> None:
+    environment = services[name]["environment"]
+    assert environment["DATABASE_BEHIND_PGBOUNCER"] == behind
+    direct = environment.get("DATABASE_URL", "").startswith("${MIGRATE_DATABASE_URL")
+    assert direct == (name == "migrate")
+
+
+@pytest.mark.parametrize(("behind", "disabled"), [("true", "True"), ("false", "False")])
+def test_behind_pgbouncer_no_server_side_cursor_is_used(behind: str, disabled: str) -> None:
+    """A server-side cursor (QuerySet.iterator) spans statements, which transaction pooling
+    may send to different server connections."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default']['DISABLE_SERVER_SIDE_CURSORS'])",
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "DATABASE_BEHIND_PGBOUNCER": behind,
+        },
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert done.stdout.strip() == disabled
 
 
 def test_migrations_wait_for_the_database(services: dict[str, Any]) -> None:

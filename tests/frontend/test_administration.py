@@ -418,6 +418,38 @@ def test_searching_the_record_is_recorded_and_case_reasons_stay_hidden(
     assert AuditEvent.objects.filter(action=AuditAction.VIEW, object_type="agencies.area").exists()
 
 
+def test_no_case_free_text_reaches_administrators_through_any_reason(
+    admin: Client, area: Area
+) -> None:
+    """Not only emergency access: a decision's reason and a correction's reason are case
+    content too. The page and the download say a reason was recorded, and by whom and when."""
+    from referrals.services import referral_transition, young_person_correct
+    from tests.factories import raise_referral
+
+    coordinator = member(Role.COORDINATOR, area=area)
+    referral = raise_referral(member(Role.PRACTITIONER, area=area), submit=True)
+    referral_transition(referral=referral, actor=coordinator, name="start_triage")
+    decided = "Disclosed abuse by her uncle's friend at the flat on Mill Lane."
+    referral_transition(
+        referral=referral,
+        actor=coordinator,
+        name="decide",
+        inputs={"decision": "multi_agency_plan", "reason": decided},
+    )
+    corrected = "Mother says she also uses the name Kayleigh at school."
+    young_person_correct(
+        referral=referral, actor=coordinator, changes={"given_name": "Kay"}, reason=corrected
+    )
+    page = admin.get(url(area, "audit")).content.decode()
+    export = admin.get(url(area, "audit"), {"format": "csv"})
+    csv_text = b"".join(export.streaming_content).decode()  # type: ignore[attr-defined]
+    for shown in (page, csv_text):
+        assert decided not in shown and corrected not in shown
+        assert shown.count("recorded; shown to the area") >= 2
+    assert coordinator.username in page and "Moved on in its workflow" in page
+    assert f",transition,{coordinator.username}," in csv_text
+
+
 def test_administrators_cannot_deactivate_themselves(admin: Client, area: Area) -> None:
     me = Membership.objects.get(area=area, role=Role.AREA_ADMINISTRATOR).user
     response = admin.post(url(area, f"people/{me.pk}/deactivate"))
@@ -577,7 +609,7 @@ def test_the_audit_tells_what_administrators_did_in_words(
     assert admin.post(url(area, "settings"), data).status_code == 302
     admin.get(url(area, "audit"))  # a search: recorded, and told as one the next time
     rows = admin.get(url(area, "audit")).context["rows"]
-    happened = [what for _, _, what in rows]
+    happened = [what for _, _, what, _ in rows]
     assert happened[:3] == [
         "Searched the audit record",
         "Searched the audit record",

@@ -369,7 +369,9 @@ def test_information_requests_are_read_only_by_those_who_see_the_case(case: Case
 
 def test_emergency_access_is_said_on_the_page_with_its_end(client: Client, case: Case) -> None:
     outsider = member(Role.COORDINATOR)
-    access = break_glass_open(referral=case.referral, actor=outsider, reason="Found at 2am.")
+    access = break_glass_open(
+        referral=case.referral, actor=outsider, reason="Found at the station at 2am."
+    )
     text = _text(_page(client, outsider, case.url))
     until = timezone.localtime(access.expires_at).strftime("%-d %B %Y, %H:%M")
     assert f"You are seeing this referral through emergency access, until {until}." in text

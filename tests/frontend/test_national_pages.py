@@ -16,7 +16,7 @@ from audit.models import AuditAction, AuditEvent
 from reports.models import NationalReturn
 from reports.periods import PeriodKind, period_containing
 from tests.factories import AreaFactory, member, raise_referral, sign_in
-from tests.reports.helpers import date_boxes
+from tests.reports.helpers import date_boxes, months_of_the_week
 from tests.reports.test_national import file_of, good_row
 
 pytestmark = pytest.mark.django_db
@@ -85,8 +85,8 @@ def test_an_analyst_imports_a_file_and_reads_the_tables(
     assert "Imported 1 returns with 7 rows." in response.content.decode()
     assert NationalReturn.objects.count() == 1
 
-    asked = week_boxes()
-    del asked["kind"]
+    months = {name: date.fromisoformat(day) for name, day in months_of_the_week().items()}
+    asked = {**date_boxes("start", months["start"]), **date_boxes("end", months["end"])}
     with django_assert_max_num_queries(16):
         tables = client.get("/national/tables/", asked).content.decode()
     assert (
@@ -132,7 +132,7 @@ def test_permission_matrix(role: Role, client: Client) -> None:
     api = APIClient()
     sign_in(api, user)
     produces, analyses = role in PRODUCERS, role is Role.NATIONAL_ANALYST
-    start, end = week()["start"], week()["end"]
+    start, end = months_of_the_week()["start"], months_of_the_week()["end"]
 
     def status(response: Any) -> int:
         return int(response.status_code)

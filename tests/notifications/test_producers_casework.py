@@ -189,12 +189,21 @@ def test_emergency_access_tells_the_areas_coordinators_to_review_it(w: World) ->
     assert set(opened) == people(w.coordinator, w.colleague)
     notice = opened[w.coordinator.pk]
     assert notice.urgent
-    assert notice.title == f"Emergency access to referral {referral.reference}"
+    assert notice.title == f"Emergency access from another area to referral {referral.reference}"
     agency = access.membership.agency
     assert agency is not None
     assert notice.body == (
-        f"{outsider.get_full_name()} ({agency.name}) opened it until "
-        f"{when(access.expires_at)}. Review the access and its reason."
+        f"{outsider.get_full_name()} ({agency.name}), a coordinator of {w.other_area.name}, "
+        f"opened it until {when(access.expires_at)}. Review the access and its reason."
     )
     assert REASON not in notice.body
     assert notice.url == reverse("frontend:break-glass-review")
+
+
+def test_emergency_access_within_the_area_is_told_as_such(w: World) -> None:
+    referral = w.concern()
+    lead = member(Role.LEAD_PROFESSIONAL, area=w.area)  # not named on this referral
+    break_glass_open(referral=referral, actor=lead, reason=REASON)
+    notice = told(Kind.BREAK_GLASS)[w.coordinator.pk]
+    assert notice.urgent
+    assert notice.title == f"Emergency access to referral {referral.reference}"

@@ -36,11 +36,15 @@ def break_glass(user: User, referral: Referral, reason: str = REASON) -> object:
     )
 
 
-@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.LEAD_PROFESSIONAL])
+@pytest.mark.parametrize(
+    ("role", "same_area"),
+    [(Role.COORDINATOR, False), (Role.LEAD_PROFESSIONAL, True)],
+)
 def test_an_outsider_with_a_reason_gets_time_limited_full_access(
-    referral: Referral, role: Role
+    referral: Referral, role: Role, same_area: bool
 ) -> None:
-    outsider = member(role)
+    """A coordinator of another area; a lead professional of the area not named on it."""
+    outsider = member(role, area=referral.area if same_area else None)
     assert api(outsider).get(f"/api/v1/referrals/{referral.reference}/").status_code == 404
     response = break_glass(outsider, referral)
     assert response.status_code == 201  # type: ignore[attr-defined]
@@ -62,7 +66,22 @@ def test_access_ends_when_it_expires(referral: Referral) -> None:
     assert referral_access(user=outsider, referral=referral) is ReferralAccess.NONE
 
 
-@pytest.mark.parametrize("reason", ["", "   ", "too short"])
+def test_a_lead_professional_of_another_area_may_not_break_glass(referral: Referral) -> None:
+    response = break_glass(member(Role.LEAD_PROFESSIONAL), referral)
+    assert response.status_code == 403  # type: ignore[attr-defined]
+    assert "for coordinators" in response.json()["error"]["message"]  # type: ignore[attr-defined]
+    assert not BreakGlassAccess.objects.exists()
+    # On the page, said beside the reference; nothing opened.
+    client = Client()
+    sign_in(client, member(Role.LEAD_PROFESSIONAL))
+    page = client.post(
+        "/referrals/emergency-access/", {"reference": referral.reference, "reason": REASON}
+    )
+    assert page.status_code == 200 and "for coordinators" in page.content.decode()
+    assert not BreakGlassAccess.objects.exists()
+
+
+@pytest.mark.parametrize("reason", ["", "   ", "too short", "Found at 2am, sorry"])
 def test_a_reason_is_required(referral: Referral, reason: str) -> None:
     response = break_glass(member(Role.COORDINATOR), referral, reason)
     assert response.status_code == 400  # type: ignore[attr-defined]
@@ -124,7 +143,7 @@ def test_the_areas_coordinators_review_it_and_no_one_else(referral: Referral) ->
 
 def test_break_glass_page_flow(referral: Referral) -> None:
     client = Client()
-    sign_in(client, member(Role.LEAD_PROFESSIONAL))
+    sign_in(client, member(Role.LEAD_PROFESSIONAL, area=referral.area))
     missing = client.post(
         "/referrals/emergency-access/", {"reference": "R99-999999", "reason": REASON}
     )

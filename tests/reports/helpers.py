@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from agencies.models import AgencyType, Area, Role, User
@@ -62,3 +63,11 @@ def report_world() -> ReportWorld:
     area = AreaFactory.create()
     school = AgencyFactory.create(areas=[area], agency_type=AgencyType.EDUCATION)
     return ReportWorld(area, member(Role.PRACTITIONER, area=area, agency=school))
+
+
+def months_of_the_week() -> dict[str, str]:
+    """The whole months the last week falls in: tables are for whole months."""
+    today = timezone.localdate()
+    start = (today - timedelta(days=6)).replace(day=1)
+    end = today.replace(day=1) + relativedelta(months=1, days=-1)
+    return {"start": str(start), "end": str(end)}

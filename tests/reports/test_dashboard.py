@@ -77,11 +77,12 @@ def test_link_clusters_are_counted_as_they_stood_at_each_period_end() -> None:
     assert shown(summary_row(dashboard, "clusters")) == ("7", "6", "+1")
 
     # A count from 1 to 5 is suppressed like any other.
+    before_old = (period.start - timedelta(days=40)).replace(day=1) - timedelta(days=1)
     earlier = period_from(
         kind="custom",
         on=None,
-        start=period.start - timedelta(days=50),
-        end=period.start - timedelta(days=41),
+        start=before_old.replace(day=1),
+        end=before_old,  # a whole month, before the oldest links
         today=period.end,
     )
     dashboard = area_dashboard(user=board, ons_code=graph.area.ons_code, period=earlier)
