@@ -7,7 +7,7 @@ import agencies.dates
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("audit", "0015_referral_exploitation_type"),
+        ("audit", "0016_keyed_seals"),
     ]
 
     operations = [
