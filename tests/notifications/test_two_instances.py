@@ -22,7 +22,6 @@ import httpx
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
 from django.test import Client
 from websockets.sync.client import ClientConnection, connect
 from websockets.typing import Origin
@@ -34,6 +33,7 @@ from notifications.models import Notification, NotificationKind
 from tests.factories import member, raise_referral, sign_in
 from tests.redis_server import redis_server
 
+from .conftest import database_url
 from .test_timers import FRIDAY, Place, london
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -42,12 +42,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 # the first message is taken as "no second one".
 HEAR_WITHIN_S = 15.0
 SILENCE_S = 1.5
-
-
-def database_url() -> str:
-    """The test's own database, for processes of their own (the suite's settings read it)."""
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 @pytest.fixture
