@@ -90,7 +90,9 @@ class RedisOutage:
 
 @contextmanager
 def celery_broker(url: str) -> Iterator[None]:
-    """Celery sending to the broker at `url`, as in production, rather than running inline."""
+    """Celery sending to the broker at `url`, as in production, rather than running inline.
+    Enter it before overriding the settings: Celery reads its configuration from them the
+    first time it is used, and what it reads here is what it is given back afterwards."""
     from config.celery import app
 
     def forget_connections() -> None:
@@ -114,7 +116,7 @@ def redis_down(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisOutage
     server: a short path, as socket addresses are limited to about 100 characters)."""
     outage = RedisOutage(tmp_path_factory.mktemp("redis"))
     settings = redis_backed(outage.url)
-    with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
+    with celery_broker(settings["CELERY_BROKER_URL"]), override_settings(**settings):
         yield outage
 
 
@@ -127,5 +129,5 @@ def redis_hung() -> Iterator[str]:
         listening.listen(64)
         url = f"redis://127.0.0.1:{listening.getsockname()[1]}/0"
         settings = redis_backed(url)
-        with override_settings(**settings), celery_broker(settings["CELERY_BROKER_URL"]):
+        with celery_broker(settings["CELERY_BROKER_URL"]), override_settings(**settings):
             yield url

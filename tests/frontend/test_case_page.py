@@ -39,8 +39,8 @@ pytestmark = pytest.mark.django_db
 
 # What one view of the case page costs, however much the case holds: for a coordinator, and
 # for the practitioner who raised the concern (their own view).
-PAGE_QUERIES = 40
-REFERRER_QUERIES = 17
+PAGE_QUERIES = 36
+REFERRER_QUERIES = 15
 
 CONCERN: dict[str, Any] = {
     "narrative": "Seen getting into a silver car outside school with older men.",
