@@ -117,14 +117,19 @@ def pg_tool(name: str, *, server_version: int) -> str:
 
 def _libpq_env(database: str) -> dict[str, str]:
     """The connection settings of the default database, for libpq's programs: in the
-    environment, so that no password shows in a process list."""
-    db = settings.DATABASES["default"]
+    environment, so that no password shows in a process list. Read from the parameters the
+    application itself connects with, so a server reached by a socket directory (the embedded
+    one: `?host=/path`) is reached the same way."""
+    params = connection.get_connection_params()
     env = dict(os.environ, PGDATABASE=database)
-    for key, name in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
-        if db.get(key):
-            env[name] = str(db[key])
-    if db.get("PASSWORD"):
-        env["PGPASSWORD"] = str(db["PASSWORD"])
+    for key, name in (
+        ("host", "PGHOST"),
+        ("port", "PGPORT"),
+        ("user", "PGUSER"),
+        ("password", "PGPASSWORD"),
+    ):
+        if params.get(key):
+            env[name] = str(params[key])
     return env
 
 

@@ -3,23 +3,15 @@ through the served app, every notification counted."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
 
 from bench import fanout
 from bench.__main__ import parse_args
 from notifications.models import Notification
-
-
-def _this_database_url() -> str:
-    """DATABASE_URL naming the test database, for the server process."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return url._replace(path=f"/{connection.settings_dict['NAME']}").geturl()
+from tests.database_urls import this_test_database_url
 
 
 @pytest.mark.services
@@ -27,7 +19,7 @@ def _this_database_url() -> str:
 def test_every_client_hears_its_areas_events_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", _this_database_url())
+    monkeypatch.setenv("DATABASE_URL", this_test_database_url())
     options = fanout.FanoutOptions(clients=5, areas=2, rate=2, seconds=1)
 
     result = fanout.run(options, server_name="uvicorn", results_dir=tmp_path)

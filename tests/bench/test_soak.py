@@ -4,31 +4,23 @@ requests are answered 200 by the served app, and the run reports its figures. No
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.sessions.models import Session
-from django.db import connection
 
 from api.models import ApiToken
 from bench import soak
 from bench.__main__ import parse_args
 from bench.generate import generate_referrals
-
-
-def _this_database_url() -> str:
-    """DATABASE_URL naming the test database, for the server process."""
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return url._replace(path=f"/{connection.settings_dict['NAME']}").geturl()
+from tests.database_urls import this_test_database_url
 
 
 @pytest.mark.django_db(transaction=True)  # the server is another process
 def test_a_short_soak_answers_every_request_and_reports_its_figures(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DATABASE_URL", _this_database_url())
+    monkeypatch.setenv("DATABASE_URL", this_test_database_url())
     generate_referrals(30, seed=4)
 
     result = soak.run(

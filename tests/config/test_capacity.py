@@ -19,6 +19,7 @@ from django.test import Client
 from agencies.models import Membership, Role
 from api.services import api_token_create
 from bench.server import running_server
+from tests.database_urls import this_test_database_url
 from tests.factories import member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,12 +70,7 @@ def capped_role() -> Iterator[str]:
 
 
 def serve(monkeypatch: pytest.MonkeyPatch, role: str, *, limit: int, wait: float) -> None:
-    database = connection.settings_dict
-    monkeypatch.setenv(
-        "DATABASE_URL",
-        f"postgres://{role}@{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-        f"/{database['NAME']}",
-    )
+    monkeypatch.setenv("DATABASE_URL", this_test_database_url(user=role))
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "config.settings.test")
     monkeypatch.setenv("WEB_CONCURRENCY_LIMIT", str(limit))
     monkeypatch.setenv("WEB_QUEUE_WAIT_SECONDS", str(wait))

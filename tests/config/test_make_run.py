@@ -10,12 +10,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-from django.db import connection
 
 from agencies.models import Area
+from tests.database_urls import this_test_database_url
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -24,16 +23,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def database_url_of_this_test() -> str:
-    """The URL of the database this test runs on, so the launcher leaves others alone."""
-    db = connection.settings_dict
-    password = f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else ""
-    # A socket directory (the embedded server) arrives in OPTIONS, a TCP host in HOST.
-    query = {"host": db["HOST"] or db["OPTIONS"].get("host"), "port": db["PORT"]}
-    params = "&".join(f"{key}={value}" for key, value in query.items() if value)
-    return f"postgresql://{db['USER']}{password}@/{db['NAME']}?{params}"
 
 
 def port_open(port: int) -> bool:
@@ -51,7 +40,7 @@ def test_run_serves_the_app_then_stops_its_server(
 ) -> None:
     port = free_port()
     log = tmp_path / "run.log"
-    env = {**os.environ, "DATABASE_URL": database_url_of_this_test()}
+    env = {**os.environ, "DATABASE_URL": this_test_database_url()}
     env.pop("DJANGO_SETTINGS_MODULE", None)
     with log.open("w") as out:
         launcher = subprocess.Popen(

@@ -12,7 +12,6 @@ import uuid
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import pytest_asyncio
@@ -57,13 +56,6 @@ async def open_stream(cookie: str) -> Any:
     hello = await stream.receive_json_from()
     assert hello["type"] == "hello"
     return stream
-
-
-def database_url() -> str:
-    """The test's own database, for processes of their own: DATABASE_URL (the same server,
-    role and address, a TCP port or a socket folder) naming the test database instead."""
-    configured = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(configured._replace(path=f"/{connection.settings_dict['NAME']}"))
 
 
 class BrokenMailServer(BaseEmailBackend):

@@ -31,10 +31,10 @@ from agencies.models import Membership, Role
 from api.services import api_token_create
 from bench.server import ROOT, running_server
 from notifications.models import Notification, NotificationKind
+from tests.database_urls import this_test_database_url
 from tests.factories import member, raise_referral, sign_in
 from tests.redis_server import redis_server
 
-from .conftest import database_url
 from .test_timers import FRIDAY, Place, london
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -52,7 +52,7 @@ def two_instances(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[st
     with ExitStack() as stack:
         redis_url = stack.enter_context(redis_server(folder))
         env = {
-            "DATABASE_URL": database_url(),
+            "DATABASE_URL": this_test_database_url(),
             "DJANGO_SETTINGS_MODULE": "tests.notifications.served_settings",
             "SERVED_REDIS_URL": redis_url,
         }
@@ -137,7 +137,7 @@ def timer_processes(at: datetime, folder: Path) -> list[int]:
     go = folder / "go"
     env = {
         **os.environ,
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": this_test_database_url(),
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
     }
     processes = [

@@ -25,10 +25,11 @@ from config.settings.base import redis_backed
 from notifications.email import CLAIM_LEASE
 from notifications.models import EmailStatus, Notification
 from notifications.tasks import send_due_emails
+from tests.database_urls import this_test_database_url
 from tests.factories import member
 from tests.redis_server import celery_broker, redis_server
 
-from .conftest import database_url, tell
+from .conftest import tell
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -54,7 +55,7 @@ def start_worker(redis_url: str, mark: Path, log: Path) -> subprocess.Popen[byte
             cwd=ROOT,
             env={
                 **os.environ,
-                "DATABASE_URL": database_url(),
+                "DATABASE_URL": this_test_database_url(),
                 "DJANGO_SETTINGS_MODULE": "tests.notifications.worker_settings",
                 "SERVED_REDIS_URL": redis_url,
                 "HANGING_MAIL_MARK": str(mark),
