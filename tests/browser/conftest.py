@@ -185,7 +185,8 @@ def page(open_page: Callable[[], Any]) -> Any:
 
 
 # The every-form check (test_every_form.py) runs after every other browser test of the run,
-# whatever order pytest-randomly gave them, and judges only a run of all of them.
+# whatever order pytest-randomly gave them. It judges a run of all of them: a run of part of
+# them (a file, -k, -m) cannot say whether every form is submitted, so leaves the check out.
 
 
 def pytest_deselected(items: list[pytest.Item]) -> None:
@@ -196,13 +197,16 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    run = _run(config)
+    run.left_out = left_out(config, items, run.left_out_tests)
     checks = [item for item in items if is_check(item)]
     for check in checks:
         items.remove(check)
-        items.append(check)
-    run = _run(config)
-    run.chosen = {item.nodeid for item in items if is_browser_test(item) and not is_check(item)}
-    run.left_out = left_out(config, items, run.left_out_tests)
+    run.chosen = {item.nodeid for item in items if is_browser_test(item)}
+    if run.left_out:
+        config.hook.pytest_deselected(items=checks)
+    else:
+        items.extend(checks)
 
 
 @pytest.hookimpl(wrapper=True)
