@@ -51,12 +51,22 @@ class AuditAction(models.TextChoices):
 
 
 class AuditEvent(models.Model):
-    """Who did what to which record, when, from where and why. Written only by audit.services."""
+    """Who did what to which record, when, from where and why. Written only by audit.services.
+
+    The person, membership and area are foreign keys without a database constraint: checking
+    one at commit locks the row it names (FOR KEY SHARE), and every request in an area would
+    lock that area's row so. The service writes them from the objects themselves, and Django
+    still refuses to delete a person, membership or area an event names (PROTECT)."""
 
     id = models.BigAutoField(primary_key=True)
     # Set by the database on insert (a trigger overrides any value sent), so no writer can
     # date an event; the sealer looks for unsealed events among the recent ones by it.
     created_at = models.DateTimeField(db_default=Now(), help_text="Database clock at insert")
+    # Set by the same trigger: the sealer looks for unsealed events among those of transactions
+    # still running when it last looked (AuditSeal.snapshot_xmin).
+    transaction_id = models.BigIntegerField(
+        null=True, editable=False, help_text="The inserting transaction (pg_current_xact_id)"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -64,10 +74,17 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         db_index=False,  # covered by audit_actor_newest_first
+        db_constraint=False,  # see the class's comment
         help_text="Empty for anonymous events such as a failed sign-in",
     )
     membership = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        db_index=False,  # no query looks events up by it
+        db_constraint=False,
     )
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model")
@@ -79,6 +96,7 @@ class AuditEvent(models.Model):
         null=True,
         blank=True,
         db_index=False,  # covered by audit_area_newest_first
+        db_constraint=False,
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.TextField(blank=True)
@@ -87,7 +105,7 @@ class AuditEvent(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["created_at"], name="audit_event_created_at"),
+            models.Index(fields=["transaction_id"], name="audit_event_transaction"),
             models.Index(
                 fields=["object_type", "object_id", "-id"], name="audit_object_newest_first"
             ),
@@ -106,10 +124,18 @@ class AuditSeal(models.Model):
     (audit.chain.seal_hash). Written only by audit.services.audit_seal."""
 
     seq = models.BigIntegerField(primary_key=True)
-    event = models.OneToOneField(AuditEvent, on_delete=models.PROTECT, related_name="seal")
-    previous_hash = models.CharField(max_length=64, unique=True)  # the chain cannot fork
+    event = models.OneToOneField(
+        AuditEvent, on_delete=models.PROTECT, related_name="seal", db_constraint=False
+    )
+    # Not unique: a fork (two seals after one) already breaks the chain where audit_verify
+    # looks, and a unique index of random keys costs every seal a random page write.
+    previous_hash = models.CharField(max_length=64)
     sealed_at = models.DateTimeField()
     hash = models.CharField(max_length=64)
+    # Not evidence, so not hashed: the oldest transaction still running when this seal's batch
+    # was chosen. An event not sealed yet belongs to it or a later one, so the next run
+    # looks no lower (PostgreSQL's pg_snapshot_xmin).
+    snapshot_xmin = models.BigIntegerField(null=True)
 
     def __str__(self) -> str:
         return f"seal {self.seq} of event {self.event_id}"

@@ -11,9 +11,9 @@ database. See docs/audit.md.
 from __future__ import annotations
 
 import functools
+import io
 import json
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -29,7 +29,7 @@ from .chain import (
     GENESIS_HASH,
     USER_AGENT_MAX_LENGTH,
     clean_text,
-    normalise_details,
+    details_json,
     normalise_ip,
     seal_hash,
 )
@@ -39,8 +39,18 @@ PATH_MAX_LENGTH = 500  # a denied path is evidence, not a place to store a clien
 # Taken by sealers only, never by a request: one sealer at a time extends the chain.
 SEAL_LOCK_KEY = int.from_bytes(b"auditsea", "big")
 SEAL_BATCH_SIZE = 5000
-_SEAL_COLUMNS = "(seq, event_id, previous_hash, sealed_at, hash)"
-_INSERT_SEALS = f"INSERT INTO {AuditSeal._meta.db_table} {_SEAL_COLUMNS} VALUES {{rows}}"  # noqa: S608
+# The sealer reads and writes by hand rather than through the ORM, whose per-row work costs
+# more than the hashing: it runs beside the requests, on the same machine, all day.
+_UNSEALED = (
+    f"SELECT {', '.join(f'e.{name}' for name in EVENT_FIELDS)} "  # noqa: S608
+    f"FROM {AuditEvent._meta.db_table} e WHERE NOT EXISTS "
+    f"(SELECT FROM {AuditSeal._meta.db_table} s WHERE s.event_id = e.id) {{bound}} "
+    "ORDER BY e.id LIMIT %s"
+)
+_COPY_SEALS = (
+    f"COPY {AuditSeal._meta.db_table} "
+    "(seq, event_id, previous_hash, sealed_at, hash, snapshot_xmin) FROM STDIN"
+)
 
 
 def audit_record(
@@ -64,7 +74,7 @@ def audit_record(
     if action == AuditAction.BREAK_GLASS and not reason.strip():
         raise ValueError("a break-glass event needs the reason given for it")
     ip_address, user_agent = _client(request)
-    event = _event(
+    row = _row(
         action=action,
         actor=actor,
         membership=membership,
@@ -73,9 +83,9 @@ def audit_record(
         ip_address=ip_address,
         user_agent=user_agent,
         reason=reason,
-        details=normalise_details(details),
+        details=details_json(details),
     )
-    return _append([event])[0]
+    return _append([row])[0]
 
 
 def audit_record_views(
@@ -89,8 +99,8 @@ def audit_record_views(
     """Append one VIEW event per object shown (a page of 50 referrals writes 50 events), in
     one insert under one lock acquisition."""
     ip_address, user_agent = _client(request)
-    events = [
-        _event(
+    rows = [
+        _row(
             action=AuditAction.VIEW,
             actor=actor,
             membership=membership,
@@ -99,11 +109,11 @@ def audit_record_views(
             ip_address=ip_address,
             user_agent=user_agent,
             reason="",
-            details={},
+            details="{}",
         )
         for target in targets
     ]
-    return _append(events) if events else []
+    return _append(rows) if rows else []
 
 
 def audit_permission_denied(*, request: HttpRequest) -> AuditEvent | None:
@@ -121,7 +131,7 @@ def audit_permission_denied(*, request: HttpRequest) -> AuditEvent | None:
     )
 
 
-def _event(
+def _row(
     *,
     action: AuditAction,
     actor: Any,
@@ -131,8 +141,9 @@ def _event(
     ip_address: str | None,
     user_agent: str,
     reason: str,
-    details: dict[str, Any],
-) -> AuditEvent:
+    details: str,
+) -> tuple[Any, ...]:
+    """An event's values in the order of INSERTED_COLUMNS; `details` is its JSON text."""
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     if membership is not None and membership.user_id != actor_id:
         raise ValueError("an event is recorded through one of the actor's own memberships")
@@ -141,17 +152,17 @@ def _event(
         if target.pk is None:
             raise ValueError("the target must be saved before it is audited")
         object_type, object_id = target._meta.label_lower, str(target.pk)
-    return AuditEvent(
-        actor_id=actor_id,
-        membership=membership,
-        action=action.value,
-        object_type=object_type,
-        object_id=clean_text(object_id),
-        area_id=_area_id(target=target, area=area, membership=membership),
-        ip_address=ip_address,
-        user_agent=user_agent,
-        reason=clean_text(reason),
-        details=details,
+    return (
+        actor_id,
+        membership.pk if membership is not None else None,
+        action.value,
+        object_type,
+        clean_text(object_id),
+        _area_id(target=target, area=area, membership=membership),
+        ip_address,
+        user_agent,
+        clean_text(reason),
+        details,
     )
 
 
@@ -206,40 +217,34 @@ INSERTED_COLUMNS = (
 )
 
 
+# The model's fields in their order: those the database gives, then those inserted.
+_NUMBERED_BY_DATABASE = ("id", "created_at", "transaction_id")
+_LOADED_FIELDS = (*_NUMBERED_BY_DATABASE, *INSERTED_COLUMNS)
+
+
 @functools.lru_cache(maxsize=64)  # one statement per number of rows
 def _insert_sql(rows: int) -> str:
     row = "(" + ", ".join(["%s"] * len(INSERTED_COLUMNS)) + ")"
     values = ", ".join([row] * rows)
     table, columns = AuditEvent._meta.db_table, ", ".join(INSERTED_COLUMNS)
-    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING id, created_at"  # noqa: S608
+    returned = ", ".join(_NUMBERED_BY_DATABASE)
+    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returned}"  # noqa: S608
 
 
-def _row(event: AuditEvent) -> tuple[Any, ...]:
-    # `details` is plain JSON already (normalise_details), so it is sent as text.
-    return (
-        event.actor_id,
-        event.membership_id,
-        event.action,
-        event.object_type,
-        event.object_id,
-        event.area_id,
-        event.ip_address,
-        event.user_agent,
-        event.reason,
-        json.dumps(event.details),
-    )
-
-
-def _append(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Insert `events` in one statement. Nothing is locked, so writers never wait for each
-    other; the sealer chains what they commit. Written by hand rather than by bulk_create,
-    which costs several times the CPU on a path every audited request takes."""
+def _append(rows: list[tuple[Any, ...]]) -> list[AuditEvent]:
+    """Insert `rows` in one statement and return them as events. Nothing is locked, so
+    writers never wait for each other; the sealer chains what they commit. Written by hand
+    (and the events built as a query builds them) rather than by bulk_create: this is on the
+    path of every audited request, and eight writers in one process share its interpreter."""
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(len(events)), [value for e in events for value in _row(e)])
-        for event, (event_id, created_at) in zip(events, cursor.fetchall(), strict=True):
-            event.id, event.created_at = event_id, created_at
-            event._state.adding = False
-    return events
+        cursor.execute(_insert_sql(len(rows)), [value for row in rows for value in row])
+        inserted = cursor.fetchall()
+    return [
+        AuditEvent.from_db(
+            connection.alias, _LOADED_FIELDS, (*numbered, *row[:-1], json.loads(row[-1]))
+        )
+        for numbered, row in zip(inserted, rows, strict=True)
+    ]
 
 
 def audit_seal(*, batch_size: int = SEAL_BATCH_SIZE, everything: bool = False) -> int:
@@ -247,49 +252,57 @@ def audit_seal(*, batch_size: int = SEAL_BATCH_SIZE, everything: bool = False) -
     many were sealed (0 at once when another sealer holds the lock).
 
     An event commits after it was inserted, so one with a lower id may commit after the sealer
-    has passed it: it is sealed on the next run, later in the chain than its id. Only events
-    inserted within AUDIT_SEAL_LOOKBACK_SECONDS of the newest seal are looked for, which keeps
-    each run small; `everything` looks at the whole table (audit_verify does), for an event
-    whose transaction stayed open longer than that.
+    has passed it: it is sealed on the next run, later in the chain than its id. Such an event
+    belongs to a transaction that was still running when the last batch was chosen, so only
+    events of that transaction or later are looked at (the newest seal's snapshot_xmin): each
+    run reads what is new, whatever the size of the table. `everything` looks at the whole
+    table (audit_verify does).
     """
-    since = None if everything else _seal_window_start()
+    lowest = None if everything else _oldest_running_at_last_seal()
     sealed = 0
     while True:
-        count = _seal_batch(batch_size=batch_size, since=since)
+        count = _seal_batch(batch_size=batch_size, lowest_transaction=lowest)
         sealed += count
         if count < batch_size:
             return sealed
 
 
-def _seal_window_start() -> datetime | None:
-    newest = AuditSeal.objects.order_by("-seq").values_list("sealed_at", flat=True).first()
-    if newest is None:
-        return None
-    return newest - timedelta(seconds=settings.AUDIT_SEAL_LOOKBACK_SECONDS)
+def _oldest_running_at_last_seal() -> int | None:
+    """None when nothing is sealed yet, or the newest seal predates recording it (so may its
+    events): then every event is looked at."""
+    return AuditSeal.objects.order_by("-seq").values_list("snapshot_xmin", flat=True).first()
 
 
-def _seal_batch(*, batch_size: int, since: datetime | None) -> int:
+def _seal_batch(*, batch_size: int, lowest_transaction: int | None) -> int:
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s), clock_timestamp()", [SEAL_LOCK_KEY])
-        locked, sealed_at = cursor.fetchone()
+        # The snapshot's xmin is taken before the events are read, so it is no later than the
+        # read's own: every event the read cannot see yet is of that transaction or later.
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s), clock_timestamp(), "
+            "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+            [SEAL_LOCK_KEY],
+        )
+        locked, sealed_at, snapshot_xmin = cursor.fetchone()
         if not locked:
             return 0
         # Read after the lock, in a new statement: the newest seal any sealer committed.
         head = AuditSeal.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, previous_hash = head or (0, GENESIS_HASH)
-        pending = AuditEvent.objects.filter(seal__isnull=True)
-        if since is not None:
-            pending = pending.filter(created_at__gte=since)
+        bound, params = "", [batch_size]
+        if lowest_transaction is not None:
+            bound, params = "AND e.transaction_id >= %s", [lowest_transaction, batch_size]
+        cursor.execute(_UNSEALED.format(bound=bound), params)
         seals = []
-        for event in pending.order_by("id").values(*EVENT_FIELDS)[:batch_size]:
+        for values in cursor.fetchall():
+            event = dict(zip(EVENT_FIELDS, values, strict=True))
+            event["details"] = json.loads(event["details"])  # jsonb arrives as text
             seq += 1
             hashed = seal_hash(event, seq=seq, previous_hash=previous_hash, sealed_at=sealed_at)
-            seals.append((seq, event["id"], previous_hash, sealed_at, hashed))
+            seal = (seq, event["id"], previous_hash, sealed_at.isoformat(), hashed, snapshot_xmin)
+            seals.append("\t".join(map(str, seal)) + "\n")  # a line of COPY's text format
             previous_hash = hashed
         if seals:
-            # By hand rather than by bulk_create, which costs more than the hashing.
-            rows = ", ".join(["(%s, %s, %s, %s, %s)"] * len(seals))
-            cursor.execute(_INSERT_SEALS.format(rows=rows), [v for seal in seals for v in seal])
+            cursor.cursor.copy_expert(_COPY_SEALS, io.StringIO("".join(seals)))
         return len(seals)
 
 

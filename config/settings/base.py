@@ -168,9 +168,6 @@ AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
 # Where signed checkpoints of the chain's head are appended (JSON lines): storage the database's
 # administrators cannot rewrite. Empty: no checkpoints (production refuses to start so).
 AUDIT_CHECKPOINT_PATH = env("AUDIT_CHECKPOINT_PATH", default="")
-# The sealer looks for unsealed events inserted this long before its newest seal: longer than
-# any transaction that records one lasts (audit_verify looks at every event).
-AUDIT_SEAL_LOOKBACK_SECONDS = env.int("AUDIT_SEAL_LOOKBACK_SECONDS", default=60)
 
 # Sessions end after 30 idle minutes and when the browser closes.
 SESSION_COOKIE_AGE = 30 * 60

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.test import override_settings
 
 from agencies.models import Role
@@ -119,13 +119,33 @@ def test_a_rolled_back_writer_leaves_a_gap_but_no_break() -> None:
     assert verify().startswith("audit chain intact: 2 events sealed")
 
 
-def test_an_event_older_than_the_sealers_window_is_sealed_by_audit_verify() -> None:
+@pytest.mark.django_db(transaction=True)  # a second connection holds its transaction open
+def test_an_event_committed_after_a_later_one_was_sealed_is_sealed_by_the_next_run() -> None:
+    long = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        long.set_autocommit(False)
+        with long.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {EVENTS} (action, object_type, object_id, user_agent, reason, "  # noqa: S608
+                "details) VALUES ('view', '', '', '', 'the long one', '{}') RETURNING id"
+            )
+            (early,) = cursor.fetchone()
+        later = audit_record(action=AuditAction.VIEW, reason="committed first")
+        assert audit_seal() == 1
+        long.commit()
+        assert audit_seal() == 1
+    finally:
+        long.close()
+    assert AuditSeal.objects.get(event=later).seq == 1
+    assert AuditSeal.objects.get(event_id=early).seq == 2
+    assert verify() == "audit chain intact: 2 events sealed, 0 checkpoints matched, 0 waiting"
+
+
+def test_an_event_below_the_sealers_bound_is_sealed_by_audit_verify() -> None:
     sealed_events(1)
     late = audit_record(action=AuditAction.VIEW)
-    as_owner(
-        f"UPDATE {EVENTS} SET created_at = created_at - interval '1 day' WHERE id = %s",  # noqa: S608
-        [late.pk],
-    )
+    # No transaction leaves one there; an owner could, by rewriting its transaction.
+    as_owner(f"UPDATE {EVENTS} SET transaction_id = 0 WHERE id = %s", [late.pk])  # noqa: S608
     assert audit_seal() == 0
     assert verify() == "audit chain intact: 2 events sealed, 0 checkpoints matched, 0 waiting"
     assert AuditSeal.objects.get(event=late).seq == 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -145,8 +146,29 @@ def test_an_unsaved_target_is_refused() -> None:
         audit_record(action=AuditAction.CREATE, target=Membership())
 
 
-def test_the_hand_written_insert_fills_every_column_but_the_databases_own() -> None:
+def test_the_hand_written_insert_fills_every_column_but_the_databases_own_in_model_order() -> None:
     from audit.services import INSERTED_COLUMNS
 
-    columns = {field.column for field in AuditEvent._meta.concrete_fields}
-    assert set(INSERTED_COLUMNS) == columns - {"id", "created_at"}
+    columns = tuple(field.column for field in AuditEvent._meta.concrete_fields)
+    # The returned events are built from the values in this order.
+    assert ("id", "created_at", "transaction_id", *INSERTED_COLUMNS) == columns
+
+
+def test_the_returned_event_is_the_stored_one() -> None:
+    membership = MembershipFactory.create()
+    event = audit_record(
+        action=AuditAction.EXPORT,
+        actor=membership.user,
+        membership=membership,
+        reason="asked\x00",
+        details={"rows": 3, "when": date(2026, 1, 2), "text": "a\x00b", "escaped": "\\u0000"},
+    )
+    stored = AuditEvent.objects.get(pk=event.pk)
+    fields = [field.attname for field in AuditEvent._meta.concrete_fields]
+    assert [getattr(event, f) for f in fields] == [getattr(stored, f) for f in fields]
+    assert stored.details == {
+        "rows": 3,
+        "when": "2026-01-02",
+        "text": "a\ufffdb",
+        "escaped": "\\u0000",
+    }
