@@ -25,6 +25,7 @@ application: Any = ProtocolTypeRouter(
         "http": ConcurrencyLimit(
             django_asgi_app,
             limit=settings.WEB_CONCURRENCY_LIMIT,
+            queue_limit=settings.WEB_QUEUE_LIMIT,
             wait_seconds=settings.WEB_QUEUE_WAIT_SECONDS,
             retry_after=settings.WEB_RETRY_AFTER_SECONDS,
         ),

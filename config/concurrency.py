@@ -6,6 +6,9 @@ until PostgreSQL refuses one ("too many clients") and that request fails with a 
 request waits briefly for one of a fixed number of places, sized so that every process of the
 deployment together stays inside the database's connection budget; a request that finds no
 place in time is answered 503 with Retry-After, which a browser or API client can act on.
+The wait is long enough for a full queue to be served at a process's pace, because a late
+answer serves a practitioner better than an error; the queue itself is bounded, so a flood
+beyond it is refused at once rather than held in memory.
 """
 
 from __future__ import annotations
@@ -27,16 +30,21 @@ BUSY_MESSAGE = "Too many people are using the service at the moment. Try again i
 
 
 class ConcurrencyLimit:
-    """ASGI middleware: at most `limit` HTTP requests inside `app` at once; the next ones wait
-    up to `wait_seconds` for a place, then get 503 with `Retry-After: retry_after`."""
+    """ASGI middleware: at most `limit` HTTP requests inside `app` at once; up to `queue_limit`
+    more wait, each up to `wait_seconds`, for a place; the others get 503 with
+    `Retry-After: retry_after`."""
 
-    def __init__(self, app: Any, *, limit: int, wait_seconds: float, retry_after: int) -> None:
-        if limit < 1:
-            raise ValueError("the concurrency limit must be at least 1")
+    def __init__(
+        self, app: Any, *, limit: int, queue_limit: int, wait_seconds: float, retry_after: int
+    ) -> None:
+        if limit < 1 or queue_limit < 0:
+            raise ValueError("the concurrency limit must be at least 1, the queue at least 0")
         self.app = app
         self.limit = limit
+        self.queue_limit = queue_limit
         self.wait_seconds = wait_seconds
         self.retry_after = retry_after
+        self._waiting = 0
         self._loop: asyncio.AbstractEventLoop | None = None
         self._places = asyncio.Semaphore(limit)
 
@@ -56,11 +64,17 @@ class ConcurrencyLimit:
             await self.app(scope, receive, send)
             return
         places = self._places_here()
+        if places.locked() and self._waiting >= self.queue_limit:
+            await self._busy(scope, send)
+            return
+        self._waiting += 1
         try:
             await asyncio.wait_for(places.acquire(), timeout=self.wait_seconds)
         except TimeoutError:
             await self._busy(scope, send)
             return
+        finally:
+            self._waiting -= 1
         try:
             # Django's handler returns once the response is sent and the request's database
             # connection is closed, so the place is freed only when its connection is.

@@ -99,11 +99,13 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Capacity (config.concurrency): each web process serves at most WEB_CONCURRENCY_LIMIT requests
-# at once, each holding one database connection; the next wait up to WEB_QUEUE_WAIT_SECONDS for
-# a place, then get 503 with Retry-After. Keep web processes x limit, plus the workers' and beat's
-# connections, below the connections the database (or PgBouncer's pool) allows.
+# at once, each holding one database connection; up to WEB_QUEUE_LIMIT more wait up to
+# WEB_QUEUE_WAIT_SECONDS for a place, and the rest get 503 with Retry-After. Keep web processes
+# x limit, plus the workers' and beat's connections, below the connections the database (or
+# PgBouncer's pool) allows; keep the wait above queue / the requests a process serves a second.
 WEB_CONCURRENCY_LIMIT = env.int("WEB_CONCURRENCY_LIMIT", default=20)
-WEB_QUEUE_WAIT_SECONDS = env.float("WEB_QUEUE_WAIT_SECONDS", default=5.0)
+WEB_QUEUE_LIMIT = env.int("WEB_QUEUE_LIMIT", default=200)
+WEB_QUEUE_WAIT_SECONDS = env.float("WEB_QUEUE_WAIT_SECONDS", default=30.0)
 WEB_RETRY_AFTER_SECONDS = env.int("WEB_RETRY_AFTER_SECONDS", default=2)
 # Behind PgBouncer in transaction pooling, consecutive statements may reach different server
 # connections, so a cursor cannot outlive its statement: no server-side cursors.

@@ -52,7 +52,7 @@ def status(sent: list[dict[str, Any]]) -> int:
 @pytest.mark.asyncio
 async def test_requests_beyond_the_limit_wait_then_are_served() -> None:
     inner = App()
-    app = ConcurrencyLimit(inner, limit=2, wait_seconds=5, retry_after=2)
+    app = ConcurrencyLimit(inner, limit=2, queue_limit=10, wait_seconds=5, retry_after=2)
     calls = [asyncio.create_task(call(app, "/triage/")) for _ in range(6)]
     await asyncio.sleep(0.05)
     assert inner.inside == 2
@@ -70,7 +70,7 @@ async def test_a_request_finding_no_place_in_time_gets_503_with_retry_after(
     path: str, content_type: bytes
 ) -> None:
     inner = App()
-    app = ConcurrencyLimit(inner, limit=1, wait_seconds=0.01, retry_after=3)
+    app = ConcurrencyLimit(inner, limit=1, queue_limit=10, wait_seconds=0.01, retry_after=3)
     first = asyncio.create_task(call(app, path))
     await asyncio.sleep(0.01)
     refused = await call(app, path)
@@ -84,10 +84,25 @@ async def test_a_request_finding_no_place_in_time_gets_503_with_retry_after(
 
 
 @pytest.mark.asyncio
+async def test_a_request_beyond_a_full_queue_is_refused_at_once() -> None:
+    inner = App()
+    app = ConcurrencyLimit(inner, limit=1, queue_limit=2, wait_seconds=60, retry_after=2)
+    held = [asyncio.create_task(call(app, "/triage/")) for _ in range(3)]  # one in, two wait
+    await asyncio.sleep(0.01)
+    refused = await asyncio.wait_for(call(app, "/triage/"), timeout=1)
+    assert status(refused) == 503
+    inner.go.set()
+    assert [status(sent) for sent in await asyncio.gather(*held)] == [200] * 3
+    assert inner.most_inside == 1
+    # The queue empties as it is served: the next request waits again rather than being refused.
+    assert status(await call(app, "/triage/")) == 200
+
+
+@pytest.mark.asyncio
 async def test_a_failed_request_gives_its_place_back() -> None:
     inner = App()
     inner.go.set()
-    app = ConcurrencyLimit(inner, limit=1, wait_seconds=0.01, retry_after=2)
+    app = ConcurrencyLimit(inner, limit=1, queue_limit=10, wait_seconds=0.01, retry_after=2)
     with pytest.raises(RuntimeError):
         await call(app, "/fails/")
     assert status(await call(app, "/triage/")) == 200
@@ -97,7 +112,7 @@ async def test_a_failed_request_gives_its_place_back() -> None:
 @pytest.mark.parametrize(("path", "kind"), [("/healthz", "http"), ("/ws/", "lifespan")])
 async def test_liveness_and_other_protocols_are_not_held(path: str, kind: str) -> None:
     inner = App()
-    app = ConcurrencyLimit(inner, limit=1, wait_seconds=0.01, retry_after=2)
+    app = ConcurrencyLimit(inner, limit=1, queue_limit=10, wait_seconds=0.01, retry_after=2)
     held = asyncio.create_task(call(app, "/triage/"))
     await asyncio.sleep(0.01)
     other = asyncio.create_task(call(app, path, kind))
@@ -110,7 +125,7 @@ async def test_liveness_and_other_protocols_are_not_held(path: str, kind: str) -
 def test_the_app_can_be_served_from_one_event_loop_after_another() -> None:
     """As the browser tests' servers do: a request made to wait in the first loop must not
     tie the places to it."""
-    app = ConcurrencyLimit(App(), limit=1, wait_seconds=0.01, retry_after=2)
+    app = ConcurrencyLimit(App(), limit=1, queue_limit=10, wait_seconds=0.01, retry_after=2)
 
     async def two_at_once() -> list[int]:
         inner = app.app
