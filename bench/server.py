@@ -82,10 +82,11 @@ def running_server(
     startup_timeout: float = 30.0,
     app: str = ASGI_APP,
     env: Mapping[str, str] | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Yield the base URL of `app` served by `name`, with this process's environment and
-    `env` over it."""
-    port = free_port()
+    `env` over it, on `port` (a free one if not given)."""
+    port = port or free_port()
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         proc = subprocess.Popen(  # noqa: S603 - fixed command line built above
