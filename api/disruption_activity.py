@@ -10,8 +10,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
@@ -21,7 +20,6 @@ from rest_framework.views import APIView
 from agencies.dates import DUE_DATE, EXPIRY_DATE
 from disruption.activity_selectors import (
     ENTITY_KIND_CHOICES,
-    ENTITY_KINDS,
     activity_get,
     disruption_log,
     tactic_catalogue,
@@ -161,36 +159,25 @@ class DisruptionActivityUpdateSerializer(_ActivityFields):
 
 
 class DisruptionLogFilterSerializer(serializers.Serializer[object]):
-    tactic = serializers.CharField(required=False, max_length=60)
+    tactic = serializers.CharField(required=False, max_length=60, help_text="A tactic's code")
     status = serializers.ChoiceField(choices=DisruptionStatus.choices, required=False)
     target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES, required=False)
-    owner = serializers.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    since = checked.DateField(required=False)
-    until = checked.DateField(required=False)
-    expiring_within_days = serializers.IntegerField(required=False, min_value=0, max_value=3660)
-    referral = serializers.CharField(required=False, max_length=20)
-
-
-LOG_FILTERS = [
-    OpenApiParameter("tactic", OpenApiTypes.STR, description="A tactic's code"),
-    OpenApiParameter("status", OpenApiTypes.STR, enum=DisruptionStatus.values),
-    OpenApiParameter("target_kind", OpenApiTypes.STR, enum=[k.value for k in ENTITY_KINDS]),
-    OpenApiParameter("owner", OpenApiTypes.INT, description="The owner's user id"),
-    OpenApiParameter(
-        "since",
-        OpenApiTypes.DATE,
-        description="Activity issued (else planned, else logged) on or after",
-    ),
-    OpenApiParameter("until", OpenApiTypes.DATE, description="... on or before"),
-    OpenApiParameter(
-        "expiring_within_days",
-        OpenApiTypes.INT,
-        description="Only live orders and notices lapsing from today to this many days on",
-    ),
-    OpenApiParameter(
-        "referral", OpenApiTypes.STR, description="Only activity protecting this referral"
-    ),
-]
+    owner = serializers.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="The owner's user id"
+    )
+    since = checked.DateField(
+        required=False, help_text="Activity issued (else planned, else logged) on or after"
+    )
+    until = checked.DateField(required=False, help_text="... on or before")
+    expiring_within_days = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=3660,
+        help_text="Only live orders and notices lapsing from today to this many days on",
+    )
+    referral = serializers.CharField(
+        required=False, max_length=20, help_text="Only activity protecting this referral"
+    )
 
 
 def _with_referrals(rows: QuerySet[DisruptionActivity]) -> QuerySet[DisruptionActivity]:
@@ -258,7 +245,7 @@ class DisruptionActivitiesView(AuditedListView):
         query.is_valid(raise_exception=True)
         return _with_referrals(disruption_log(user=self.request.user, **query.validated_data))
 
-    @extend_schema(parameters=LOG_FILTERS)
+    @extend_schema(parameters=[DisruptionLogFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

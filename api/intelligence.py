@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -66,6 +65,7 @@ from referrals.models import Referral
 from referrals.selectors import ReferralAccess, referral_get, young_person_get
 
 from . import fields as checked
+from .pagination import StrictCursorPagination
 from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent, query_text
 
 # --- serializers ---------------------------------------------------------------------------
@@ -480,10 +480,8 @@ IdentifiersView, IdentifierView = _entity_views(
 )
 
 
-class LinkPagination(CursorPagination):
+class LinkPagination(StrictCursorPagination):
     ordering = ("-recorded_at", "-id")
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 LINK_FILTERS = [

@@ -156,7 +156,10 @@ class ClustersView(APIView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "area", OpenApiTypes.STR, required=True, description="The area's ONS code"
+                "area",
+                {"type": "string", "minLength": 1, "maxLength": 9},
+                required=True,
+                description="The area's ONS code",
             )
         ],
         responses=ClustersSerializer,

@@ -8,7 +8,6 @@ from typing import Any
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, serializers
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -25,6 +24,7 @@ from referrals.search import (
 )
 
 from . import fields as checked
+from .pagination import StrictPageNumberPagination
 
 
 class SearchQuerySerializer(serializers.Serializer[object]):
@@ -80,7 +80,7 @@ class SearchPageSerializer(serializers.Serializer[object]):
     results = SearchResultSerializer(many=True)
 
 
-class SearchPagination(PageNumberPagination):
+class SearchPagination(StrictPageNumberPagination):
     page_size = 20
 
 

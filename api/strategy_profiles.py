@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -37,6 +35,7 @@ from reports.profiles import (
 )
 
 from . import fields as checked
+from .pagination import StrictCursorPagination
 from .views import AuditedListView
 
 
@@ -77,14 +76,14 @@ class StrategyProfileSerializer(ProfileAnswersSerializer):
 
 
 class ProfileFilterSerializer(serializers.Serializer[object]):
-    ons_code = serializers.CharField(required=False, max_length=9)
-    year = serializers.IntegerField(required=False, min_value=FIRST_YEAR, max_value=9999)
+    ons_code = serializers.CharField(required=False, max_length=9, help_text="One area's ONS code")
+    year = serializers.IntegerField(
+        required=False, min_value=FIRST_YEAR, max_value=9999, help_text="One reporting year's start"
+    )
 
 
-class ProfilePagination(CursorPagination):
+class ProfilePagination(StrictCursorPagination):
     ordering = ("-id",)
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class StrategyProfilesView(AuditedListView):
@@ -102,12 +101,7 @@ class StrategyProfilesView(AuditedListView):
         query.is_valid(raise_exception=True)
         return strategy_profile_list(user=self.request.user, **query.validated_data)
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("ons_code", OpenApiTypes.STR, description="One area's ONS code"),
-            OpenApiParameter("year", OpenApiTypes.INT, description="One reporting year's start"),
-        ]
-    )
+    @extend_schema(parameters=[ProfileFilterSerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

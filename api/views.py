@@ -78,7 +78,7 @@ from .services import IdempotencyKeyReused, api_token_create, api_token_revoke, 
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[\\x21-\\x7e]+$"},
     OpenApiParameter.HEADER,
     description=(
         "Any unique string (a UUID, say). Retrying with the same key within 24 hours returns "

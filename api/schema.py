@@ -1,0 +1,147 @@
+"""The OpenAPI schema's error responses, documented once for every operation.
+
+Every failure has one body (api.errors.error_body), and which failures an operation can meet
+follows from its shape: any call may be unauthenticated (401), forbidden (403), throttled
+(429) or turned away by a busy server (503); a path naming a record may name one the caller
+cannot see (404); a query or a body may be malformed (400); a body may be too large (413), of
+a type the operation does not read (415), or in conflict with a change made meanwhile (409);
+an operation taking an Idempotency-Key refuses a key reused for another request (422). A
+client generated from the schema then knows every status it must handle.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+
+ERROR_COMPONENT = "Error"
+_REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
+
+ERROR_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Every API failure has this body.",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string", "description": "Stable, for programs"},
+                "message": {"type": "string", "description": "For people"},
+                "fields": {
+                    "type": "object",
+                    "description": "Messages per field of the request that was refused",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["code", "message", "fields"],
+        }
+    },
+    "required": ["error"],
+}
+
+DESCRIPTIONS = {
+    400: "The request was malformed or refused by a rule; `fields` says which and why",
+    401: "No valid session or token",
+    403: "Your role does not allow this",
+    404: "No such record, or not one you may see",
+    409: "The record was changed by someone else meanwhile",
+    413: "The body is too large",
+    415: "The body is of a type this operation does not read",
+    422: "This Idempotency-Key was first used with a different request",
+    429: "Too many requests: wait as Retry-After says",
+    503: "The service is busy: retry after Retry-After seconds",
+}
+_WRITES = {"post", "put", "patch"}
+_PAGES = {"page", "cursor"}
+
+
+def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
+    parameters = operation.get("parameters", [])
+    statuses = {401, 403, 429, 503}
+    # A path naming a record, or a page or cursor past the last.
+    if any(p.get("in") == "path" or p.get("name") in _PAGES for p in parameters):
+        statuses.add(404)
+    if any(p.get("in") == "query" for p in parameters) or method in _WRITES:
+        statuses.add(400)
+    if method in _WRITES:  # a body may also name a record the caller cannot see: 404
+        statuses |= {404, 409, 413, 415}
+    if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
+        statuses.add(422)
+    return statuses
+
+
+def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: add the error responses each operation can return,
+    keeping any an operation documents itself; and say of every free text that it holds no
+    NUL, which PostgreSQL cannot store and every text field refuses."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    _no_nul(schemas)
+    _no_nul(
+        [
+            p.get("schema")
+            for item in result.get("paths", {}).values()
+            for o in item.values()
+            if isinstance(o, dict)
+            for p in o.get("parameters", [])
+        ]
+    )
+    schemas[ERROR_COMPONENT] = ERROR_SCHEMA
+    for path_item in result.get("paths", {}).values():
+        for method, operation in path_item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            responses = operation["responses"]
+            for status in sorted(_statuses(method, operation)):
+                documented = responses.setdefault(
+                    str(status), {"description": DESCRIPTIONS[status]}
+                )
+                documented.setdefault("content", {"application/json": {"schema": _REF}})
+    return result
+
+
+NO_NUL = "^[^\\u0000]*$"
+
+
+def _no_nul(node: Any) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _no_nul(item)
+    elif isinstance(node, dict):
+        free_text = node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node)
+        if free_text:
+            node["pattern"] = NO_NUL
+        for value in node.values():
+            _no_nul(value)
+
+
+def years_pattern(first: int, last: int) -> str:
+    """A regular expression matching the four-digit years from `first` to `last`: whole
+    decades as one alternative each ("199[0-9]"), the years either side one by one."""
+    parts: list[str] = []
+    year = first
+    while year <= last:
+        if year % 10 == 0 and year + 9 <= last:
+            parts.append(f"{year // 10}[0-9]")
+            year += 10
+        else:
+            parts.append(str(year))
+            year += 1
+    return "(" + "|".join(parts) + ")"
+
+
+class RangedDateField(OpenApiSerializerFieldExtension):
+    """A date field of api.fields: its range (agencies.dates) as a pattern on the year, so a
+    client generated from the schema, or a fuzzer, keeps within the years the server accepts."""
+
+    target_class = "api.fields.DateField"
+    kind = OpenApiTypes.DATE
+    rest = "-[0-9]{2}-[0-9]{2}$"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
+        first, last = self.target.allowed.bounds(timezone.localdate())
+        schema: dict[str, Any] = build_basic_type(self.kind) or {}
+        return {**schema, "pattern": f"^{years_pattern(first.year, last.year)}{self.rest}"}
