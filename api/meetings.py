@@ -45,7 +45,7 @@ from referrals.selectors import action_owner_choices, coordinated_areas
 
 from . import fields as checked
 from .serializers import LONG_TEXT, ActionSerializer
-from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
+from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
 
 
 class MeetingSerializer(serializers.ModelSerializer[Meeting]):
@@ -264,7 +264,7 @@ class MeetingListView(AuditedListView):
             )
             return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class MeetingView(APIView):
@@ -320,7 +320,7 @@ class AgendaItemsView(MeetingView):
             )
             return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class DecisionView(MeetingView):

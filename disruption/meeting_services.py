@@ -19,6 +19,7 @@ from agencies.dates import DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
+from referrals.casework import action_add
 from referrals.models import (
     OPEN_STATES,
     ProtectiveActionType,
@@ -26,7 +27,7 @@ from referrals.models import (
     ReferralState,
     RiskLevel,
 )
-from referrals.services import action_add, lock_referral, referral_step_on_locked
+from referrals.workflow import lock_referral, referral_step_on_locked
 
 from .activity_selectors import activities_expiring
 from .activity_services import disruption_activity_add

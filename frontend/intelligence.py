@@ -60,9 +60,9 @@ from disruption.services import (
     vehicle_create,
     vehicle_update,
 )
+from referrals.audited_reads import records_seen
 from referrals.models import Referral
 from referrals.selectors import referral_for_casework, referral_full_q
-from referrals.services import records_seen
 
 from .autocomplete import value_of
 from .forms import service_write

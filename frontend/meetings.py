@@ -37,8 +37,8 @@ from disruption.meeting_services import (
 )
 from disruption.models import AgendaItem, Meeting, MeetingStatus, Node
 from disruption.selectors import referrals_named
+from referrals.audited_reads import records_seen
 from referrals.selectors import action_owners, coordinated_areas
-from referrals.services import records_seen
 
 from .forms import service_write
 from .meeting_forms import DecisionForm, ItemAddForm, MeetingScheduleForm, MinutesForm

@@ -384,7 +384,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     it (`permission`) and, in `custom`, its label and the inputs it needs: the API, the pages
     and the state diagram in docs/ are all built from these declarations. A transition method
     checks its inputs and sets this row's fields; rows elsewhere (an assignment, a request, the
-    receiving area's referral) are written by referrals.services in the same transaction.
+    receiving area's referral) are written by referrals.workflow in the same transaction.
     """
 
     reference = models.CharField(max_length=20, unique=True)

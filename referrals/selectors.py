@@ -455,7 +455,7 @@ def referrals_about(
 
 def open_referral_of(*, young_person: YoungPerson, besides: Referral) -> Referral | None:
     """The young person's open referral other than `besides`, if any: linking `besides` to
-    them merges it into this one (referrals.services.young_person_link)."""
+    them merges it into this one (referrals.identity.young_person_link)."""
     return young_person.referrals.filter(state__in=OPEN_STATES).exclude(pk=besides.pk).first()
 
 
