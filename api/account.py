@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -14,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.selectors import active_memberships, two_factor_done
+from agencies.selectors import active_memberships, second_factor_pending
 
 from . import serializers
 from .models import ApiToken
@@ -56,7 +55,7 @@ class ApiTokenListCreateView(generics.ListAPIView[Any]):
     )
     def post(self, request: Request) -> Response:
         # Tokens skip the second factor when used, so only a session that passed it may mint one.
-        if settings.TWO_FACTOR_REQUIRED and not two_factor_done(user=request.user):
+        if second_factor_pending(user=request.user):
             raise PermissionDenied(
                 "Sign in with your second factor before creating a token.",
                 code="two_factor_required",

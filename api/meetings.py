@@ -17,12 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.dates import DUE_DATE
-from agencies.models import Agency, Area
+from agencies.models import Agency, Area, Role
+from agencies.selectors import membership_in
 from disruption.meeting_selectors import (
     ATTENDING_ROLES,
     MINUTES_HIDDEN,
     agenda_for,
-    coordinator_membership,
     meeting_get,
     meetings_for,
     minutes_visible,
@@ -161,7 +161,7 @@ class MeetingCreateSerializer(serializers.Serializer[object]):
     def validate_area(self, area: Area) -> Area:
         # The role first: who may attend is not for those who may not schedule.
         request = self.context["request"]
-        if coordinator_membership(user=request.user, area_id=area.pk) is None:
+        if membership_in(user=request.user, area_id=area.pk, roles=[Role.COORDINATOR]) is None:
             raise PermissionDenied("Only the area's coordinators schedule MACE meetings.")
         return area
 

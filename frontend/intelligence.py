@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies.models import Area, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, membership_in
 from disruption.models import (
     NODE_FIELDS,
     Link,
@@ -233,10 +233,7 @@ def entity_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 def _coordinates(request: HttpRequest, area_id: int) -> bool:
-    return any(
-        m.role == Role.COORDINATOR and m.area_id == area_id
-        for m in active_memberships(user=request.user)
-    )
+    return membership_in(user=request.user, area_id=area_id, roles=[Role.COORDINATOR]) is not None
 
 
 def _area_choice(request: HttpRequest) -> Area:

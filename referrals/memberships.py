@@ -7,7 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from agencies.models import Membership, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, membership_in
 
 from .models import Referral
 from .selectors import casework_membership
@@ -37,9 +37,9 @@ def raising_membership(*, actor: Any, membership: Membership | None) -> Membersh
 
 
 def coordinator_membership(*, actor: Any, area_id: int) -> Membership:
-    for membership in active_memberships(user=actor):
-        if membership.role == Role.COORDINATOR and membership.area_id == area_id:
-            return membership
+    membership = membership_in(user=actor, area_id=area_id, roles=[Role.COORDINATOR])
+    if membership is not None:
+        return membership
     raise PermissionDenied("Only a coordinator of the referral's area may do this.")
 
 
