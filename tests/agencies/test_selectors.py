@@ -12,23 +12,24 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_membership_of_a_role_in_the_area_is_found() -> None:
-    coordinator = member(Role.COORDINATOR)
+    area = AreaFactory.create()
+    coordinator = member(Role.COORDINATOR, area=area)
     held = Membership.objects.get(user=coordinator)
-    assert membership_in(user=coordinator, area_id=held.area_id, roles=[Role.COORDINATOR]) == held
+    assert membership_in(user=coordinator, area_id=area.pk, roles=[Role.COORDINATOR]) == held
     both = [Role.POLICE_LEAD, Role.COORDINATOR]
-    assert membership_in(user=coordinator, area_id=held.area_id, roles=both) == held
+    assert membership_in(user=coordinator, area_id=area.pk, roles=both) == held
 
 
 def test_another_role_or_another_area_is_not_enough() -> None:
-    coordinator = member(Role.COORDINATOR)
-    held = Membership.objects.get(user=coordinator)
-    assert membership_in(user=coordinator, area_id=held.area_id, roles=[Role.POLICE_LEAD]) is None
+    area = AreaFactory.create()
+    coordinator = member(Role.COORDINATOR, area=area)
+    assert membership_in(user=coordinator, area_id=area.pk, roles=[Role.POLICE_LEAD]) is None
     elsewhere = AreaFactory.create().pk
     assert membership_in(user=coordinator, area_id=elsewhere, roles=[Role.COORDINATOR]) is None
 
 
 def test_an_ended_membership_holds_nothing() -> None:
-    coordinator = member(Role.COORDINATOR)
-    held = Membership.objects.get(user=coordinator)
-    Membership.objects.filter(pk=held.pk).update(is_active=False)
-    assert membership_in(user=coordinator, area_id=held.area_id, roles=[Role.COORDINATOR]) is None
+    area = AreaFactory.create()
+    coordinator = member(Role.COORDINATOR, area=area)
+    Membership.objects.filter(user=coordinator).update(is_active=False)
+    assert membership_in(user=coordinator, area_id=area.pk, roles=[Role.COORDINATOR]) is None
