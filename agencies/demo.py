@@ -13,15 +13,10 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from disruption.demo import seed_intelligence
+from referrals.casework import action_add, missing_episode_start
+from referrals.concerns import referral_create_draft
 from referrals.models import ProtectiveActionType, Referral, YoungPerson
-from referrals.services import (
-    action_add,
-    missing_episode_start,
-    referral_assign_lead,
-    referral_create_draft,
-    referral_submit,
-    referral_transition,
-)
+from referrals.workflow import referral_assign_lead, referral_submit, referral_transition
 from reports.demo import seed_report_history
 
 from .models import Agency, AgencyType, Area, Membership, Role

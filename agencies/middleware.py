@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from api.errors import api_error_response, is_api_request
 
-from .selectors import confirmed_totp_device, two_factor_done
+from .selectors import confirmed_totp_device, second_factor_pending
 from .sessions import session_is_current
 
 
@@ -57,7 +57,7 @@ class TwoFactorRequiredMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if settings.TWO_FACTOR_REQUIRED and not _exempt(request):
             user = request.user
-            if user.is_authenticated and not two_factor_done(user=user):
+            if second_factor_pending(user=user):
                 if is_api_request(request):
                     return api_error_response(
                         403,

@@ -7,7 +7,7 @@ from typing import Any
 import rules
 
 from .models import Role
-from .selectors import active_memberships, active_roles
+from .selectors import active_roles, membership_in
 
 
 def has_role(*roles: Role) -> Any:
@@ -36,9 +36,9 @@ rules.add_perm("referrals.view_referral_list", can_see_referrals)
 @rules.predicate
 def coordinates_area_of(user: Any, obj: Any) -> bool:
     """True when the user coordinates the area `obj` belongs to (obj has an `area_id`)."""
-    return obj is not None and any(
-        m.role == Role.COORDINATOR and m.area_id == obj.area_id
-        for m in active_memberships(user=user)
+    return (
+        obj is not None
+        and membership_in(user=user, area_id=obj.area_id, roles=[Role.COORDINATOR]) is not None
     )
 
 
@@ -68,9 +68,9 @@ STRATEGY_EDIT_ROLES = (Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
 @rules.predicate
 def keeps_strategy_of(user: Any, area: Any) -> bool:
     """True when the user coordinates or administers `area` (an Area)."""
-    return area is not None and any(
-        m.role in STRATEGY_EDIT_ROLES and m.area_id == area.pk
-        for m in active_memberships(user=user)
+    return (
+        area is not None
+        and membership_in(user=user, area_id=area.pk, roles=STRATEGY_EDIT_ROLES) is not None
     )
 
 

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Agency, Area, Membership, Role, User
@@ -212,10 +214,30 @@ def acting_membership(*, user: Any) -> Membership | None:
     return memberships[0] if memberships else None
 
 
-def two_factor_done(*, user: Any) -> bool:
-    """True once this session completed its second factor (django-otp's `is_verified`)."""
-    is_verified = getattr(user, "is_verified", None)  # installed by OTPMiddleware
-    return bool(user.is_authenticated and is_verified and is_verified())
+def membership_in(*, user: Any, area_id: int, roles: Iterable[Role]) -> Membership | None:
+    """The user's active membership in one of `roles` in the area (the acting one first), or
+    None: "is a coordinator of this area" is `membership_in(..., roles=[Role.COORDINATOR])`."""
+    wanted = set(roles)
+    return next(
+        (m for m in active_memberships(user=user) if m.role in wanted and m.area_id == area_id),
+        None,
+    )
+
+
+def second_factor_pending(*, user: Any, session: Any = None) -> bool:
+    """True while a signed-in user's session has not completed the second factor it needs.
+
+    Over HTTP django-otp's OTPMiddleware has checked the session's device already
+    (`user.is_verified`); elsewhere (a websocket) the same check is made on `session`: the
+    device it names must be the user's and confirmed."""
+    if not settings.TWO_FACTOR_REQUIRED or not user.is_authenticated:
+        return False
+    is_verified = getattr(user, "is_verified", None)
+    if is_verified is not None:
+        return not is_verified()
+    persistent_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(persistent_id) if persistent_id else None
+    return not (device is not None and device.user_id == user.pk and device.confirmed)
 
 
 def area_person(*, area: Area, pk: int | None = None, username: str | None = None) -> User:

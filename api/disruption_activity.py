@@ -44,7 +44,7 @@ from referrals.models import Referral
 
 from . import fields as checked
 from .serializers import LONG_TEXT
-from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
+from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
 
 
 class DisruptionTacticSerializer(serializers.ModelSerializer[DisruptionTactic]):
@@ -273,7 +273,7 @@ class DisruptionActivitiesView(AuditedListView):
             )
             return Response(_shown(activity), status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class DisruptionActivityView(APIView):

@@ -66,7 +66,7 @@ from referrals.selectors import ReferralAccess, referral_get, young_person_get
 
 from . import fields as checked
 from .pagination import StrictCursorPagination
-from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent, query_text
+from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response, query_text
 
 # --- serializers ---------------------------------------------------------------------------
 
@@ -329,7 +329,7 @@ def _created(
         )
         return Response(outgoing(record).data, status=status.HTTP_201_CREATED)
 
-    return _idempotent(request, run)
+    return idempotent_response(request, run)
 
 
 SEARCH = OpenApiParameter(
@@ -555,7 +555,7 @@ class LinksView(AuditedListView):
             link = link_add(actor=request.user, a=a, b=b, request=request._request, **data)
             return Response(LinkSerializer(link).data, status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, run)
+        return idempotent_response(request, run)
 
 
 class LinkShareView(APIView):

@@ -17,12 +17,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.dates import DUE_DATE
-from agencies.models import Agency, Area
+from agencies.models import Agency, Area, Role
+from agencies.selectors import membership_in
 from disruption.meeting_selectors import (
     ATTENDING_ROLES,
     MINUTES_HIDDEN,
     agenda_for,
-    coordinator_membership,
     meeting_get,
     meetings_for,
     minutes_visible,
@@ -45,7 +45,7 @@ from referrals.selectors import action_owner_choices, coordinated_areas
 
 from . import fields as checked
 from .serializers import LONG_TEXT, ActionSerializer
-from .views import IDEMPOTENCY_KEY, AuditedListView, _idempotent
+from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
 
 
 class MeetingSerializer(serializers.ModelSerializer[Meeting]):
@@ -161,7 +161,7 @@ class MeetingCreateSerializer(serializers.Serializer[object]):
     def validate_area(self, area: Area) -> Area:
         # The role first: who may attend is not for those who may not schedule.
         request = self.context["request"]
-        if coordinator_membership(user=request.user, area_id=area.pk) is None:
+        if membership_in(user=request.user, area_id=area.pk, roles=[Role.COORDINATOR]) is None:
             raise PermissionDenied("Only the area's coordinators schedule MACE meetings.")
         return area
 
@@ -264,7 +264,7 @@ class MeetingListView(AuditedListView):
             )
             return Response(MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class MeetingView(APIView):
@@ -320,7 +320,7 @@ class AgendaItemsView(MeetingView):
             )
             return Response(AgendaItemSerializer(item).data, status=status.HTTP_201_CREATED)
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class DecisionView(MeetingView):

@@ -28,7 +28,7 @@ from disruption.network import (
 )
 
 from . import fields as checked
-from .views import query_text
+from .toolkit import query_text
 
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):

@@ -7,6 +7,9 @@ from rest_framework import serializers
 
 from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Membership
+from referrals.break_glass import BREAK_GLASS_MIN_REASON
+from referrals.concerns import CONCERN_FIELDS
+from referrals.identity import YOUNG_PERSON_FIELDS
 from referrals.inputs import STEP_INPUTS
 from referrals.models import (
     ActionStatus,
@@ -22,7 +25,6 @@ from referrals.models import (
     YoungPerson,
 )
 from referrals.selectors import action_owner_choices, notes_for
-from referrals.services import BREAK_GLASS_MIN_REASON, CONCERN_FIELDS, YOUNG_PERSON_FIELDS
 
 from . import fields as checked
 from .models import ApiToken

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from agencies.models import AgencyType
-from referrals.services import records_seen
+from referrals.audited_reads import records_seen
 from reports.models import (
     ActivityStatus,
     CoordinatorStatus,
@@ -36,7 +36,7 @@ from reports.profiles import (
 
 from . import fields as checked
 from .pagination import StrictCursorPagination
-from .views import AuditedListView
+from .toolkit import AuditedListView
 
 
 class ProfileAnswersSerializer(serializers.Serializer[object]):

@@ -2,80 +2,83 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import (
+    account,
+    casework,
     disruption_activity,
     intelligence,
     meetings,
     national_returns,
     network,
     notification_preferences,
+    referrals,
     report_exports,
     reports,
     strategy_profiles,
-    views,
+    young_people,
 )
 from .search import SearchView
 
 app_name = "api"
 
 urlpatterns = [
-    path("v1/me/", views.MeView.as_view(), name="me"),
+    path("v1/me/", account.MeView.as_view(), name="me"),
     path(
         "v1/notification-preferences/",
         notification_preferences.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
-    path("v1/tokens/", views.ApiTokenListCreateView.as_view(), name="tokens"),
-    path("v1/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
-    path("v1/referrals/", views.ReferralListView.as_view(), name="referrals"),
-    path("v1/referrals/<str:reference>/", views.ReferralDetailView.as_view(), name="referral"),
+    path("v1/tokens/", account.ApiTokenListCreateView.as_view(), name="tokens"),
+    path("v1/tokens/<int:pk>/revoke/", account.ApiTokenRevokeView.as_view(), name="token-revoke"),
+    path("v1/referrals/", referrals.ReferralListView.as_view(), name="referrals"),
+    path("v1/referrals/<str:reference>/", referrals.ReferralDetailView.as_view(), name="referral"),
     path(
         "v1/referrals/<str:reference>/transitions/",
-        views.ReferralTransitionsView.as_view(),
+        referrals.ReferralTransitionsView.as_view(),
         name="referral-transitions",
     ),
     path(
         "v1/referrals/<str:reference>/transitions/<str:name>/",
-        views.ReferralTransitionView.as_view(),
+        referrals.ReferralTransitionView.as_view(),
         name="referral-transition",
     ),
     path(
         "v1/referrals/<str:reference>/break-glass/",
-        views.BreakGlassView.as_view(),
+        referrals.BreakGlassView.as_view(),
         name="referral-break-glass",
     ),
-    path("v1/referrals/<str:reference>/actions/", views.ActionsView.as_view(), name="actions"),
+    path("v1/referrals/<str:reference>/actions/", casework.ActionsView.as_view(), name="actions"),
     path(
         "v1/referrals/<str:reference>/actions/<int:pk>/",
-        views.ActionView.as_view(),
+        casework.ActionView.as_view(),
         name="action",
     ),
     path(
         "v1/referrals/<str:reference>/missing-episodes/",
-        views.MissingEpisodesView.as_view(),
+        casework.MissingEpisodesView.as_view(),
         name="missing-episodes",
     ),
     path(
         "v1/referrals/<str:reference>/missing-episodes/<int:pk>/return/",
-        views.MissingReturnView.as_view(),
+        casework.MissingReturnView.as_view(),
         name="missing-return",
     ),
     path(
         "v1/referrals/<str:reference>/missing-episodes/<int:pk>/interview/",
-        views.ReturnInterviewView.as_view(),
+        casework.ReturnInterviewView.as_view(),
         name="return-interview",
     ),
-    path("v1/referrals/<str:reference>/notes/", views.NotesView.as_view(), name="notes"),
+    path("v1/referrals/<str:reference>/notes/", casework.NotesView.as_view(), name="notes"),
     path(
         "v1/referrals/<str:reference>/timeline/",
-        views.ReferralTimelineView.as_view(),
+        casework.ReferralTimelineView.as_view(),
         name="referral-timeline",
     ),
     path("v1/search/", SearchView.as_view(), name="search"),
-    path("v1/young-people/", views.YoungPeopleView.as_view(), name="young-people"),
-    path("v1/young-people/<int:pk>/", views.YoungPersonView.as_view(), name="young-person"),
+    path("v1/young-people/", young_people.YoungPeopleView.as_view(), name="young-people"),
+    path("v1/young-people/<int:pk>/", young_people.YoungPersonView.as_view(), name="young-person"),
     path(
         "v1/young-people/<int:pk>/timeline/",
-        views.YoungPersonTimelineView.as_view(),
+        young_people.YoungPersonTimelineView.as_view(),
         name="young-person-timeline",
     ),
     path("v1/meetings/", meetings.MeetingListView.as_view(), name="meetings"),

@@ -69,7 +69,7 @@ from referrals.models import (
     Sex,
     YoungPerson,
 )
-from referrals.services import format_referral_reference
+from referrals.references import format_referral_reference
 from referrals.working_time import add_working_days, add_working_hours
 from reports.rollups import rollups_rebuild
 

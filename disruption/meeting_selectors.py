@@ -84,17 +84,6 @@ def meeting_membership(*, user: Any, meeting: Meeting) -> Membership | None:
     return next(iter(intelligence or in_area or memberships), None)
 
 
-def coordinator_membership(*, user: Any, area_id: int) -> Membership | None:
-    return next(
-        (
-            m
-            for m in active_memberships(user=user)
-            if m.role == Role.COORDINATOR and m.area_id == area_id
-        ),
-        None,
-    )
-
-
 # Who may attend a MACE meeting: people who work with young people in the area. Board
 # members and administrators never see identifiable records, so never attend.
 ATTENDING_ROLES = (

@@ -17,8 +17,10 @@ from django.utils import timezone
 
 from agencies.dates import DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
+from agencies.selectors import membership_in
 from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
+from referrals.casework import action_add
 from referrals.models import (
     OPEN_STATES,
     ProtectiveActionType,
@@ -26,14 +28,13 @@ from referrals.models import (
     ReferralState,
     RiskLevel,
 )
-from referrals.services import action_add, lock_referral, referral_step_on_locked
+from referrals.workflow import lock_referral, referral_step_on_locked
 
 from .activity_selectors import activities_expiring
 from .activity_services import disruption_activity_add
 from .meeting_selectors import (
     agenda_for,
     area_working_memberships,
-    coordinator_membership,
     meeting_get,
     meeting_membership,
 )
@@ -62,7 +63,7 @@ REASON_PRIORITY = (
 
 
 def _coordinating(*, actor: Any, area_id: int, doing: str) -> Membership:
-    membership = coordinator_membership(user=actor, area_id=area_id)
+    membership = membership_in(user=actor, area_id=area_id, roles=[Role.COORDINATOR])
     if membership is None:
         raise PermissionDenied(f"Only the area's coordinators {doing}.")
     return membership

@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role
-from agencies.selectors import acting_membership, active_memberships
+from agencies.selectors import acting_membership, active_memberships, membership_in
 from audit.models import AuditAction
 from audit.services import audit_record
 from referrals.models import Referral, YoungPerson
@@ -743,14 +743,7 @@ def _force_alerts(entity: Node, linked: set[int]) -> list[LinkAlert]:
 def link_share(*, link: Link, actor: Any, reason: str, request: Any = None) -> Link:
     """A coordinator shares a link to its referral's lead professionals: they then see the
     link and the two records it joins. The reason is kept with the link and in the audit."""
-    membership = next(
-        (
-            m
-            for m in active_memberships(user=actor)
-            if m.role == Role.COORDINATOR and m.area_id == link.area_id
-        ),
-        None,
-    )
+    membership = membership_in(user=actor, area_id=link.area_id, roles=[Role.COORDINATOR])
     if membership is None:
         raise PermissionDenied("Only a coordinator of the area may share intelligence.")
     if link.referral_id is None:

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET
 from agencies.ordering import natural
 from disruption.models import Location, NodeKind, OnlineIdentifier, PersonOfConcern, Vehicle
 from disruption.selectors import entity_list, intelligence_area_ids
+from referrals.audited_reads import records_seen
 from referrals.selectors import young_people_list
-from referrals.services import records_seen
 
 FALLBACK_LIMIT = 200  # of each kind, in the select shown without scripts
 SUGGESTIONS = 20

@@ -22,6 +22,7 @@ from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_for_object, field_history, names_behind_changes
 from disruption.activity_selectors import activities_for_referral
 from disruption.selectors import intelligence_area_ids, links_for
+from referrals.audited_reads import records_seen
 from referrals.models import (
     OPEN_STATES,
     QUEUE_STATES,
@@ -37,7 +38,7 @@ from referrals.selectors import (
     information_requests_for,
     timeline,
 )
-from referrals.services import records_seen, transitions_for
+from referrals.workflow import transitions_for
 
 from .casework import casework_context
 from .chronology import chronology

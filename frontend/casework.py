@@ -18,6 +18,16 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agencies.rules import coordinates_area_of
+from referrals.audited_reads import records_seen, referral_open, young_person_open
+from referrals.casework import (
+    action_add,
+    action_update,
+    missing_episode_end,
+    missing_episode_start,
+    note_add,
+    return_home_interview_record,
+)
+from referrals.identity import young_person_correct
 from referrals.models import ActionStatus, Referral, ReferralState, ReturnInterview
 from referrals.selectors import (
     action_owners,
@@ -29,18 +39,6 @@ from referrals.selectors import (
     referral_for_casework,
     return_home_interview_overdue,
     timeline,
-)
-from referrals.services import (
-    action_add,
-    action_update,
-    missing_episode_end,
-    missing_episode_start,
-    note_add,
-    records_seen,
-    referral_open,
-    return_home_interview_record,
-    young_person_correct,
-    young_person_open,
 )
 
 from .chronology import chronology

@@ -12,16 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from agencies.selectors import acting_membership
+from referrals.audited_reads import records_seen
+from referrals.concerns import concern_raise, referral_update_draft, young_person_update_draft
 from referrals.models import Referral, ReferralState
 from referrals.selectors import referral_get
-from referrals.services import (
-    TransitionConflict,
-    concern_raise,
-    records_seen,
-    referral_transition,
-    referral_update_draft,
-    young_person_update_draft,
-)
+from referrals.workflow import TransitionConflict, referral_transition
 
 from . import concern_forms as cf
 from .forms import add_service_errors

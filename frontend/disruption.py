@@ -37,8 +37,8 @@ from disruption.selectors import (
     intelligence_memberships,
     referrals_named,
 )
+from referrals.audited_reads import records_seen
 from referrals.models import OPEN_STATES, Referral
-from referrals.services import records_seen
 
 from .disruption_forms import (
     REFERENCE,

@@ -13,6 +13,7 @@ from django.http import QueryDict
 from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
+from referrals.break_glass import BREAK_GLASS_MIN_REASON
 from referrals.models import (
     QUEUE_STATES,
     ActionStatus,
@@ -22,7 +23,6 @@ from referrals.models import (
     YoungPerson,
 )
 from referrals.selectors import Taken, TriageFilters
-from referrals.services import BREAK_GLASS_MIN_REASON
 
 from .autocomplete import OptionsPicker
 from .form_fields import date_field, moment_field
@@ -286,7 +286,7 @@ class NoteForm(forms.Form):
     )
 
 
-# The details the correction page offers (a subset of referrals.services.YOUNG_PERSON_FIELDS).
+# The details the correction page offers (a subset of referrals.identity.YOUNG_PERSON_FIELDS).
 CORRECTION_FIELDS = [
     "given_name",
     "family_name",

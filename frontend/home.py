@@ -20,6 +20,7 @@ from agencies.home_selectors import administered_area_figures
 from agencies.models import Role
 from agencies.selectors import active_memberships, active_roles
 from disruption.home_selectors import expiring_orders, link_alerts_to_review, next_meetings
+from referrals.audited_reads import records_seen
 from referrals.home_selectors import (
     actions_owned_by,
     cases_led_by,
@@ -30,7 +31,6 @@ from referrals.home_selectors import (
     queue_counts,
 )
 from referrals.selectors import drafts_of
-from referrals.services import records_seen
 from reports.home_selectors import board_key_figures, national_returns_imported
 from reports.services import report_viewed
 

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from agencies.models import Area, Role
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, membership_in
 from disruption.models import (
     NODE_FIELDS,
     Link,
@@ -60,9 +60,9 @@ from disruption.services import (
     vehicle_create,
     vehicle_update,
 )
+from referrals.audited_reads import records_seen
 from referrals.models import Referral
 from referrals.selectors import referral_for_casework, referral_full_q
-from referrals.services import records_seen
 
 from .autocomplete import value_of
 from .forms import service_write
@@ -233,10 +233,7 @@ def entity_page(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
 
 
 def _coordinates(request: HttpRequest, area_id: int) -> bool:
-    return any(
-        m.role == Role.COORDINATOR and m.area_id == area_id
-        for m in active_memberships(user=request.user)
-    )
+    return membership_in(user=request.user, area_id=area_id, roles=[Role.COORDINATOR]) is not None
 
 
 def _area_choice(request: HttpRequest) -> Area:

@@ -18,6 +18,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from agencies.rules import coordinates_area_of
+from referrals.audited_reads import records_seen
+from referrals.identity import young_person_confirm_new, young_person_link
 from referrals.models import Referral, ReferralState, YoungPerson
 from referrals.selectors import (
     PossibleMatch,
@@ -26,7 +28,6 @@ from referrals.selectors import (
     referrals_about,
     young_person_possible_matches,
 )
-from referrals.services import records_seen, young_person_confirm_new, young_person_link
 
 from .forms import service_write
 

@@ -14,11 +14,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from agencies.models import Agency, Area
+from agencies.models import Agency, Area, Role
+from agencies.selectors import membership_in
 from disruption.meeting_selectors import (
     MINUTES_HIDDEN,
     agenda_for,
-    coordinator_membership,
     meeting_chairs,
     meeting_get,
     meeting_people,
@@ -37,8 +37,8 @@ from disruption.meeting_services import (
 )
 from disruption.models import AgendaItem, Meeting, MeetingStatus, Node
 from disruption.selectors import referrals_named
+from referrals.audited_reads import records_seen
 from referrals.selectors import action_owners, coordinated_areas
-from referrals.services import records_seen
 
 from .forms import service_write
 from .meeting_forms import DecisionForm, ItemAddForm, MeetingScheduleForm, MinutesForm
@@ -64,7 +64,7 @@ def meeting_list_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def meeting_schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area = get_object_or_404(Area, ons_code=ons_code)
-    if coordinator_membership(user=request.user, area_id=area.pk) is None:
+    if membership_in(user=request.user, area_id=area.pk, roles=[Role.COORDINATOR]) is None:
         raise PermissionDenied("Only the area's coordinators schedule MACE meetings.")
     form = MeetingScheduleForm(
         _data(request),
@@ -87,7 +87,10 @@ def meeting_schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 @login_required
 def meeting_page(request: HttpRequest, pk: int) -> HttpResponse:
     meeting, items = meeting_open(actor=request.user, pk=pk, request=request)
-    coordinates = coordinator_membership(user=request.user, area_id=meeting.area_id) is not None
+    coordinates = (
+        membership_in(user=request.user, area_id=meeting.area_id, roles=[Role.COORDINATOR])
+        is not None
+    )
     started = meeting.held_at <= timezone.now()
     may_read_minutes = minutes_visible(user=request.user, meeting=meeting)
     context = {
@@ -139,7 +142,7 @@ def _item(request: HttpRequest, pk: int, item_pk: int) -> tuple[Meeting, AgendaI
 @login_required
 def item_decision_page(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     meeting, item = _item(request, pk, item_pk)
-    if coordinator_membership(user=request.user, area_id=meeting.area_id) is None:
+    if membership_in(user=request.user, area_id=meeting.area_id, roles=[Role.COORDINATOR]) is None:
         raise PermissionDenied("Only the area's coordinators record a meeting's decisions.")
     owners = action_owners(referral=item.referral) if item.referral else None
     form = DecisionForm(_data(request), owners=owners)
@@ -186,7 +189,7 @@ def minutes_page(request: HttpRequest, pk: int) -> HttpResponse:
 def item_add_page(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair (or another coordinator) adds a referral, person or location by hand."""
     meeting = meeting_get(user=request.user, pk=pk)
-    if coordinator_membership(user=request.user, area_id=meeting.area_id) is None:
+    if membership_in(user=request.user, area_id=meeting.area_id, roles=[Role.COORDINATOR]) is None:
         raise PermissionDenied("Only the area's coordinators add to a meeting's agenda.")
     entities = list(
         Node.objects.filter(area_id=meeting.area_id, kind__in=AGENDA_KINDS)

@@ -12,11 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.urls import reverse
 
 from agencies.models import Role
-from agencies.selectors import active_roles, two_factor_done
+from agencies.selectors import active_roles, second_factor_pending
 
 HEADER_LIMIT = 7
 EVERY_ROLE = frozenset(Role)
@@ -145,7 +144,7 @@ def navigation_for(*, user: Any, current_path: str) -> list[dict[str, Any]]:
     """Header items the user may use, shaped for the GOV.UK service navigation component."""
     if not user.is_authenticated:
         return []
-    if settings.TWO_FACTOR_REQUIRED and not two_factor_done(user=user):
+    if second_factor_pending(user=user):
         return []  # nothing to offer until the second factor is done
     header, _ = _split(user)
     links = [(item, [reverse(name) for name in (item.url_name, *item.covers)]) for item in header]

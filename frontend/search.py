@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from referrals.audited_reads import records_seen
 from referrals.models import Rag, ReferralState
 from referrals.search import (
     HINT,
@@ -23,7 +24,6 @@ from referrals.search import (
     search_transaction,
     search_young_people,
 )
-from referrals.services import records_seen
 
 from .pagination import Pages, paginate
 

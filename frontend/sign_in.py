@@ -31,7 +31,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from agencies import auth_events
 from agencies.lockout import is_locked_out, record_failure, reset_failures, sign_in_wait
 from agencies.middleware import second_factor_url, url_with_next
-from agencies.selectors import confirmed_totp_device, two_factor_done, username_for_sign_in
+from agencies.selectors import confirmed_totp_device, second_factor_pending, username_for_sign_in
 from agencies.services import (
     two_factor_enrolment_confirm,
     two_factor_enrolment_device,
@@ -143,7 +143,7 @@ def _second_factor_gate(request: HttpRequest) -> HttpResponse | None:
     """Redirect away from the second-factor steps anyone who has nothing to do there."""
     if not request.user.is_authenticated:
         return redirect(settings.LOGIN_URL)
-    if two_factor_done(user=request.user) or not settings.TWO_FACTOR_REQUIRED:
+    if not second_factor_pending(user=request.user):
         return HttpResponseRedirect(_next_url(request))
     return None
 

@@ -20,13 +20,12 @@ from django.shortcuts import redirect, render
 from django.utils.dateformat import format as date_format
 from django.views.decorators.http import require_http_methods
 
+from referrals.audited_reads import records_seen, referral_open
 from referrals.inputs import STEP_INPUTS, choice_hints, input_choices
 from referrals.models import ClosureOutcome, Decision, Referral, ReferralState, check_decision
 from referrals.selectors import referral_after_step, referral_get
-from referrals.services import (
+from referrals.workflow import (
     TransitionConflict,
-    records_seen,
-    referral_open,
     referral_step_check,
     referral_transition,
     transitions_for,

@@ -26,18 +26,14 @@ from agencies.middleware import ACTING_MEMBERSHIP_SESSION_KEY
 from agencies.selectors import acting_membership, active_memberships
 from api.errors import api_error_response, is_api_request
 from audit.services import audit_permission_denied
+from referrals.audited_reads import records_seen, referral_open
+from referrals.break_glass import break_glass_open, break_glass_review
 from referrals.selectors import (
     break_glass_for_review,
     referral_for_break_glass,
     triage_queue,
     triage_queue_agencies,
     triage_queue_page,
-)
-from referrals.services import (
-    break_glass_open,
-    break_glass_review,
-    records_seen,
-    referral_open,
 )
 
 from .acting import ActAsForm, role_in_words

@@ -33,6 +33,7 @@ from referrals.models import (
     ReferralState,
 )
 from referrals.selectors import ReferralAccess, referral_access
+from referrals.steps import STEP_EFFECTS
 
 from .models import NotificationKind
 from .services import notify
@@ -316,23 +317,10 @@ def transfer_declined(*, referral: Referral, actor: Any) -> None:
     )
 
 
-# What each workflow step tells, and whom (see docs/notifications.md).
-STEP_EVENTS: dict[str, tuple[Callable[..., None], ...]] = {
-    "submit": (concern_submitted, concern_acknowledged),
-    "set_rag": (concern_rated_red,),
-    "decide": (referral_decided,),
-    "close": (referral_closed,),
-    "merge": (referral_merged,),
-    "assign_lead": (lead_assigned,),
-    "request_information": (information_requested,),
-    "transfer": (transfer_offered,),
-    "accept_transfer": (transfer_accepted, referral_closed),
-    "decline_transfer": (transfer_declined,),
-}
-
-
 def step_taken(*, referral: Referral, actor: Any, transition: str) -> None:
-    for produce in STEP_EVENTS.get(transition, ()):
+    """Whoever the step's declaration names (`referrals.steps`; see docs/notifications.md)."""
+    for name in STEP_EFFECTS[transition].notify:
+        produce: Callable[..., None] = globals()[name]
         produce(referral=referral, actor=actor)
 
 

@@ -4,20 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.http import Http404
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.models import Device
 
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, second_factor_pending
 from agencies.sessions import session_is_current
 from referrals.selectors import coordinated_areas, referral_get
-
-
-def _second_factor_done(*, user: Any, session: Any) -> bool:
-    persistent_id = session.get(DEVICE_ID_SESSION_KEY)
-    device = Device.from_persistent_id(persistent_id) if persistent_id else None
-    return device is not None and device.user_id == user.pk and device.confirmed
 
 
 def session_allows(*, user: Any, session: Any) -> bool:
@@ -27,7 +18,7 @@ def session_allows(*, user: Any, session: Any) -> bool:
         return False
     if not session_is_current(session=session, user=user):
         return False
-    if settings.TWO_FACTOR_REQUIRED and not _second_factor_done(user=user, session=session):
+    if second_factor_pending(user=user, session=session):
         return False
     return bool(active_memberships(user=user))
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 
 from .models import ReferralState
-from .services import declared_transitions
+from .workflow import declared_transitions
 
 DIAGRAM_PATH = Path(settings.BASE_DIR) / "docs" / "referral-states.md"
 

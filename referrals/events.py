@@ -42,32 +42,18 @@ def referral_raised_event(*, referral: Referral, actor: Any) -> ReferralEvent:
     )
 
 
-# The timeline event each workflow transition writes.
-TRANSITION_EVENTS = {
-    "submit": ReferralEventType.SUBMITTED,
-    "withdraw": ReferralEventType.WITHDRAWN,
-    "start_triage": ReferralEventType.TRIAGE_STARTED,
-    "decide": ReferralEventType.DECIDED,
-    "close": ReferralEventType.CLOSED,
-    "reopen": ReferralEventType.REOPENED,
-    "set_rag": ReferralEventType.RAG_SET,
-    "assign_lead": ReferralEventType.LEAD_ASSIGNED,
-    "request_information": ReferralEventType.INFORMATION_REQUESTED,
-    "review": ReferralEventType.REVIEWED,
-    "reassess_risk": ReferralEventType.RISK_REASSESSED,
-    "transfer": ReferralEventType.TRANSFER_REQUESTED,
-    "accept_transfer": ReferralEventType.TRANSFER_ACCEPTED,
-    "decline_transfer": ReferralEventType.TRANSFER_DECLINED,
-    "merge": ReferralEventType.MERGED,
-}
-
-
 def referral_transitioned_event(
-    *, referral: Referral, actor: Any, transition: str, source: str, inputs: dict[str, str]
+    *,
+    referral: Referral,
+    actor: Any,
+    event_type: ReferralEventType,
+    source: str,
+    inputs: dict[str, str],
 ) -> ReferralEvent:
+    """A workflow step taken (its event type is declared per step in `referrals.steps`)."""
     return _record(
         referral,
-        TRANSITION_EVENTS[transition],
+        event_type,
         actor,
         source=source,
         target=referral.state,

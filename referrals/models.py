@@ -17,7 +17,7 @@ from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transi
 from agencies.dates import ANY_DATE, BIRTH_DATE, DUE_DATE, check_dates
 from agencies.models import Agency, Area, Membership, Role
 from agencies.rules import coordinates_area_of
-from agencies.selectors import active_memberships
+from agencies.selectors import membership_in
 
 from .validators import validate_nhs_number
 from .working_time import add_working_days, add_working_hours
@@ -290,8 +290,9 @@ def _coordinates(referral: models.Model, user: Any) -> bool:
 
 def _coordinates_receiving_area(referral: models.Model, user: Any) -> bool:
     receiving = getattr(referral, "transfer_to_area_id", None)
-    return receiving is not None and any(
-        m.role == Role.COORDINATOR and m.area_id == receiving for m in active_memberships(user=user)
+    return (
+        receiving is not None
+        and membership_in(user=user, area_id=receiving, roles=[Role.COORDINATOR]) is not None
     )
 
 
@@ -384,7 +385,7 @@ class Referral(ConcurrentTransitionMixin, models.Model):
     it (`permission`) and, in `custom`, its label and the inputs it needs: the API, the pages
     and the state diagram in docs/ are all built from these declarations. A transition method
     checks its inputs and sets this row's fields; rows elsewhere (an assignment, a request, the
-    receiving area's referral) are written by referrals.services in the same transaction.
+    receiving area's referral) are written by referrals.workflow in the same transaction.
     """
 
     reference = models.CharField(max_length=20, unique=True)

@@ -8,7 +8,7 @@ import rules
 
 from agencies.selectors import acting_membership
 
-from .services import RAISING_ROLES
+from .memberships import RAISING_ROLES
 
 
 @rules.predicate

@@ -44,9 +44,9 @@ from django.db.models import (
 )
 from django.db.models.expressions import Col
 
+from .audited_reads import records_seen
 from .models import Referral, YoungPerson
 from .selectors import referral_full_q, referral_list, referral_visible_q
-from .services import records_seen
 
 MAX_QUERY_LENGTH = 200
 # Young people a search lists at most, best first: a wider search is asked to be narrowed.

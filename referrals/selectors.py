@@ -42,7 +42,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Agency, Area, Membership, Role
-from agencies.selectors import acting_membership, active_memberships
+from agencies.selectors import acting_membership, active_memberships, membership_in
 
 from .models import (
     OPEN_STATES,
@@ -311,10 +311,9 @@ def notes_for(*, user: Any, referral: Referral) -> QuerySet[CaseNote]:
     """The case notes `user` may read: a restricted note only by its author's agency and the
     area's coordinators."""
     notes = CaseNote.objects.filter(referral=referral).select_related("author", "author_agency")
-    memberships = active_memberships(user=user)
-    if any(m.role == Role.COORDINATOR and m.area_id == referral.area_id for m in memberships):
+    if membership_in(user=user, area_id=referral.area_id, roles=[Role.COORDINATOR]):
         return notes
-    agencies = [m.agency_id for m in memberships if m.agency_id is not None]
+    agencies = [m.agency_id for m in active_memberships(user=user) if m.agency_id is not None]
     return notes.filter(Q(restricted=False) | Q(author_agency_id__in=agencies))
 
 
@@ -455,7 +454,7 @@ def referrals_about(
 
 def open_referral_of(*, young_person: YoungPerson, besides: Referral) -> Referral | None:
     """The young person's open referral other than `besides`, if any: linking `besides` to
-    them merges it into this one (referrals.services.young_person_link)."""
+    them merges it into this one (referrals.identity.young_person_link)."""
     return young_person.referrals.filter(state__in=OPEN_STATES).exclude(pk=besides.pk).first()
 
 

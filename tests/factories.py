@@ -12,8 +12,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
 from agencies.sessions import SESSION_EPOCH_KEY
+from referrals.concerns import referral_create_draft
 from referrals.models import Referral, YoungPerson
-from referrals.services import referral_create_draft, referral_submit
+from referrals.workflow import referral_submit
 
 PASSWORD = "a-test-password-1"
 

@@ -19,7 +19,7 @@ from disruption.meeting_selectors import MINUTES_HIDDEN
 from disruption.meeting_services import meeting_minutes_record, meeting_propose_agenda
 from disruption.models import Meeting
 from referrals.models import RiskLevel
-from referrals.services import referral_assign_lead
+from referrals.workflow import referral_assign_lead
 from tests.disruption import meeting_world as mw
 from tests.factories import AgencyFactory, member, sign_in
 

@@ -17,15 +17,11 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Agency, Area, Membership, Role, User
+from referrals.casework import action_add, missing_episode_end, missing_episode_start
+from referrals.memberships import RAISING_ROLES
 from referrals.models import ProtectiveActionType, Referral
 from referrals.selectors import ReferralAccess, referral_access, referral_list
-from referrals.services import (
-    RAISING_ROLES,
-    action_add,
-    missing_episode_end,
-    missing_episode_start,
-    referral_assign_lead,
-)
+from referrals.workflow import referral_assign_lead
 from tests.conftest import shared_rows
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 

@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
+from referrals.break_glass import break_glass_open
+from referrals.casework import action_add, missing_episode_start, note_add
 from referrals.models import CaseNote, ProtectiveActionType, Referral
-from referrals.services import action_add, break_glass_open, missing_episode_start, note_add
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,9 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from api.parsers import MAX_DEPTH, TOO_DEEP, nesting_depth
+from referrals.casework import action_add, missing_episode_start
 from referrals.models import CaseNote, ProtectiveAction, ProtectiveActionType, Referral
-from referrals.services import action_add, missing_episode_start, referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

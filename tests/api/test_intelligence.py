@@ -17,7 +17,7 @@ from disruption.services import (
     person_of_concern_create,
     vehicle_create,
 )
-from referrals.services import referral_assign_lead
+from referrals.workflow import referral_assign_lead
 from tests.disruption.helpers import GRADING, link, place
 from tests.factories import AgencyFactory, member, sign_in
 

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
+from referrals.casework import note_add
 from referrals.models import Referral
-from referrals.services import note_add
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

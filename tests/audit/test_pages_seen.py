@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.disruption import meeting_world as mw
 from tests.disruption.graph import Graph
 from tests.factories import AreaFactory, member, raise_referral, sign_in

@@ -204,7 +204,7 @@ def test_references_are_unique_and_shaped_like_the_services_ones() -> None:
 
 @pytest.mark.django_db
 def test_generated_referrals_coexist_with_ones_from_the_service() -> None:
-    from referrals.services import referral_create_draft
+    from referrals.concerns import referral_create_draft
 
     generate_referrals(5, seed=1)
     cast = ensure_cast()

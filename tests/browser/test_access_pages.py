@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from agencies.models import Membership, Role
-from referrals.services import break_glass_open
+from referrals.break_glass import break_glass_open
 from tests.browser.helpers import assert_accessible, sign_in, visit
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 

@@ -14,6 +14,7 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Role, User
+from referrals.casework import missing_episode_end, missing_episode_start
 from referrals.models import (
     ActionStatus,
     CaseNote,
@@ -24,12 +25,7 @@ from referrals.models import (
     ReturnInterview,
     YoungPerson,
 )
-from referrals.services import (
-    missing_episode_end,
-    missing_episode_start,
-    referral_assign_lead,
-    referral_transition,
-)
+from referrals.workflow import referral_assign_lead, referral_transition
 from tests.browser.helpers import (
     assert_accessible,
     assert_clean_console,

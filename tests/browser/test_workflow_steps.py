@@ -22,7 +22,7 @@ from referrals.models import (
     ReferralState,
     RiskLevel,
 )
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.browser.helpers import (
     assert_accessible,
     assert_clean_console,

@@ -29,7 +29,7 @@ from disruption.models import (
 )
 from disruption.services import node_for
 from referrals.models import Referral
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 

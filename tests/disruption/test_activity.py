@@ -38,7 +38,7 @@ from disruption.models import (
 )
 from disruption.services import node_for
 from referrals.models import ReferralEvent, ReferralEventType
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, MembershipFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,7 @@ from disruption.services import (
     vehicle_create,
 )
 from disruption.signals import link_alert_raised
-from referrals.services import referral_assign_lead
+from referrals.workflow import referral_assign_lead
 from tests.disruption.helpers import GRADING, link, place
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 

@@ -404,7 +404,7 @@ def test_a_leaver_with_two_roles_here_is_deactivated(
 def test_searching_the_record_is_recorded_and_case_reasons_stay_hidden(
     admin: Client, area: Area
 ) -> None:
-    from referrals.services import break_glass_open
+    from referrals.break_glass import break_glass_open
     from tests.factories import raise_referral
 
     reason = "Child seen at the hotel with an older man; need history now."
@@ -423,7 +423,8 @@ def test_no_case_free_text_reaches_administrators_through_any_reason(
 ) -> None:
     """Not only emergency access: a decision's reason and a correction's reason are case
     content too. The page and the download say a reason was recorded, and by whom and when."""
-    from referrals.services import referral_transition, young_person_correct
+    from referrals.identity import young_person_correct
+    from referrals.workflow import referral_transition
     from tests.factories import raise_referral
 
     coordinator = member(Role.COORDINATOR, area=area)

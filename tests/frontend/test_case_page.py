@@ -22,17 +22,12 @@ from audit.models import AuditAction, AuditEvent
 from disruption.activity_services import disruption_activity_add
 from disruption.models import DisruptionTactic, PersonOfConcern
 from disruption.services import link_add
+from referrals.break_glass import break_glass_open
+from referrals.casework import action_add, missing_episode_start, note_add
+from referrals.identity import young_person_correct
 from referrals.models import ProtectiveActionType, Referral
 from referrals.selectors import information_requests_for
-from referrals.services import (
-    action_add,
-    break_glass_open,
-    missing_episode_start,
-    note_add,
-    referral_assign_lead,
-    referral_transition,
-    young_person_correct,
-)
+from referrals.workflow import referral_assign_lead, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,14 @@ from django.utils import timezone
 
 from agencies.models import Agency, Area, Role, User
 from audit.models import AuditAction, AuditEvent
+from referrals.break_glass import break_glass_open
+from referrals.casework import (
+    action_add,
+    action_update,
+    missing_episode_end,
+    missing_episode_start,
+    note_add,
+)
 from referrals.models import (
     ActionStatus,
     CaseNote,
@@ -23,16 +31,7 @@ from referrals.models import (
     Referral,
     ReturnInterview,
 )
-from referrals.services import (
-    action_add,
-    action_update,
-    break_glass_open,
-    missing_episode_end,
-    missing_episode_start,
-    note_add,
-    referral_assign_lead,
-    referral_transition,
-)
+from referrals.workflow import referral_assign_lead, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

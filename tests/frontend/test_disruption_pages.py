@@ -241,7 +241,7 @@ def test_the_referral_page_offers_logging_only_to_police_leads_and_coordinators(
     world: World,
 ) -> None:
     lead = member(Role.LEAD_PROFESSIONAL, area=world.area, agency=world.school)
-    from referrals.services import referral_assign_lead
+    from referrals.workflow import referral_assign_lead
 
     referral_assign_lead(referral=world.referral, actor=world.coordinator, agency=world.school)
     for user, offered in ((world.coordinator, True), (lead, False)):

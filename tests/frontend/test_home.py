@@ -22,7 +22,7 @@ from disruption.models import LinkAlert
 from disruption.services import link_alert_review
 from frontend.navigation import HEADER_LIMIT
 from referrals.models import ProtectiveAction, ProtectiveActionType, Rag, Referral
-from referrals.services import referral_assign_lead, referral_transition
+from referrals.workflow import referral_assign_lead, referral_transition
 from reports.models import NationalReturn
 from tests.conftest import shared_rows
 from tests.disruption.meeting_world import World, activity, alert, meeting, person, world

@@ -17,7 +17,7 @@ from agencies.models import Area, Role, User
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralState, YoungPerson
 from referrals.selectors import young_person_possible_matches
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

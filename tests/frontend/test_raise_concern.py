@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from agencies.models import Role, User
 from referrals.models import Rag, Referral, ReferralState, ScreeningIndicator
-from referrals.services import referral_submit, referral_transition
+from referrals.workflow import referral_submit, referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

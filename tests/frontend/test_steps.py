@@ -14,7 +14,7 @@ from django.test import Client
 from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral, ReferralEvent, ReferralState
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

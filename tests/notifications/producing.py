@@ -14,7 +14,7 @@ import pytest
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
 from notifications.models import Notification, NotificationKind
 from referrals.models import Referral, YoungPerson
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 # Details of the young person that no notification may carry.

@@ -15,8 +15,8 @@ from django.utils import timezone
 from agencies.models import Role
 from notifications.models import Notification, NotificationKind
 from referrals.models import Referral, ReferralState
-from referrals.services import referral_assign_lead, referral_submit
 from referrals.signals import referral_step_taken
+from referrals.workflow import referral_assign_lead, referral_submit
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 from .producing import (

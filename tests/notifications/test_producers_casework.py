@@ -13,15 +13,10 @@ from django.utils import timezone
 
 from agencies.models import Role, User
 from notifications.models import Notification, NotificationKind
+from referrals.break_glass import break_glass_open
+from referrals.casework import action_add, action_update, missing_episode_end, missing_episode_start
 from referrals.models import ActionStatus, ProtectiveActionType, Referral, ReferralAssignment
-from referrals.services import (
-    action_add,
-    action_update,
-    break_glass_open,
-    missing_episode_end,
-    missing_episode_start,
-    referral_assign_lead,
-)
+from referrals.workflow import referral_assign_lead
 from tests.factories import AgencyFactory, member
 
 from .producing import (

@@ -29,15 +29,14 @@ from notifications import ticker
 from notifications.models import Notification, NotificationKind
 from notifications.tasks import timers_run as timers_task
 from notifications.timers import LOCK_KEY, timers_check, timers_run
-from referrals.models import ProtectiveActionType, Referral
-from referrals.services import (
+from referrals.casework import (
     action_add,
     missing_episode_end,
     missing_episode_start,
-    referral_assign_lead,
-    referral_transition,
     return_home_interview_record,
 )
+from referrals.models import ProtectiveActionType, Referral
+from referrals.workflow import referral_assign_lead, referral_transition
 from referrals.working_time import LONDON
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 

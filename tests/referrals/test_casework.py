@@ -12,6 +12,15 @@ from django.utils import timezone
 from agencies.models import Role
 from audit.models import AuditEvent
 from audit.selectors import field_history
+from referrals.casework import (
+    action_add,
+    action_update,
+    missing_episode_end,
+    missing_episode_start,
+    note_add,
+    return_home_interview_record,
+)
+from referrals.identity import young_person_confirm_new, young_person_correct, young_person_link
 from referrals.models import ActionStatus, ProtectiveActionType, ReturnInterview, YoungPerson
 from referrals.selectors import (
     notes_for,
@@ -19,19 +28,7 @@ from referrals.selectors import (
     timeline,
     young_person_matches,
 )
-from referrals.services import (
-    action_add,
-    action_update,
-    missing_episode_end,
-    missing_episode_start,
-    note_add,
-    referral_assign_lead,
-    referral_transition,
-    return_home_interview_record,
-    young_person_confirm_new,
-    young_person_correct,
-    young_person_link,
-)
+from referrals.workflow import referral_assign_lead, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, YoungPersonFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db

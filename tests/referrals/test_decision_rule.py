@@ -12,7 +12,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Role
 from referrals.models import Referral, ReferralState, check_decision
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
 
 REASON = "Agreed at the strategy discussion."

@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from agencies.models import Membership, Role
 from audit.models import AuditAction, AuditEvent
+from referrals.break_glass import break_glass_open
 from referrals.models import Referral, YoungPerson
 from referrals.search import (
     SearchTerms,
@@ -22,7 +23,6 @@ from referrals.search import (
     search_transaction,
     search_young_people,
 )
-from referrals.services import break_glass_open
 from tests.factories import member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db

@@ -5,13 +5,10 @@ from datetime import date
 import pytest
 
 from agencies.models import Membership, Role
+from referrals.concerns import referral_create_draft
 from referrals.models import ReferralEventType, ReferralState
-from referrals.services import (
-    TransitionConflict,
-    format_referral_reference,
-    referral_create_draft,
-    referral_submit,
-)
+from referrals.references import format_referral_reference
+from referrals.workflow import TransitionConflict, referral_submit
 from referrals.working_time import add_working_days
 from tests.factories import AreaFactory, YoungPersonFactory, member, raise_referral
 

@@ -20,7 +20,7 @@ from referrals.models import (
     RiskLevel,
     YoungPerson,
 )
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db

@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Decision, Referral, ReferralState
-from referrals.services import TransitionConflict, declared_transitions, referral_transition
+from referrals.workflow import TransitionConflict, declared_transitions, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 from tests.strength import examples
 

@@ -10,12 +10,8 @@ from django.utils import timezone
 
 from agencies.models import Membership, Role
 from audit.models import AuditAction, AuditEvent
+from referrals.concerns import concern_raise, referral_create_draft, young_person_update_draft
 from referrals.models import Referral, ReferralState, YoungPerson
-from referrals.services import (
-    concern_raise,
-    referral_create_draft,
-    young_person_update_draft,
-)
 from tests.factories import AreaFactory, member, raise_referral
 
 pytestmark = pytest.mark.django_db

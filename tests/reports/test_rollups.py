@@ -18,16 +18,16 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from agencies.models import AgencyType, Role
-from referrals.models import ProtectiveAction, ProtectiveActionType, Referral, YoungPerson
-from referrals.services import (
+from referrals.casework import (
     action_add,
     action_update,
     missing_episode_end,
     missing_episode_start,
-    referral_transition,
     return_home_interview_record,
-    young_person_correct,
 )
+from referrals.identity import young_person_correct
+from referrals.models import ProtectiveAction, ProtectiveActionType, Referral, YoungPerson
+from referrals.workflow import referral_transition
 from reports import rollups
 from reports.models import MonthlyRollup, Rollup, StaleDay
 from reports.rollups import (
