@@ -2,7 +2,9 @@
 
 It finds or starts PostgreSQL (the embedded server under var/ unless DATABASE_URL is set),
 makes sure the project database exists, then runs the requested command with DATABASE_URL
-set for it, and stops the embedded server cleanly when that command ends.
+set for it, and stops the embedded server cleanly when that command ends. `run` does what the
+production topology does: migrations as the owner of the schema, then the application's role
+granted its rights (`grant_app_role`), then the server connected as that role.
 It imports no Django at module level so that it can explain set-up problems in one line.
 """
 
@@ -17,7 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 from typing import NoReturn
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
@@ -25,6 +27,9 @@ PGDATA = VAR / "pgdata"
 DATABASE_NAME = "safeguard_hub"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
+# The role the embedded server's application connects as; with DATABASE_URL, APP_DATABASE_USER
+# (and APP_DATABASE_PASSWORD) name it, as in docker-compose.yml.
+EMBEDDED_APP_ROLE = "safeguard_hub_app"
 CHILD_GRACE_SECONDS = 10
 
 
@@ -176,6 +181,20 @@ def ensure_database(admin_url: str, name: str) -> None:
         conn.close()
 
 
+def as_user(url: str, user: str, password: str = "") -> str:
+    """`url` with `user` (and `password`, if any) in place of its credentials."""
+    parts = urlsplit(url)
+    address = parts.netloc.rpartition("@")[2]
+    secret = f":{quote(password, safe='')}" if password else ""
+    return urlunsplit(parts._replace(netloc=f"{quote(user, safe='')}{secret}@{address}"))
+
+
+def app_role(*, embedded: bool) -> str | None:
+    """The role the server connects as: APP_DATABASE_USER, else the embedded server's own;
+    None when a DATABASE_URL is given without one (the server then connects as the owner)."""
+    return os.environ.get("APP_DATABASE_USER") or (EMBEDDED_APP_ROLE if embedded else None)
+
+
 def resolve_database_url() -> str:
     """DATABASE_URL if set, else the embedded server's project database; created if missing."""
     configured = os.environ.get("DATABASE_URL")
@@ -217,10 +236,28 @@ def _manage(*args: str) -> list[str]:
     return [sys.executable, str(ROOT / "manage.py"), *args]
 
 
-def command_run(env: dict[str, str], host: str, port: int) -> int:
-    for step in (_manage("migrate", "--no-input"), _manage("seed_demo")):
+def command_run(env: dict[str, str], host: str, port: int, role: str | None) -> int:
+    """Migrate and load the demo data as the owner (DATABASE_URL), grant `role` its rights,
+    then serve as `role`: the web server, its Celery tasks (run inline) and the timed jobs (its
+    in-process ticker) all use the server's one DATABASE_URL."""
+    steps = [_manage("migrate", "--no-input"), _manage("seed_demo")]
+    if role:
+        steps.append(_manage("grant_app_role", role))
+    for step in steps:
         if code := _run(step, env):
             return code
+    if role:
+        password = env.get("APP_DATABASE_PASSWORD", "")
+        env = {**env, "DATABASE_URL": as_user(env["DATABASE_URL"], role, password)}
+        print(f"database: the server connects as {role}, which may only insert and read audit rows")
+    else:
+        owner = urlsplit(env["DATABASE_URL"]).username or "the default user"
+        print(
+            f"warning: the server connects as {owner}, the owner of the schema, which can rewrite "
+            "the audit trail: set APP_DATABASE_USER (and APP_DATABASE_PASSWORD) to the role it "
+            "should connect as",
+            file=sys.stderr,
+        )
     print(f"\nSafeguard Hub is starting at http://{host}:{port}/ (Ctrl-C to stop)\n", flush=True)
     return _run(_manage("runserver", f"{host}:{port}", "--noreload"), env)
 
@@ -255,7 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         env = {**os.environ, "DATABASE_URL": resolve_database_url()}
         env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
         if args.command == "run":
-            return command_run(env, args.host, args.port)
+            role = app_role(embedded=not os.environ.get("DATABASE_URL"))
+            return command_run(env, args.host, args.port, role)
         if args.command == "test":
             return command_test(env, rest)
         if args.command == "bench":

@@ -16,6 +16,7 @@ from pgtrigger.apps import install_on_migrate
 from rest_framework.test import APIClient
 
 from tests import strength  # noqa: F401  (registers and loads the Hypothesis profile)
+from tests.browser.form_check import EveryFormCheck
 from tests.redis_server import redis_down, redis_hung  # noqa: F401  (fixtures for every package)
 
 
@@ -67,17 +68,21 @@ def shared_rows() -> Iterator[None]:
         TestCase._rollback_atomics(atomics)  # type: ignore[attr-defined]
 
 
-# Tests that must share one xdist worker, by what they share: one Chromium for the browser
-# tests; one throwaway Redis server; the launcher's own processes and servers. Every other
-# module goes whole to one worker, so that its module-scoped fixtures are built once.
+# Tests that must share one xdist worker, by what they share: one throwaway Redis server; the
+# launcher's own processes and servers. Every other module goes whole to one worker, so that its
+# module-scoped fixtures (a browser module's ASGI server) are built once.
 SHARED_WORKER = {
-    "tests/browser/": "browser",
     "tests/notifications/test_redis_layer.py": "redis",
     "tests/config/test_launcher.py": "launcher",
     "tests/config/test_make_run.py": "launcher",
 }
-# Handed out first, the longest first, so that no worker is left with a long group at the end.
-FIRST = ["browser", "launcher"]
+# Handed out first: the browser modules, so that each worker starts Chromium once and stops it
+# once (tests/browser/conftest.py), then the launcher's long group.
+FIRST = ("tests/browser/", "launcher")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(EveryFormCheck(config), "every-form-check")
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -91,9 +96,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
             return next((g for prefix, g in SHARED_WORKER.items() if path.startswith(prefix)), path)
 
         def _assign_work_unit(self, node: Any) -> None:
-            for group in reversed(FIRST):
-                if group in self.workqueue:
-                    self.workqueue.move_to_end(group, last=False)
+            first = [scope for scope in self.workqueue if scope.startswith(FIRST)]
+            for scope in reversed(first):
+                self.workqueue.move_to_end(scope, last=False)
             super()._assign_work_unit(node)
 
     return ModuleScheduling(config, log)

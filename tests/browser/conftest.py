@@ -19,14 +19,7 @@ import uvicorn
 from channels.db import database_sync_to_async
 from playwright.sync_api import Error, sync_playwright
 
-from tests.browser.form_check import (
-    RUN,
-    BrowserRun,
-    SubmissionRecorder,
-    is_browser_test,
-    is_check,
-    left_out,
-)
+from tests.browser.form_check import SubmissionRecorder
 
 T = TypeVar("T")
 
@@ -49,11 +42,11 @@ def chromium_executable() -> str | None:
 
 
 class Chromium:
-    """One Chromium for the whole run (for each xdist worker), started by the first browser
-    test. Playwright's sync API keeps an event loop set in this thread while it is open, which
-    other tests' own loops (pytest-asyncio, Django's async-unsafe guard) cannot share: so it is
-    stopped before any test that is not a browser test, and the browser tests all go to one
-    worker, one after another (`SHARED_WORKER` in tests/conftest.py)."""
+    """One Chromium for each xdist worker, started by its first browser test. Playwright's sync
+    API keeps an event loop set in this thread while it is open, which other tests' own loops
+    (pytest-asyncio, Django's async-unsafe guard) cannot share: so it is stopped before any test
+    that is not a browser test, and the browser modules are handed out before any other
+    (`pytest_xdist_make_scheduler` in tests/conftest.py), so each worker starts it once."""
 
     def __init__(self) -> None:
         self._playwright: Any = None
@@ -182,43 +175,3 @@ def open_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[], An
 @pytest.fixture
 def page(open_page: Callable[[], Any]) -> Any:
     return open_page()
-
-
-# The every-form check (test_every_form.py) runs after every other browser test of the run,
-# whatever order pytest-randomly gave them. It judges a run of all of them: a run of part of
-# them (a file, -k, -m) cannot say whether every form is submitted, so leaves the check out.
-
-
-def pytest_deselected(items: list[pytest.Item]) -> None:
-    for item in items:
-        if is_browser_test(item):
-            _run(item.config).left_out_tests.add(item.nodeid)
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    run = _run(config)
-    run.left_out = left_out(config, items, run.left_out_tests)
-    checks = [item for item in items if is_check(item)]
-    for check in checks:
-        items.remove(check)
-    run.chosen = {item.nodeid for item in items if is_browser_test(item)}
-    if run.left_out:
-        config.hook.pytest_deselected(items=checks)
-    else:
-        items.extend(checks)
-
-
-@pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
-    report = yield
-    run = _run(item.config)
-    if report.when == "teardown":
-        run.ran.add(item.nodeid)
-    if report.failed:
-        run.failed.add(item.nodeid)
-    return report
-
-
-def _run(config: pytest.Config) -> BrowserRun:
-    return config.stash.setdefault(RUN, BrowserRun())

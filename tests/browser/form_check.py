@@ -1,22 +1,28 @@
 """The every-form check's record of the browser tests' run: what each form submission to the
 ASGI server answered, every form the pages showed, which browser tests ran, and the judgement
-of all that against every form page of the code (`form_pages.py`)."""
+of all that against every form page of the code (`form_pages.py`).
+
+The browser tests spread over the xdist workers, so no worker sees them all: each worker sends
+its record to the controller when it finishes (`workeroutput`), and the controller judges the
+whole run once, at the end, reporting it as the check's result (`EveryFormCheck`). A run
+without workers runs the check as its last test instead."""
 
 from __future__ import annotations
 
 import os
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 from django.conf import settings
 from django.shortcuts import resolve_url
 
-from tests.browser.form_pages import NAMESPACE, NO_INPUT, FormPage, key_of_path
+from tests.browser.form_pages import NAMESPACE, NO_INPUT, FormPage, form_pages, key_of_path
 
 VALID, INVALID = "valid", "invalid"
 ERROR_SUMMARY = b"govuk-error-summary"
@@ -111,6 +117,25 @@ class Record:
                 shown.fields |= form.fields
                 shown.on.add(key)
 
+    def plain(self) -> dict[str, Any]:
+        """The record as lists and dicts, which a worker can send to the controller."""
+        return {
+            "submitted": {
+                key: {kind: sorted(tests) for kind, tests in outcomes.items()}
+                for key, outcomes in self.submitted.items()
+            },
+            "shown": {key: [sorted(s.fields), sorted(s.on)] for key, s in self.shown.items()},
+        }
+
+    def merge(self, plain: dict[str, Any]) -> None:
+        """Add a worker's record (`plain()`) to this one."""
+        for key, outcomes in plain["submitted"].items():
+            for kind, tests in outcomes.items():
+                self.submitted[key][kind].update(tests)
+        for key, (fields, on) in plain["shown"].items():
+            self.shown[key].fields.update(fields)
+            self.shown[key].on.update(on)
+
 
 RECORD = Record()
 
@@ -164,6 +189,7 @@ class BrowserRun:
     left_out: list[str] = field(default_factory=list)
     ran: set[str] = field(default_factory=set)
     failed: set[str] = field(default_factory=set)
+    check: list[tuple[str, Any]] = field(default_factory=list)  # its node id and location
 
     def not_run(self) -> set[str]:
         """The chosen browser tests that have not run (before the check, none should be)."""
@@ -171,6 +197,7 @@ class BrowserRun:
 
 
 RUN = pytest.StashKey[BrowserRun]()
+WORKER_OUTPUT = "every_form_check"
 
 
 def left_out(config: pytest.Config, items: list[pytest.Item], deselected: set[str]) -> list[str]:
@@ -199,6 +226,20 @@ def is_browser_test(item: pytest.Item) -> bool:
 
 def is_check(item: pytest.Item) -> bool:
     return item.nodeid.endswith(CHECK)
+
+
+def verdict(run: BrowserRun, record: Record) -> str:
+    """Why the check fails this run, or "" when every form page was submitted as it must be."""
+    not_run = run.not_run()
+    if not_run:
+        return f"{len(not_run)} chosen browser tests did not run before the check"
+    problems = judge(form_pages(), record)
+    if not problems:
+        return ""
+    failed = f" ({len(run.failed)} browser tests failed in this run)" if run.failed else ""
+    return f"{len(problems)} problems with the browser tests' form submissions{failed}:\n" + (
+        "\n".join(f"- {problem}" for problem in problems)
+    )
 
 
 def judge(pages: dict[str, FormPage], record: Record) -> list[str]:
@@ -238,3 +279,88 @@ def judge(pages: dict[str, FormPage], record: Record) -> list[str]:
             f"a browser test posted to {key}, which the code's list of form pages does not have"
         )
     return problems
+
+
+class EveryFormCheck:
+    """The pytest plugin behind the check (tests/conftest.py registers it in every process).
+
+    Where tests are collected (a run without workers, each worker) it leaves the check out of a
+    run of part of the browser tests (deselected, with why), and otherwise places it last, or,
+    on a worker, hands it to the controller. Where reports arrive (that run, the controller) it
+    notes which browser tests ran and failed. The controller judges once every worker is done.
+    """
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.run = config.stash.setdefault(RUN, BrowserRun())
+        self.worker = hasattr(config, "workerinput")
+        self.workers: list[dict[str, Any]] = []  # on the controller: what each worker sent
+
+    def pytest_deselected(self, items: list[pytest.Item]) -> None:
+        self.run.left_out_tests.update(item.nodeid for item in items if is_browser_test(item))
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        run = self.run
+        run.left_out = left_out(config, items, run.left_out_tests)
+        checks = [item for item in items if is_check(item)]
+        for check in checks:
+            items.remove(check)
+        run.chosen = {item.nodeid for item in items if is_browser_test(item)}
+        run.check = [(item.nodeid, item.location) for item in checks]
+        if run.left_out:
+            config.hook.pytest_deselected(items=checks)
+        elif not self.worker:
+            items.extend(checks)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if report.when == "teardown":
+            self.run.ran.add(report.nodeid)
+        if report.failed:
+            self.run.failed.add(report.nodeid)
+
+    def pytest_sessionfinish(self) -> None:
+        if self.worker and self.run.check and not self.run.left_out:
+            workeroutput = cast(dict[str, Any], self.config.workeroutput)  # type: ignore[attr-defined]
+            workeroutput[WORKER_OUTPUT] = {
+                "check": self.run.check,
+                "chosen": sorted(self.run.chosen),
+                "record": RECORD.plain(),
+            }
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        sent = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT)
+        if sent is not None:
+            self.workers.append(sent)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> Any:
+        result = yield
+        if self.workers:
+            self._judge_the_workers_run()
+        return result
+
+    def _judge_the_workers_run(self) -> None:
+        record = Record()
+        for sent in self.workers:
+            record.merge(sent["record"])
+            self.run.chosen.update(sent["chosen"])
+        ((nodeid, location),) = {(n, tuple(where)) for n, where in self.workers[0]["check"]}
+        started = time.monotonic()
+        failure = verdict(self.run, record)
+        report = pytest.TestReport(
+            nodeid=nodeid,
+            location=location,
+            keywords={},
+            outcome="failed" if failure else "passed",
+            longrepr=failure or None,
+            when="call",
+            duration=time.monotonic() - started,
+        )
+        hook = self.config.hook
+        hook.pytest_runtest_logstart(nodeid=nodeid, location=location)
+        hook.pytest_runtest_logreport(report=report)
+        hook.pytest_runtest_logfinish(nodeid=nodeid, location=location)

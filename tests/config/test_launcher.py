@@ -117,3 +117,44 @@ def test_embedded_server_survives_a_crashed_launcher_and_stops_cleanly(tmp_path:
     second.send_signal(signal.SIGTERM)  # the launcher maps SIGTERM to a clean exit
     second.wait(timeout=30)
     assert not (pgdata / "postmaster.pid").exists()
+
+
+def test_run_serves_as_the_app_role_and_says_so_when_it_serves_as_the_owner(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    steps: list[tuple[list[str], str]] = []
+
+    def run(cmd: list[str], env: dict[str, str]) -> int:
+        steps.append((cmd[2:], env["DATABASE_URL"]))
+        return 0
+
+    monkeypatch.setattr(launcher, "_run", run)
+    owner = "postgresql://owner:secret@127.0.0.1:5432/hub"
+    serve = ["runserver", "127.0.0.1:8000", "--noreload"]
+
+    monkeypatch.delenv("APP_DATABASE_USER", raising=False)
+    assert launcher.app_role(embedded=False) is None
+    assert launcher.command_run({"DATABASE_URL": owner}, "127.0.0.1", 8000, None) == 0
+    assert steps == [(["migrate", "--no-input"], owner), (["seed_demo"], owner), (serve, owner)]
+    assert "warning: the server connects as owner, the owner of the schema" in (
+        capsys.readouterr().err
+    )
+
+    steps.clear()
+    monkeypatch.setenv("APP_DATABASE_USER", "hub_app")
+    assert launcher.app_role(embedded=False) == "hub_app"
+    env = {"DATABASE_URL": owner, "APP_DATABASE_PASSWORD": "p@ss word"}
+    assert launcher.command_run(env, "127.0.0.1", 8000, "hub_app") == 0
+    app = "postgresql://hub_app:p%40ss%20word@127.0.0.1:5432/hub"
+    assert [url for _, url in steps] == [owner, owner, owner, app]
+    assert steps[2][0] == ["grant_app_role", "hub_app"] and steps[3][0] == serve
+    assert "warning" not in capsys.readouterr().err
+
+
+def test_the_embedded_server_serves_as_a_role_of_its_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("APP_DATABASE_USER", raising=False)
+    assert launcher.app_role(embedded=True) == launcher.EMBEDDED_APP_ROLE
+    socket_url = "postgresql://postgres:@/safeguard_hub?host=/srv/hub/var/run"
+    assert launcher.as_user(socket_url, launcher.EMBEDDED_APP_ROLE) == (
+        "postgresql://safeguard_hub_app@/safeguard_hub?host=/srv/hub/var/run"
+    )

@@ -23,6 +23,7 @@ from tests.browser.form_check import (
     INVALID,
     VALID,
     BrowserRun,
+    EveryFormCheck,
     PostForms,
     Record,
     SubmissionRecorder,
@@ -278,3 +279,69 @@ def test_the_check_judges_only_a_run_of_every_browser_test() -> None:
     assert run.not_run() == {"b"}
     run.ran.add("b")
     assert run.not_run() == set()
+
+
+def _worker(submitted: dict[str, dict[str, set[str]]], chosen: list[str]) -> dict[str, Any]:
+    """What a worker sends the controller (EveryFormCheck.pytest_sessionfinish), as it arrives."""
+    check = "tests/browser/test_every_form.py::test_every_form_page_is_submitted_valid_and_invalid"
+    return {
+        "check": [[check, ["tests/browser/test_every_form.py", 16, "test_every_form"]]],
+        "chosen": chosen,
+        "record": _record(submitted).plain(),
+    }
+
+
+def _controller(*workers: dict[str, Any], ran: set[str]) -> list[pytest.TestReport]:
+    """The check's report from the controller, given what each worker sent and the reports of
+    the browser tests that reached it."""
+    reports: list[pytest.TestReport] = []
+    hook = SimpleNamespace(
+        pytest_runtest_logstart=lambda **_: None,
+        pytest_runtest_logreport=lambda report: reports.append(report),
+        pytest_runtest_logfinish=lambda **_: None,
+    )
+    plugin = EveryFormCheck(SimpleNamespace(stash=pytest.Stash(), hook=hook))  # type: ignore[arg-type]
+    for nodeid in ran:
+        teardown = SimpleNamespace(nodeid=nodeid, when="teardown", failed=False)
+        plugin.pytest_runtest_logreport(teardown)  # type: ignore[arg-type]
+    plugin.workers.extend(workers)
+    loop = plugin.pytest_runtestloop(None)  # type: ignore[arg-type]
+    next(loop)
+    with pytest.raises(StopIteration):
+        loop.send(True)
+    return reports
+
+
+def test_the_controller_judges_every_workers_record_together(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(form_check, "NO_INPUT", {"frontend:sign-out": "the button"})
+    monkeypatch.setattr(form_check, "form_pages", lambda: PAGES)
+    half = {"frontend:note-add": {VALID: {"a"}}}
+    other_half = {"frontend:note-add": {INVALID: {"b"}}, "frontend:sign-out": {VALID: {"b"}}}
+
+    (report,) = _controller(
+        _worker(half, ["a", "b"]), _worker(other_half, ["a", "b"]), ran={"a", "b"}
+    )
+    assert report.passed and report.when == "call"
+    assert report.nodeid.endswith("test_every_form_page_is_submitted_valid_and_invalid")
+
+    (report,) = _controller(_worker(half, ["a", "b"]), _worker({}, ["a", "b"]), ran={"a", "b"})
+    assert report.failed
+    assert "frontend:note-add (notes/add/, casework.note_add_page): no invalid submission" in str(
+        report.longrepr
+    )
+    assert "frontend:sign-out" in str(report.longrepr)
+
+    (report,) = _controller(_worker(half, ["a", "b"]), _worker(other_half, ["a", "b"]), ran={"a"})
+    assert report.failed
+    assert str(report.longrepr) == "1 chosen browser tests did not run before the check"
+
+
+def test_a_record_reaches_the_controller_whole() -> None:
+    record = _record(DONE)
+    record.shown["frontend:note-add"].fields.add("text")
+    record.shown["frontend:note-add"].on.add("frontend:case")
+    merged = Record()
+    merged.merge(record.plain())
+    assert merged == record
