@@ -9,6 +9,7 @@ from . import (
     network,
     notification_preferences,
     notifications,
+    referral_list,
     report_exports,
     reports,
     strategy_profiles,
@@ -38,7 +39,7 @@ urlpatterns = [
     ),
     path("v1/tokens/", views.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
-    path("v1/referrals/", views.ReferralListView.as_view(), name="referrals"),
+    path("v1/referrals/", referral_list.ReferralListView.as_view(), name="referrals"),
     path("v1/referrals/<str:reference>/", views.ReferralDetailView.as_view(), name="referral"),
     path(
         "v1/referrals/<str:reference>/transitions/",
