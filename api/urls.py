@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import (
+    administration,
     disruption_activity,
     intelligence,
     meetings,
@@ -185,6 +186,61 @@ urlpatterns = [
         "v1/reports/areas/<str:ons_code>/dashboard/export.<str:fmt>",
         report_exports.DashboardExportView.as_view(),
         name="report-dashboard-export",
+    ),
+    path(
+        "v1/administration/areas/",
+        administration.AdministeredAreasView.as_view(),
+        name="admin-areas",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/people/",
+        administration.PeopleView.as_view(),
+        name="admin-people",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/people/<int:pk>/deactivate/",
+        administration.PersonDeactivateView.as_view(),
+        name="admin-person-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/memberships/<int:pk>/end/",
+        administration.MembershipEndView.as_view(),
+        name="admin-membership-end",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/agencies/",
+        administration.AgenciesView.as_view(),
+        name="admin-agencies",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/agencies/<int:pk>/deactivate/",
+        administration.AgencyDeactivateView.as_view(),
+        name="admin-agency-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/settings/",
+        administration.AreaSettingsView.as_view(),
+        name="admin-settings",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/lockouts/",
+        administration.LockoutsView.as_view(),
+        name="admin-lockouts",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/emails/",
+        administration.UndeliveredEmailsView.as_view(),
+        name="admin-emails",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/audit/",
+        administration.AuditSearchView.as_view(),
+        name="admin-audit",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/audit/export.csv",
+        administration.AuditExportView.as_view(),
+        name="admin-audit-export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

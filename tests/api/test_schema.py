@@ -67,6 +67,17 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
     paths = set(response.json()["paths"])
     assert paths == {
         "/api/v1/me/",
+        "/api/v1/administration/areas/",
+        "/api/v1/administration/{ons_code}/people/",
+        "/api/v1/administration/{ons_code}/people/{id}/deactivate/",
+        "/api/v1/administration/{ons_code}/memberships/{id}/end/",
+        "/api/v1/administration/{ons_code}/agencies/",
+        "/api/v1/administration/{ons_code}/agencies/{id}/deactivate/",
+        "/api/v1/administration/{ons_code}/settings/",
+        "/api/v1/administration/{ons_code}/lockouts/",
+        "/api/v1/administration/{ons_code}/emails/",
+        "/api/v1/administration/{ons_code}/audit/",
+        "/api/v1/administration/{ons_code}/audit/export.csv",
         "/api/v1/national-returns/",
         "/api/v1/national-returns/areas/{ons_code}/",
         "/api/v1/national-returns/tables/",
