@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import (
     administration,
+    break_glass,
     disruption_activity,
     intelligence,
     meetings,
@@ -56,6 +57,16 @@ urlpatterns = [
         "v1/referrals/<str:reference>/break-glass/",
         views.BreakGlassView.as_view(),
         name="referral-break-glass",
+    ),
+    path(
+        "v1/break-glass-reviews/",
+        break_glass.BreakGlassReviewsView.as_view(),
+        name="break-glass-reviews",
+    ),
+    path(
+        "v1/break-glass-reviews/<int:pk>/",
+        break_glass.BreakGlassReviewView.as_view(),
+        name="break-glass-review",
     ),
     path("v1/referrals/<str:reference>/actions/", views.ActionsView.as_view(), name="actions"),
     path(

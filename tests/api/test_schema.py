@@ -90,6 +90,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/referrals/",
         "/api/v1/referrals/{reference}/",
         "/api/v1/referrals/{reference}/break-glass/",
+        "/api/v1/break-glass-reviews/",
+        "/api/v1/break-glass-reviews/{id}/",
         "/api/v1/referrals/{reference}/transitions/",
         "/api/v1/referrals/{reference}/transitions/{name}/",
         "/api/v1/referrals/{reference}/actions/",
