@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from . import (
     administration,
     break_glass,
+    casework,
     disruption_activity,
     intelligence,
     meetings,
@@ -89,6 +90,12 @@ urlpatterns = [
         views.ReturnInterviewView.as_view(),
         name="return-interview",
     ),
+    path(
+        "v1/referrals/<str:reference>/young-person/correct/",
+        casework.YoungPersonCorrectView.as_view(),
+        name="young-person-correct",
+    ),
+    path("v1/overdue-actions/", casework.OverdueActionsView.as_view(), name="overdue-actions"),
     path("v1/referrals/<str:reference>/notes/", views.NotesView.as_view(), name="notes"),
     path(
         "v1/referrals/<str:reference>/timeline/",

@@ -22,7 +22,7 @@ from referrals.models import (
     YoungPerson,
 )
 from referrals.selectors import Taken, TriageFilters
-from referrals.services import BREAK_GLASS_MIN_REASON
+from referrals.services import BREAK_GLASS_MIN_REASON, CORRECTION_FIELDS
 
 from .autocomplete import OptionsPicker
 from .form_fields import date_field, moment_field
@@ -287,19 +287,6 @@ class NoteForm(forms.Form):
 
 
 # The details the correction page offers (a subset of referrals.services.YOUNG_PERSON_FIELDS).
-CORRECTION_FIELDS = [
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "estimated_age",
-    "nhs_number",
-    "address",
-    "postcode",
-    "school",
-    "placement",
-]
-
-
 # Labels and hints in the words of the concern form, where the model's own are not those.
 CORRECTION_LABELS = {
     "given_name": "First name",
@@ -322,7 +309,7 @@ class YoungPersonCorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(
             YoungPerson,
-            fields=CORRECTION_FIELDS,
+            fields=list(CORRECTION_FIELDS),
             labels=CORRECTION_LABELS,
             help_texts=CORRECTION_HINTS,
         )

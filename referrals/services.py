@@ -948,6 +948,20 @@ def note_add(
     return note
 
 
+# The details a correction may change: who the young person is and where to find them.
+CORRECTION_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "estimated_age",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "placement",
+)
+
+
 def young_person_correct(
     *, referral: Referral, actor: Any, changes: Mapping[str, Any], reason: str
 ) -> YoungPerson:

@@ -100,6 +100,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/referrals/{reference}/missing-episodes/{id}/return/",
         "/api/v1/referrals/{reference}/missing-episodes/{id}/interview/",
         "/api/v1/referrals/{reference}/notes/",
+        "/api/v1/referrals/{reference}/young-person/correct/",
+        "/api/v1/overdue-actions/",
         "/api/v1/referrals/{reference}/timeline/",
         "/api/v1/search/",
         "/api/v1/young-people/",

@@ -1,0 +1,88 @@
+"""REST API v1 for casework beyond one referral's lists: the coordinator's overdue protective
+actions, and correcting a referral's young person. Thin views over referrals' selectors and
+services; every record shown is recorded as seen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from referrals.models import ProtectiveAction
+from referrals.selectors import casework_membership, overdue_actions, referral_for_casework
+from referrals.services import CORRECTION_FIELDS, records_seen, young_person_correct
+
+from .pagination import NumberedPagination
+from .serializers import ActionSerializer, YoungPersonDetailSerializer, YoungPersonInputSerializer
+from .views import AuditedListView
+
+
+class OverdueActionSerializer(ActionSerializer):
+    referral = serializers.CharField(source="referral.reference")
+
+    class Meta(ActionSerializer.Meta):
+        fields = ["referral", *ActionSerializer.Meta.fields]
+
+
+class OverdueActionsView(AuditedListView):
+    """Each action listed is recorded as seen."""
+
+    serializer_class = OverdueActionSerializer
+    pagination_class = NumberedPagination  # the oldest due first, not a creation cursor
+    queryset = ProtectiveAction.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        if not self.request.user.has_perm("referrals.view_overdue_actions"):
+            raise PermissionDenied("Only coordinators see their areas' overdue actions.")
+        return overdue_actions(user=self.request.user)
+
+    @extend_schema(
+        responses={
+            200: OverdueActionSerializer(many=True),
+            403: OpenApiResponse(description="Not a coordinator"),
+        },
+        summary="Open protective actions past their due date in the areas you coordinate, "
+        "the longest overdue first",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class CorrectionSerializer(YoungPersonInputSerializer):
+    reason = serializers.CharField(
+        max_length=5000, help_text="Why; recorded with the correction, the old details kept"
+    )
+
+    class Meta(YoungPersonInputSerializer.Meta):
+        fields = [*CORRECTION_FIELDS, "reason"]
+
+
+class YoungPersonCorrectView(APIView):
+    @extend_schema(
+        request=CorrectionSerializer(partial=True),
+        responses={
+            200: YoungPersonDetailSerializer,
+            400: OpenApiResponse(description="No reason, or a detail refused"),
+            403: OpenApiResponse(description="You may read this case but not record on it"),
+            404: OpenApiResponse(description="Not a referral you see in full"),
+        },
+        summary="Correct the young person's details (the details given; a reason is needed)",
+    )
+    def post(self, request: Request, reference: str) -> Response:
+        referral = referral_for_casework(user=request.user, reference=reference)
+        if casework_membership(user=request.user, referral=referral) is None:
+            raise PermissionDenied("You may read this case but not record on it.")
+        body = CorrectionSerializer(data=request.data, partial=True)
+        body.is_valid(raise_exception=True)
+        changes = dict(body.validated_data)
+        reason = changes.pop("reason", "")
+        person = young_person_correct(
+            referral=referral, actor=request.user, changes=changes, reason=reason
+        )
+        records_seen(actor=request.user, records=[person], referral=referral, request=request)
+        return Response(YoungPersonDetailSerializer(person).data)
