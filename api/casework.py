@@ -13,7 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referrals.models import ProtectiveAction
+from referrals.home_selectors import actions_owned_by, cases_led_by
+from referrals.models import ProtectiveAction, Referral
 from referrals.selectors import casework_membership, overdue_actions, referral_for_casework
 from referrals.services import CORRECTION_FIELDS, records_seen, young_person_correct
 
@@ -49,6 +50,57 @@ class OverdueActionsView(AuditedListView):
         summary="Open protective actions past their due date in the areas you coordinate, "
         "the longest overdue first",
     )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MyCaseSerializer(serializers.ModelSerializer[Referral]):
+    young_person = serializers.CharField(source="young_person.__str__")
+
+    class Meta:
+        model = Referral
+        fields = ["reference", "state", "young_person", "rag", "next_review_due_on"]
+        fields += ["risk_reassessment_due_on"]
+
+
+class MyCasesView(AuditedListView):
+    """Each case listed is recorded as seen."""
+
+    serializer_class = MyCaseSerializer
+    pagination_class = NumberedPagination  # the next review first, not a creation cursor
+    queryset = Referral.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        return cases_led_by(user=self.request.user)
+
+    @extend_schema(summary="Open referrals on which you are the named lead professional")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
+class MyActionSerializer(serializers.ModelSerializer[ProtectiveAction]):
+    referral = serializers.CharField(source="referral.reference")
+    young_person = serializers.CharField(source="referral.young_person.__str__")
+    action_type = serializers.CharField(source="action_type.code")
+    action_type_label = serializers.CharField(source="action_type.label")
+
+    class Meta:
+        model = ProtectiveAction
+        fields = ["id", "referral", "young_person", "action_type", "action_type_label"]
+        fields += ["detail", "due_on", "status"]
+
+
+class MyActionsView(AuditedListView):
+    """Each action listed is recorded as seen."""
+
+    serializer_class = MyActionSerializer
+    pagination_class = NumberedPagination  # the soonest due first
+    queryset = ProtectiveAction.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        return actions_owned_by(user=self.request.user)
+
+    @extend_schema(summary="Open protective actions you own, the soonest due first")
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 
