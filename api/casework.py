@@ -13,10 +13,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from audit.models import AuditEvent
+from audit.selectors import audit_events_for_object
 from referrals.home_selectors import actions_owned_by, cases_led_by
 from referrals.models import ProtectiveAction, Referral
 from referrals.selectors import casework_membership, overdue_actions, referral_for_casework
-from referrals.services import CORRECTION_FIELDS, records_seen, young_person_correct
+from referrals.services import (
+    CORRECTION_FIELDS,
+    records_seen,
+    referral_open,
+    young_person_correct,
+)
 
 from .pagination import NumberedPagination
 from .serializers import ActionSerializer, YoungPersonDetailSerializer, YoungPersonInputSerializer
@@ -138,3 +145,44 @@ class YoungPersonCorrectView(APIView):
         )
         records_seen(actor=request.user, records=[person], referral=referral, request=request)
         return Response(YoungPersonDetailSerializer(person).data)
+
+
+class SeenByEventSerializer(serializers.Serializer[Any]):
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor.username", default=None)
+    actor_name = serializers.CharField(source="actor.get_full_name", default=None)
+    agency = serializers.CharField(source="membership.agency.name", default=None)
+    action = serializers.CharField()
+    details = serializers.JSONField(help_text="A workflow step's `from` and `to` states")
+    reason = serializers.CharField()
+
+
+class ReferralSeenByView(AuditedListView):
+    """Who has seen or changed the referral, newest first: for those the page shows it to.
+    Reading it is recorded as a view of the referral."""
+
+    serializer_class = SeenByEventSerializer
+    pagination_class = NumberedPagination
+    queryset = AuditEvent.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        referral, _ = referral_open(
+            actor=self.request.user, reference=self.kwargs["reference"], request=self.request
+        )
+        if not self.request.user.has_perm("referrals.view_referral_audit", referral):
+            raise PermissionDenied("Only the area's coordinators see who has seen a referral.")
+        return audit_events_for_object(target=referral)
+
+    def record_seen(self, page: list[Any]) -> None:
+        """The referral itself was recorded as seen; the events are not case records."""
+
+    @extend_schema(
+        responses={
+            200: SeenByEventSerializer(many=True),
+            403: OpenApiResponse(description="You see the referral but not its record trail"),
+            404: OpenApiResponse(description="Not a referral you may see"),
+        },
+        summary="Who has seen or changed this referral, newest first",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)

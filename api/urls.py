@@ -95,6 +95,11 @@ urlpatterns = [
         casework.YoungPersonCorrectView.as_view(),
         name="young-person-correct",
     ),
+    path(
+        "v1/referrals/<str:reference>/seen-by/",
+        casework.ReferralSeenByView.as_view(),
+        name="referral-seen-by",
+    ),
     path("v1/my-cases/", casework.MyCasesView.as_view(), name="my-cases"),
     path("v1/my-actions/", casework.MyActionsView.as_view(), name="my-actions"),
     path("v1/overdue-actions/", casework.OverdueActionsView.as_view(), name="overdue-actions"),

@@ -116,3 +116,21 @@ def test_corrections_follow_the_casework_rules(referral: Referral) -> None:
     outsider = member(Role.COORDINATOR)
     break_glass_open(referral=referral, actor=outsider, reason="Missing overnight, urgent.")
     assert correct(api(outsider), referral, body).status_code == 403
+
+
+def seen_by(client: APIClient, referral: Referral) -> Any:
+    return client.get(f"/api/v1/referrals/{referral.reference}/seen-by/")
+
+
+def test_who_has_seen_a_referral(
+    area: Area, referral: Referral, coordinator: User, django_assert_max_num_queries: Any
+) -> None:
+    police = member(Role.POLICE_LEAD, area=area)
+    api(police).get(f"/api/v1/referrals/{referral.reference}/")
+    client = api(coordinator)
+    with django_assert_max_num_queries(16):
+        rows = seen_by(client, referral).json()["results"]
+    viewers = [row["actor"] for row in rows if row["action"] == AuditAction.VIEW]
+    assert viewers[:2] == [coordinator.username, police.username]
+    assert seen_by(api(police), referral).status_code == 403
+    assert seen_by(api(member(Role.COORDINATOR)), referral).status_code == 404

@@ -32,7 +32,7 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "referral-list": ("referrals",),
     "break-glass": ("referral-break-glass",),
     "break-glass-review": ("break-glass-reviews", "break-glass-review"),
-    "referral-detail": ("referral", "referral-transitions"),
+    "referral-detail": ("referral", "referral-transitions", "referral-seen-by"),
     "referral-step": ("referral-transition",),
     "referral-timeline": ("referral-timeline",),
     "action-add": ("actions",),

@@ -103,6 +103,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/referrals/{reference}/young-person/correct/",
         "/api/v1/overdue-actions/",
         "/api/v1/my-cases/",
+        "/api/v1/referrals/{reference}/seen-by/",
         "/api/v1/my-actions/",
         "/api/v1/referrals/{reference}/timeline/",
         "/api/v1/search/",
