@@ -15,6 +15,7 @@ from . import (
     referral_list,
     report_exports,
     reports,
+    strategy_library,
     strategy_profiles,
     views,
 )
@@ -186,6 +187,21 @@ urlpatterns = [
         "v1/strategy-profiles/",
         strategy_profiles.StrategyProfilesView.as_view(),
         name="strategy-profiles",
+    ),
+    path(
+        "v1/strategy-profiles/<str:ons_code>/sessions/",
+        strategy_library.StrategySessionsView.as_view(),
+        name="strategy-sessions",
+    ),
+    path(
+        "v1/strategy-library/",
+        strategy_library.StrategyLibraryView.as_view(),
+        name="strategy-library",
+    ),
+    path(
+        "v1/strategy-library/<int:pk>/download/",
+        strategy_library.StrategyDocumentDownloadView.as_view(),
+        name="strategy-library-download",
     ),
     path(
         "v1/strategy-profiles/<str:ons_code>/<int:year>/",

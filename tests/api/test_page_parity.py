@@ -25,6 +25,9 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "strategy-profiles": ("strategy-profiles",),
     "strategy-profile": ("strategy-profile",),
     "strategy-profile-edit": ("strategy-profile",),
+    "strategy-sessions": ("strategy-sessions",),
+    "strategy-library": ("strategy-library",),
+    "strategy-library-download": ("strategy-library-download",),
     "triage-queue": ("referrals",),
     "national": ("national-returns",),
     "national-tables": ("national-tables",),
@@ -108,9 +111,6 @@ AWAITING_AN_API: dict[str, str] = {
     "young-person-match": "matching: its API is being built with merge and unmerge",
     "young-person-match-confirm": "matching: its API is being built with merge and unmerge",
     "mentions": "turning a concern's mentions into records",
-    "strategy-sessions": "strategy profile sessions",
-    "strategy-library": "the strategy profile library",
-    "strategy-library-download": "the strategy profile library",
     "strategy-document-add": "the strategy profile library",
     "strategy-import-start": "strategy profile imports",
     "strategy-import": "strategy profile imports",
@@ -118,7 +118,7 @@ AWAITING_AN_API: dict[str, str] = {
     "strategy-comparison": "the national comparison of strategy profiles",
     "national-import": "importing the areas' national returns",
 }
-AWAITING_CEILING = 12
+AWAITING_CEILING = 9
 
 
 def _patterns(namespace: str) -> dict[str, URLPattern]:

@@ -138,6 +138,9 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/reports/areas/{ons_code}/dashboard/export.{fmt}",
         "/api/v1/strategy-profiles/",
         "/api/v1/strategy-profiles/{ons_code}/{year}/",
+        "/api/v1/strategy-profiles/{ons_code}/sessions/",
+        "/api/v1/strategy-library/",
+        "/api/v1/strategy-library/{id}/download/",
     }
 
 
