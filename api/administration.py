@@ -345,8 +345,8 @@ class LockoutSerializer(serializers.Serializer[Any]):
     username = serializers.CharField()
     name = serializers.CharField()
     failures = serializers.IntegerField()
-    last_failure = serializers.DateTimeField()
-    locked_until = serializers.DateTimeField()
+    last_failure = checked.DateTimeField(read_only=True)
+    locked_until = checked.DateTimeField(read_only=True)
 
 
 class UnlockSerializer(serializers.Serializer[Any]):

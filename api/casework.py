@@ -25,6 +25,7 @@ from referrals.services import (
     young_person_correct,
 )
 
+from . import fields as checked
 from .pagination import NumberedPagination
 from .serializers import ActionSerializer, YoungPersonDetailSerializer, YoungPersonInputSerializer
 from .views import AuditedListView
@@ -148,7 +149,7 @@ class YoungPersonCorrectView(APIView):
 
 
 class SeenByEventSerializer(serializers.Serializer[Any]):
-    created_at = serializers.DateTimeField()
+    created_at = checked.DateTimeField(read_only=True)
     actor = serializers.CharField(source="actor.username", default=None)
     actor_name = serializers.CharField(source="actor.get_full_name", default=None)
     agency = serializers.CharField(source="membership.agency.name", default=None)

@@ -25,6 +25,7 @@ from referrals.selectors import (
 )
 from referrals.services import records_seen
 
+from . import fields as checked
 from . import views
 from .serializers import ReferralSummarySerializer
 
@@ -65,7 +66,9 @@ class ReferralListQuerySerializer(serializers.Serializer[Any]):
 class TriageRowSerializer(ReferralSummarySerializer):
     """A row of the triage queue, as the coordinator's page shows it."""
 
-    due_at = serializers.DateTimeField(help_text="The nearer of the RAG and triage deadlines")
+    due_at = checked.DateTimeField(
+        read_only=True, help_text="The nearer of the RAG and triage deadlines"
+    )
     age = serializers.SerializerMethodField()
     triaged_by = serializers.CharField(source="triaged_by.get_full_name", default=None)
 
