@@ -311,6 +311,21 @@ AREA_SETTINGS = (
     "escalation_manager",
 )
 
+# The largest value that makes sense for each number: anything above is a slip of the keyboard.
+AREA_SETTING_MAXIMUMS = {
+    "triage_working_days": 10,
+    "rag_red_working_hours": 200,
+    "rag_amber_working_hours": 200,
+    "rag_green_working_hours": 200,
+    "review_interval_weeks": 52,
+    "risk_reassessment_months": 24,
+    "return_home_interview_hours": 168,
+    "retention_review_age_years": 100,
+    "break_glass_hours": 168,
+    "due_soon_working_hours": 40,
+    "escalation_working_hours": 200,
+}
+
 
 SCREENING_TOOL_INVALID = "Choose a screening tool version that is loaded"
 

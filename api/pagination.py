@@ -19,7 +19,7 @@ class StrictCursorPagination(CursorPagination):
     def get_page_size(self, request: Request) -> int:
         given = request.query_params.get(self.page_size_query_param)
         if given is None:
-            return int(self.page_size)
+            return int(self.page_size or MAX_PAGE_SIZE)
         if not (given.isascii() and given.isdigit() and 1 <= int(given) <= MAX_PAGE_SIZE):
             message = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
             raise ValidationError({self.page_size_query_param: [message]})
@@ -48,3 +48,10 @@ class StrictPageNumberPagination(PageNumberPagination):
             if parameter["name"] == self.page_query_param:
                 parameter["schema"].update(minimum=1)
         return parameters
+
+
+class NumberedPagination(StrictPageNumberPagination):
+    """Numbered pages, for lists whose order is not one a cursor can follow."""
+
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE

@@ -90,7 +90,16 @@ class ReferralSummaryDetailSerializer(ReferralSummarySerializer):
     young_person = serializers.CharField(source="young_person.__str__")
 
     class Meta(ReferralSummarySerializer.Meta):
-        fields = [*ReferralSummarySerializer.Meta.fields, "access", "young_person"]
+        # What the referrer's page shows: where it stands and what was decided, never the
+        # case's urgency, risk or later deadlines.
+        fields = [
+            *ReferralSummarySerializer.Meta.fields,
+            "access",
+            "young_person",
+            "statutory_type",
+            "decided_at",
+            "closed_at",
+        ]
 
     def get_access(self, obj: Referral) -> str:
         return "summary"
@@ -127,6 +136,7 @@ class ReferralFullSerializer(ReferralSummarySerializer):
     young_person = YoungPersonSerializer()
     assignments = AssignmentSerializer(many=True, source="current_assignments")
     timeline = TimelineEventSerializer(many=True, source="events.all")
+    triaged_by = serializers.CharField(source="triaged_by.get_full_name", default=None)
 
     class Meta(ReferralSummarySerializer.Meta):
         fields = [
@@ -134,6 +144,21 @@ class ReferralFullSerializer(ReferralSummarySerializer):
             "access",
             "young_person",
             "narrative",
+            "immediate_danger",
+            "rag",
+            "rag_due_at",
+            "triaged_by",
+            "screening_score",
+            "proposed_risk",
+            "risk_level",
+            "risk_assessed_at",
+            "risk_reassessment_due_on",
+            "decided_at",
+            "statutory_type",
+            "external_reference",
+            "last_reviewed_at",
+            "next_review_due_on",
+            "closed_at",
             "assignments",
             "timeline",
         ]

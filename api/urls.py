@@ -3,6 +3,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import (
     account,
+    administration,
+    break_glass,
     casework,
     disruption_activity,
     intelligence,
@@ -10,10 +12,14 @@ from . import (
     national_returns,
     network,
     notification_preferences,
+    notifications,
+    referral_list,
     referrals,
     report_exports,
     reports,
+    strategy_library,
     strategy_profiles,
+    work_lists,
     young_people,
 )
 from .search import SearchView
@@ -27,9 +33,20 @@ urlpatterns = [
         notification_preferences.NotificationPreferencesView.as_view(),
         name="notification-preferences",
     ),
+    path("v1/notifications/", notifications.NotificationsView.as_view(), name="notifications"),
+    path(
+        "v1/notifications/read-all/",
+        notifications.NotificationsReadAllView.as_view(),
+        name="notifications-read-all",
+    ),
+    path(
+        "v1/notifications/<int:pk>/read/",
+        notifications.NotificationReadView.as_view(),
+        name="notification-read",
+    ),
     path("v1/tokens/", account.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", account.ApiTokenRevokeView.as_view(), name="token-revoke"),
-    path("v1/referrals/", referrals.ReferralListView.as_view(), name="referrals"),
+    path("v1/referrals/", referral_list.ReferralListView.as_view(), name="referrals"),
     path("v1/referrals/<str:reference>/", referrals.ReferralDetailView.as_view(), name="referral"),
     path(
         "v1/referrals/<str:reference>/transitions/",
@@ -45,6 +62,16 @@ urlpatterns = [
         "v1/referrals/<str:reference>/break-glass/",
         referrals.BreakGlassView.as_view(),
         name="referral-break-glass",
+    ),
+    path(
+        "v1/break-glass-reviews/",
+        break_glass.BreakGlassReviewsView.as_view(),
+        name="break-glass-reviews",
+    ),
+    path(
+        "v1/break-glass-reviews/<int:pk>/",
+        break_glass.BreakGlassReviewView.as_view(),
+        name="break-glass-review",
     ),
     path("v1/referrals/<str:reference>/actions/", casework.ActionsView.as_view(), name="actions"),
     path(
@@ -67,6 +94,19 @@ urlpatterns = [
         casework.ReturnInterviewView.as_view(),
         name="return-interview",
     ),
+    path(
+        "v1/referrals/<str:reference>/young-person/correct/",
+        work_lists.YoungPersonCorrectView.as_view(),
+        name="young-person-correct",
+    ),
+    path(
+        "v1/referrals/<str:reference>/seen-by/",
+        work_lists.ReferralSeenByView.as_view(),
+        name="referral-seen-by",
+    ),
+    path("v1/my-cases/", work_lists.MyCasesView.as_view(), name="my-cases"),
+    path("v1/my-actions/", work_lists.MyActionsView.as_view(), name="my-actions"),
+    path("v1/overdue-actions/", work_lists.OverdueActionsView.as_view(), name="overdue-actions"),
     path("v1/referrals/<str:reference>/notes/", casework.NotesView.as_view(), name="notes"),
     path(
         "v1/referrals/<str:reference>/timeline/",
@@ -152,6 +192,21 @@ urlpatterns = [
         name="strategy-profiles",
     ),
     path(
+        "v1/strategy-profiles/<str:ons_code>/sessions/",
+        strategy_library.StrategySessionsView.as_view(),
+        name="strategy-sessions",
+    ),
+    path(
+        "v1/strategy-library/",
+        strategy_library.StrategyLibraryView.as_view(),
+        name="strategy-library",
+    ),
+    path(
+        "v1/strategy-library/<int:pk>/download/",
+        strategy_library.StrategyDocumentDownloadView.as_view(),
+        name="strategy-library-download",
+    ),
+    path(
         "v1/strategy-profiles/<str:ons_code>/<int:year>/",
         strategy_profiles.StrategyProfileView.as_view(),
         name="strategy-profile",
@@ -175,6 +230,61 @@ urlpatterns = [
         "v1/reports/areas/<str:ons_code>/dashboard/export.<str:fmt>",
         report_exports.DashboardExportView.as_view(),
         name="report-dashboard-export",
+    ),
+    path(
+        "v1/administration/areas/",
+        administration.AdministeredAreasView.as_view(),
+        name="admin-areas",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/people/",
+        administration.PeopleView.as_view(),
+        name="admin-people",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/people/<int:pk>/deactivate/",
+        administration.PersonDeactivateView.as_view(),
+        name="admin-person-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/memberships/<int:pk>/end/",
+        administration.MembershipEndView.as_view(),
+        name="admin-membership-end",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/agencies/",
+        administration.AgenciesView.as_view(),
+        name="admin-agencies",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/agencies/<int:pk>/deactivate/",
+        administration.AgencyDeactivateView.as_view(),
+        name="admin-agency-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/settings/",
+        administration.AreaSettingsView.as_view(),
+        name="admin-settings",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/lockouts/",
+        administration.LockoutsView.as_view(),
+        name="admin-lockouts",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/emails/",
+        administration.UndeliveredEmailsView.as_view(),
+        name="admin-emails",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/audit/",
+        administration.AuditSearchView.as_view(),
+        name="admin-audit",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/audit/export.csv",
+        administration.AuditExportView.as_view(),
+        name="admin-audit-export",
     ),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),

@@ -44,6 +44,7 @@ from agencies.selectors import (
     user_by_username,
 )
 from agencies.services import (
+    AREA_SETTING_MAXIMUMS,
     AREA_SETTINGS,
     ESCALATION_MANAGER_INVALID,
     SCREENING_TOOL_INVALID,
@@ -215,20 +216,6 @@ SETTING_HINTS = {
     "escalation_working_hours": "Counted from the deadline. Often 4.",
     "escalation_manager": "Told when something stays overdue.",
 }
-# The largest value that makes sense for each number: anything above is a slip of the keyboard.
-SETTING_MAXIMUMS = {
-    "triage_working_days": 10,
-    "rag_red_working_hours": 200,
-    "rag_amber_working_hours": 200,
-    "rag_green_working_hours": 200,
-    "review_interval_weeks": 52,
-    "risk_reassessment_months": 24,
-    "return_home_interview_hours": 168,
-    "retention_review_age_years": 100,
-    "break_glass_hours": 168,
-    "due_soon_working_hours": 40,
-    "escalation_working_hours": 200,
-}
 
 
 # The settings as the page groups them, each group a fieldset with what its numbers count.
@@ -307,7 +294,7 @@ class AreaSettingsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for name, maximum in SETTING_MAXIMUMS.items():
+        for name, maximum in AREA_SETTING_MAXIMUMS.items():
             number = self.fields[name]
             number.validators.append(
                 MaxValueValidator(maximum, message=f"Enter a number of {maximum} or less")

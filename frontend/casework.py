@@ -252,7 +252,7 @@ def note_add_page(request: HttpRequest, reference: str) -> HttpResponse:
 def young_person_correct_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral = _for_casework(request, reference)
     form = YoungPersonCorrectionForm(
-        _data(request), initial=model_to_dict(referral.young_person, fields=CORRECTION_FIELDS)
+        _data(request), initial=model_to_dict(referral.young_person, fields=list(CORRECTION_FIELDS))
     )
     if request.method == "POST" and service_write(
         form,

@@ -14,6 +14,7 @@ from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
 from referrals.break_glass import BREAK_GLASS_MIN_REASON
+from referrals.identity import CORRECTION_FIELDS
 from referrals.models import (
     QUEUE_STATES,
     ActionStatus,
@@ -287,19 +288,6 @@ class NoteForm(forms.Form):
 
 
 # The details the correction page offers (a subset of referrals.identity.YOUNG_PERSON_FIELDS).
-CORRECTION_FIELDS = [
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "estimated_age",
-    "nhs_number",
-    "address",
-    "postcode",
-    "school",
-    "placement",
-]
-
-
 # Labels and hints in the words of the concern form, where the model's own are not those.
 CORRECTION_LABELS = {
     "given_name": "First name",
@@ -322,7 +310,7 @@ class YoungPersonCorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         model_fields = fields_for_model(
             YoungPerson,
-            fields=CORRECTION_FIELDS,
+            fields=list(CORRECTION_FIELDS),
             labels=CORRECTION_LABELS,
             help_texts=CORRECTION_HINTS,
         )

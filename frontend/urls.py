@@ -2,6 +2,7 @@ from django.urls import path
 
 from . import (
     administration,
+    api_tokens,
     casework,
     concerns,
     disruption,
@@ -45,6 +46,12 @@ urlpatterns = [
         "notifications/read/",
         notification_pages.notifications_mark_read_action,
         name="notifications-mark-read",
+    ),
+    path("api-tokens/", api_tokens.api_tokens_page, name="api-tokens"),
+    path(
+        "api-tokens/<int:pk>/revoke/",
+        api_tokens.api_token_revoke_page,
+        name="api-token-revoke",
     ),
     path("strategy-profiles/", strategy_profiles.strategy_profiles_page, name="strategy-profiles"),
     path("strategy-profiles/library/", strategy_profiles.library_page, name="strategy-library"),

@@ -72,6 +72,20 @@ def apply_young_person(person: YoungPerson, changes: Mapping[str, Any]) -> None:
         raise ValidationError({"date_of_birth": "Date of birth must be today or in the past"})
 
 
+# The details a correction may change: who the young person is and where to find them.
+CORRECTION_FIELDS = (
+    "given_name",
+    "family_name",
+    "date_of_birth",
+    "estimated_age",
+    "nhs_number",
+    "address",
+    "postcode",
+    "school",
+    "placement",
+)
+
+
 def young_person_correct(
     *, referral: Referral, actor: Any, changes: Mapping[str, Any], reason: str
 ) -> YoungPerson:

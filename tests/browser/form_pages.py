@@ -78,6 +78,7 @@ NO_INPUT: dict[str, str] = {
     "frontend:sign-in-recovery-codes": "the 'I have saved these codes' button",
     "frontend:notifications-mark-read": "'Mark all as read' and each 'Mark as read' button",
     "frontend:meeting-propose": "the 'Propose the agenda' button",
+    "frontend:api-token-revoke": "the 'Revoke token' button",
     "frontend:admin-membership-end": "the 'End role' button beside each role",
     "frontend:admin-person-deactivate": "the 'Deactivate leaver' button beside each person",
     "frontend:admin-agency-deactivate": "the 'Deactivate' button beside each agency",
