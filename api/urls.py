@@ -3,6 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import (
     disruption_activity,
+    information_requests,
     intelligence,
     meetings,
     national_returns,
@@ -69,6 +70,26 @@ urlpatterns = [
         "v1/referrals/<str:reference>/timeline/",
         views.ReferralTimelineView.as_view(),
         name="referral-timeline",
+    ),
+    path(
+        "v1/information-requests/",
+        information_requests.InformationRequestListView.as_view(),
+        name="information-requests",
+    ),
+    path(
+        "v1/information-requests/<int:pk>/",
+        information_requests.InformationRequestView.as_view(),
+        name="information-request",
+    ),
+    path(
+        "v1/information-requests/<int:pk>/answer/",
+        information_requests.InformationRequestAnswerView.as_view(),
+        name="information-request-answer",
+    ),
+    path(
+        "v1/information-requests/<int:pk>/decline/",
+        information_requests.InformationRequestDeclineView.as_view(),
+        name="information-request-decline",
     ),
     path("v1/search/", SearchView.as_view(), name="search"),
     path("v1/young-people/", views.YoungPeopleView.as_view(), name="young-people"),

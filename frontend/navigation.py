@@ -38,7 +38,15 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Home",
         "frontend:home",
         header_roles=EVERY_ROLE,
-        covers=("frontend:my-cases", "frontend:my-actions"),  # the home blocks' full lists
+        # the home blocks' full lists, and the information requests they lead to
+        covers=(
+            "frontend:my-cases",
+            "frontend:my-actions",
+            "frontend:information-requests",
+            "frontend:information-request",
+            "frontend:information-request-answer",
+            "frontend:information-request-decline",
+        ),
     ),
     NavItem(
         "Triage queue",
