@@ -38,15 +38,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Home",
         "frontend:home",
         header_roles=EVERY_ROLE,
-        # the home blocks' full lists, and the information requests they lead to
-        covers=(
-            "frontend:my-cases",
-            "frontend:my-actions",
-            "frontend:information-requests",
-            "frontend:information-request",
-            "frontend:information-request-answer",
-            "frontend:information-request-decline",
-        ),
+        # the home blocks' full lists
+        covers=("frontend:my-cases", "frontend:my-actions", "frontend:information-requests"),
     ),
     NavItem(
         "Triage queue",
