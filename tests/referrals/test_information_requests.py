@@ -4,16 +4,14 @@ answer or a refusal writes (timeline, audit, notifications, timers)."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
-from django.utils import timezone
 
-from agencies.models import Agency, Area, Role, User
+from agencies.models import Role
 from audit.models import AuditAction, AuditEvent
 from notifications.models import Notification, NotificationKind
 from notifications.timers import timers_check
@@ -31,63 +29,19 @@ from referrals.information_requests import (
 from referrals.models import (
     InformationRequest,
     InformationRequestStatus,
-    Referral,
     ReferralEventType,
 )
 from referrals.selectors import ReferralAccess, referral_access
 from referrals.services import referral_transition
-from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
+from tests.factories import member
+from tests.referrals.asking import Asking, build_asking
 
 pytestmark = pytest.mark.django_db
 
 
-@dataclass
-class Asking:
-    area: Area
-    asked: Agency
-    coordinator: User
-    lead: User  # the asked agency's safeguarding lead
-    other_lead: User  # another agency's safeguarding lead in the same area
-    referral: Referral
-    request: InformationRequest
-
-
-def ask(referral: Referral, coordinator: User, agency: Agency, due_on: date) -> InformationRequest:
-    referral_transition(
-        referral=referral,
-        actor=coordinator,
-        name="request_information",
-        inputs={
-            "agency": str(agency.pk),
-            "question": "Is she attending school?",
-            "due_on": due_on.isoformat(),
-        },
-    )
-    return InformationRequest.objects.filter(referral=referral).latest("pk")
-
-
 @pytest.fixture
 def asking() -> Asking:
-    area = AreaFactory.create()
-    asked = AgencyFactory.create(areas=[area])
-    coordinator = member(Role.COORDINATOR, area=area)
-    referral = raise_referral(
-        member(Role.PRACTITIONER, area=area),
-        submit=True,
-        given_name="Amira",
-        family_name="Khan",
-        date_of_birth=date(2011, 4, 2),
-    )
-    referral_transition(referral=referral, actor=coordinator, name="start_triage", inputs={})
-    return Asking(
-        area=area,
-        asked=asked,
-        coordinator=coordinator,
-        lead=member(Role.AGENCY_SAFEGUARDING_LEAD, area=area, agency=asked),
-        other_lead=member(Role.AGENCY_SAFEGUARDING_LEAD, area=area),
-        referral=referral,
-        request=ask(referral, coordinator, asked, timezone.localdate() + timedelta(days=5)),
-    )
+    return build_asking()
 
 
 def test_the_agency_asked_reads_the_request_and_nothing_else_of_the_case(asking: Asking) -> None:
