@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.dates import BIRTH_DATE, DUE_DATE
 from referrals.information_requests import (
     ANSWER_MAX_LENGTH,
     REASON_MAX_LENGTH,
@@ -36,6 +37,7 @@ from referrals.information_requests import (
 )
 from referrals.models import InformationRequestStatus, LawfulBasis
 
+from . import fields as checked
 from .errors import Conflict
 from .parsers import DepthLimitedJSONParser
 
@@ -52,22 +54,22 @@ class InformationRequestSerializer(serializers.Serializer[Asked]):
     id = serializers.IntegerField(source="pk")
     referral = serializers.CharField(source="reference", help_text="The referral's reference")
     young_person = serializers.CharField(help_text="Name, shared under the lawful basis")
-    date_of_birth = serializers.DateField(allow_null=True)
+    date_of_birth = checked.DateField(allowed=BIRTH_DATE, allow_null=True)
     lawful_basis = serializers.CharField(
         help_text=f"The lawful basis recorded for sharing, in words: one of {len(LawfulBasis)}"
     )
     agency = serializers.CharField(help_text="The agency asked")
     agency_id = serializers.IntegerField()
     question = serializers.CharField()
-    due_on = serializers.DateField()
+    due_on = checked.DateField(allowed=DUE_DATE)
     requested_by = serializers.CharField()
-    requested_at = serializers.DateTimeField()
+    requested_at = checked.DateTimeField()
     status = serializers.ChoiceField(choices=InformationRequestStatus.choices)
     answer = serializers.CharField()
     attachment_name = serializers.CharField(help_text="The attached document's name, if any")
     declined_reason = serializers.CharField()
     answered_by = serializers.CharField(help_text="Who answered or declined it")
-    answered_at = serializers.DateTimeField(allow_null=True)
+    answered_at = checked.DateTimeField(allow_null=True)
 
 
 class AnswerSerializer(serializers.Serializer[object]):
