@@ -75,7 +75,9 @@ class InformationRequestSerializer(serializers.Serializer[Asked]):
 class AnswerSerializer(serializers.Serializer[object]):
     answer = serializers.CharField(max_length=ANSWER_MAX_LENGTH)
     attachment = serializers.FileField(
-        required=False, help_text="PDF, DOCX, ODT or TXT, smaller than 10 MB"
+        required=False,
+        help_text="PDF, DOCX, ODT or TXT (multipart). An API request body is at most 1 MiB; "
+        "the page takes documents up to 10 MB",
     )
 
 

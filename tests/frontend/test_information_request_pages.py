@@ -4,6 +4,8 @@ attachment's download, recorded as seen."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -44,6 +46,25 @@ def test_pages_answer_404_out_of_scope_and_403_to_those_who_only_read(asking: As
     page = lead.get(base).content.decode()
     assert "Answer the request" in page and "Amira Khan" in page
     assert "Synthetic concern." not in page  # the narrative is never shown to the agency
+
+
+def test_the_work_list_is_one_page_of_requests_each_recorded_as_seen(
+    asking: Asking, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(3):
+        ask(asking.referral, asking.coordinator, asking.asked, asking.request.due_on)
+    lead = client_of(asking.lead)
+    lead.get("/information-requests/")  # warm: caches that a second view finds filled
+    before = AuditEvent.objects.filter(actor=asking.lead, action=AuditAction.VIEW).count()
+    with django_assert_max_num_queries(13):
+        page = lead.get("/information-requests/").content.decode()
+    assert page.count(f"Referral {asking.referral.reference}") == 4
+    seen = AuditEvent.objects.filter(actor=asking.lead, action=AuditAction.VIEW).count()
+    assert seen - before == 4
+    assert (
+        "No request is waiting"
+        in client_of(asking.other_lead).get("/information-requests/").content.decode()
+    )
 
 
 def test_the_case_page_and_timeline_show_answers_and_refusals(asking: Asking) -> None:
