@@ -4,14 +4,16 @@ answer or a refusal writes (timeline, audit, notifications, timers)."""
 from __future__ import annotations
 
 import dataclasses
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
 from django.http import Http404
 
-from agencies.models import Role
+from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
 from notifications.models import Notification, NotificationKind
 from notifications.timers import timers_check
@@ -208,3 +210,35 @@ def test_the_agency_asked_is_told_when_due_soon_then_overdue_then_escalated(
     assert {n.recipient for n in escalated} == {asking.coordinator}
     timers_check(now=datetime(2026, 5, 22, 15, tzinfo=UTC))  # nobody is told twice
     assert escalated.count() == len({n.recipient_id for n in escalated})
+
+
+@pytest.mark.django_db(transaction=True)  # two threads, each with its own connection
+def test_two_answers_at_once_one_is_kept_and_the_other_refused() -> None:
+    asking = build_asking()
+    colleague = member(Role.AGENCY_SAFEGUARDING_LEAD, area=asking.area, agency=asking.asked)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def answer(actor: User, text: str) -> None:
+        try:
+            start.wait(timeout=10)
+            information_request_answer(information_request=asking.request, actor=actor, answer=text)
+            outcomes.append("answered")
+        except InformationRequestClosed:
+            outcomes.append("refused")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=answer, args=(asking.lead, "First.")),
+        threading.Thread(target=answer, args=(colleague, "Second.")),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["answered", "refused"]
+    asking.request.refresh_from_db()
+    provided = asking.referral.events.filter(event_type=ReferralEventType.INFORMATION_PROVIDED)
+    assert provided.count() == 1
+    assert asking.request.answer in ("First.", "Second.")
