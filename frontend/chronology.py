@@ -86,6 +86,7 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "fields": ("Details corrected", _fields),
     "expires_at": ("Access until", _moment),
     "reason": ("Reason", str),
+    "attachment": ("Document attached", lambda value: "Yes" if value else "No"),
     "tactic": ("Disruption tactic", str),
     "disruption_status": ("Disruption status", _choice(DisruptionStatus)),
     "previous_disruption_status": ("Was", _choice(DisruptionStatus)),

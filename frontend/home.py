@@ -22,6 +22,7 @@ from agencies.selectors import active_memberships, active_roles
 from disruption.home_selectors import expiring_orders, link_alerts_to_review, next_meetings
 from referrals.audited_reads import records_seen
 from referrals.home_selectors import (
+    Shown,
     actions_owned_by,
     cases_led_by,
     concerns_raised_by,
@@ -29,6 +30,12 @@ from referrals.home_selectors import (
     first_rows,
     overdue_action_count,
     queue_counts,
+)
+from referrals.information_requests import (
+    asked_values,
+    information_requests_asked_of,
+    information_requests_seen,
+    to_asked,
 )
 from referrals.selectors import drafts_of
 from reports.home_selectors import board_key_figures, national_returns_imported
@@ -61,6 +68,16 @@ def _cases(request: HttpRequest) -> dict[str, Any]:
 
 def _actions(request: HttpRequest) -> dict[str, Any]:
     return {"actions": first_rows(actions_owned_by(user=request.user), ROWS_PER_BLOCK)}
+
+
+def _information(request: HttpRequest) -> dict[str, Any]:
+    """Requests to the user's agency: they may see nothing else of those cases, so the rows
+    are the requests' own projection, recorded as seen here."""
+    asked_of = information_requests_asked_of(user=request.user)
+    shown = first_rows(asked_values(asked_of), ROWS_PER_BLOCK)
+    rows = [to_asked(row) for row in shown.rows]
+    information_requests_seen(actor=request.user, shown=rows, request=request)
+    return {"information": Shown(rows, shown.total)}
 
 
 def _alerts(request: HttpRequest) -> dict[str, Any]:
@@ -101,6 +118,7 @@ BLOCKS: dict[str, Block | None] = {
     "queue": _queue,
     "cases": _cases,
     "actions": _actions,
+    "information": _information,
     "alerts": _alerts,
     "expiring": _expiring,
     "meetings": _meetings,
@@ -112,9 +130,9 @@ BLOCKS: dict[str, Block | None] = {
 }
 ROLE_BLOCKS: dict[Role, tuple[str, ...]] = {
     Role.PRACTITIONER: ("raised", "drafts"),
-    Role.AGENCY_SAFEGUARDING_LEAD: ("raised", "drafts"),
+    Role.AGENCY_SAFEGUARDING_LEAD: ("information", "raised", "drafts"),
     Role.COORDINATOR: ("queue", "alerts", "expiring"),
-    Role.LEAD_PROFESSIONAL: ("cases", "actions"),
+    Role.LEAD_PROFESSIONAL: ("cases", "actions", "information"),
     Role.POLICE_LEAD: ("alerts", "expiring", "meetings"),
     Role.BOARD_MEMBER: ("figures",),
     Role.AREA_ADMINISTRATOR: ("administration",),

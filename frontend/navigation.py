@@ -37,7 +37,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "Home",
         "frontend:home",
         header_roles=EVERY_ROLE,
-        covers=("frontend:my-cases", "frontend:my-actions"),  # the home blocks' full lists
+        # the home blocks' full lists
+        covers=("frontend:my-cases", "frontend:my-actions", "frontend:information-requests"),
     ),
     NavItem(
         "Triage queue",

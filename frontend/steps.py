@@ -63,8 +63,10 @@ INTRODUCTIONS = {
     "one working day of the referral.",
     "assign_lead": "Name an agency on the case and, if you know them, its lead professional. "
     "Naming an agency again replaces its lead professional.",
-    "request_information": "Ask an agency for what it knows. The agency sees the question "
-    "and the date it is due by.",
+    "request_information": "Ask an agency for what it knows. Its safeguarding leads, and "
+    "the lead professional named for it, see the question, the date it is due by, and the "
+    "young person's name and date of birth under the lawful basis recorded: nothing else of "
+    "the case. Their answer appears under the plan.",
     "review": "Record what the multi-agency review found and when the next one is due.",
     "reassess_risk": "Set the risk level from what is known now. The screening tool only "
     "proposes one; you decide.",

@@ -21,10 +21,13 @@ from agencies.models import Area, Membership, Role, User
 from agencies.selectors import lockout_episode, with_active_memberships
 from disruption.models import LinkAlert, NodeKind
 from disruption.selectors import link_alerts_for
+from referrals.information_requests import information_request_answerers
 from referrals.models import (
     BreakGlassAccess,
     ClosureOutcome,
     Decision,
+    InformationRequest,
+    InformationRequestStatus,
     MissingEpisode,
     ProtectiveAction,
     Rag,
@@ -237,31 +240,52 @@ def lead_assigned(*, referral: Referral, actor: Any) -> None:
     )
 
 
+def _information_request_url(pk: int) -> str:
+    return reverse("frontend:information-request", args=[pk])
+
+
 def information_requested(*, referral: Referral, actor: Any) -> None:
-    """The agency's lead professional named on the referral; when none can be told, the
-    agency's lead professionals and safeguarding leads in the area who may see it."""
-    request = referral.information_requests.select_related("agency").order_by("-pk").first()
+    """Those who answer for the agency asked: its safeguarding leads in the area and the lead
+    professional named for it on the referral. They read the request, not the case."""
+    request = (
+        referral.information_requests.select_related("agency", "referral").order_by("-pk").first()
+    )
     if request is None:
         return
-    named = referral.current_assignments.filter(agency_id=request.agency_id).first()
-    told = []
-    if named is not None and named.lead_professional is not None:
-        told = _who_may_see([named.lead_professional], referral, actor=actor)
-    if not told:
-        agency_people = _holders(
-            Role.LEAD_PROFESSIONAL,
-            Role.AGENCY_SAFEGUARDING_LEAD,
-            area_id=referral.area_id,
-            agency_id=request.agency_id,
-        )
-        told = _who_may_see(agency_people, referral, actor=actor)
+    told = information_request_answerers(requests=[request])[request.pk]
     _tell(
         referral,
-        told,
+        [u for u in told if u.pk != actor.pk],
         NotificationKind.INFORMATION_REQUESTED,
         f"information_requested:{request.pk}",
         f"Information requested from {request.agency.name} on referral {referral.reference}",
         f"Reply by {request.due_on:%-d %B %Y}.",
+        url=_information_request_url(request.pk),
+    )
+
+
+def information_request_answered(*, information_request: InformationRequest, actor: Any) -> None:
+    """Whoever asked, and the area's coordinators, while they see the case."""
+    referral = information_request.referral
+    answered = information_request.status == InformationRequestStatus.ANSWERED
+    kind = (
+        NotificationKind.INFORMATION_PROVIDED if answered else NotificationKind.INFORMATION_DECLINED
+    )
+    agency = information_request.agency.name
+    _tell(
+        referral,
+        _who_may_see(
+            [information_request.requested_by, *_coordinators(referral.area_id)],
+            referral,
+            actor=actor,
+        ),
+        kind,
+        f"{kind.value}:{information_request.pk}",
+        f"Information provided by {agency} on referral {referral.reference}"
+        if answered
+        else f"{agency} declined a request for information on referral {referral.reference}",
+        "Read it under the plan on the referral." if answered else "Read why on the referral.",
+        url=f"{_referral_url(referral)}#plan",
     )
 
 

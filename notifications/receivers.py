@@ -41,6 +41,11 @@ def tell_action_owner(sender: Any, action: Any, actor: Any, **kwargs: Any) -> No
     producers.action_assigned(action=action, actor=actor)
 
 
+@receiver(referral_signals.information_request_answered, dispatch_uid="notifications.information")
+def tell_of_answer(sender: Any, information_request: Any, actor: Any, **kwargs: Any) -> None:
+    producers.information_request_answered(information_request=information_request, actor=actor)
+
+
 @receiver(referral_signals.missing_episode_started, dispatch_uid="notifications.missing")
 def tell_of_missing(sender: Any, episode: Any, actor: Any, **kwargs: Any) -> None:
     producers.missing_reported(episode=episode, actor=actor)

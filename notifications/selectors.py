@@ -26,6 +26,8 @@ from referrals.models import (
     OPEN_STATES,
     QUEUE_STATES,
     ActionStatus,
+    InformationRequest,
+    InformationRequestStatus,
     MissingEpisode,
     ProtectiveAction,
     Referral,
@@ -208,6 +210,27 @@ def actions_due(*, until: date) -> QuerySet[ProtectiveAction]:
             "referral__area_id",
             "referral__state",
             "action_type__label",
+        )
+        .order_by("due_on", "pk")
+    )
+
+
+def information_requests_due(*, until: date) -> QuerySet[InformationRequest]:
+    """Open information requests on open referrals due on or before `until`."""
+    return (
+        InformationRequest.objects.filter(
+            status=InformationRequestStatus.OPEN,
+            due_on__lte=until,
+            referral__state__in=OPEN_STATES,
+        )
+        .select_related("referral", "agency")
+        .only(
+            "due_on",
+            "agency_id",
+            "agency__name",
+            "referral__reference",
+            "referral__area_id",
+            "referral__state",
         )
         .order_by("due_on", "pk")
     )

@@ -30,7 +30,14 @@ from django.urls import reverse
 from agencies.models import Role, User
 from agencies.selectors import AREA_OVERSIGHT_ROLES
 from disruption.activity_selectors import activities_due_reminder
-from referrals.models import MissingEpisode, ProtectiveAction, Rag, Referral
+from referrals.information_requests import information_request_answerers
+from referrals.models import (
+    InformationRequest,
+    MissingEpisode,
+    ProtectiveAction,
+    Rag,
+    Referral,
+)
 from referrals.working_time import (
     LONDON,
     add_working_hours,
@@ -177,6 +184,8 @@ class _Run:
         risks = list(selectors.plan_dates_due(field="risk_reassessment_due_on", until=window_end))
         interviews = list(selectors.return_interviews_overdue(now=self.now))
         activities = list(activities_due_reminder(today=self.today))
+        asked = list(selectors.information_requests_due(until=window_end))
+        self.answerers = information_request_answerers(requests=asked)
         self.reach = _Reach(
             area_ids=set(self.areas),
             referral_ids={a.referral_id for a in actions}
@@ -196,6 +205,8 @@ class _Run:
             )
         for episode in interviews:
             self.return_interview(episode)
+        for information_request in asked:
+            self.information_request(information_request)
         for activity in activities:
             self.expiring(activity)
         return self.sent
@@ -315,6 +326,45 @@ class _Run:
             pk=action.pk,
             due=_end_of(action.due_on),
             key_due=action.due_on.isoformat(),
+            what=what,
+            referral=referral,
+        )
+
+    def information_request(self, asked: InformationRequest) -> None:
+        """Due soon (today or the next working day), then overdue: those who answer for the
+        agency asked; escalated once overdue. They may not see the case: the link is to the
+        request."""
+        referral = asked.referral
+        what = f"information request to {asked.agency.name}"
+        common = {
+            "url": reverse("frontend:information-request", args=[asked.pk]),
+            "area_id": referral.area_id,
+            "referral_id": referral.pk,
+        }
+        recipients = self.answerers.get(asked.pk, [])
+        if asked.due_on >= self.today:
+            self.tell(
+                recipients,
+                NotificationKind.INFORMATION_DUE_SOON,
+                f"information_due_soon:{asked.pk}:{asked.due_on.isoformat()}",
+                title=f"Information request due {_day(asked.due_on)}: {referral.reference}",
+                body=f"The {what} on {referral.reference} is due on {_day(asked.due_on)}.",
+                **common,
+            )
+            return
+        self.tell(
+            recipients,
+            NotificationKind.INFORMATION_OVERDUE,
+            f"information_overdue:{asked.pk}:{asked.due_on.isoformat()}",
+            title=f"Information request overdue: {referral.reference}",
+            body=f"The {what} on {referral.reference} was due on {_day(asked.due_on)}.",
+            **common,
+        )
+        self.escalate(
+            subject="information_request",
+            pk=asked.pk,
+            due=_end_of(asked.due_on),
+            key_due=asked.due_on.isoformat(),
             what=what,
             referral=referral,
         )

@@ -10,6 +10,7 @@ from django.db import transaction
 from .models import (
     BreakGlassAccess,
     CaseNote,
+    InformationRequest,
     MissingEpisode,
     ProtectiveAction,
     Referral,
@@ -228,4 +229,31 @@ def disruption_updated_event(
         tactic=tactic,
         disruption_status=status,
         previous_disruption_status=previous_status,
+    )
+
+
+def information_provided_event(
+    *, information_request: InformationRequest, actor: Any
+) -> ReferralEvent:
+    # The answer stays on the request: the timeline says who answered, not what.
+    return _record(
+        information_request.referral,
+        ReferralEventType.INFORMATION_PROVIDED,
+        actor,
+        information_request_id=information_request.pk,
+        agency_id=information_request.agency_id,
+        attachment=bool(information_request.attachment_name),
+    )
+
+
+def information_declined_event(
+    *, information_request: InformationRequest, actor: Any
+) -> ReferralEvent:
+    return _record(
+        information_request.referral,
+        ReferralEventType.INFORMATION_DECLINED,
+        actor,
+        information_request_id=information_request.pk,
+        agency_id=information_request.agency_id,
+        reason=information_request.declined_reason,
     )

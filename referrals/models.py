@@ -837,6 +837,7 @@ class ReferralEventType(models.TextChoices):
     RAG_SET = "rag_set", "RAG rating set"
     INFORMATION_REQUESTED = "information_requested", "Information requested"
     INFORMATION_PROVIDED = "information_provided", "Information provided"
+    INFORMATION_DECLINED = "information_declined", "Information request declined"
     REVIEWED = "reviewed", "Review recorded"
     RISK_REASSESSED = "risk_reassessed", "Risk reassessed"
     TRANSFER_REQUESTED = "transfer_requested", "Transfer requested"
@@ -1068,8 +1069,15 @@ class CaseNote(models.Model):
         return f"Note by {self.author} on {self.referral}"
 
 
+class InformationRequestStatus(models.TextChoices):
+    OPEN = "open", "Waiting for an answer"
+    ANSWERED = "answered", "Answered"
+    DECLINED = "declined", "Declined"
+
+
 class InformationRequest(models.Model):
-    """A coordinator's request to an agency for what it knows, answered by that agency."""
+    """A coordinator's request to an agency for what it knows, answered (or declined, with
+    the reason) once by that agency's safeguarding lead or the lead professional it named."""
 
     referral = models.ForeignKey(
         Referral, on_delete=models.PROTECT, related_name="information_requests"
@@ -1081,7 +1089,16 @@ class InformationRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=10,
+        choices=InformationRequestStatus.choices,
+        default=InformationRequestStatus.OPEN,
+    )
     answer = models.TextField(blank=True)
+    attachment = models.FileField(upload_to="information-requests/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    declined_reason = models.TextField(blank=True)
+    # Who answered or declined it, and when.
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -1089,6 +1106,19 @@ class InformationRequest(models.Model):
 
     class Meta:
         ordering = ["due_on", "id"]
+        indexes = [
+            # The open requests of an agency (work lists) and those coming due (timers).
+            models.Index(
+                fields=["agency", "due_on"],
+                name="info_request_open_by_agency",
+                condition=models.Q(status="open"),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Request to {self.agency} on {self.referral}"
+
+    @property
+    def area_id(self) -> int:
+        """The referral's area, so an audit record of the request is filed under it."""
+        return self.referral.area_id

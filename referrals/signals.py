@@ -22,3 +22,5 @@ missing_episode_started = Signal()
 missing_episode_ended = Signal()
 # kwargs: access. Inside the transaction: someone opened a referral in an emergency.
 break_glass_opened = Signal()
+# kwargs: information_request, actor. Inside the transaction: an agency answered or declined.
+information_request_answered = Signal()

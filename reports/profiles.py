@@ -385,8 +385,9 @@ def check_upload_size(upload: UploadedFile) -> None:
         )
 
 
-def _check_document(upload: UploadedFile) -> str:
-    """The upload's file name ending, once it is an accepted type within the size cap."""
+def check_document(upload: UploadedFile) -> str:
+    """The upload's file name ending, once it is an accepted type within the size cap (a
+    library document, an information request's attachment)."""
     name = upload.name or ""
     suffix = PurePath(name).suffix.lower()
     if suffix not in DOCUMENT_TYPES:
@@ -424,7 +425,7 @@ def strategy_document_add(
         raise ValidationError({"kind": "Choose what kind of document this is"})
     if not title.strip():
         raise ValidationError({"title": "Enter a title"})
-    _check_document(upload)
+    check_document(upload)
     with transaction.atomic(durable=True):
         profile, _ = StrategyProfile.objects.get_or_create(area=area, year=year)
         document = StrategyDocument(

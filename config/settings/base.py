@@ -275,6 +275,7 @@ SPECTACULAR_SETTINGS = {
         "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
         "NodeKindEnum": "disruption.models.NodeKind",
         "StrategyDeliveryEnum": "reports.models.DeliveryStatus",
+        "InformationRequestStatusEnum": "referrals.models.InformationRequestStatus",
     },
 }
 

@@ -178,6 +178,16 @@ def build_homes() -> Homes:
             due_on=timezone.localdate() + timedelta(days=days),
             created_by=w.coordinator,
         )
+    referral_transition(
+        referral=decided,
+        actor=w.coordinator,
+        name="request_information",
+        inputs={
+            "agency": str(agency.pk),
+            "question": "Any sightings near the school?",
+            "due_on": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        },
+    )
     suspect = person(w, "Darren Example")
     alert(w, suspect, at=timezone.now() - timedelta(hours=2))
     activity(w, suspect, expires_on=timezone.localdate() + timedelta(days=3))
@@ -236,6 +246,14 @@ def test_a_lead_professional_sees_their_cases_and_actions_by_due_date(homes: Hom
     assert [actions.index(due) for due in dues] == sorted(actions.index(due) for due in dues)
 
 
+def test_a_named_lead_professional_sees_the_requests_to_their_agency(homes: Homes) -> None:
+    block = home(homes.lead).split("Information requested from your agency")[1]
+    assert f"Referral {homes.decided.reference}" in block
+    assert "See all information requests to your agency" in block
+    # The coordinator asked: they read it on the case page, not as work of their own.
+    assert "Information requested from your agency" not in home(homes.w.coordinator)
+
+
 def test_a_police_lead_sees_alerts_expiring_orders_and_next_meetings(homes: Homes) -> None:
     page = home(homes.w.police_lead)
     assert "Synthetic alert" in page.split("Link alerts")[1]
@@ -288,7 +306,7 @@ def test_every_record_a_home_page_names_is_recorded_as_seen(homes: Homes) -> Non
     before = AuditEvent.objects.filter(actor=homes.lead, action=AuditAction.VIEW).count()
     home(homes.lead)
     seen = AuditEvent.objects.filter(actor=homes.lead, action=AuditAction.VIEW)
-    assert seen.count() - before == 1 + 3  # one case, three actions
+    assert seen.count() - before == 1 + 3 + 1  # one case, three actions, one request
 
 
 def test_a_lead_professional_no_longer_named_loses_the_case_and_its_actions(

@@ -288,9 +288,7 @@ def test_naming_a_lead_professional_tells_them_alone(w: World) -> None:
     assert named[lead.pk].url == detail_url(referral)
 
 
-def test_an_information_request_goes_to_those_of_the_agency_who_may_see_the_referral(
-    w: World,
-) -> None:
+def test_an_information_request_goes_to_those_who_answer_for_the_agency(w: World) -> None:
     referral = w.concern()
     w.step(referral, "start_triage")
     raisers_lead = member(Role.LEAD_PROFESSIONAL, area=w.area, agency=w.raising_agency)
@@ -300,13 +298,12 @@ def test_an_information_request_goes_to_those_of_the_agency_who_may_see_the_refe
         w.step(referral, "request_information", agency=str(agency_id), question=REASON, due_on=due)
         latest = referral.information_requests.order_by("-pk").first()
         assert latest is not None
-        return {
-            n.recipient_id: n
-            for n in Notification.objects.filter(event_key=f"information_requested:{latest.pk}")
-        }
+        told = Notification.objects.filter(event_key=f"information_requested:{latest.pk}")
+        assert {n.url for n in told} <= {f"/information-requests/{latest.pk}/"}
+        return {n.recipient_id: n for n in told}
 
-    # Nobody of the raising agency is named on it: its safeguarding lead sees its concerns;
-    # its lead professional does not (the agency is not assigned), nor its practitioners.
+    # The agency's safeguarding lead answers for it; its lead professionals and practitioners
+    # do not, while none of them is named on the case.
     first = ask(w.raising_agency.pk)
     assert set(first) == people(w.safeguarding_lead)
     notice = first[w.safeguarding_lead.pk]
@@ -315,21 +312,23 @@ def test_an_information_request_goes_to_those_of_the_agency_who_may_see_the_refe
     )
     assert notice.body == f"Reply by {timezone.localdate() + timedelta(days=3):%-d %B %Y}."
     assert REASON not in notice.body
-
-    # The agency named on the case: its lead professionals see it now.
     referral_assign_lead(referral=referral, actor=w.coordinator, agency=w.raising_agency)
-    assert set(ask(w.raising_agency.pk)) == people(w.safeguarding_lead, raisers_lead)
+    assert set(ask(w.raising_agency.pk)) == people(w.safeguarding_lead)
 
-    # Its lead professional named: them alone.
+    # Its lead professional named on the case: them too.
     referral_assign_lead(
         referral=referral,
         actor=w.coordinator,
         agency=w.raising_agency,
         lead_professional=raisers_lead,
     )
-    assert set(ask(w.raising_agency.pk)) == people(raisers_lead)
+    assert set(ask(w.raising_agency.pk)) == people(w.safeguarding_lead, raisers_lead)
 
-    # Another agency with nobody who may see the referral: nobody is told.
+    # Another agency's safeguarding lead, who sees nothing of the case, is told of the request.
+    other = AgencyFactory.create(areas=[w.area])
+    others_lead = member(Role.AGENCY_SAFEGUARDING_LEAD, area=w.area, agency=other)
+    assert set(ask(other.pk)) == people(others_lead)
+    # An agency with nobody to answer: nobody is told.
     assert ask(AgencyFactory.create(areas=[w.area]).pk) == {}
     before = Notification.objects.count()
     with pytest.raises(ValidationError):

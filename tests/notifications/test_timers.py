@@ -485,6 +485,12 @@ def _setting_up_everything(place: Place) -> None:
             reported_by="Carer",
         )
         missing_episode_end(episode=episode, actor=place.police_lead, ended_at=london(5, 21, 9, 30))
+        referral_transition(
+            referral=referral,
+            actor=place.coordinators[0],
+            name="request_information",
+            inputs={"agency": str(place.health.pk), "question": "Seen?", "due_on": "2026-05-22"},
+        )
         place.concern()
 
 
@@ -499,17 +505,18 @@ def _reads(at: datetime) -> tuple[int, int]:
 
 def test_each_kind_of_deadline_is_one_query_across_every_area() -> None:
     """Areas, overseers, lead professionals, assignments, and one query for each kind of
-    deadline (triage, actions, reviews, risk reassessments, return home interviews, orders):
-    ten reads, whatever the number of areas and deadlines. Telling costs a preference read and
-    an insert per event, inside `notify`."""
+    deadline (triage, actions, reviews, risk reassessments, return home interviews, orders,
+    information requests), and those who answer information requests (their agencies'
+    memberships, the lead professionals named): thirteen reads, whatever the number of areas
+    and deadlines. Telling costs a preference read and an insert per event, inside `notify`."""
     _setting_up_everything(Place())
     at = london(5, 26, 16)
     reads, notified = _reads(at)
-    assert reads == 10 and notified > 0
+    assert reads == 13 and notified > 0
     for _ in range(3):
         _setting_up_everything(Place())
     more_reads, more_notified = _reads(at + timedelta(minutes=1))
-    assert more_reads == 10 and more_notified == 3 * notified
+    assert more_reads == 13 and more_notified == 3 * notified
 
 
 @pytest.mark.django_db(transaction=True)

@@ -1,0 +1,117 @@
+"""Information requests through the API: the caller's both ways, one, the answer and the
+refusal, with the pages' rules and audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from agencies.models import User
+from audit.models import AuditAction, AuditEvent
+from referrals.models import InformationRequestStatus
+from tests.factories import sign_in
+from tests.referrals.asking import Asking, build_asking
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/api/v1/information-requests/"
+
+
+@pytest.fixture
+def asking() -> Asking:
+    return build_asking()
+
+
+def api(user: User) -> APIClient:
+    client = APIClient()
+    sign_in(client, user)
+    return client
+
+
+def url(asking: Asking, rest: str = "") -> str:
+    return f"{LIST}{asking.request.pk}/{rest}"
+
+
+def test_the_list_holds_the_callers_requests_both_ways_each_recorded_as_seen(
+    asking: Asking, django_assert_max_num_queries: Any
+) -> None:
+    lead = api(asking.lead)
+    with django_assert_max_num_queries(12):
+        listed = lead.get(LIST)
+    assert listed.status_code == 200
+    [row] = listed.json()["results"]
+    assert row["id"] == asking.request.pk
+    assert (row["referral"], row["young_person"], row["date_of_birth"]) == (
+        asking.referral.reference,
+        "Amira Khan",
+        "2011-04-02",
+    )
+    assert "narrative" not in row
+    assert AuditEvent.objects.filter(
+        actor=asking.lead, action=AuditAction.VIEW, object_id=str(asking.request.pk)
+    ).exists()
+    assert lead.get(LIST, {"direction": "by_me"}).json()["results"] == []
+    assert [r["id"] for r in api(asking.coordinator).get(LIST).json()["results"]] == [
+        asking.request.pk
+    ]
+    assert api(asking.other_lead).get(LIST).json()["results"] == []
+    assert lead.get(LIST, {"direction": "sideways"}).status_code == 400
+
+
+def test_one_request_is_404_outside_scope(asking: Asking) -> None:
+    assert api(asking.lead).get(url(asking)).json()["question"] == "Is she attending school?"
+    for client in (api(asking.other_lead),):
+        assert client.get(url(asking)).status_code == 404
+        assert client.post(url(asking, "answer/"), {"answer": "x"}, format="json").status_code == (
+            404
+        )
+        assert client.post(url(asking, "decline/"), {"reason": "x"}, format="json").status_code == (
+            404
+        )
+
+
+def test_the_agency_asked_answers_once_with_a_document(asking: Asking) -> None:
+    lead = api(asking.lead)
+    assert (
+        api(asking.coordinator)
+        .post(url(asking, "answer/"), {"answer": "Yes"}, format="json")
+        .status_code
+        == 403
+    )
+    refused = lead.post(
+        url(asking, "answer/"),
+        {"answer": "Yes", "attachment": SimpleUploadedFile("notes.exe", b"MZ")},
+        format="multipart",
+    )
+    assert refused.status_code == 400
+    assert set(refused.json()["error"]["fields"]) == {"attachment"}
+    answered = lead.post(
+        url(asking, "answer/"),
+        {"answer": "She attends most days.", "attachment": SimpleUploadedFile("a.txt", b"92%")},
+        format="multipart",
+    )
+    assert answered.status_code == 200, answered.json()
+    body = answered.json()
+    assert (body["status"], body["answer"], body["attachment_name"]) == (
+        InformationRequestStatus.ANSWERED,
+        "She attends most days.",
+        "a.txt",
+    )
+    again = lead.post(url(asking, "decline/"), {"reason": "Not known"}, format="json")
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "conflict"
+
+
+def test_the_agency_asked_declines_with_a_reason(asking: Asking) -> None:
+    lead = api(asking.lead)
+    empty = lead.post(url(asking, "decline/"), {"reason": ""}, format="json")
+    assert empty.status_code == 400
+    declined = lead.post(url(asking, "decline/"), {"reason": "Not known to us."}, format="json")
+    assert declined.status_code == 200
+    assert declined.json()["status"] == InformationRequestStatus.DECLINED
+    assert declined.json()["declined_reason"] == "Not known to us."
+    coordinator_view = api(asking.coordinator).get(url(asking)).json()
+    assert coordinator_view["status"] == InformationRequestStatus.DECLINED
