@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agencies.models import Agency, Area, Role, User
 from referrals.models import InformationRequest, Referral
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral
 
 

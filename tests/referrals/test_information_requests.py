@@ -34,7 +34,7 @@ from referrals.models import (
     ReferralEventType,
 )
 from referrals.selectors import ReferralAccess, referral_access
-from referrals.services import referral_transition
+from referrals.workflow import referral_transition
 from tests.factories import member
 from tests.referrals.asking import Asking, build_asking
 
