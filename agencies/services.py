@@ -295,6 +295,8 @@ def agency_deactivate(*, actor: Any, area: Area, agency: Agency) -> Agency:
     return agency
 
 
+# The area's retention_review_age_years is left out: nothing reads it yet, so offering it
+# would promise something the service does not do (records management will).
 AREA_SETTINGS = (
     "triage_working_days",
     "rag_red_working_hours",
@@ -303,7 +305,6 @@ AREA_SETTINGS = (
     "review_interval_weeks",
     "risk_reassessment_months",
     "return_home_interview_hours",
-    "retention_review_age_years",
     "screening_tool_version",
     "break_glass_hours",
     "due_soon_working_hours",

@@ -191,7 +191,6 @@ SETTING_LABELS = {
     "review_interval_weeks": "Weeks between reviews of a plan",
     "risk_reassessment_months": "Months between risk assessments",
     "return_home_interview_hours": "Hours to hold a return home interview",
-    "retention_review_age_years": "Age of the young person when their records are reviewed",
     "screening_tool_version": "Screening tool",
     "break_glass_hours": "Hours an emergency access lasts",
     "due_soon_working_hours": "Working hours of warning before a triage deadline",
@@ -206,7 +205,6 @@ SETTING_HINTS = {
     "review_interval_weeks": "Nationally, at least every 12 weeks.",
     "risk_reassessment_months": "Usually every 3 months.",
     "return_home_interview_hours": "After a missing young person is found. Nationally, 72 hours.",
-    "retention_review_age_years": "Records are kept at least until then. Usually 25.",
     "screening_tool_version": "The questions and scores a new concern is screened with.",
     "break_glass_hours": "How long someone from outside the area can see a referral they "
     "opened in an emergency. Usually 24.",
@@ -224,7 +222,6 @@ SETTING_MAXIMUMS = {
     "review_interval_weeks": 52,
     "risk_reassessment_months": 24,
     "return_home_interview_hours": 168,
-    "retention_review_age_years": 100,
     "break_glass_hours": 168,
     "due_soon_working_hours": 40,
     "escalation_working_hours": 200,
@@ -257,9 +254,9 @@ SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("escalation_working_hours", "escalation_manager"),
     ),
     (
-        "Records, screening and emergency access",
+        "Screening and emergency access",
         "",
-        ("retention_review_age_years", "screening_tool_version", "break_glass_hours"),
+        ("screening_tool_version", "break_glass_hours"),
     ),
 )
 # What each number counts, shown after its box.
@@ -273,7 +270,6 @@ SETTING_UNITS = {
     "risk_reassessment_months": "months",
     "return_home_interview_hours": "hours",
     "escalation_working_hours": "working hours",
-    "retention_review_age_years": "years old",
     "break_glass_hours": "hours",
 }
 

@@ -17,6 +17,7 @@ from audit.models import AuditAction
 from audit.services import audit_record, audit_record_views
 
 from . import events
+from .catalogues import entry_usable, screening_tool_for
 from .models import (
     OPEN_STATES,
     ActionStatus,
@@ -32,7 +33,6 @@ from .models import (
     ReferralState,
     ReturnInterview,
     ScreeningIndicator,
-    ScreeningTool,
     YoungPerson,
 )
 from .selectors import (
@@ -125,13 +125,21 @@ def _apply_concern(referral: Referral, concern: Mapping[str, Any]) -> list[Scree
     referral.clean_fields(exclude=[f.name for f in Referral._meta.fields if f.name not in simple])
     if referral.concern_date and referral.concern_date > timezone.localdate():
         raise ValidationError({"concern_date": "The date must be today or in the past"})
+    # The kind of exploitation picks the tool, until the concern is sent (it then keeps it).
+    referral.screening_tool = screening_tool_for(
+        area=referral.area, exploitation_type=referral.exploitation_type
+    )
     return _indicators(referral, concern.get("screening_indicators"))
 
 
 def _indicators(referral: Referral, codes: Sequence[str] | None) -> list[ScreeningIndicator]:
-    if codes is None:
-        return list(referral.screening_indicators.all()) if referral.pk else []
     tool = referral.screening_tool
+    if codes is None:
+        # Those chosen already, as far as the tool (perhaps another now) has them.
+        if not referral.pk:
+            return []
+        codes = [indicator.code for indicator in referral.screening_indicators.all()]
+        return list(ScreeningIndicator.objects.filter(tool=tool, code__in=codes))
     chosen = list(ScreeningIndicator.objects.filter(tool=tool, code__in=codes))
     if len(chosen) != len(set(codes)):
         raise ValidationError({"screening_indicators": "Choose indicators from the list"})
@@ -162,7 +170,6 @@ def _create_draft(
         young_person=young_person,
         raised_by=actor,
         raised_by_agency_id=membership.agency_id,
-        screening_tool=ScreeningTool.objects.get(version=area.screening_tool_version),
     )
     indicators = _apply_concern(referral, concern)
     referral.reference = next_referral_reference()
@@ -737,7 +744,7 @@ def action_add(
 ) -> ProtectiveAction:
     """Add a protective action to the plan, owned by a named person of an agency on the case."""
     membership = _casework_membership(actor=actor, referral=referral)
-    if not action_type.is_active:
+    if not entry_usable(action_type, area_id=referral.area_id):
         raise ValidationError({"action_type": "Choose an action from the list"})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "The due date must be today or in the future"})
