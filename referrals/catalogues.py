@@ -73,6 +73,19 @@ def kept_area(*, user: User, role: Role, ons_code: str) -> Area:
     raise Http404("No area found")
 
 
+def member_area(*, user: User, ons_code: str | None) -> Area:
+    """The area of the user's whose catalogues they read: the one named (404 for an area they
+    hold no role in), or their only one."""
+    areas = {m.area.ons_code: m.area for m in active_memberships(user=user) if m.area}
+    if ons_code:
+        if ons_code not in areas:
+            raise Http404("No area found")
+        return areas[ons_code]
+    if len(areas) != 1:
+        raise ValidationError({"area": "Say which area, by its ONS code"})
+    return next(iter(areas.values()))
+
+
 def _keeper(*, actor: User, area: Area, role: Role) -> Membership:
     membership = keeper_membership(user=actor, area=area, role=role)
     if membership is None:
@@ -91,10 +104,11 @@ def _not_used(model: type[models.Model], area: Area) -> Exists:
 
 
 def area_entries(model: type[Entry], *, area: Area) -> QuerySet[Entry]:
-    """Every entry an area sees on its catalogue page: the national ones (with whether the area
-    uses each: `unused`) and the area's own, retired ones too; national first."""
+    """Every entry an area sees on its catalogue page: the national ones still offered (with
+    whether the area uses each: `unused`) and the area's own, retired ones too; national
+    first."""
     return (
-        model._default_manager.filter(Q(area__isnull=True) | Q(area=area))
+        model._default_manager.filter(Q(area__isnull=True, is_active=True) | Q(area=area))
         .annotate(unused=_not_used(model, area))
         .order_by(models.F("area").asc(nulls_first=True), "position", "label")
     )
