@@ -461,13 +461,16 @@ def _confirm(
     request: HttpRequest, area: Area, confirmation: Confirmation, act: Callable[[], Any]
 ) -> HttpResponse:
     """The confirmation page; on "Confirm", act, then back to the list with the banner. A
-    refusal (someone with a role elsewhere, oneself) is shown on the page instead."""
+    refusal (someone with a role elsewhere, oneself, a rule of the service) is shown on the
+    page instead."""
     refusal = forms.Form(data={})  # bound: a refusal goes on it as an error
     if request.method == "POST":
         try:
             act()
         except PermissionDenied as exc:
             refusal.add_error(None, str(exc))
+        except ValidationError as exc:
+            refusal.add_error(None, exc.messages)
         else:
             messages.success(request, confirmation.done)
             return redirect(confirmation.cancel_url)

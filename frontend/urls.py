@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     administration,
     casework,
+    catalogues,
     concerns,
     disruption,
     home,
@@ -286,3 +287,4 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("search/", search_page, name="search"),
 ]
+urlpatterns += catalogues.urlpatterns
