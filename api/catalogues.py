@@ -73,8 +73,10 @@ def _caller(request: Request) -> User:
     return cast(User, request.user)  # every view here requires a signed-in user
 
 
-def _area(request: Request) -> Area:
-    code = request.query_params.get("area") or request.data.get("area")
+def _area(request: Request, body: dict[str, Any] | None = None) -> Area:
+    """The area named in the query string, else in the body already checked, else the
+    caller's only one."""
+    code = request.query_params.get("area") or (body or {}).get("area")
     return member_area(user=_caller(request), ons_code=str(code) if code else None)
 
 
@@ -198,9 +200,7 @@ class TacticAddSerializer(AreaBodySerializer):
 def _body(serializer: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
     body = serializer(data=request.data)
     body.is_valid(raise_exception=True)
-    data = dict(body.validated_data)
-    data.pop("area", None)
-    return data
+    return dict(body.validated_data)
 
 
 # Screening tools.
@@ -224,8 +224,8 @@ class ScreeningToolsView(APIView):
     )
     def post(self, request: Request) -> Response:
         def create() -> Response:
-            area = _area(request)
             data = _body(ScreeningToolPublishSerializer, request)
+            area = _area(request, data)
             tool = screening_tool_publish(
                 actor=_caller(request),
                 area=area,
@@ -262,7 +262,7 @@ def _tool_step(
         summary=summary,
     )
     def post(self: APIView, request: Request, version: str) -> Response:
-        area = _area(request)
+        area = _area(request, _body(AreaBodySerializer, request))
         step(
             actor=_caller(request), area=area, tool=area_screening_tool(area=area, version=version)
         )
@@ -300,7 +300,7 @@ def _entry_step(
         summary=summary,
     )
     def post(self: APIView, request: Request, code: str) -> Response:
-        area = _area(request)
+        area = _area(request, _body(AreaBodySerializer, request))
         step(
             actor=_caller(request),
             area=area,
@@ -336,8 +336,10 @@ def _catalogue_views(
         )
         def post(self, request: Request) -> Response:
             def create() -> Response:
-                area = _area(request)
-                entry = add(actor=_caller(request), area=area, **_body(incoming, request))
+                data = _body(incoming, request)
+                area = _area(request, data)
+                data.pop("area", None)
+                entry = add(actor=_caller(request), area=area, **data)
                 return Response(
                     shown(area_entry(model, area=area, pk=entry.pk)).data,
                     status=status.HTTP_201_CREATED,

@@ -149,7 +149,11 @@ class NewVersionForm(forms.Form):
         required=False,
     )
     new_weight = forms.IntegerField(
-        label="Its weight", min_value=1, max_value=WEIGHT_MAX, required=False
+        label="Its weight",
+        min_value=1,
+        max_value=WEIGHT_MAX,
+        required=False,
+        error_messages={"max_value": f"Enter a weight of {WEIGHT_MAX} or less"},
     )
 
     def __init__(self, *args: Any, based_on: ScreeningTool, **kwargs: Any) -> None:
@@ -212,7 +216,6 @@ def _weight(label: str) -> forms.IntegerField:
         label=label,
         min_value=1,
         max_value=WEIGHT_MAX,
-        help_text=f"From 1 to {WEIGHT_MAX}: the score adds the weights of the indicators chosen",
         error_messages={
             "required": "Enter a weight",
             "invalid": "Enter a whole number, like 2",
@@ -257,7 +260,12 @@ def screening_tool_new_version_page(
     initial = {"name": based_on.name, "exploitation_types": based_on.exploitation_types}
     posted = request.POST if request.method == "POST" else None
     form = NewVersionForm(posted, based_on=based_on, initial=initial)
-    context: dict[str, Any] = {"area": area, "based_on": based_on, "form": form}
+    context: dict[str, Any] = {
+        "area": area,
+        "based_on": based_on,
+        "form": form,
+        "weight_max": WEIGHT_MAX,
+    }
     if posted is not None and "change" not in posted and form.is_valid():
         answers = {
             "actor": _user(request),
