@@ -316,11 +316,11 @@ AREA_SETTINGS = (
 SCREENING_TOOL_INVALID = "Choose a screening tool version that is loaded"
 
 
-def _check_screening_tool(version: str | None) -> None:
-    """Concerns are scored with the area's tool: it must be one of the tools loaded."""
-    from referrals.models import ScreeningTool  # referrals builds on agencies, not the reverse
+def _check_screening_tool(area: Area, version: str | None) -> None:
+    """Concerns are scored with the area's tool: a national one or the area's own, in use."""
+    from referrals.selectors import screening_tool_choices  # referrals builds on agencies
 
-    if version is not None and not ScreeningTool.objects.filter(version=version).exists():
+    if version is not None and version not in dict(screening_tool_choices(area=area)):
         raise ValidationError({"screening_tool_version": SCREENING_TOOL_INVALID})
 
 
@@ -347,7 +347,7 @@ def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> 
         for field, value in changed.items():
             setattr(locked, field, value)
         locked.full_clean()
-        _check_screening_tool(changed.get("screening_tool_version"))
+        _check_screening_tool(locked, changed.get("screening_tool_version"))
         if "escalation_manager" in changed:
             _check_escalation_manager(locked, changed["escalation_manager"])
         if changed:

@@ -322,7 +322,7 @@ class AreaSettingsForm(forms.ModelForm):
         self.fields["screening_tool_version"] = forms.ChoiceField(
             label=SETTING_LABELS["screening_tool_version"],
             help_text=SETTING_HINTS["screening_tool_version"],
-            choices=screening_tool_choices(),
+            choices=screening_tool_choices(area=self.instance),
             error_messages={
                 "required": SCREENING_TOOL_INVALID,
                 "invalid_choice": SCREENING_TOOL_INVALID,

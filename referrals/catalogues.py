@@ -96,10 +96,10 @@ def _keeper(*, actor: User, area: Area, role: Role) -> Membership:
 # Entries (protective action types here, disruption tactics in disruption.catalogues).
 
 
-def _not_used(model: type[models.Model], area: Area) -> Exists:
+def _not_used(model: type[models.Model], area_id: int) -> Exists:
     through = model._meta.get_field("not_used_by").remote_field.through  # type: ignore[union-attr]
     return Exists(
-        through.objects.filter(area_id=area.pk, **{f"{model._meta.model_name}_id": OuterRef("pk")})
+        through.objects.filter(area_id=area_id, **{f"{model._meta.model_name}_id": OuterRef("pk")})
     )
 
 
@@ -109,18 +109,16 @@ def area_entries(model: type[Entry], *, area: Area) -> QuerySet[Entry]:
     first."""
     return (
         model._default_manager.filter(Q(area__isnull=True, is_active=True) | Q(area=area))
-        .annotate(unused=_not_used(model, area))
+        .annotate(unused=_not_used(model, area.pk))
         .order_by(models.F("area").asc(nulls_first=True), "position", "label")
     )
 
 
-def usable_entries(model: type[Entry], *, area: Area | None) -> QuerySet[Entry]:
+def usable_entries(model: type[Entry], *, area_id: int) -> QuerySet[Entry]:
     """The entries that may be chosen in an area now: the national ones it uses, and its own
-    that are not retired. With no area, the national ones."""
+    that are not retired."""
     live = model._default_manager.filter(is_active=True)
-    if area is None:
-        return live.filter(area__isnull=True)
-    return live.filter(Q(area__isnull=True) | Q(area=area)).exclude(_not_used(model, area))
+    return live.filter(Q(area__isnull=True) | Q(area_id=area_id)).exclude(_not_used(model, area_id))
 
 
 def entry_usable(entry: Entry, *, area_id: int) -> bool:
@@ -242,7 +240,9 @@ def area_screening_tools(*, area: Area) -> QuerySet[ScreeningTool]:
     every version; national first, then the newest versions first."""
     return (
         ScreeningTool.objects.filter(Q(area__isnull=True) | Q(area=area))
-        .annotate(unused=_not_used(ScreeningTool, area), indicator_count=models.Count("indicators"))
+        .annotate(
+            unused=_not_used(ScreeningTool, area.pk), indicator_count=models.Count("indicators")
+        )
         .order_by(models.F("area").asc(nulls_first=True), "name", "-published_at", "-pk")
     )
 
@@ -265,7 +265,7 @@ def screening_tool_for(*, area: Area, exploitation_type: str) -> ScreeningTool:
     tool for the kind, else a national one it uses, else the tool its settings name."""
     candidates = (
         ScreeningTool.objects.filter(Q(area=area) | Q(area__isnull=True), retired_at__isnull=True)
-        .exclude(_not_used(ScreeningTool, area))
+        .exclude(_not_used(ScreeningTool, area.pk))
         .order_by(models.F("area").desc(nulls_last=True), "-published_at", "-pk")
     )
     if exploitation_type:

@@ -600,7 +600,13 @@ def referral_id_in_area(*, area: Area, reference: str) -> int | None:
     )
 
 
-def screening_tool_choices() -> list[tuple[str, str]]:
-    """The screening tools loaded, as an area administrator chooses one: (version, name)."""
-    tools = ScreeningTool.objects.order_by("name", "version").values_list("version", "name")
+def screening_tool_choices(*, area: Area) -> list[tuple[str, str]]:
+    """The screening tools an area's settings may name, as an area administrator chooses one:
+    (version, name). The national ones and the area's own, not retired."""
+    tools = (
+        ScreeningTool.objects.filter(Q(area__isnull=True) | Q(area=area))
+        .filter(retired_at__isnull=True)
+        .order_by("name", "version")
+        .values_list("version", "name")
+    )
     return [(version, f"{name} (version {version})") for version, name in tools]

@@ -195,9 +195,9 @@ def test_an_area_adds_retires_and_chooses_action_types(area: Any) -> None:
     admin = member(Role.AREA_ADMINISTRATOR, area=area)
     own = action_type_add(actor=admin, area=area, label="  Detached youth work  ")
     assert own.label == "Detached youth work" and own.area == area
-    assert own in usable_entries(ProtectiveActionType, area=area)
+    assert own in usable_entries(ProtectiveActionType, area_id=area.pk)
     elsewhere = AreaFactory.create()
-    assert own not in usable_entries(ProtectiveActionType, area=elsewhere)
+    assert own not in usable_entries(ProtectiveActionType, area_id=elsewhere.pk)
     with pytest.raises(Http404):
         area_entry(ProtectiveActionType, area=elsewhere, pk=own.pk)
     with pytest.raises(ValidationError):
@@ -205,17 +205,17 @@ def test_an_area_adds_retires_and_chooses_action_types(area: Any) -> None:
 
     national = ProtectiveActionType.objects.get(code="mentoring")
     entry_retire(actor=admin, area=area, entry=national)
-    assert national not in usable_entries(ProtectiveActionType, area=area)
-    assert national in usable_entries(ProtectiveActionType, area=elsewhere)
+    assert national not in usable_entries(ProtectiveActionType, area_id=area.pk)
+    assert national in usable_entries(ProtectiveActionType, area_id=elsewhere.pk)
     assert [e.unused for e in area_entries(ProtectiveActionType, area=area) if e == national] == [
         True
     ]
     entry_use(actor=admin, area=area, entry=national)
-    assert national in usable_entries(ProtectiveActionType, area=area)
+    assert national in usable_entries(ProtectiveActionType, area_id=area.pk)
 
     entry_retire(actor=admin, area=area, entry=own)
     own.refresh_from_db()
-    assert not own.is_active and own not in usable_entries(ProtectiveActionType, area=area)
+    assert not own.is_active and own not in usable_entries(ProtectiveActionType, area_id=area.pk)
     with pytest.raises(ValidationError):
         entry_use(actor=admin, area=area, entry=own)
     with pytest.raises(PermissionDenied):
@@ -250,8 +250,8 @@ def test_an_area_adds_its_own_tactic(area: Any) -> None:
         expires=True,
         default_duration_days=365,
     )
-    assert tactic in usable_entries(DisruptionTactic, area=area)
-    assert tactic not in usable_entries(DisruptionTactic, area=AreaFactory.create())
+    assert tactic in usable_entries(DisruptionTactic, area_id=area.pk)
+    assert tactic not in usable_entries(DisruptionTactic, area_id=AreaFactory.create().pk)
     with pytest.raises(ValidationError):
         tactic_add(actor=admin, area=area, label="Order", category="rumour")
     with pytest.raises(ValidationError):
