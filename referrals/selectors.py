@@ -158,7 +158,9 @@ def referral_get(*, user: Any, reference: str) -> tuple[Referral, ReferralAccess
     """The referral with `reference` and the user's access to it; 404 when out of scope,
     whether or not it exists, so that existence is never revealed."""
     referral = (
-        Referral.objects.select_related("area", "raised_by_agency", "young_person", "raised_by")
+        Referral.objects.select_related(
+            "area", "raised_by_agency", "young_person", "raised_by", "screening_tool"
+        )
         .filter(reference=reference)
         .first()
     )
