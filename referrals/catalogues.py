@@ -136,7 +136,7 @@ def area_entry(model: type[Entry], *, area: Area, pk: int | str, by: str = "pk")
     return found
 
 
-def _code(model: type[models.Model], area: Area, label: str) -> str:
+def _code(area: Area, label: str) -> str:
     """An area's own entry's code: unique across areas, readable in exports."""
     return f"area-{area.pk}-{slugify(label)}"[:60].rstrip("-")
 
@@ -157,12 +157,16 @@ def entry_add(
     record commits with it."""
     membership = _keeper(actor=actor, area=area, role=ENTRY_KEEPER)
     label = _label(label)
-    code = _code(model, area, label)
+    code = _code(area, label)
     with transaction.atomic():
         Area.objects.select_for_update().get(pk=area.pk)  # one addition at a time per area
         manager = model._default_manager
-        if manager.filter(Q(code=code) | Q(area=area, label__iexact=label)).exists():
+        if manager.filter(area=area, label__iexact=label, is_active=True).exists():
             raise ValidationError({"label": f"Your area already has “{label}”"})
+        taken = set(manager.filter(code__startswith=code).values_list("code", flat=True))
+        base, n = code, 2
+        while code in taken:  # a retired entry of the same name keeps its code
+            code, n = f"{base[:55]}-{n}", n + 1
         last = manager.aggregate(models.Max("position"))["position__max"] or 0
         entry = manager.create(code=code, label=label, area=area, position=last + 1, **fields)
         audit_record(

@@ -219,6 +219,8 @@ def test_an_area_adds_retires_and_chooses_action_types(area: Any) -> None:
     assert not own.is_active and own not in usable_entries(ProtectiveActionType, area_id=area.pk)
     with pytest.raises(ValidationError):
         entry_use(actor=admin, area=area, entry=own)
+    again = action_type_add(actor=admin, area=area, label="Detached youth work")
+    assert again.code != own.code and again.is_active
     with pytest.raises(PermissionDenied):
         action_type_add(actor=member(Role.COORDINATOR, area=area), area=area, label="Other")
 
