@@ -140,7 +140,7 @@ def concern_summary(referral: Referral) -> list[tuple[str, list[tuple[str, str]]
     screening = screening or [("Indicators", "None chosen")]
     if referral.screening_tool is not None:  # the version it was screened with, for good
         tool = referral.screening_tool
-        screening.insert(0, ("Screened with", f"{tool.name} (version {tool.version})"))
+        screening.insert(0, ("Screened with", f"{tool.name}, version {tool.number}"))
     if referral.screening_score is not None:
         proposed = referral.get_proposed_risk_display() or NOT_GIVEN
         screening.append(("Score", f"{referral.screening_score}: proposes {proposed.lower()}"))

@@ -282,7 +282,7 @@ def screening_tool_new_version_page(
                     "answers": [
                         ("Name", name),
                         ("Kinds of exploitation it screens", _kinds(kinds)),
-                        ("Starts from", f"{based_on.name} (version {based_on.version})"),
+                        ("Starts from", f"{based_on.name}, version {based_on.number}"),
                         ("Number of indicators", str(len(wordings))),
                         *_changes(form, wordings),
                     ],
@@ -293,7 +293,7 @@ def screening_tool_new_version_page(
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            messages.success(request, f"Version {tool.version} of {tool.name} published")
+            messages.success(request, f"{tool.name}, version {tool.number}, published")
             return redirect("frontend:screening-tool", ons_code=area.ons_code, version=tool.version)
     return render(request, "frontend/catalogues/screening_tool_new_version.html", context)
 
@@ -309,10 +309,10 @@ def screening_tool_retire_page(request: HttpRequest, ons_code: str, version: str
         heading=(
             f"Are you sure you want to stop using {tool.name}?"
             if national
-            else f"Are you sure you want to retire version {tool.version} of {tool.name}?"
+            else f"Are you sure you want to retire version {tool.number} of {tool.name}?"
         ),
         facts=[
-            ("Tool", f"{tool.name} (version {tool.version})"),
+            ("Tool", f"{tool.name}, version {tool.number}"),
             ("Kinds of exploitation it screens", _kinds(tool.exploitation_types)),
         ],
         consequences=[

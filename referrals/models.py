@@ -241,6 +241,11 @@ class ScreeningCategory(models.TextChoices):
     SIGNIFICANT = "significant", "Significant indicators"
 
 
+def version_number(version: str) -> str:
+    """A screening tool's version as people say it ("2"): the count its slug ends with."""
+    return version.rsplit("-", 1)[-1]
+
+
 class ScreeningTool(models.Model):
     """One version of a screening tool: national (no area, read-only) or an area's own.
 
@@ -283,6 +288,10 @@ class ScreeningTool(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.version})"
+
+    @property
+    def number(self) -> str:
+        return version_number(self.version)
 
     def proposed_risk(self, score: int) -> str:
         level = RiskLevel.NOT_AT_RISK.value

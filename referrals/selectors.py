@@ -61,6 +61,7 @@ from .models import (
     ReturnInterview,
     ScreeningTool,
     YoungPerson,
+    version_number,
 )
 
 
@@ -611,4 +612,4 @@ def screening_tool_choices(*, area: Area) -> list[tuple[str, str]]:
         .order_by("name", "version")
         .values_list("version", "name")
     )
-    return [(version, f"{name} (version {version})") for version, name in tools]
+    return [(version, f"{name}, version {version_number(version)}") for version, name in tools]

@@ -111,7 +111,7 @@ def test_a_referral_keeps_the_version_and_wording_it_was_screened_with(area: Any
     shown = dict(concern_summary(screened))["Screening indicators"]
     assert ("Significant indicators", "Went missing overnight") in shown
     assert "Missing from home or care" not in str(shown)
-    assert ("Screened with", f"{first.name} (version {first.version})") in shown
+    assert ("Screened with", f"{first.name}, version {first.number}") in shown
     assert screened.screening_score == 4
 
 
