@@ -48,6 +48,7 @@ rules.add_perm("referrals.review_break_glass", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_triage_queue", has_role(Role.COORDINATOR))
 rules.add_perm("referrals.view_overdue_actions", has_role(Role.COORDINATOR))
 rules.add_perm("agencies.administer_area", has_role(Role.AREA_ADMINISTRATOR))
+rules.add_perm("referrals.keep_screening_tools", has_role(Role.COORDINATOR))
 
 # Who may read an area's board reports (always disclosure-controlled figures, never a record).
 REPORT_ROLES = (Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR)

@@ -11,7 +11,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -35,7 +35,6 @@ from disruption.models import (
     DisruptionActivity,
     DisruptionMode,
     DisruptionStatus,
-    DisruptionTactic,
     Node,
     NodeKind,
 )
@@ -45,20 +44,6 @@ from referrals.models import Referral
 from . import fields as checked
 from .serializers import LONG_TEXT
 from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
-
-
-class DisruptionTacticSerializer(serializers.ModelSerializer[DisruptionTactic]):
-    class Meta:
-        model = DisruptionTactic
-        fields = [
-            "code",
-            "label",
-            "category",
-            "legal_power",
-            "expires",
-            "default_duration_days",
-            "remind_days_before",
-        ]
 
 
 class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
@@ -218,17 +203,6 @@ def _shown(activity: DisruptionActivity) -> Any:
         )
     ).get(pk=activity.pk)
     return DisruptionActivitySerializer(fresh).data
-
-
-class DisruptionTacticsView(generics.ListAPIView[DisruptionTactic]):
-    """The catalogue of disruption tactics, in its order."""
-
-    serializer_class = DisruptionTacticSerializer
-    pagination_class = None
-    queryset = DisruptionTactic.objects.none()  # for the schema; requests use get_queryset
-
-    def get_queryset(self) -> Any:
-        return tactic_catalogue()
 
 
 class DisruptionActivitiesView(AuditedListView):

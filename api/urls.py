@@ -6,6 +6,7 @@ from . import (
     administration,
     break_glass,
     casework,
+    catalogues,
     disruption_activity,
     information_requests,
     intelligence,
@@ -196,10 +197,47 @@ urlpatterns = [
         disruption_activity.DisruptionActivityView.as_view(),
         name="disruption-activity",
     ),
+    path("v1/disruption-tactics/", catalogues.TacticsView.as_view(), name="disruption-tactics"),
     path(
-        "v1/disruption-tactics/",
-        disruption_activity.DisruptionTacticsView.as_view(),
-        name="disruption-tactics",
+        "v1/disruption-tactics/<str:code>/retire/",
+        catalogues.TacticRetireView.as_view(),
+        name="disruption-tactic-retire",
+    ),
+    path(
+        "v1/disruption-tactics/<str:code>/use/",
+        catalogues.TacticUseView.as_view(),
+        name="disruption-tactic-use",
+    ),
+    path(
+        "v1/protective-action-types/",
+        catalogues.ActionTypesView.as_view(),
+        name="protective-action-types",
+    ),
+    path(
+        "v1/protective-action-types/<str:code>/retire/",
+        catalogues.ActionTypeRetireView.as_view(),
+        name="protective-action-type-retire",
+    ),
+    path(
+        "v1/protective-action-types/<str:code>/use/",
+        catalogues.ActionTypeUseView.as_view(),
+        name="protective-action-type-use",
+    ),
+    path("v1/screening-tools/", catalogues.ScreeningToolsView.as_view(), name="screening-tools"),
+    path(
+        "v1/screening-tools/<str:version>/",
+        catalogues.ScreeningToolView.as_view(),
+        name="screening-tool",
+    ),
+    path(
+        "v1/screening-tools/<str:version>/retire/",
+        catalogues.ScreeningToolRetireView.as_view(),
+        name="screening-tool-retire",
+    ),
+    path(
+        "v1/screening-tools/<str:version>/use/",
+        catalogues.ScreeningToolUseView.as_view(),
+        name="screening-tool-use",
     ),
     path("v1/reports/areas/", reports.ReportAreasView.as_view(), name="report-areas"),
     path(

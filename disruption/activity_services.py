@@ -21,6 +21,7 @@ from agencies.models import Membership
 from audit.models import AuditAction
 from audit.services import audit_record
 from referrals import events
+from referrals.catalogues import entry_usable
 from referrals.models import OPEN_STATES, Referral, YoungPerson
 
 from .activity_selectors import activity_get, disruption_owner_memberships
@@ -253,7 +254,7 @@ def disruption_activity_add(
     if not isinstance(area_id, int):
         raise ValidationError({"target": "Choose a person of concern, location or vehicle"})
     membership = _intelligence_membership(actor=actor, area_id=area_id)
-    if not tactic.is_active:
+    if not entry_usable(tactic, area_id=area_id):
         raise ValidationError({"tactic": "Choose a tactic from the catalogue"})
     today = timezone.localdate()
     activity = DisruptionActivity(

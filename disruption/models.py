@@ -411,7 +411,8 @@ class TacticCategory(models.TextChoices):
 
 
 class DisruptionTactic(models.Model):
-    """The catalogue of disruption tactics (data, so an area may add its own)."""
+    """The catalogue of disruption tactics: national entries (no area) and an area's own,
+    chosen and retired as protective action types are (referrals.models)."""
 
     code = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)
@@ -422,6 +423,17 @@ class DisruptionTactic(models.Model):
     remind_days_before = models.PositiveSmallIntegerField(default=28)
     position = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The area whose own tactic this is; none for a national tactic",
+    )
+    not_used_by = models.ManyToManyField(
+        Area, blank=True, related_name="+", help_text="Areas that chose not to use this tactic"
+    )
 
     class Meta:
         ordering = ["position", "label"]

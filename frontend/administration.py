@@ -192,7 +192,6 @@ SETTING_LABELS = {
     "review_interval_weeks": "Weeks between reviews of a plan",
     "risk_reassessment_months": "Months between risk assessments",
     "return_home_interview_hours": "Hours to hold a return home interview",
-    "retention_review_age_years": "Age of the young person when their records are reviewed",
     "screening_tool_version": "Screening tool",
     "break_glass_hours": "Hours an emergency access lasts",
     "due_soon_working_hours": "Working hours of warning before a triage deadline",
@@ -207,7 +206,6 @@ SETTING_HINTS = {
     "review_interval_weeks": "Nationally, at least every 12 weeks.",
     "risk_reassessment_months": "Usually every 3 months.",
     "return_home_interview_hours": "After a missing young person is found. Nationally, 72 hours.",
-    "retention_review_age_years": "Records are kept at least until then. Usually 25.",
     "screening_tool_version": "The questions and scores a new concern is screened with.",
     "break_glass_hours": "How long someone from outside the area can see a referral they "
     "opened in an emergency. Usually 24.",
@@ -244,9 +242,9 @@ SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("escalation_working_hours", "escalation_manager"),
     ),
     (
-        "Records, screening and emergency access",
+        "Screening and emergency access",
         "",
-        ("retention_review_age_years", "screening_tool_version", "break_glass_hours"),
+        ("screening_tool_version", "break_glass_hours"),
     ),
 )
 # What each number counts, shown after its box.
@@ -260,7 +258,6 @@ SETTING_UNITS = {
     "risk_reassessment_months": "months",
     "return_home_interview_hours": "hours",
     "escalation_working_hours": "working hours",
-    "retention_review_age_years": "years old",
     "break_glass_hours": "hours",
 }
 
@@ -313,7 +310,7 @@ class AreaSettingsForm(forms.ModelForm):
         self.fields["screening_tool_version"] = forms.ChoiceField(
             label=SETTING_LABELS["screening_tool_version"],
             help_text=SETTING_HINTS["screening_tool_version"],
-            choices=screening_tool_choices(),
+            choices=screening_tool_choices(area=self.instance),
             error_messages={
                 "required": SCREENING_TOOL_INVALID,
                 "invalid_choice": SCREENING_TOOL_INVALID,
@@ -452,13 +449,16 @@ def _confirm(
     request: HttpRequest, area: Area, confirmation: Confirmation, act: Callable[[], Any]
 ) -> HttpResponse:
     """The confirmation page; on "Confirm", act, then back to the list with the banner. A
-    refusal (someone with a role elsewhere, oneself) is shown on the page instead."""
+    refusal (someone with a role elsewhere, oneself, a rule of the service) is shown on the
+    page instead."""
     refusal = forms.Form(data={})  # bound: a refusal goes on it as an error
     if request.method == "POST":
         try:
             act()
         except PermissionDenied as exc:
             refusal.add_error(None, str(exc))
+        except ValidationError as exc:
+            refusal.add_error(None, exc.messages)
         else:
             messages.success(request, confirmation.done)
             return redirect(confirmation.cancel_url)

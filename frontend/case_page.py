@@ -138,6 +138,10 @@ def concern_summary(referral: Referral) -> list[tuple[str, list[tuple[str, str]]
     for indicator in referral.screening_indicators.all():
         by_category.setdefault(indicator.get_category_display(), []).append(indicator.label)
     screening = [(category, "\n".join(labels)) for category, labels in by_category.items()]
+    screening = screening or [("Indicators", "None chosen")]
+    if referral.screening_tool is not None:  # the version it was screened with, for good
+        tool = referral.screening_tool
+        screening.insert(0, ("Screened with", f"{tool.name}, version {tool.number}"))
     if referral.screening_score is not None:
         proposed = referral.get_proposed_risk_display() or NOT_GIVEN
         screening.append(("Score", f"{referral.screening_score}: proposes {proposed.lower()}"))
@@ -151,7 +155,7 @@ def concern_summary(referral: Referral) -> list[tuple[str, list[tuple[str, str]]
                 ("In immediate danger", _said(referral.immediate_danger)),
             ],
         ),
-        ("Screening indicators", screening or [("Indicators", "None chosen")]),
+        ("Screening indicators", screening),
         (
             "Sharing",
             [

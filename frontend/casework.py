@@ -91,7 +91,9 @@ def _data(request: HttpRequest) -> Any:
 @login_required
 def action_add_page(request: HttpRequest, reference: str) -> HttpResponse:
     referral = _for_casework(request, reference)
-    form = ActionAddForm(_data(request), owners=action_owners(referral=referral))
+    form = ActionAddForm(
+        _data(request), owners=action_owners(referral=referral), area_id=referral.area_id
+    )
     if request.method == "POST" and service_write(
         form,
         lambda: action_add(

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import Q
 
 from agencies.dates import ANY_DATE, DUE_DATE, EXPIRY_DATE, DateRange
 from agencies.models import Membership
-from disruption.activity_selectors import ENTITY_KIND_CHOICES, tactic_catalogue
+from disruption.activity_selectors import ENTITY_KIND_CHOICES
 from disruption.activity_services import UPDATABLE
 from disruption.models import (
     DisruptionMode,
@@ -19,6 +20,7 @@ from disruption.models import (
     DisruptionTactic,
     NodeKind,
 )
+from referrals.catalogues import usable_entries
 
 from .autocomplete import ENTITY_KINDS, OptionsPicker, RecordField
 from .form_fields import date_field
@@ -44,7 +46,9 @@ class DisruptionLogFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["tactic"].choices = [  # type: ignore[attr-defined]
             ("", "Any tactic"),
-            *DisruptionTactic.objects.values_list("code", "label"),
+            *DisruptionTactic.objects.filter(  # national, or an area of the log's own
+                Q(area__isnull=True) | Q(area_id__in={m.area_id for m in owners})
+            ).values_list("code", "label"),
         ]
         self.fields["owner"].choices = [  # type: ignore[attr-defined]
             ("", "Anyone"),
@@ -153,7 +157,7 @@ class DisruptionAddForm(_ActivityForm):
     )
     tactic = forms.ModelChoiceField(
         label="Tactic",
-        queryset=tactic_catalogue(),
+        queryset=DisruptionTactic.objects.none(),  # the area's, set when the form is made
         to_field_name="code",
         empty_label="Choose one",
         error_messages={"required": "Choose the tactic", "invalid_choice": "Choose the tactic"},
@@ -177,6 +181,8 @@ class DisruptionAddForm(_ActivityForm):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        tactic = cast(forms.ModelChoiceField, self.fields["tactic"])
+        tactic.queryset = usable_entries(DisruptionTactic, area_id=area_id)
         target: RecordField = self.fields["target"]  # type: ignore[assignment]
         chosen = self.data.get(self.add_prefix("target")) if self.is_bound else None
         target.offer(

@@ -14,6 +14,7 @@ from agencies.dates import BIRTH_DATE, DUE_DATE
 from agencies.models import Agency, Membership
 from notifications.models import NotificationKind
 from referrals.break_glass import BREAK_GLASS_MIN_REASON
+from referrals.catalogues import usable_entries
 from referrals.identity import CORRECTION_FIELDS
 from referrals.models import (
     QUEUE_STATES,
@@ -176,7 +177,7 @@ def _text_field(label: str, message: str, *, hint: str = "") -> forms.Field:
 class ActionAddForm(forms.Form):
     action_type = forms.ModelChoiceField(
         label="Action",
-        queryset=ProtectiveActionType.objects.filter(is_active=True),
+        queryset=ProtectiveActionType.objects.none(),  # the area's, set when the form is made
         empty_label="Choose one",
         error_messages={"required": "Choose the action", "invalid_choice": "Choose the action"},
     )
@@ -193,8 +194,10 @@ class ActionAddForm(forms.Form):
 
     field_order = ["action_type", "detail", "owner", "due_on"]
 
-    def __init__(self, *args: Any, owners: list[Membership], **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: list[Membership], area_id: int, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        action_type = cast(forms.ModelChoiceField, self.fields["action_type"])
+        action_type.queryset = usable_entries(ProtectiveActionType, area_id=area_id)
         self.owners = {m.user_id: m.user for m in owners}
         choices = [(m.user_id, f"{m.user.get_full_name()} ({m.agency})") for m in owners]
         owner = cast(forms.TypedChoiceField, self.fields["owner"])

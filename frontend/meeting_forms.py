@@ -12,6 +12,7 @@ from django.utils import timezone
 from agencies.dates import DUE_DATE
 from agencies.models import Agency, Membership
 from disruption.meeting_services import ActionInput
+from referrals.catalogues import usable_entries
 from referrals.models import ProtectiveActionType
 
 from .form_fields import GroupedCheckboxes, date_field
@@ -114,7 +115,9 @@ class DecisionForm(forms.Form):
         allowed=DUE_DATE,
     )
 
-    def __init__(self, *args: Any, owners: list[Membership] | None, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owners: list[Membership] | None, area_id: int, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.owners = {m.user_id: m.user for m in owners or []}
         self.rows: list[list[str]] = []
@@ -124,7 +127,7 @@ class DecisionForm(forms.Form):
             names = [f"action_{row}_type", f"action_{row}_owner", f"action_{row}_due_on"]
             self.fields[names[0]] = forms.ModelChoiceField(
                 label="Action",
-                queryset=ProtectiveActionType.objects.filter(is_active=True),
+                queryset=usable_entries(ProtectiveActionType, area_id=area_id),
                 empty_label="None",
                 required=False,
             )

@@ -145,7 +145,7 @@ def item_decision_page(request: HttpRequest, pk: int, item_pk: int) -> HttpRespo
     if membership_in(user=request.user, area_id=meeting.area_id, roles=[Role.COORDINATOR]) is None:
         raise PermissionDenied("Only the area's coordinators record a meeting's decisions.")
     owners = action_owners(referral=item.referral) if item.referral else None
-    form = DecisionForm(_data(request), owners=owners)
+    form = DecisionForm(_data(request), owners=owners, area_id=meeting.area_id)
     if request.method == "POST" and service_write(
         form,
         lambda: agenda_item_record(

@@ -120,6 +120,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         description="Groups of young people joined by the same persons, places or vehicles.",
     ),
     NavItem(
+        "Screening tools",
+        "frontend:screening-home",
+        "referrals.keep_screening_tools",
+        description="The indicators new concerns are screened with: national tools and "
+        "your area's own versions.",
+    ),
+    NavItem(
         "Emergency access to review",
         "frontend:break-glass-review",
         "referrals.review_break_glass",

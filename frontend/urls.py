@@ -4,6 +4,7 @@ from . import (
     administration,
     api_tokens,
     casework,
+    catalogues,
     concerns,
     disruption,
     home,
@@ -319,3 +320,4 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("search/", search_page, name="search"),
 ]
+urlpatterns += catalogues.urlpatterns

@@ -16,6 +16,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 from . import events
+from .catalogues import entry_usable
 from .memberships import caseworker_membership
 from .models import (
     OPEN_STATES,
@@ -66,7 +67,7 @@ def action_add(
 ) -> ProtectiveAction:
     """Add a protective action to the plan, owned by a named person of an agency on the case."""
     membership = caseworker_membership(actor=actor, referral=referral)
-    if not action_type.is_active:
+    if not entry_usable(action_type, area_id=referral.area_id):
         raise ValidationError({"action_type": "Choose an action from the list"})
     if due_on < timezone.localdate():
         raise ValidationError({"due_on": "The due date must be today or in the future"})

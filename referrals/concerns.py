@@ -15,9 +15,10 @@ from audit.models import AuditAction
 from audit.services import audit_record
 
 from . import events
+from .catalogues import screening_tool_for
 from .identity import apply_young_person
 from .memberships import raising_membership
-from .models import Referral, ReferralState, ScreeningIndicator, ScreeningTool, YoungPerson
+from .models import Referral, ReferralState, ScreeningIndicator, YoungPerson
 from .references import next_referral_reference
 from .selectors import granting_membership
 from .workflow import TransitionConflict, lock_referral
@@ -54,13 +55,21 @@ def _apply_concern(referral: Referral, concern: Mapping[str, Any]) -> list[Scree
     referral.clean_fields(exclude=[f.name for f in Referral._meta.fields if f.name not in simple])
     if referral.concern_date and referral.concern_date > timezone.localdate():
         raise ValidationError({"concern_date": "The date must be today or in the past"})
+    # The kind of exploitation picks the tool, until the concern is sent (it then keeps it).
+    referral.screening_tool = screening_tool_for(
+        area=referral.area, exploitation_type=referral.exploitation_type
+    )
     return _indicators(referral, concern.get("screening_indicators"))
 
 
 def _indicators(referral: Referral, codes: Sequence[str] | None) -> list[ScreeningIndicator]:
-    if codes is None:
-        return list(referral.screening_indicators.all()) if referral.pk else []
     tool = referral.screening_tool
+    if codes is None:
+        # Those chosen already, as far as the tool (perhaps another now) has them.
+        if not referral.pk:
+            return []
+        codes = [indicator.code for indicator in referral.screening_indicators.all()]
+        return list(ScreeningIndicator.objects.filter(tool=tool, code__in=codes))
     chosen = list(ScreeningIndicator.objects.filter(tool=tool, code__in=codes))
     if len(chosen) != len(set(codes)):
         raise ValidationError({"screening_indicators": "Choose indicators from the list"})
@@ -91,7 +100,6 @@ def _create_draft(
         young_person=young_person,
         raised_by=actor,
         raised_by_agency_id=membership.agency_id,
-        screening_tool=ScreeningTool.objects.get(version=area.screening_tool_version),
     )
     indicators = _apply_concern(referral, concern)
     referral.reference = next_referral_reference()

@@ -241,18 +241,57 @@ class ScreeningCategory(models.TextChoices):
     SIGNIFICANT = "significant", "Significant indicators"
 
 
-class ScreeningTool(models.Model):
-    """A versioned screening tool. Areas choose theirs (Area.screening_tool_version).
+def version_number(version: str) -> str:
+    """A screening tool's version as people say it ("2"): the count its slug ends with."""
+    return version.rsplit("-", 1)[-1]
 
+
+class ScreeningTool(models.Model):
+    """One version of a screening tool: national (no area, read-only) or an area's own.
+
+    A version never changes once published: a referral keeps the version (and so the indicator
+    wording) it was screened with, and a change is a new version of the same `series`. Which
+    tool screens a concern follows its exploitation type (`exploitation_types`), else the
+    area's setting (Area.screening_tool_version); see referrals.catalogues.
     `bands` is a list of [lowest score, risk level], ascending: the score proposes a level.
     """
 
     version = models.SlugField(max_length=40, unique=True)
     name = models.CharField(max_length=200)
     bands = models.JSONField()
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The area whose own tool this is; none for a national tool",
+    )
+    series = models.SlugField(
+        max_length=40, default="", db_default="", help_text="What the versions of one tool share"
+    )
+    exploitation_types = ArrayField(
+        models.CharField(max_length=30, choices=ExploitationType.choices),
+        default=list,
+        blank=True,
+        db_default=models.Value([], ArrayField(models.CharField(max_length=30))),
+        help_text="The kinds of exploitation whose concerns it screens",
+    )
+    published_at = models.DateTimeField(default=timezone.now)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    retired_at = models.DateTimeField(null=True, blank=True)
+    not_used_by = models.ManyToManyField(
+        Area, blank=True, related_name="+", help_text="Areas that chose not to use this tool"
+    )
 
     def __str__(self) -> str:
         return f"{self.name} ({self.version})"
+
+    @property
+    def number(self) -> str:
+        return version_number(self.version)
 
     def proposed_risk(self, score: int) -> str:
         level = RiskLevel.NOT_AT_RISK.value
@@ -944,12 +983,25 @@ class BreakGlassAccess(models.Model):
 
 
 class ProtectiveActionType(models.Model):
-    """The catalogue of protective actions (data: areas may add to it)."""
+    """The catalogue of protective actions: national entries (no area) and an area's own.
+    An area chooses which national entries it uses (`not_used_by`) and retires its own
+    (`is_active`); the actions recorded keep their type either way."""
 
     code = models.SlugField(max_length=60, unique=True)
     label = models.CharField(max_length=200)
     position = models.PositiveSmallIntegerField()
     is_active = models.BooleanField(default=True)
+    area = models.ForeignKey(
+        Area,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The area whose own entry this is; none for a national entry",
+    )
+    not_used_by = models.ManyToManyField(
+        Area, blank=True, related_name="+", help_text="Areas that chose not to use this entry"
+    )
 
     class Meta:
         ordering = ["position"]

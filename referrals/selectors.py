@@ -61,6 +61,7 @@ from .models import (
     ReturnInterview,
     ScreeningTool,
     YoungPerson,
+    version_number,
 )
 
 
@@ -158,7 +159,9 @@ def referral_get(*, user: Any, reference: str) -> tuple[Referral, ReferralAccess
     """The referral with `reference` and the user's access to it; 404 when out of scope,
     whether or not it exists, so that existence is never revealed."""
     referral = (
-        Referral.objects.select_related("area", "raised_by_agency", "young_person", "raised_by")
+        Referral.objects.select_related(
+            "area", "raised_by_agency", "young_person", "raised_by", "screening_tool"
+        )
         .filter(reference=reference)
         .first()
     )
@@ -599,7 +602,13 @@ def referral_id_in_area(*, area: Area, reference: str) -> int | None:
     )
 
 
-def screening_tool_choices() -> list[tuple[str, str]]:
-    """The screening tools loaded, as an area administrator chooses one: (version, name)."""
-    tools = ScreeningTool.objects.order_by("name", "version").values_list("version", "name")
-    return [(version, f"{name} (version {version})") for version, name in tools]
+def screening_tool_choices(*, area: Area) -> list[tuple[str, str]]:
+    """The screening tools an area's settings may name, as an area administrator chooses one:
+    (version, name). The national ones and the area's own, not retired."""
+    tools = (
+        ScreeningTool.objects.filter(Q(area__isnull=True) | Q(area=area))
+        .filter(retired_at__isnull=True)
+        .order_by("name", "version")
+        .values_list("version", "name")
+    )
+    return [(version, f"{name}, version {version_number(version)}") for version, name in tools]

@@ -52,6 +52,9 @@ def reload_catalogues(**kwargs: Any) -> None:
 
     if not ScreeningTool.objects.exists():
         importlib.import_module("referrals.migrations.0010_catalogues").load(apps, None)
+        importlib.import_module("referrals.migrations.0017_county_lines_screening_tool").load(
+            apps, None
+        )
     if not DisruptionTactic.objects.exists():
         importlib.import_module("disruption.migrations.0002_tactics").load(apps, None)
 

@@ -66,7 +66,7 @@ VARIANTS: dict[str, tuple[str, Callable[[], Iterable[str]]]] = {
     "frontend:entity-edit": ("kind", _changeable_record_kinds),
 }
 # Parts of an address that name a record: the form is the same whatever their value.
-RECORD_PARTS = {"reference", "ons_code", "pk", "item_pk", "year"}
+RECORD_PARTS = {"reference", "ons_code", "pk", "item_pk", "year", "version"}
 RECORD_PARTS_OF = {"frontend:link-add": {"kind"}}  # a link is added to the record kind:pk
 
 # Forms with nothing to fill in (a button, with hidden values at most): no submission of them
@@ -87,6 +87,12 @@ NO_INPUT: dict[str, str] = {
     "frontend:referral-step (name=accept_transfer)": "the 'Accept the transfer' button",
     "frontend:referral-step (name=submit)": "the 'Submit the concern' button",
     "frontend:link-alert-review": "the 'Mark as reviewed' button beside each link alert",
+    "frontend:screening-tool-retire": "the 'Confirm' button of stopping the use of a tool",
+    "frontend:screening-tool-use": "the 'Use again' button of a national tool not used",
+    "frontend:admin-action-types-retire": "the 'Confirm' button of retiring an action",
+    "frontend:admin-action-types-use": "the 'Use again' button beside a national action",
+    "frontend:admin-tactics-retire": "the 'Confirm' button of retiring a tactic",
+    "frontend:admin-tactics-use": "the 'Use again' button beside a national tactic",
 }
 
 
