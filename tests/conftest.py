@@ -52,7 +52,7 @@ def reload_catalogues(**kwargs: Any) -> None:
 
     if not ScreeningTool.objects.exists():
         importlib.import_module("referrals.migrations.0010_catalogues").load(apps, None)
-        importlib.import_module("referrals.migrations.0017_county_lines_screening_tool").load(
+        importlib.import_module("referrals.migrations.0018_county_lines_screening_tool").load(
             apps, None
         )
     if not DisruptionTactic.objects.exists():
