@@ -10,6 +10,7 @@ from . import (
     notification_preferences,
     report_exports,
     reports,
+    statutory,
     strategy_profiles,
     views,
 )
@@ -65,6 +66,36 @@ urlpatterns = [
         name="return-interview",
     ),
     path("v1/referrals/<str:reference>/notes/", views.NotesView.as_view(), name="notes"),
+    path(
+        "v1/referrals/<str:reference>/strategy-discussions/",
+        statutory.StrategyDiscussionsView.as_view(),
+        name="strategy-discussions",
+    ),
+    path(
+        "v1/referrals/<str:reference>/strategy-discussions/<int:pk>/",
+        statutory.StrategyDiscussionView.as_view(),
+        name="strategy-discussion",
+    ),
+    path(
+        "v1/referrals/<str:reference>/section-47-enquiries/",
+        statutory.Section47EnquiriesView.as_view(),
+        name="section-47-enquiries",
+    ),
+    path(
+        "v1/referrals/<str:reference>/section-47-enquiries/<int:pk>/",
+        statutory.Section47EnquiryView.as_view(),
+        name="section-47-enquiry",
+    ),
+    path(
+        "v1/referrals/<str:reference>/nrm-referrals/",
+        statutory.NRMReferralsView.as_view(),
+        name="nrm-referrals",
+    ),
+    path(
+        "v1/referrals/<str:reference>/nrm-referrals/<int:pk>/",
+        statutory.NRMReferralView.as_view(),
+        name="nrm-referral",
+    ),
     path(
         "v1/referrals/<str:reference>/timeline/",
         views.ReferralTimelineView.as_view(),

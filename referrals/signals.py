@@ -22,3 +22,6 @@ missing_episode_started = Signal()
 missing_episode_ended = Signal()
 # kwargs: access. Inside the transaction: someone opened a referral in an emergency.
 break_glass_opened = Signal()
+# kwargs: record (a strategy discussion, section 47 enquiry or NRM referral), actor, previous
+# (its values before an update, or None). Inside the transaction.
+statutory_step_recorded = Signal()
