@@ -269,6 +269,9 @@ SPECTACULAR_SETTINGS = {
         "DisruptionTargetKindEnum": "disruption.activity_selectors.ENTITY_KIND_CHOICES",
         "NodeKindEnum": "disruption.models.NodeKind",
         "StrategyDeliveryEnum": "reports.models.DeliveryStatus",
+        "NRMDecisionEnum": "referrals.models.NRMDecision",
+        "Section47OutcomeEnum": "referrals.models.Section47Outcome",
+        "ClosureOutcomeEnum": "referrals.models.ClosureOutcome",
     },
 }
 
