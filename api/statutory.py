@@ -141,12 +141,14 @@ class Section47EnquiryInSerializer(serializers.Serializer[object]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        referral, user = self.context.get("referral"), self.context.get("user")
+        referral = self.context.get("referral")
         if referral is not None:  # None while the schema is generated
             field = cast(
                 serializers.PrimaryKeyRelatedField[Any], self.fields["strategy_discussion"]
             )
-            field.queryset = strategy_discussion_choices(user=user, referral=referral)
+            field.queryset = strategy_discussion_choices(
+                user=self.context["user"], referral=referral
+            )
 
 
 class NRMReferralSerializer(serializers.ModelSerializer[NRMReferral]):
@@ -211,7 +213,7 @@ class _Records(CaseworkListView):
             lambda: _applied(
                 request,
                 self.incoming,
-                self.serializer_class,
+                self.get_serializer_class(),
                 self.record,
                 code=status.HTTP_201_CREATED,
                 context={"referral": referral, "user": request.user},
@@ -230,14 +232,16 @@ class _Record(CaseworkView):
     name: str  # the update service's keyword for the record
 
     def put(self, request: Request, reference: str, pk: int) -> Response:
-        found = self.get_one(user=request.user, referral=self.referral, pk=pk)
+        found: dict[str, Any] = {
+            self.name: self.get_one(user=request.user, referral=self.referral, pk=pk)
+        }
         return _applied(
             request,
             self.incoming,
             self.outgoing,
             self.update,
             context={"referral": self.referral, "user": request.user},
-            **{self.name: found},
+            **found,
         )
 
 

@@ -16,6 +16,7 @@ from . import (
     report_exports,
     report_pages,
     sign_in,
+    statutory,
     steps,
     strategy_profiles,
     views,
@@ -286,3 +287,20 @@ urlpatterns = [
     path("readyz", views.readyz, name="readyz"),
     path("search/", search_page, name="search"),
 ]
+
+# A strategy discussion, section 47 enquiry or NRM referral: recorded, or changed.
+for _kind in statutory.KINDS:
+    urlpatterns += [
+        path(
+            f"referrals/<str:reference>/{_kind}/add/",
+            statutory.statutory_record_page,
+            {"kind": _kind},
+            name=f"{_kind}-add",
+        ),
+        path(
+            f"referrals/<str:reference>/{_kind}/<int:pk>/",
+            statutory.statutory_record_page,
+            {"kind": _kind},
+            name=f"{_kind}-change",
+        ),
+    ]

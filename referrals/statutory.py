@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -67,10 +68,15 @@ def _discussion_agencies(referral: Referral, agencies: Iterable[Agency]) -> list
     return sorted(chosen, key=lambda a: a.pk)
 
 
-def _check_discussion(held_on: date, outcome: str) -> str:
+def strategy_discussion_check(
+    *, referral: Referral, held_on: date, agencies: Iterable[Agency], outcome: str
+) -> tuple[str, list[Agency]]:
+    """The agreed outcome and the agencies, cleaned, once the answers keep the rules (the
+    check-answers page asks this before anything is written)."""
     check_dates(held_on=(held_on, ANY_DATE))
     _not_future("held_on", held_on, "The date held")
-    return _text("outcome", outcome, "Enter what was agreed")
+    outcome = _text("outcome", outcome, "Enter what was agreed")
+    return outcome, _discussion_agencies(referral, agencies)
 
 
 def strategy_discussion_record(
@@ -84,8 +90,9 @@ def strategy_discussion_record(
 ) -> StrategyDiscussion:
     """Record a strategy discussion held about the young person."""
     membership = _casework_membership(actor=actor, referral=referral)
-    outcome = _check_discussion(held_on, outcome)
-    chosen = _discussion_agencies(referral, agencies)
+    outcome, chosen = strategy_discussion_check(
+        referral=referral, held_on=held_on, agencies=agencies, outcome=outcome
+    )
     with transaction.atomic():  # not durable: an API retry record commits with it
         _open_for_casework(lock_referral(referral.pk))
         discussion = StrategyDiscussion.objects.create(
@@ -121,8 +128,9 @@ def strategy_discussion_update(
     started a section 47 enquiry cannot be changed to say none follows."""
     referral = discussion.referral
     membership = _casework_membership(actor=actor, referral=referral)
-    outcome = _check_discussion(held_on, outcome)
-    chosen = _discussion_agencies(referral, agencies)
+    outcome, chosen = strategy_discussion_check(
+        referral=referral, held_on=held_on, agencies=agencies, outcome=outcome
+    )
     with transaction.atomic(durable=True):
         _open_for_casework(lock_referral(referral.pk))
         locked = StrategyDiscussion.objects.select_for_update().get(pk=discussion.pk)
@@ -158,9 +166,9 @@ def strategy_discussion_update(
 # --- section 47 enquiries ----------------------------------------------------------------------
 
 
-def _check_enquiry(
-    referral: Referral,
+def section_47_check(
     *,
+    referral: Referral,
     started_on: date,
     strategy_discussion: StrategyDiscussion | None,
     outcome: str,
@@ -208,8 +216,8 @@ def section_47_record(
 ) -> Section47Enquiry:
     """Record a section 47 enquiry children's social care started (its outcome once known)."""
     membership = _casework_membership(actor=actor, referral=referral)
-    _check_enquiry(
-        referral,
+    section_47_check(
+        referral=referral,
         started_on=started_on,
         strategy_discussion=strategy_discussion,
         outcome=outcome,
@@ -249,8 +257,8 @@ def section_47_update(
     """Record what the enquiry found and the conference date, or correct its start."""
     referral = enquiry.referral
     membership = _casework_membership(actor=actor, referral=referral)
-    _check_enquiry(
-        referral,
+    section_47_check(
+        referral=referral,
         started_on=started_on,
         strategy_discussion=strategy_discussion,
         outcome=outcome,
@@ -282,7 +290,7 @@ def section_47_update(
 # --- National Referral Mechanism ----------------------------------------------------------------
 
 
-def _check_nrm(
+def nrm_referral_check(
     *,
     referred_on: date,
     first_responder: str,
@@ -356,13 +364,13 @@ def nrm_referral_record(
     """Record that a first responder organisation referred the young person to the NRM (no
     consent is needed for a child), with any decisions already made."""
     membership = _casework_membership(actor=actor, referral=referral)
-    decisions = {
+    decisions: dict[str, Any] = {
         "reasonable_grounds": reasonable_grounds,
         "reasonable_grounds_on": reasonable_grounds_on,
         "conclusive_grounds": conclusive_grounds,
         "conclusive_grounds_on": conclusive_grounds_on,
     }
-    name = _check_nrm(referred_on=referred_on, first_responder=first_responder, **decisions)
+    name = nrm_referral_check(referred_on=referred_on, first_responder=first_responder, **decisions)
     with transaction.atomic():  # not durable: an API retry record commits with it
         _open_for_casework(lock_referral(referral.pk))
         nrm = NRMReferral.objects.create(
@@ -396,13 +404,13 @@ def nrm_referral_update(
     """Record the competent authority's decisions as they come, or correct the referral."""
     referral = nrm.referral
     membership = _casework_membership(actor=actor, referral=referral)
-    decisions = {
+    decisions: dict[str, Any] = {
         "reasonable_grounds": reasonable_grounds,
         "reasonable_grounds_on": reasonable_grounds_on,
         "conclusive_grounds": conclusive_grounds,
         "conclusive_grounds_on": conclusive_grounds_on,
     }
-    name = _check_nrm(referred_on=referred_on, first_responder=first_responder, **decisions)
+    name = nrm_referral_check(referred_on=referred_on, first_responder=first_responder, **decisions)
     with transaction.atomic(durable=True):
         _open_for_casework(lock_referral(referral.pk))
         locked = NRMReferral.objects.select_for_update().get(pk=nrm.pk)

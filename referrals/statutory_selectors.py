@@ -5,22 +5,22 @@ to check the referral first still gets nothing it may not see."""
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.db.models import Model, Prefetch, QuerySet
 from django.http import Http404
 
-from agencies.models import Agency, User
+from agencies.models import Agency
 
 from .models import NRMReferral, Referral, Section47Enquiry, StrategyDiscussion
 from .selectors import referral_full_q
 
 
-def _seen_in_full(user: User) -> QuerySet[Referral]:
+def _seen_in_full(user: Any) -> QuerySet[Referral]:
     return Referral.objects.filter(referral_full_q(user=user))
 
 
-def strategy_discussions_for(*, user: User, referral: Referral) -> QuerySet[StrategyDiscussion]:
+def strategy_discussions_for(*, user: Any, referral: Referral) -> QuerySet[StrategyDiscussion]:
     """Newest first, each with its agencies (one more query for all of them)."""
     return (
         StrategyDiscussion.objects.filter(referral=referral, referral__in=_seen_in_full(user))
@@ -30,7 +30,7 @@ def strategy_discussions_for(*, user: User, referral: Referral) -> QuerySet[Stra
     )
 
 
-def section_47_enquiries_for(*, user: User, referral: Referral) -> QuerySet[Section47Enquiry]:
+def section_47_enquiries_for(*, user: Any, referral: Referral) -> QuerySet[Section47Enquiry]:
     return (
         Section47Enquiry.objects.filter(referral=referral, referral__in=_seen_in_full(user))
         .select_related("strategy_discussion", "recorded_by")
@@ -38,7 +38,7 @@ def section_47_enquiries_for(*, user: User, referral: Referral) -> QuerySet[Sect
     )
 
 
-def nrm_referrals_for(*, user: User, referral: Referral) -> QuerySet[NRMReferral]:
+def nrm_referrals_for(*, user: Any, referral: Referral) -> QuerySet[NRMReferral]:
     return (
         NRMReferral.objects.filter(referral=referral, referral__in=_seen_in_full(user))
         .select_related("recorded_by")
@@ -56,18 +56,18 @@ def _one(rows: QuerySet[T], pk: int) -> T:
     return found
 
 
-def strategy_discussion_get(*, user: User, referral: Referral, pk: int) -> StrategyDiscussion:
+def strategy_discussion_get(*, user: Any, referral: Referral, pk: int) -> StrategyDiscussion:
     return _one(strategy_discussions_for(user=user, referral=referral), pk)
 
 
-def section_47_enquiry_get(*, user: User, referral: Referral, pk: int) -> Section47Enquiry:
+def section_47_enquiry_get(*, user: Any, referral: Referral, pk: int) -> Section47Enquiry:
     return _one(section_47_enquiries_for(user=user, referral=referral), pk)
 
 
-def nrm_referral_get(*, user: User, referral: Referral, pk: int) -> NRMReferral:
+def nrm_referral_get(*, user: Any, referral: Referral, pk: int) -> NRMReferral:
     return _one(nrm_referrals_for(user=user, referral=referral), pk)
 
 
-def strategy_discussion_choices(*, user: User, referral: Referral) -> QuerySet[StrategyDiscussion]:
+def strategy_discussion_choices(*, user: Any, referral: Referral) -> QuerySet[StrategyDiscussion]:
     """The discussions that decided on a section 47 enquiry: those an enquiry can start from."""
     return strategy_discussions_for(user=user, referral=referral).filter(section_47=True)
