@@ -419,13 +419,13 @@ def _counts(
     counts["returned"] = sum(c for (m, _), c in sums.items() if m == "missing.returned")
     counts["closed"] = sum(c for (m, _), c in sums.items() if m == "closed.outcome")
     counts["actions"] = sum(c for (m, _), c in sums.items() if m == "actions.due")
-    for total, measure in (
+    for total, counted in (
         ("strategy", "strategy.held"),
         ("section47", "section47.started"),
         ("nrm.reasonable", "nrm.reasonable_grounds"),
         ("nrm.conclusive", "nrm.conclusive_grounds"),
     ):
-        counts[total] = sum(c for (m, _), c in sums.items() if m == measure)
+        counts[total] = sum(c for (m, _), c in sums.items() if m == counted)
     counts["nrm.referred"] = sums.get(("nrm.referred", ""), 0)
     lines = []
     for b in breakdowns:
