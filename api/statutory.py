@@ -11,7 +11,13 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from django.db.models import Model, QuerySet
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -88,10 +94,8 @@ class StrategyDiscussionInSerializer(serializers.Serializer[object]):
 
 
 class Section47EnquirySerializer(serializers.ModelSerializer[Section47Enquiry]):
-    conference_due_on = serializers.DateField(
-        read_only=True,
-        allow_null=True,
-        help_text="15 working days after the strategy discussion that started the enquiry",
+    conference_due_on = serializers.SerializerMethodField(
+        help_text="15 working days after the strategy discussion that started the enquiry"
     )
     recorded_by = serializers.CharField(source="recorded_by.get_full_name")
 
@@ -108,11 +112,10 @@ class Section47EnquirySerializer(serializers.ModelSerializer[Section47Enquiry]):
             "created_at",
         ]
 
-    def to_representation(self, instance: Section47Enquiry) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        due = instance.conference_due_on()
-        data["conference_due_on"] = due.isoformat() if due else None
-        return cast(dict[str, Any], data)
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_conference_due_on(self, enquiry: Section47Enquiry) -> str | None:
+        due = enquiry.conference_due_on()
+        return due.isoformat() if due else None
 
 
 class Section47EnquiryInSerializer(serializers.Serializer[object]):
