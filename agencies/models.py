@@ -18,7 +18,9 @@ class User(AbstractUser):
 
 
 class Area(models.Model):
-    """A safeguarding partnership (formerly a Local Safeguarding Children Board).
+    """A local safeguarding partnership: the arrangements its three statutory safeguarding
+    partners (the local authority, the integrated care board and the chief officer of police)
+    make together under Working Together to Safeguard Children 2023.
 
     Its settings default to the national expectations; an area may set its own.
     """

@@ -19,6 +19,7 @@ from . import (
     referrals,
     report_exports,
     reports,
+    statutory,
     strategy_library,
     strategy_profiles,
     work_lists,
@@ -110,6 +111,36 @@ urlpatterns = [
     path("v1/my-actions/", work_lists.MyActionsView.as_view(), name="my-actions"),
     path("v1/overdue-actions/", work_lists.OverdueActionsView.as_view(), name="overdue-actions"),
     path("v1/referrals/<str:reference>/notes/", casework.NotesView.as_view(), name="notes"),
+    path(
+        "v1/referrals/<str:reference>/strategy-discussions/",
+        statutory.StrategyDiscussionsView.as_view(),
+        name="strategy-discussions",
+    ),
+    path(
+        "v1/referrals/<str:reference>/strategy-discussions/<int:pk>/",
+        statutory.StrategyDiscussionView.as_view(),
+        name="strategy-discussion",
+    ),
+    path(
+        "v1/referrals/<str:reference>/section-47-enquiries/",
+        statutory.Section47EnquiriesView.as_view(),
+        name="section-47-enquiries",
+    ),
+    path(
+        "v1/referrals/<str:reference>/section-47-enquiries/<int:pk>/",
+        statutory.Section47EnquiryView.as_view(),
+        name="section-47-enquiry",
+    ),
+    path(
+        "v1/referrals/<str:reference>/nrm-referrals/",
+        statutory.NRMReferralsView.as_view(),
+        name="nrm-referrals",
+    ),
+    path(
+        "v1/referrals/<str:reference>/nrm-referrals/<int:pk>/",
+        statutory.NRMReferralView.as_view(),
+        name="nrm-referral",
+    ),
     path(
         "v1/referrals/<str:reference>/timeline/",
         casework.ReferralTimelineView.as_view(),

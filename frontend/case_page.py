@@ -43,6 +43,7 @@ from referrals.workflow import transitions_for
 from .casework import casework_context
 from .chronology import chronology
 from .pagination import Pages, paginate
+from .statutory import statutory_context
 
 HISTORY_PER_PAGE = 10
 SEEN_PER_PAGE = 10
@@ -372,11 +373,16 @@ def case_sections(context: dict[str, Any]) -> list[tuple[str, str]]:
     """The case's sections, in the page's order (their ids and labels, with how many each
     holds), for its contents list."""
     held = len(context["activities"]) + len(context["links"])
+    statutory = sum(
+        len(context[name])
+        for name in ("strategy_discussions", "section_47_enquiries", "nrm_referrals")
+    )
     sections = [
         ("concern", "The concern"),
         ("young-person", "The young person"),
         ("plan", "The plan"),
         ("missing", f"Missing episodes ({len(context['episodes'])})"),
+        ("statutory", f"Strategy discussions, section 47 and NRM ({statutory})"),
         ("notes", f"Case notes ({len(context['notes'])})"),
         ("disruption", f"Disruption and links ({held})"),
         ("chronology", "Chronology"),
@@ -438,6 +444,7 @@ def case_page_context(
     }
     if full:
         context |= casework_context(request, referral)
+        context |= statutory_context(request, referral)
         context |= _intelligence(request, referral)
         context |= {
             "assignments": list(referral.current_assignments),

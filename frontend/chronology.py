@@ -21,12 +21,14 @@ from referrals.models import (
     ActionStatus,
     ClosureOutcome,
     Decision,
+    NRMDecision,
     ProtectiveActionType,
     Rag,
     ReferralEvent,
     ReferralState,
     ReturnInterview,
     RiskLevel,
+    Section47Outcome,
     StatutoryType,
     YoungPerson,
 )
@@ -90,6 +92,16 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "tactic": ("Disruption tactic", str),
     "disruption_status": ("Disruption status", _choice(DisruptionStatus)),
     "previous_disruption_status": ("Was", _choice(DisruptionStatus)),
+    "held_on": ("Held on", _day),
+    "section_47": ("A section 47 enquiry follows", lambda value: "Yes" if value else "No"),
+    "started_on": ("Started on", _day),
+    "section_47_outcome": ("What the enquiry found", _choice(Section47Outcome)),
+    "conference_on": ("Initial child protection conference", _day),
+    "referred_on": ("Referred on", _day),
+    "reasonable_grounds": ("Reasonable grounds decision", _choice(NRMDecision)),
+    "reasonable_grounds_on": ("Reasonable grounds decided on", _day),
+    "conclusive_grounds": ("Conclusive grounds decision", _choice(NRMDecision)),
+    "conclusive_grounds_on": ("Conclusive grounds decided on", _day),
 }
 
 
@@ -103,7 +115,7 @@ class _Names:
                 for e in events
                 for k in keys
                 if str(e.parameters.get(k) or "").isdigit()
-            }
+            } | {int(i) for e in events for i in e.parameters.get("agency_ids", [])}
 
         self.agencies = dict(
             Agency.objects.filter(
@@ -129,6 +141,13 @@ class _Names:
         if name in looked_up:
             label, names = looked_up[name]
             return label, names.get(int(value), "Unknown")
+        if name == "agency_ids":
+            return "Agencies", ", ".join(
+                sorted(self.agencies.get(int(i), "Unknown") for i in value)
+            )
+        if name == "previous":  # what an update replaced, in the same words
+            was = (self.words(key, old) for key, old in value.items() if old not in ("", None))
+            return "Before the change", "; ".join(f"{w[0]}: {w[1]}" for w in was if w)
         if name == "action_type":
             return "Action", self.action_types.get(value, value)
         if name in _IN_WORDS:

@@ -90,7 +90,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "reports.view_dashboard",
         frozenset({Role.BOARD_MEMBER, Role.COORDINATOR, Role.AREA_ADMINISTRATOR}),
         covers=("frontend:strategy-profiles", "frontend:national"),
-        description="The area's figures for the board, beside the period before.",
+        description="The partnership's figures for its safeguarding partners, beside the period "
+        "before.",
     ),
     NavItem(
         "Administration",

@@ -19,6 +19,7 @@ from . import (
     report_exports,
     report_pages,
     sign_in,
+    statutory,
     steps,
     strategy_profiles,
     views,
@@ -321,3 +322,20 @@ urlpatterns = [
     path("search/", search_page, name="search"),
 ]
 urlpatterns += catalogues.urlpatterns
+
+# A strategy discussion, section 47 enquiry or NRM referral: recorded, or changed.
+for _kind in statutory.KINDS:
+    urlpatterns += [
+        path(
+            f"referrals/<str:reference>/{_kind}/add/",
+            statutory.statutory_record_page,
+            {"kind": _kind},
+            name=f"{_kind}-add",
+        ),
+        path(
+            f"referrals/<str:reference>/{_kind}/<int:pk>/",
+            statutory.statutory_record_page,
+            {"kind": _kind},
+            name=f"{_kind}-change",
+        ),
+    ]

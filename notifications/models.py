@@ -40,6 +40,7 @@ class NotificationKind(models.TextChoices):
     TRANSFER_ACCEPTED = "transfer_accepted", "Transfer accepted"
     TRANSFER_DECLINED = "transfer_declined", "Transfer declined"
     ESCALATION = "escalation", "Escalated: still overdue"
+    STATUTORY_STEP = "statutory_step", "Section 47 enquiry or NRM decision on a case"
 
 
 # Urgent whoever raises them: someone must act at once, so they are always emailed straight

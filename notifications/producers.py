@@ -29,11 +29,14 @@ from referrals.models import (
     InformationRequest,
     InformationRequestStatus,
     MissingEpisode,
+    NRMReferral,
     ProtectiveAction,
     Rag,
     Referral,
     ReferralAssignment,
     ReferralState,
+    Section47Enquiry,
+    StrategyDiscussion,
 )
 from referrals.selectors import ReferralAccess, referral_access
 from referrals.steps import STEP_EFFECTS
@@ -396,6 +399,46 @@ def return_interview_due(*, episode: MissingEpisode, actor: Any) -> None:
         f"Return home interview due by {_when(episode.interview_due_at)}",
         f"The young person on referral {referral.reference} is back. "
         "Record the interview, or why none was held.",
+    )
+
+
+def _statutory_news(record: Any, previous: dict[str, Any] | None) -> tuple[str, str] | None:
+    """(what happened, its key) when the record says something the case's people must act on:
+    a section 47 enquiry to follow, an enquiry's finding, an NRM decision. None otherwise."""
+    before = previous or {}
+    if isinstance(record, StrategyDiscussion):
+        if record.section_47 and not before.get("section_47"):
+            return "A strategy discussion decided on a section 47 enquiry", "s47_decided"
+    elif isinstance(record, Section47Enquiry):
+        if record.outcome and record.outcome != before.get("section_47_outcome"):
+            return f"Section 47 enquiry: {record.get_outcome_display()}", record.outcome
+    elif isinstance(record, NRMReferral):
+        for field, words in (
+            ("conclusive_grounds", "conclusive grounds"),
+            ("reasonable_grounds", "reasonable grounds"),
+        ):
+            decision = getattr(record, field)
+            if decision and decision != before.get(field):
+                return f"NRM {words} decision: {decision}", f"{field}:{decision}"
+    return None
+
+
+def statutory_step_recorded(*, record: Any, actor: Any, previous: dict[str, Any] | None) -> None:
+    """The area's coordinators and the lead professionals named on the referral, when a
+    statutory step moves the case on (nothing about what was said or who took part)."""
+    news = _statutory_news(record, previous)
+    if news is None:
+        return
+    what, key = news
+    referral = record.referral
+    _tell(
+        referral,
+        _who_may_see(
+            [*_coordinators(referral.area_id), *_current_leads(referral)], referral, actor=actor
+        ),
+        NotificationKind.STATUTORY_STEP,
+        f"statutory_step:{type(record).__name__}:{record.pk}:{key}",
+        f"Referral {referral.reference}: {what}",
     )
 
 

@@ -56,6 +56,13 @@ def tell_interview_due(sender: Any, episode: Any, actor: Any, **kwargs: Any) -> 
     producers.return_interview_due(episode=episode, actor=actor)
 
 
+@receiver(referral_signals.statutory_step_recorded, dispatch_uid="notifications.statutory")
+def tell_of_statutory_step(
+    sender: Any, record: Any, actor: Any, previous: dict[str, Any] | None, **kwargs: Any
+) -> None:
+    producers.statutory_step_recorded(record=record, actor=actor, previous=previous)
+
+
 @receiver(referral_signals.break_glass_opened, dispatch_uid="notifications.break_glass")
 def tell_of_break_glass(sender: Any, access: Any, **kwargs: Any) -> None:
     producers.break_glass_opened(access=access)

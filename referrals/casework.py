@@ -35,14 +35,14 @@ from .signals import action_assigned, missing_episode_ended, missing_episode_sta
 from .workflow import lock_referral
 
 
-def _open_for_casework(referral: Referral) -> None:
+def open_for_casework(referral: Referral) -> None:
     """Checked on the locked row, so an action cannot slip onto a case closing meanwhile."""
     if referral.state not in OPEN_STATES:
         state = ReferralState(referral.state).label.lower()
         raise ValidationError(f"The referral is {state}: reopen it to record more.")
 
 
-def _casework_recorded(
+def casework_recorded(
     event: ReferralEvent, *, membership: Membership, target: Any, action: str
 ) -> None:
     """The audit record of a casework change, beside the timeline event it wrote."""
@@ -78,7 +78,7 @@ def action_add(
     if owner_membership is None or owner_membership.agency is None:
         raise ValidationError({"owner": "Choose someone from an agency in this area"})
     with transaction.atomic():  # not durable: an API retry record commits with it
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         action = ProtectiveAction.objects.create(
             referral=referral,
             action_type=action_type,
@@ -88,7 +88,7 @@ def action_add(
             due_on=due_on,
             created_by=actor,
         )
-        _casework_recorded(
+        casework_recorded(
             events.action_added_event(action=action, actor=actor),
             membership=membership,
             target=action,
@@ -111,13 +111,13 @@ def action_update(
     if status != ActionStatus.OPEN and not outcome.strip():
         raise ValidationError({"outcome": "Enter the outcome, or why it was cancelled"})
     with transaction.atomic(durable=True):
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         locked = ProtectiveAction.objects.select_for_update().get(pk=action.pk)
         previous = {"previous_status": locked.status, "previous_outcome": locked.outcome}
         locked.status, locked.outcome = status, outcome.strip()
         locked.completed_at = timezone.now() if status != ActionStatus.OPEN else None
         locked.save(update_fields=["status", "outcome", "completed_at"])
-        _casework_recorded(
+        casework_recorded(
             events.action_updated_event(action=locked, actor=actor, **previous),
             membership=membership,
             target=locked,
@@ -141,7 +141,7 @@ def missing_episode_start(
     if not reported_by.strip():
         raise ValidationError({"reported_by": "Enter who reported them missing"})
     with transaction.atomic():  # not durable: an API retry record commits with it
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         episode = MissingEpisode.objects.create(
             referral=referral,
             started_at=started_at,
@@ -149,7 +149,7 @@ def missing_episode_start(
             police_reference=police_reference.strip(),
             recorded_by=actor,
         )
-        _casework_recorded(
+        casework_recorded(
             events.missing_started_event(episode=episode, actor=actor),
             membership=membership,
             target=episode,
@@ -169,7 +169,7 @@ def missing_episode_end(
     if ended_at > timezone.now():
         raise ValidationError({"ended_at": "The time must be now or in the past"})
     with transaction.atomic(durable=True):
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
         if locked.ended_at is not None:
             raise ValidationError("The return from this episode is already recorded.")
@@ -181,7 +181,7 @@ def missing_episode_end(
         )
         locked.interview = ReturnInterview.DUE
         locked.save(update_fields=["ended_at", "interview_due_at", "interview"])
-        _casework_recorded(
+        casework_recorded(
             events.missing_ended_event(episode=locked, actor=actor),
             membership=membership,
             target=locked,
@@ -222,7 +222,7 @@ def return_home_interview_record(
     elif not not_held_reason.strip():
         raise ValidationError({"not_held_reason": "Enter why no interview was held"})
     with transaction.atomic(durable=True):
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         locked = MissingEpisode.objects.select_for_update().get(pk=episode.pk)
         if locked.interview != ReturnInterview.DUE:
             raise ValidationError("The interview can be recorded once the young person is back.")
@@ -233,7 +233,7 @@ def return_home_interview_record(
         locked.interview_summary = summary.strip()
         locked.not_held_reason = not_held_reason.strip()
         locked.save()
-        _casework_recorded(
+        casework_recorded(
             events.return_home_interview_event(episode=locked, actor=actor),
             membership=membership,
             target=locked,
@@ -260,7 +260,7 @@ def note_add(
     # A correction of a restricted note is as restricted as the note it corrects.
     restricted = restricted or (corrects is not None and corrects.restricted)
     with transaction.atomic():  # not durable: an API retry record commits with it
-        _open_for_casework(lock_referral(referral.pk))
+        open_for_casework(lock_referral(referral.pk))
         note = CaseNote.objects.create(
             referral=referral,
             author=actor,
@@ -269,7 +269,7 @@ def note_add(
             restricted=restricted,
             corrects=corrects,
         )
-        _casework_recorded(
+        casework_recorded(
             events.note_added_event(note=note, actor=actor),
             membership=membership,
             target=note,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
@@ -12,10 +12,13 @@ from .models import (
     CaseNote,
     InformationRequest,
     MissingEpisode,
+    NRMReferral,
     ProtectiveAction,
     Referral,
     ReferralEvent,
     ReferralEventType,
+    Section47Enquiry,
+    StrategyDiscussion,
     YoungPerson,
 )
 from .signals import referral_changed
@@ -256,4 +259,61 @@ def information_declined_event(
         information_request_id=information_request.pk,
         agency_id=information_request.agency_id,
         reason=information_request.declined_reason,
+    )
+
+
+def iso_date(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def strategy_discussion_event(
+    *, discussion: StrategyDiscussion, actor: Any, previous: dict[str, Any] | None = None
+) -> ReferralEvent:
+    """What was decided (not the words agreed, which stay on the record); an update keeps
+    the values it replaced."""
+    return _record(
+        discussion.referral,
+        ReferralEventType.STRATEGY_DISCUSSION_UPDATED
+        if previous
+        else ReferralEventType.STRATEGY_DISCUSSION_RECORDED,
+        actor,
+        strategy_discussion_id=discussion.pk,
+        held_on=discussion.held_on.isoformat(),
+        section_47=discussion.section_47,
+        agency_ids=sorted(a.pk for a in discussion.agencies.all()),
+        **({"previous": previous} if previous else {}),
+    )
+
+
+def section_47_event(
+    *, enquiry: Section47Enquiry, actor: Any, previous: dict[str, Any] | None = None
+) -> ReferralEvent:
+    return _record(
+        enquiry.referral,
+        ReferralEventType.SECTION_47_UPDATED if previous else ReferralEventType.SECTION_47_RECORDED,
+        actor,
+        section_47_id=enquiry.pk,
+        started_on=enquiry.started_on.isoformat(),
+        section_47_outcome=enquiry.outcome,
+        conference_on=iso_date(enquiry.conference_on),
+        **({"previous": previous} if previous else {}),
+    )
+
+
+def nrm_referral_event(
+    *, nrm: NRMReferral, actor: Any, previous: dict[str, Any] | None = None
+) -> ReferralEvent:
+    return _record(
+        nrm.referral,
+        ReferralEventType.NRM_REFERRAL_UPDATED
+        if previous
+        else ReferralEventType.NRM_REFERRAL_RECORDED,
+        actor,
+        nrm_referral_id=nrm.pk,
+        referred_on=nrm.referred_on.isoformat(),
+        reasonable_grounds=nrm.reasonable_grounds,
+        reasonable_grounds_on=iso_date(nrm.reasonable_grounds_on),
+        conclusive_grounds=nrm.conclusive_grounds,
+        conclusive_grounds_on=iso_date(nrm.conclusive_grounds_on),
+        **({"previous": previous} if previous else {}),
     )

@@ -20,7 +20,7 @@ from agencies.rules import coordinates_area_of
 from agencies.selectors import membership_in
 
 from .validators import validate_nhs_number
-from .working_time import add_working_days, add_working_hours
+from .working_time import add_working_days, add_working_hours, working_days_after
 
 
 class Sex(models.TextChoices):
@@ -898,6 +898,12 @@ class ReferralEventType(models.TextChoices):
     BREAK_GLASS_REVIEWED = "break_glass_reviewed", "Emergency access reviewed"
     DISRUPTION_LOGGED = "disruption_logged", "Disruption activity logged"
     DISRUPTION_UPDATED = "disruption_updated", "Disruption activity updated"
+    STRATEGY_DISCUSSION_RECORDED = "strategy_discussion_recorded", "Strategy discussion recorded"
+    STRATEGY_DISCUSSION_UPDATED = "strategy_discussion_updated", "Strategy discussion corrected"
+    SECTION_47_RECORDED = "section_47_recorded", "Section 47 enquiry recorded"
+    SECTION_47_UPDATED = "section_47_updated", "Section 47 enquiry updated"
+    NRM_REFERRAL_RECORDED = "nrm_referral_recorded", "National Referral Mechanism referral recorded"
+    NRM_REFERRAL_UPDATED = "nrm_referral_updated", "National Referral Mechanism referral updated"
 
 
 class ReferralEvent(models.Model):
@@ -1174,3 +1180,164 @@ class InformationRequest(models.Model):
     def area_id(self) -> int:
         """The referral's area, so an audit record of the request is filed under it."""
         return self.referral.area_id
+
+
+# --- Statutory steps beside the referral: strategy discussion, section 47, NRM -----------------
+
+
+class StrategyDiscussion(models.Model):
+    """A strategy discussion held because there was reasonable cause to suspect significant
+    harm: who took part (children's social care, police and health at least) and whether a
+    section 47 enquiry follows."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="strategy_discussions"
+    )
+    held_on = models.DateField("Date held", validators=[ANY_DATE])
+    agencies = models.ManyToManyField(
+        Agency, related_name="+", verbose_name="Agencies that took part"
+    )
+    outcome = models.TextField("What was agreed")
+    section_47 = models.BooleanField("A section 47 enquiry follows")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-held_on", "-id"]
+        indexes = [models.Index(fields=["held_on"], name="strategy_discussion_held")]
+
+    def __str__(self) -> str:
+        return f"Strategy discussion on {self.held_on:%-d %B %Y} ({self.referral})"
+
+
+class Section47Outcome(models.TextChoices):
+    CONFERENCE = "conference", "Concerns substantiated: initial child protection conference"
+    SUBSTANTIATED_NO_CONFERENCE = (
+        "substantiated_no_conference",
+        "Concerns substantiated: no conference (child in need plan)",
+    )
+    NOT_SUBSTANTIATED = "not_substantiated", "Concerns not substantiated"
+
+
+# Working Together: the initial child protection conference within 15 working days of the
+# strategy discussion that started the enquiry.
+CONFERENCE_WORKING_DAYS = 15
+
+
+class Section47Enquiry(models.Model):
+    """A section 47 enquiry led by children's social care, and what it found."""
+
+    referral = models.ForeignKey(
+        Referral, on_delete=models.PROTECT, related_name="section_47_enquiries"
+    )
+    strategy_discussion = models.ForeignKey(
+        StrategyDiscussion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="section_47_enquiries",
+        verbose_name="Strategy discussion that started it",
+    )
+    started_on = models.DateField("Date started", validators=[ANY_DATE])
+    outcome = models.CharField(
+        max_length=40, choices=Section47Outcome.choices, blank=True, default=""
+    )
+    conference_on = models.DateField(
+        "Date of the initial child protection conference",
+        null=True,
+        blank=True,
+        validators=[ANY_DATE],
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_on", "-id"]
+        verbose_name_plural = "section 47 enquiries"
+        indexes = [models.Index(fields=["started_on"], name="section_47_started")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(conference_on__isnull=True)
+                | models.Q(conference_on__gte=models.F("started_on")),
+                name="section_47_conference_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Section 47 enquiry from {self.started_on:%-d %B %Y} ({self.referral})"
+
+    def conference_due_on(self) -> date | None:
+        """The latest day for the initial conference, counted from the strategy discussion."""
+        if self.strategy_discussion is None:
+            return None
+        return working_days_after(self.strategy_discussion.held_on, CONFERENCE_WORKING_DAYS)
+
+
+class NRMDecision(models.TextChoices):
+    POSITIVE = "positive", "Positive"
+    NEGATIVE = "negative", "Negative"
+
+
+class NRMReferral(models.Model):
+    """A referral to the National Referral Mechanism (modern slavery, which covers child sexual
+    and criminal exploitation) by a first responder organisation, and the competent
+    authority's decisions: reasonable grounds first, then conclusive grounds."""
+
+    referral = models.ForeignKey(Referral, on_delete=models.PROTECT, related_name="nrm_referrals")
+    referred_on = models.DateField("Date referred", validators=[ANY_DATE])
+    first_responder = models.CharField("First responder organisation", max_length=200)
+    reasonable_grounds = models.CharField(
+        "Reasonable grounds decision",
+        max_length=20,
+        choices=NRMDecision.choices,
+        blank=True,
+        default="",
+    )
+    reasonable_grounds_on = models.DateField(
+        "Date of the reasonable grounds decision", null=True, blank=True, validators=[ANY_DATE]
+    )
+    conclusive_grounds = models.CharField(
+        "Conclusive grounds decision",
+        max_length=20,
+        choices=NRMDecision.choices,
+        blank=True,
+        default="",
+    )
+    conclusive_grounds_on = models.DateField(
+        "Date of the conclusive grounds decision", null=True, blank=True, validators=[ANY_DATE]
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-referred_on", "-id"]
+        verbose_name = "National Referral Mechanism referral"
+        indexes = [models.Index(fields=["referred_on"], name="nrm_referred")]
+        constraints = [
+            # A decision and its date together; conclusive grounds only after reasonable grounds.
+            models.CheckConstraint(
+                condition=models.Q(reasonable_grounds="", reasonable_grounds_on__isnull=True)
+                | (
+                    ~models.Q(reasonable_grounds="")
+                    & models.Q(reasonable_grounds_on__gte=models.F("referred_on"))
+                ),
+                name="nrm_reasonable_grounds_dated",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(conclusive_grounds="", conclusive_grounds_on__isnull=True)
+                | (
+                    ~models.Q(conclusive_grounds="")
+                    & models.Q(conclusive_grounds_on__gte=models.F("reasonable_grounds_on"))
+                ),
+                name="nrm_conclusive_after_reasonable",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"NRM referral on {self.referred_on:%-d %B %Y} ({self.referral})"

@@ -24,3 +24,6 @@ missing_episode_ended = Signal()
 break_glass_opened = Signal()
 # kwargs: information_request, actor. Inside the transaction: an agency answered or declined.
 information_request_answered = Signal()
+# kwargs: record (a strategy discussion, section 47 enquiry or NRM referral), actor, previous
+# (its values before an update, or None). Inside the transaction.
+statutory_step_recorded = Signal()

@@ -34,6 +34,13 @@ def next_working_day(day: date) -> date:
     return day
 
 
+def working_days_after(day: date, days: int) -> date:
+    """The `days`-th working day after `day` (a date-only timescale)."""
+    for _ in range(days):
+        day = next_working_day(day)
+    return day
+
+
 def _at(day: date, moment: time) -> datetime:
     return datetime.combine(day, moment, tzinfo=LONDON)
 

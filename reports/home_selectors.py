@@ -32,8 +32,9 @@ def last_whole_quarter(*, today: date) -> Period:
 
 
 def board_key_figures(*, user: Any, today: date) -> list[KeyFigures]:
-    """For each area the user sits on the board of: the key figures of the last whole quarter
-    beside the quarter before, as the area dashboard publishes them (small counts suppressed)."""
+    """For each partnership whose figures the user reads as a board member: the key figures of
+    the last whole quarter beside the quarter before, as the area dashboard publishes them
+    (small counts suppressed)."""
     period = last_whole_quarter(today=today)
     areas = sorted(
         {m.area for m in active_memberships(user=user) if m.role == Role.BOARD_MEMBER and m.area},

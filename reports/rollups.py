@@ -186,6 +186,35 @@ CROSS JOIN LATERAL (VALUES
 ) AS m(measure, key)
 WHERE m.key IS NOT NULL
 GROUP BY 1, 2, 3, 4
+UNION ALL
+SELECT r.area_id, sd.held_on, 'strategy.held',
+       CASE WHEN sd.section_47 THEN 'section_47' ELSE 'no_section_47' END, count(*)
+FROM scope s
+JOIN referrals_strategydiscussion sd ON sd.held_on >= {LO_DAY} AND sd.held_on < {HI_DAY}
+JOIN referrals_referral r ON r.id = sd.referral_id AND r.area_id = {AREA}
+GROUP BY 1, 2, 4
+UNION ALL
+SELECT r.area_id, e.started_on, 'section47.started',
+       COALESCE(NULLIF(e.outcome, ''), 'in_progress'), count(*)
+FROM scope s
+JOIN referrals_section47enquiry e ON e.started_on >= {LO_DAY} AND e.started_on < {HI_DAY}
+JOIN referrals_referral r ON r.id = e.referral_id AND r.area_id = {AREA}
+GROUP BY 1, 2, 4
+UNION ALL
+-- An NRM referral counts on the day referred, and each decision on the day it was made.
+SELECT r.area_id, d.day, d.measure, d.key, count(*)
+FROM scope s
+JOIN referrals_nrmreferral n ON n.referred_on < {HI_DAY} AND (
+    n.referred_on >= {LO_DAY} OR n.reasonable_grounds_on >= {LO_DAY}
+    OR n.conclusive_grounds_on >= {LO_DAY})
+JOIN referrals_referral r ON r.id = n.referral_id AND r.area_id = {AREA}
+CROSS JOIN LATERAL (VALUES
+    (n.referred_on, 'nrm.referred', ''),
+    (n.reasonable_grounds_on, 'nrm.reasonable_grounds', n.reasonable_grounds),
+    (n.conclusive_grounds_on, 'nrm.conclusive_grounds', n.conclusive_grounds)
+) AS d(day, measure, key)
+WHERE d.day >= {LO_DAY} AND d.day < {HI_DAY}
+GROUP BY 1, 2, 3, 4
 """  # noqa: S608 - built from constants; values are parameters
 
 _INSERT = f"INSERT INTO reports_rollup (area_id, day, measure, key, count) {RECOUNT_SQL}"

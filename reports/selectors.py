@@ -32,7 +32,9 @@ from referrals.models import (
     Decision,
     ExploitationModel,
     ExploitationType,
+    NRMDecision,
     RiskLevel,
+    Section47Outcome,
     Sex,
 )
 
@@ -202,6 +204,42 @@ def _breakdowns() -> list[Breakdown]:
             {"on_time": "Completed on time", "late": "Completed late", "not_done": "Not completed"},
             "actions",
             "Protective actions due",
+        ),
+        Breakdown(
+            "strategy_discussions",
+            "Strategy discussions",
+            "strategy.held",
+            {
+                "section_47": "A section 47 enquiry followed",
+                "no_section_47": "No section 47 enquiry",
+            },
+            "strategy",
+            "Strategy discussions held",
+        ),
+        Breakdown(
+            "section_47",
+            "Section 47 enquiries by what they found",
+            "section47.started",
+            _choices(Section47Outcome.choices, in_progress="Not yet concluded"),
+            "section47",
+            "Section 47 enquiries started",
+            note="Counted on the day each enquiry started, by what it has found so far.",
+        ),
+        Breakdown(
+            "nrm_reasonable_grounds",
+            "National Referral Mechanism: reasonable grounds decisions",
+            "nrm.reasonable_grounds",
+            _choices(NRMDecision.choices),
+            "nrm.reasonable",
+            "Reasonable grounds decisions",
+        ),
+        Breakdown(
+            "nrm_conclusive_grounds",
+            "National Referral Mechanism: conclusive grounds decisions",
+            "nrm.conclusive_grounds",
+            _choices(NRMDecision.choices),
+            "nrm.conclusive",
+            "Conclusive grounds decisions",
         ),
         Breakdown(
             "disruption_tactic",
@@ -381,6 +419,14 @@ def _counts(
     counts["returned"] = sum(c for (m, _), c in sums.items() if m == "missing.returned")
     counts["closed"] = sum(c for (m, _), c in sums.items() if m == "closed.outcome")
     counts["actions"] = sum(c for (m, _), c in sums.items() if m == "actions.due")
+    for total, counted in (
+        ("strategy", "strategy.held"),
+        ("section47", "section47.started"),
+        ("nrm.reasonable", "nrm.reasonable_grounds"),
+        ("nrm.conclusive", "nrm.conclusive_grounds"),
+    ):
+        counts[total] = sum(c for (m, _), c in sums.items() if m == counted)
+    counts["nrm.referred"] = sums.get(("nrm.referred", ""), 0)
     lines = []
     for b in breakdowns:
         keys = [key for key, _ in rows[b.slug]]
@@ -512,6 +558,9 @@ def area_dashboard(*, user: Any, ons_code: str, period: Period) -> Dashboard:
                 "actions.due:on_time",
                 "actions",
             ),
+            row("strategy", "Strategy discussions held"),
+            row("section47", "Section 47 enquiries started"),
+            row("nrm.referred", "National Referral Mechanism referrals"),
             row("disruption", "Disruption activities"),
             row("clusters", "Link clusters found"),
             row("closed", "Referrals closed"),

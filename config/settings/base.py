@@ -276,6 +276,9 @@ SPECTACULAR_SETTINGS = {
         "NodeKindEnum": "disruption.models.NodeKind",
         "StrategyDeliveryEnum": "reports.models.DeliveryStatus",
         "InformationRequestStatusEnum": "referrals.models.InformationRequestStatus",
+        "NRMDecisionEnum": "referrals.models.NRMDecision",
+        "Section47OutcomeEnum": "referrals.models.Section47Outcome",
+        "ClosureOutcomeEnum": "referrals.models.ClosureOutcome",
     },
 }
 

@@ -27,6 +27,7 @@ from referrals.casework import action_add, missing_episode_start, note_add
 from referrals.identity import young_person_correct
 from referrals.models import ProtectiveActionType, Referral
 from referrals.selectors import information_requests_for
+from referrals.statutory import nrm_referral_record, section_47_record, strategy_discussion_record
 from referrals.workflow import referral_assign_lead, referral_transition
 from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, sign_in
 
@@ -34,7 +35,7 @@ pytestmark = pytest.mark.django_db
 
 # What one view of the case page costs, however much the case holds: for a coordinator, and
 # for the practitioner who raised the concern (their own view).
-PAGE_QUERIES = 36
+PAGE_QUERIES = 45
 REFERRER_QUERIES = 15
 
 CONCERN: dict[str, Any] = {
@@ -259,16 +260,41 @@ def test_the_record_trail_comes_a_page_at_a_time(client: Client, case: Case) -> 
     assert 'href="?seen=2&amp;changes=1#record-trail"' in both
 
 
+def record_statutory_steps(case: Case) -> None:
+    """A strategy discussion, the section 47 enquiry it started and an NRM referral."""
+    today = timezone.localdate()
+    discussion = strategy_discussion_record(
+        referral=case.referral,
+        actor=case.coordinator,
+        held_on=today,
+        agencies=[case.referral.raised_by_agency],
+        outcome="Enquiry agreed.",
+        section_47=True,
+    )
+    section_47_record(
+        referral=case.referral,
+        actor=case.coordinator,
+        started_on=today,
+        strategy_discussion=discussion,
+    )
+    nrm_referral_record(
+        referral=case.referral, actor=case.coordinator, referred_on=today, first_responder="Police"
+    )
+
+
 def test_the_page_costs_the_same_queries_however_much_the_case_holds(
     client: Client, case: Case
 ) -> None:
+    record_statutory_steps(case)
     sign_in(client, case.coordinator)
     client.get(case.url)  # the session's first request settles its own rows
     with CaptureQueriesContext(connection) as counted:
         client.get(case.url)
     # The signed-in request, the referral read and its audit record, the steps and their
     # rules, the concern's indicators, the plan, episodes, notes, requests, disruption and
-    # links with their audit record, and the trail (a page of each, two histories, names).
+    # links with their audit record, the strategy discussions (with their agencies), section 47
+    # enquiries and NRM referrals with their audit record, and the trail (a page of each, two
+    # histories, names).
     assert len(counted) == PAGE_QUERIES, [q["sql"] for q in counted.captured_queries]
     for n in range(5):
         note_add(referral=case.referral, actor=case.coordinator, text=f"More {n}")
@@ -279,6 +305,7 @@ def test_the_page_costs_the_same_queries_however_much_the_case_holds(
             owner=case.lead,
             due_on=timezone.localdate() + timedelta(days=10 + n),
         )
+        record_statutory_steps(case)  # last, as before the first count: the newest events
     with CaptureQueriesContext(connection) as again:
         client.get(case.url)
     assert len(again) == len(counted)

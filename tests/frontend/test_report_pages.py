@@ -87,7 +87,7 @@ def test_the_page_opens_with_key_messages_and_downloads_then_a_contents_list() -
     assert -1 not in found, dict(zip(order, found, strict=True))
     assert found == sorted(found)
     # Each section of the page is in the contents, and each chart's table folded under it.
-    sections = re.findall(r'<h2 class="govuk-heading-m" id="report-([a-z_]+)"', html)
+    sections = re.findall(r'<h2 class="govuk-heading-m" id="report-([a-z0-9_]+)"', html)
     assert "sex" in sections
     contents = html[html.find('id="dashboard-contents"') : html.find('id="summary"')]
     for target in ["summary", *(f"report-{slug}" for slug in sections), "about-these-figures"]:

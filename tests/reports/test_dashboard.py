@@ -8,12 +8,15 @@ from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Role
 from disruption.network import clusters, clusters_found
 from referrals.models import Referral
+from referrals.statutory import nrm_referral_record, section_47_record, strategy_discussion_record
 from referrals.validators import nhs_number_check_digit, validate_nhs_number
+from referrals.workflow import referral_transition
 from reports.periods import Period, PeriodKind, period_from
 from reports.selectors import Row, area_dashboard
 from tests.disruption.graph import Graph
@@ -47,6 +50,40 @@ def test_concerns_raised_through_the_services_are_counted_and_small_counts_suppr
     assert shown(male) == ("0", "c", "c")
     month = dashboard.series.rows[-1]
     assert month.current.text == "7"
+
+
+def test_strategy_discussions_section_47_and_nrm_referrals_are_counted() -> None:
+    world = report_world()
+    [referral] = world.raise_now(1)
+    coordinator = member(Role.COORDINATOR, area=world.area)
+    referral_transition(referral=referral, actor=coordinator, name="start_triage")
+    today = timezone.localdate()
+    for n in range(6):
+        discussion = strategy_discussion_record(
+            referral=referral,
+            actor=coordinator,
+            held_on=today,
+            agencies=[referral.raised_by_agency],
+            outcome="Synthetic outcome.",
+            section_47=n > 0,
+        )
+        nrm_referral_record(
+            referral=referral, actor=coordinator, referred_on=today, first_responder="Council"
+        )
+    section_47_record(
+        referral=referral, actor=coordinator, started_on=today, strategy_discussion=discussion
+    )
+    board = member(Role.BOARD_MEMBER, area=world.area)
+
+    dashboard = area_dashboard(user=board, ons_code=world.area.ons_code, period=this_month())
+
+    assert shown(summary_row(dashboard, "strategy"))[0] == "6"
+    assert shown(summary_row(dashboard, "nrm.referred"))[0] == "6"
+    assert shown(summary_row(dashboard, "section47"))[0] == "c"  # one: suppressed
+    table = next(t for t in dashboard.tables if t.slug == "strategy_discussions")
+    rows = {r.key: r.current.text for r in table.rows}
+    # 5 and 1 would each be suppressed, and the total then gives neither away.
+    assert rows == {"strategy.held:section_47": "c", "strategy.held:no_section_47": "c"}
 
 
 def link_clusters(graph: Graph, count: int, observed_on: date, prefix: str) -> None:
