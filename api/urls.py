@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import (
+    area_settings,
     disruption_activity,
     intelligence,
     meetings,
@@ -23,6 +24,11 @@ urlpatterns = [
         "v1/notification-preferences/",
         notification_preferences.NotificationPreferencesView.as_view(),
         name="notification-preferences",
+    ),
+    path(
+        "v1/areas/<str:ons_code>/settings/",
+        area_settings.AreaSettingsView.as_view(),
+        name="area-settings",
     ),
     path("v1/tokens/", views.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", views.ApiTokenRevokeView.as_view(), name="token-revoke"),
