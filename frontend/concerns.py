@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from agencies.selectors import acting_membership
+from notifications.out_of_hours import emergency_duty_told
 from referrals.models import Referral, ReferralState
 from referrals.selectors import referral_get
 from referrals.services import (
@@ -213,4 +214,5 @@ def concern_sent_page(request: HttpRequest, reference: str) -> HttpResponse:
         to = "concern-check" if referral.state == ReferralState.DRAFT else "referral-detail"
         return redirect(f"frontend:{to}", reference=referral.reference)
     records_seen(actor=request.user, records=[referral], referral=referral, request=request)
-    return render(request, "frontend/concerns/sent.html", {"referral": referral})
+    context = {"referral": referral, "duty": emergency_duty_told(referral=referral)}
+    return render(request, "frontend/concerns/sent.html", context)

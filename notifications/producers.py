@@ -35,6 +35,7 @@ from referrals.models import (
 from referrals.selectors import ReferralAccess, referral_access
 
 from .models import NotificationKind
+from .out_of_hours import concern_out_of_hours
 from .services import notify
 
 # --- recipients ------------------------------------------------------------------------------
@@ -318,7 +319,7 @@ def transfer_declined(*, referral: Referral, actor: Any) -> None:
 
 # What each workflow step tells, and whom (see docs/notifications.md).
 STEP_EVENTS: dict[str, tuple[Callable[..., None], ...]] = {
-    "submit": (concern_submitted, concern_acknowledged),
+    "submit": (concern_submitted, concern_acknowledged, concern_out_of_hours),
     "set_rag": (concern_rated_red,),
     "decide": (referral_decided,),
     "close": (referral_closed,),
