@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from . import (
+    action_owners,
     area_settings,
     disruption_activity,
     intelligence,
@@ -54,6 +55,11 @@ urlpatterns = [
         "v1/referrals/<str:reference>/actions/<int:pk>/",
         views.ActionView.as_view(),
         name="action",
+    ),
+    path(
+        "v1/referrals/<str:reference>/actions/<int:pk>/owner/",
+        action_owners.ActionOwnerView.as_view(),
+        name="action-owner",
     ),
     path(
         "v1/referrals/<str:reference>/missing-episodes/",
