@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
+from agencies.models import User
 from referrals.action_owners import action_owner_change
 from referrals.models import ActionStatus
 from referrals.selectors import action_owners, actions_for
@@ -25,7 +28,10 @@ def action_owner_page(request: HttpRequest, reference: str, pk: int) -> HttpResp
     if request.method == "POST" and service_write(
         form,
         lambda: action_owner_change(
-            action=action, actor=request.user, owner=form.cleaned_data["owner"]
+            # login_required: never anonymous here
+            action=action,
+            actor=cast(User, request.user),
+            owner=form.cleaned_data["owner"],
         ),
     ):
         owner = form.cleaned_data["owner"]
