@@ -203,8 +203,8 @@ SETTING_LABELS = {
     "escalation_working_hours": "Working hours before something overdue is escalated",
     "escalation_manager": "Named manager for escalations",
     "escalation_max_repeats": "Escalations before a final notice",
-    "emergency_duty_agency": "Emergency duty agency",
-    "emergency_duty_person": "Emergency duty person",
+    "emergency_duty_agency": "Agency told out of hours",
+    "emergency_duty_person": "Person told out of hours, instead of an agency",
 }
 SETTING_HINTS = {
     "triage_working_days": "For every concern, whatever its rating. Nationally, 1 working day.",

@@ -32,8 +32,8 @@ def test_an_administrator_sets_the_escalation_cap_and_the_emergency_duty_contact
     visit(page, f"/administration/{area.ons_code}/settings/")
     cap = page.get_by_label("Escalations before a final notice")
     cap.fill("0")
-    page.get_by_label("Emergency duty agency").select_option(label="Emergency Duty Team")
-    page.get_by_label("Emergency duty person").select_option(
+    page.get_by_label("Agency told out of hours").select_option(label="Emergency Duty Team")
+    page.get_by_label("Person told out of hours, instead of an agency").select_option(
         label=f"{coordinator.get_full_name()} ({coordinator.username})"
     )
     submit(page, "Save settings")
@@ -46,7 +46,9 @@ def test_an_administrator_sets_the_escalation_cap_and_the_emergency_duty_contact
     kept = Area.objects.get(pk=area.pk)
     assert kept.escalation_max_repeats == 3 and kept.emergency_duty_agency is None
     cap.fill("5")
-    page.get_by_label("Emergency duty person").select_option(label="Nobody named")
+    page.get_by_label("Person told out of hours, instead of an agency").select_option(
+        label="Nobody named"
+    )
     submit(page, "Save settings")
     assert "The settings have been saved" in page.locator(".govuk-notification-banner").inner_text()
     kept = Area.objects.get(pk=area.pk)
