@@ -5,6 +5,7 @@ own history is shown (the case page's "Changes to the record", the profile page)
 from __future__ import annotations
 
 import re
+from typing import Any
 from datetime import timedelta
 
 import pytest
@@ -93,7 +94,9 @@ def test_an_information_request_and_a_lead_assignment_show_their_changes(case: C
     assert "Ended on: nothing → changed to" in words
 
 
-def test_the_history_of_many_actions_is_read_at_once(case: Case, django_assert_num_queries) -> None:  # type: ignore[no-untyped-def]
+def test_the_history_of_many_actions_is_read_at_once(
+    case: Case, django_assert_num_queries: Any
+) -> None:
     actions = [_action(case) for _ in range(3)]
     for action in actions:
         action_owner_change(action=action, actor=case.coordinator, owner=case.coordinator)
