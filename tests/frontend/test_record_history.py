@@ -5,8 +5,8 @@ own history is shown (the case page's "Changes to the record", the profile page)
 from __future__ import annotations
 
 import re
-from typing import Any
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
