@@ -65,9 +65,42 @@ class Area(models.Model):
         related_name="+",
         help_text="Told when something stays overdue; with nobody named, the area's coordinators",
     )
+    escalation_max_repeats = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1)],
+        help_text="Escalations of one overdue deadline before a final notice to the manager "
+        "ends the chain",
+    )
+    # Out of hours, an immediate-danger concern is told at once to the area's emergency duty
+    # contact: an agency (its people in the area) or one person, never both.
+    emergency_duty_agency = models.ForeignKey(
+        "Agency",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Told at once of an immediate-danger concern raised out of hours",
+    )
+    emergency_duty_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Told at once of an immediate-danger concern raised out of hours",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(emergency_duty_agency__isnull=True)
+                | models.Q(emergency_duty_person__isnull=True),
+                name="area_one_emergency_duty_contact",
+                violation_error_message="Choose an agency or a person as the emergency duty "
+                "contact, not both",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

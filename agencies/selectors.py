@@ -273,3 +273,8 @@ def escalation_manager_choices(*, area: Area) -> QuerySet[User]:
         .distinct()
         .order_by("last_name", "first_name", "pk")
     )
+
+
+def emergency_duty_agency_choices(*, area: Area) -> QuerySet[Agency]:
+    """Agencies that may be the area's emergency duty contact: its active ones."""
+    return Agency.objects.filter(areas=area, is_active=True).order_by("name")

@@ -25,6 +25,7 @@ from .models import Agency, AgencyType, Area, Membership, Role, User
 from .selectors import (
     administered_area_membership,
     administered_memberships,
+    emergency_duty_agency_choices,
     escalation_manager_choices,
 )
 from .signals import sessions_ended
@@ -310,6 +311,9 @@ AREA_SETTINGS = (
     "due_soon_working_hours",
     "escalation_working_hours",
     "escalation_manager",
+    "escalation_max_repeats",
+    "emergency_duty_agency",
+    "emergency_duty_person",
 )
 
 # The largest value that makes sense for each number: anything above is a slip of the keyboard.
@@ -324,6 +328,7 @@ AREA_SETTING_MAXIMUMS = {
     "break_glass_hours": 168,
     "due_soon_working_hours": 40,
     "escalation_working_hours": 200,
+    "escalation_max_repeats": 20,
 }
 
 
@@ -350,6 +355,31 @@ def _check_escalation_manager(area: Area, manager: User | None) -> None:
         raise ValidationError({"escalation_manager": ESCALATION_MANAGER_INVALID})
 
 
+EMERGENCY_DUTY_BOTH = "Choose an agency or a person as the emergency duty contact, not both"
+EMERGENCY_DUTY_AGENCY_INVALID = "Choose an active agency that works in this area"
+EMERGENCY_DUTY_PERSON_INVALID = (
+    "Choose a person who is an active coordinator or police lead in this area"
+)
+
+
+def check_emergency_duty_contact(area: Area) -> None:
+    """Whoever is told of immediate danger out of hours must be reachable and see the concern:
+    an active agency of the area, or one of the people who see every referral in it."""
+    agency, person = area.emergency_duty_agency, area.emergency_duty_person
+    if agency is not None and person is not None:
+        raise ValidationError({"emergency_duty_person": EMERGENCY_DUTY_BOTH})
+    if (
+        agency is not None
+        and not emergency_duty_agency_choices(area=area).filter(pk=agency.pk).exists()
+    ):
+        raise ValidationError({"emergency_duty_agency": EMERGENCY_DUTY_AGENCY_INVALID})
+    if (
+        person is not None
+        and not escalation_manager_choices(area=area).filter(pk=person.pk).exists()
+    ):
+        raise ValidationError({"emergency_duty_person": EMERGENCY_DUTY_PERSON_INVALID})
+
+
 def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> Area:
     admin = _require_area_administrator(actor=actor, area=area)
     unknown = set(changes) - set(AREA_SETTINGS)
@@ -360,6 +390,8 @@ def area_settings_update(*, actor: Any, area: Area, changes: dict[str, Any]) -> 
         changed = {k: v for k, v in changes.items() if getattr(locked, k) != v}
         for field, value in changed.items():
             setattr(locked, field, value)
+        if {"emergency_duty_agency", "emergency_duty_person"} & set(changed):
+            check_emergency_duty_contact(locked)
         locked.full_clean()
         _check_screening_tool(locked, changed.get("screening_tool_version"))
         if "escalation_manager" in changed:

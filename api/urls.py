@@ -3,7 +3,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from . import (
     account,
+    action_owners,
     administration,
+    area_settings,
     break_glass,
     casework,
     catalogues,
@@ -52,6 +54,11 @@ urlpatterns = [
     path("v1/referrals/", referral_list.ReferralListView.as_view(), name="referrals"),
     path("v1/referrals/<str:reference>/", referrals.ReferralDetailView.as_view(), name="referral"),
     path(
+        "v1/areas/<str:ons_code>/settings/",
+        area_settings.AreaSettingsView.as_view(),
+        name="area-settings",
+    ),
+    path(
         "v1/referrals/<str:reference>/transitions/",
         referrals.ReferralTransitionsView.as_view(),
         name="referral-transitions",
@@ -81,6 +88,11 @@ urlpatterns = [
         "v1/referrals/<str:reference>/actions/<int:pk>/",
         casework.ActionView.as_view(),
         name="action",
+    ),
+    path(
+        "v1/referrals/<str:reference>/actions/<int:pk>/owner/",
+        action_owners.ActionOwnerView.as_view(),
+        name="action-owner",
     ),
     path(
         "v1/referrals/<str:reference>/missing-episodes/",

@@ -29,7 +29,15 @@ from disruption.models import (
     PersonOfConcern,
     Vehicle,
 )
-from referrals.models import Referral, YoungPerson
+from referrals.models import (
+    InformationRequest,
+    MissingEpisode,
+    ProtectiveAction,
+    Referral,
+    ReferralAssignment,
+    YoungPerson,
+)
+from reports.models import StrategyProfile
 
 
 class AuditAction(models.TextChoices):
@@ -210,6 +218,29 @@ class AgendaItemHistory(_history_base(AgendaItem, "AgendaItemHistory")):  # type
     pass
 
 
+class ProtectiveActionHistory(_history_base(ProtectiveAction, "ProtectiveActionHistory")):  # type: ignore[misc]
+    pass
+
+
+class MissingEpisodeHistory(_history_base(MissingEpisode, "MissingEpisodeHistory")):  # type: ignore[misc]
+    pass
+
+
+class InformationRequestHistory(_history_base(InformationRequest, "InformationRequestHistory")):  # type: ignore[misc]
+    pass
+
+
+_AssignmentBase: Any = _history_base(ReferralAssignment, "ReferralAssignmentHistory")
+
+
+class ReferralAssignmentHistory(_AssignmentBase):
+    pass
+
+
+class StrategyProfileHistory(_history_base(StrategyProfile, "StrategyProfileHistory")):  # type: ignore[misc]
+    pass
+
+
 HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
     YoungPerson: YoungPersonHistory,
     Referral: ReferralHistory,
@@ -223,4 +254,9 @@ HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
     DisruptionActivity: DisruptionActivityHistory,
     Meeting: MeetingHistory,
     AgendaItem: AgendaItemHistory,
+    ProtectiveAction: ProtectiveActionHistory,
+    MissingEpisode: MissingEpisodeHistory,
+    InformationRequest: InformationRequestHistory,
+    ReferralAssignment: ReferralAssignmentHistory,
+    StrategyProfile: StrategyProfileHistory,
 }

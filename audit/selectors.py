@@ -281,18 +281,27 @@ def field_history(*, target: models.Model) -> list[dict[str, Any]]:
     """Each change to `target`, newest first: when, who (the user from the pghistory context,
     or None), the request URL if any, and its FieldChanges. Creation is not a change; a
     deletion lists every field's old value."""
-    history_model = HISTORY_MODELS.get(target._meta.concrete_model or type(target))
+    return field_histories(model=type(target), pks=[target.pk])
+
+
+def field_histories(*, model: type[models.Model], pks: Iterable[Any]) -> list[dict[str, Any]]:
+    """field_history of every `model` row in `pks` at once (one query for the snapshots, one
+    for the people), newest first; each change also names its row ("obj_id")."""
+    concrete = model._meta.concrete_model or model
+    history_model = HISTORY_MODELS.get(concrete)
     if history_model is None:
-        raise ValueError(f"{target._meta.label} has no field history")
-    fields = [f for f in target._meta.concrete_fields if not f.primary_key]
+        raise ValueError(f"{model._meta.label} has no field history")
+    fields = [f for f in concrete._meta.concrete_fields if not f.primary_key]
     snapshots: list[Any] = list(
-        history_model._default_manager.filter(pgh_obj_id=target.pk)
+        history_model._default_manager.filter(pgh_obj_id__in=list(pks))
         .select_related("pgh_context")
-        .order_by("pgh_id")
+        .order_by("pgh_obj_id", "pgh_id")
     )
     changes: list[dict[str, Any]] = []
     previous = None
     for snapshot in snapshots:
+        if previous is not None and previous.pgh_obj_id != snapshot.pgh_obj_id:
+            previous = None
         if snapshot.pgh_label == "update" and previous is not None:
             diff = [
                 FieldChange(f.name, getattr(previous, f.attname), getattr(snapshot, f.attname))
@@ -307,6 +316,7 @@ def field_history(*, target: models.Model) -> list[dict[str, Any]]:
             context = snapshot.pgh_context.metadata if snapshot.pgh_context else {}
             changes.append(
                 {
+                    "obj_id": snapshot.pgh_obj_id,
                     "when": snapshot.pgh_created_at,
                     "who_id": context.get("user"),
                     "url": context.get("url", ""),
@@ -318,7 +328,9 @@ def field_history(*, target: models.Model) -> list[dict[str, Any]]:
     users = get_user_model().objects.in_bulk({c["who_id"] for c in changes if c["who_id"]})
     for change in changes:
         change["who"] = users.get(change["who_id"])
+    # Newest first; changes made in one transaction share `when`, and keep their order.
     changes.reverse()
+    changes.sort(key=lambda change: change["when"], reverse=True)
     return changes
 
 

@@ -39,6 +39,7 @@ from agencies.selectors import (
     area_memberships,
     area_people,
     area_person,
+    emergency_duty_agency_choices,
     escalation_manager_choices,
     lockouts_for_area,
     user_by_username,
@@ -46,6 +47,9 @@ from agencies.selectors import (
 from agencies.services import (
     AREA_SETTING_MAXIMUMS,
     AREA_SETTINGS,
+    EMERGENCY_DUTY_AGENCY_INVALID,
+    EMERGENCY_DUTY_BOTH,
+    EMERGENCY_DUTY_PERSON_INVALID,
     ESCALATION_MANAGER_INVALID,
     SCREENING_TOOL_INVALID,
     agency_add,
@@ -197,6 +201,9 @@ SETTING_LABELS = {
     "due_soon_working_hours": "Working hours of warning before a triage deadline",
     "escalation_working_hours": "Working hours before something overdue is escalated",
     "escalation_manager": "Named manager for escalations",
+    "escalation_max_repeats": "Escalations before a final notice",
+    "emergency_duty_agency": "Agency told out of hours",
+    "emergency_duty_person": "Person told out of hours, instead of an agency",
 }
 SETTING_HINTS = {
     "triage_working_days": "For every concern, whatever its rating. Nationally, 1 working day.",
@@ -213,6 +220,11 @@ SETTING_HINTS = {
     "before its deadline.",
     "escalation_working_hours": "Counted from the deadline. Often 4.",
     "escalation_manager": "Told when something stays overdue.",
+    "escalation_max_repeats": "After this many escalations of one deadline, the manager gets a "
+    "final notice and no more are sent. Often 3.",
+    "emergency_duty_agency": "Usually the local authority's emergency duty team. Its "
+    "coordinators and police leads in this area are told.",
+    "emergency_duty_person": "Or one person instead of an agency.",
 }
 
 
@@ -239,7 +251,14 @@ SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "Escalation of what is overdue",
         "Something still overdue after this long is escalated to the named manager, or to the "
         "area's coordinators when nobody is named, and again after each further interval.",
-        ("escalation_working_hours", "escalation_manager"),
+        ("escalation_working_hours", "escalation_manager", "escalation_max_repeats"),
+    ),
+    (
+        "Out of hours",
+        "A concern about a young person in immediate danger raised outside working hours (9am "
+        "to 5pm on weekdays, less bank holidays) is told at once, urgently, to this contact: an "
+        "agency or a person, not both.",
+        ("emergency_duty_agency", "emergency_duty_person"),
     ),
     (
         "Screening and emergency access",
@@ -258,6 +277,7 @@ SETTING_UNITS = {
     "risk_reassessment_months": "months",
     "return_home_interview_hours": "hours",
     "escalation_working_hours": "working hours",
+    "escalation_max_repeats": "escalations",
     "break_glass_hours": "hours",
 }
 
@@ -285,7 +305,10 @@ class AreaSettingsForm(forms.ModelForm):
     class Meta:
         model = Area
         fields = list(AREA_SETTINGS)
-        field_classes = {"escalation_manager": ManagerChoiceField}
+        field_classes = {
+            "escalation_manager": ManagerChoiceField,
+            "emergency_duty_person": ManagerChoiceField,
+        }
         labels = SETTING_LABELS
         help_texts = SETTING_HINTS
 
@@ -306,6 +329,16 @@ class AreaSettingsForm(forms.ModelForm):
             field.queryset = escalation_manager_choices(area=self.instance)
             field.empty_label = "Nobody named: the area's coordinators"
             field.error_messages["invalid_choice"] = ESCALATION_MANAGER_INVALID
+        person = self.fields["emergency_duty_person"]
+        if isinstance(person, forms.ModelChoiceField):
+            person.queryset = escalation_manager_choices(area=self.instance)
+            person.empty_label = "Nobody named"
+            person.error_messages["invalid_choice"] = EMERGENCY_DUTY_PERSON_INVALID
+        agency = self.fields["emergency_duty_agency"]
+        if isinstance(agency, forms.ModelChoiceField):
+            agency.queryset = emergency_duty_agency_choices(area=self.instance)
+            agency.empty_label = "No agency named"
+            agency.error_messages["invalid_choice"] = EMERGENCY_DUTY_AGENCY_INVALID
         # One of the tools loaded, picked from a list rather than its version typed in.
         self.fields["screening_tool_version"] = forms.ChoiceField(
             label=SETTING_LABELS["screening_tool_version"],
@@ -316,6 +349,12 @@ class AreaSettingsForm(forms.ModelForm):
                 "invalid_choice": SCREENING_TOOL_INVALID,
             },
         )
+
+    def clean(self) -> dict[str, Any] | None:
+        data = super().clean() or {}
+        if data.get("emergency_duty_agency") and data.get("emergency_duty_person"):
+            self.add_error("emergency_duty_person", EMERGENCY_DUTY_BOTH)
+        return data
 
     def groups(self) -> list[SettingGroup]:
         return [

@@ -43,6 +43,7 @@ from referrals.workflow import transitions_for
 from .casework import casework_context
 from .chronology import chronology
 from .pagination import Pages, paginate
+from .record_history import HISTORY_LABELS, casework_history
 from .statutory import statutory_context
 
 HISTORY_PER_PAGE = 10
@@ -114,6 +115,8 @@ def _said(value: Any) -> str:
 
 
 def _label(model: type[models.Model], name: str) -> str:
+    if (model, name) in HISTORY_LABELS:
+        return HISTORY_LABELS[(model, name)]
     if name in FIELD_LABELS:
         return FIELD_LABELS[name]
     return capfirst(str(getattr(model._meta.get_field(name), "verbose_name", name)))
@@ -293,7 +296,8 @@ def changes_in_words(entries: list[tuple[type[models.Model], dict[str, Any]]]) -
             {
                 "when": entry["when"],
                 "who": (who.get_full_name() or who.get_username()) if who else "",
-                "record": "the young person's details" if model is YoungPerson else "the referral",
+                "record": entry.get("record")
+                or ("the young person's details" if model is YoungPerson else "the referral"),
                 "changes": [
                     ChangeInWords(
                         _label(model, change.field),
@@ -311,6 +315,7 @@ def _history_page(request: HttpRequest, referral: Referral) -> Pages:
     entries: list[tuple[type[models.Model], dict[str, Any]]] = [
         (Referral, entry) for entry in field_history(target=referral)
     ] + [(YoungPerson, entry) for entry in field_history(target=referral.young_person)]
+    entries += casework_history(referral=referral)
     entries.sort(key=lambda pair: pair[1]["when"], reverse=True)
     page = paginate(request, entries, HISTORY_PER_PAGE, param="changes", anchor=TRAIL)
     return replace(page, rows=changes_in_words(page.rows))

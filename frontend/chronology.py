@@ -119,13 +119,19 @@ class _Names:
 
         self.agencies = dict(
             Agency.objects.filter(
-                pk__in=ids("agency", "agency_id", "owner_agency_id", "author_agency_id")
+                pk__in=ids(
+                    "agency",
+                    "agency_id",
+                    "owner_agency_id",
+                    "previous_owner_agency_id",
+                    "author_agency_id",
+                )
             ).values_list("pk", "name")
         )
         self.areas = dict(Area.objects.filter(pk__in=ids("area")).values_list("pk", "name"))
         self.people = {
             u.pk: u.get_full_name() or u.get_username()
-            for u in User.objects.filter(pk__in=ids("lead_professional"))
+            for u in User.objects.filter(pk__in=ids("lead_professional", "owner", "previous_owner"))
         }
         self.action_types = dict(ProtectiveActionType.objects.values_list("code", "label"))
 
@@ -137,6 +143,9 @@ class _Names:
             "author_agency_id": ("Author's agency", self.agencies),
             "area": ("Area", self.areas),
             "lead_professional": ("Lead professional", self.people),
+            "owner": ("Owner", self.people),
+            "previous_owner": ("Was owned by", self.people),
+            "previous_owner_agency_id": ("Their agency", self.agencies),
         }
         if name in looked_up:
             label, names = looked_up[name]

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from agencies.selectors import acting_membership
+from notifications.out_of_hours import emergency_duty_told
 from referrals.audited_reads import records_seen
 from referrals.concerns import concern_raise, referral_update_draft, young_person_update_draft
 from referrals.models import Referral, ReferralState
@@ -208,4 +209,5 @@ def concern_sent_page(request: HttpRequest, reference: str) -> HttpResponse:
         to = "concern-check" if referral.state == ReferralState.DRAFT else "referral-detail"
         return redirect(f"frontend:{to}", reference=referral.reference)
     records_seen(actor=request.user, records=[referral], referral=referral, request=request)
-    return render(request, "frontend/concerns/sent.html", {"referral": referral})
+    context = {"referral": referral, "duty": emergency_duty_told(referral=referral)}
+    return render(request, "frontend/concerns/sent.html", context)

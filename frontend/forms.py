@@ -174,30 +174,21 @@ def _text_field(label: str, message: str, *, hint: str = "") -> forms.Field:
     )
 
 
-class ActionAddForm(forms.Form):
-    action_type = forms.ModelChoiceField(
-        label="Action",
-        queryset=ProtectiveActionType.objects.none(),  # the area's, set when the form is made
-        empty_label="Choose one",
-        error_messages={"required": "Choose the action", "invalid_choice": "Choose the action"},
-    )
-    detail = forms.CharField(
-        label="What will be done (optional)", max_length=5000, required=False, widget=forms.Textarea
-    )
+class ActionOwnerForm(forms.Form):
+    """Who owns an action: one of the people who may own actions on the referral."""
+
     owner = forms.TypedChoiceField(
         label="Owner",
         help_text="The person who will make sure it is done; their agency is named with it.",
         coerce=int,
-        error_messages={"required": "Choose who owns the action"},
+        error_messages={
+            "required": "Choose who owns the action",
+            "invalid_choice": "Choose who owns the action from the list",
+        },
     )
-    due_on = date_field("Due by", required="Enter the date the action is due by", allowed=DUE_DATE)
 
-    field_order = ["action_type", "detail", "owner", "due_on"]
-
-    def __init__(self, *args: Any, owners: list[Membership], area_id: int, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, owners: list[Membership], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        action_type = cast(forms.ModelChoiceField, self.fields["action_type"])
-        action_type.queryset = usable_entries(ProtectiveActionType, area_id=area_id)
         self.owners = {m.user_id: m.user for m in owners}
         choices = [(m.user_id, f"{m.user.get_full_name()} ({m.agency})") for m in owners]
         owner = cast(forms.TypedChoiceField, self.fields["owner"])
@@ -210,6 +201,26 @@ class ActionAddForm(forms.Form):
 
     def clean_owner(self) -> Any:
         return self.owners[self.cleaned_data["owner"]]
+
+
+class ActionAddForm(ActionOwnerForm):
+    action_type = forms.ModelChoiceField(
+        label="Action",
+        queryset=ProtectiveActionType.objects.none(),  # the area's, set when the form is made
+        empty_label="Choose one",
+        error_messages={"required": "Choose the action", "invalid_choice": "Choose the action"},
+    )
+    detail = forms.CharField(
+        label="What will be done (optional)", max_length=5000, required=False, widget=forms.Textarea
+    )
+    due_on = date_field("Due by", required="Enter the date the action is due by", allowed=DUE_DATE)
+
+    field_order = ["action_type", "detail", "owner", "due_on"]
+
+    def __init__(self, *args: Any, owners: list[Membership], area_id: int, **kwargs: Any) -> None:
+        super().__init__(*args, owners=owners, **kwargs)
+        action_type = cast(forms.ModelChoiceField, self.fields["action_type"])
+        action_type.queryset = usable_entries(ProtectiveActionType, area_id=area_id)
 
 
 class ActionUpdateForm(forms.Form):

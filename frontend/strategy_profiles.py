@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from reports.models import ImportStatus
+from reports.models import ImportStatus, StrategyProfile
 from reports.profile_imports import (
     COLUMNS,
     NOT_QUEUED,
@@ -47,7 +47,9 @@ from reports.profiles import (
     year_label,
 )
 
+from .case_page import changes_in_words
 from .forms import service_write
+from .record_history import strategy_profile_history
 from .strategy_profile_forms import (
     DocumentForm,
     ImportForm,
@@ -86,7 +88,10 @@ def strategy_profiles_page(request: HttpRequest) -> HttpResponse:
 @readers_only
 def profile_page(request: HttpRequest, ons_code: str, year: int) -> HttpResponse:
     page = strategy_profile_page(user=request.user, ons_code=ons_code, year=year, request=request)
-    return render(request, "frontend/profiles/profile.html", {"page": page})
+    history = changes_in_words(
+        [(StrategyProfile, e) for e in strategy_profile_history(profile=page.profile)]
+    )
+    return render(request, "frontend/profiles/profile.html", {"page": page, "history": history})
 
 
 def _kept(request: HttpRequest, ons_code: str, year: int | None = None) -> Any:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import (
+    action_owners,
     administration,
     api_tokens,
     casework,
@@ -161,6 +162,11 @@ urlpatterns = [
         "referrals/<str:reference>/actions/<int:pk>/",
         casework.action_update_page,
         name="action-update",
+    ),
+    path(
+        "referrals/<str:reference>/actions/<int:pk>/owner/",
+        action_owners.action_owner_page,
+        name="action-owner",
     ),
     path(
         "referrals/<str:reference>/missing/add/",

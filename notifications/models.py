@@ -29,6 +29,8 @@ class NotificationKind(models.TextChoices):
     TRIAGE_OVERDUE = "triage_overdue", "Triage decision overdue"
     REVIEW_DUE = "review_due", "Review due"
     RISK_REASSESSMENT_DUE = "risk_reassessment_due", "Risk reassessment due"
+    REVIEW_OVERDUE = "review_overdue", "Review overdue"
+    RISK_REASSESSMENT_OVERDUE = "risk_reassessment_overdue", "Risk reassessment overdue"
     MISSING_REPORTED = "missing_reported", "Young person reported missing"
     RETURN_INTERVIEW_DUE = "return_interview_due", "Return home interview due"
     RETURN_INTERVIEW_OVERDUE = "return_interview_overdue", "Return home interview overdue"
@@ -41,6 +43,8 @@ class NotificationKind(models.TextChoices):
     TRANSFER_DECLINED = "transfer_declined", "Transfer declined"
     ESCALATION = "escalation", "Escalated: still overdue"
     STATUTORY_STEP = "statutory_step", "Section 47 enquiry or NRM decision on a case"
+    ESCALATION_FINAL = "escalation_final", "Final notice: escalations stopped"
+    EMERGENCY_DUTY = "emergency_duty", "Immediate danger out of hours"
 
 
 # Urgent whoever raises them: someone must act at once, so they are always emailed straight
@@ -48,6 +52,8 @@ class NotificationKind(models.TextChoices):
 ALWAYS_URGENT: frozenset[str] = frozenset(
     {
         NotificationKind.ESCALATION,
+        NotificationKind.ESCALATION_FINAL,
+        NotificationKind.EMERGENCY_DUTY,
         NotificationKind.TRIAGE_OVERDUE,
         NotificationKind.MISSING_REPORTED,
         NotificationKind.BREAK_GLASS,

@@ -367,6 +367,20 @@ def action_assigned(*, action: ProtectiveAction, actor: Any) -> None:
     )
 
 
+def action_owner_changed(*, action: ProtectiveAction, actor: Any, event: Any) -> None:
+    """The new owner, told once for each time the action is given to them."""
+    referral = action.referral
+    _tell(
+        referral,
+        _who_may_see([action.owner], referral, actor=actor),
+        NotificationKind.ACTION_ASSIGNED,
+        f"action_owner_changed:{action.pk}:{event.pk}",
+        f"Protective action on referral {referral.reference} passed to you: "
+        f"{action.action_type.label}",
+        f"You now own it, due by {action.due_on:%-d %B %Y}.",
+    )
+
+
 def _missing_people(episode: MissingEpisode, actor: Any) -> list[Any]:
     """The area's coordinators and the lead professionals named on the referral."""
     referral = episode.referral

@@ -46,6 +46,11 @@ def tell_of_answer(sender: Any, information_request: Any, actor: Any, **kwargs: 
     producers.information_request_answered(information_request=information_request, actor=actor)
 
 
+@receiver(referral_signals.action_owner_changed, dispatch_uid="notifications.action_owner")
+def tell_new_action_owner(sender: Any, action: Any, actor: Any, event: Any, **kwargs: Any) -> None:
+    producers.action_owner_changed(action=action, actor=actor, event=event)
+
+
 @receiver(referral_signals.missing_episode_started, dispatch_uid="notifications.missing")
 def tell_of_missing(sender: Any, episode: Any, actor: Any, **kwargs: Any) -> None:
     producers.missing_reported(episode=episode, actor=actor)

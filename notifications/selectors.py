@@ -140,7 +140,12 @@ def emails_not_delivered(*, area: Area) -> QuerySet[Notification]:
 
 def timer_areas() -> dict[int, Area]:
     """Every area with the settings the timers need, by id."""
-    fields = ("due_soon_working_hours", "escalation_working_hours", "escalation_manager_id")
+    fields = (
+        "due_soon_working_hours",
+        "escalation_working_hours",
+        "escalation_manager_id",
+        "escalation_max_repeats",
+    )
     return {area.pk: area for area in Area.objects.only(*fields)}
 
 

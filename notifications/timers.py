@@ -10,7 +10,8 @@ told again.
 Working time is weekdays 09:00 to 17:00, less England and Wales bank holidays
 (`referrals.working_time`). Something still overdue `escalation_working_hours` of working time
 after its deadline escalates to the area's named manager (else its coordinators), and again
-after each further interval: level 1, 2, 3...
+after each further interval: level 1, 2, 3... up to the area's `escalation_max_repeats`; the
+interval after the last, the same people get one final notice and the chain stops.
 
 Recipients follow the access rules: only people who see the referral (or, for disruption, the
 area's intelligence) are told. Titles and bodies name references, never the young person.
@@ -62,6 +63,23 @@ class Sent:
     kind: str
     event_key: str
     recipients: int
+
+
+@dataclass(frozen=True)
+class PlanDate:
+    """A plan's date deadline: its words, its overdue kind and its escalation subject."""
+
+    what: str
+    overdue: NotificationKind
+    subject: str
+
+
+PLAN_DATES = {
+    NotificationKind.REVIEW_DUE: PlanDate("review", NotificationKind.REVIEW_OVERDUE, "review"),
+    NotificationKind.RISK_REASSESSMENT_DUE: PlanDate(
+        "risk reassessment", NotificationKind.RISK_REASSESSMENT_OVERDUE, "risk_reassessment"
+    ),
+}
 
 
 def timers_run(*, now: datetime) -> list[Sent] | None:
@@ -221,7 +239,8 @@ class _Run:
     def escalate(
         self, *, subject: str, pk: int, due: datetime, key_due: str, what: str, referral: Referral
     ) -> None:
-        """Escalation level n once n intervals of working time have passed since `due`."""
+        """Escalation level n once n intervals of working time have passed since `due`, up to
+        the area's cap; one interval later a final notice, and nothing more."""
         area = self.areas[referral.area_id]
         hours = area.escalation_working_hours
         level = working_time_between(due, self.now) // timedelta(hours=hours)
@@ -232,6 +251,27 @@ class _Run:
             recipients, as_whom = [manager], "the area's named manager"
         else:
             recipients, as_whom = self.reach.coordinators(area.pk), "a coordinator of the area"
+        common = {
+            "url": _referral_url(referral.reference),
+            "urgent": True,
+            "area_id": area.pk,
+            "referral_id": referral.pk,
+        }
+        cap = area.escalation_max_repeats
+        if level > cap:
+            self.tell(
+                recipients,
+                NotificationKind.ESCALATION_FINAL,
+                f"escalation_final:{subject}:{pk}:{key_due}",
+                title=f"Final notice: {what} on {referral.reference} still overdue",
+                body=(
+                    f"The {what} on {referral.reference} was due by {_when(due)} and is still "
+                    f"overdue after {level * hours} working hours. It has been escalated {cap} "
+                    f"times; no further escalations will be sent. You are told as {as_whom}."
+                ),
+                **common,
+            )
+            return
         self.tell(
             recipients,
             NotificationKind.ESCALATION,
@@ -242,10 +282,7 @@ class _Run:
                 f"overdue after {level * hours} working hours, so it is escalated to you as "
                 f"{as_whom}."
             ),
-            url=_referral_url(referral.reference),
-            urgent=True,
-            area_id=area.pk,
-            referral_id=referral.pk,
+            **common,
         )
 
     def triage(self, referral: Any) -> None:
@@ -370,22 +407,44 @@ class _Run:
         )
 
     def plan_date(self, referral: Referral, due_on: date | None, kind: NotificationKind) -> None:
-        """A review or risk reassessment due (or past due): coordinators and lead professionals."""
+        """A review or risk reassessment due (or past due): coordinators and lead professionals.
+        From the day after its date it is overdue: chased, and escalated."""
         if due_on is None:  # the query keeps only referrals with a date
             return
-        what = "review" if kind == NotificationKind.REVIEW_DUE else "risk reassessment"
+        plan_date = PLAN_DATES[kind]
         recipients = self.reach.coordinators(referral.area_id) + self.reach.lead_professionals(
             referral.pk, referral.area_id
         )
+        common = {
+            "url": _referral_url(referral.reference),
+            "area_id": referral.area_id,
+            "referral_id": referral.pk,
+        }
         self.tell(
             recipients,
             kind,
             f"{kind.value}:{referral.pk}:{due_on.isoformat()}",
-            title=f"{what.capitalize()} due: {referral.reference}",
-            body=f"The {what} of {referral.reference} is due on {_day(due_on)}.",
-            url=_referral_url(referral.reference),
-            area_id=referral.area_id,
-            referral_id=referral.pk,
+            title=f"{plan_date.what.capitalize()} due: {referral.reference}",
+            body=f"The {plan_date.what} of {referral.reference} is due on {_day(due_on)}.",
+            **common,
+        )
+        if due_on >= self.today:
+            return
+        self.tell(
+            recipients,
+            plan_date.overdue,
+            f"{plan_date.overdue.value}:{referral.pk}:{due_on.isoformat()}",
+            title=f"{plan_date.what.capitalize()} overdue: {referral.reference}",
+            body=f"The {plan_date.what} of {referral.reference} was due on {_day(due_on)}.",
+            **common,
+        )
+        self.escalate(
+            subject=plan_date.subject,
+            pk=referral.pk,
+            due=_end_of(due_on),
+            key_due=due_on.isoformat(),
+            what=plan_date.what,
+            referral=referral,
         )
 
     def return_interview(self, episode: MissingEpisode) -> None:

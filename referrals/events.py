@@ -130,6 +130,23 @@ def action_updated_event(
     )
 
 
+def action_owner_changed_event(
+    *, action: ProtectiveAction, actor: Any, previous_owner_id: int, previous_agency_id: int
+) -> ReferralEvent:
+    """Who owns it now, and who did: the chain of owners is never lost."""
+    return _record(
+        action.referral,
+        ReferralEventType.ACTION_OWNER_CHANGED,
+        actor,
+        action_id=action.pk,
+        action_type=action.action_type.code,
+        owner=action.owner_id,
+        owner_agency_id=action.owner_agency_id,
+        previous_owner=previous_owner_id,
+        previous_owner_agency_id=previous_agency_id,
+    )
+
+
 def missing_started_event(*, episode: MissingEpisode, actor: Any) -> ReferralEvent:
     return _record(
         episode.referral,

@@ -890,6 +890,7 @@ class ReferralEventType(models.TextChoices):
     YOUNG_PERSON_CORRECTED = "young_person_corrected", "Young person's details corrected"
     ACTION_ADDED = "action_added", "Protective action added"
     ACTION_UPDATED = "action_updated", "Protective action updated"
+    ACTION_OWNER_CHANGED = "action_owner_changed", "Protective action owner changed"
     MISSING_STARTED = "missing_started", "Missing episode reported"
     MISSING_ENDED = "missing_ended", "Returned from missing"
     RETURN_HOME_INTERVIEW = "return_home_interview", "Return home interview recorded"

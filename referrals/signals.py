@@ -16,6 +16,8 @@ referral_step_taken = Signal()
 referral_changed = Signal()
 # kwargs: action, actor. Inside the transaction: a protective action was given its owner.
 action_assigned = Signal()
+# kwargs: action, actor, previous_owner, event. Inside the transaction: an action changed hands.
+action_owner_changed = Signal()
 # kwargs: episode, actor. Inside the transaction: a young person was reported missing.
 missing_episode_started = Signal()
 # kwargs: episode, actor. Inside the transaction: they are back; the interview is due.

@@ -31,7 +31,7 @@ STEPS: tuple[StepEffects, ...] = (
     StepEffects(
         "submit",
         ReferralEventType.SUBMITTED,
-        notify=("concern_submitted", "concern_acknowledged"),
+        notify=("concern_submitted", "concern_acknowledged", "concern_out_of_hours"),
     ),
     StepEffects("withdraw", ReferralEventType.WITHDRAWN),
     StepEffects("start_triage", ReferralEventType.TRIAGE_STARTED),

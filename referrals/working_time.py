@@ -56,6 +56,11 @@ def _first_working_moment(start: datetime) -> datetime:
     return _at(next_working_day(day), WORKDAY_START)
 
 
+def is_working_time(moment: datetime) -> bool:
+    """Inside working hours on a working day, in England."""
+    return _first_working_moment(moment) == moment.astimezone(LONDON)
+
+
 def add_working_days(start: datetime, days: int) -> datetime:
     """The same time of day `days` working days later. Something received outside working
     hours counts as received when the next working day starts."""
