@@ -306,6 +306,7 @@ AREA_SETTINGS = (
     "retention_review_age_years",
     "screening_tool_version",
     "break_glass_hours",
+    "merge_undo_days",
     "due_soon_working_hours",
     "escalation_working_hours",
     "escalation_manager",

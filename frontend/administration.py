@@ -194,6 +194,7 @@ SETTING_LABELS = {
     "retention_review_age_years": "Age of the young person when their records are reviewed",
     "screening_tool_version": "Screening tool",
     "break_glass_hours": "Hours an emergency access lasts",
+    "merge_undo_days": "Days a merge of two records can be undone",
     "due_soon_working_hours": "Working hours of warning before a triage deadline",
     "escalation_working_hours": "Working hours before something overdue is escalated",
     "escalation_manager": "Named manager for escalations",
@@ -210,6 +211,8 @@ SETTING_HINTS = {
     "screening_tool_version": "The questions and scores a new concern is screened with.",
     "break_glass_hours": "How long someone from outside the area can see a referral they "
     "opened in an emergency. Usually 24.",
+    "merge_undo_days": "After two records of one young person are merged, a coordinator can "
+    "undo it for this long. Often 30.",
     "due_soon_working_hours": "The coordinator is told a triage decision is due this long "
     "before its deadline.",
     "escalation_working_hours": "Counted from the deadline. Often 4.",
@@ -226,6 +229,7 @@ SETTING_MAXIMUMS = {
     "return_home_interview_hours": 168,
     "retention_review_age_years": 100,
     "break_glass_hours": 168,
+    "merge_undo_days": 365,
     "due_soon_working_hours": 40,
     "escalation_working_hours": 200,
 }
@@ -259,7 +263,12 @@ SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Records, screening and emergency access",
         "",
-        ("retention_review_age_years", "screening_tool_version", "break_glass_hours"),
+        (
+            "retention_review_age_years",
+            "screening_tool_version",
+            "break_glass_hours",
+            "merge_undo_days",
+        ),
     ),
 )
 # What each number counts, shown after its box.
@@ -275,6 +284,7 @@ SETTING_UNITS = {
     "escalation_working_hours": "working hours",
     "retention_review_age_years": "years old",
     "break_glass_hours": "hours",
+    "merge_undo_days": "days",
 }
 
 
