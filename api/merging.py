@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db import transaction
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -65,8 +66,8 @@ class UndoRequestSerializer(serializers.Serializer[Any]):
 class MergeSerializer(serializers.ModelSerializer[YoungPersonMerge]):
     kept = serializers.IntegerField(source="kept_id")
     merged = serializers.IntegerField(source="merged_id")
-    undo_until = serializers.DateTimeField(
-        help_text="Until when the merge may be undone (the area's setting)"
+    undo_until = serializers.SerializerMethodField(
+        help_text="Until when the merge may be undone (the area's setting, as it is now)"
     )
 
     class Meta:
@@ -83,6 +84,10 @@ class MergeSerializer(serializers.ModelSerializer[YoungPersonMerge]):
             "undone_at",
             "undo_reason",
         ]
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_undo_until(self, merge: YoungPersonMerge) -> str:
+        return merge.undo_until().isoformat()
 
 
 def _in_triage(request: Request, reference: str) -> Referral:
