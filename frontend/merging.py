@@ -144,15 +144,15 @@ def young_person_merge_compare_page(request: HttpRequest, pk: int, other: int) -
     if records[1].pk == person.pk or records[1].area_id != person.area_id:
         raise Http404("No other record of this young person in the area")
     about = referrals_about(young_people=records, area=person.area)
-    posted = request.POST if request.method == "POST" and "change" not in request.POST else None
-    form = MergeForm(posted, records=records)
+    posted = request.POST if request.method == "POST" else None
+    form = MergeForm(posted, records=records)  # "Change your answers" shows them again
     context: dict[str, Any] = {
         "records": records,
         "rows": _comparison(records),
         "columns": [(record, about[record.pk]) for record in records],
         "form": form,
     }
-    if posted is not None and form.is_valid():
+    if posted is not None and "change" not in posted and form.is_valid():
         kept = records[0] if form.cleaned_data["keep"] == str(records[0].pk) else records[1]
         merged = records[1] if kept is records[0] else records[0]
         if "confirm" not in posted:

@@ -79,6 +79,7 @@ def test_merge_pages_check_the_answers_before_merging(
     assert not YoungPersonMerge.objects.exists()
     back = client.post(_compare(world), answers | {"change": "yes"})
     assert "Are these the same young person?" in back.content.decode()
+    assert "GP confirmed." in back.content.decode()  # the answers kept
     done = client.post(_compare(world), answers | {"confirm": "yes"}, follow=True)
     assert "Records merged: Amira Kahn is now part of the record of Amira Khan" in (
         done.content.decode()
