@@ -7,10 +7,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from agencies.models import Role
+from referrals.identity_merging import young_person_merge
 from referrals.models import Referral, YoungPersonMerge
 from referrals.services import referral_transition
 from tests.factories import AreaFactory, member, raise_referral, sign_in
@@ -142,3 +145,29 @@ def test_accepting_a_transfer_offers_the_records_the_area_knows(
     arrived = Referral.objects.get(transferred_from=raised)
     assert response["Location"] == f"/referrals/{arrived.reference}/young-person/matches/"
     assert "Possible match 1: Amira Khan" in client.get(response["Location"]).content.decode()
+
+
+def test_the_chronologys_list_of_merges_costs_the_same_however_long(
+    client: Client, world: dict[str, Any]
+) -> None:
+    """The merges a coordinator can undo are read in one query, whatever their number."""
+    coordinator, kept = world["coordinator"], world["kept"]
+    practitioner = member(Role.PRACTITIONER, area=world["area"])
+    url = f"/young-people/{kept.pk}/timeline/"
+    sign_in(client, coordinator)
+
+    def merge_one_more() -> None:
+        other = raise_referral(practitioner, submit=True).young_person
+        young_person_merge(actor=coordinator, kept=kept, merged=other, reason="Same GP record")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    merge_one_more()
+    once = queries()
+    merge_one_more()
+    merge_one_more()
+    assert queries() == once
+    assert client.get(url).content.decode().count("Undo the merge") == 3
