@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -45,6 +45,11 @@ class Area(models.Model):
     screening_tool_version = models.CharField(max_length=40, default="default-1")
     break_glass_hours = models.PositiveSmallIntegerField(
         default=24, help_text="How long an emergency (break-glass) access lasts"
+    )
+    merge_undo_days = models.PositiveSmallIntegerField(
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Days during which a merge of two young people's records may be undone",
     )
     due_soon_working_hours = models.PositiveSmallIntegerField(
         default=2,

@@ -9,6 +9,7 @@ from typing import Any
 
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, Max, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -18,6 +19,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Agency, Area, Membership, Role, User
 from .ordering import natural
+
+
+def signed_in(user: object) -> User:
+    """The user of a request that needed signing in (login_required, or the API's
+    IsAuthenticated), typed as such; anyone else is refused."""
+    if not isinstance(user, User):
+        raise PermissionDenied("Sign in first.")
+    return user
 
 
 def active_memberships(*, user: Any) -> list[Membership]:

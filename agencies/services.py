@@ -308,6 +308,7 @@ AREA_SETTINGS = (
     "return_home_interview_hours",
     "screening_tool_version",
     "break_glass_hours",
+    "merge_undo_days",
     "due_soon_working_hours",
     "escalation_working_hours",
     "escalation_manager",

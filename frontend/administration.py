@@ -198,6 +198,7 @@ SETTING_LABELS = {
     "return_home_interview_hours": "Hours to hold a return home interview",
     "screening_tool_version": "Screening tool",
     "break_glass_hours": "Hours an emergency access lasts",
+    "merge_undo_days": "Days a merge of two records can be undone",
     "due_soon_working_hours": "Working hours of warning before a triage deadline",
     "escalation_working_hours": "Working hours before something overdue is escalated",
     "escalation_manager": "Named manager for escalations",
@@ -216,6 +217,8 @@ SETTING_HINTS = {
     "screening_tool_version": "The questions and scores a new concern is screened with.",
     "break_glass_hours": "How long someone from outside the area can see a referral they "
     "opened in an emergency. Usually 24.",
+    "merge_undo_days": "After two records of one young person are merged, a coordinator can "
+    "undo it for this long. Often 30.",
     "due_soon_working_hours": "The coordinator is told a triage decision is due this long "
     "before its deadline.",
     "escalation_working_hours": "Counted from the deadline. Often 4.",
@@ -263,7 +266,7 @@ SETTING_GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "Screening and emergency access",
         "",
-        ("screening_tool_version", "break_glass_hours"),
+        ("screening_tool_version", "break_glass_hours", "merge_undo_days"),
     ),
 )
 # What each number counts, shown after its box.
@@ -279,6 +282,7 @@ SETTING_UNITS = {
     "escalation_working_hours": "working hours",
     "escalation_max_repeats": "escalations",
     "break_glass_hours": "hours",
+    "merge_undo_days": "days",
 }
 
 

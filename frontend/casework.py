@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from agencies.rules import coordinates_area_of
+from agencies.selectors import signed_in
 from referrals.audited_reads import records_seen, referral_open, young_person_open
 from referrals.casework import (
     action_add,
@@ -55,6 +56,7 @@ from .forms import (
     YoungPersonCorrectionForm,
     service_write,
 )
+from .merging import merging_context
 from .pagination import paginate
 
 
@@ -304,7 +306,10 @@ def referral_timeline_page(request: HttpRequest, reference: str) -> HttpResponse
 @require_GET
 def young_person_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = young_person_open(actor=request.user, pk=pk, request=request)
-    return _chronology_page(request, person.referrals.all(), {"young_person": person})
+    context = {"young_person": person} | merging_context(
+        user=signed_in(request.user), young_person=person
+    )
+    return _chronology_page(request, person.referrals.all(), context)
 
 
 @login_required

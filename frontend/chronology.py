@@ -75,6 +75,8 @@ _IN_WORDS: dict[str, tuple[str, Callable[[Any], str]]] = {
     "next_review_on": ("Next review by", _day),
     "into": ("Kept referral", str),
     "duplicate": ("Duplicate referral", str),
+    "kept_record": ("Record kept", str),
+    "merged_record": ("Record merged into it", str),
     "from_reference": ("From referral", str),
     "from_area": ("From area", str),
     "status": ("Status", _choice(ActionStatus)),

@@ -23,7 +23,11 @@ from django.views.decorators.http import require_http_methods
 from referrals.audited_reads import records_seen, referral_open
 from referrals.inputs import STEP_INPUTS, choice_hints, input_choices
 from referrals.models import ClosureOutcome, Decision, Referral, ReferralState, check_decision
-from referrals.selectors import referral_after_step, referral_get
+from referrals.selectors import (
+    referral_after_step,
+    referral_get,
+    young_person_possible_matches,
+)
 from referrals.workflow import (
     TransitionConflict,
     referral_step_check,
@@ -76,7 +80,8 @@ INTRODUCTIONS = {
     "transfer": "The young person has moved: ask the coordinators of the area they live in "
     "now to take the case.",
     "accept_transfer": "Take the case into your area. Your area gets its own referral, in "
-    "triage, with the concern and what triage found; the sending area keeps a closed record.",
+    "triage, with the concern and what triage found; the sending area keeps a closed record. "
+    "If your area may already know the young person, you are shown the records to compare.",
     "decline_transfer": "Say why your area will not take the case: it goes back to the "
     "sending area's coordinators.",
     "merge": "This referral duplicates another open referral in the area: keep that one and "
@@ -396,6 +401,10 @@ def referral_step_page(request: HttpRequest, reference: str, name: str) -> HttpR
                 shown, _ = referral_after_step(user=request.user, referral=moved)
             except Http404:  # a transfer declined: the referral is back with its own area
                 return redirect("frontend:home")
+            if name == "accept_transfer" and young_person_possible_matches(
+                young_person=shown.young_person
+            ):  # the receiving area may know them already: offer the match first
+                return redirect("frontend:young-person-match", shown.reference)
             return redirect("frontend:referral-detail", reference=shown.reference)
     context |= _step_context(referral, name) | {"questions": questions(form)}
     return _shown(request, referral, "frontend/steps/step.html", context)

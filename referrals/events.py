@@ -334,3 +334,31 @@ def nrm_referral_event(
         conclusive_grounds_on=iso_date(nrm.conclusive_grounds_on),
         **({"previous": previous} if previous else {}),
     )
+
+
+def young_person_merged_event(
+    *, referral: Referral, kept: YoungPerson, merged: YoungPerson, reason: str, actor: Any
+) -> ReferralEvent:
+    """On each referral that moved from the merged record to the kept one."""
+    return _record(
+        referral,
+        ReferralEventType.YOUNG_PERSON_MERGED,
+        actor,
+        kept_record=str(kept),
+        merged_record=str(merged),
+        reason=reason,
+    )
+
+
+def young_person_unmerged_event(
+    *, referral: Referral, kept: YoungPerson, merged: YoungPerson, reason: str, actor: Any
+) -> ReferralEvent:
+    """On each referral that went back to the record it was merged away from."""
+    return _record(
+        referral,
+        ReferralEventType.YOUNG_PERSON_UNMERGED,
+        actor,
+        kept_record=str(kept),
+        merged_record=str(merged),
+        reason=reason,
+    )

@@ -888,6 +888,8 @@ class ReferralEventType(models.TextChoices):
     YOUNG_PERSON_LINKED = "young_person_linked", "Linked to an existing young person"
     YOUNG_PERSON_CONFIRMED = "young_person_confirmed", "Confirmed as a new young person"
     YOUNG_PERSON_CORRECTED = "young_person_corrected", "Young person's details corrected"
+    YOUNG_PERSON_MERGED = "young_person_merged", "Young person's records merged"
+    YOUNG_PERSON_UNMERGED = "young_person_unmerged", "Young person's records merge undone"
     ACTION_ADDED = "action_added", "Protective action added"
     ACTION_UPDATED = "action_updated", "Protective action updated"
     ACTION_OWNER_CHANGED = "action_owner_changed", "Protective action owner changed"
@@ -955,6 +957,50 @@ class ReferralAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.referral} – {self.agency}"
+
+
+class YoungPersonMerge(models.Model):
+    """Two records of one young person in an area joined: the referrals and network links of
+    `merged` moved to `kept`, `merged` kept (never deleted) and marked as merged into it. What
+    moved is recorded by id, so an undo within the area's `merge_undo_days` restores exactly
+    that (referrals.identity_merging)."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    kept = models.ForeignKey(YoungPerson, on_delete=models.PROTECT, related_name="merges_kept")
+    merged = models.ForeignKey(YoungPerson, on_delete=models.PROTECT, related_name="merges_away")
+    reason = models.TextField()
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    merged_at = models.DateTimeField(default=timezone.now)
+    moved_referrals = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    moved_links = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undo_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-merged_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merged"],
+                condition=models.Q(undone_at__isnull=True),
+                name="young_person_merged_once_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kept=models.F("merged")),
+                name="young_person_merge_joins_two_records",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merged} merged into {self.kept}"
+
+    def undo_until(self) -> datetime:
+        """The end of the undo period, on the area's setting as it is now."""
+        return self.merged_at + timedelta(days=self.area.merge_undo_days)
 
 
 class BreakGlassAccess(models.Model):

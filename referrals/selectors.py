@@ -347,8 +347,23 @@ def young_people_list(*, user: Any) -> QuerySet[YoungPerson]:
     )
 
 
+# Records merged into records themselves merged later: how far a record is followed.
+MERGE_CHAIN_LIMIT = 10
+
+
+def kept_record_id(pk: int) -> int:
+    """The record a young person's record stands for: itself, or the record it was merged
+    into (following later merges), so a merged-away record never shows as a person apart."""
+    for _ in range(MERGE_CHAIN_LIMIT):
+        into = YoungPerson.objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+        if into is None:
+            break
+        pk = into
+    return pk
+
+
 def young_person_get(*, user: Any, pk: int) -> YoungPerson:
-    person = young_people_list(user=user).filter(pk=pk).first()
+    person = young_people_list(user=user).filter(pk=kept_record_id(pk)).first()
     if person is None:
         raise Http404("No young person found")
     return person

@@ -67,7 +67,10 @@ VARIANTS: dict[str, tuple[str, Callable[[], Iterable[str]]]] = {
 }
 # Parts of an address that name a record: the form is the same whatever their value.
 RECORD_PARTS = {"reference", "ons_code", "pk", "item_pk", "year", "version"}
-RECORD_PARTS_OF = {"frontend:link-add": {"kind"}}  # a link is added to the record kind:pk
+RECORD_PARTS_OF = {
+    "frontend:link-add": {"kind"},  # a link is added to the record kind:pk
+    "frontend:young-person-merge-compare": {"other"},  # the other record of the young person
+}
 
 # Forms with nothing to fill in (a button, with hidden values at most): no submission of them
 # can be invalid, so a valid one is all the check asks. The check fails if one of these pages

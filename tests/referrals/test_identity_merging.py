@@ -1,0 +1,210 @@
+"""Merging two established records of one young person, and undoing it."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.utils import timezone
+
+from agencies.models import Role
+from audit.models import AuditEvent
+from disruption.models import Link, PersonOfConcern
+from disruption.services import node_for
+from referrals.identity_merging import young_person_merge, young_person_unmerge
+from referrals.identity_merging_selectors import young_person_merges
+from referrals.models import Referral, YoungPerson, YoungPersonMerge
+from referrals.search import parse, search_young_people
+from referrals.selectors import young_people_list, young_person_get
+from tests.factories import AreaFactory, member, raise_referral
+
+pytestmark = pytest.mark.django_db
+
+
+def _link(young_person: YoungPerson, entity: PersonOfConcern, actor: Any, nature: str) -> Link:
+    a, b = sorted((node_for(young_person), node_for(entity)), key=lambda node: node.pk)
+    return Link.objects.create(
+        area=young_person.area,
+        a=a,
+        b=b,
+        nature=nature,
+        source="Synthetic source",
+        source_evaluation="1",
+        intelligence_assessment="A",
+        handling_code="P",
+        observed_on=date(2026, 1, 5),
+        recorded_by=actor,
+    )
+
+
+@pytest.fixture
+def two_records() -> dict[str, Any]:
+    """One young person known twice in an area, each record with referrals and a link."""
+    area = AreaFactory.create()
+    practitioner = member(Role.PRACTITIONER, area=area)
+    coordinator = member(Role.COORDINATOR, area=area)
+    first = raise_referral(practitioner, submit=True, given_name="Amira", family_name="Khan")
+    second = raise_referral(practitioner, submit=True, given_name="Amira", family_name="Kahn")
+    kept, merged = first.young_person, second.young_person
+    another = Referral.objects.create(
+        reference="SH-MERGE-2",
+        area=area,
+        young_person=merged,
+        raised_by=practitioner,
+        raised_by_agency=second.raised_by_agency,
+        state=second.state,
+        narrative="Another concern",
+        submitted_at=timezone.now(),
+    )
+    entity = PersonOfConcern.objects.create(
+        area=area, name="Synthetic Adult", created_by=coordinator
+    )
+    return {
+        "area": area,
+        "coordinator": coordinator,
+        "practitioner": practitioner,
+        "kept": kept,
+        "merged": merged,
+        "kept_referral": first,
+        "moved": [second, another],
+        "kept_link": _link(kept, entity, coordinator, "seen_with"),
+        "moved_link": _link(merged, entity, coordinator, "contacted_by"),
+        # The same link as the kept record's: it stays where it is rather than repeat it.
+        "repeated_link": _link(merged, entity, coordinator, "seen_with"),
+    }
+
+
+def _merge(case: dict[str, Any], **changes: Any) -> YoungPersonMerge:
+    arguments = {
+        "actor": case["coordinator"],
+        "kept": case["kept"],
+        "merged": case["merged"],
+        "reason": "Same NHS number on the GP record",
+    }
+    return young_person_merge(**(arguments | changes))
+
+
+def _owner(pk: int) -> int:
+    return Referral.objects.get(pk=pk).young_person_id
+
+
+def test_merge_moves_referrals_and_links_and_keeps_the_merged_record(
+    two_records: dict[str, Any],
+) -> None:
+    case = two_records
+    kept, merged = case["kept"], case["merged"]
+    merge = _merge(case)
+    merged.refresh_from_db()
+    assert merged.merged_into_id == kept.pk  # kept, marked, never deleted
+    assert sorted(merge.moved_referrals) == sorted(r.pk for r in case["moved"])
+    assert all(_owner(r.pk) == kept.pk for r in case["moved"])
+    assert merge.moved_links == [case["moved_link"].pk]
+    moved_link = Link.objects.get(pk=case["moved_link"].pk)
+    assert kept.node.pk in (moved_link.a_id, moved_link.b_id)
+    repeated = Link.objects.get(pk=case["repeated_link"].pk)
+    assert merged.node.pk in (repeated.a_id, repeated.b_id)
+    for referral in case["moved"]:
+        assert referral.events.filter(event_type="young_person_merged").count() == 1
+    audited = AuditEvent.objects.get(object_id=str(merged.pk), reason=merge.reason)
+    assert audited.details["referrals_moved"] == merge.moved_referrals
+
+
+def test_a_merged_record_resolves_to_the_kept_one(two_records: dict[str, Any]) -> None:
+    case = two_records
+    _merge(case)
+    coordinator = case["coordinator"]
+    assert case["merged"] not in young_people_list(user=coordinator)
+    assert young_person_get(user=coordinator, pk=case["merged"].pk) == case["kept"]
+    found = search_young_people(actor=coordinator, terms=parse("Amira"))
+    assert found[:] == [case["kept"]]
+
+
+def test_merge_both_ways_then_undo_restores_exactly_what_moved(
+    two_records: dict[str, Any],
+) -> None:
+    case = two_records
+    kept, merged = case["kept"], case["merged"]
+    # The other direction first: the older record merged into the newer.
+    backwards = _merge(case, kept=merged, merged=kept)
+    assert backwards.moved_referrals == [case["kept_referral"].pk]
+    assert _owner(case["kept_referral"].pk) == merged.pk
+    young_person_unmerge(actor=case["coordinator"], merge=backwards, reason="Wrong way round")
+    kept.refresh_from_db()
+    assert kept.merged_into_id is None and _owner(case["kept_referral"].pk) == kept.pk
+
+    merge = _merge(case)
+    # Something added to the kept record after the merge stays with it on the undo.
+    later = raise_referral(case["practitioner"], submit=True)
+    Referral.objects.filter(pk=later.pk).update(young_person=kept)
+    links_before = {link.pk: (link.a_id, link.b_id) for link in Link.objects.all()}
+    young_person_unmerge(actor=case["coordinator"], merge=merge, reason="Twins, checked")
+    merged.refresh_from_db()
+    assert merged.merged_into_id is None
+    assert all(_owner(r.pk) == merged.pk for r in case["moved"])
+    assert _owner(case["kept_referral"].pk) == kept.pk and _owner(later.pk) == kept.pk
+    restored = Link.objects.get(pk=case["moved_link"].pk)
+    assert merged.node.pk in (restored.a_id, restored.b_id)
+    kept_link = case["kept_link"]
+    assert links_before[kept_link.pk] == (kept_link.a_id, kept_link.b_id)
+    merge.refresh_from_db()
+    assert merge.undone_by == case["coordinator"] and merge.undo_reason == "Twins, checked"
+    assert list(young_person_merges(user=case["coordinator"], young_person=kept)) == []
+    for referral in case["moved"]:
+        assert referral.events.filter(event_type="young_person_unmerged").count() == 1
+    with pytest.raises(ValidationError, match="already been undone"):
+        young_person_unmerge(actor=case["coordinator"], merge=merge, reason="Again")
+
+
+def test_undo_is_refused_after_the_areas_period(two_records: dict[str, Any]) -> None:
+    case = two_records
+    area = case["area"]
+    area.merge_undo_days = 7
+    area.save()
+    merge = _merge(case)
+    YoungPersonMerge.objects.filter(pk=merge.pk).update(
+        merged_at=timezone.now() - timedelta(days=7, minutes=1)
+    )
+    with pytest.raises(ValidationError, match=r"can no longer be undone: .* allows 7 days"):
+        young_person_unmerge(actor=case["coordinator"], merge=merge, reason="Too late")
+    assert _owner(case["moved"][0].pk) == case["kept"].pk
+    YoungPersonMerge.objects.filter(pk=merge.pk).update(
+        merged_at=timezone.now() - timedelta(days=6)
+    )
+    young_person_unmerge(actor=case["coordinator"], merge=merge, reason="In time")
+    assert _owner(case["moved"][0].pk) == case["merged"].pk
+
+
+def test_another_areas_record_is_not_found(two_records: dict[str, Any]) -> None:
+    case = two_records
+    elsewhere = raise_referral(member(Role.PRACTITIONER), submit=True).young_person
+    with pytest.raises(Http404):
+        _merge(case, merged=elsewhere)
+    assert not YoungPersonMerge.objects.exists()
+
+
+def test_only_the_areas_coordinators_merge_and_undo(two_records: dict[str, Any]) -> None:
+    case = two_records
+    police_lead = member(Role.POLICE_LEAD, area=case["area"])
+    with pytest.raises(PermissionDenied):
+        _merge(case, actor=police_lead)
+    merge = _merge(case)
+    with pytest.raises(PermissionDenied):
+        young_person_unmerge(actor=police_lead, merge=merge, reason="Not mine to undo")
+    elsewhere = member(Role.COORDINATOR)
+    with pytest.raises(PermissionDenied):
+        young_person_unmerge(actor=elsewhere, merge=merge, reason="Not my area")
+
+
+def test_merge_needs_a_reason_and_two_records(two_records: dict[str, Any]) -> None:
+    case = two_records
+    with pytest.raises(ValidationError) as refused:
+        _merge(case, reason="  ")
+    assert set(refused.value.message_dict) == {"reason"}
+    with pytest.raises(ValidationError):
+        _merge(case, merged=case["kept"])
+    _merge(case)
+    with pytest.raises(ValidationError, match="already merged"):
+        _merge(case)
