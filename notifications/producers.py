@@ -42,6 +42,7 @@ from referrals.selectors import ReferralAccess, referral_access
 from referrals.steps import STEP_EFFECTS
 
 from .models import NotificationKind
+from .out_of_hours import concern_out_of_hours  # noqa: F401 - a step's declaration names it
 from .services import notify
 
 # --- recipients ------------------------------------------------------------------------------

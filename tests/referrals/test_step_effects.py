@@ -27,5 +27,6 @@ def test_every_notification_named_is_a_producer_of_a_step() -> None:
         for name in step.notify:
             produce = getattr(producers, name, None)
             assert inspect.isfunction(produce), (step.transition, name)
-            assert produce.__module__ == producers.__name__, (step.transition, name)
+            # Defined in the notifications app (producers, or a module of its own it imports).
+            assert produce.__module__.startswith("notifications."), (step.transition, name)
             assert list(inspect.signature(produce).parameters) == ["referral", "actor"], name
