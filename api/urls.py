@@ -5,7 +5,6 @@ from . import (
     account,
     action_owners,
     administration,
-    area_settings,
     break_glass,
     casework,
     catalogues,
@@ -54,11 +53,6 @@ urlpatterns = [
     path("v1/tokens/<int:pk>/revoke/", account.ApiTokenRevokeView.as_view(), name="token-revoke"),
     path("v1/referrals/", referral_list.ReferralListView.as_view(), name="referrals"),
     path("v1/referrals/<str:reference>/", referrals.ReferralDetailView.as_view(), name="referral"),
-    path(
-        "v1/areas/<str:ons_code>/settings/",
-        area_settings.AreaSettingsView.as_view(),
-        name="area-settings",
-    ),
     path(
         "v1/referrals/<str:reference>/transitions/",
         referrals.ReferralTransitionsView.as_view(),

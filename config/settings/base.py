@@ -279,6 +279,13 @@ SPECTACULAR_SETTINGS = {
         "NRMDecisionEnum": "referrals.models.NRMDecision",
         "Section47OutcomeEnum": "referrals.models.Section47Outcome",
         "ClosureOutcomeEnum": "referrals.models.ClosureOutcome",
+        "ExploitationTypeEnum": "referrals.models.ExploitationType",
+        "RiskLevelEnum": "referrals.models.RiskLevel",
+        "ScreeningCategoryEnum": "referrals.models.ScreeningCategory",
+        "TacticCategoryEnum": "disruption.models.TacticCategory",
+        "NotificationKindEnum": "notifications.models.NotificationKind",
+        "RoleEnum": "agencies.models.Role",
+        "AgencyTypeEnum": "agencies.models.AgencyType",
     },
 }
 

@@ -24,7 +24,7 @@ __all__ = ["admin", "agency", "area"]  # fixtures, used by name
 
 
 def api_url(area: Area) -> str:
-    return f"/api/v1/areas/{area.ons_code}/settings/"
+    return f"/api/v1/administration/{area.ons_code}/settings/"
 
 
 def api_for(area: Area) -> APIClient:
@@ -112,10 +112,11 @@ def test_the_api_refuses_with_the_field_named(admin: Client, area: Area, agency:
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.PRACTITIONER])
-def test_anyone_but_its_administrators_gets_404(area: Area, role: Role) -> None:
+def test_other_roles_of_the_area_are_refused(area: Area, role: Role) -> None:
     client = APIClient()
     sign_in(client, member(role, area=area))
-    assert client.get(api_url(area)).status_code == 404
-    assert (
-        client.patch(api_url(area), {"escalation_max_repeats": 2}, format="json").status_code == 404
-    )
+    assert client.get(api_url(area)).status_code == 403
+    changed = client.patch(api_url(area), {"escalation_max_repeats": 2}, format="json")
+    assert changed.status_code == 403
+    area.refresh_from_db()
+    assert area.escalation_max_repeats != 2

@@ -12,6 +12,35 @@ from rest_framework.test import APIClient
 # Page → the API operations (URL names in the `api` namespace) that do what it does.
 PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "my-cases": ("my-cases",),
+    "young-person-match": ("young-person-matches",),
+    "young-person-match-confirm": ("young-person-matches",),
+    "action-owner": ("action-owner",),
+    "strategy-discussions-add": ("strategy-discussions",),
+    "strategy-discussions-change": ("strategy-discussion",),
+    "section-47-enquiries-add": ("section-47-enquiries",),
+    "section-47-enquiries-change": ("section-47-enquiry",),
+    "nrm-referrals-add": ("nrm-referrals",),
+    "nrm-referrals-change": ("nrm-referral",),
+    "information-requests": ("information-requests",),
+    "information-request": ("information-request",),
+    "information-request-answer": ("information-request-answer",),
+    "information-request-decline": ("information-request-decline",),
+    "information-request-attachment": ("information-request",),
+    "young-person-merge": ("young-person-merge",),
+    "young-person-merge-compare": ("young-person-merge",),
+    "young-person-unmerge": ("young-person-unmerge",),
+    "screening-home": ("screening-tools",),
+    "screening-tools": ("screening-tools",),
+    "screening-tool": ("screening-tool",),
+    "screening-tool-new-version": ("screening-tools",),
+    "screening-tool-retire": ("screening-tool-retire",),
+    "screening-tool-use": ("screening-tool-use",),
+    "admin-action-types": ("protective-action-types",),
+    "admin-action-types-retire": ("protective-action-type-retire",),
+    "admin-action-types-use": ("protective-action-type-use",),
+    "admin-tactics": ("disruption-tactics",),
+    "admin-tactics-retire": ("disruption-tactic-retire",),
+    "admin-tactics-use": ("disruption-tactic-use",),
     "my-actions": ("my-actions",),
     "concern-start": ("referrals",),
     "concern-page": ("referral",),
@@ -108,8 +137,6 @@ PRESENTATIONAL: dict[str, str] = {
 # Pages whose API operations are still to be built, each with why it waits. An entry leaves
 # this list when its operation arrives; nothing may join it (the count below is the ceiling).
 AWAITING_AN_API: dict[str, str] = {
-    "young-person-match": "matching: its API is being built with merge and unmerge",
-    "young-person-match-confirm": "matching: its API is being built with merge and unmerge",
     "mentions": "turning a concern's mentions into records",
     "strategy-document-add": "the strategy profile library",
     "strategy-import-start": "strategy profile imports",
@@ -118,7 +145,7 @@ AWAITING_AN_API: dict[str, str] = {
     "strategy-comparison": "the national comparison of strategy profiles",
     "national-import": "importing the areas' national returns",
 }
-AWAITING_CEILING = 9
+AWAITING_CEILING = 7
 
 
 def _patterns(namespace: str) -> dict[str, URLPattern]:

@@ -97,7 +97,6 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/referrals/{reference}/actions/",
         "/api/v1/referrals/{reference}/actions/{id}/",
         "/api/v1/referrals/{reference}/actions/{id}/owner/",
-        "/api/v1/areas/{ons_code}/settings/",
         "/api/v1/referrals/{reference}/missing-episodes/",
         "/api/v1/referrals/{reference}/missing-episodes/{id}/return/",
         "/api/v1/referrals/{reference}/missing-episodes/{id}/interview/",
