@@ -204,11 +204,12 @@ def test_the_agency_asked_is_told_when_due_soon_then_overdue_then_escalated(
     assert notified.get(kind=NotificationKind.INFORMATION_OVERDUE).recipient == asking.lead
     assert not notified.filter(kind=NotificationKind.ESCALATION).exists()
 
-    timers_check(now=datetime(2026, 5, 22, 15, tzinfo=UTC))  # two working days on
+    # One escalation interval (4 working hours) on; past the area's cap of 3 it would be final.
+    timers_check(now=datetime(2026, 5, 20, 14, tzinfo=UTC))
     escalated = notified.filter(kind=NotificationKind.ESCALATION)
     assert escalated.exists()
     assert {n.recipient for n in escalated} == {asking.coordinator}
-    timers_check(now=datetime(2026, 5, 22, 15, tzinfo=UTC))  # nobody is told twice
+    timers_check(now=datetime(2026, 5, 20, 14, tzinfo=UTC))  # nobody is told twice
     assert escalated.count() == len({n.recipient_id for n in escalated})
 
 
