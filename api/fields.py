@@ -12,7 +12,6 @@ from agencies.dates import ANY_DATE, DateRange
 
 class DateField(serializers.DateField):
     def __init__(self, *, allowed: DateRange = ANY_DATE, **kwargs: Any) -> None:
-        self.allowed = allowed  # the schema states it (api.schema)
         super().__init__(validators=[*kwargs.pop("validators", ()), allowed], **kwargs)
 
 

@@ -13,12 +13,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.utils import timezone
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.plumbing import build_basic_type
-from drf_spectacular.types import OpenApiTypes
-
 ERROR_COMPONENT = "Error"
 _REF = {"$ref": f"#/components/schemas/{ERROR_COMPONENT}"}
 
@@ -116,32 +110,3 @@ def _no_nul(node: Any) -> None:
             node["pattern"] = NO_NUL
         for value in node.values():
             _no_nul(value)
-
-
-def years_pattern(first: int, last: int) -> str:
-    """A regular expression matching the four-digit years from `first` to `last`: whole
-    decades as one alternative each ("199[0-9]"), the years either side one by one."""
-    parts: list[str] = []
-    year = first
-    while year <= last:
-        if year % 10 == 0 and year + 9 <= last:
-            parts.append(f"{year // 10}[0-9]")
-            year += 10
-        else:
-            parts.append(str(year))
-            year += 1
-    return "(" + "|".join(parts) + ")"
-
-
-class RangedDateField(OpenApiSerializerFieldExtension):
-    """A date field of api.fields: its range (agencies.dates) as a pattern on the year, so a
-    client generated from the schema, or a fuzzer, keeps within the years the server accepts."""
-
-    target_class = "api.fields.DateField"
-    kind = OpenApiTypes.DATE
-    rest = "-[0-9]{2}-[0-9]{2}$"
-
-    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict[str, Any]:
-        first, last = self.target.allowed.bounds(timezone.localdate())
-        schema: dict[str, Any] = build_basic_type(self.kind) or {}
-        return {**schema, "pattern": f"^{years_pattern(first.year, last.year)}{self.rest}"}
