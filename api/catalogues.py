@@ -46,8 +46,7 @@ from referrals.models import (
     ScreeningTool,
 )
 
-from .toolkit import IDEMPOTENCY_KEY
-from .toolkit import idempotent_response as _idempotent
+from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 AREA = OpenApiParameter(
     "area",
@@ -240,7 +239,7 @@ class ScreeningToolsView(APIView):
                 ScreeningToolDetailSerializer(shown).data, status=status.HTTP_201_CREATED
             )
 
-        return _idempotent(request, create)
+        return idempotent_response(request, create)
 
 
 class ScreeningToolView(APIView):
@@ -346,7 +345,7 @@ def _catalogue_views(
                     status=status.HTTP_201_CREATED,
                 )
 
-            return _idempotent(request, create)
+            return idempotent_response(request, create)
 
     class RetireView(APIView):
         post = _entry_step(

@@ -52,9 +52,7 @@ from referrals.statutory_selectors import (
 from . import fields as checked
 from .casework import CaseworkListView, CaseworkView
 from .serializers import LONG_TEXT
-from .toolkit import IDEMPOTENCY_KEY
-from .toolkit import idempotent_response as _idempotent
-from .toolkit import service_response as _applied
+from .toolkit import IDEMPOTENCY_KEY, idempotent_response, service_response
 
 ERRORS = {
     400: OpenApiResponse(description="An answer missing or breaking a rule (named by field)"),
@@ -214,9 +212,9 @@ class _Records(CaseworkListView):
 
     def post(self, request: Request, reference: str) -> Response:
         referral = self.referral
-        return _idempotent(
+        return idempotent_response(
             request,
-            lambda: _applied(
+            lambda: service_response(
                 request,
                 self.incoming,
                 self.get_serializer_class(),
@@ -241,7 +239,7 @@ class _Record(CaseworkView):
         found: dict[str, Any] = {
             self.name: self.get_one(user=request.user, referral=self.referral, pk=pk)
         }
-        return _applied(
+        return service_response(
             request,
             self.incoming,
             self.outgoing,
