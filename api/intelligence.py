@@ -230,7 +230,7 @@ class IdentifierWriteSerializer(AreaField):
 class LinkSerializer(serializers.ModelSerializer[Link]):
     a = NodeSerializer()
     b = NodeSerializer()
-    referral = serializers.CharField(source="referral.reference", default=None)
+    referral = serializers.CharField(source="referral.reference", default=None, allow_null=True)
     grading = serializers.CharField(read_only=True)
 
     class Meta:
@@ -277,7 +277,9 @@ class LinkShareSerializer(serializers.Serializer[object]):
 class LinkAlertSerializer(serializers.ModelSerializer[LinkAlert]):
     node = NodeSerializer()
     matched_node = NodeSerializer(allow_null=True)
-    police_agency = serializers.CharField(source="police_agency.name", default=None)
+    police_agency = serializers.CharField(
+        source="police_agency.name", default=None, allow_null=True
+    )
     reviewed_by = serializers.CharField(
         source="reviewed_by.get_full_name", default=None, help_text="Who marked it reviewed"
     )

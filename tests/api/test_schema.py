@@ -173,3 +173,24 @@ def test_swagger_ui_is_served_from_local_assets(client: Any, db: Any) -> None:
     assert response.status_code == 200
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in html
     assert "//cdn" not in html and "https://" not in html
+
+
+def test_fields_that_come_back_empty_are_nullable_in_the_schema(
+    api_client: APIClient, db: Any
+) -> None:
+    schemas = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()["components"]
+    properties = schemas["schemas"]
+    assert properties["Link"]["properties"]["referral"]["nullable"] is True
+    assert properties["LinkAlert"]["properties"]["police_agency"]["nullable"] is True
+
+
+def test_every_operation_documents_the_error_body(api_client: APIClient, db: Any) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            documented = set(operation["responses"])
+            assert {"401", "403", "429", "503"} <= documented, (method, path)
+            if "{" in path:
+                assert "404" in documented, (method, path)
+            if method in {"post", "put", "patch"}:
+                assert {"400", "409", "413", "415"} <= documented, (method, path)
