@@ -26,6 +26,7 @@ from tests.browser.form_pages import NAMESPACE, NO_INPUT, FormPage, form_pages, 
 
 VALID, INVALID = "valid", "invalid"
 ERROR_SUMMARY = b"govuk-error-summary"
+SUCCESS_BANNER = b"govuk-notification-banner--success"
 BROWSER_TESTS = Path(__file__).parent
 CHECK = "test_every_form.py::test_every_form_page_is_submitted_valid_and_invalid"
 
@@ -33,8 +34,10 @@ CHECK = "test_every_form.py::test_every_form_page_is_submitted_valid_and_invalid
 def outcome(status: int, location: str, body: bytes) -> str:
     """VALID: answered with a redirect to the next page (what every form of the service does
     once its input is accepted; a redirect that sends someone who is not signed in to sign in
-    is not one). INVALID: the page again, with the GOV.UK error summary. Anything else (a 403,
-    a 404, a page without the summary) is neither, and is reported by its status."""
+    is not one), or, where what the answer shows must never be stored (a new API token's
+    secret, shown once), the page with a success banner. INVALID: the page again, with the
+    GOV.UK error summary. Anything else (a 403, a 404, a page without the summary) is
+    neither, and is reported by its status."""
     if status in (302, 303):
         target = urlsplit(location)
         sent_to_sign_in = target.path == resolve_url(settings.LOGIN_URL) and "next" in parse_qs(
@@ -43,6 +46,8 @@ def outcome(status: int, location: str, body: bytes) -> str:
         return f"{status} to sign in" if sent_to_sign_in else VALID
     if status in (200, 400, 422) and ERROR_SUMMARY in body:
         return INVALID
+    if status == 200 and SUCCESS_BANNER in body:
+        return VALID
     return f"{status}{' without an error summary' if status == 200 else ''}"
 
 

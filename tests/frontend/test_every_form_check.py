@@ -150,6 +150,19 @@ def test_an_address_part_the_check_does_not_know_fails_it() -> None:
         (200, "", b'<div class="govuk-error-summary">', INVALID),
         (422, "", b'<div class="govuk-error-summary">', INVALID),
         (200, "", b"<h1>Thanks</h1>", "200 without an error summary"),
+        (
+            200,
+            "",
+            b'<div class="govuk-notification-banner govuk-notification-banner--success">',
+            VALID,
+        ),
+        (
+            200,
+            "",
+            b'<div class="govuk-notification-banner--success"></div>'
+            b'<div class="govuk-error-summary">',
+            INVALID,
+        ),
         (403, "", b'<div class="govuk-error-summary">', "403"),
     ],
 )
