@@ -26,4 +26,4 @@ RUN DJANGO_SETTINGS_MODULE=config.settings.production \
 RUN useradd --system --uid 10001 --home-dir /app hub && chown -R hub /app/staticfiles
 USER hub
 EXPOSE 8000
-CMD ["uvicorn", "config.asgi:application", "--host=0.0.0.0", "--port=8000", "--workers=4", "--proxy-headers"]
+CMD ["uvicorn", "config.asgi:application", "--host=0.0.0.0", "--port=8000", "--workers=4", "--timeout-keep-alive=75", "--proxy-headers"]

@@ -17,6 +17,11 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
 ASGI_APP = "config.asgi:application"
+# Longer than any client or load balancer keeps an idle connection (60 s is the usual proxy
+# default): with uvicorn's 5 s, a busy client sending on a connection the server had just timed
+# out got a reset (httpx ReadError) instead of an answer. docker-compose.yml and the Dockerfile
+# use the same value (tests/deploy/test_topology.py).
+KEEP_ALIVE_SECONDS = 75
 
 # Command lines by server name, for a port and an ASGI app; the interpreter is this one so the
 # venv's packages are used.
@@ -24,6 +29,7 @@ SERVERS: dict[str, Callable[[int, str], list[str]]] = {
     "uvicorn": lambda port, app: [
         *(sys.executable, "-m", "uvicorn", app, "--host", HOST, "--port", str(port)),
         *("--lifespan", "off", "--no-access-log", "--log-level", "warning"),
+        *("--timeout-keep-alive", str(KEEP_ALIVE_SECONDS)),
     ],
     "daphne": lambda port, app: [
         *(sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "-v", "0", app),

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from bench.server import KEEP_ALIVE_SECONDS
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 APP_SERVICES = ("migrate", "web", "worker", "beat")
 
@@ -212,6 +214,16 @@ def test_env_example_names_every_setting_production_requires() -> None:
         "POSTGRES_USER",
         "POSTGRES_DB",
     } <= keys
+
+
+def test_uvicorn_keeps_idle_connections_as_long_as_the_soak_measured(
+    services: dict[str, Any],
+) -> None:
+    # uvicorn's own 5 s closed connections a busy client was about to reuse (a reset, not an
+    # answer); the soak in `make bench` runs with KEEP_ALIVE_SECONDS, production must too.
+    flag = f"--timeout-keep-alive={KEEP_ALIVE_SECONDS}"
+    assert flag in command_text(services["web"]).split()
+    assert f'"{flag}"' in (ROOT / "Dockerfile").read_text()
 
 
 def test_dockerfile_builds_assets_and_runs_uvicorn() -> None:
