@@ -11,7 +11,6 @@ client generated from the schema then knows every status it must handle.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 ERROR_COMPONENT = "Error"
@@ -72,8 +71,8 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
 def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error responses each operation can return,
     keeping any an operation documents itself; say of every free text that it holds no NUL,
-    which PostgreSQL cannot store and every text field refuses; and give a body read both as
-    JSON and as multipart a component for each (`_forms_apart`)."""
+    which PostgreSQL cannot store and every text field refuses; and document a body read both as
+    JSON and as multipart once (`_one_body_each`)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     _no_nul(schemas)
     _no_nul(
@@ -86,7 +85,7 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
         ]
     )
     schemas[ERROR_COMPONENT] = ERROR_SCHEMA
-    _forms_apart(result)
+    _one_body_each(result)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -116,42 +115,20 @@ def _no_nul(node: Any) -> None:
 
 
 JSON, MULTIPART = "application/json", "multipart/form-data"
-_COMPONENTS = "#/components/schemas/"
+READ_AS_JSON_TOO = "The body may also be sent as JSON, without files."
 
 
-def _forms_apart(result: dict[str, Any]) -> None:
-    """drf-spectacular names one component for a body an operation reads as JSON and as
-    multipart, so a client generated from the schema cannot tell which to send. The multipart
-    form gets a component of its own (`AnswerRequest` -> `AnswerMultipartRequest`), and the
-    JSON one loses its files, which JSON cannot carry."""
-    schemas = result["components"]["schemas"]
-    bodies = [
-        operation["requestBody"]["content"]
-        for path_item in result.get("paths", {}).values()
-        for operation in path_item.values()
-        if isinstance(operation, dict) and "requestBody" in operation
-    ]
-    for content in bodies:
-        ref = content.get(JSON, {}).get("schema", {}).get("$ref", "")
-        if not ref or content.get(MULTIPART, {}).get("schema") != {"$ref": ref}:
-            continue
-        name = ref.removeprefix(_COMPONENTS)
-        form = f"{name.removesuffix('Request')}MultipartRequest"
-        schemas.setdefault(form, copy.deepcopy(schemas[name]))
-        content[MULTIPART]["schema"] = {"$ref": f"{_COMPONENTS}{form}"}
-        _drop_files(schemas[name])
-
-
-def _drop_files(component: dict[str, Any]) -> None:
-    files = {
-        name
-        for name, field in component.get("properties", {}).items()
-        if field.get("format") == "binary"
-    }
-    for name in files:
-        del component["properties"][name]
-    required = [name for name in component.get("required", []) if name not in files]
-    if required:
-        component["required"] = required
-    else:
-        component.pop("required", None)
+def _one_body_each(result: dict[str, Any]) -> None:
+    """An operation that reads its body as JSON or as multipart (a text with an optional
+    document) is documented as multipart only, saying JSON is read too: multipart carries
+    everything the body holds, files included, while a client generator given both (as
+    openapi-python-client 0.29 is) builds an operation that fails to import."""
+    for path_item in result.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            content = operation.get("requestBody", {}).get("content", {})
+            if JSON in content and MULTIPART in content:
+                del content[JSON]
+                said = operation.get("description", "")
+                operation["description"] = f"{said}\n\n{READ_AS_JSON_TOO}".strip()
