@@ -51,7 +51,7 @@ class SessionSerializer(serializers.ModelSerializer[StrategySession]):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.none())
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     kind = serializers.ChoiceField(choices=SessionKind.choices)
-    # Blank where the kind of session has none: an awareness session has no topic.
+    # Blank where the kind of session has none: training has no audience, awareness no topic.
     audience = serializers.ChoiceField(
         choices=Audience.choices, required=False, allow_blank=True, default=""
     )
