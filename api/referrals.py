@@ -78,16 +78,17 @@ def _detail(referral: Referral, access: ReferralAccess) -> Any:
     return serializers.ReferralSummaryDetailSerializer(referral).data
 
 
+# What _detail answers: the whole referral or its summary, told apart by `access`.
+REFERRAL_DETAIL = PolymorphicProxySerializer(
+    component_name="ReferralDetail",
+    serializers=[serializers.ReferralFullSerializer, serializers.ReferralSummaryDetailSerializer],
+    resource_type_field_name="access",
+)
+
+
 class ReferralDetailView(APIView):
     @extend_schema(
-        responses=PolymorphicProxySerializer(
-            component_name="ReferralDetail",
-            serializers=[
-                serializers.ReferralFullSerializer,
-                serializers.ReferralSummaryDetailSerializer,
-            ],
-            resource_type_field_name="access",
-        ),
+        responses=REFERRAL_DETAIL,
         summary="One referral, in as much detail as the caller's role in it allows",
     )
     def get(self, request: Request, reference: str) -> Response:
@@ -129,7 +130,7 @@ class ReferralTransitionsView(APIView):
 class ReferralTransitionView(APIView):
     @extend_schema(
         request=serializers.TransitionInputSerializer,
-        responses={200: serializers.ReferralFullSerializer, 204: None},
+        responses={200: REFERRAL_DETAIL, 204: None},
         parameters=[IDEMPOTENCY_KEY],
         summary="Take one workflow step (409 when the referral has moved on meanwhile); "
         "204 when the step leaves the referral out of the caller's sight (a transfer declined)",

@@ -51,8 +51,13 @@ class SessionSerializer(serializers.ModelSerializer[StrategySession]):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.none())
     agency_name = serializers.CharField(source="agency.name", read_only=True)
     kind = serializers.ChoiceField(choices=SessionKind.choices)
-    audience = serializers.ChoiceField(choices=Audience.choices, required=False, default="")
-    topic = serializers.ChoiceField(choices=TrainingTopic.choices, required=False, default="")
+    # Blank where the kind of session has none: training has no audience, awareness no topic.
+    audience = serializers.ChoiceField(
+        choices=Audience.choices, required=False, allow_blank=True, default=""
+    )
+    topic = serializers.ChoiceField(
+        choices=TrainingTopic.choices, required=False, allow_blank=True, default=""
+    )
     held_on = checked.DateField()
     attending = serializers.IntegerField(min_value=1, max_value=100_000)
 
@@ -106,7 +111,9 @@ class StrategySessionsView(ReaderView):
 
 class LibraryQuerySerializer(serializers.Serializer[Any]):
     text = serializers.CharField(required=False, default="", max_length=200)
-    kind = serializers.ChoiceField(choices=DocumentKind.choices, required=False, default="")
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, required=False, allow_blank=True, default=""
+    )
     area = serializers.CharField(required=False, default="", max_length=20, help_text="ONS code")
 
 
