@@ -67,7 +67,7 @@ from audit.selectors import audit_csv_rows, audit_search, records_in_words, show
 from audit.services import audit_record
 from notifications.selectors import emails_not_delivered
 from provisioning.models import PROVISIONED_ROLES, ScimToken
-from provisioning.selectors import scim_tokens_for_area
+from provisioning.selectors import scim_tenant_url, scim_tokens_for_area
 from provisioning.services import scim_token_issue, scim_token_revoke
 from referrals.selectors import referral_id_in_area, screening_tool_choices
 
@@ -698,7 +698,7 @@ def scim_tokens_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         "created": created,
         "tokens": paginate(request, scim_tokens_for_area(area=area)),
         "now": timezone.now(),
-        "tenant_url": request.build_absolute_uri(reverse("provisioning:users"))[: -len("Users")],
+        "tenant_url": scim_tenant_url(request=request),
     }
     return render(request, "frontend/admin/scim_tokens.html", context)
 

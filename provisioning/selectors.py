@@ -6,6 +6,8 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Area, Membership
@@ -31,6 +33,11 @@ def scim_token_refusal_reason(*, token: ScimToken) -> str | None:
     if not token.agency.is_active:
         return "inactive_agency"
     return None
+
+
+def scim_tenant_url(*, request: HttpRequest) -> str:
+    """The SCIM base URL an identity provider is given (its "tenant URL"), ending in a slash."""
+    return request.build_absolute_uri(reverse("provisioning:users")).removesuffix("Users")
 
 
 def scim_tokens_for_area(*, area: Area) -> QuerySet[ScimToken]:
