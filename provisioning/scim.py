@@ -313,10 +313,9 @@ def list_response(
 # Discovery (RFC 7644 §4, RFC 7643 §5-7).
 
 
-def service_provider_config(*, location: str, documentation: str) -> dict[str, Any]:
+def service_provider_config(*, location: str) -> dict[str, Any]:
     return {
         "schemas": [SERVICE_PROVIDER_CONFIG],
-        "documentationUri": documentation,
         "patch": {"supported": True},
         "bulk": {"supported": False, "maxOperations": 0, "maxPayloadSize": 0},
         "filter": {"supported": True, "maxResults": MAX_RESULTS},
@@ -328,7 +327,6 @@ def service_provider_config(*, location: str, documentation: str) -> dict[str, A
                 "type": "oauthbearertoken",
                 "name": "Bearer token",
                 "description": "The secret token an area administrator issued for the agency",
-                "documentationUri": documentation,
                 "primary": True,
             }
         ],

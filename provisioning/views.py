@@ -36,8 +36,6 @@ from .services import (
     scim_token_used,
 )
 
-DOCUMENTATION = "https://github.com/safeguard-hub/safeguard-hub/blob/main/docs/identity.md"
-
 
 def _answer(body: dict[str, Any] | None, status: int = 200, **headers: str) -> HttpResponse:
     response = HttpResponse(
@@ -215,10 +213,7 @@ def user_delete(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpRes
 
 def service_provider_config_get(request: HttpRequest, token: ScimToken) -> HttpResponse:
     return _answer(
-        scim.service_provider_config(
-            location=_location(request, "service-provider-config"),
-            documentation=DOCUMENTATION,
-        )
+        scim.service_provider_config(location=_location(request, "service-provider-config"))
     )
 
 
