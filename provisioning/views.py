@@ -146,6 +146,8 @@ def _service_errors() -> Iterator[None]:
         raise ScimError(412, "The resource has changed since that version") from error
     except ValidationError as error:
         raise scim.invalid_value("; ".join(error.messages)) from error
+    except ProvisionedPerson.DoesNotExist as error:  # deleted by a request that ran meanwhile
+        raise ScimError(404, "No such User") from error
 
 
 # Users
@@ -204,7 +206,8 @@ def user_patch(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpResp
 
 
 def user_delete(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpResponse:
-    person_remove(token=token, person=_person(token, scim_id), request=request)
+    with _service_errors():
+        person_remove(token=token, person=_person(token, scim_id), request=request)
     return HttpResponse(status=204)
 
 
