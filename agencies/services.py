@@ -121,9 +121,10 @@ def two_factor_verify(*, user: User, code: str) -> CodeCheck:
         return CodeCheck(device=device if device.verify_token(code) else None)
 
 
-def _end_sessions_and_tokens(user: User) -> int:
+def end_sessions_and_tokens(user: User) -> int:
     """Inside the caller's transaction: every session fails the epoch check from its next
-    request; every live API token is revoked. Returns how many tokens were revoked."""
+    request; every live API token is revoked; on commit, every open websocket of the user is
+    closed (`sessions_ended`). Returns how many tokens were revoked."""
     User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
     user.refresh_from_db(fields=["session_epoch", "is_active"])
     transaction.on_commit(lambda: sessions_ended.send(sender=User, user=user))
@@ -135,7 +136,7 @@ def _end_sessions_and_tokens(user: User) -> int:
 def user_sign_out_everywhere(*, user: User, actor: Any) -> int:
     """End every session the user has, on every device, and revoke their API tokens."""
     with transaction.atomic(durable=True):
-        revoked = _end_sessions_and_tokens(user)
+        revoked = end_sessions_and_tokens(user)
         auth_events.signed_out_everywhere(user=user, actor=actor, revoked_tokens=revoked)
     return revoked
 
@@ -144,7 +145,7 @@ def user_deactivate(*, user: User, actor: Any, membership: Membership | None = N
     """The user can no longer sign in or use the API. Memberships are kept for the record."""
     with transaction.atomic(durable=True):
         User.objects.filter(pk=user.pk).update(is_active=False)
-        revoked = _end_sessions_and_tokens(user)
+        revoked = end_sessions_and_tokens(user)
         auth_events.deactivated(
             user=user, actor=actor, membership=membership, revoked_tokens=revoked
         )

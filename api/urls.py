@@ -17,6 +17,7 @@ from . import (
     network,
     notification_preferences,
     notifications,
+    provisioning,
     referral_list,
     referrals,
     report_exports,
@@ -372,6 +373,16 @@ urlpatterns = [
         "v1/administration/<str:ons_code>/agencies/<int:pk>/deactivate/",
         administration.AgencyDeactivateView.as_view(),
         name="admin-agency-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/provisioning-tokens/",
+        provisioning.ScimTokensView.as_view(),
+        name="admin-scim-tokens",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/provisioning-tokens/<int:pk>/revoke/",
+        provisioning.ScimTokenRevokeView.as_view(),
+        name="admin-scim-token-revoke",
     ),
     path(
         "v1/administration/<str:ons_code>/settings/",

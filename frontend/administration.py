@@ -25,6 +25,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.models import Agency, AgencyType, Area, Role, User
@@ -42,6 +43,7 @@ from agencies.selectors import (
     emergency_duty_agency_choices,
     escalation_manager_choices,
     lockouts_for_area,
+    signed_in,
     user_by_username,
 )
 from agencies.services import (
@@ -64,6 +66,9 @@ from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_csv_rows, audit_search, records_in_words, shown_reason
 from audit.services import audit_record
 from notifications.selectors import emails_not_delivered
+from provisioning.models import PROVISIONED_ROLES, ScimToken
+from provisioning.selectors import scim_tenant_url, scim_tokens_for_area
+from provisioning.services import scim_token_issue, scim_token_revoke
 from referrals.selectors import referral_id_in_area, screening_tool_choices
 
 from .autocomplete import FALLBACK_LIMIT, SEARCH_MAX, SUGGESTIONS, RecordPicker
@@ -180,6 +185,45 @@ class AgencyForm(forms.Form):
         choices=[("", "Choose the type of agency"), *AgencyType.choices],
         error_messages={"required": "Choose the type of agency"},
     )
+
+
+SCIM_LIFETIMES = [("90", "90 days"), ("180", "180 days"), ("365", "365 days (the longest allowed)")]
+
+
+class ScimTokenForm(forms.Form):
+    """A token for an agency's identity provider; the role is the only one it can give."""
+
+    agency: forms.ModelChoiceField[Agency] = forms.ModelChoiceField(
+        queryset=Agency.objects.none(),
+        empty_label="Choose the agency",
+        help_text="The agency whose identity provider will send its people",
+        error_messages={
+            "required": "Choose the agency",
+            "invalid_choice": "Choose an active agency that serves this area",
+        },
+    )
+    role = forms.ChoiceField(
+        label="Which role do the people it creates get?",
+        help_text="Every person it creates gets this role in the agency, whatever it sends.",
+        choices=PROVISIONED_ROLES,
+        initial=Role.PRACTITIONER,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose the role", "invalid_choice": "Choose the role"},
+    )
+    lifetime_days = forms.TypedChoiceField(
+        label="When should it expire?",
+        choices=SCIM_LIFETIMES,
+        coerce=int,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose when the token expires",
+            "invalid_choice": "Choose when the token expires",
+        },
+    )
+
+    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = active_area_agencies(area=area)  # type: ignore[attr-defined]
 
 
 class ManagerChoiceField(forms.ModelChoiceField):
@@ -624,6 +668,72 @@ def agency_deactivate_action(request: HttpRequest, ons_code: str, pk: int) -> Ht
         area,
         confirmation,
         lambda: agency_deactivate(actor=request.user, area=area, agency=agency),
+    )
+
+
+@login_required
+@administrator_only
+@require_http_methods(["GET", "POST"])
+def scim_tokens_page(request: HttpRequest, ons_code: str) -> HttpResponse:
+    """Tokens for the agencies' identity providers (SCIM provisioning); the secret is shown on
+    the answer that creates it, once."""
+    area = administered_area(user=request.user, ons_code=ons_code)
+    form = ScimTokenForm(request.POST or None, area=area)
+    created = None
+    if request.method == "POST" and form.is_valid():
+        issued: list[tuple[ScimToken, str]] = []
+        actor = signed_in(request.user)
+        if _apply(
+            form,
+            lambda: issued.append(
+                scim_token_issue(actor=actor, area=area, request=request, **form.cleaned_data)
+            ),
+        ):
+            # Shown on this answer only, never stored: a reload does not show it again.
+            created = {"token": issued[0][0], "secret": issued[0][1]}
+            form = ScimTokenForm(area=area)
+    context = {
+        "area": area,
+        "form": form,
+        "created": created,
+        "tokens": paginate(request, scim_tokens_for_area(area=area)),
+        "now": timezone.now(),
+        "tenant_url": scim_tenant_url(request=request),
+    }
+    return render(request, "frontend/admin/scim_tokens.html", context)
+
+
+@login_required
+@administrator_only
+@require_http_methods(["GET", "POST"])
+def scim_token_revoke_action(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
+    area = administered_area(user=request.user, ons_code=ons_code)
+    token = get_object_or_404(scim_tokens_for_area(area=area), pk=pk, revoked_at__isnull=True)
+    confirmation = Confirmation(
+        heading=f"Are you sure you want to revoke the provisioning token of {token.agency.name}?",
+        facts=[
+            ("Agency", token.agency.name),
+            ("Starts with", token.prefix),
+            (
+                "Last used",
+                f"{token.last_used_at:%-d %B %Y, %H:%M}" if token.last_used_at else "Never",
+            ),
+        ],
+        consequences=[
+            f"{token.agency.name}'s identity provider can no longer create, change or "
+            "deactivate its people here.",
+            "People it created keep their accounts and roles.",
+        ],
+        done=f"The provisioning token of {token.agency.name} has been revoked",
+        cancel_url=reverse("frontend:admin-scim-tokens", args=[area.ons_code]),
+    )
+    return _confirm(
+        request,
+        area,
+        confirmation,
+        lambda: scim_token_revoke(
+            actor=signed_in(request.user), area=area, token=token, request=request
+        ),
     )
 
 

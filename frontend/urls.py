@@ -258,6 +258,16 @@ urlpatterns = [
         name="admin-agency-deactivate",
     ),
     path(
+        "administration/<str:ons_code>/provisioning/",
+        administration.scim_tokens_page,
+        name="admin-scim-tokens",
+    ),
+    path(
+        "administration/<str:ons_code>/provisioning/<int:pk>/revoke/",
+        administration.scim_token_revoke_action,
+        name="admin-scim-token-revoke",
+    ),
+    path(
         "administration/<str:ons_code>/settings/",
         administration.settings_page,
         name="admin-settings",

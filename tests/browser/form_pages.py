@@ -85,6 +85,7 @@ NO_INPUT: dict[str, str] = {
     "frontend:admin-membership-end": "the 'End role' button beside each role",
     "frontend:admin-person-deactivate": "the 'Deactivate leaver' button beside each person",
     "frontend:admin-agency-deactivate": "the 'Deactivate' button beside each agency",
+    "frontend:admin-scim-token-revoke": "the 'Confirm' button of revoking a provisioning token",
     "frontend:admin-lockouts": "the 'Unlock' button beside each locked-out username",
     "frontend:referral-step (name=start_triage)": "the 'Start triage' button",
     "frontend:referral-step (name=accept_transfer)": "the 'Accept the transfer' button",
