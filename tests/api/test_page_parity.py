@@ -59,6 +59,7 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "strategy-library-download": ("strategy-library-download",),
     "triage-queue": ("referrals",),
     "national": ("national-returns",),
+    "national-import": ("national-returns",),
     "national-tables": ("national-tables",),
     "national-return": ("national-return-area",),
     "referral-list": ("referrals",),
@@ -143,9 +144,8 @@ AWAITING_AN_API: dict[str, str] = {
     "strategy-import": "strategy profile imports",
     "strategy-import-progress": "strategy profile imports",
     "strategy-comparison": "the national comparison of strategy profiles",
-    "national-import": "importing the areas' national returns",
 }
-AWAITING_CEILING = 7
+AWAITING_CEILING = 6
 
 
 def _patterns(namespace: str) -> dict[str, URLPattern]:
