@@ -319,6 +319,11 @@ urlpatterns = [
         name="strategy-library-download",
     ),
     path(
+        "v1/strategy-profiles/<str:ons_code>/<int:year>/documents/",
+        strategy_library.StrategyDocumentsView.as_view(),
+        name="strategy-documents",
+    ),
+    path(
         "v1/strategy-profiles/<str:ons_code>/<int:year>/",
         strategy_profiles.StrategyProfileView.as_view(),
         name="strategy-profile",
