@@ -22,6 +22,7 @@ from . import (
     report_exports,
     reports,
     statutory,
+    strategy_imports,
     strategy_library,
     strategy_profiles,
     work_lists,
@@ -307,6 +308,16 @@ urlpatterns = [
         "v1/strategy-profiles/<str:ons_code>/sessions/",
         strategy_library.StrategySessionsView.as_view(),
         name="strategy-sessions",
+    ),
+    path(
+        "v1/strategy-profile-imports/",
+        strategy_imports.ProfileImportsView.as_view(),
+        name="strategy-profile-imports",
+    ),
+    path(
+        "v1/strategy-profile-imports/<uuid:pk>/",
+        strategy_imports.ProfileImportView.as_view(),
+        name="strategy-profile-import",
     ),
     path(
         "v1/strategy-library/",

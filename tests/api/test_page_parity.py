@@ -5,6 +5,8 @@ here, as does a match naming an operation the API does not have or does not docu
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
@@ -58,6 +60,9 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "strategy-library": ("strategy-library",),
     "strategy-library-download": ("strategy-library-download",),
     "strategy-document-add": ("strategy-documents",),
+    "strategy-import-start": ("strategy-profile-imports",),
+    "strategy-import": ("strategy-profile-import",),
+    "strategy-import-progress": ("strategy-profile-import",),
     "triage-queue": ("referrals",),
     "national": ("national-returns",),
     "national-import": ("national-returns",),
@@ -140,12 +145,9 @@ PRESENTATIONAL: dict[str, str] = {
 # this list when its operation arrives; nothing may join it (the count below is the ceiling).
 AWAITING_AN_API: dict[str, str] = {
     "mentions": "turning a concern's mentions into records",
-    "strategy-import-start": "strategy profile imports",
-    "strategy-import": "strategy profile imports",
-    "strategy-import-progress": "strategy profile imports",
     "strategy-comparison": "the national comparison of strategy profiles",
 }
-AWAITING_CEILING = 5
+AWAITING_CEILING = 2
 
 
 def _patterns(namespace: str) -> dict[str, URLPattern]:
@@ -185,6 +187,6 @@ def test_every_matched_operation_exists_and_is_documented(api_client: APIClient)
     for name, pattern in _patterns("api").items():
         if name not in operations:
             continue
-        route = "/api/" + str(pattern.pattern).replace("<int:pk>", "{id}")
+        route = "/api/" + re.sub(r"<\w+:pk>", "{id}", str(pattern.pattern))
         route = route.replace("<str:", "{").replace("<int:", "{").replace(">", "}")
         assert route in documented, f"{name} ({route}) is not in the OpenAPI schema"
