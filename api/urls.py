@@ -22,6 +22,7 @@ from . import (
     report_exports,
     reports,
     statutory,
+    strategy_comparison,
     strategy_imports,
     strategy_library,
     strategy_profiles,
@@ -308,6 +309,11 @@ urlpatterns = [
         "v1/strategy-profiles/<str:ons_code>/sessions/",
         strategy_library.StrategySessionsView.as_view(),
         name="strategy-sessions",
+    ),
+    path(
+        "v1/strategy-profile-comparison/",
+        strategy_comparison.StrategyComparisonView.as_view(),
+        name="strategy-comparison",
     ),
     path(
         "v1/strategy-profile-imports/",
