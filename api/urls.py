@@ -12,6 +12,7 @@ from . import (
     information_requests,
     intelligence,
     meetings,
+    mentions,
     merging,
     national_returns,
     network,
@@ -64,6 +65,16 @@ urlpatterns = [
         "v1/referrals/<str:reference>/transitions/<str:name>/",
         referrals.ReferralTransitionView.as_view(),
         name="referral-transition",
+    ),
+    path(
+        "v1/referrals/<str:reference>/mentions/",
+        mentions.MentionsView.as_view(),
+        name="mentions",
+    ),
+    path(
+        "v1/referrals/<str:reference>/mentions/<int:number>/",
+        mentions.MentionView.as_view(),
+        name="mention",
     ),
     path(
         "v1/referrals/<str:reference>/break-glass/",
