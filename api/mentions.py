@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from disruption.mention_selectors import MentionLine, mention_line, referral_mentions
+from disruption.mention_selectors import mention_line, referral_mentions
 from disruption.models import HandlingCode, IntelligenceAssessment, SourceEvaluation
 from disruption.services import MentionKind, mention_convert
 
@@ -26,7 +26,7 @@ NOT_YOURS = OpenApiResponse(
 )
 
 
-class MentionSerializer(serializers.Serializer[MentionLine]):
+class MentionSerializer(serializers.Serializer[object]):
     number = serializers.IntegerField(help_text="The line's number, for its own address")
     kind = serializers.ChoiceField(MentionKind.choices, help_text="What the concern mentions")
     line = serializers.CharField(help_text="The concern's own words")

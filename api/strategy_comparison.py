@@ -69,7 +69,9 @@ class CrossTableSerializer(serializers.Serializer[object]):
 
 class ComparisonSerializer(serializers.Serializer[object]):
     year = serializers.IntegerField()
-    label = serializers.CharField(help_text="The reporting year, as 2026-27")
+    label = serializers.CharField(  # type: ignore[assignment]  # the key clients read
+        help_text="The reporting year, as 2026-27"
+    )
     all_areas = ShownSerializer()
     responding = ShownSerializer(help_text="Areas that answered for the year")
     not_responding = ShownSerializer()
