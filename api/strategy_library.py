@@ -1,6 +1,7 @@
 """REST API v1 for an area's strategy sessions and the strategy document library: thin views
 over reports.profiles. Profile readers may read (403 for other roles); an area's keepers log
-its sessions; an area they may not read is 404. Each download is recorded."""
+its sessions and add its documents; an area they may not read is 404. Each download and each
+document added is recorded."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -26,10 +28,12 @@ from reports.models import (
 )
 from reports.profiles import (
     document_content_type,
+    kept_area,
     library_document,
     library_documents,
     profile_area,
     session_agencies,
+    strategy_document_add,
     strategy_session_log,
     strategy_sessions,
 )
@@ -131,6 +135,53 @@ class DocumentSerializer(serializers.ModelSerializer[StrategyDocument]):
 class LibraryPageSerializer(serializers.Serializer[Any]):
     total = serializers.IntegerField(help_text="How many match; at most 100 are listed")
     results = DocumentSerializer(many=True)
+
+
+class DocumentUploadSerializer(serializers.Serializer[Any]):
+    title = serializers.CharField(
+        max_length=200, help_text="For example, Child exploitation protocol 2026"
+    )
+    kind = serializers.ChoiceField(
+        choices=DocumentKind.choices, help_text="What kind of document it is"
+    )
+    file = serializers.FileField(
+        help_text="PDF, DOCX, ODT or TXT, not empty and smaller than the upload limit (10 MB)"
+    )
+
+
+class StrategyDocumentsView(ReaderView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={
+            201: DocumentSerializer,
+            400: OpenApiResponse(
+                description="A title, kind or file missing or refused (an empty file, one too "
+                "large, or of a type not accepted), by field"
+            ),
+            403: OpenApiResponse(description="Not one who keeps this area's profile"),
+            404: OpenApiResponse(
+                description="Not an area whose profile you read, or a year the service does "
+                "not keep"
+            ),
+        },
+        summary="Add a document to an area's profile for a year; it joins the library",
+    )
+    def post(self, request: Request, ons_code: str, year: int) -> Response:
+        area = kept_area(user=request.user, ons_code=ons_code, year=year)
+        body = DocumentUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        chosen = body.validated_data
+        document = strategy_document_add(
+            actor=request.user,
+            area=area,
+            year=year,
+            title=chosen["title"],
+            kind=chosen["kind"],
+            upload=chosen["file"],
+        )
+        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
 
 class StrategyLibraryView(ReaderView):

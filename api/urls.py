@@ -12,6 +12,7 @@ from . import (
     information_requests,
     intelligence,
     meetings,
+    mentions,
     merging,
     national_returns,
     network,
@@ -23,6 +24,8 @@ from . import (
     report_exports,
     reports,
     statutory,
+    strategy_comparison,
+    strategy_imports,
     strategy_library,
     strategy_profiles,
     work_lists,
@@ -63,6 +66,16 @@ urlpatterns = [
         "v1/referrals/<str:reference>/transitions/<str:name>/",
         referrals.ReferralTransitionView.as_view(),
         name="referral-transition",
+    ),
+    path(
+        "v1/referrals/<str:reference>/mentions/",
+        mentions.MentionsView.as_view(),
+        name="mentions",
+    ),
+    path(
+        "v1/referrals/<str:reference>/mentions/<int:number>/",
+        mentions.MentionView.as_view(),
+        name="mention",
     ),
     path(
         "v1/referrals/<str:reference>/break-glass/",
@@ -310,6 +323,21 @@ urlpatterns = [
         name="strategy-sessions",
     ),
     path(
+        "v1/strategy-profile-comparison/",
+        strategy_comparison.StrategyComparisonView.as_view(),
+        name="strategy-comparison",
+    ),
+    path(
+        "v1/strategy-profile-imports/",
+        strategy_imports.ProfileImportsView.as_view(),
+        name="strategy-profile-imports",
+    ),
+    path(
+        "v1/strategy-profile-imports/<uuid:pk>/",
+        strategy_imports.ProfileImportView.as_view(),
+        name="strategy-profile-import",
+    ),
+    path(
         "v1/strategy-library/",
         strategy_library.StrategyLibraryView.as_view(),
         name="strategy-library",
@@ -318,6 +346,11 @@ urlpatterns = [
         "v1/strategy-library/<int:pk>/download/",
         strategy_library.StrategyDocumentDownloadView.as_view(),
         name="strategy-library-download",
+    ),
+    path(
+        "v1/strategy-profiles/<str:ons_code>/<int:year>/documents/",
+        strategy_library.StrategyDocumentsView.as_view(),
+        name="strategy-documents",
     ),
     path(
         "v1/strategy-profiles/<str:ons_code>/<int:year>/",

@@ -830,6 +830,11 @@ def mention_lines(referral: Referral) -> dict[str, list[str]]:
     }
 
 
+def mention_detail(line: str) -> str:
+    """What the link made of a line of the concern's mentions says of it."""
+    return f"Mentioned as: {line.strip()}"
+
+
 def mention_convert(
     *,
     actor: Any,
@@ -881,7 +886,7 @@ def mention_convert(
             b=entity,
             nature=LinkNature.MENTIONED,
             referral=referral,
-            detail=f"Mentioned as: {line.strip()}",
+            detail=mention_detail(line),
             request=request,
             **grading,
         )

@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 
 from agencies.models import Area, Role
 from agencies.selectors import active_memberships, membership_in
+from disruption.mention_selectors import mention_line, referral_mentions
 from disruption.models import (
     NODE_FIELDS,
     Link,
-    LinkNature,
     Location,
     Node,
     NodeKind,
@@ -36,12 +36,10 @@ from disruption.selectors import (
     alerts_about,
     entity_list,
     intelligence_area_ids,
-    intelligence_membership,
     link_alert_get,
     link_alerts_for,
     link_get,
     links_for,
-    mention_matches,
     person_matches,
     writable_entity_get,
 )
@@ -54,7 +52,6 @@ from disruption.services import (
     location_create,
     location_update,
     mention_convert,
-    mention_lines,
     person_of_concern_create,
     person_of_concern_update,
     vehicle_create,
@@ -62,7 +59,7 @@ from disruption.services import (
 )
 from referrals.audited_reads import records_seen
 from referrals.models import Referral
-from referrals.selectors import referral_for_casework, referral_full_q
+from referrals.selectors import referral_full_q
 
 from .autocomplete import value_of
 from .forms import service_write
@@ -400,28 +397,22 @@ MENTION_RECORDS = {
 def mentions_page(request: HttpRequest, reference: str) -> HttpResponse:
     """Turn the lines of a concern's mentions into linked records, one line at a time
     (?line=<n>): the area's records like it are offered first, a new record second."""
-    referral = referral_for_casework(user=request.user, reference=reference)
-    if intelligence_membership(user=request.user, area_id=referral.area_id) is None:
-        raise Http404("No such page")
-    lines = [(kind, line) for kind, rows in mention_lines(referral).items() for line in rows]
-    done = list(links_for(user=request.user, referral=referral).filter(nature=LinkNature.MENTIONED))
-    # The lines are the concern's own words: the referral is seen, and the records made of them.
-    records_seen(actor=request.user, records=[referral, *done], referral=referral, request=request)
-    recorded = {link.detail: link for link in done}
+    mentions = referral_mentions(user=request.user, reference=reference, request=request)
+    referral = mentions.referral
     chosen = request.GET.get("line", "")
-    if not chosen.isdigit() or int(chosen) >= len(lines):
-        if request.method == "POST" or chosen:
+    if not chosen:
+        if request.method == "POST":
             raise Http404("No such line")
-        rows = [
-            (number, MENTION_RECORDS[kind][1], line, recorded.get(f"Mentioned as: {line}"))
-            for number, (kind, line) in enumerate(lines)
-        ]
-        context = {"referral": referral, "rows": rows, "done": done}
+        rows = [(m.number, MENTION_RECORDS[m.kind][1], m.line, m.link) for m in mentions.lines]
+        context = {"referral": referral, "rows": rows, "done": mentions.links}
         return render(request, "frontend/intelligence/mentions.html", context)
-    kind, line = lines[int(chosen)]
+    if not chosen.isdigit():
+        raise Http404("No such line")
+    mention, found = mention_line(
+        user=request.user, mentions=mentions, number=int(chosen), request=request
+    )
+    kind, line = mention.kind, mention.line
     record_kind, noun = MENTION_RECORDS[kind]
-    found = mention_matches(user=request.user, area_id=referral.area_id, kind=kind, line=line)
-    records_seen(actor=request.user, records=[r for r, _ in found], request=request)
     existing = {value_of(record_kind, r): r for r, _ in found}
     form = MentionForm(
         _data(request),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -94,17 +94,10 @@ def profile_page(request: HttpRequest, ons_code: str, year: int) -> HttpResponse
     return render(request, "frontend/profiles/profile.html", {"page": page, "history": history})
 
 
-def _kept(request: HttpRequest, ons_code: str, year: int | None = None) -> Any:
-    area = kept_area(user=request.user, ons_code=ons_code)
-    if year is not None and check_year(year, today=timezone.localdate()):
-        raise Http404("No such reporting year")
-    return area
-
-
 @login_required
 @readers_only
 def profile_edit_page(request: HttpRequest, ons_code: str, year: int) -> HttpResponse:
-    area = _kept(request, ons_code, year)
+    area = kept_area(user=request.user, ons_code=ons_code, year=year)
     form = StrategyProfileForm(
         request.POST or None, profile=strategy_profile_for(area=area, year=year)
     )
@@ -126,7 +119,7 @@ def profile_edit_page(request: HttpRequest, ons_code: str, year: int) -> HttpRes
 @login_required
 @readers_only
 def document_add_page(request: HttpRequest, ons_code: str, year: int) -> HttpResponse:
-    area = _kept(request, ons_code, year)
+    area = kept_area(user=request.user, ons_code=ons_code, year=year)
     form = DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and (
         service_write(

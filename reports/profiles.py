@@ -150,12 +150,15 @@ def profile_area(*, user: Any, ons_code: str) -> Area:
     return area
 
 
-def kept_area(*, user: Any, ons_code: str) -> Area:
+def kept_area(*, user: Any, ons_code: str, year: int | None = None) -> Area:
     """An area whose profile the user keeps (coordinator or administrator of it); 404 for an
-    area they may not read, 403 for one they only read."""
+    area they may not read, or a `year` the service does not keep, 403 for one they only
+    read."""
     area = profile_area(user=user, ons_code=ons_code)
     if not user.has_perm("reports.edit_strategy_profile", area):
         raise PermissionDenied
+    if year is not None and check_year(year, today=timezone.localdate()):
+        raise Http404("No such reporting year")
     return area
 
 

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import Area, Role, User
+from audit.models import AuditAction, AuditEvent
 from referrals.models import YoungPerson
 from reports.models import NationalReturn
 from tests.factories import AreaFactory, member, raise_referral, sign_in
@@ -133,6 +134,19 @@ def test_re_importing_a_period_needs_replace() -> None:
     response = upload(analyst, text, replace="true")
     assert response.status_code == 201 and response.json()["replaced"] == 1
     assert NationalReturn.objects.count() == 1
+
+
+def test_an_import_is_recorded_and_only_national_analysts_may_import() -> None:
+    area = AreaFactory.create()
+    text = file_of([good_row(area)])
+    for role in (Role.COORDINATOR, Role.BOARD_MEMBER):
+        assert upload(client_for(member(role, area=area)), text).status_code == 404
+    analyst = member(Role.NATIONAL_ANALYST)
+    assert upload(client_for(analyst), text).status_code == 201
+    recorded = AuditEvent.objects.get(actor=analyst, action=AuditAction.CREATE)
+    imported = NationalReturn.objects.get()
+    assert (recorded.object_id, recorded.area_id) == (str(imported.pk), area.pk)
+    assert recorded.details["import"] == "national_return"
 
 
 def test_tables_need_both_dates() -> None:

@@ -166,6 +166,12 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/strategy-profiles/{ons_code}/sessions/",
         "/api/v1/strategy-library/",
         "/api/v1/strategy-library/{id}/download/",
+        "/api/v1/strategy-profiles/{ons_code}/{year}/documents/",
+        "/api/v1/strategy-profile-imports/",
+        "/api/v1/strategy-profile-imports/{id}/",
+        "/api/v1/strategy-profile-comparison/",
+        "/api/v1/referrals/{reference}/mentions/",
+        "/api/v1/referrals/{reference}/mentions/{number}/",
     }
 
 

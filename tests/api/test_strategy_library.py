@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Area, Role
 from audit.models import AuditAction, AuditEvent
-from reports.models import StrategySession
+from reports.models import StrategyDocument, StrategySession
 from reports.profiles import reporting_year, strategy_document_add
 from tests.factories import AgencyFactory, AreaFactory, member, sign_in
 
@@ -100,3 +100,68 @@ def test_the_library_is_searched_and_a_download_recorded(
     ).exists()
     assert client.get("/api/v1/strategy-library/999999/download/").status_code == 404
     assert api(Role.PRACTITIONER, area).get("/api/v1/strategy-library/").status_code == 403
+
+
+def documents_url(area: Area, year: int | None = None) -> str:
+    year = reporting_year(timezone.localdate()) if year is None else year
+    return f"/api/v1/strategy-profiles/{area.ons_code}/{year}/documents/"
+
+
+def document(**change: Any) -> dict[str, Any]:
+    return {
+        "title": "Exploitation protocol",
+        "kind": "protocol",
+        "file": SimpleUploadedFile("protocol.pdf", PDF),
+    } | change
+
+
+def test_a_keeper_adds_a_document_to_the_library_and_it_is_recorded(area: Area) -> None:
+    keeper = member(Role.COORDINATOR, area=area)
+    client = APIClient()
+    sign_in(client, keeper)
+    response = client.post(documents_url(area), document(), format="multipart")
+    assert response.status_code == 201, response.json()
+    added = StrategyDocument.objects.get()
+    assert response.json()["id"] == added.pk and response.json()["area"] == area.ons_code
+    assert added.file.read() == PDF
+    recorded = AuditEvent.objects.get(actor=keeper, action=AuditAction.CREATE)
+    assert (recorded.object_id, recorded.area_id) == (str(added.pk), area.pk)
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"title": ""}, "title"),
+        ({"kind": "novel"}, "kind"),
+        ({"file": SimpleUploadedFile("empty.pdf", b"")}, "file"),
+        ({"file": SimpleUploadedFile("run.exe", b"MZ\x90\x00")}, "file"),
+    ],
+)
+def test_a_document_with_problems_is_refused_by_field(
+    area: Area, change: dict[str, Any], field: str
+) -> None:
+    response = api(Role.COORDINATOR, area).post(
+        documents_url(area), document(**change), format="multipart"
+    )
+    assert response.status_code == 400
+    assert field in response.json()["error"]["fields"]
+    assert not StrategyDocument.objects.exists()
+
+
+def test_a_document_over_the_size_cap_is_refused(area: Area, settings: Any) -> None:
+    settings.UPLOAD_MAX_FILE_SIZE = len(PDF) - 1
+    response = api(Role.COORDINATOR, area).post(documents_url(area), document(), format="multipart")
+    assert response.status_code == 400 and "file" in response.json()["error"]["fields"]
+
+
+def test_who_may_add_a_document(area: Area) -> None:
+    elsewhere = api(Role.COORDINATOR, AreaFactory.create())
+    assert elsewhere.post(documents_url(area), document(), format="multipart").status_code == 404
+    reader = api(Role.BOARD_MEMBER, area)
+    assert reader.post(documents_url(area), document(), format="multipart").status_code == 403
+    outsider = api(Role.PRACTITIONER, area)
+    assert outsider.post(documents_url(area), document(), format="multipart").status_code == 403
+    keeper = api(Role.COORDINATOR, area)
+    past = documents_url(area, 1999)
+    assert keeper.post(past, document(), format="multipart").status_code == 404
+    assert not StrategyDocument.objects.exists()
