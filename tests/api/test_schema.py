@@ -193,4 +193,4 @@ def test_every_operation_documents_the_error_body(api_client: APIClient, db: Any
             if "{" in path:
                 assert "404" in documented, (method, path)
             if method in {"post", "put", "patch"}:
-                assert {"400", "409", "413", "415"} <= documented, (method, path)
+                assert {"400", "404", "409", "413", "415", "422"} <= documented, (method, path)
