@@ -55,14 +55,13 @@ DESCRIPTIONS = {
     503: "The service is busy: retry after Retry-After seconds",
 }
 _WRITES = {"post", "put", "patch"}
-_PAGES = {"page", "cursor"}
 
 
 def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
     parameters = operation.get("parameters", [])
     statuses = {401, 403, 429, 503}
-    # A path naming a record, or a page or cursor past the last.
-    if any(p.get("in") == "path" or p.get("name") in _PAGES for p in parameters):
+    # A path or a query naming a record (`?area=`), or a page or cursor past the last.
+    if any(p.get("in") in {"path", "query"} for p in parameters):
         statuses.add(404)
     if any(p.get("in") == "query" for p in parameters) or method in _WRITES:
         statuses.add(400)
