@@ -34,6 +34,30 @@ class IdempotencyKeyMismatch(exceptions.APIException):
     default_code = "idempotency_key_reused"
 
 
+class RuleBroken(exceptions.ValidationError):
+    """A body of the right shape that a service's rule refuses (a date before another, a step
+    the record's answers do not allow): 422, so 400 keeps meaning "not what the schema says"."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
+# A field naming a record (by id or reference) that does not exist, or not for the caller.
+_MISSING_RECORD_CODES = {"does_not_exist"}
+
+
+def _names_missing_records(exc: exceptions.ValidationError) -> bool:
+    codes = _leaves(exc.get_codes())
+    return bool(codes) and set(codes) <= _MISSING_RECORD_CODES
+
+
+def _leaves(codes: Any) -> list[Any]:
+    if isinstance(codes, dict):
+        return [leaf for value in codes.values() for leaf in _leaves(value)]
+    if isinstance(codes, list):
+        return [leaf for value in codes for leaf in _leaves(value)]
+    return [codes]
+
+
 def error_body(
     code: str, message: str, fields: dict[str, list[str]] | None = None
 ) -> dict[str, Any]:
@@ -83,8 +107,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)  # the service says why
     elif isinstance(exc, DjangoValidationError):
-        # A service's rule broken: the same field errors as the serializer's own.
-        exc = exceptions.ValidationError(_service_errors(exc))
+        # A service's rule broken: the same field errors as the serializer's own, as 422.
+        exc = RuleBroken(_service_errors(exc))
     response = drf_exception_handler(exc, context)
     if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != "two_factor_required":
         # A half-finished sign-in is not a denial. The Django request carries the user DRF
@@ -94,7 +118,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             audit_permission_denied(request=request._request)
     if response is None or not isinstance(exc, exceptions.APIException):
         return None  # unexpected: Django's 500 handler answers with the same body
-    if isinstance(exc, exceptions.ValidationError):
+    if isinstance(exc, exceptions.ValidationError) and _names_missing_records(exc):
+        # A well-formed body naming a record the caller cannot see: 404, as in the path.
+        response.status_code = status.HTTP_404_NOT_FOUND
+        body = error_body("not_found", "No such record.", _field_messages(exc.detail))
+    elif isinstance(exc, exceptions.ValidationError):
         body = error_body("invalid", "The request has errors.", _field_messages(exc.detail))
     else:
         codes = exc.get_codes()

@@ -3,10 +3,12 @@
 Every failure has one body (api.errors.error_body), and which failures an operation can meet
 follows from its shape: any call may be unauthenticated (401), forbidden (403), throttled
 (429) or turned away by a busy server (503); a path naming a record may name one the caller
-cannot see (404); a query or a body may be malformed (400); a body may be too large (413), of
-a type the operation does not read (415), or in conflict with a change made meanwhile (409);
-an operation taking an Idempotency-Key refuses a key reused for another request (422). A
-client generated from the schema then knows every status it must handle.
+cannot see (404); a query or a body may not match the schema (400); a body may be too large
+(413), of a type the operation does not read (415), name a record the caller cannot see (404),
+meet a record whose state forbids the step (409), or match the schema yet break a business
+rule (422, as does an Idempotency-Key reused for another request). The policy is in
+docs/architecture.md (API). A client generated from the schema then knows every status it
+must handle.
 """
 
 from __future__ import annotations
@@ -38,31 +40,33 @@ ERROR_SCHEMA: dict[str, Any] = {
 }
 
 DESCRIPTIONS = {
-    400: "The request was malformed or refused by a rule; `fields` says which and why",
+    400: "The request does not match the schema; `fields` says which part and why",
     401: "No valid session or token",
     403: "Your role does not allow this",
-    404: "No such record, or not one you may see",
-    409: "The record was changed by someone else meanwhile",
+    404: "A record named in the path or body does not exist, or is not one you may see",
+    409: "The record's state forbids this step, or it was changed by someone else meanwhile",
     413: "The body is too large",
     415: "The body is of a type this operation does not read",
-    422: "This Idempotency-Key was first used with a different request",
+    422: (
+        "The request matches the schema but breaks a rule (`fields` says which), or its "
+        "Idempotency-Key was first used with a different request"
+    ),
     429: "Too many requests: wait as Retry-After says",
     503: "The service is busy: retry after Retry-After seconds",
 }
 _WRITES = {"post", "put", "patch"}
-_PAGES = {"page", "cursor"}
 
 
 def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
     parameters = operation.get("parameters", [])
     statuses = {401, 403, 429, 503}
-    # A path naming a record, or a page or cursor past the last.
-    if any(p.get("in") == "path" or p.get("name") in _PAGES for p in parameters):
+    # A path or a query naming a record (`?area=`), or a page or cursor past the last.
+    if any(p.get("in") in {"path", "query"} for p in parameters):
         statuses.add(404)
     if any(p.get("in") == "query" for p in parameters) or method in _WRITES:
         statuses.add(400)
     if method in _WRITES:  # a body may also name a record the caller cannot see: 404
-        statuses |= {404, 409, 413, 415}
+        statuses |= {404, 409, 413, 415, 422}
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
         statuses.add(422)
     return statuses

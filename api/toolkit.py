@@ -83,7 +83,8 @@ def service_response(
     **fixed: Any,
 ) -> Response:
     """Check the body's shape with `incoming`, let `service` apply its rules, answer with
-    `outgoing`. Services refuse with PermissionDenied (403) or ValidationError (400)."""
+    `outgoing`. A body of the wrong shape is 400; services refuse with PermissionDenied (403)
+    or ValidationError (422: a rule broken), as `api.errors.exception_handler` maps them."""
     body = incoming(data=request.data, context=context or {})
     body.is_valid(raise_exception=True)
     done = service(actor=request.user, **fixed, **body.validated_data)

@@ -98,7 +98,7 @@ def test_the_api_refuses_with_the_field_named(admin: Client, area: Area, agency:
         {"emergency_duty_agency": agency.pk, "emergency_duty_person": person.pk},
         format="json",
     )
-    assert both.status_code == 400
+    assert both.status_code == 422
     assert both.json()["error"]["fields"] == {"emergency_duty_person": [EMERGENCY_DUTY_BOTH]}
     Membership.objects.filter(user=person).update(is_active=False)
     left = client.patch(api_url(area), {"emergency_duty_person": person.pk}, format="json")

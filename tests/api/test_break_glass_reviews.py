@@ -76,7 +76,7 @@ def test_a_review_is_recorded_once(area: Area, referral: Referral) -> None:
     assert response.status_code == 200
     assert response.json()["review_note"] == "Justified." and response.json()["reviewed_by"]
     again = client.post(f"{URL}{access.pk}/", {"note": "Me too."}, format="json")
-    assert again.status_code == 400
+    assert again.status_code == 422
     assert client.post(f"{URL}{access.pk}/", {}, format="json").status_code == 400
 
 

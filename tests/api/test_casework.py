@@ -65,7 +65,7 @@ def test_an_action_is_added_listed_and_completed(case: Case) -> None:
     listed = client.get(case.url("actions/")).json()["results"]
     assert [a["id"] for a in listed] == [action["id"]]
     done = client.post(case.url(f"actions/{action['id']}/"), {"status": "done"}, format="json")
-    assert done.status_code == 400 and "outcome" in done.json()["error"]["fields"]
+    assert done.status_code == 422 and "outcome" in done.json()["error"]["fields"]
     done = client.post(
         case.url(f"actions/{action['id']}/"),
         {"status": "done", "outcome": "Plan signed."},
@@ -75,22 +75,24 @@ def test_an_action_is_added_listed_and_completed(case: Case) -> None:
 
 
 @pytest.mark.parametrize(
-    ("change", "field"),
+    ("change", "field", "status"),
     [
-        ({"due_on": "2000-01-01"}, "due_on"),
-        ({"action_type": "no_such_action"}, "action_type"),
-        ({"owner": 0}, "owner"),
+        ({"due_on": "2000-01-01"}, "due_on", 422),  # a rule: not in the past
+        ({"action_type": "no_such_action"}, "action_type", 404),  # no such record
+        ({"owner": 0}, "owner", 404),
     ],
 )
-def test_bad_actions_are_400_by_field(case: Case, change: dict[str, Any], field: str) -> None:
+def test_bad_actions_are_refused_by_field(
+    case: Case, change: dict[str, Any], field: str, status: int
+) -> None:
     response = add_action(case, **change)
-    assert response.status_code == 400
+    assert response.status_code == status
     assert field in response.json()["error"]["fields"]
 
 
 def test_an_owner_from_another_area_is_not_offered(case: Case) -> None:
     response = add_action(case, owner=member(Role.COORDINATOR).pk)
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert "owner" in response.json()["error"]["fields"]
 
 
@@ -124,13 +126,13 @@ def test_a_missing_episode_runs_to_its_return_home_interview(case: Case) -> None
         {"held": False, "not_held_reason": "Refused."},
         format="json",
     )
-    assert early.status_code == 400  # not back yet
+    assert early.status_code == 422  # not back yet
     back = client.post(
         case.url(f"missing-episodes/{episode}/return/"),
         {"ended_at": (started - timedelta(hours=1)).isoformat()},
         format="json",
     )
-    assert back.status_code == 400 and "ended_at" in back.json()["error"]["fields"]
+    assert back.status_code == 422 and "ended_at" in back.json()["error"]["fields"]
     back = client.post(
         case.url(f"missing-episodes/{episode}/return/"),
         {"ended_at": timezone.now().isoformat()},
@@ -178,7 +180,7 @@ def test_restricted_notes_are_shown_to_the_authors_agency_and_coordinators_only(
     refused = api(other_police).post(
         case.url("notes/"), {"text": "x", "corrects": restricted.pk}, format="json"
     )
-    assert refused.status_code == 400 and "corrects" in refused.json()["error"]["fields"]
+    assert refused.status_code == 404 and "corrects" in refused.json()["error"]["fields"]
 
 
 def test_the_timeline_filters_by_type(case: Case) -> None:
@@ -213,7 +215,7 @@ def test_casework_needs_the_referral_in_full(case: Case) -> None:
 def test_a_closed_referral_takes_no_more_casework(case: Case) -> None:
     Referral.objects.filter(pk=case.referral.pk).update(state="closed")
     response = add_action(case)
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "closed" in response.json()["error"]["fields"]["non_field_errors"][0]
 
 

@@ -163,5 +163,5 @@ def test_someone_in_two_areas_names_the_area(area: Any) -> None:
     membership.user = user
     membership.save()
     client = api(user)
-    assert client.get("/api/v1/screening-tools/").status_code == 400
+    assert client.get("/api/v1/screening-tools/").status_code == 422
     assert client.get(f"/api/v1/screening-tools/?area={other.ons_code}").status_code == 200

@@ -120,7 +120,7 @@ def test_a_review_next_due_on_a_date_nobody_could_mean_is_refused(
         {"summary": "Attending school again.", "next_review_on": next_review_on},
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "next_review_on" in response.json()["error"]["fields"]
     referral.refresh_from_db()
     assert referral.next_review_due_on == before

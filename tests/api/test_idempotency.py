@@ -87,7 +87,7 @@ def test_a_refused_request_keeps_no_key_so_the_corrected_one_can_use_it(
 ) -> None:
     client = api(practitioner)
     bad = raise_with(client, "key-1", {**CONCERN, "nhs_number": "943 476 5918"})
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert not IdempotencyKey.objects.exists()
     assert raise_with(client, "key-1").status_code == 201
 

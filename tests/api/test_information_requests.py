@@ -86,7 +86,7 @@ def test_the_agency_asked_answers_once_with_a_document(asking: Asking) -> None:
         {"answer": "Yes", "attachment": SimpleUploadedFile("notes.exe", b"MZ")},
         format="multipart",
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 422
     assert set(refused.json()["error"]["fields"]) == {"attachment"}
     answered = lead.post(
         url(asking, "answer/"),

@@ -66,13 +66,13 @@ def test_a_person_of_concern_is_created_once_per_idempotency_key_read_and_change
     assert refused.status_code == 400
 
 
-def test_bad_input_answers_400_on_its_field() -> None:
+def test_bad_input_answers_422_on_its_field() -> None:
     here = place()
     client = api(here.coordinator)
     response = client.post(
         "/api/v1/identifiers/", {"platform": "phone", "value": "call me"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "value" in response.json()["error"]["fields"]
     response = client.post("/api/v1/vehicles/", {"registration": "--"}, format="json")
     assert "registration" in response.json()["error"]["fields"]
@@ -196,7 +196,7 @@ def test_a_link_alert_is_marked_reviewed_once_by_those_it_is_for() -> None:
     assert reviewed.json()["reviewed_by"] == here.police_lead.get_full_name()
     assert reviewed.json()["reviewed_at"] is not None
     again = api(here.coordinator).post(url)
-    assert again.status_code == 400
+    assert again.status_code == 422
     alert.refresh_from_db()
     assert alert.reviewed_by == here.police_lead
     changes = AuditEvent.objects.filter(action="change", object_type="disruption.linkalert")

@@ -75,7 +75,7 @@ def test_scheduling_is_refused_to_others_and_checks_the_people() -> None:
     refused = api(w.coordinator).post(
         "/api/v1/meetings/", schedule_body(w, attendees=[stranger.pk]), format="json"
     )
-    assert refused.status_code == 400
+    assert refused.status_code == 404
     assert not Meeting.objects.exists()
 
 
@@ -148,7 +148,7 @@ def test_an_owner_outside_the_case_is_refused() -> None:
         },
         format="json",
     )
-    assert response.status_code == 400
+    assert response.status_code == 404
     assert AgendaItem.objects.get(pk=item.pk).decided_at is None
 
 

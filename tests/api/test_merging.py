@@ -75,7 +75,7 @@ def test_undo_after_the_period_is_refused_in_words(world: dict[str, Any]) -> Non
     response = client.post(
         f"/api/v1/young-person-merges/{merge['id']}/undo/", {"reason": "Late"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "can no longer be undone" in response.json()["error"]["fields"]["reason"][0]
 
 

@@ -66,15 +66,15 @@ def test_an_area_return_is_a_csv_file_of_its_concerns(django_assert_max_num_quer
     assert area.ons_code in response["Content-Disposition"]
 
 
-def test_a_period_not_understood_is_a_400_by_field() -> None:
+def test_a_period_not_understood_is_a_422_by_field() -> None:
     area = AreaFactory.create()
     client = client_for(member(Role.COORDINATOR, area=area))
     response = client.get(f"{URL}areas/{area.ons_code}/", {"kind": "custom", "start": "2026-01-01"})
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "end" in response.json()["error"]["fields"]
     tomorrow = str(timezone.localdate() + timedelta(days=1))
     response = client.get(f"{URL}areas/{area.ons_code}/", {"kind": "month", "on": tomorrow})
-    assert response.status_code == 400 and "on" in response.json()["error"]["fields"]
+    assert response.status_code == 422 and "on" in response.json()["error"]["fields"]
 
 
 @override_settings(NATIONAL_TOKEN_KEY="")

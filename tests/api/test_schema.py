@@ -201,4 +201,10 @@ def test_every_operation_documents_the_error_body(api_client: APIClient, db: Any
             if "{" in path:
                 assert "404" in documented, (method, path)
             if method in {"post", "put", "patch"}:
-                assert {"400", "409", "413", "415"} <= documented, (method, path)
+                assert {"400", "404", "409", "413", "415", "422"} <= documented, (method, path)
+
+
+def test_a_list_whose_query_names_a_record_documents_404(api_client: APIClient, db: Any) -> None:
+    # `?area=` names an area the caller may not see, and a list without pages answers 404 then.
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    assert "404" in schema["paths"]["/api/v1/clusters/"]["get"]["responses"]

@@ -111,7 +111,7 @@ def test_an_nrm_referral_gets_its_decisions_in_order(case: Case) -> None:
         body | {"conclusive_grounds": "positive", "conclusive_grounds_on": days_ago(26)},
         format="json",
     )
-    assert early.status_code == 400
+    assert early.status_code == 422
     assert "conclusive_grounds_on" in early.json()["error"]["fields"]
     decided = client.put(
         url,
@@ -123,25 +123,28 @@ def test_an_nrm_referral_gets_its_decisions_in_order(case: Case) -> None:
 
 
 @pytest.mark.parametrize(
-    ("path", "body", "field"),
+    ("path", "body", "field", "status"),
     [
-        ("strategy-discussions/", {"held_on": "9999-01-01"}, "held_on"),
-        ("strategy-discussions/", {"held_on": str(TODAY + timedelta(days=1))}, "held_on"),
-        ("strategy-discussions/", {"section_47": "perhaps"}, "section_47"),
-        ("section-47-enquiries/", {"started_on": "2026-02-30"}, "started_on"),
-        ("section-47-enquiries/", {"started_on": days_ago(1), "outcome": "maybe"}, "outcome"),
+        ("strategy-discussions/", {"held_on": "9999-01-01"}, "held_on", 400),
+        ("strategy-discussions/", {"held_on": str(TODAY + timedelta(days=1))}, "held_on", 422),
+        ("strategy-discussions/", {"section_47": "perhaps"}, "section_47", 400),
+        ("section-47-enquiries/", {"started_on": "2026-02-30"}, "started_on", 400),
+        ("section-47-enquiries/", {"started_on": days_ago(1), "outcome": "maybe"}, "outcome", 400),
         (
             "nrm-referrals/",
             {"referred_on": days_ago(3), "first_responder": "X", "reasonable_grounds": "yes"},
             "reasonable_grounds",
+            400,
         ),
     ],
 )
-def test_bad_answers_are_400_by_field(case: Case, path: str, body: Any, field: str) -> None:
+def test_bad_answers_are_refused_by_field(
+    case: Case, path: str, body: Any, field: str, status: int
+) -> None:
     if path == "strategy-discussions/":
         body = discussion_body(case, **body)
     response = api(case.coordinator).post(case.url(path), body, format="json")
-    assert response.status_code == 400
+    assert response.status_code == status
     assert field in response.json()["error"]["fields"]
 
 
@@ -243,7 +246,7 @@ def test_every_operation_documents_its_error_statuses() -> None:
         listed = schema["paths"][f"/api/v1/referrals/{{reference}}/{kind}/"]
         one = schema["paths"][f"/api/v1/referrals/{{reference}}/{kind}/{{id}}/"]
         every = {"401", "403", "429", "503"}
-        writes = every | {"400", "404", "409", "413", "415"}
+        writes = every | {"400", "404", "409", "413", "415", "422"}
         assert set(listed["get"]["responses"]) == every | {"200", "400", "404"}
-        assert set(listed["post"]["responses"]) == writes | {"201", "422"}
+        assert set(listed["post"]["responses"]) == writes | {"201"}
         assert set(one["put"]["responses"]) == writes | {"200"}

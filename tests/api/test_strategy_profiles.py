@@ -132,6 +132,6 @@ def test_bad_answers_are_named_by_field_and_change_nothing(
     response = api_client.put(
         one(area), {**ANSWERS, "protocol_reviewed_on": "1999-01-01"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"protocol_reviewed_on"}
     assert StrategyProfile.objects.get(area=area, year=2025).coordinator == "none"

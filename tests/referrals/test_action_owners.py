@@ -96,10 +96,10 @@ def test_the_api_changes_the_owner(case: Case) -> None:
     sign_in(client, case.coordinator)
     url = f"/api/v1/referrals/{case.referral.reference}/actions/{action.pk}/owner/"
     same = client.post(url, {"owner": case.lead.pk}, format="json")
-    assert same.status_code == 400
+    assert same.status_code == 422
     assert same.json()["error"]["fields"] == {"owner": [OWNER_UNCHANGED]}
     unknown = client.post(url, {"owner": 0}, format="json")
-    assert unknown.status_code == 400
+    assert unknown.status_code == 404
     police_lead = member(Role.POLICE_LEAD, area=case.area, agency=case.agency)
     changed = client.post(url, {"owner": police_lead.pk}, format="json")
     assert changed.status_code == 200

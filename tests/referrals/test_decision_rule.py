@@ -100,7 +100,7 @@ def test_the_step_the_api_and_the_page_refuse_a_plan_with_a_statutory_route(
     answer = api.post(
         f"/api/v1/referrals/{referral.reference}/transitions/decide/", both, format="json"
     )
-    assert answer.status_code == 400
+    assert answer.status_code == 422
     assert NO_ROUTE in str(answer.json())
 
     # The page asks for the route under "statutory referral" only; sent with another decision

@@ -87,7 +87,7 @@ def test_missing_inputs_are_named_and_nothing_is_saved(case: dict[str, Any]) -> 
     referral, coordinator = case["referral"], case["coordinator"]
     post(coordinator, referral, "start_triage")
     response = post(coordinator, referral, "decide", decision="maybe")
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert set(response.json()["error"]["fields"]) == {"decision"}
     referral.refresh_from_db()
     assert referral.state == ReferralState.IN_TRIAGE
