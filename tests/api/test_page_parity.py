@@ -92,6 +92,8 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "admin-person-deactivate": ("admin-person-deactivate",),
     "admin-agencies": ("admin-agencies",),
     "admin-agency-deactivate": ("admin-agency-deactivate",),
+    "admin-scim-tokens": ("admin-scim-tokens",),
+    "admin-scim-token-revoke": ("admin-scim-token-revoke",),
     "admin-settings": ("admin-settings",),
     "admin-lockouts": ("admin-lockouts",),
     "admin-emails": ("admin-emails",),
