@@ -49,7 +49,7 @@ def timed_run(job: str, work: Callable[[], Any]) -> Any:
         ).delete()
 
 
-class TimedTask(Task):  # type: ignore[misc]
+class TimedTask(Task):
     """Celery's task, recording each run of the timed ones."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
