@@ -976,8 +976,13 @@ class YoungPersonMerge(models.Model):
     merged_at = models.DateTimeField(default=timezone.now)
     moved_referrals = ArrayField(models.BigIntegerField(), default=list, blank=True)
     moved_links = ArrayField(models.BigIntegerField(), default=list, blank=True)
-    # Of moved_links, those that repeated a link of the kept record and were absorbed into it.
-    absorbed_links = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    absorbed_links = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        help_text="Of the links moved, those that repeated one of the kept record's and were "
+        "absorbed into it",
+    )
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

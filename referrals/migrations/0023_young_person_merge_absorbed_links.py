@@ -14,7 +14,12 @@ class Migration(migrations.Migration):
             model_name="youngpersonmerge",
             name="absorbed_links",
             field=django.contrib.postgres.fields.ArrayField(
-                base_field=models.BigIntegerField(), blank=True, default=list, size=None
+                base_field=models.BigIntegerField(),
+                blank=True,
+                default=list,
+                help_text="Of the links moved, those that repeated one of the kept record's "
+                "and were absorbed into it",
+                size=None,
             ),
         ),
     ]
