@@ -15,7 +15,8 @@ from django.utils import timezone
 from disruption.demo import seed_intelligence
 from referrals.casework import action_add, missing_episode_start
 from referrals.concerns import referral_create_draft
-from referrals.models import ProtectiveActionType, Referral, YoungPerson
+from referrals.models import NRMDecision, ProtectiveActionType, Referral, YoungPerson
+from referrals.statutory import nrm_referral_record, section_47_record, strategy_discussion_record
 from referrals.workflow import referral_assign_lead, referral_submit, referral_transition
 from reports.demo import seed_report_history
 
@@ -141,7 +142,7 @@ def _seed_area(spec: DemoArea, password: str) -> None:
         if index % 2 == 0:  # leave some drafts, submit the rest
             referral = referral_submit(referral=referral, actor=practitioner.user)
         if index == 0:
-            _demo_plan(referral, spec, agencies[AgencyType.HEALTH])
+            _demo_plan(referral, spec, agencies)
     seed_intelligence(
         area=area,
         police_lead=_member(spec, Role.POLICE_LEAD),
@@ -155,9 +156,10 @@ def _member(spec: DemoArea, role: Role) -> Any:
     return Membership.objects.get(user__username=demo_username(spec.slug, role), role=role).user
 
 
-def _demo_plan(referral: Referral, spec: DemoArea, health: Agency) -> None:
-    """Take one demo referral through triage to a plan with a lead professional, an action
-    and a missing episode, so every casework page has something to show."""
+def _demo_plan(referral: Referral, spec: DemoArea, agencies: dict[str, Agency]) -> None:
+    """Take one demo referral through triage to a plan with a lead professional, an action,
+    a missing episode and the statutory records, so every casework page has something to
+    show."""
     coordinator = _member(spec, Role.COORDINATOR)
     lead = _member(spec, Role.LEAD_PROFESSIONAL)
     referral_transition(referral=referral, actor=coordinator, name="start_triage")
@@ -174,7 +176,10 @@ def _demo_plan(referral: Referral, spec: DemoArea, health: Agency) -> None:
         inputs={"risk_level": "high", "reason": "Demonstration: seen in a suspect's car."},
     )
     referral_assign_lead(
-        referral=referral, actor=coordinator, agency=health, lead_professional=lead
+        referral=referral,
+        actor=coordinator,
+        agency=agencies[AgencyType.HEALTH],
+        lead_professional=lead,
     )
     action_add(
         referral=referral,
@@ -189,6 +194,39 @@ def _demo_plan(referral: Referral, spec: DemoArea, health: Agency) -> None:
         actor=lead,
         started_at=timezone.now() - timedelta(days=1),
         reported_by="Demonstration: parent",
+    )
+    _demo_statutory(referral, coordinator, agencies)
+
+
+def _demo_statutory(referral: Referral, coordinator: Any, agencies: dict[str, Agency]) -> None:
+    """A strategy discussion that started a section 47 enquiry, and an NRM referral with its
+    reasonable grounds decision, recorded as a coordinator would."""
+    today = timezone.localdate()
+    discussion = strategy_discussion_record(
+        referral=referral,
+        actor=coordinator,
+        held_on=today - timedelta(days=10),
+        agencies=[
+            agencies[AgencyType.CHILDRENS_SOCIAL_CARE],
+            agencies[AgencyType.POLICE],
+            agencies[AgencyType.HEALTH],
+        ],
+        outcome="Demonstration: reasonable cause to suspect significant harm; enquiry agreed.",
+        section_47=True,
+    )
+    section_47_record(
+        referral=referral,
+        actor=coordinator,
+        started_on=today - timedelta(days=9),
+        strategy_discussion=discussion,
+    )
+    nrm_referral_record(
+        referral=referral,
+        actor=coordinator,
+        referred_on=today - timedelta(days=8),
+        first_responder="Demonstration: the council's children's services",
+        reasonable_grounds=NRMDecision.POSITIVE,
+        reasonable_grounds_on=today - timedelta(days=3),
     )
 
 

@@ -76,6 +76,7 @@ class MergeSerializer(serializers.ModelSerializer[YoungPersonMerge]):
             "merged_at",
             "moved_referrals",
             "moved_links",
+            "absorbed_links",
             "undo_until",
             "undone_at",
             "undo_reason",

@@ -32,9 +32,12 @@ from disruption.models import (
 from referrals.models import (
     InformationRequest,
     MissingEpisode,
+    NRMReferral,
     ProtectiveAction,
     Referral,
     ReferralAssignment,
+    Section47Enquiry,
+    StrategyDiscussion,
     YoungPerson,
 )
 from reports.models import StrategyProfile
@@ -241,6 +244,24 @@ class StrategyProfileHistory(_history_base(StrategyProfile, "StrategyProfileHist
     pass
 
 
+_StrategyDiscussionBase: Any = _history_base(StrategyDiscussion, "StrategyDiscussionHistory")
+
+
+class StrategyDiscussionHistory(_StrategyDiscussionBase):
+    pass
+
+
+_Section47EnquiryBase: Any = _history_base(Section47Enquiry, "Section47EnquiryHistory")
+
+
+class Section47EnquiryHistory(_Section47EnquiryBase):
+    pass
+
+
+class NRMReferralHistory(_history_base(NRMReferral, "NRMReferralHistory")):  # type: ignore[misc]
+    pass
+
+
 HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
     YoungPerson: YoungPersonHistory,
     Referral: ReferralHistory,
@@ -259,4 +280,7 @@ HISTORY_MODELS: dict[type[models.Model], type[models.Model]] = {
     InformationRequest: InformationRequestHistory,
     ReferralAssignment: ReferralAssignmentHistory,
     StrategyProfile: StrategyProfileHistory,
+    StrategyDiscussion: StrategyDiscussionHistory,
+    Section47Enquiry: Section47EnquiryHistory,
+    NRMReferral: NRMReferralHistory,
 }

@@ -287,10 +287,22 @@ class HandlingCode(models.TextChoices):
     WITH_CONDITIONS = "C", "C: Lawful sharing permitted with conditions"
 
 
+class CurrentLinks(models.Manager["Link"]):
+    """Links not absorbed into another by a merge of two young people's records: what every
+    read shows."""
+
+    def get_queryset(self) -> models.QuerySet[Link]:
+        return super().get_queryset().filter(absorbed_into__isnull=True)
+
+
 class Link(models.Model):
     """Two nodes of one area joined, with the nature of the link, where it came from, its
     grading, and the referral through which it became known (if any). Stored once per pair:
-    the lower node id is `a`. A coordinator may share it to the referral's lead professionals."""
+    the lower node id is `a`. A coordinator may share it to the referral's lead professionals.
+
+    When two records of one young person are merged, a link of the merged record that repeats
+    one the kept record has moves to the kept record too, absorbed into that one: kept, never
+    deleted, out of every read (`objects`), and back on its own if the merge is undone."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     a = models.ForeignKey(Node, on_delete=models.PROTECT, related_name="+")
@@ -320,9 +332,22 @@ class Link(models.Model):
     )
     shared_at = models.DateTimeField(null=True, blank=True)
     share_reason = models.TextField(blank=True)
+    absorbed_into = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The kept record's same link, while a merge of the young person's records stands",
+    )
+
+    every_link = models.Manager()  # absorbed ones too: for merging and undoing
+    objects = CurrentLinks()
 
     class Meta:
         ordering = ["-recorded_at", "-id"]
+        default_manager_name = "objects"
+        base_manager_name = "every_link"
         indexes = [
             models.Index(fields=["a", "b"], name="link_from_a"),
             models.Index(fields=["b", "a"], name="link_from_b"),
@@ -331,6 +356,7 @@ class Link(models.Model):
             models.CheckConstraint(condition=Q(a__lt=models.F("b")), name="link_a_before_b"),
             models.UniqueConstraint(
                 fields=["a", "b", "referral", "nature"],
+                condition=Q(absorbed_into__isnull=True),
                 name="link_unique_per_referral_and_nature",
                 nulls_distinct=False,
             ),

@@ -23,6 +23,7 @@ from referrals.identity import young_person_confirm_new, young_person_link
 from referrals.models import Referral, ReferralState, YoungPerson
 from referrals.selectors import (
     PossibleMatch,
+    has_other_referrals,
     open_referral_of,
     referral_for_casework,
     referrals_about,
@@ -181,7 +182,9 @@ def young_person_match_page(request: HttpRequest, reference: str) -> HttpRespons
 @login_required
 def young_person_match_confirm_page(request: HttpRequest, reference: str, pk: int) -> HttpResponse:
     """Check answers before the referral is linked to the existing record (and merged into
-    its open referral, if it has one): nothing is written until the coordinator confirms."""
+    its open referral, if it has one): nothing is written until the coordinator confirms.
+    When the referral's own record has other referrals too, both records are established: the
+    page offers to merge them instead (compared side by side, frontend.merging)."""
     referral = _in_triage(request, reference)
     candidate = next((c for c in _candidates(referral) if c.person.pk == pk), None)
     if candidate is None:
@@ -217,6 +220,7 @@ def young_person_match_confirm_page(request: HttpRequest, reference: str, pk: in
         "existing_described": described(existing),
         "differences": candidate.differences,
         "already_open": already_open,
+        "established": has_other_referrals(young_person=referral.young_person, besides=referral),
         "form": form,
     }
     return render(request, "frontend/matching/confirm.html", context)

@@ -1,5 +1,6 @@
 """Field history beyond the referral itself: its casework records (protective actions, missing
-episodes, information requests, lead professional assignments) for the "Changes to the record"
+episodes, information requests, lead professional assignments) and statutory records (strategy
+discussions, section 47 enquiries, NRM referrals) for the "Changes to the record"
 section of the case page, one read of each kind's rows and one of their history; and an area's
 strategy profile, each answer labelled by its question."""
 
@@ -13,9 +14,12 @@ from audit.selectors import field_histories, field_history
 from referrals.models import (
     InformationRequest,
     MissingEpisode,
+    NRMReferral,
     ProtectiveAction,
     Referral,
     ReferralAssignment,
+    Section47Enquiry,
+    StrategyDiscussion,
 )
 from reports.models import StrategyProfile
 from reports.profiles import QUESTIONS
@@ -61,6 +65,18 @@ def _names(referral: Referral) -> dict[type[models.Model], dict[int, str]]:
         ReferralAssignment: {
             a.pk: f"the lead professional assignment of {a.agency.name}"
             for a in ReferralAssignment.objects.filter(referral=referral).select_related("agency")
+        },
+        StrategyDiscussion: {
+            d.pk: f"the strategy discussion of {d.held_on:%-d %B %Y}"
+            for d in StrategyDiscussion.objects.filter(referral=referral)
+        },
+        Section47Enquiry: {
+            e.pk: f"the section 47 enquiry started on {e.started_on:%-d %B %Y}"
+            for e in Section47Enquiry.objects.filter(referral=referral)
+        },
+        NRMReferral: {
+            n.pk: f"the NRM referral of {n.referred_on:%-d %B %Y}"
+            for n in NRMReferral.objects.filter(referral=referral)
         },
     }
 

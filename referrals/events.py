@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -337,9 +338,16 @@ def nrm_referral_event(
 
 
 def young_person_merged_event(
-    *, referral: Referral, kept: YoungPerson, merged: YoungPerson, reason: str, actor: Any
+    *,
+    referral: Referral,
+    kept: YoungPerson,
+    merged: YoungPerson,
+    reason: str,
+    actor: Any,
+    moved: Mapping[str, int],
 ) -> ReferralEvent:
-    """On each referral that moved from the merged record to the kept one."""
+    """On each referral that moved from the merged record to the kept one, with how many of
+    the merged record's other rows moved with it (links, links absorbed, agenda items)."""
     return _record(
         referral,
         ReferralEventType.YOUNG_PERSON_MERGED,
@@ -347,13 +355,21 @@ def young_person_merged_event(
         kept_record=str(kept),
         merged_record=str(merged),
         reason=reason,
+        **moved,
     )
 
 
 def young_person_unmerged_event(
-    *, referral: Referral, kept: YoungPerson, merged: YoungPerson, reason: str, actor: Any
+    *,
+    referral: Referral,
+    kept: YoungPerson,
+    merged: YoungPerson,
+    reason: str,
+    actor: Any,
+    moved: Mapping[str, int],
 ) -> ReferralEvent:
-    """On each referral that went back to the record it was merged away from."""
+    """On each referral that went back to the record it was merged away from, with how many
+    rows went back with it."""
     return _record(
         referral,
         ReferralEventType.YOUNG_PERSON_UNMERGED,
@@ -361,4 +377,5 @@ def young_person_unmerged_event(
         kept_record=str(kept),
         merged_record=str(merged),
         reason=reason,
+        **moved,
     )

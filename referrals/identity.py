@@ -16,7 +16,7 @@ from audit.services import audit_record
 from . import events
 from .memberships import caseworker_membership, coordinator_membership
 from .models import Referral, YoungPerson
-from .selectors import open_referral_of
+from .selectors import has_other_referrals, open_referral_of
 from .validators import normalise_nhs_number
 from .workflow import lock_referral, referral_step_on_locked
 
@@ -113,6 +113,9 @@ def young_person_correct(
     return person
 
 
+ESTABLISHED = "This record has other referrals too: merge the two records instead"
+
+
 def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) -> Referral:
     """The coordinator finds the referral's young person is already known: point the referral
     at the existing record and mark the new one as its duplicate. When that person already has
@@ -125,10 +128,8 @@ def young_person_link(*, referral: Referral, actor: Any, existing: YoungPerson) 
     with transaction.atomic(durable=True):
         locked = lock_referral(referral.pk)
         duplicate = YoungPerson.objects.select_for_update().get(pk=locked.young_person_id)
-        if duplicate.referrals.exclude(pk=locked.pk).exists():
-            raise ValidationError(
-                {"existing": "This record has other referrals: correct it instead"}
-            )
+        if has_other_referrals(young_person=duplicate, besides=locked):
+            raise ValidationError({"existing": ESTABLISHED})
         duplicate.merged_into = existing
         duplicate.save(update_fields=["merged_into"])
         locked.young_person = existing

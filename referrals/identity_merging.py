@@ -1,12 +1,15 @@
 """Merging two records of one young person in an area, and undoing it.
 
 A coordinator finds two established records are the same young person: every referral and
-network link of the record merged moves to the record kept; the merged record stays (never
-deleted), marked as merged into the kept one, so searches and pickers show one person. What
-moved is recorded by id (YoungPersonMerge), so an undo within the area's `merge_undo_days`
-puts back exactly that and nothing added since."""
+network link of the record merged moves to the record kept (a link the kept record already has
+is absorbed into it, so it shows once), and the meeting agenda items naming those referrals go
+with them; the merged record stays (never deleted), marked as merged into the kept one, so
+searches and pickers show one person. What moved is recorded by id (YoungPersonMerge), so an
+undo within the area's `merge_undo_days` puts back exactly that and nothing added since."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -19,7 +22,8 @@ from agencies.models import Membership, Role, User
 from agencies.selectors import active_memberships
 from audit.models import AuditAction
 from audit.services import audit_record
-from disruption.models import Link, Node
+from disruption.models import AgendaItem, Link, Node
+from disruption.services import node_for
 
 from . import events
 from .models import Referral, YoungPerson, YoungPersonMerge
@@ -55,23 +59,67 @@ def _repoint(link: Link, *, old: int, new: int) -> tuple[int, int]:
     return min(ends), max(ends)
 
 
-def _move_links(*, source: Node | None, target: Node | None) -> list[int]:
-    """Move the links of `source` to `target`; the ids of those moved. A link that would join
-    the node to itself, or repeat one the target already has, stays where it is."""
-    if source is None or target is None:
-        return []
-    moved = []
-    links = Link.objects.select_for_update().filter(Q(a=source) | Q(b=source)).order_by("pk")
-    for link in links:
-        a, b = _repoint(link, old=source.pk, new=target.pk)
-        same_referral = Q(referral_id=link.referral_id) if link.referral_id else Q(referral=None)
-        repeated = Link.objects.filter(same_referral, a_id=a, b_id=b, nature=link.nature).exists()
-        if a == b or repeated:
+@dataclass(frozen=True)
+class MovedLinks:
+    moved: list[int]  # every link that moved to the kept record, absorbed ones included
+    absorbed: list[int]  # those that repeated a link of the kept record
+
+
+def _move_links(*, source: Node | None, target: YoungPerson) -> MovedLinks:
+    """Move the links of `source` to `target`'s node (made if it has none). A link that
+    repeats one the target already has (same other end, referral and nature) moves too,
+    absorbed into that one, so the kept record shows each link once. A link between the two
+    records themselves stays where it is."""
+    if source is None:
+        return MovedLinks([], [])
+    node = node_for(target)
+    moved, absorbed = [], []
+    links = Link.every_link.select_for_update().filter(Q(a=source) | Q(b=source))
+    for link in links.filter(absorbed_into=None).order_by("pk"):
+        a, b = _repoint(link, old=source.pk, new=node.pk)
+        if a == b:
             continue
+        same_referral = Q(referral_id=link.referral_id) if link.referral_id else Q(referral=None)
+        repeated = Link.objects.filter(same_referral, a_id=a, b_id=b, nature=link.nature).first()
         link.a_id, link.b_id = a, b
-        link.save(update_fields=["a", "b"])
+        link.absorbed_into = repeated
+        link.save(update_fields=["a", "b", "absorbed_into"])
         moved.append(link.pk)
-    return moved
+        if repeated is not None:
+            absorbed.append(link.pk)
+    return MovedLinks(moved, absorbed)
+
+
+def _restore_links(*, merge: YoungPersonMerge, kept: YoungPerson, merged: YoungPerson) -> None:
+    """Put the links that moved back on the merged record, absorbed ones on their own again."""
+    kept_node, merged_node = _node_of(kept), _node_of(merged)
+    if kept_node is None or merged_node is None:
+        return
+    links = Link.every_link.select_for_update().filter(pk__in=merge.moved_links)
+    for link in links.order_by("pk"):
+        link.a_id, link.b_id = _repoint(link, old=kept_node.pk, new=merged_node.pk)
+        if link.pk in merge.absorbed_links:
+            link.absorbed_into = None
+        link.save(update_fields=["a", "b", "absorbed_into"])
+
+
+def _agenda_items_of(referrals: list[int]) -> list[int]:
+    """The agenda items naming these referrals: they follow the referrals to the record they
+    move to, and are named in the audit record and on the timeline."""
+    return list(
+        AgendaItem.objects.filter(referral_id__in=referrals)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _counts(merge: YoungPersonMerge, agenda_items: list[int]) -> dict[str, int]:
+    """How many of each kind of row moved, as the timeline says it."""
+    return {
+        "links_moved": len(merge.moved_links),
+        "links_absorbed": len(merge.absorbed_links),
+        "agenda_items": len(agenda_items),
+    }
 
 
 def _lock_people(*people: YoungPerson) -> list[YoungPerson]:
@@ -115,7 +163,7 @@ def young_person_merge(
             .values_list("pk", flat=True)
         )
         Referral.objects.filter(pk__in=moved_referrals).update(young_person=kept)
-        moved_links = _move_links(source=_node_of(merged), target=_node_of(kept))
+        links = _move_links(source=_node_of(merged), target=kept)
         merged.merged_into = kept
         merged.save(update_fields=["merged_into"])
         merge = YoungPersonMerge.objects.create(
@@ -125,11 +173,19 @@ def young_person_merge(
             reason=reason,
             merged_by=actor,
             moved_referrals=moved_referrals,
-            moved_links=moved_links,
+            moved_links=links.moved,
+            absorbed_links=links.absorbed,
         )
+        agenda_items = _agenda_items_of(moved_referrals)
+        counts = _counts(merge, agenda_items)
         for referral in Referral.objects.filter(pk__in=moved_referrals).order_by("pk"):
             events.young_person_merged_event(
-                referral=referral, kept=kept, merged=merged, reason=reason, actor=actor
+                referral=referral,
+                kept=kept,
+                merged=merged,
+                reason=reason,
+                actor=actor,
+                moved=counts,
             )
         audit_record(
             action=AuditAction.CHANGE,
@@ -142,7 +198,9 @@ def young_person_merge(
                 "merged_into": kept.pk,
                 "merge": merge.pk,
                 "referrals_moved": moved_referrals,
-                "links_moved": moved_links,
+                "links_moved": links.moved,
+                "links_absorbed": links.absorbed,
+                "agenda_items_moved": agenda_items,
             },
         )
     return merge
@@ -177,19 +235,21 @@ def young_person_unmerge(
             .values_list("pk", flat=True)
         )
         Referral.objects.filter(pk__in=restored).update(young_person=merged)
-        kept_node, merged_node = _node_of(kept), _node_of(merged)
-        if kept_node is not None and merged_node is not None:
-            links = Link.objects.select_for_update().filter(pk__in=merge.moved_links)
-            for link in links.order_by("pk"):
-                link.a_id, link.b_id = _repoint(link, old=kept_node.pk, new=merged_node.pk)
-                link.save(update_fields=["a", "b"])
+        _restore_links(merge=merge, kept=kept, merged=merged)
         merged.merged_into = None
         merged.save(update_fields=["merged_into"])
         merge.undone_at, merge.undone_by, merge.undo_reason = timezone.now(), actor, reason
         merge.save(update_fields=["undone_at", "undone_by", "undo_reason"])
+        agenda_items = _agenda_items_of(restored)
+        counts = _counts(merge, agenda_items)
         for referral in Referral.objects.filter(pk__in=restored).order_by("pk"):
             events.young_person_unmerged_event(
-                referral=referral, kept=kept, merged=merged, reason=reason, actor=actor
+                referral=referral,
+                kept=kept,
+                merged=merged,
+                reason=reason,
+                actor=actor,
+                moved=counts,
             )
         audit_record(
             action=AuditAction.CHANGE,
@@ -198,6 +258,13 @@ def young_person_unmerge(
             target=merged,
             request=request,
             reason=reason,
-            details={"merged_into": None, "merge_undone": merge.pk, "referrals_restored": restored},
+            details={
+                "merged_into": None,
+                "merge_undone": merge.pk,
+                "referrals_restored": restored,
+                "links_restored": merge.moved_links,
+                "links_no_longer_absorbed": merge.absorbed_links,
+                "agenda_items_restored": agenda_items,
+            },
         )
     return merge

@@ -961,9 +961,10 @@ class ReferralAssignment(models.Model):
 
 class YoungPersonMerge(models.Model):
     """Two records of one young person in an area joined: the referrals and network links of
-    `merged` moved to `kept`, `merged` kept (never deleted) and marked as merged into it. What
-    moved is recorded by id, so an undo within the area's `merge_undo_days` restores exactly
-    that (referrals.identity_merging)."""
+    `merged` moved to `kept` (a link the kept record already has absorbed into that one),
+    `merged` kept (never deleted) and marked as merged into it. What moved is recorded by id,
+    so an undo within the area's `merge_undo_days` restores exactly that
+    (referrals.identity_merging)."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     kept = models.ForeignKey(YoungPerson, on_delete=models.PROTECT, related_name="merges_kept")
@@ -975,6 +976,13 @@ class YoungPersonMerge(models.Model):
     merged_at = models.DateTimeField(default=timezone.now)
     moved_referrals = ArrayField(models.BigIntegerField(), default=list, blank=True)
     moved_links = ArrayField(models.BigIntegerField(), default=list, blank=True)
+    absorbed_links = ArrayField(
+        models.BigIntegerField(),
+        default=list,
+        blank=True,
+        help_text="Of the links moved, those that repeated one of the kept record's and were "
+        "absorbed into it",
+    )
     undone_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

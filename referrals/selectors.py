@@ -476,6 +476,12 @@ def open_referral_of(*, young_person: YoungPerson, besides: Referral) -> Referra
     return young_person.referrals.filter(state__in=OPEN_STATES).exclude(pk=besides.pk).first()
 
 
+def has_other_referrals(*, young_person: YoungPerson, besides: Referral) -> bool:
+    """Whether the record is established beyond `besides`: then it is not linked away as a
+    duplicate but merged (referrals.identity_merging), with a side-by-side check."""
+    return young_person.referrals.exclude(pk=besides.pk).exists()
+
+
 def drafts_of(*, user: Any) -> QuerySet[Referral]:
     """Concerns the user started and has not submitted yet, newest first."""
     return (

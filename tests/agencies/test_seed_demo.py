@@ -15,7 +15,15 @@ from disruption.models import (
     Meeting,
     PersonOfConcern,
 )
-from referrals.models import Referral, ReferralEvent, YoungPerson
+from referrals.models import (
+    NRMDecision,
+    NRMReferral,
+    Referral,
+    ReferralEvent,
+    Section47Enquiry,
+    StrategyDiscussion,
+    YoungPerson,
+)
 from reports.rollups import rollups_recount, rollups_refresh, rollups_stored
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +118,22 @@ def test_seed_demo_refuses_production_settings() -> None:
     with pytest.raises(CommandError, match="production"):
         call_command("seed_demo")
     assert Area.objects.count() == 0
+
+
+def test_seed_demo_records_the_statutory_steps_on_a_plan() -> None:
+    call_command("seed_demo")
+    for area in Area.objects.all():
+        discussion = StrategyDiscussion.objects.get(referral__area=area)
+        assert discussion.section_47 and discussion.agencies.count() == 3
+        enquiry = Section47Enquiry.objects.get(referral__area=area)
+        assert enquiry.strategy_discussion == discussion
+        nrm = NRMReferral.objects.get(referral__area=area)
+        assert nrm.reasonable_grounds == NRMDecision.POSITIVE
+        assert nrm.reasonable_grounds_on is not None
+        # Made through the services: each is on the referral's timeline.
+        kinds = set(discussion.referral.events.values_list("event_type", flat=True))
+        assert {
+            "strategy_discussion_recorded",
+            "section_47_recorded",
+            "nrm_referral_recorded",
+        } <= kinds

@@ -55,6 +55,7 @@ def test_merge_and_undo(world: dict[str, Any]) -> None:
     assert response.status_code == 201, response.json()
     merge = response.json()
     assert merge["kept"] == world["kept"].pk and merge["moved_referrals"] == [world["second"].pk]
+    assert merge["moved_links"] == merge["absorbed_links"] == []  # neither is in the network
     # The merged record now answers as the kept one.
     assert (
         client.get(f"/api/v1/young-people/{world['merged'].pk}/").json()["id"] == world["kept"].pk

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from agencies.models import Role, User
 from referrals.casework import missing_episode_end, missing_episode_start
+from referrals.identity import ESTABLISHED
 from referrals.models import (
     ActionStatus,
     CaseNote,
@@ -245,10 +246,8 @@ def test_matching_compares_the_records_and_asks_before_linking(page: Any) -> Non
         **born,
     )
     referral = _in_triage(coordinator, given_name="Amira", family_name="Kahn", **born)
-    # Another referral shares the new record: linking it away is refused until that is put right.
     sharing = raise_referral(known.raised_by, submit=True)
     own_record = sharing.young_person
-    Referral.objects.filter(pk=sharing.pk).update(young_person=referral.young_person)
     base = f"/referrals/{referral.reference}/young-person/matches/"
     sign_in(page, coordinator.username)
 
@@ -265,12 +264,17 @@ def test_matching_compares_the_records_and_asks_before_linking(page: Any) -> Non
     assert_fits_a_phone(page)
     assert page.get_by_text(f"already has an open referral, {known.reference}").is_visible()
     shots(page, "confirm")
+    # Meanwhile another referral lands on the new record: it is established, so linking it
+    # away is refused and the merge (compared side by side) offered instead.
+    Referral.objects.filter(pk=sharing.pk).update(young_person=referral.young_person)
     submit(page, "Confirm: they are the same young person")
-    refused(page, "This record has other referrals: correct it instead")
+    refused(page, ESTABLISHED)
+    assert page.get_by_role("button", name="Compare the records to merge them").is_visible()
     referral.refresh_from_db()
     assert referral.young_person_id != known.young_person_id
 
     Referral.objects.filter(pk=sharing.pk).update(young_person=own_record)
+    visit(page, f"{base}{known.young_person_id}/")
     submit(page, "Confirm: they are the same young person")
     done(page, known.reference, f"{referral.reference} is now recorded against")
     referral.refresh_from_db()

@@ -13,6 +13,7 @@ import pytest
 
 from agencies.models import Role
 from referrals.models import Referral, YoungPerson, YoungPersonMerge
+from referrals.workflow import referral_transition
 from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in, visit
 from tests.browser.test_casework_pages import refused, shots, submit
 from tests.factories import AreaFactory, member, raise_referral
@@ -82,3 +83,45 @@ def test_a_coordinator_merges_two_records_and_undoes_it(page: Any) -> None:
     banner(page, "Merge undone: Amira Kahn has a record of their own again")
     assert Referral.objects.get(pk=second.pk).young_person_id == other.pk
     assert YoungPerson.objects.get(pk=other.pk).merged_into_id is None
+
+
+def test_matching_two_established_records_offers_their_merge(page: Any) -> None:
+    """At triage, the referral's own record has another referral too: the check page offers
+    the merge instead of the link, and the merge's comparison is sent wrong, then right."""
+    area = AreaFactory.create()
+    coordinator = member(Role.COORDINATOR, area=area)
+    practitioner = member(Role.PRACTITIONER, area=area)
+    born: dict[str, Any] = {"date_of_birth": date(2011, 3, 4), "postcode": "M1 1AA"}
+    known = raise_referral(
+        practitioner, submit=True, given_name="Amira", family_name="Khan", **born
+    )
+    arrived = raise_referral(
+        practitioner, submit=True, given_name="Amira", family_name="Kahn", **born
+    )
+    referral = referral_transition(referral=arrived, actor=coordinator, name="start_triage")
+    earlier = raise_referral(practitioner, submit=True)
+    Referral.objects.filter(pk=earlier.pk).update(young_person=referral.young_person)
+    sign_in(page, coordinator.username)
+
+    visit(page, f"/referrals/{referral.reference}/young-person/matches/")
+    page.get_by_label("Yes, the same as possible match 1").check()
+    submit(page, "Continue")
+    assert page.get_by_role("heading", name="Merge the two records instead").is_visible()
+    assert page.get_by_role("button", name="Confirm: they are the same young person").count() == 0
+    assert_accessible(page)
+    shots(page, "match-offers-merge")
+    page.get_by_role("button", name="Compare the records to merge them").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", name="Are these the same young person?").is_visible()
+    submit(page, "Continue")
+    refused(page, "Choose the record to keep", "Enter why these records are the same young person")
+    page.get_by_label("Record 1: Amira Khan").check()
+    page.get_by_label("Why are these records the same young person?").fill("Same GP record.")
+    submit(page, "Continue")
+    submit(page, "Confirm: merge the records")
+    kept = known.young_person
+    assert page.url.endswith(f"/young-people/{kept.pk}/timeline/")
+    banner(page, "Records merged: Amira Kahn is now part of the record of Amira Khan")
+    moved = Referral.objects.filter(pk__in=[referral.pk, earlier.pk])
+    assert set(moved.values_list("young_person_id", flat=True)) == {kept.pk}
+    assert YoungPerson.objects.get(pk=arrived.young_person_id).merged_into_id == kept.pk

@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Area, Role, User
 from audit.models import AuditAction, AuditEvent
+from referrals.identity import ESTABLISHED
 from referrals.models import Referral, ReferralState, YoungPerson
 from referrals.selectors import young_person_possible_matches
 from referrals.workflow import referral_transition
@@ -189,9 +190,13 @@ def test_a_refusal_shows_on_the_check_page_and_nothing_changes(
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
-    assert "This record has other referrals: correct it instead" in html
+    assert ESTABLISHED in html
+    # Both records are established: the page offers their merge, compared side by side.
+    compare = f"/young-people/{known.pk}/merge/{world.referral.young_person_id}/"
+    assert f'href="{compare}"' in html and "Confirm: they are the same" not in html
     world.referral.refresh_from_db()
     assert world.referral.young_person_id != known.pk
+    assert client.get(compare).status_code == 200
 
 
 def test_a_new_young_person_is_confirmed_with_a_banner(client: Client, world: World) -> None:

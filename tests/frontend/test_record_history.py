@@ -1,5 +1,6 @@
 """Field history of protective actions, missing episodes, information requests, lead
-professional assignments and strategy profiles, shown with human labels where the referral's
+professional assignments, the statutory records (strategy discussions, section 47 enquiries, NRM
+referrals) and strategy profiles, shown with human labels where the referral's
 own history is shown (the case page's "Changes to the record", the profile page)."""
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ from audit.selectors import field_histories
 from referrals.action_owners import action_owner_change
 from referrals.casework import action_update, return_home_interview_record
 from referrals.models import InformationRequest, ProtectiveAction
+from referrals.statutory import (
+    nrm_referral_record,
+    nrm_referral_update,
+    strategy_discussion_record,
+    strategy_discussion_update,
+)
 from referrals.workflow import referral_assign_lead, referral_transition
 from tests.factories import member, sign_in
 from tests.frontend.test_casework import Case, _action, _episode, case
@@ -112,3 +119,42 @@ def test_a_strategy_profile_shows_each_changed_answer_by_its_question(
     words = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "the profile changed by" in words
     assert "Is there a coordinator?: In post → changed to Planned" in words
+
+
+def test_the_statutory_records_show_their_changes(case: Case) -> None:
+    day = timezone.localdate() - timedelta(days=3)
+    discussion = strategy_discussion_record(
+        referral=case.referral,
+        actor=case.coordinator,
+        held_on=day,
+        agencies=[case.agency],
+        outcome="Agreed to hold an enquiry.",
+        section_47=True,
+    )
+    strategy_discussion_update(
+        discussion=discussion,
+        actor=case.coordinator,
+        held_on=day,
+        agencies=[case.agency],
+        outcome="Agreed to hold an enquiry with the police.",
+        section_47=True,
+    )
+    nrm = nrm_referral_record(
+        referral=case.referral, actor=case.coordinator, referred_on=day, first_responder="Police"
+    )
+    nrm_referral_update(
+        nrm=nrm,
+        actor=case.coordinator,
+        referred_on=day,
+        first_responder="Police",
+        reasonable_grounds="positive",
+        reasonable_grounds_on=timezone.localdate(),
+    )
+    words = changes_section(case)
+    assert f"the strategy discussion of {day:%-d %B %Y} changed by" in words
+    assert (
+        "What was agreed: Agreed to hold an enquiry. → changed to Agreed to hold an enquiry "
+        "with the police." in words
+    )
+    assert f"the NRM referral of {day:%-d %B %Y} changed by" in words
+    assert "Reasonable grounds decision: nothing → changed to Positive" in words
