@@ -5,6 +5,7 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("frontend.urls")),
     path("api/", include("api.urls")),
+    path("oidc/", include("identity.urls")),
 ]
 
 # Django's admin bypasses the services, their audit records and two-factor sign-in, so it is
