@@ -7,50 +7,131 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('agencies', '0006_area_merge_undo_days'),
+        ("agencies", "0006_area_merge_undo_days"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdentityProvider',
+            name="IdentityProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('issuer', models.URLField(max_length=500, verbose_name='issuer')),
-                ('client_id', models.CharField(max_length=255, verbose_name='client ID')),
-                ('client_secret_variable', models.CharField(max_length=64, verbose_name='environment variable holding the client secret')),
-                ('email_domains', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=253), size=None, verbose_name='work email domains')),
-                ('email_claim', models.CharField(max_length=64, verbose_name='claim holding the email address')),
-                ('email_verified_claim', models.CharField(max_length=64, verbose_name='claim saying the email address is verified')),
-                ('mfa_acr_values', django.contrib.postgres.fields.ArrayField(base_field=models.CharField(max_length=200), blank=True, default=list, size=None, verbose_name='acr values that mean two factors were used')),
-                ('password_sign_in', models.BooleanField(default=True, verbose_name='its people may also sign in with a password')),
-                ('metadata', models.JSONField(default=dict, help_text="The provider's discovery document, read when it was saved")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agency', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='agencies.agency')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("issuer", models.URLField(max_length=500, verbose_name="issuer")),
+                ("client_id", models.CharField(max_length=255, verbose_name="client ID")),
+                (
+                    "client_secret_variable",
+                    models.CharField(
+                        max_length=64, verbose_name="environment variable holding the client secret"
+                    ),
+                ),
+                (
+                    "email_domains",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=253),
+                        size=None,
+                        verbose_name="work email domains",
+                    ),
+                ),
+                (
+                    "email_claim",
+                    models.CharField(max_length=64, verbose_name="claim holding the email address"),
+                ),
+                (
+                    "email_verified_claim",
+                    models.CharField(
+                        max_length=64, verbose_name="claim saying the email address is verified"
+                    ),
+                ),
+                (
+                    "mfa_acr_values",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.CharField(max_length=200),
+                        blank=True,
+                        default=list,
+                        size=None,
+                        verbose_name="acr values that mean two factors were used",
+                    ),
+                ),
+                (
+                    "password_sign_in",
+                    models.BooleanField(
+                        default=True, verbose_name="its people may also sign in with a password"
+                    ),
+                ),
+                (
+                    "metadata",
+                    models.JSONField(
+                        default=dict,
+                        help_text="The provider's discovery document, read when it was saved",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agency",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="agencies.agency",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['agency__name'],
+                "ordering": ["agency__name"],
             },
         ),
         migrations.CreateModel(
-            name='ExternalIdentity',
+            name="ExternalIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='The human-readable name of this device.', max_length=64)),
-                ('confirmed', models.BooleanField(default=True, help_text='Is this device ready for use?')),
-                ('sub', models.CharField(max_length=255, verbose_name='subject at the provider')),
-                ('linked_at', models.DateTimeField(auto_now_add=True)),
-                ('last_sign_in_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='identity.identityprovider')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="The human-readable name of this device.", max_length=64
+                    ),
+                ),
+                (
+                    "confirmed",
+                    models.BooleanField(default=True, help_text="Is this device ready for use?"),
+                ),
+                ("sub", models.CharField(max_length=255, verbose_name="subject at the provider")),
+                ("linked_at", models.DateTimeField(auto_now_add=True)),
+                ("last_sign_in_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="identity.identityprovider",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'sub'), name='identity_one_sub'), models.UniqueConstraint(fields=('provider', 'user'), name='identity_one_link')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("provider", "sub"), name="identity_one_sub"),
+                    models.UniqueConstraint(fields=("provider", "user"), name="identity_one_link"),
+                ],
             },
         ),
     ]

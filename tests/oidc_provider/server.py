@@ -31,7 +31,7 @@ STARTUP_SECONDS = 30
 
 
 @dataclass(frozen=True)
-class TestProvider:
+class OidcProvider:
     issuer: str
     url: str
     private_key_pem: str
@@ -80,7 +80,7 @@ def _private_key_pem() -> str:
 
 
 @contextmanager
-def running_provider(*, redirect_uri: str, directory: Path) -> Iterator[TestProvider]:
+def running_provider(*, redirect_uri: str, directory: Path) -> Iterator[OidcProvider]:
     port = _free_port()
     pem = _private_key_pem()
     environment = {
@@ -101,7 +101,7 @@ def running_provider(*, redirect_uri: str, directory: Path) -> Iterator[TestProv
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
-    provider = TestProvider(issuer=f"{url}/o", url=url, private_key_pem=pem)
+    provider = OidcProvider(issuer=f"{url}/o", url=url, private_key_pem=pem)
     try:
         _wait_until_serving(process, f"{provider.issuer}/.well-known/openid-configuration", log)
         yield provider

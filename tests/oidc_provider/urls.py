@@ -24,7 +24,12 @@ def add_user(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"sub": str(user.pk)})
 
 
+def no_icon(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=204)  # browsers ask; a 404 would show in the console checks
+
+
 urlpatterns = [
+    path("favicon.ico", no_icon),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
     path(
         "accounts/login/",
