@@ -135,7 +135,7 @@ def test_signed_in_directly_when_the_provider_used_two_factors_then_out_by_the_b
     answer = httpx.post(logout, data={"logout_token": oidc_provider.logout_token(sub=account.sub)})
     assert answer.status_code == 200
     assert_signed_out(page)
-    ended = AuditEvent.objects.get(action=AuditAction.SIGN_OUT, target_id=str(coordinator.pk))
+    ended = AuditEvent.objects.get(action=AuditAction.SIGN_OUT, object_id=str(coordinator.pk))
     assert ended.details["back_channel_logout"] == police.name
 
 
