@@ -19,8 +19,8 @@ from identity.models import ExternalIdentity, IdentityProvider
 from identity.protocol import discover
 from notifications.models import Notification, NotificationKind
 from tests.browser.conftest import AsgiServer
-from tests.browser.helpers import assert_accessible, assert_clean_console
-from tests.factories import AgencyFactory, AreaFactory, member, totp_code, totp_device
+from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
+from tests.factories import PASSWORD, AgencyFactory, AreaFactory, member, totp_code, totp_device
 from tests.oidc_provider.server import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -194,3 +194,59 @@ def test_an_id_token_for_another_audience_or_expired_is_refused(
     assert not ExternalIdentity.objects.exists()
     [refusal] = refusals()
     assert refusal.startswith("the token's claims do not check") and reason in refusal
+
+
+def test_an_administrator_sets_up_an_agencys_sign_in(
+    page: Any, oidc_provider: OidcProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(SECRET_VARIABLE, CLIENT_SECRET)
+    area = AreaFactory.create()
+    agency = AgencyFactory.create(areas=[area], agency_type=AgencyType.POLICE)
+    administrator = member(Role.AREA_ADMINISTRATOR, area=area, agency=agency)
+    sign_in(page, administrator.username)
+    page.goto(f"/administration/{area.ons_code}/agencies/")
+    page.get_by_role("link", name=f"Set up {agency.name}'s own sign-in").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+
+    # Wrong: an issuer that answers nothing, a variable name that is not one.
+    page.get_by_label("Issuer").fill("http://127.0.0.1:9/o")
+    page.get_by_label("Client ID").fill(CLIENT_ID)
+    page.get_by_label("Environment variable holding the client secret").fill("police secret")
+    page.get_by_label("Work email domains").fill(DOMAIN)
+    page.get_by_label("No", exact=True).check()
+    page.get_by_role("button", name="Save sign-in").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the name of an environment variable" in summary
+    assert_accessible(page)
+    assert not IdentityProvider.objects.exists()
+
+    page.get_by_label("Environment variable holding the client secret").fill(SECRET_VARIABLE)
+    page.get_by_role("button", name="Save sign-in").click()
+    page.wait_for_load_state()
+    assert "could not be read from this issuer" in page.locator(".govuk-error-summary").inner_text()
+    assert not IdentityProvider.objects.exists()
+
+    page.get_by_label("Issuer").fill(oidc_provider.issuer)
+    page.get_by_role("button", name="Save sign-in").click()
+    page.wait_for_load_state()
+    assert (
+        f"{agency.name}'s own sign-in has been saved"
+        in page.locator(".govuk-notification-banner").inner_text()
+    )
+    saved = IdentityProvider.objects.get(agency=agency)
+    assert saved.email_domains == [DOMAIN] and saved.password_sign_in is False
+    assert saved.metadata["issuer"] == oidc_provider.issuer
+    assert AuditEvent.objects.filter(action=AuditAction.CREATE, actor=administrator).exists()
+    # Its people no longer sign in with a password.
+    practitioner = person(agency)
+    page.context.clear_cookies()
+    page.goto("/sign-in/")
+    page.get_by_label("Work email address or username").fill(practitioner.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert (
+        "Enter a correct username and password" in page.locator(".govuk-error-summary").inner_text()
+    )
