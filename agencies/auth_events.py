@@ -5,6 +5,7 @@ Keep them plain module functions: tests monkeypatch them to see they were called
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest
@@ -27,9 +28,25 @@ def _attempted(username: str) -> dict[str, Any]:
     return _as_member(user) if user is not None else {"actor": None, "membership": None}
 
 
-def signed_in(*, user: Any, request: HttpRequest) -> None:
-    """Both factors (or the password alone where two factors are not required) succeeded."""
-    audit_record(action=AuditAction.SIGN_IN, request=request, **_as_member(user))
+def signed_in(*, user: Any, request: HttpRequest, via: str = "") -> None:
+    """Both factors (or the password alone where two factors are not required) succeeded.
+    `via` names the agency's own sign-in (OpenID Connect) when it was the first factor, or
+    both."""
+    details = {"via": via[:200]} if via else None
+    audit_record(action=AuditAction.SIGN_IN, request=request, details=details, **_as_member(user))
+
+
+def provider_sign_in_refused(
+    *, provider: str, reason: str, request: HttpRequest, user: Any = None
+) -> None:
+    """An agency's own sign-in (OpenID Connect) answered something that signs nobody in: a
+    token that does not check, an unknown person, a replayed or unknown `state`."""
+    audit_record(
+        action=AuditAction.SIGN_IN_FAILED,
+        request=request,
+        details={"via": provider[:200], "reason": reason[:500]},
+        **(_as_member(user) if user is not None else {"actor": None, "membership": None}),
+    )
 
 
 def sign_in_failed(*, username: str, request: HttpRequest) -> None:
@@ -72,14 +89,16 @@ def signed_out(*, user: Any, request: HttpRequest) -> None:
     audit_record(action=AuditAction.SIGN_OUT, request=request, **_as_member(user))
 
 
-def signed_out_everywhere(*, user: Any, actor: Any, revoked_tokens: int) -> None:
+def signed_out_everywhere(
+    *, user: Any, actor: Any, revoked_tokens: int, because: Mapping[str, str] | None = None
+) -> None:
     """Every session of `user` ended and their API tokens were revoked (inside the transaction)."""
     audit_record(
         action=AuditAction.SIGN_OUT,
         actor=actor,
         membership=_as_member(actor)["membership"],
         target=user,
-        details={"everywhere": True, "revoked_tokens": revoked_tokens},
+        details={"everywhere": True, "revoked_tokens": revoked_tokens, **(because or {})},
     )
 
 

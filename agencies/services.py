@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -133,11 +134,17 @@ def end_sessions_and_tokens(user: User) -> int:
     )
 
 
-def user_sign_out_everywhere(*, user: User, actor: Any) -> int:
-    """End every session the user has, on every device, and revoke their API tokens."""
+def user_sign_out_everywhere(
+    *, user: User, actor: Any, because: Mapping[str, str] | None = None
+) -> int:
+    """End every session the user has, on every device, and revoke their API tokens.
+    `because` says, for the audit record, what asked for it when not the person (a provider's
+    back-channel logout)."""
     with transaction.atomic(durable=True):
         revoked = end_sessions_and_tokens(user)
-        auth_events.signed_out_everywhere(user=user, actor=actor, revoked_tokens=revoked)
+        auth_events.signed_out_everywhere(
+            user=user, actor=actor, revoked_tokens=revoked, because=because
+        )
     return revoked
 
 

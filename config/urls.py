@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("frontend.urls")),
     path("api/", include("api.urls")),
     path("scim/v2/", include("provisioning.urls")),
+    path("oidc/", include("identity.urls")),
 ]
 
 # Django's admin bypasses the services, their audit records and two-factor sign-in, so it is

@@ -65,6 +65,7 @@ from agencies.services import (
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_csv_rows, audit_search, records_in_words, shown_reason
 from audit.services import audit_record
+from identity.selectors import area_providers
 from notifications.selectors import emails_not_delivered
 from provisioning.models import PROVISIONED_ROLES, ScimToken
 from provisioning.selectors import scim_tenant_url, scim_tokens_for_area
@@ -636,7 +637,11 @@ def agencies_page(request: HttpRequest, ons_code: str) -> HttpResponse:
         ):
             messages.success(request, f"{data['name']} has been added")
             return redirect("frontend:admin-agencies", ons_code=area.ons_code)
-    context = {"area": area, "agencies": paginate(request, area_agencies(area=area)), "form": form}
+    agencies = paginate(request, area_agencies(area=area))
+    providers = area_providers(area=area)
+    for agency in agencies.object_list:
+        agency.own_sign_in = providers.get(agency.pk)
+    context = {"area": area, "agencies": agencies, "form": form}
     return render(request, "frontend/admin/agencies.html", context)
 
 

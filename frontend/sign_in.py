@@ -4,11 +4,14 @@
 /sign-in/code/            the 6-digit code from the authenticator app, or a recovery code
 /sign-in/set-up/          first sign-in: scan a QR code, confirm with a code
 /sign-in/recovery-codes/  the recovery codes, shown once after setting up
+/sign-in/callback/        back from an agency's own sign-in (OpenID Connect), then the code
+                          unless its ID token says it asked for two factors
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 import django_otp
@@ -18,13 +21,14 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_otp.models import Device
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -39,10 +43,19 @@ from agencies.services import (
     user_sign_out_everywhere,
 )
 from api.errors import api_error_response, is_api_request
+from identity import protocol
+from identity.models import IdentityProvider
+from identity.selectors import identity_provider, provider_for_email, provider_origins
+from identity.services import SignInRefused, provider_sign_in, unknown_person_report
 
 from .sign_in_forms import TOO_SOON, CodeForm, SetUpCodeForm, SignInForm
 
 RECOVERY_CODES_SESSION_KEY = "recovery_codes_to_show"
+FLOWS_SESSION_KEY = "provider_sign_ins"  # state -> what the callback checks the answer against
+VIA_SESSION_KEY = "signed_in_via"  # the agency's sign-in the first factor came from
+FLOWS_KEPT = 5  # sign-ins started in other tabs that may still come back
+FLOW_SECONDS = 600  # a sign-in not back from the provider by then is refused
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -61,7 +74,8 @@ def _signed_in(request: HttpRequest, device: Device | None) -> None:
         django_otp.login(request, device)
         request.session.cycle_key()  # a new session id for the more trusted session
     reset_failures(username=request.user.get_username())
-    auth_events.signed_in(user=request.user, request=request)
+    via = request.session.pop(VIA_SESSION_KEY, "")
+    auth_events.signed_in(user=request.user, request=request, via=via)
 
 
 def lockout_response(
@@ -103,8 +117,17 @@ class SignInView(auth_views.LoginView):
             "two_factor_required": settings.TWO_FACTOR_REQUIRED,
         }
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = super().dispatch(request, *args, **kwargs)
+        if origins := provider_origins():
+            # The form may be answered with a redirect to an agency's provider.
+            response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
+        return response
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         identifier = request.POST.get("username", "")[:254]
+        if provider := provider_for_email(email=identifier.strip()):
+            return _to_provider(request, provider)  # home-realm discovery: no password here
         if identifier.strip():
             username = username_for_sign_in(identifier=identifier)
             # A locked-out address sees the lockout (from axes); any other may be slowed.
@@ -130,6 +153,89 @@ class SignInView(auth_views.LoginView):
                 # AxesMiddleware replaces this response with the lockout page.
                 auth_events.locked_out(username=username, request=self.request)
         return super().form_invalid(form)
+
+
+def _to_provider(request: HttpRequest, provider: IdentityProvider) -> HttpResponse:
+    """Send the person to their agency's provider, remembering this sign-in's `state`, `nonce`
+    and PKCE verifier in the session for the callback."""
+    try:
+        flow = protocol.start(provider=provider, redirect_uri=_callback_uri(request))
+    except protocol.ProviderError as exc:
+        return _refused(request, provider, exc.reason)
+    flows = dict(list(request.session.get(FLOWS_SESSION_KEY, {}).items())[-(FLOWS_KEPT - 1) :])
+    flows[flow.state] = {
+        "provider": provider.pk,
+        "nonce": flow.nonce,
+        "code_verifier": flow.code_verifier,
+        "next": _next_url(request),
+        "started": int(time.time()),
+    }
+    request.session[FLOWS_SESSION_KEY] = flows
+    return HttpResponseRedirect(flow.authorization_url)
+
+
+def _callback_uri(request: HttpRequest) -> str:
+    return request.build_absolute_uri(reverse("frontend:sign-in-callback"))
+
+
+def _refused(
+    request: HttpRequest, provider: IdentityProvider | None, reason: str, *, user: Any = None
+) -> HttpResponse:
+    name = provider.agency.name if provider is not None else "unknown"
+    auth_events.provider_sign_in_refused(provider=name, reason=reason, request=request, user=user)
+    context = {"agency": provider.agency.name if provider is not None else ""}
+    return render(request, "frontend/sign_in_refused.html", context, status=403)
+
+
+def _pending_flow(request: HttpRequest) -> dict[str, Any] | None:
+    """The sign-in this answer's `state` belongs to, used up: a replayed answer finds none."""
+    flows = request.session.get(FLOWS_SESSION_KEY, {})
+    flow = flows.pop(request.GET.get("state", ""), None)
+    request.session[FLOWS_SESSION_KEY] = flows
+    if flow is None or time.time() - flow["started"] > FLOW_SECONDS:
+        return None
+    return dict(flow)
+
+
+@never_cache
+@require_GET
+def provider_callback(request: HttpRequest) -> HttpResponse:
+    """Back from the agency's provider: check its answer, then sign the person in, asking for
+    the code too unless the ID token says the provider asked for two factors."""
+    flow = _pending_flow(request)
+    if flow is None:
+        return _refused(request, None, "an unknown, expired or already used state")
+    provider = identity_provider(pk=flow["provider"])
+    if provider is None:
+        return _refused(request, None, "the agency's sign-in has been removed")
+    if error := request.GET.get("error"):
+        return _refused(request, provider, f"the provider answered {error[:100]}")
+    try:
+        claims = protocol.finish(
+            provider=provider,
+            flow=flow,
+            code=request.GET.get("code", "")[:2000],
+            redirect_uri=_callback_uri(request),
+        )
+        signed = provider_sign_in(provider=provider, claims=claims)
+    except protocol.ProviderError as exc:
+        return _refused(request, provider, exc.reason)
+    except SignInRefused as exc:
+        if not exc.unknown_person:
+            return _refused(request, provider, exc.reason)
+        auth_events.provider_sign_in_refused(
+            provider=provider.agency.name, reason=exc.reason, request=request
+        )
+        unknown_person_report(provider=provider, claims=claims)
+        context = {"agency": provider.agency.name}
+        return render(request, "frontend/sign_in_unknown.html", context, status=403)
+    login(request, signed.identity.user, backend=MODEL_BACKEND)
+    request.session[VIA_SESSION_KEY] = provider.agency.name
+    next_url = flow["next"]
+    if signed.both_factors or not settings.TWO_FACTOR_REQUIRED:
+        _signed_in(request, signed.identity if signed.both_factors else None)
+        return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(second_factor_url(user=signed.identity.user, next_url=next_url))
 
 
 class SignOutView(auth_views.LogoutView):

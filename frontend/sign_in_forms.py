@@ -8,6 +8,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from agencies.selectors import username_for_sign_in
+from identity.selectors import password_sign_in_allowed
 
 # One message for every wrong combination: it must not tell an attacker which part was wrong,
 # nor whether the account exists, is inactive or is locked.
@@ -18,14 +19,15 @@ TOO_SOON = "Wait a few seconds, then enter the code again"
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
-        label="Username or email address",
+        label="Work email address or username",
         max_length=254,  # an email address may be longer than a username
-        error_messages={"required": "Enter your username or email address"},
+        error_messages={"required": "Enter your work email address or username"},
     )
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput,
+        help_text="Leave it empty if your agency signs you in with its own accounts",
         error_messages={"required": "Enter your password"},
     )
     error_messages = {"invalid_login": INVALID_SIGN_IN, "inactive": INVALID_SIGN_IN}
@@ -39,7 +41,11 @@ class SignInForm(AuthenticationForm):
         if identifier:
             self.cleaned_data["username"] = username_for_sign_in(identifier=identifier)
         self.attempted = bool(identifier and self.cleaned_data.get("password"))
-        return super().clean()
+        cleaned = super().clean()
+        if self.user_cache is not None and not password_sign_in_allowed(user=self.user_cache):
+            # The agency signs its people in through its own provider alone.
+            raise self.get_invalid_login_error()
+        return cleaned
 
 
 class CodeForm(forms.Form):

@@ -3,6 +3,7 @@ from django.urls import path
 from . import (
     action_owners,
     administration,
+    agency_sign_in,
     api_tokens,
     casework,
     catalogues,
@@ -65,6 +66,7 @@ urlpatterns = [
     path("sign-in/code/", sign_in.code_page, name="sign-in-code"),
     path("sign-in/set-up/", sign_in.set_up_page, name="sign-in-set-up"),
     path("sign-in/recovery-codes/", sign_in.recovery_codes_page, name="sign-in-recovery-codes"),
+    path("sign-in/callback/", sign_in.provider_callback, name="sign-in-callback"),
     path("sign-out/", sign_in.SignOutView.as_view(), name="sign-out"),
     path("sign-out-everywhere/", sign_in.sign_out_everywhere, name="sign-out-everywhere"),
     path("concerns/new/", concerns.concern_start_page, name="concern-start"),
@@ -276,6 +278,11 @@ urlpatterns = [
         "administration/<str:ons_code>/lockouts/",
         administration.lockouts_page,
         name="admin-lockouts",
+    ),
+    path(
+        "administration/<str:ons_code>/agencies/<int:pk>/sign-in/",
+        agency_sign_in.agency_sign_in_page,
+        name="admin-agency-sign-in",
     ),
     path("administration/<str:ons_code>/emails/", administration.emails_page, name="admin-emails"),
     path("administration/<str:ons_code>/audit/", administration.audit_page, name="admin-audit"),

@@ -38,6 +38,7 @@ class NotificationKind(models.TextChoices):
     DISRUPTION_EXPIRING = "disruption_expiring", "Order or notice expiring"
     BREAK_GLASS = "break_glass", "Emergency access in your area"
     LOCKOUT = "lockout", "Account locked out"
+    UNKNOWN_SIGN_IN = "unknown_sign_in", "Sign-in by someone not added"
     TRANSFER_OFFERED = "transfer_offered", "Transfer offered to your area"
     TRANSFER_ACCEPTED = "transfer_accepted", "Transfer accepted"
     TRANSFER_DECLINED = "transfer_declined", "Transfer declined"

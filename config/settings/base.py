@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "notifications",
     "reports",
     "audit",
+    "identity",
     "api",
     "frontend",
     "operations",

@@ -699,5 +699,5 @@ def test_production_refuses_to_start_with_two_factors_off() -> None:
 
 def test_the_sign_in_page_names_both_ways_to_identify() -> None:
     html = page_text(Client().get(reverse("frontend:sign-in")))
-    assert "Username or email address" in html
+    assert "Work email address or username" in html
     assert 'autocomplete="username"' in html

@@ -1,0 +1,81 @@
+"""Agencies' own identity providers (OpenID Connect) and the accounts people hold there.
+
+Above `agencies`: it names agencies and people; nothing in `agencies` names it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django_otp.models import Device
+
+from agencies.models import Agency, User
+
+
+class IdentityProvider(models.Model):
+    """An agency's OpenID Connect provider (Microsoft Entra ID, say), set by an area
+    administrator. The client secret is never stored: the record names the server's
+    environment variable that holds it."""
+
+    agency = models.OneToOneField(Agency, on_delete=models.PROTECT, related_name="+")
+    issuer = models.URLField("issuer", max_length=500)
+    client_id = models.CharField("client ID", max_length=255)
+    client_secret_variable = models.CharField(
+        "environment variable holding the client secret", max_length=64
+    )
+    email_domains = ArrayField(models.CharField(max_length=253), verbose_name="work email domains")
+    email_claim = models.CharField("claim holding the email address", max_length=64)
+    email_verified_claim = models.CharField(
+        "claim saying the email address is verified", max_length=64
+    )
+    mfa_acr_values = ArrayField(
+        models.CharField(max_length=200),
+        blank=True,
+        default=list,
+        verbose_name="acr values that mean two factors were used",
+    )
+    password_sign_in = models.BooleanField(
+        "its people may also sign in with a password", default=True
+    )
+    metadata = models.JSONField(
+        default=dict, help_text="The provider's discovery document, read when it was saved"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["agency__name"]
+
+    def __str__(self) -> str:
+        return f"{self.agency.name}'s sign-in ({self.issuer})"
+
+
+class ExternalIdentity(Device):
+    """A person's account at their agency's provider, by the provider's `sub`, linked on their
+    first sign-in through it. A django-otp device too: a session the provider signed in with
+    both factors (its ID token says so) is verified by it, as one verified by an authenticator
+    app; it never accepts a typed code."""
+
+    # Device's own `user`, named: django-otp's models are untyped, these are not.
+    user: models.ForeignKey[User, User] = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+"
+    )
+    provider: models.ForeignKey[IdentityProvider, IdentityProvider] = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="+"
+    )
+    sub: models.CharField[str, str] = models.CharField("subject at the provider", max_length=255)
+    linked_at: models.DateTimeField[datetime, datetime] = models.DateTimeField(auto_now_add=True)
+    last_sign_in_at: models.DateTimeField[datetime | None, datetime | None] = models.DateTimeField(
+        null=True, blank=True
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "sub"], name="identity_one_sub"),
+            models.UniqueConstraint(fields=["provider", "user"], name="identity_one_link"),
+        ]
+
+    def verify_token(self, token: object) -> bool:
+        return False

@@ -1,0 +1,180 @@
+"""The OpenID Connect side of signing in: discovery, the authorization code flow with PKCE
+(S256), `state` and `nonce`, and checking ID and logout tokens (Authlib, joserfc underneath).
+
+No database here: the services and the sign-in pages hold the records and the session.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, cast
+
+import requests
+from authlib.common.security import generate_token
+from authlib.integrations.requests_client import OAuth2Session
+from authlib.oauth2.claims import JWTClaims
+from authlib.oidc.core import CodeIDToken
+from joserfc import jwt
+from joserfc.errors import JoseError
+from joserfc.jwk import KeySet
+
+from .models import IdentityProvider
+
+CLOCK_SKEW_SECONDS = 120  # how far the provider's clock may be from ours
+HTTP_TIMEOUT_SECONDS = 10
+SCOPES = "openid email profile"
+SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]  # never "none"
+BACK_CHANNEL_EVENT = "http://schemas.openid.net/event/backchannel-logout"
+DISCOVERY_REQUIRED = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+
+
+class ProviderError(Exception):
+    """The provider answered something we cannot trust or use; `reason` is for the audit."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    try:
+        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        response.raise_for_status()
+        document = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise ProviderError(f"could not read {url}: {exc}") from exc
+    if not isinstance(document, dict):
+        raise ProviderError(f"{url} did not answer a JSON object")
+    return document
+
+
+def discover(issuer: str) -> dict[str, Any]:
+    """The provider's discovery document (OpenID Connect Discovery 1.0), checked: it names the
+    same issuer, the endpoints we use, and PKCE with S256 when it lists its PKCE methods."""
+    document = _get_json(issuer.rstrip("/") + "/.well-known/openid-configuration")
+    missing = [name for name in DISCOVERY_REQUIRED if not document.get(name)]
+    if missing:
+        raise ProviderError(f"the discovery document lacks {', '.join(missing)}")
+    if document["issuer"] != issuer:
+        raise ProviderError(f"the discovery document names another issuer: {document['issuer']}")
+    methods = document.get("code_challenge_methods_supported")
+    if methods is not None and "S256" not in methods:
+        raise ProviderError("the provider does not offer PKCE with S256")
+    return document
+
+
+def client_secret(provider: IdentityProvider) -> str:
+    secret = os.environ.get(provider.client_secret_variable, "")
+    if not secret:
+        raise ProviderError(f"{provider.client_secret_variable} is not set on the server")
+    return secret
+
+
+def _session(provider: IdentityProvider, redirect_uri: str) -> OAuth2Session:
+    return OAuth2Session(
+        client_id=provider.client_id,
+        client_secret=client_secret(provider),
+        scope=SCOPES,
+        redirect_uri=redirect_uri,
+        code_challenge_method="S256",
+        token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name
+    )
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One sign-in on its way to the provider; kept in the session under its `state`."""
+
+    state: str
+    nonce: str
+    code_verifier: str
+    authorization_url: str
+
+
+def start(*, provider: IdentityProvider, redirect_uri: str) -> Flow:
+    state, nonce, verifier = generate_token(32), generate_token(32), generate_token(64)
+    url, _ = _session(provider, redirect_uri).create_authorization_url(
+        provider.metadata["authorization_endpoint"],
+        state=state,
+        nonce=nonce,
+        code_verifier=verifier,
+    )
+    return Flow(state=state, nonce=nonce, code_verifier=verifier, authorization_url=url)
+
+
+def _key_set(provider: IdentityProvider) -> KeySet:
+    return KeySet.import_key_set(cast(Any, _get_json(provider.metadata["jwks_uri"])))
+
+
+def _decode(token: str, provider: IdentityProvider) -> jwt.Token:
+    """The token's claims once its signature checks against the provider's published keys
+    (fetched each time: providers rotate keys, and sign-ins are rare enough)."""
+    algorithms = [
+        a
+        for a in provider.metadata.get("id_token_signing_alg_values_supported", SIGNING_ALGORITHMS)
+        if a in SIGNING_ALGORITHMS
+    ]
+    try:
+        return jwt.decode(token, _key_set(provider), algorithms=algorithms)
+    except (JoseError, ValueError) as exc:
+        raise ProviderError(f"the token's signature does not check: {exc}") from exc
+
+
+def _validate(claims: JWTClaims) -> None:
+    try:
+        claims.validate(leeway=CLOCK_SKEW_SECONDS)
+    except JoseError as exc:
+        raise ProviderError(f"the token's claims do not check: {exc}") from exc
+
+
+def _expected(provider: IdentityProvider) -> dict[str, Any]:
+    return {
+        "iss": {"essential": True, "value": provider.issuer},
+        "aud": {"essential": True, "value": provider.client_id},
+        "iat": {"essential": True},
+    }
+
+
+def finish(
+    *, provider: IdentityProvider, flow: dict[str, str], code: str, redirect_uri: str
+) -> dict[str, Any]:
+    """Exchange the code (with the PKCE verifier) and return the ID token's claims, checked:
+    signature, iss, aud, exp, iat and nonce, with bounded clock skew."""
+    try:
+        token = _session(provider, redirect_uri).fetch_token(
+            provider.metadata["token_endpoint"],
+            code=code,
+            code_verifier=flow["code_verifier"],
+            timeout=HTTP_TIMEOUT_SECONDS,
+        )
+    except (requests.RequestException, ValueError, JoseError) as exc:
+        raise ProviderError(f"the code could not be exchanged: {exc}") from exc
+    if not token.get("id_token"):
+        raise ProviderError("the provider sent no ID token")
+    decoded = _decode(token["id_token"], provider)
+    params = {
+        "nonce": flow["nonce"],
+        "client_id": provider.client_id,
+        "access_token": token.get("access_token"),
+    }
+    claims = CodeIDToken(decoded.claims, decoded.header, _expected(provider), params)
+    _validate(claims)
+    return dict(claims)
+
+
+def logout_claims(*, provider: IdentityProvider, logout_token: str) -> dict[str, Any]:
+    """A back-channel logout token's claims, checked as OpenID Connect Back-Channel Logout 1.0
+    says: signature, iss, aud, iat (exp when present), the logout event, `sub` or `sid`, and
+    no `nonce`."""
+    decoded = _decode(logout_token, provider)
+    claims = JWTClaims(decoded.claims, decoded.header, _expected(provider))
+    _validate(claims)
+    events = claims.get("events")
+    if not isinstance(events, dict) or BACK_CHANNEL_EVENT not in events:
+        raise ProviderError("the logout token lacks the back-channel logout event")
+    if not (claims.get("sub") or claims.get("sid")):
+        raise ProviderError("the logout token names neither sub nor sid")
+    if "nonce" in claims:
+        raise ProviderError("a logout token must not carry a nonce")
+    return dict(claims)
