@@ -9,6 +9,7 @@ from . import (
     casework,
     catalogues,
     disruption_activity,
+    identity_providers,
     information_requests,
     intelligence,
     meetings,
@@ -406,6 +407,11 @@ urlpatterns = [
         "v1/administration/<str:ons_code>/agencies/<int:pk>/deactivate/",
         administration.AgencyDeactivateView.as_view(),
         name="admin-agency-deactivate",
+    ),
+    path(
+        "v1/administration/<str:ons_code>/agencies/<int:pk>/sign-in/",
+        identity_providers.AgencySignInView.as_view(),
+        name="admin-agency-sign-in",
     ),
     path(
         "v1/administration/<str:ons_code>/provisioning-tokens/",

@@ -92,6 +92,7 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "admin-person-deactivate": ("admin-person-deactivate",),
     "admin-agencies": ("admin-agencies",),
     "admin-agency-deactivate": ("admin-agency-deactivate",),
+    "admin-agency-sign-in": ("admin-agency-sign-in",),
     "admin-scim-tokens": ("admin-scim-tokens",),
     "admin-scim-token-revoke": ("admin-scim-token-revoke",),
     "admin-settings": ("admin-settings",),
@@ -135,8 +136,6 @@ PRESENTATIONAL: dict[str, str] = {
     "sign-in-set-up": "setting up the authenticator app for browser sign-in",
     "sign-in-recovery-codes": "browser sign-in's recovery codes",
     "sign-in-callback": "browser sign-in's return from an agency's own provider",
-    # Not presentational: its API operation is still to be written (identity services are ready).
-    "admin-agency-sign-in": "NOT YET IN THE API: an agency's own sign-in is set on this page only",
     "sign-out": "ends the browser session",
     "sign-out-everywhere": "ends every browser session (and revokes tokens, as token-revoke)",
     "strategy-import-template": "a blank CSV file to fill in",

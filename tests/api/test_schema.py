@@ -73,6 +73,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/administration/{ons_code}/memberships/{id}/end/",
         "/api/v1/administration/{ons_code}/agencies/",
         "/api/v1/administration/{ons_code}/agencies/{id}/deactivate/",
+        "/api/v1/administration/{ons_code}/agencies/{id}/sign-in/",
         "/api/v1/administration/{ons_code}/provisioning-tokens/",
         "/api/v1/administration/{ons_code}/provisioning-tokens/{id}/revoke/",
         "/api/v1/administration/{ons_code}/settings/",
