@@ -29,7 +29,7 @@ def issuer() -> Iterator[str]:
             if self.path != "/.well-known/openid-configuration":
                 self.send_error(404)
                 return
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://{self.headers['Host']}"  # the address it was asked at
             body = json.dumps(
                 {
                     "issuer": base,
@@ -50,7 +50,7 @@ def issuer() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Discovery)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
+    yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
 
 
