@@ -10,27 +10,36 @@ from rest_framework.pagination import CursorPagination, PageNumberPagination
 from rest_framework.request import Request
 
 MAX_PAGE_SIZE = 200
+PAGE_SIZE = "page_size"  # the query parameter
 
 
-class StrictCursorPagination(CursorPagination):
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE
+class StrictPageSize:
+    """`page_size` from 1 to MAX_PAGE_SIZE, refused otherwise (DRF would quietly use the
+    default), with the bounds in the schema."""
+
+    page_size_query_param: str | None = PAGE_SIZE
+    max_page_size: int | None = MAX_PAGE_SIZE
+    page_size: int | None
 
     def get_page_size(self, request: Request) -> int:
-        given = request.query_params.get(self.page_size_query_param)
+        given = request.query_params.get(PAGE_SIZE)
         if given is None:
             return int(self.page_size or MAX_PAGE_SIZE)
         if not (given.isascii() and given.isdigit() and 1 <= int(given) <= MAX_PAGE_SIZE):
             message = f"Give a whole number from 1 to {MAX_PAGE_SIZE}."
-            raise ValidationError({self.page_size_query_param: [message]})
+            raise ValidationError({PAGE_SIZE: [message]})
         return int(given)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
-        parameters = super().get_schema_operation_parameters(view)
+        parameters: list[dict[str, Any]] = super().get_schema_operation_parameters(view)  # type: ignore[misc]
         for parameter in parameters:
-            if parameter["name"] == self.page_size_query_param:
+            if parameter["name"] == PAGE_SIZE:
                 parameter["schema"].update(minimum=1, maximum=MAX_PAGE_SIZE)
         return parameters
+
+
+class StrictCursorPagination(StrictPageSize, CursorPagination):
+    pass
 
 
 class CreatedCursorPagination(StrictCursorPagination):
@@ -50,8 +59,5 @@ class StrictPageNumberPagination(PageNumberPagination):
         return parameters
 
 
-class NumberedPagination(StrictPageNumberPagination):
+class NumberedPagination(StrictPageSize, StrictPageNumberPagination):
     """Numbered pages, for lists whose order is not one a cursor can follow."""
-
-    page_size_query_param = "page_size"
-    max_page_size = MAX_PAGE_SIZE

@@ -97,3 +97,20 @@ def test_marking_all_read_touches_only_the_callers(api_client: APIClient) -> Non
 
 def test_anonymous_is_refused(api_client: APIClient) -> None:
     assert api_client.get(URL).status_code in (401, 403)
+
+
+@pytest.mark.parametrize("size", ["0", "201", "null", "２"])
+def test_a_page_size_the_server_would_not_use_is_refused(api_client: APIClient, size: str) -> None:
+    sign_in(api_client, member(Role.COORDINATOR))
+    response = api_client.get(URL, {"page_size": size})
+    assert response.status_code == 400
+    assert "page_size" in response.json()["error"]["fields"]
+
+
+def test_a_page_size_within_bounds_is_used(api_client: APIClient) -> None:
+    person = member(Role.COORDINATOR)
+    for key in "abc":
+        notification(person, key)
+    sign_in(api_client, person)
+    body = api_client.get(URL, {"page_size": "2"}).json()
+    assert (len(body["results"]), body["count"]) == (2, 3)
