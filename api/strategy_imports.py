@@ -42,7 +42,7 @@ class UploadSerializer(serializers.Serializer[object]):
     )
 
 
-class ProblemSerializer(serializers.Serializer[object]):
+class ProfileImportProblemSerializer(serializers.Serializer[object]):
     row = serializers.IntegerField(
         help_text="The line of the file, the header being row 1; 0 when no row is at fault "
         "(the check could not be run)"
@@ -59,7 +59,7 @@ class ProfileImportSerializer(serializers.ModelSerializer[ProfileImport]):
     )
     rows_total = serializers.IntegerField(help_text="The file's rows, once it has been read")
     rows_checked = serializers.IntegerField(help_text="How many rows have been checked so far")
-    problems = ProblemSerializer(
+    problems = ProfileImportProblemSerializer(
         many=True, help_text=f"Why nothing was imported: the first {PROBLEMS_KEPT} problems"
     )
     imported = serializers.IntegerField(help_text="Profiles imported (once imported)")

@@ -110,8 +110,10 @@ STATE_SHARES: dict[ReferralState, float] = {
     ReferralState.IN_TRIAGE: 0.002,
 }
 RATED_SHARE = 0.4  # of submitted referrals, those a coordinator has RAG-rated
-# Referrals still waiting for triage arrived lately, so their clocks fall either side of now.
-QUEUE_HISTORY_HOURS = 72
+# Referrals still waiting for triage arrived lately, so their clocks fall either side of now:
+# over five days, so that whatever the day (a Sunday evening too) three working days of them
+# have had time to run out, the clocks counting working time only.
+QUEUE_HISTORY_HOURS = 5 * 24
 REFERRALS_PER_YOUNG_PERSON = 2
 HISTORY_DAYS = 4 * 365
 # A young person's referrals fall within this many days either side of a moment of their own,

@@ -288,6 +288,9 @@ SPECTACULAR_SETTINGS = {
         "NotificationKindEnum": "notifications.models.NotificationKind",
         "RoleEnum": "agencies.models.Role",
         "AgencyTypeEnum": "agencies.models.AgencyType",
+        "MentionKindEnum": "disruption.services.MentionKind",
+        "StrategyDocumentKindEnum": "reports.models.DocumentKind",
+        "ProvisionedRoleEnum": "provisioning.models.PROVISIONED_ROLES",
     },
 }
 
