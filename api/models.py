@@ -8,17 +8,26 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 
-class ApiToken(models.Model):
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
-    )
-    name = models.CharField(max_length=100)
+class BearerToken(models.Model):
+    """A secret shown once when issued and stored only as its SHA-256 digest, expiring and
+    revocable: a person's API token, or an agency's provisioning token."""
+
     prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart")
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ApiToken(BearerToken):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"

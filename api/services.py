@@ -27,21 +27,22 @@ def token_digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+def new_secret(*, lifetime_days: int) -> tuple[str, dict[str, Any]]:
+    """A new bearer token's raw secret (shown once) and the fields a BearerToken keeps of it."""
+    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    expires_at = timezone.now() + timedelta(days=lifetime_days)
+    return raw, {"prefix": raw[:8], "digest": token_digest(raw), "expires_at": expires_at}
+
+
 def api_token_create(
     *, actor: Any, name: str, lifetime_days: int, request: HttpRequest | None = None
 ) -> tuple[ApiToken, str]:
     """Issue a token for `actor`; returns the record and the raw secret (shown once only)."""
     if not 1 <= lifetime_days <= MAX_LIFETIME_DAYS:
         raise ValueError(f"lifetime_days must be between 1 and {MAX_LIFETIME_DAYS}")
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    raw, secret = new_secret(lifetime_days=lifetime_days)
     with transaction.atomic(durable=True):
-        token = ApiToken.objects.create(
-            user=actor,
-            name=name,
-            prefix=raw[:8],
-            digest=token_digest(raw),
-            expires_at=timezone.now() + timedelta(days=lifetime_days),
-        )
+        token = ApiToken.objects.create(user=actor, name=name, **secret)
         audit_record(
             action=AuditAction.TOKEN_CREATED,
             actor=actor,

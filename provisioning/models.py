@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 
 from agencies.models import Agency, Area, Role
+from api.models import BearerToken
 
 # Roles a token may give: never those that administer or see across areas.
 PROVISIONED_ROLES = [
@@ -20,7 +21,7 @@ PROVISIONED_ROLES = [
 ]
 
 
-class ScimToken(models.Model):
+class ScimToken(BearerToken):
     """The secret an agency's identity provider presents. Stored only as a SHA-256 digest,
     expiring and revocable; it reaches only the people provisioned for its agency in its area."""
 
@@ -35,12 +36,6 @@ class ScimToken(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    prefix = models.CharField(max_length=8, help_text="First characters, to tell tokens apart")
-    digest = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"SCIM token {self.prefix}… for {self.agency} in {self.area}"

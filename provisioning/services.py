@@ -8,8 +8,6 @@ token and its agency, so the area's administrators find it in their audit record
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -20,7 +18,7 @@ from django.utils import timezone
 from agencies.models import Agency, Area, Membership, User
 from agencies.selectors import administered_area_membership
 from agencies.services import end_sessions_and_tokens
-from api.services import token_digest
+from api.services import new_secret
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -28,7 +26,6 @@ from .details import PersonDetails
 from .models import PROVISIONED_ROLES, ProvisionedPerson, ScimToken
 from .selectors import person_details, person_is_active
 
-TOKEN_BYTES = 32
 MAX_LIFETIME_DAYS = 365
 
 
@@ -71,16 +68,10 @@ def scim_token_issue(
         errors["lifetime_days"] = f"Choose a lifetime from 1 to {MAX_LIFETIME_DAYS} days"
     if errors:
         raise ValidationError(errors)
-    raw = secrets.token_urlsafe(TOKEN_BYTES)
+    raw, secret = new_secret(lifetime_days=lifetime_days)
     with transaction.atomic(durable=True):
         token = ScimToken.objects.create(
-            area=area,
-            agency=agency,
-            role=role,
-            created_by=actor,
-            prefix=raw[:8],
-            digest=token_digest(raw),
-            expires_at=timezone.now() + timedelta(days=lifetime_days),
+            area=area, agency=agency, role=role, created_by=actor, **secret
         )
         audit_record(
             action=AuditAction.TOKEN_CREATED,
