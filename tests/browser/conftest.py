@@ -107,6 +107,31 @@ class AsgiServer:
         return future.result(timeout=10)
 
 
+# Held while a test's database is emptied: the server's ticker (timed jobs, run in the server
+# when there is no Redis) must not be inside a job then, or its reads and the flush's TRUNCATE
+# can take their table locks in opposite orders and deadlock.
+TICKER_JOBS = threading.Lock()
+
+
+def _run_job_unless_flushing(run_job: Callable[[str], None]) -> Callable[[str], None]:
+    def run(task_name: str) -> None:
+        with TICKER_JOBS:
+            run_job(task_name)
+
+    return run
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item) -> Iterator[None]:
+    """After every fixture's teardown, the test database's flush included: the ticker that
+    `asgi_server`'s teardown stopped runs again."""
+    try:
+        return (yield)
+    finally:
+        if TICKER_JOBS.locked():
+            TICKER_JOBS.release()
+
+
 @pytest.fixture(scope="module")
 def module_asgi_server() -> Iterator[AsgiServer]:
     """pytest-django's `live_server` speaks WSGI, which has no websockets; this one serves
@@ -114,8 +139,11 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     share the server's event loop, so the in-memory channel layer carries a push from a request
     to another person's open page."""
     from config.asgi import application as served
+    from notifications import ticker
 
     application = SubmissionRecorder(served)  # for the every-form check
+    monkeypatch = pytest.MonkeyPatch()
+    monkeypatch.setattr(ticker, "run_job", _run_job_unless_flushing(ticker.run_job))
 
     listening = socket.socket()
     listening.bind(("127.0.0.1", 0))
@@ -143,13 +171,17 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     closing.start()
     closing.join(timeout=10)
     listening.close()
+    monkeypatch.undo()
 
 
 @pytest.fixture
-def asgi_server(transactional_db: None, module_asgi_server: AsgiServer) -> AsgiServer:
+def asgi_server(transactional_db: None, module_asgi_server: AsgiServer) -> Iterator[AsgiServer]:
     """The module's server, over a database that each test leaves empty: the server answers
     from connections of its own, which see only what a test commits."""
-    return module_asgi_server
+    yield module_asgi_server
+    # Torn down before `transactional_db`, so this waits for a job under way and holds the
+    # next until after the flush (pytest_runtest_teardown).
+    TICKER_JOBS.acquire()
 
 
 @pytest.fixture
