@@ -19,7 +19,8 @@ from identity.models import IdentityProvider
 from identity.selectors import agency_provider
 from identity.services import ProviderSettings, provider_save
 
-from .administration import _apply, administrator_only
+from .administration import administrator_only
+from .forms import service_write
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 
@@ -126,17 +127,17 @@ def agency_sign_in_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
     agency = get_object_or_404(area_agencies(area=area), pk=pk, is_active=True)
     provider = agency_provider(agency=agency)
     form = ProviderForm(request.POST or None, initial=ProviderForm.initial_from(provider))
-    if request.method == "POST" and form.is_valid():
-        settings = form.provider_settings()
-        if _apply(
+    if request.method == "POST":
+        saved = service_write(
             form,
             lambda: provider_save(
                 actor=request.user,  # type: ignore[arg-type]
                 area=area,
                 agency=agency,
-                settings=settings,
+                settings=form.provider_settings(),
             ),
-        ):
+        )
+        if saved is not None:
             messages.success(request, f"{agency.name}'s own sign-in has been saved")
             return redirect("frontend:admin-agencies", ons_code=area.ons_code)
     context = {
