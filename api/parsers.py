@@ -32,6 +32,12 @@ def nesting_depth(body: bytes) -> int:
     return max(accumulate(array("b", steps)), default=0)
 
 
+def too_deep(body: bytes) -> bool:
+    """Whether a JSON body nests deeper than MAX_DEPTH (for any reader of JSON bodies)."""
+    few = body.count(b"[") + body.count(b"{") <= MAX_DEPTH  # most bodies: no count needed
+    return not few and nesting_depth(body) > MAX_DEPTH
+
+
 class DepthLimitedJSONParser(JSONParser):
     """JSONParser, decoding as it does, once the body's depth is checked."""
 
@@ -42,8 +48,7 @@ class DepthLimitedJSONParser(JSONParser):
         parser_context: Mapping[str, Any] | None = None,
     ) -> Any:
         body = stream.read()
-        few = body.count(b"[") + body.count(b"{") <= MAX_DEPTH  # most bodies: no count needed
-        if not few and nesting_depth(body) > MAX_DEPTH:
+        if too_deep(body):
             raise ParseError(TOO_DEEP)
         try:
             return super().parse(io.BytesIO(body), media_type, parser_context)

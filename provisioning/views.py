@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from api.parsers import TOO_DEEP, too_deep
+
 from . import scim
 from .models import ProvisionedPerson, ScimToken
 from .scim import ScimError
@@ -97,9 +99,11 @@ def _body(request: HttpRequest) -> Any:
     content_type = request.content_type or ""
     if content_type not in {scim.CONTENT_TYPE, "application/json"}:
         raise ScimError(400, f"Send the body as {scim.CONTENT_TYPE}", "invalidSyntax")
+    if too_deep(request.body):
+        raise ScimError(400, TOO_DEEP, "invalidSyntax")
     try:
         return json.loads(request.body)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a charset that hid its depth
         raise ScimError(400, "The body is not JSON", "invalidSyntax") from None
 
 

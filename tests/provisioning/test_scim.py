@@ -181,10 +181,15 @@ def test_a_bad_resource_is_refused_in_words(w: World, body: Any, scim_type: str)
     assert not User.objects.filter(username="a@b.example").exists()
 
 
-def test_a_body_that_is_not_json_is_invalid_syntax(w: World, client: Client) -> None:
+@pytest.mark.parametrize(
+    "body",
+    ["{not json", "[" * 100_000 + "]" * 100_000],  # nested past the decoder's recursion
+    ids=["not-json", "nested-too-deep"],
+)
+def test_a_body_that_is_not_json_is_invalid_syntax(w: World, client: Client, body: str) -> None:
     response = client.post(
         "/scim/v2/Users",
-        "{not json",
+        body,
         content_type="application/scim+json",
         headers={"Authorization": f"Bearer {w.scim.token}"},
     )
