@@ -91,6 +91,36 @@ def browser() -> Any:
     return CHROMIUM.get()
 
 
+class InFlight:
+    """Counts the requests and websockets the server is still answering: closing a browser does
+    not wait for the server to finish what it was asked, and a view's reads racing the test
+    database's flush can take their table locks in the opposite order to its TRUNCATE."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+        self._count = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with self._lock:
+            self._count += 1
+            self._idle.clear()
+        try:
+            await self.application(scope, receive, send)
+        finally:
+            with self._lock:
+                self._count -= 1
+                if not self._count:
+                    self._idle.set()
+
+    def wait_idle(self) -> None:
+        assert self._idle.wait(timeout=10), (
+            f"the ASGI server was still answering {self._count} requests 10 s after the test"
+        )
+
+
 @dataclass
 class AsgiServer:
     """The whole application (pages and websockets) served by uvicorn on a free local port, on
@@ -98,6 +128,7 @@ class AsgiServer:
 
     url: str
     loop: asyncio.AbstractEventLoop
+    in_flight: InFlight
 
     def run(self, work: Callable[[], T]) -> T:
         """Run `work` (synchronous: a service call, say) inside the server, as a request's view
@@ -141,7 +172,7 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     from config.asgi import application as served
     from notifications import ticker
 
-    application = SubmissionRecorder(served)  # for the every-form check
+    application = InFlight(SubmissionRecorder(served))  # SubmissionRecorder: the every-form check
     monkeypatch = pytest.MonkeyPatch()
     monkeypatch.setattr(ticker, "run_job", _run_job_unless_flushing(ticker.run_job))
 
@@ -162,7 +193,7 @@ def module_asgi_server() -> Iterator[AsgiServer]:
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the ASGI server did not start"
         time.sleep(0.02)
-    yield AsgiServer(url=f"http://{host}:{port}", loop=loop)
+    yield AsgiServer(url=f"http://{host}:{port}", loop=loop, in_flight=application)
     server.should_exit = True
     thread.join(timeout=10)
     # In a thread of its own: channels-redis closes its layers by running the loop once more,
@@ -179,9 +210,11 @@ def asgi_server(transactional_db: None, module_asgi_server: AsgiServer) -> Itera
     """The module's server, over a database that each test leaves empty: the server answers
     from connections of its own, which see only what a test commits."""
     yield module_asgi_server
-    # Torn down before `transactional_db`, so this waits for a job under way and holds the
-    # next until after the flush (pytest_runtest_teardown).
+    # Torn down after the test's pages (`open_page`) and before `transactional_db`: this waits
+    # for a job under way, holding the next until after the flush (pytest_runtest_teardown),
+    # and for what the closed pages had asked of the server.
     TICKER_JOBS.acquire()
+    module_asgi_server.in_flight.wait_idle()
 
 
 @pytest.fixture
