@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "frontend",
     "operations",
     "provisioning",
+    "records",
 ]
 
 MIDDLEWARE = [
