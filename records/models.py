@@ -76,9 +76,7 @@ class RetentionRule(models.Model):
     trigger = models.CharField("When it is reviewed", max_length=30, choices=TriggerKind.choices)
     # Empty for the age trigger: the age is the area's retention_review_age_years setting.
     years = models.PositiveSmallIntegerField(null=True, blank=True)
-    action = models.CharField(
-        "What approval does", max_length=20, choices=RetentionAction.choices
-    )
+    action = models.CharField("What approval does", max_length=20, choices=RetentionAction.choices)
     justification = models.TextField("Why this period", max_length=REASON_CAP)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -166,7 +164,9 @@ class LegalHold(models.Model):
     record_id = models.BigIntegerField(null=True, blank=True)
     reason = models.TextField(max_length=REASON_CAP)
     ends_on = models.DateField(null=True, blank=True, validators=[EXPIRY_DATE])
-    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     placed_at = models.DateTimeField(auto_now_add=True)
     released_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -197,8 +197,12 @@ class Tombstone(models.Model):
     kind = models.CharField(max_length=30, choices=RecordKind.choices)
     record_id = models.BigIntegerField()
     action = models.CharField(max_length=20, choices=RetentionAction.choices)
-    review = models.OneToOneField(RetentionReview, on_delete=models.PROTECT, related_name="tombstone")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    review = models.OneToOneField(
+        RetentionReview, on_delete=models.PROTECT, related_name="tombstone"
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
     erased_at = models.DateTimeField(auto_now_add=True)
     counts = models.JSONField(
         default=dict, help_text="How many rows of each kind were anonymised or deleted"

@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "notifications.send_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Records that reached their retention trigger, listed for review in the quiet hours.
+    "records-retention-review": {
+        "task": "records.retention_review",
+        "schedule": crontab(hour=2, minute=30),
+    },
 }
 IN_PROCESS_TIMERS = env.bool("IN_PROCESS_TIMERS", default=not REDIS_URL)
 
