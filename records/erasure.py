@@ -240,20 +240,20 @@ def entity_delete(*, kind: str, record_id: int) -> Counts:
     return counts
 
 
+def _anonymise_entity(kind: str) -> Callable[[int], Counts]:
+    return lambda pk: entity_anonymise(kind=kind, record_id=pk)
+
+
+def _delete_entity(kind: str) -> Callable[[int], Counts]:
+    return lambda pk: entity_delete(kind=kind, record_id=pk)
+
+
 ERASERS: dict[tuple[str, str], Callable[[int], Counts]] = {
     (RecordKind.YOUNG_PERSON, RetentionAction.ANONYMISE): lambda pk: young_person_anonymise(
         record_id=pk
     ),
-    **{
-        (kind, RetentionAction.ANONYMISE): (
-            lambda pk, k=kind: entity_anonymise(kind=k, record_id=pk)
-        )
-        for kind in ENTITY_KINDS
-    },
-    **{
-        (kind, RetentionAction.DELETE): (lambda pk, k=kind: entity_delete(kind=k, record_id=pk))
-        for kind in ENTITY_KINDS
-    },
+    **{(kind, RetentionAction.ANONYMISE): _anonymise_entity(kind) for kind in ENTITY_KINDS},
+    **{(kind, RetentionAction.DELETE): _delete_entity(kind) for kind in ENTITY_KINDS},
 }
 
 

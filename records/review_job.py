@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -68,7 +69,7 @@ def _young_people_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tup
 def _entities_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tuple[int, date]]:
     """Entities whose last link (or, with none, their recording) is `years` old."""
     node_kind = ENTITY_KINDS[row.kind]
-    model = ENTITY_MODELS[node_kind]
+    model: Any = ENTITY_MODELS[node_kind]
     last_link = (
         Link.every_link.filter(Q(a=OuterRef("node")) | Q(b=OuterRef("node")))
         .order_by("-recorded_at")

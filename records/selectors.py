@@ -160,7 +160,7 @@ def held_in(*, area_id: int, today: date | None = None) -> Held:
     )
     records: dict[str, set[int]] = {}
     for scope, record_id in holds:
-        if scope != HoldScope.AREA:
+        if record_id is not None:  # every scope but the whole area names its record
             records.setdefault(scope, set()).add(record_id)
     referral_ids = records.pop(HoldScope.REFERRAL, set())
     if referral_ids:

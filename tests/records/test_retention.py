@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from io import StringIO
+from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -82,7 +83,7 @@ def test_every_kind_has_a_national_default_and_an_area_follows_it_until_it_choos
 
 def test_the_schedule_is_changed_by_coordinators_and_administrators_only_within_limits() -> None:
     area = AreaFactory.create()
-    change = {
+    change: dict[str, Any] = {
         "area": area,
         "kind": RecordKind.PERSON,
         "trigger": TriggerKind.YEARS_AFTER_LAST_LINK,
@@ -344,7 +345,7 @@ def test_held_records_are_never_listed_nor_erased(world: World) -> None:
         scope=HoldScope.AREA,
         record_id=None,
         reason="Independent inquiry moratorium.",
-        ends_on=TODAY - timedelta(days=1) + timedelta(days=1),
+        ends_on=TODAY,  # in force until the end of that day
     )
     assert listed(world) == set()
 

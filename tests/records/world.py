@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -62,7 +62,7 @@ def build_world() -> World:
         referral=referral,
         detail="Seen with Amira at the park.",
     )
-    eleven_years_ago = timezone.make_aware(timezone.datetime(2019, 5, 1))
+    eleven_years_ago = datetime(2019, 5, 1, tzinfo=UTC)
     Link.every_link.all().update(recorded_at=eleven_years_ago)
     PersonOfConcern.objects.filter(pk=person.pk).update(created_at=eleven_years_ago)
     Referral.objects.filter(pk=referral.pk).update(
