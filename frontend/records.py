@@ -74,6 +74,11 @@ def _user(request: HttpRequest) -> User:
     return cast(User, request.user)  # every page here requires a signed-in user
 
 
+def _posted(request: HttpRequest) -> Any:
+    """The answers sent, for a bound form (even when empty), or None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
 def _reason_field(label: str, hint: str) -> forms.CharField:
     return forms.CharField(
         label=label,
@@ -190,7 +195,7 @@ def rule_page(request: HttpRequest, ons_code: str, kind: str) -> HttpResponse:
         "action": row.rule.action,
         "justification": row.rule.justification,
     }
-    form = RuleForm(request.POST or None, initial=initial, kind=kind)
+    form = RuleForm(_posted(request), initial=initial, kind=kind)
     if request.method == "POST" and service_write(
         form,
         lambda: rule_set(actor=request.user, area=area, kind=kind, **form.cleaned_data),
@@ -272,7 +277,7 @@ class KeepForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def review_keep_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area, review, context = _review(request, ons_code, pk)
-    form = KeepForm(request.POST or None)
+    form = KeepForm(_posted(request))
     if request.method == "POST" and service_write(
         form, lambda: review_extend(actor=request.user, review=review, **form.cleaned_data)
     ):
@@ -292,10 +297,6 @@ class ApproveForm(forms.Form):
         )
 
 
-DONE = {
-    RetentionAction.ANONYMISE: "Record anonymised",
-    RetentionAction.DELETE: "Record deleted",
-}
 CONSEQUENCES = {
     RetentionAction.ANONYMISE: [
         "Names, dates of birth, addresses, identifiers and the free text of the record are "
@@ -316,7 +317,7 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
     """Choose the action, check the answers, confirm: nothing is erased before "Confirm"."""
     area, review, context = _review(request, ons_code, pk)
     rule_action = context["rule"].rule.action
-    form = ApproveForm(request.POST or None, actions=approval_actions(review, rule_action))
+    form = ApproveForm(_posted(request), actions=approval_actions(review, rule_action))
 
     def check() -> str:
         review_check(
@@ -450,7 +451,7 @@ def _scope_of(record: Any) -> str:
 @require_http_methods(["GET", "POST"])
 def hold_place_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, _ = area_with_role(user=request.user, ons_code=ons_code, roles=HOLD_READERS)
-    form = HoldForm(request.POST or None, user=request.user, area=area)
+    form = HoldForm(_posted(request), user=request.user, area=area)
     if request.method == "POST" and service_write(
         form,
         lambda: hold_place(
@@ -476,7 +477,7 @@ class ReleaseForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def hold_release_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area, hold = area_hold(user=request.user, ons_code=ons_code, pk=pk)
-    form = ReleaseForm(request.POST or None)
+    form = ReleaseForm(_posted(request))
     if request.method == "POST" and service_write(
         form, lambda: hold_release(actor=request.user, hold=hold, **form.cleaned_data)
     ):
