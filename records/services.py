@@ -228,7 +228,7 @@ def hold_place(
         if ends_on < timezone.localdate():
             raise ValidationError({"ends_on": "The end of the hold must be today or later"})
     target = hold_target(area=area, scope=scope, record_id=record_id)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         hold = LegalHold.objects.create(
             area=area,
             scope=scope,
