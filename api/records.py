@@ -70,7 +70,7 @@ def _body(serializer: type[serializers.Serializer[Any]], request: Request) -> di
 # The schedule.
 
 
-class ScheduleRowSerializer(serializers.Serializer[ScheduleRow]):
+class ScheduleRowSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=RecordKind.choices)
     trigger = serializers.ChoiceField(source="rule.trigger", choices=TriggerKind.choices)
     number = serializers.SerializerMethodField(
