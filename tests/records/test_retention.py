@@ -7,6 +7,7 @@ from io import StringIO
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.core.management import call_command
@@ -14,7 +15,9 @@ from django.http import Http404
 
 from agencies.models import Area, Role
 from audit.models import AuditEvent
+from config.celery import app
 from disruption.models import Link, Node, PersonOfConcern
+from operations.models import TimerOutcome, TimerRun
 from records.erasure import ERASERS
 from records.models import (
     KIND_ERASURES,
@@ -38,7 +41,7 @@ from records.services import (
 )
 from referrals.models import CaseNote, InformationRequest, Referral, YoungPerson
 from reports.rollups import rollups_refresh
-from tests.factories import AreaFactory, member
+from tests.factories import AreaFactory, YoungPersonFactory, member
 from tests.records.world import TODAY, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -372,3 +375,14 @@ def test_the_area_setting_is_read_by_the_young_persons_trigger(world: World) -> 
     Area.objects.filter(pk=world.area.pk).update(retention_review_age_years=30)
     world.area.refresh_from_db()
     assert (RecordKind.YOUNG_PERSON, world.young_person.pk) not in listed(world)
+
+
+def test_the_nightly_job_is_a_timed_task_that_records_its_run() -> None:
+    assert settings.CELERY_BEAT_SCHEDULE["records-retention-review"]["task"] == (
+        "records.retention_review"
+    )
+    YoungPersonFactory.create(date_of_birth=date(1995, 1, 1))  # 25 years ago and more
+    app.loader.import_default_modules()
+    assert app.tasks["records.retention_review"].apply().get() == 1
+    run = TimerRun.objects.get(job="records.retention_review")
+    assert (run.outcome, run.count) == (TimerOutcome.DONE, 1)
