@@ -9,7 +9,7 @@ from typing import Any, cast
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -261,14 +261,21 @@ class ReleaseSerializer(serializers.Serializer[Any]):
 HOLD_KEEPERS_ONLY = "Only the area's coordinators and administrators place and release holds"
 
 
-class HoldsView(APIView):
+class HoldsView(generics.ListAPIView[LegalHold]):
+    serializer_class = HoldSerializer
+    pagination_class = NumberedPagination
+    queryset = LegalHold.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        _, holds = area_holds(user=self.request.user, ons_code=self.kwargs["ons_code"])
+        return holds
+
     @extend_schema(
         responses={200: HoldSerializer(many=True), **_errors()},
         summary="The area's legal holds, those in force first",
     )
-    def get(self, request: Request, ons_code: str) -> Response:
-        _, holds = area_holds(user=_caller(request), ons_code=ons_code)
-        return Response(HoldSerializer(holds, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=HoldPlaceSerializer,
