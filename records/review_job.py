@@ -37,16 +37,24 @@ class Due:
     action: str
 
 
+def _only(record_id: int | None) -> Q:
+    """All of the area's records, or only one."""
+    return Q() if record_id is None else Q(pk=record_id)
+
+
 def _day(moment: datetime) -> date:
     return timezone.localtime(moment).date()
 
 
-def _young_people_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tuple[int, date]]:
+def _young_people_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
     """Young people with no open referral whose trigger day has come. Without a date of birth
     the age is counted from the estimate when the record was made, or else as though they
     were born that day: the latest they could reach it."""
     people = (
         YoungPerson.objects.filter(area=area, merged_into__isnull=True)
+        .filter(_only(only))
         .exclude(referrals__state__in=OPEN_STATES)
         .annotate(last_closed=Max("referrals__closed_at"))
         .values_list(
@@ -66,7 +74,9 @@ def _young_people_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tup
             yield pk, due
 
 
-def _entities_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tuple[int, date]]:
+def _entities_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
     """Entities whose last link (or, with none, their recording) is `years` old."""
     node_kind = ENTITY_KINDS[row.kind]
     model: Any = ENTITY_MODELS[node_kind]
@@ -78,12 +88,27 @@ def _entities_due(area: Area, row: ScheduleRow, today: date) -> Iterator[tuple[i
     since = today - relativedelta(years=row.rule.years or 0)
     entities = (
         model.objects.filter(area=area)
+        .filter(_only(only))
         .annotate(last=Coalesce(Subquery(last_link), "created_at"))
         .values_list("pk", "last")
     )
     for pk, last in entities.iterator():
         if _day(last) <= since:
             yield pk, _day(last) + relativedelta(years=row.rule.years or 0)
+
+
+FINDERS = {
+    kind: _young_people_due if kind == RecordKind.YOUNG_PERSON else _entities_due
+    for kind in RecordKind.values
+}
+
+
+def still_due(*, area: Area, kind: str, record_id: int, today: date | None = None) -> bool:
+    """Whether one record is still due under the schedule today: a referral reopened, a link
+    added or a rule changed since it was listed may have put its review off."""
+    row = area_rules(area=area)[kind]
+    today = today or timezone.localdate()
+    return any(FINDERS[kind](area, row, today, record_id))
 
 
 def area_due(*, area: Area, today: date) -> list[Due]:
@@ -100,8 +125,7 @@ def area_due(*, area: Area, today: date) -> list[Due]:
     erased = set(Tombstone.objects.filter(area=area).values_list("kind", "record_id"))
     found = []
     for kind, row in area_rules(area=area).items():
-        finder = _young_people_due if kind == RecordKind.YOUNG_PERSON else _entities_due
-        for record_id, due_on in finder(area, row, today):
+        for record_id, due_on in FINDERS[kind](area, row, today):
             key = (kind, record_id)
             if key in listed or key in erased or held.holds(kind, record_id):
                 continue

@@ -33,6 +33,7 @@ from .models import (
     Tombstone,
     TriggerKind,
 )
+from .review_job import still_due
 from .selectors import HOLD_KEEPERS, SCHEDULE_KEEPERS, held_in, hold_target, reviewer_roles
 
 AGE_RANGE = (18, 100)
@@ -182,6 +183,11 @@ def review_approve(
     review_check(actor=actor, review=review, action=action, rule_action=rule_action)
     with history_context(actor), transaction.atomic(durable=True):
         locked, membership = _locked_review(actor=actor, review=review, doing="approve erasure")
+        if not still_due(area=locked.area, kind=locked.kind, record_id=locked.record_id):
+            raise ValidationError(
+                "Since it was listed, this record's review has been put off (a referral "
+                "reopened, a link added or the schedule changed): keep it instead."
+            )
         counts = erase(kind=locked.kind, action=action, record_id=locked.record_id)
         locked.status, locked.action = ReviewStatus.ERASED, action
         locked.decided_by, locked.decided_at = actor, timezone.now()

@@ -12,7 +12,7 @@ from records.models import LegalHold, RecordKind, RetentionReview, ReviewStatus
 from records.review_job import retention_review_run
 from referrals.models import YoungPerson
 from tests.factories import AreaFactory, member, sign_in
-from tests.records.world import TODAY, World, build_world
+from tests.records.world import KEEP_UNTIL, TODAY, World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -80,7 +80,9 @@ def test_reviews_are_listed_kept_and_approved(
     reason = "Prosecution still under way."
     bad_date = police.post(keep, {"reason": reason, "keep_until": "9999-01-01"}, format="json")
     assert bad_date.status_code == 400
-    kept = police.post(keep, {"reason": reason, "keep_until": "2031-01-01"}, format="json")
+    kept = police.post(
+        keep, {"reason": reason, "keep_until": KEEP_UNTIL.isoformat()}, format="json"
+    )
     assert (kept.status_code, kept.json()["status"]) == (200, "extended")
 
     young = listed[0]

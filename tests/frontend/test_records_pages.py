@@ -14,7 +14,7 @@ from records.models import LegalHold, RecordKind, RetentionReview, ReviewStatus,
 from records.review_job import retention_review_run
 from referrals.models import YoungPerson
 from tests.factories import AreaFactory, member, sign_in
-from tests.records.world import TODAY, World, build_world
+from tests.records.world import KEEP_UNTIL, TODAY, World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -116,13 +116,13 @@ def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:
         url,
         {
             "reason": "The prosecution is still under way.",
-            "keep_until_day": "1",
-            "keep_until_month": "1",
-            "keep_until_year": "2031",
+            "keep_until_day": str(KEEP_UNTIL.day),
+            "keep_until_month": str(KEEP_UNTIL.month),
+            "keep_until_year": str(KEEP_UNTIL.year),
         },
         follow=True,
     )
-    assert "Record kept until 1 January 2031" in done.content.decode()
+    assert f"Record kept until {KEEP_UNTIL:%-d %B %Y}" in done.content.decode()
     review.refresh_from_db()
     assert review.status == ReviewStatus.EXTENDED
 

@@ -120,9 +120,9 @@ def test_the_job_lists_what_reached_its_trigger_and_nothing_else(world: World) -
         (RecordKind.YOUNG_PERSON, world.young_person.pk),
         (RecordKind.PERSON, world.person.pk),
     }
-    # A year earlier the young person was 25 already, but the person of concern's ten years
+    # On 2 April 2026 the young person was 25 already, but the person of concern's ten years
     # since the last link had not passed.
-    earlier = {(d.kind, d.record_id) for d in area_due(area=world.area, today=date(2029, 4, 2))}
+    earlier = {(d.kind, d.record_id) for d in area_due(area=world.area, today=date(2026, 4, 2))}
     assert earlier == {(RecordKind.YOUNG_PERSON, world.young_person.pk)}
     # Open referral: the record is in use.
     Referral.objects.filter(pk=world.referral.pk).update(state="active")
@@ -169,7 +169,7 @@ def test_kept_longer_the_record_is_listed_again_on_the_new_date(world: World) ->
             keep_until=date(2090, 1, 1),
         )
     assert set(refused.value.message_dict) == {"keep_until"}  # out of the sane range
-    keep_until = date(2031, 1, 1)  # after TODAY, when it was due
+    keep_until = TODAY + timedelta(days=200)
     review_extend(
         actor=world.coordinator,
         review=review,
@@ -243,6 +243,15 @@ def test_approval_anonymises_the_young_person_and_their_case_in_one_transaction(
 def test_a_refused_erasure_changes_nothing(world: World) -> None:
     retention_review_run(today=TODAY)
     review = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
+    Referral.objects.filter(pk=world.referral.pk).update(state="active")  # reopened since
+    with pytest.raises(ValidationError, match="put off"):
+        review_approve(
+            actor=world.coordinator,
+            review=review,
+            action=RetentionAction.ANONYMISE,
+            rule_action=RetentionAction.REVIEW,
+        )
+    Referral.objects.filter(pk=world.referral.pk).update(state="closed")
     with pytest.raises(ValidationError):  # young people are never deleted
         review_approve(
             actor=world.coordinator,

@@ -17,8 +17,10 @@ from referrals.models import Referral, ReferralState, YoungPerson
 from tests.factories import member
 from tests.referrals.asking import build_asking
 
-# A day the tests' records are reviewed on, far enough ahead that the defaults have come due.
-TODAY = date(2030, 6, 1)
+# The tests' records are due under the national defaults today: approval checks they still are.
+TODAY = timezone.localdate()
+# A day to keep a record until, or to end a hold on: a year ahead.
+KEEP_UNTIL = TODAY + timedelta(days=365)
 
 
 @dataclass
@@ -35,7 +37,7 @@ class World:
 def build_world() -> World:
     """A young person past their 25th birthday whose only referral closed, with a note, an
     answered information request (and its uploaded file) and a link to a person of concern
-    last linked eleven years before TODAY."""
+    last linked on 1 May 2016, over ten years ago."""
     asking = build_asking()
     area, referral = asking.area, asking.referral
     police_lead = member(Role.POLICE_LEAD, area=area)
@@ -58,17 +60,17 @@ def build_world() -> World:
         source_evaluation="1",
         intelligence_assessment="B",
         handling_code="P",
-        observed_on=date(2018, 5, 1),
+        observed_on=date(2016, 4, 1),
         referral=referral,
         detail="Seen with Amira at the park.",
     )
-    eleven_years_ago = datetime(2019, 5, 1, tzinfo=UTC)
-    Link.every_link.all().update(recorded_at=eleven_years_ago)
-    PersonOfConcern.objects.filter(pk=person.pk).update(created_at=eleven_years_ago)
+    linked = datetime(2016, 5, 1, tzinfo=UTC)
+    Link.every_link.all().update(recorded_at=linked)
+    PersonOfConcern.objects.filter(pk=person.pk).update(created_at=linked)
     Referral.objects.filter(pk=referral.pk).update(
         state=ReferralState.CLOSED, closed_at=timezone.now() - timedelta(days=30)
     )
-    YoungPerson.objects.filter(pk=referral.young_person_id).update(date_of_birth=date(2004, 4, 2))
+    YoungPerson.objects.filter(pk=referral.young_person_id).update(date_of_birth=date(2000, 4, 2))
     referral.refresh_from_db()
     return World(
         area=area,
