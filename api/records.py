@@ -33,6 +33,7 @@ from records.selectors import (
     area_holds,
     area_rules,
     area_schedule,
+    area_tombstones,
     area_with_role,
     review_for,
     reviewed_records,
@@ -186,6 +187,24 @@ class TombstoneSerializer(serializers.ModelSerializer[Tombstone]):
         fields = ["id", "kind", "record_id", "action", "erased_at", "approved_by", "counts"]
 
 
+class TombstonesView(generics.ListAPIView[Tombstone]):
+    serializer_class = TombstoneSerializer
+    pagination_class = NumberedPagination
+    queryset = Tombstone.objects.none()  # for the schema
+
+    def get_queryset(self) -> Any:
+        _, tombstones = area_tombstones(user=self.request.user, ons_code=self.kwargs["ons_code"])
+        return tombstones
+
+    @extend_schema(
+        responses={200: TombstoneSerializer(many=True), **_errors()},
+        summary="What erasure left in the area, newest first: which kind of record went, "
+        "how, when and on whose approval, with no personal data",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+
 REVIEWER_ONLY = "Intelligence is decided by the area's police leads, the rest by its coordinators"
 
 
@@ -317,6 +336,7 @@ urlpatterns = [
     _area_path(
         "retention-reviews/<int:pk>/approve/", ReviewApproveView, "retention-review-approve"
     ),
+    _area_path("tombstones/", TombstonesView, "tombstones"),
     _area_path("legal-holds/", HoldsView, "legal-holds"),
     _area_path("legal-holds/<int:pk>/release/", HoldReleaseView, "legal-hold-release"),
 ]

@@ -38,6 +38,7 @@ from records.selectors import (
     area_holds,
     area_rules,
     area_schedule,
+    area_tombstones,
     area_with_role,
     areas_with_role,
     can_keep_schedule,
@@ -122,6 +123,7 @@ def _sections(area: Area, user: User) -> list[dict[str, str]]:
     links += [
         ("Records to review", "frontend:records-reviews", "records.review_retention"),
         ("Legal holds", "frontend:records-holds", "records.view_legal_holds"),
+        ("Erased records", "frontend:records-erased", "records.view_legal_holds"),
     ]
     return [
         {"text": text, "href": reverse(name, args=[area.ons_code])}
@@ -374,6 +376,19 @@ def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     return render(request, "frontend/records/holds.html", context)
 
 
+@login_required
+@hold_reader
+@require_GET
+def erased_page(request: HttpRequest, ons_code: str) -> HttpResponse:
+    area, tombstones = area_tombstones(user=_user(request), ons_code=ons_code)
+    context = {
+        "area": area,
+        "pages": paginate(request, tombstones),
+        "sections": _sections(area, _user(request)),
+    }
+    return render(request, "frontend/records/erased.html", context)
+
+
 WHAT_TO_HOLD = [
     ("area", "Every record of the area"),
     ("referral", "A referral"),
@@ -502,4 +517,5 @@ urlpatterns = [
     _area_path("holds/", holds_page, "records-holds"),
     _area_path("holds/new/", hold_place_page, "records-hold-place"),
     _area_path("holds/<int:pk>/release/", hold_release_page, "records-hold-release"),
+    _area_path("erased/", erased_page, "records-erased"),
 ]

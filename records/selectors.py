@@ -25,6 +25,7 @@ from .models import (
     RetentionReview,
     RetentionRule,
     ReviewStatus,
+    Tombstone,
     TriggerKind,
 )
 
@@ -257,3 +258,10 @@ def reviewed_records(reviews: Iterable[RetentionReview]) -> dict[tuple[str, int]
         )
         found.update(((kind, r.pk), r) for r in model.objects.filter(pk__in=ids))
     return found
+
+
+def area_tombstones(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[Tombstone]]:
+    """What erasure left in the area, newest first: no personal data, so every role that
+    reads the holds reads them."""
+    area, _ = area_with_role(user=user, ons_code=ons_code, roles=HOLD_READERS)
+    return area, Tombstone.objects.filter(area=area).select_related("approved_by")

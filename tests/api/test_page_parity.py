@@ -23,6 +23,7 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "records-holds": ("legal-holds",),
     "records-hold-place": ("legal-holds",),
     "records-hold-release": ("legal-hold-release",),
+    "records-erased": ("tombstones",),
     "my-cases": ("my-cases",),
     "young-person-match": ("young-person-matches",),
     "young-person-match-confirm": ("young-person-matches",),

@@ -105,6 +105,10 @@ def test_reviews_are_listed_kept_and_approved(
     assert answer.json()["kind"] == "young_person" and "Amira" not in str(answer.json())
     assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Removed"
     assert RetentionReview.objects.get(pk=young["id"]).status == ReviewStatus.ERASED
+    administrator = api(world.administrator)
+    with django_assert_max_num_queries(10):
+        tombstones = administrator.get(f"/api/v1/areas/{world.area.ons_code}/tombstones/")
+    assert [t["kind"] for t in tombstones.json()["results"]] == ["young_person"]
 
 
 def test_holds_are_placed_listed_and_released(

@@ -83,6 +83,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/areas/{ons_code}/retention-reviews/",
         "/api/v1/areas/{ons_code}/retention-reviews/{id}/keep/",
         "/api/v1/areas/{ons_code}/retention-reviews/{id}/approve/",
+        "/api/v1/areas/{ons_code}/tombstones/",
         "/api/v1/areas/{ons_code}/legal-holds/",
         "/api/v1/areas/{ons_code}/legal-holds/{id}/release/",
         "/api/v1/administration/{ons_code}/emails/",

@@ -79,6 +79,11 @@ def test_a_coordinator_keeps_the_schedule_approves_erasure_and_holds_records(pag
     assert_banner(page, "record anonymised")
     assert "No records to review" in page.locator("main").inner_text()
     assert Tombstone.objects.filter(approved_by=world.coordinator).exists()
+    page.get_by_role("link", name="Erased records").click()
+    page.wait_for_load_state()
+    assert "Young people and their referrals" in page.locator("main").inner_text()
+    assert_accessible(page)
+    assert_fits_a_phone(page)
 
     page.get_by_role("link", name="Legal holds").click()
     page.wait_for_load_state()

@@ -100,6 +100,10 @@ def test_a_coordinator_reviews_checks_and_approves(
     assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Removed"
     assert Tombstone.objects.filter(review=review, approved_by=world.coordinator).exists()
     assert coordinator.get(f"{base}{review.pk}/").status_code == 404  # decided
+    with django_assert_max_num_queries(13):
+        erased = coordinator.get(f"/records/{world.area.ons_code}/erased/").content.decode()
+    assert "Young people and their referrals" in erased and "Anonymise" in erased
+    assert "Amira" not in erased
 
 
 def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:

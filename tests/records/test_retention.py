@@ -395,3 +395,29 @@ def test_the_nightly_job_is_a_timed_task_that_records_its_run() -> None:
     assert app.tasks["records.retention_review"].apply().get() == 1
     run = TimerRun.objects.get(job="records.retention_review")
     assert (run.outcome, run.count) == (TimerOutcome.DONE, 1)
+
+
+def test_a_hold_on_the_young_person_lasts_until_its_end(world: World) -> None:
+    hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.YOUNG_PERSON,
+        record_id=world.young_person.pk,
+        reason="A civil claim has been issued.",
+        ends_on=TODAY + timedelta(days=10),
+    )
+    assert (RecordKind.YOUNG_PERSON, world.young_person.pk) not in listed(world)
+    after = area_due(area=world.area, today=TODAY + timedelta(days=11))
+    assert (RecordKind.YOUNG_PERSON, world.young_person.pk) in {
+        (d.kind, d.record_id) for d in after
+    }
+    with pytest.raises(ValidationError) as refused:
+        hold_place(
+            actor=world.coordinator,
+            area=world.area,
+            scope=HoldScope.YOUNG_PERSON,
+            record_id=world.young_person.pk,
+            reason="A civil claim has been issued.",
+            ends_on=TODAY - timedelta(days=1),
+        )
+    assert set(refused.value.message_dict) == {"ends_on"}
