@@ -42,13 +42,12 @@ from records.selectors import (
     area_with_role,
     areas_with_role,
     can_keep_schedule,
-    hold_label,
+    hold_labels,
     review_for,
     reviewed_records,
     reviews_for,
 )
 from records.services import (
-    AGE_RANGE,
     YEARS_RANGE,
     approval_actions,
     hold_place,
@@ -154,19 +153,17 @@ class RuleForm(forms.Form):
             [(t, TriggerKind(t).label) for t in TriggerKind.values if t in KIND_TRIGGERS[kind]],
             "Choose when this kind of record is reviewed",
         )
-        low, high = AGE_RANGE[0], max(AGE_RANGE[1], YEARS_RANGE[1])
         self.fields["number"] = forms.IntegerField(
             label="Age or number of years",
             help_text="The age for the birthday, otherwise the years after the event. "
             "Nationally: the 25th birthday for young people, 6 or 10 years for intelligence.",
             min_value=1,
-            max_value=high,
+            max_value=YEARS_RANGE[1],
             error_messages={
                 "required": "Enter the age or number of years",
                 "invalid": "Enter a whole number",
-                "min_value": f"Enter a number from {low if kind == RecordKind.YOUNG_PERSON else 1} "
-                f"to {high}",
-                "max_value": f"Enter a number of {high} or less",
+                "min_value": "Enter a number of %(limit_value)s or more",
+                "max_value": "Enter a number of %(limit_value)s or less",
             },
         )
         actions = [RetentionAction.REVIEW, *sorted(KIND_ERASURES[kind])]
@@ -366,10 +363,11 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
 def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, holds = area_holds(user=_user(request), ons_code=ons_code)
     pages = paginate(request, holds)
+    labels = hold_labels(pages.rows)
     context = {
         "area": area,
         "pages": pages,
-        "rows": [{"hold": h, "label": hold_label(h)} for h in pages.rows],
+        "rows": [{"hold": h, "label": labels[h.pk]} for h in pages.rows],
         "can_keep": can_keep_schedule(user=request.user, area=area),
         "sections": _sections(area, _user(request)),
     }
@@ -492,13 +490,14 @@ class ReleaseForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def hold_release_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area, hold = area_hold(user=request.user, ons_code=ons_code, pk=pk)
+    label = hold_labels([hold])[hold.pk]
     form = ReleaseForm(_posted(request))
     if request.method == "POST" and service_write(
         form, lambda: hold_release(actor=request.user, hold=hold, **form.cleaned_data)
     ):
-        messages.success(request, f"Legal hold released: {hold_label(hold)}")
+        messages.success(request, f"Legal hold released: {label}")
         return redirect("frontend:records-holds", ons_code=area.ons_code)
-    context = {"area": area, "form": form, "hold": hold, "label": hold_label(hold)}
+    context = {"area": area, "form": form, "hold": hold, "label": label}
     return render(request, "frontend/records/hold_release.html", context)
 
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -177,7 +177,7 @@ def area_holds(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[LegalHold]]:
     holds = (
         LegalHold.objects.filter(area=area)
         .select_related("placed_by", "released_by")
-        .order_by("released_at", "-placed_at", "-id")
+        .order_by(F("released_at").asc(nulls_first=True), "-placed_at", "-id")
     )
     return area, holds
 
@@ -205,14 +205,24 @@ def hold_target(*, area: Area, scope: str, record_id: int | None) -> Any:
     return record
 
 
-def hold_label(hold: LegalHold) -> str:
-    """What a hold holds, in words without personal data: the kind and a reference."""
-    if hold.scope == HoldScope.AREA:
-        return "Every record of the area"
-    if hold.scope == HoldScope.REFERRAL:
-        reference = Referral.objects.filter(pk=hold.record_id).values_list("reference", flat=True)
-        return f"Referral {reference.first() or hold.record_id}"
-    return f"{HoldScope(hold.scope).label} (record {hold.record_id})"
+def hold_labels(holds: Iterable[LegalHold]) -> dict[int, str]:
+    """What each hold holds, in words without personal data (the kind, and a referral's
+    reference), by hold id: one query for the references whatever the number of holds."""
+    holds = list(holds)
+    references = dict(
+        Referral.objects.filter(
+            pk__in=[h.record_id for h in holds if h.scope == HoldScope.REFERRAL]
+        ).values_list("pk", "reference")
+    )
+    labels = {}
+    for hold in holds:
+        if hold.scope == HoldScope.AREA:
+            labels[hold.pk] = "Every record of the area"
+        elif hold.scope == HoldScope.REFERRAL:
+            labels[hold.pk] = f"Referral {references.get(hold.record_id, hold.record_id)}"
+        else:
+            labels[hold.pk] = f"{HoldScope(hold.scope).label} (record {hold.record_id})"
+    return labels
 
 
 # Reviews.

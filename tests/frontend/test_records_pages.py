@@ -10,8 +10,16 @@ from django.test import Client
 
 from agencies.models import Role, User
 from audit.models import AuditAction, AuditEvent
-from records.models import LegalHold, RecordKind, RetentionReview, ReviewStatus, Tombstone
+from records.models import (
+    HoldScope,
+    LegalHold,
+    RecordKind,
+    RetentionReview,
+    ReviewStatus,
+    Tombstone,
+)
 from records.review_job import retention_review_run
+from records.services import hold_place, hold_release
 from referrals.models import YoungPerson
 from tests.factories import AreaFactory, member, sign_in
 from tests.records.world import KEEP_UNTIL, TODAY, World, build_world
@@ -150,10 +158,33 @@ def test_holds_are_placed_listed_and_released(
     )
     assert "Legal hold placed" in done.content.decode()
     hold = LegalHold.objects.get()
+    released = hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.AREA,
+        record_id=None,
+        reason="An inquiry that has reported.",
+        ends_on=None,
+    )
+    hold_release(actor=world.coordinator, hold=released, reason="The inquiry has reported.")
+    hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.PERSON,
+        record_id=world.person.pk,
+        reason="Operation Bluebell prosecution.",
+        ends_on=None,
+    )
     police = _client(world.police_lead)
     with django_assert_max_num_queries(14):
         page = police.get(base).content.decode()
     assert f"Referral {world.referral.reference}" in page and "/release/" not in page
+    # In force first, newest first; released last.
+    rows = [
+        page.index(text)
+        for text in ("A person of concern", f"Referral {world.referral.reference}", ">Released<")
+    ]
+    assert rows == sorted(rows)
 
     release = f"{base}{hold.pk}/release/"
     assert (
