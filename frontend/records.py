@@ -34,6 +34,7 @@ from records.models import (
 from records.selectors import (
     HOLD_READERS,
     SCHEDULE_READERS,
+    ScheduleRow,
     area_hold,
     area_holds,
     area_rules,
@@ -118,8 +119,8 @@ def records_home(request: HttpRequest) -> HttpResponse:
 
 def _sections(area: Area, user: User) -> list[dict[str, str]]:
     """The sub-navigation of an area's records management: the pages the user may open."""
-    links = [("Retention schedule", "frontend:records-schedule", "records.view_schedule")]
-    links += [
+    links = [
+        ("Retention schedule", "frontend:records-schedule", "records.view_schedule"),
         ("Records to review", "frontend:records-reviews", "records.review_retention"),
         ("Legal holds", "frontend:records-holds", "records.view_legal_holds"),
         ("Erased records", "frontend:records-erased", "records.view_legal_holds"),
@@ -146,13 +147,18 @@ def schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 
 
 class RuleForm(forms.Form):
-    def __init__(self, *args: Any, kind: str, **kwargs: Any) -> None:
+    """The rule of one kind of record. Nothing is chosen beforehand: the rule in force is
+    said in each question's hint."""
+
+    def __init__(self, *args: Any, row: ScheduleRow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        kind = row.kind
         self.fields["trigger"] = _radios(
             "When is it reviewed?",
             [(t, TriggerKind(t).label) for t in TriggerKind.values if t in KIND_TRIGGERS[kind]],
             "Choose when this kind of record is reviewed",
         )
+        self.fields["trigger"].help_text = f"Now: {row.trigger_words}"
         self.fields["number"] = forms.IntegerField(
             label="Age or number of years",
             help_text="The age for the birthday, otherwise the years after the event. "
@@ -172,6 +178,7 @@ class RuleForm(forms.Form):
             [(a, RetentionAction(a).label) for a in actions],
             "Choose what approval does",
         )
+        self.fields["action"].help_text = f"Now: {row.rule.get_action_display()}"
         self.fields["justification"] = _reason_field(
             "Why this period?",
             "The schedule must justify each period: the law, guidance or need behind it.",
@@ -189,12 +196,10 @@ def rule_page(request: HttpRequest, ons_code: str, kind: str) -> HttpResponse:
         raise PermissionDenied
     row = area_rules(area=area)[kind]
     initial = {
-        "trigger": row.rule.trigger,
         "number": row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years,
-        "action": row.rule.action,
         "justification": row.rule.justification,
     }
-    form = RuleForm(_posted(request), initial=initial, kind=kind)
+    form = RuleForm(_posted(request), initial=initial, row=row)
     if request.method == "POST" and service_write(
         form,
         lambda: rule_set(actor=request.user, area=area, kind=kind, **form.cleaned_data),

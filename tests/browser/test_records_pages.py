@@ -56,6 +56,7 @@ def test_a_coordinator_keeps_the_schedule_approves_erasure_and_holds_records(pag
     submit(page, "Save the rule")
     assert_refused(page, "Enter the age or number of years")
     page.get_by_label("Age or number of years").fill("25")
+    page.get_by_label("The young person's birthday at the area's retention age").check()
     page.get_by_label("Anonymise").check()
     submit(page, "Save the rule")
     assert_banner(page, "Retention schedule changed")
