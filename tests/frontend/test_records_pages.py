@@ -199,3 +199,22 @@ def test_holds_are_placed_listed_and_released(
     assert "Legal hold released" in done.content.decode()
     hold.refresh_from_db()
     assert hold.released_by == world.coordinator
+
+
+@pytest.mark.parametrize(
+    ("role", "schedule", "reviews", "holds"),
+    [
+        (Role.COORDINATOR, 200, 200, 200),
+        (Role.POLICE_LEAD, 200, 200, 200),
+        (Role.AREA_ADMINISTRATOR, 200, 403, 200),
+        (Role.BOARD_MEMBER, 200, 403, 403),
+        (Role.LEAD_PROFESSIONAL, 403, 403, 403),
+        (Role.PRACTITIONER, 403, 403, 403),
+    ],
+)
+def test_who_opens_which_page(role: Role, schedule: int, reviews: int, holds: int) -> None:
+    area = AreaFactory.create()
+    client = _client(member(role, area=area))
+    base = f"/records/{area.ons_code}/"
+    answers = [client.get(f"{base}{page}").status_code for page in ("", "reviews/", "holds/")]
+    assert answers == [schedule, reviews, holds]

@@ -421,3 +421,11 @@ def test_a_hold_on_the_young_person_lasts_until_its_end(world: World) -> None:
             ends_on=TODAY - timedelta(days=1),
         )
     assert set(refused.value.message_dict) == {"ends_on"}
+
+
+def test_the_command_without_dry_run_lists_as_the_nightly_job_does(world: World) -> None:
+    out = StringIO()
+    call_command("retention_review", stdout=out)
+    assert out.getvalue().strip().endswith("2 record(s) listed for review")
+    assert f"Persons of concern record {world.person.pk}" in out.getvalue()
+    assert RetentionReview.objects.filter(area=world.area, status=ReviewStatus.OPEN).count() == 2
