@@ -29,7 +29,9 @@ from disruption.models import (
     PersonOfConcern,
     Vehicle,
 )
+from referrals.inputs import STEP_INPUTS
 from referrals.models import (
+    BreakGlassAccess,
     CaseNote,
     InformationRequest,
     MissingEpisode,
@@ -38,6 +40,7 @@ from referrals.models import (
     ReferralEvent,
     StrategyDiscussion,
     YoungPerson,
+    YoungPersonMerge,
 )
 
 from .models import RecordKind, RetentionAction
@@ -107,8 +110,15 @@ CASE_TEXT_CLEARED: tuple[tuple[type[Model], str, dict[str, Any]], ...] = (
         },
     ),
     (StrategyDiscussion, "referral__young_person", {"outcome": REMOVED}),
+    (BreakGlassAccess, "referral__young_person", {"reason": REMOVED, "review_note": ""}),
+    (YoungPersonMerge, "kept", {"reason": REMOVED, "undo_reason": ""}),
+    (YoungPersonMerge, "merged", {"reason": REMOVED, "undo_reason": ""}),
     (AgendaItem, "referral__young_person", {"decision": ""}),
 )
+
+# The timeline's free-text parameters: every text input of a workflow step, and the reasons
+# other events carry.
+TIMELINE_TEXT = sorted({"reason", *(name for name, i in STEP_INPUTS.items() if i.kind == "text")})
 
 LINK_TEXT_CLEARED = {"detail": "", "source": REMOVED, "share_reason": ""}
 
@@ -167,29 +177,33 @@ def young_person_anonymise(*, record_id: int) -> Counts:
     )
     for model, path, cleared in CASE_TEXT_CLEARED:
         touched = model._default_manager.filter(**{f"{path}__in": ids}).update(**cleared)
-        counts[str(model._meta.verbose_name_plural)] = touched
+        name = str(model._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + touched
     nodes = Node.objects.filter(young_person__in=ids)
     nodes.update(label="Removed record")
     counts["links"] = Link.every_link.filter(
         Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids)
     ).update(**LINK_TEXT_CLEARED)
-    counts["timeline events"] = _event_reasons_cleared(referral_ids)
+    counts["timeline texts"] = _timeline_text_cleared(referral_ids)
     _files_removed_on_commit(files)
     counts["uploaded files"] = len(files)
     return counts
 
 
-def _event_reasons_cleared(referral_ids: list[int]) -> int:
-    """Reasons given in the timeline are free text: replaced, the rest of each event kept."""
+def _timeline_text_cleared(referral_ids: list[int]) -> int:
+    """The free text a timeline entry carries (a step's reason, question or review summary,
+    a reason given elsewhere) is replaced; the rest of each entry stays. How many texts."""
     table = ReferralEvent._meta.db_table
+    cleared = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET parameters = "  # noqa: S608
-            "jsonb_set(parameters, '{reason}', to_jsonb(%s::text))"
-            " WHERE referral_id = ANY(%s) AND parameters ? 'reason'",
-            [REMOVED, referral_ids],
-        )
-        return cursor.rowcount
+        for key in TIMELINE_TEXT:
+            cursor.execute(
+                f"UPDATE {table} SET parameters = jsonb_set(parameters, %s, to_jsonb(%s::text))"  # noqa: S608
+                " WHERE referral_id = ANY(%s) AND parameters ? %s",
+                [[key], REMOVED, referral_ids, key],
+            )
+            cleared += cursor.rowcount
+    return cleared
 
 
 def _entity(kind: str, record_id: int) -> tuple[Any, Node | None]:

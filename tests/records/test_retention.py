@@ -39,7 +39,13 @@ from records.services import (
     review_extend,
     rule_set,
 )
-from referrals.models import CaseNote, InformationRequest, Referral, YoungPerson
+from referrals.models import (
+    CaseNote,
+    InformationRequest,
+    Referral,
+    ReferralEvent,
+    YoungPerson,
+)
 from reports.rollups import rollups_refresh
 from tests.factories import AreaFactory, YoungPersonFactory, member
 from tests.records.world import TODAY, World, build_world
@@ -216,6 +222,8 @@ def test_approval_anonymises_the_young_person_and_their_case_in_one_transaction(
     link = Link.every_link.get(referral=referral)
     assert "Amira" not in link.detail + link.source
     assert Node.objects.get(young_person=person).label == "Removed record"
+    timeline = str(list(ReferralEvent.objects.filter(referral=referral).values("parameters")))
+    assert "attending school" not in timeline and "question" in timeline  # the step stays
 
     assert (tombstone.kind, tombstone.record_id, tombstone.approved_by) == (
         RecordKind.YOUNG_PERSON,
