@@ -304,8 +304,8 @@ def agency_deactivate(*, actor: Any, area: Area, agency: Agency) -> Agency:
     return agency
 
 
-# The area's retention_review_age_years is left out: nothing reads it yet, so offering it
-# would promise something the service does not do (records management will).
+# The area's retention_review_age_years is left out: it is the young person's retention age,
+# read by the nightly review and changed with the rest of the schedule (records.services).
 AREA_SETTINGS = (
     "triage_working_days",
     "rag_red_working_hours",

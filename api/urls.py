@@ -20,6 +20,7 @@ from . import (
     notification_preferences,
     notifications,
     provisioning,
+    records,
     referral_list,
     referrals,
     report_exports,
@@ -451,3 +452,4 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
 ]
+urlpatterns += records.urlpatterns

@@ -133,6 +133,13 @@ NAV_ITEMS: tuple[NavItem, ...] = (
         "referrals.review_break_glass",
         description="Emergency access people used in your area, for you to review.",
     ),
+    NavItem(
+        "Records management",
+        "frontend:records",
+        "records.view_schedule",
+        description="How long the area keeps each kind of record, records to review, and "
+        "legal holds.",
+    ),
     NavItem("Notifications", "frontend:notifications", header_roles=EVERY_ROLE, unread_badge=True),
 )
 

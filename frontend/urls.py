@@ -19,6 +19,7 @@ from . import (
     network,
     notification_pages,
     notification_settings,
+    records,
     report_exports,
     report_pages,
     sign_in,
@@ -361,6 +362,7 @@ urlpatterns = [
     path("search/", search_page, name="search"),
 ]
 urlpatterns += catalogues.urlpatterns
+urlpatterns += records.urlpatterns
 
 # A strategy discussion, section 47 enquiry or NRM referral: recorded, or changed.
 for _kind in statutory.KINDS:

@@ -44,10 +44,12 @@ def api_client() -> APIClient:
 
 def reload_catalogues(**kwargs: Any) -> None:
     """The catalogues the migrations load (screening indicators, protective actions,
-    disruption tactics), loaded again from the same migrations after Django's flush at the end
-    of a transactional test has emptied every table, so the next test (or a module's shared
-    rows, built before any test's own set-up) finds them."""
+    disruption tactics, the national retention schedule), loaded again from the same
+    migrations after Django's flush at the end of a transactional test has emptied every
+    table, so the next test (or a module's shared rows, built before any test's own set-up)
+    finds them."""
     from disruption.models import DisruptionTactic
+    from records.models import RetentionRule
     from referrals.models import ScreeningTool
 
     if not ScreeningTool.objects.exists():
@@ -57,6 +59,10 @@ def reload_catalogues(**kwargs: Any) -> None:
         )
     if not DisruptionTactic.objects.exists():
         importlib.import_module("disruption.migrations.0002_tactics").load(apps, None)
+    if not RetentionRule.objects.exists():
+        importlib.import_module("records.migrations.0002_national_defaults").add_defaults(
+            apps, None
+        )
 
 
 @contextmanager

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "frontend",
     "operations",
     "provisioning",
+    "records",
 ]
 
 MIDDLEWARE = [
@@ -387,6 +388,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "notifications-daily-digest": {
         "task": "notifications.send_digests",
         "schedule": crontab(hour=7, minute=0),
+    },
+    # Records that reached their retention trigger, listed for review in the quiet hours.
+    "records-retention-review": {
+        "task": "records.retention_review",
+        "schedule": crontab(hour=2, minute=30),
     },
 }
 IN_PROCESS_TIMERS = env.bool("IN_PROCESS_TIMERS", default=not REDIS_URL)

@@ -13,6 +13,17 @@ from rest_framework.test import APIClient
 
 # Page → the API operations (URL names in the `api` namespace) that do what it does.
 PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
+    "records": ("retention-schedule",),
+    "records-schedule": ("retention-schedule",),
+    "records-rule": ("retention-rule",),
+    "records-reviews": ("retention-reviews",),
+    "records-review": ("retention-reviews",),
+    "records-review-keep": ("retention-review-keep",),
+    "records-review-approve": ("retention-review-approve",),
+    "records-holds": ("legal-holds",),
+    "records-hold-place": ("legal-holds",),
+    "records-hold-release": ("legal-hold-release",),
+    "records-erased": ("tombstones",),
     "my-cases": ("my-cases",),
     "young-person-match": ("young-person-matches",),
     "young-person-match-confirm": ("young-person-matches",),

@@ -70,6 +70,7 @@ RECORD_PARTS = {"reference", "ons_code", "pk", "item_pk", "year", "version"}
 RECORD_PARTS_OF = {
     "frontend:link-add": {"kind"},  # a link is added to the record kind:pk
     "frontend:young-person-merge-compare": {"other"},  # the other record of the young person
+    "frontend:records-rule": {"kind"},  # the kind of record: the same questions for each
 }
 
 # Forms with nothing to fill in (a button, with hidden values at most): no submission of them

@@ -1,0 +1,276 @@
+"""Erasure of one record an approved review names: anonymised or deleted, inside the
+approval's transaction (records.services.review_approve), returning how many rows of each kind
+it touched for the tombstone.
+
+What each kind clears is declared once below. The counts stay right without help: the
+rollups' triggers mark the days whose breakdowns change (a date of birth cleared moves a
+referral's age band to "not known"), and a referral is never deleted, so no total changes.
+Uploaded files are removed from storage only once the transaction has committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.db import connection, transaction
+from django.db.models import Model, Q
+
+from disruption.models import (
+    ENTITY_MODELS,
+    AgendaItem,
+    DisruptionActivity,
+    Link,
+    LinkAlert,
+    Location,
+    Node,
+    OnlineIdentifier,
+    PersonOfConcern,
+    Vehicle,
+)
+from referrals.inputs import STEP_INPUTS
+from referrals.models import (
+    BreakGlassAccess,
+    CaseNote,
+    InformationRequest,
+    MissingEpisode,
+    ProtectiveAction,
+    Referral,
+    ReferralEvent,
+    StrategyDiscussion,
+    YoungPerson,
+    YoungPersonMerge,
+)
+
+from .models import RecordKind, RetentionAction
+from .selectors import ENTITY_KINDS
+
+REMOVED = "Removed under the retention schedule"
+Counts = dict[str, int]
+
+# A young person's own details: what is left says nothing about who they were. Sex and
+# ethnicity stay, as the counts' breakdowns, which identify nobody on their own.
+YOUNG_PERSON_CLEARED: dict[str, Any] = {
+    "given_name": "Removed",
+    "family_name": "record",
+    "aliases": [],
+    "date_of_birth": None,
+    "estimated_age": None,
+    "gender": "",
+    "nhs_number": "",
+    "address": "",
+    "postcode": "",
+    "school": "",
+    "placement": "",
+    "send": "",
+    "languages": [],
+    "phone_numbers": [],
+    "online_handles": [],
+}
+
+# The free text of their case, by the path from each model to the young person. Dates,
+# states, decisions and outcomes stay: they are the counts and say nothing of the person.
+CASE_TEXT_CLEARED: tuple[tuple[type[Model], str, dict[str, Any]], ...] = (
+    (
+        Referral,
+        "young_person",
+        {
+            "narrative": "",
+            "places_mentioned": "",
+            "people_mentioned": "",
+            "vehicles_mentioned": "",
+            "consent_details": "",
+            "contact_phone": "",
+            "contact_email": "",
+        },
+    ),
+    (CaseNote, "referral__young_person", {"text": REMOVED}),
+    (ProtectiveAction, "referral__young_person", {"detail": "", "outcome": ""}),
+    (
+        MissingEpisode,
+        "referral__young_person",
+        {
+            "reported_by": "",
+            "police_reference": "",
+            "interview_by": "",
+            "interview_summary": "",
+            "not_held_reason": "",
+        },
+    ),
+    (
+        InformationRequest,
+        "referral__young_person",
+        {
+            "question": REMOVED,
+            "answer": "",
+            "attachment": "",
+            "attachment_name": "",
+            "declined_reason": "",
+        },
+    ),
+    (StrategyDiscussion, "referral__young_person", {"outcome": REMOVED}),
+    (BreakGlassAccess, "referral__young_person", {"reason": REMOVED, "review_note": ""}),
+    (YoungPersonMerge, "kept", {"reason": REMOVED, "undo_reason": ""}),
+    (YoungPersonMerge, "merged", {"reason": REMOVED, "undo_reason": ""}),
+    (AgendaItem, "referral__young_person", {"decision": ""}),
+)
+
+# The timeline's free-text parameters: every text input of a workflow step, and the reasons
+# other events carry.
+TIMELINE_TEXT = sorted({"reason", *(name for name, i in STEP_INPUTS.items() if i.kind == "text")})
+
+LINK_TEXT_CLEARED = {"detail": "", "source": REMOVED, "share_reason": ""}
+
+# An entity's own details, by kind; `{pk}` keeps values unique where the area requires it.
+ENTITY_CLEARED: dict[type[Model], dict[str, Any]] = {
+    PersonOfConcern: {
+        "name": "Removed person of concern",
+        "aliases": [],
+        "date_of_birth": None,
+        "approximate_age": None,
+        "description": "",
+        "addresses": "",
+        "police_references": [],
+        "name_signatures": [],
+    },
+    Location: {
+        "name": "Removed place",
+        "address": "",
+        "postcode": "",
+        "latitude": None,
+        "longitude": None,
+        "description": "",
+    },
+    Vehicle: {"registration": "X{pk}", "make": "", "model": "", "colour": "", "notes": ""},
+    OnlineIdentifier: {"value": "removed-{pk}", "notes": ""},
+}
+
+
+def _files_removed_on_commit(names: list[str]) -> None:
+    """Remove uploaded files once the erasure has committed: a rollback keeps them."""
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    if names:
+        transaction.on_commit(remove)
+
+
+def _links_of(node: Node | None) -> Any:
+    """Every link touching `node`, absorbed ones too."""
+    return Link.every_link.filter(Q(a=node) | Q(b=node) if node is not None else Q(pk__in=[]))
+
+
+def young_person_anonymise(*, record_id: int) -> Counts:
+    """Clear a young person's details and their case's free text, with every record merged
+    into theirs. The rows stay, so referrals, timelines and counts stay whole."""
+    people = YoungPerson.objects.filter(Q(pk=record_id) | Q(merged_into_id=record_id))
+    ids = list(people.values_list("pk", flat=True))
+    counts: Counts = {"young people": people.update(**YOUNG_PERSON_CLEARED)}
+    referral_ids = list(Referral.objects.filter(young_person__in=ids).values_list("pk", flat=True))
+    files = list(
+        InformationRequest.objects.filter(referral__in=referral_ids)
+        .exclude(attachment="")
+        .values_list("attachment", flat=True)
+    )
+    for model, path, cleared in CASE_TEXT_CLEARED:
+        touched = model._default_manager.filter(**{f"{path}__in": ids}).update(**cleared)
+        name = str(model._meta.verbose_name_plural)
+        counts[name] = counts.get(name, 0) + touched
+    nodes = Node.objects.filter(young_person__in=ids)
+    nodes.update(label="Removed record")
+    counts["links"] = Link.every_link.filter(
+        Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids)
+    ).update(**LINK_TEXT_CLEARED)
+    counts["timeline texts"] = _timeline_text_cleared(referral_ids)
+    _files_removed_on_commit(files)
+    counts["uploaded files"] = len(files)
+    return counts
+
+
+def _timeline_text_cleared(referral_ids: list[int]) -> int:
+    """The free text a timeline entry carries (a step's reason, question or review summary,
+    a reason given elsewhere) is replaced; the rest of each entry stays. How many texts."""
+    table = ReferralEvent._meta.db_table
+    cleared = 0
+    with connection.cursor() as cursor:
+        for key in TIMELINE_TEXT:
+            cursor.execute(
+                f"UPDATE {table} SET parameters = jsonb_set(parameters, %s, to_jsonb(%s::text))"  # noqa: S608
+                " WHERE referral_id = ANY(%s) AND parameters ? %s",
+                [[key], REMOVED, referral_ids, key],
+            )
+            cleared += cursor.rowcount
+    return cleared
+
+
+def _entity(kind: str, record_id: int) -> tuple[Any, Node | None]:
+    model: Any = ENTITY_MODELS[ENTITY_KINDS[kind]]
+    entity = model.objects.select_for_update().get(pk=record_id)
+    return entity, Node.objects.filter(**{ENTITY_KINDS[kind].value: entity}).first()
+
+
+def entity_anonymise(*, kind: str, record_id: int) -> Counts:
+    """Clear an entity's details and the free text of its links; the entity, its node and
+    links stay, so disruption and meetings that name it stay whole."""
+    entity, node = _entity(kind, record_id)
+    cleared = {
+        field: value.format(pk=entity.pk) if isinstance(value, str) else value
+        for field, value in ENTITY_CLEARED[type(entity)].items()
+    }
+    type(entity).objects.filter(pk=entity.pk).update(**cleared)
+    if node is not None:
+        Node.objects.filter(pk=node.pk).update(label="Removed")
+    return {
+        str(type(entity)._meta.verbose_name_plural): 1,
+        "links": _links_of(node).update(**LINK_TEXT_CLEARED),
+    }
+
+
+def entity_delete(*, kind: str, record_id: int) -> Counts:
+    """Delete an entity, its node, its links and their alerts. Refused while disruption or a
+    meeting's agenda names it: those records must stay whole, so anonymise it instead."""
+    entity, node = _entity(kind, record_id)
+    links = _links_of(node)
+    if node is not None and (
+        DisruptionActivity.objects.filter(target=node).exists()
+        or AgendaItem.objects.filter(node=node).exists()
+    ):
+        raise ValidationError(
+            "Disruption activity or a MACE meeting's agenda names this record, so it cannot be "
+            "deleted: choose to anonymise it."
+        )
+    link_ids = list(links.values_list("pk", flat=True))
+    alerts = LinkAlert.objects.filter(Q(link__in=link_ids) | Q(node=node) | Q(matched_node=node))
+    counts = {"link alerts": alerts.delete()[0] if node is not None else 0}
+    Link.every_link.filter(absorbed_into__in=link_ids).update(absorbed_into=None)
+    counts["links"] = Link.every_link.filter(pk__in=link_ids).delete()[0]
+    if node is not None:
+        node.delete()
+    entity.delete()
+    counts[str(type(entity)._meta.verbose_name_plural)] = 1
+    return counts
+
+
+def _anonymise_entity(kind: str) -> Callable[[int], Counts]:
+    return lambda pk: entity_anonymise(kind=kind, record_id=pk)
+
+
+def _delete_entity(kind: str) -> Callable[[int], Counts]:
+    return lambda pk: entity_delete(kind=kind, record_id=pk)
+
+
+ERASERS: dict[tuple[str, str], Callable[[int], Counts]] = {
+    (RecordKind.YOUNG_PERSON, RetentionAction.ANONYMISE): lambda pk: young_person_anonymise(
+        record_id=pk
+    ),
+    **{(kind, RetentionAction.ANONYMISE): _anonymise_entity(kind) for kind in ENTITY_KINDS},
+    **{(kind, RetentionAction.DELETE): _delete_entity(kind) for kind in ENTITY_KINDS},
+}
+
+
+def erase(*, kind: str, action: str, record_id: int) -> Counts:
+    """Anonymise or delete one record; the caller's transaction holds it all."""
+    return ERASERS[(kind, action)](record_id)

@@ -1,0 +1,277 @@
+"""Reads of records management, scoped to the user: the area's schedule, the reviews they
+decide, the legal holds in force. An area out of the user's roles answers 404."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import F, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from agencies.models import Area, Membership, Role
+from agencies.selectors import membership_in
+from disruption.models import ENTITY_MODELS, NodeKind
+from referrals.models import Referral, YoungPerson
+
+from .models import (
+    INTELLIGENCE_KINDS,
+    HoldScope,
+    LegalHold,
+    RecordKind,
+    RetentionReview,
+    RetentionRule,
+    ReviewStatus,
+    Tombstone,
+    TriggerKind,
+)
+
+# Who reads an area's schedule and its holds, and who changes them.
+SCHEDULE_READERS = (
+    Role.COORDINATOR,
+    Role.POLICE_LEAD,
+    Role.AREA_ADMINISTRATOR,
+    Role.BOARD_MEMBER,
+)
+SCHEDULE_KEEPERS = (Role.COORDINATOR, Role.AREA_ADMINISTRATOR)
+HOLD_READERS = (Role.COORDINATOR, Role.POLICE_LEAD, Role.AREA_ADMINISTRATOR)
+HOLD_KEEPERS = SCHEDULE_KEEPERS
+# A looked-after child's record is kept until their 75th birthday, whatever the area's age.
+LOOKED_AFTER_AGE = 75
+
+# Each kind of entity by its hold scope and its kind of record (they share their codes).
+ENTITY_KINDS: dict[str, NodeKind] = {
+    RecordKind.PERSON: NodeKind.PERSON,
+    RecordKind.LOCATION: NodeKind.LOCATION,
+    RecordKind.VEHICLE: NodeKind.VEHICLE,
+    RecordKind.IDENTIFIER: NodeKind.IDENTIFIER,
+}
+
+
+def reviewer_roles(kind: str) -> tuple[Role, ...]:
+    """Intelligence is reviewed by the police lead, the rest by the coordinator."""
+    return (Role.POLICE_LEAD,) if kind in INTELLIGENCE_KINDS else (Role.COORDINATOR,)
+
+
+def area_with_role(*, user: Any, ons_code: str, roles: Iterable[Role]) -> tuple[Area, Membership]:
+    """The area and the user's membership in one of `roles` there; 404 otherwise, so an area
+    the user has no part in is not told apart from one that does not exist."""
+    area = Area.objects.filter(ons_code=ons_code).first()
+    membership = area and membership_in(user=user, area_id=area.pk, roles=roles)
+    if area is None or not membership:
+        raise Http404
+    return area, membership
+
+
+def areas_with_role(*, user: Any, roles: Iterable[Role]) -> list[Area]:
+    wanted = set(roles)
+    return list(
+        Area.objects.filter(
+            memberships__user=user,
+            memberships__is_active=True,
+            memberships__role__in=wanted,
+        )
+        .distinct()
+        .order_by("name")
+    )
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """One kind of record in an area's schedule: the rule in force and where it comes from."""
+
+    kind: str
+    rule: RetentionRule
+    own: bool  # the area's own rule, not the national default
+    age: int | None  # for the age trigger, the area's retention age
+
+    @property
+    def trigger_words(self) -> str:
+        if self.rule.trigger == TriggerKind.AGE:
+            return f"The young person's {_ordinal(self.age or 0)} birthday"
+        label = TriggerKind(self.rule.trigger).label
+        return f"{self.rule.years} {label[0].lower()}{label[1:]}"
+
+
+def _ordinal(number: int) -> str:
+    suffix = (
+        "th" if 10 <= number % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
+    )
+    return f"{number}{suffix}"
+
+
+def area_rules(*, area: Area) -> dict[str, ScheduleRow]:
+    """The rule in force for every kind of record in `area`: its own, else the national
+    default. One query."""
+    rules = RetentionRule.objects.filter(Q(area=area) | Q(area__isnull=True)).select_related(
+        "changed_by"
+    )
+    national = {r.kind: r for r in rules if r.area_id is None}
+    own = {r.kind: r for r in rules if r.area_id is not None}
+    return {
+        kind: ScheduleRow(
+            kind=kind,
+            rule=own.get(kind) or national[kind],
+            own=kind in own,
+            age=area.retention_review_age_years if kind == RecordKind.YOUNG_PERSON else None,
+        )
+        for kind in RecordKind.values
+    }
+
+
+def area_schedule(*, user: Any, ons_code: str) -> tuple[Area, list[ScheduleRow]]:
+    area, _ = area_with_role(user=user, ons_code=ons_code, roles=SCHEDULE_READERS)
+    return area, list(area_rules(area=area).values())
+
+
+def can_keep_schedule(*, user: Any, area: Area) -> bool:
+    return membership_in(user=user, area_id=area.pk, roles=SCHEDULE_KEEPERS) is not None
+
+
+# Legal holds.
+
+
+def active_holds(*, today: date | None = None) -> QuerySet[LegalHold]:
+    """Holds in force: not released and not past their end."""
+    today = today or timezone.localdate()
+    return LegalHold.objects.filter(released_at__isnull=True).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
+
+
+@dataclass(frozen=True)
+class Held:
+    """What the holds in force of one area keep: everything, or these records by kind."""
+
+    whole_area: bool
+    records: dict[str, set[int]]
+
+    def holds(self, kind: str, record_id: int) -> bool:
+        return self.whole_area or record_id in self.records.get(kind, set())
+
+
+def held_in(*, area_id: int, today: date | None = None) -> Held:
+    """What is held in an area, by kind of record. A hold on a referral holds its young
+    person, whose erasure would reach it."""
+    holds = list(
+        active_holds(today=today).filter(area_id=area_id).values_list("scope", "record_id")
+    )
+    records: dict[str, set[int]] = {}
+    for scope, record_id in holds:
+        if record_id is not None:  # every scope but the whole area names its record
+            records.setdefault(scope, set()).add(record_id)
+    referral_ids = records.pop(HoldScope.REFERRAL, set())
+    if referral_ids:
+        records.setdefault(RecordKind.YOUNG_PERSON, set()).update(
+            Referral.objects.filter(pk__in=referral_ids).values_list("young_person_id", flat=True)
+        )
+    return Held(whole_area=any(s == HoldScope.AREA for s, _ in holds), records=records)
+
+
+def area_holds(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[LegalHold]]:
+    """Every hold of the area, in force first, newest first."""
+    area, _ = area_with_role(user=user, ons_code=ons_code, roles=HOLD_READERS)
+    holds = (
+        LegalHold.objects.filter(area=area)
+        .select_related("placed_by", "released_by")
+        .order_by(F("released_at").asc(nulls_first=True), "-placed_at", "-id")
+    )
+    return area, holds
+
+
+def area_hold(*, user: Any, ons_code: str, pk: int) -> tuple[Area, LegalHold]:
+    area, holds = area_holds(user=user, ons_code=ons_code)
+    hold = holds.filter(pk=pk).first()
+    if hold is None:
+        raise Http404
+    return area, hold
+
+
+def hold_target(*, area: Area, scope: str, record_id: int | None) -> Any:
+    """The record a hold names, in `area`; 404 for one that is not there."""
+    if scope == HoldScope.AREA:
+        return area
+    model: Any = {
+        HoldScope.YOUNG_PERSON: YoungPerson,
+        HoldScope.REFERRAL: Referral,
+        **{scope: ENTITY_MODELS[node] for scope, node in ENTITY_KINDS.items()},
+    }[HoldScope(scope)]
+    record = model.objects.filter(area=area, pk=record_id).first()
+    if record is None:
+        raise Http404
+    return record
+
+
+def hold_labels(holds: Iterable[LegalHold]) -> dict[int, str]:
+    """What each hold holds, in words without personal data (the kind, and a referral's
+    reference), by hold id: one query for the references whatever the number of holds."""
+    holds = list(holds)
+    references = dict(
+        Referral.objects.filter(
+            pk__in=[h.record_id for h in holds if h.scope == HoldScope.REFERRAL]
+        ).values_list("pk", "reference")
+    )
+    labels = {}
+    for hold in holds:
+        if hold.scope == HoldScope.AREA:
+            labels[hold.pk] = "Every record of the area"
+        elif hold.scope == HoldScope.REFERRAL:
+            labels[hold.pk] = f"Referral {references.get(hold.record_id, hold.record_id)}"
+        else:
+            labels[hold.pk] = f"{HoldScope(hold.scope).label} (record {hold.record_id})"
+    return labels
+
+
+# Reviews.
+
+
+def reviews_for(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[RetentionReview]]:
+    """The open reviews of the area the user decides: young people for its coordinators,
+    intelligence for its police leads. Held records are left out."""
+    area, _ = area_with_role(
+        user=user, ons_code=ons_code, roles=(Role.COORDINATOR, Role.POLICE_LEAD)
+    )
+    kinds = [
+        k
+        for k in RecordKind.values
+        if membership_in(user=user, area_id=area.pk, roles=reviewer_roles(k))
+    ]
+    reviews = RetentionReview.objects.filter(area=area, kind__in=kinds, status=ReviewStatus.OPEN)
+    held = held_in(area_id=area.pk)
+    if held.whole_area:
+        return area, reviews.none()
+    for kind, ids in held.records.items():
+        reviews = reviews.exclude(kind=kind, record_id__in=ids)
+    return area, reviews
+
+
+def review_for(*, user: Any, ons_code: str, pk: int) -> tuple[Area, RetentionReview]:
+    area, reviews = reviews_for(user=user, ons_code=ons_code)
+    review = reviews.filter(pk=pk).first()
+    if review is None:
+        raise Http404
+    return area, review
+
+
+def reviewed_records(reviews: Iterable[RetentionReview]) -> dict[tuple[str, int], Any]:
+    """The records the reviews name, by (kind, id): one query per kind shown."""
+    wanted: dict[str, list[int]] = {}
+    for review in reviews:
+        wanted.setdefault(review.kind, []).append(review.record_id)
+    found: dict[tuple[str, int], Any] = {}
+    for kind, ids in wanted.items():
+        model: Any = (
+            YoungPerson if kind == RecordKind.YOUNG_PERSON else ENTITY_MODELS[ENTITY_KINDS[kind]]
+        )
+        found.update(((kind, r.pk), r) for r in model.objects.filter(pk__in=ids))
+    return found
+
+
+def area_tombstones(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[Tombstone]]:
+    """What erasure left in the area, newest first: no personal data, so every role that
+    reads the holds reads them."""
+    area, _ = area_with_role(user=user, ons_code=ons_code, roles=HOLD_READERS)
+    return area, Tombstone.objects.filter(area=area).select_related("approved_by")
