@@ -1,0 +1,32 @@
+"""How an export's job ends when it cannot finish: failed, saying why, never left running.
+Shared by the services (a fault, an unreachable queue, the timed job) and the selectors (an
+export read past its deadline is failed before it is shown)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import ExportStatus, SubjectAccessExport
+
+# A job still running this long after it started has stopped (its worker died).
+JOB_DEADLINE = timedelta(minutes=30)
+OVERDUE = (
+    f"The export did not finish within {int(JOB_DEADLINE.total_seconds()) // 60} minutes, "
+    "so it was stopped. Start it again."
+)
+
+
+def fail(exports: QuerySet[SubjectAccessExport], *, problem: str) -> int:
+    """Mark failed those of the exports still running (one finished meanwhile stays so)."""
+    return exports.filter(status=ExportStatus.RUNNING).update(
+        status=ExportStatus.FAILED, problem=problem, step="", finished_at=timezone.now()
+    )
+
+
+def fail_overdue(exports: QuerySet[SubjectAccessExport], *, now: datetime) -> int:
+    """Fail those of the exports still running past their deadline; how many."""
+    overdue = exports.filter(status=ExportStatus.RUNNING, started_at__lt=now - JOB_DEADLINE)
+    return fail(overdue, problem=OVERDUE)
