@@ -31,6 +31,8 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "young-person-merge": ("young-person-merge",),
     "young-person-merge-compare": ("young-person-merge",),
     "young-person-unmerge": ("young-person-unmerge",),
+    "subject-access": ("young-person-subject-access",),
+    "subject-access-download": ("subject-access-export-download",),
     "screening-home": ("screening-tools",),
     "screening-tools": ("screening-tools",),
     "screening-tool": ("screening-tool",),
