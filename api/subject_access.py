@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,7 +70,7 @@ class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExp
         fields += ["steps_total", "steps_done", "step", "problem", "counts", "for_review"]
         fields += ["started_at", "finished_at", "expires_at", "downloads"]
 
-    @extend_schema(field=DownloadsSerializer(allow_null=True))  # type: ignore[misc]
+    @extend_schema_field(DownloadsSerializer(allow_null=True))
     def get_downloads(self, export: SubjectAccessExport) -> dict[str, str] | None:
         if export.status != ExportStatus.DONE:
             return None
