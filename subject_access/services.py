@@ -227,7 +227,7 @@ def _expire(pk: Any, now: datetime) -> int:
         if export is None:
             return 0
         names = [export.pdf.name, export.bundle.name]
-        export.status, export.pdf, export.bundle = ExportStatus.EXPIRED, "", ""  # type: ignore[assignment]
+        export.status, export.pdf, export.bundle = ExportStatus.EXPIRED, "", ""
         export.save(update_fields=["status", "pdf", "bundle"])
         audit_record(
             action=AuditAction.CHANGE,

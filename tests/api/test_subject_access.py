@@ -56,10 +56,10 @@ def test_a_coordinator_starts_follows_and_downloads_an_export(
     downloads = followed["downloads"]
     pdf = client.get(downloads["pdf"])
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
-    assert b"".join(pdf.streaming_content).startswith(b"%PDF-")
+    assert pdf.getvalue().startswith(b"%PDF-")
     bundle = client.get(downloads["bundle"])
     assert bundle["Content-Type"] == "application/zip"
-    held = zipfile.ZipFile(io.BytesIO(b"".join(bundle.streaming_content)))
+    held = zipfile.ZipFile(io.BytesIO(bundle.getvalue()))
     assert json.loads(held.read("export.json"))["export"]["requested_by"] == "Their solicitor"
 
     listed = client.get(f"/api/v1/young-people/{world['person'].pk}/subject-access/").json()

@@ -70,7 +70,7 @@ def test_a_coordinator_starts_an_export_and_downloads_it(
     assert pdf in html
     download = client.get(pdf)
     assert download.status_code == 200
-    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    assert download.getvalue().startswith(b"%PDF-")
     sign_in(client, world["elsewhere"])
     assert client.get(pdf).status_code == 404
 

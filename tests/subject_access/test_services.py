@@ -112,6 +112,7 @@ def test_the_job_gathers_every_kind_of_record_into_the_bundle_and_the_pdf(
     export.refresh_from_db()
     assert export.status == ExportStatus.DONE, export.problem
     assert export.steps_done == export.steps_total
+    assert export.finished_at is not None
     assert export.expires_at == export.finished_at + timedelta(days=30)
 
     bundle = _zip(export)
@@ -240,6 +241,7 @@ def test_an_expired_export_loses_its_files_after_commit_and_cannot_be_downloaded
     names = [export.pdf.name, export.bundle.name]
     assert all(default_storage.exists(name) for name in names)
     assert exports_expire(now=timezone.now()) == 0  # not yet
+    assert export.expires_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert exports_expire(now=export.expires_at + timedelta(seconds=1)) == 1
     export.refresh_from_db()

@@ -10,7 +10,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from agencies.models import Role
+from agencies.models import Agency, Role, User
 from disruption.models import (
     DisruptionActivity,
     DisruptionTactic,
@@ -37,6 +37,12 @@ from tests.factories import AreaFactory, member, raise_referral
 RECEIVED = date(2026, 11, 20)
 
 
+def agency_of(user: User) -> Agency:
+    agency = user.memberships.get().agency
+    assert agency is not None
+    return agency
+
+
 def case() -> dict[str, Any]:
     """A young person with a referral seen by their area's coordinator, a lead professional
     of the area, and a coordinator of another area."""
@@ -47,7 +53,7 @@ def case() -> dict[str, Any]:
     lead = member(Role.LEAD_PROFESSIONAL, area=area)
     ReferralAssignment.objects.create(
         referral=referral,
-        agency=lead.memberships.get().agency,
+        agency=agency_of(lead),
         lead_professional=lead,
         assigned_by=coordinator,
     )
@@ -78,10 +84,10 @@ def everything_held(world: dict[str, Any]) -> None:
     CaseNote.objects.create(referral=referral, author=coordinator, text="Saw Mr Jones with her.")
     ProtectiveAction.objects.create(
         referral=referral,
-        action_type=ProtectiveActionType.objects.filter(area__isnull=True).first(),
+        action_type=ProtectiveActionType.objects.filter(area__isnull=True)[0],
         detail="Speak to her aunt",
         owner=coordinator,
-        owner_agency=coordinator.memberships.get().agency,
+        owner_agency=agency_of(coordinator),
         due_on=timezone.localdate() + timedelta(days=7),
         created_by=coordinator,
     )
@@ -109,7 +115,7 @@ def everything_held(world: dict[str, Any]) -> None:
         )
     answered = InformationRequest.objects.create(
         referral=referral,
-        agency=coordinator.memberships.get().agency,
+        agency=agency_of(coordinator),
         question="What do you know?",
         due_on=timezone.localdate(),
         requested_by=coordinator,
@@ -128,11 +134,11 @@ def everything_held(world: dict[str, Any]) -> None:
     )
     recovery = DisruptionActivity.objects.create(
         area=world["area"],
-        tactic=DisruptionTactic.objects.filter(area__isnull=True).first(),
+        tactic=DisruptionTactic.objects.filter(area__isnull=True)[0],
         target=node_for(suspect),
         mode="direct",
         owner=coordinator,
-        owner_agency=coordinator.memberships.get().agency,
+        owner_agency=agency_of(coordinator),
         created_by=coordinator,
     )
     recovery.referrals.add(referral)
