@@ -253,3 +253,12 @@ def test_an_expired_export_loses_its_files_after_commit_and_cannot_be_downloaded
     ).exists()
     with pytest.raises(Http404):
         export_download(actor=world["coordinator"], pk=export.pk, part="pdf")
+
+
+def test_expiry_is_a_timed_job_run_every_ten_minutes(settings: Any) -> None:
+    from config.celery import app
+    from subject_access.tasks import expire_exports
+
+    entry = settings.CELERY_BEAT_SCHEDULE["subject-access-exports-expire"]
+    assert (entry["task"], entry["schedule"]) == ("subject_access.expire_exports", 600.0)
+    assert app.tasks[entry["task"]].name == expire_exports.name
