@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
 from django.urls import reverse
@@ -18,10 +20,18 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from agencies.rules import coordinates_area_of
+from referrals.audited_reads import records_seen
 from referrals.selectors import young_person_get
 from subject_access.models import ExportStatus, SubjectAccessExport
 from subject_access.selectors import export_get, exports_for
-from subject_access.services import PARTS, REQUESTER_CAP, export_download, export_start
+from subject_access.services import (
+    ONLY_COORDINATORS,
+    PARTS,
+    REQUESTER_CAP,
+    export_download,
+    export_start,
+)
 
 from . import fields as checked
 from .pagination import StrictCursorPagination
@@ -91,11 +101,23 @@ class YoungPersonSubjectAccessView(generics.ListAPIView[SubjectAccessExport]):
 
     def get_queryset(self) -> QuerySet[SubjectAccessExport]:
         person = young_person_get(user=self.request.user, pk=self.kwargs["pk"])
+        if not coordinates_area_of(self.request.user, person):
+            raise PermissionDenied(ONLY_COORDINATORS)
+        records_seen(actor=self.request.user, records=[person], request=self.request)
         return exports_for(user=self.request.user, young_person=person)
 
-    @extend_schema(summary="The young person's subject access exports, newest first")
+    @extend_schema(
+        responses={
+            200: SubjectAccessExportSerializer(many=True),
+            403: OpenApiResponse(description="Not a coordinator of the young person's area"),
+            404: OpenApiResponse(description="No such young person in your sight"),
+        },
+        summary="The young person's subject access exports, newest first (the young person "
+        "is recorded as seen)",
+    )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
+        with transaction.atomic():
+            return super().get(request, *args, **kwargs)
 
     @extend_schema(
         request=SubjectAccessStartSerializer,

@@ -12,6 +12,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from agencies.models import User
+from audit.models import AuditAction, AuditEvent
 from subject_access.models import SubjectAccessExport
 from subject_access.services import STEPS
 from tests.factories import sign_in
@@ -64,6 +65,8 @@ def test_a_coordinator_starts_follows_and_downloads_an_export(
 
     listed = client.get(f"/api/v1/young-people/{world['person'].pk}/subject-access/").json()
     assert [row["id"] for row in listed["results"]] == [job["id"]]
+    seen = AuditEvent.objects.filter(action=AuditAction.VIEW, actor=world["coordinator"])
+    assert seen.filter(object_id=str(world["person"].pk)).exists()
 
 
 def test_another_areas_coordinator_is_answered_404_everywhere(
@@ -87,6 +90,7 @@ def test_a_lead_professional_of_the_case_is_refused() -> None:
     response = start(lead, world)
     assert response.status_code == 403
     assert "coordinators" in response.json()["error"]["message"]
+    assert lead.get(f"/api/v1/young-people/{world['person'].pk}/subject-access/").status_code == 403
     assert not SubjectAccessExport.objects.exists()
 
 

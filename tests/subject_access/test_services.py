@@ -7,6 +7,7 @@ import io
 import json
 import re
 import zipfile
+import zlib
 from datetime import date, timedelta
 from typing import Any
 
@@ -143,6 +144,9 @@ def test_the_job_gathers_every_kind_of_record_into_the_bundle_and_the_pdf(
     # The page tree's count matches the pages in the file, and the items need more than one.
     [count] = re.findall(rb"/Count (\d+)", pdf)
     assert int(count) == len(re.findall(rb"/Type /Page\n", pdf)) > 1
+    text = b"".join(zlib.decompress(s) for s in re.findall(rb"stream\n(.*?)\nendstream", pdf, re.S))
+    assert b"(Information held about Amira Khan)" in text
+    assert b"Saw Mr Jones with her." in text
 
 
 def test_merged_records_and_their_referrals_are_in_the_export(
