@@ -1,8 +1,8 @@
-"""What the service holds about one young person, gathered kind by kind for a subject access
-export. Each kind of record is a `Section` of `Item`s, and each item says whether it must be
-reviewed for redaction before release (UK GDPR Article 15(4) and DPA 2018 Schedule 2: third
-parties' personal data, and police intelligence whose disclosure could prejudice the
-prevention or detection of crime).
+"""What the service holds about one young person (or one person of concern), gathered kind by
+kind for a subject access export. Each kind of record is a `Section` of `Item`s, and each item
+says whether it must be reviewed for redaction before release (UK GDPR Article 15(4) and
+DPA 2018 Schedule 2: third parties' personal data, and police intelligence whose disclosure
+could prejudice the prevention or detection of crime).
 
 The export is started by a coordinator and audited then; these reads run in the background job
 that builds the files, for no one to see but that coordinator, so they are not audited one by
@@ -11,7 +11,7 @@ one."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from audit.models import AuditAction, AuditEvent
-from disruption.models import DisruptionActivity, Link, LinkNature, Node
+from disruption.models import DisruptionActivity, Link, LinkNature, Node, PersonOfConcern
 from notifications.models import Notification
 from referrals.models import (
     CaseNote,
@@ -87,17 +87,26 @@ class Section:
 
 @dataclass(frozen=True)
 class Subject:
-    """The young person's records (the kept one and those merged into it), their referrals and
-    their nodes in the network."""
+    """Whom the export is about: their own records (a young person's kept record and those
+    merged into it; a person of concern's record), their referrals, their nodes in the
+    network, and the kinds of record gathered about them."""
 
-    person: YoungPerson
-    record_ids: list[int]
+    records: Sequence[models.Model]
     referral_ids: list[int]
     node_ids: list[int]
+    sections: tuple[tuple[str, Callable[[Subject], Section]], ...]
+
+    def seen(self) -> dict[str, set[str]]:
+        """The ids of the records whose reads count as seeing them, by audit object type."""
+        seen: dict[str, set[str]] = {"referrals.referral": {str(pk) for pk in self.referral_ids}}
+        for record in self.records:
+            seen.setdefault(record._meta.label_lower, set()).add(str(record.pk))
+        return seen
 
 
 def subject_of(person: YoungPerson) -> Subject:
-    """The person's own record and every record merged into it, however many merges back."""
+    """A young person: their own record and every record merged into it, however many merges
+    back, and their referrals."""
     record_ids, newest = [person.pk], [person.pk]
     for _ in range(MERGE_CHAIN_LIMIT):
         newest = list(
@@ -112,7 +121,14 @@ def subject_of(person: YoungPerson) -> Subject:
     node_ids = list(
         Node.objects.filter(young_person_id__in=record_ids).values_list("pk", flat=True)
     )
-    return Subject(person, record_ids, referral_ids, node_ids)
+    records = list(YoungPerson.objects.filter(pk__in=record_ids).order_by("pk"))
+    return Subject(records, referral_ids, node_ids, YOUNG_PERSON_SECTIONS)
+
+
+def suspect_subject_of(person: PersonOfConcern) -> Subject:
+    """A person of concern: their record and their place in the network."""
+    node_ids = list(Node.objects.filter(person=person).values_list("pk", flat=True))
+    return Subject([person], [], node_ids, PERSON_OF_CONCERN_SECTIONS)
 
 
 # Turning a record into labelled words ------------------------------------------------------
@@ -202,9 +218,19 @@ def _items(
 
 
 def _records(subject: Subject) -> Section:
-    rows = YoungPerson.objects.filter(pk__in=subject.record_ids).order_by("pk")
-    items = _items("young_person_records", rows, when=lambda p: p.created_at)
+    items = _items("young_person_records", subject.records, when=lambda p: p.created_at)
     return Section("young_person_records", "Their record and records merged into it", items)
+
+
+def _suspect_record(subject: Subject) -> Section:
+    items = _items(
+        "person_of_concern_record",
+        subject.records,
+        when=lambda p: p.created_at,
+        review=lambda p: POLICE_INTELLIGENCE,  # what the police suspect of them
+        leave_out=("name_signatures",),
+    )
+    return Section("person_of_concern_record", "Their record", items)
 
 
 def _referrals(subject: Subject) -> Section:
@@ -426,15 +452,12 @@ def _notifications(subject: Subject) -> Section:
 
 
 def _viewed(subject: Subject) -> Iterator[Item]:
-    names = {
-        "referrals.youngperson": {str(pk) for pk in subject.record_ids},
-        "referrals.referral": {str(pk) for pk in subject.referral_ids},
-    }
+    records = Q(pk__in=[])
+    for object_type, ids in subject.seen().items():
+        records |= Q(object_type=object_type, object_id__in=ids)
     rows = (
         AuditEvent.objects.filter(
-            Q(object_type="referrals.youngperson", object_id__in=names["referrals.youngperson"])
-            | Q(object_type="referrals.referral", object_id__in=names["referrals.referral"]),
-            action__in=[AuditAction.VIEW, AuditAction.BREAK_GLASS, AuditAction.EXPORT],
+            records, action__in=[AuditAction.VIEW, AuditAction.BREAK_GLASS, AuditAction.EXPORT]
         )
         .select_related("actor", "membership__agency")
         .order_by("created_at", "pk")
@@ -468,7 +491,7 @@ def _views(subject: Subject) -> Section:
 
 
 # The kinds in the order the export shows them; each is one step of the job's progress.
-SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...] = (
+YOUNG_PERSON_SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...] = (
     ("Their record", _records),
     ("Referrals", _referrals),
     ("Timeline", _timeline),
@@ -484,6 +507,14 @@ SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...] = (
     ("Notifications", _notifications),
     ("Who saw their record", _views),
 )
+PERSON_OF_CONCERN_SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...] = (
+    ("Their record", _suspect_record),
+    ("Links", _links),
+    ("Mentions", _mentions),
+    ("Disruption activity", _disruption),
+    ("Who saw their record", _views),
+)
+SUSPECT_KINDS = ("person_of_concern_record", "links", "mentions", "disruption", "record_views")
 KINDS = (
     "young_person_records",
     "referrals",

@@ -1,15 +1,19 @@
-"""Reads of subject access exports: only the coordinators of the export's area see one; anyone
-else is answered 404, as if it did not exist. An export still running past its deadline is
-failed before it is shown, so no one waits on a job that has stopped."""
+"""Reads of subject access exports: only the coordinators of the export's area see one (and,
+for a person of concern, the area's police leads, who agree to it); anyone else is answered
+404, as if it did not exist. An export past its deadline is failed before it is shown, so no
+one waits on a job that has stopped."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from agencies.models import Role
+from agencies.selectors import active_memberships
+from disruption.models import PersonOfConcern
 from referrals.models import YoungPerson
 from referrals.selectors import coordinated_areas
 
@@ -17,14 +21,32 @@ from .jobs import fail_overdue
 from .models import SubjectAccessExport
 
 
-def _coordinated(user: Any) -> QuerySet[SubjectAccessExport]:
-    return SubjectAccessExport.objects.filter(area_id__in=coordinated_areas(user=user))
+def _police_led_areas(user: Any) -> list[int]:
+    return [
+        m.area_id
+        for m in active_memberships(user=user)
+        if m.role == Role.POLICE_LEAD and m.area_id is not None
+    ]
+
+
+def _visible(user: Any) -> QuerySet[SubjectAccessExport]:
+    return SubjectAccessExport.objects.filter(
+        Q(area_id__in=coordinated_areas(user=user))
+        | Q(person_of_concern__isnull=False, area_id__in=_police_led_areas(user))
+    )
+
+
+def _current(exports: QuerySet[SubjectAccessExport]) -> QuerySet[SubjectAccessExport]:
+    fail_overdue(exports, now=timezone.now())
+    return exports.select_related("started_by", "agreed_by")
 
 
 def export_get(*, user: Any, pk: Any) -> SubjectAccessExport:
-    exports = _coordinated(user).filter(pk=pk)
-    fail_overdue(exports, now=timezone.now())
-    export = exports.select_related("young_person", "area", "started_by").first()
+    export = (
+        _current(_visible(user).filter(pk=pk))
+        .select_related("young_person", "person_of_concern", "area")
+        .first()
+    )
     if export is None:
         raise Http404("No such subject access export")
     return export
@@ -33,6 +55,12 @@ def export_get(*, user: Any, pk: Any) -> SubjectAccessExport:
 def exports_for(*, user: Any, young_person: YoungPerson) -> QuerySet[SubjectAccessExport]:
     """The young person's exports, newest first, for a coordinator of their area (none for
     anyone else)."""
-    exports = _coordinated(user).filter(young_person=young_person)
-    fail_overdue(exports, now=timezone.now())
-    return exports.select_related("started_by")
+    return _current(_visible(user).filter(young_person=young_person))
+
+
+def exports_about(
+    *, user: Any, person_of_concern: PersonOfConcern
+) -> QuerySet[SubjectAccessExport]:
+    """The person of concern's exports, newest first, for the area's coordinators and police
+    leads (none for anyone else)."""
+    return _current(_visible(user).filter(person_of_concern=person_of_concern))

@@ -1,7 +1,9 @@
 """Subject access exports: started by a coordinator of the young person's area, built by a
 background job that gathers everything held about them (subject_access.gathering) into a PDF
 and a JSON and CSV bundle, downloaded by the area's coordinators, and expired with their files
-removed. Starting, downloading and expiring are audited.
+removed. An export about a person of concern, police intelligence all through, is started by a
+coordinator and runs only once a police lead of the area has agreed to it. Starting, agreeing,
+downloading and expiring are audited.
 
 Every job ends done or failed, never stuck: a queue that cannot be reached fails it at once,
 a fault in the job fails it, and a job still running past its deadline is failed by the timed
@@ -27,10 +29,19 @@ from agencies.rules import coordinates_area_of
 from agencies.selectors import membership_in
 from audit.models import AuditAction
 from audit.services import audit_record
+from disruption.models import PersonOfConcern
+from disruption.selectors import entity_get
 from referrals.selectors import young_person_get
 
 from .bundle import Cover, bundle_zip, export_pdf
-from .gathering import SECTIONS, Section, subject_of
+from .gathering import (
+    PERSON_OF_CONCERN_SECTIONS,
+    YOUNG_PERSON_SECTIONS,
+    Section,
+    Subject,
+    subject_of,
+    suspect_subject_of,
+)
 from .jobs import fail, fail_overdue
 from .models import ExportStatus, SubjectAccessExport
 from .selectors import export_get
@@ -43,7 +54,9 @@ REQUESTER_CAP = 200
 KEEP_FOR = timedelta(days=30)
 WRITING_BUNDLE = "Writing the JSON and CSV bundle"
 WRITING_PDF = "Writing the PDF"
-STEPS = len(SECTIONS) + 2
+# Each kind gathered is a step, then the bundle and the PDF.
+STEPS = len(YOUNG_PERSON_SECTIONS) + 2
+SUSPECT_STEPS = len(PERSON_OF_CONCERN_SECTIONS) + 2
 
 NOT_QUEUED = (
     "The export could not start because the service that runs background jobs is "
@@ -54,6 +67,11 @@ FAULT = (
     "again, tell your service desk."
 )
 ONLY_COORDINATORS = "Only the coordinators of the young person's area start subject access exports."
+ONLY_COORDINATORS_OF_SUSPECT = (
+    "Only the coordinators of the area start subject access exports about a person of concern."
+)
+ONLY_POLICE_LEADS = "Only a police lead of the area agrees to an export about a person of concern."
+NOT_WAITING = "This export is no longer waiting for a police lead to agree"
 PARTS = ("pdf", "bundle")
 
 
@@ -93,28 +111,96 @@ def export_start(
     received_on, requester = _check_request(
         received_on=received_on, requester=requester, today=timezone.localdate()
     )
+    now = timezone.now()
+    export = SubjectAccessExport(
+        area=person.area,
+        young_person=person,
+        received_on=received_on,
+        requester=requester,
+        started_by=actor,
+        started_at=now,
+        queued_at=now,
+        steps_total=STEPS,
+    )
     with transaction.atomic():
-        export = SubjectAccessExport.objects.create(
-            area=person.area,
-            young_person=person,
-            received_on=received_on,
-            requester=requester,
-            started_by=actor,
-            started_at=timezone.now(),
-            steps_total=STEPS,
-        )
+        _record(export, actor=actor, request=request, about={"young_person": person.pk})
+        transaction.on_commit(lambda: _queue(export))
+    return export
+
+
+def suspect_export_start(
+    *,
+    actor: Any,
+    person_id: int,
+    received_on: date | None,
+    requester: str,
+    request: Any = None,
+) -> SubjectAccessExport:
+    """Record a subject access request from a person of concern; its export waits for a police
+    lead of the area to agree. A record out of sight is 404; one the actor sees but whose area
+    they do not coordinate is refused."""
+    person = entity_get(user=actor, model=PersonOfConcern, pk=person_id)
+    if membership_in(user=actor, area_id=person.area_id, roles=[Role.COORDINATOR]) is None:
+        raise PermissionDenied(ONLY_COORDINATORS_OF_SUSPECT)
+    received_on, requester = _check_request(
+        received_on=received_on, requester=requester, today=timezone.localdate()
+    )
+    export = SubjectAccessExport(
+        area_id=person.area_id,
+        person_of_concern=person,
+        received_on=received_on,
+        requester=requester,
+        started_by=actor,
+        started_at=timezone.now(),
+        status=ExportStatus.AWAITING,
+        steps_total=SUSPECT_STEPS,
+    )
+    with transaction.atomic():
+        _record(export, actor=actor, request=request, about={"person_of_concern": person.pk})
+    return export
+
+
+def _record(
+    export: SubjectAccessExport, *, actor: Any, request: Any, about: dict[str, int]
+) -> None:
+    export.save()
+    audit_record(
+        action=AuditAction.EXPORT,
+        actor=actor,
+        membership=membership_in(user=actor, area_id=export.area_id, roles=[Role.COORDINATOR]),
+        target=export,
+        request=request,
+        # Ids only: the audit keeps nothing that would have to be erased with the record.
+        details={
+            "subject_access": "started",
+            **about,
+            "received_on": export.received_on.isoformat(),
+        },
+    )
+
+
+def export_agree(*, actor: Any, pk: Any, request: Any = None) -> SubjectAccessExport:
+    """A police lead of the area agrees to an export about a person of concern, which is then
+    queued. 404 for an export out of sight; refused for anyone but the area's police leads, and
+    once the export is no longer waiting."""
+    export = export_get(user=actor, pk=pk)
+    membership = membership_in(user=actor, area_id=export.area_id, roles=[Role.POLICE_LEAD])
+    if export.person_of_concern_id is None or membership is None:
+        raise PermissionDenied(ONLY_POLICE_LEADS)
+    with transaction.atomic():
+        export = SubjectAccessExport.objects.select_for_update().get(pk=export.pk)
+        if export.status != ExportStatus.AWAITING:
+            raise ValidationError(NOT_WAITING)
+        export.status = ExportStatus.RUNNING
+        export.agreed_by, export.queued_at = actor, timezone.now()
+        export.save(update_fields=["status", "agreed_by", "queued_at"])
         audit_record(
             action=AuditAction.EXPORT,
             actor=actor,
-            membership=membership_in(user=actor, area_id=person.area_id, roles=[Role.COORDINATOR]),
+            membership=membership,
             target=export,
             request=request,
-            # Ids only: the audit keeps nothing that would have to be erased with the record.
-            details={
-                "subject_access": "started",
-                "young_person": person.pk,
-                "received_on": received_on.isoformat(),
-            },
+            details={"subject_access": "agreed"},
         )
         transaction.on_commit(lambda: _queue(export))
     return export
@@ -142,9 +228,9 @@ def _progress(export: SubjectAccessExport, done: int, step: str) -> None:
 def export_run(*, export_id: str) -> SubjectAccessExport:
     """Gather and write a queued export. Running it again does nothing: an export is built
     once. Whatever happens, it ends done or failed."""
-    export = SubjectAccessExport.objects.select_related("young_person", "area", "started_by").get(
-        pk=export_id
-    )
+    export = SubjectAccessExport.objects.select_related(
+        "young_person", "person_of_concern", "area", "started_by"
+    ).get(pk=export_id)
     if export.status == ExportStatus.RUNNING:
         try:
             _build(export)
@@ -158,7 +244,7 @@ def export_run(*, export_id: str) -> SubjectAccessExport:
 def _cover(export: SubjectAccessExport, now: datetime) -> Cover:
     starter = export.started_by
     return Cover(
-        name=str(export.young_person),
+        name=str(export.subject),
         area=str(export.area),
         received_on=export.received_on,
         due_on=export.due_on,
@@ -168,17 +254,25 @@ def _cover(export: SubjectAccessExport, now: datetime) -> Cover:
     )
 
 
+def _subject(export: SubjectAccessExport) -> Subject:
+    if export.young_person is not None:
+        return subject_of(export.young_person)
+    if export.person_of_concern is None:
+        raise ValueError("an export is about a young person or a person of concern")
+    return suspect_subject_of(export.person_of_concern)
+
+
 def _build(export: SubjectAccessExport) -> None:
-    subject = subject_of(export.young_person)
+    subject = _subject(export)
     sections: list[Section] = []
-    for done, (step, gather) in enumerate(SECTIONS):
+    for done, (step, gather) in enumerate(subject.sections):
         _progress(export, done, step)
         sections.append(gather(subject))
     now = timezone.now()
     cover = _cover(export, now)
-    _progress(export, len(SECTIONS), WRITING_BUNDLE)
+    _progress(export, len(sections), WRITING_BUNDLE)
     bundle = bundle_zip(cover, sections)
-    _progress(export, len(SECTIONS) + 1, WRITING_PDF)
+    _progress(export, len(sections) + 1, WRITING_PDF)
     pdf = export_pdf(cover, sections)
     stem = f"subject-access/{now:%Y/%m}/{export.pk}"
     names = [
@@ -187,7 +281,7 @@ def _build(export: SubjectAccessExport) -> None:
     ]
     finished = SubjectAccessExport.objects.filter(pk=export.pk, status=ExportStatus.RUNNING).update(
         status=ExportStatus.DONE,
-        steps_done=STEPS,
+        steps_done=export.steps_total,
         step="",
         pdf=names[0],
         bundle=names[1],
@@ -245,14 +339,15 @@ def export_download(*, actor: Any, pk: Any, part: str, request: Any = None) -> t
     if part not in PARTS:
         raise Http404("An export is downloaded as its PDF or its bundle")
     export = export_get(user=actor, pk=pk)
+    membership = membership_in(user=actor, area_id=export.area_id, roles=[Role.COORDINATOR])
     file = export.pdf if part == "pdf" else export.bundle
-    if export.status != ExportStatus.DONE or not file:
+    if membership is None or export.status != ExportStatus.DONE or not file:
         raise Http404("This export has no file to download")
     with transaction.atomic():
         audit_record(
             action=AuditAction.EXPORT,
             actor=actor,
-            membership=membership_in(user=actor, area_id=export.area_id, roles=[Role.COORDINATOR]),
+            membership=membership,
             target=export,
             request=request,
             details={"subject_access": "downloaded", "part": part},

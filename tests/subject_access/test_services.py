@@ -203,7 +203,7 @@ def test_an_export_running_past_its_deadline_is_failed_when_read_and_by_the_time
     with django_capture_on_commit_callbacks(execute=False):
         stuck, later = started(world), started(world)
     long_ago = timezone.now() - timedelta(hours=1)
-    SubjectAccessExport.objects.filter(pk__in=[stuck.pk, later.pk]).update(started_at=long_ago)
+    SubjectAccessExport.objects.filter(pk__in=[stuck.pk, later.pk]).update(queued_at=long_ago)
     assert export_get(user=world["coordinator"], pk=stuck.pk).status == ExportStatus.FAILED
     assert exports_expire(now=timezone.now()) == 1
     assert SubjectAccessExport.objects.get(pk=later.pk).status == ExportStatus.FAILED
