@@ -41,7 +41,7 @@ class Cover:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "young_person": self.name,
+            "subject": self.name,
             "area": self.area,
             "request_received_on": self.received_on.isoformat(),
             "answer_due_on": self.due_on.isoformat(),
