@@ -2,7 +2,9 @@
 the young person's area records a subject access request and starts its export, a background
 job; the job, read back, says how far it has got and how it ended, and once done its PDF and
 bundle download. A young person out of sight is 404, a role that sees them but does not
-coordinate their area 403; an export is 404 to anyone but its area's coordinators."""
+coordinate their area 403; an export is 404 to anyone but its area's coordinators. An export
+about a person of concern is started by a coordinator and runs once a police lead of the area
+agrees (`.../agree/`); the area's police leads see it, only its coordinators download it."""
 
 from __future__ import annotations
 
@@ -24,13 +26,20 @@ from agencies.rules import coordinates_area_of
 from referrals.audited_reads import records_seen
 from referrals.selectors import young_person_get
 from subject_access.models import ExportStatus, SubjectAccessExport
-from subject_access.selectors import export_get, exports_for
+from subject_access.selectors import (
+    export_get,
+    exports_about,
+    exports_for,
+    suspect_for_subject_access,
+)
 from subject_access.services import (
     ONLY_COORDINATORS,
     PARTS,
     REQUESTER_CAP,
+    export_agree,
     export_download,
     export_start,
+    suspect_export_start,
 )
 
 from . import fields as checked
@@ -57,10 +66,16 @@ class DownloadsSerializer(serializers.Serializer[object]):
 class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExport]):
     status = serializers.ChoiceField(
         choices=ExportStatus.choices,
-        help_text="running while the job gathers; then done (downloadable until expires_at), "
-        "failed (see problem) or expired (files removed)",
+        help_text="awaiting a police lead's agreement (a person of concern); running while "
+        "the job gathers; then done (downloadable until expires_at), failed (see problem) or "
+        "expired (files removed)",
     )
-    young_person = serializers.IntegerField(source="young_person_id")
+    young_person = serializers.IntegerField(
+        source="young_person_id", allow_null=True, help_text="Null for a person of concern"
+    )
+    person_of_concern = serializers.IntegerField(
+        source="person_of_concern_id", allow_null=True, help_text="Null for a young person"
+    )
     received_on = checked.DateField()
     due_on = checked.DateField(help_text="One month after the request was received")
     steps_done = serializers.IntegerField(help_text="Steps done of steps_total")
@@ -76,7 +91,8 @@ class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExp
 
     class Meta:
         model = SubjectAccessExport
-        fields = ["id", "young_person", "received_on", "due_on", "requester", "status"]
+        fields = ["id", "young_person", "person_of_concern", "received_on", "due_on"]
+        fields += ["requester", "status"]
         fields += ["steps_total", "steps_done", "step", "problem", "counts", "for_review"]
         fields += ["started_at", "finished_at", "expires_at", "downloads"]
 
@@ -137,13 +153,81 @@ class YoungPersonSubjectAccessView(generics.ListAPIView[SubjectAccessExport]):
             export = export_start(
                 actor=request.user, young_person_id=pk, request=request, **body.validated_data
             )
-            return Response(
-                SubjectAccessExportSerializer(export).data,
-                status=status.HTTP_202_ACCEPTED,
-                headers={"Location": reverse("api:subject-access-export", args=[export.pk])},
-            )
+            return _accepted(export)
 
         return idempotent_response(request, start)
+
+
+def _accepted(export: SubjectAccessExport) -> Response:
+    return Response(
+        SubjectAccessExportSerializer(export).data,
+        status=status.HTTP_202_ACCEPTED,
+        headers={"Location": reverse("api:subject-access-export", args=[export.pk])},
+    )
+
+
+class PersonOfConcernSubjectAccessView(generics.ListAPIView[SubjectAccessExport]):
+    serializer_class = SubjectAccessExportSerializer
+    pagination_class = StartedCursorPagination
+    queryset = SubjectAccessExport.objects.none()  # for the schema; requests use get_queryset
+
+    def get_queryset(self) -> QuerySet[SubjectAccessExport]:
+        user = self.request.user
+        person = suspect_for_subject_access(user=user, pk=self.kwargs["pk"])
+        records_seen(actor=user, records=[person], request=self.request)
+        return exports_about(user=user, person_of_concern=person)
+
+    @extend_schema(
+        responses={
+            200: SubjectAccessExportSerializer(many=True),
+            403: OpenApiResponse(description="Not a coordinator or police lead of the area"),
+            404: OpenApiResponse(description="No such person of concern in your sight"),
+        },
+        summary="The person of concern's subject access exports, newest first (the person is "
+        "recorded as seen)",
+    )
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=SubjectAccessStartSerializer,
+        responses={
+            202: SubjectAccessExportSerializer,
+            403: OpenApiResponse(description="Not a coordinator of the area"),
+            404: OpenApiResponse(description="No such person of concern in your sight"),
+        },
+        summary="Record a subject access request from a person of concern; its export waits "
+        "for a police lead of the area to agree",
+        description="The export's status is awaiting until a police lead agrees "
+        "(POST .../agree/); then follow it as any other.",
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        def start() -> Response:
+            body = SubjectAccessStartSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            export = suspect_export_start(
+                actor=request.user, person_id=pk, request=request, **body.validated_data
+            )
+            return _accepted(export)
+
+        return idempotent_response(request, start)
+
+
+class SubjectAccessAgreeView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            202: SubjectAccessExportSerializer,
+            403: OpenApiResponse(description="Not a police lead of the area"),
+            404: OpenApiResponse(description="No such export in your sight"),
+            422: OpenApiResponse(description="The export is no longer waiting"),
+        },
+        summary="As a police lead of the area, agree to an export about a person of concern, "
+        "which then starts",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        return _accepted(export_agree(actor=request.user, pk=pk, request=request))
 
 
 class SubjectAccessExportView(APIView):

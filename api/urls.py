@@ -213,6 +213,16 @@ urlpatterns = [
         name="subject-access-export",
     ),
     path(
+        "v1/persons-of-concern/<int:pk>/subject-access/",
+        subject_access.PersonOfConcernSubjectAccessView.as_view(),
+        name="person-of-concern-subject-access",
+    ),
+    path(
+        "v1/subject-access-exports/<uuid:pk>/agree/",
+        subject_access.SubjectAccessAgreeView.as_view(),
+        name="subject-access-export-agree",
+    ),
+    path(
         "v1/subject-access-exports/<uuid:pk>/download/<str:part>/",
         subject_access.SubjectAccessDownloadView.as_view(),
         name="subject-access-export-download",

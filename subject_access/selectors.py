@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Role
-from agencies.selectors import active_memberships
+from agencies.selectors import active_memberships, membership_in
 from disruption.models import PersonOfConcern
+from disruption.selectors import entity_get
 from referrals.models import YoungPerson
 from referrals.selectors import coordinated_areas
 
@@ -56,6 +58,22 @@ def exports_for(*, user: Any, young_person: YoungPerson) -> QuerySet[SubjectAcce
     """The young person's exports, newest first, for a coordinator of their area (none for
     anyone else)."""
     return _current(_visible(user).filter(young_person=young_person))
+
+
+ONLY_THE_AREAS_INTELLIGENCE = (
+    "Only the area's coordinators and police leads see subject access exports about a person "
+    "of concern."
+)
+
+
+def suspect_for_subject_access(*, user: Any, pk: int) -> PersonOfConcern:
+    """A person of concern, for the coordinators and police leads of their area (404 out of
+    sight, PermissionDenied for anyone else who sees them)."""
+    person: PersonOfConcern = entity_get(user=user, model=PersonOfConcern, pk=pk)
+    roles = [Role.COORDINATOR, Role.POLICE_LEAD]
+    if membership_in(user=user, area_id=person.area_id, roles=roles) is None:
+        raise PermissionDenied(ONLY_THE_AREAS_INTELLIGENCE)
+    return person
 
 
 def exports_about(

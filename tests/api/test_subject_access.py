@@ -16,7 +16,7 @@ from audit.models import AuditAction, AuditEvent
 from subject_access.models import SubjectAccessExport
 from subject_access.services import STEPS
 from tests.factories import sign_in
-from tests.subject_access.world import case
+from tests.subject_access.world import case, suspect_case
 
 pytestmark = pytest.mark.django_db
 
@@ -137,3 +137,32 @@ def test_the_list_reads_a_fixed_number_of_queries(
     with django_assert_max_num_queries(20):
         listed = client.get(f"/api/v1/young-people/{world['person'].pk}/subject-access/")
     assert len(listed.json()["results"]) == 3
+
+
+def test_a_person_of_concerns_export_starts_once_a_police_lead_agrees(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    world = suspect_case()
+    url = f"/api/v1/persons-of-concern/{world['suspect'].pk}/subject-access/"
+    body = {"received_on": "2026-11-20", "requester": "Their solicitor"}
+    coordinator, police = api(world["coordinator"]), api(world["police_lead"])
+    assert police.post(url, body, format="json").status_code == 403
+    assert api(world["elsewhere"]).post(url, body, format="json").status_code == 404
+    started = coordinator.post(url, body, format="json")
+    assert started.status_code == 202, started.json()
+    job = started.json()
+    assert (job["status"], job["person_of_concern"], job["young_person"]) == (
+        "awaiting",
+        world["suspect"].pk,
+        None,
+    )
+    agree = f"/api/v1/subject-access-exports/{job['id']}/agree/"
+    assert coordinator.post(agree).status_code == 403
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed = police.post(agree)
+    assert agreed.status_code == 202
+    assert police.post(agree).status_code == 422  # agreed already
+    assert [row["status"] for row in police.get(url).json()["results"]] == ["done"]
+    download = f"/api/v1/subject-access-exports/{job['id']}/download/bundle/"
+    assert police.get(download).status_code == 404
+    assert coordinator.get(download).status_code == 200

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from agencies.models import Role
 from audit.models import AuditEvent
-from disruption.models import PersonOfConcern
 from subject_access.gathering import POLICE_INTELLIGENCE, SUSPECT_KINDS
 from subject_access.jobs import NOT_AGREED
 from subject_access.models import ExportStatus, SubjectAccessExport
@@ -30,7 +29,7 @@ from subject_access.services import (
     suspect_export_start,
 )
 from tests.factories import AreaFactory, member
-from tests.subject_access.world import RECEIVED, case, everything_held
+from tests.subject_access.world import RECEIVED, suspect_case
 
 pytestmark = pytest.mark.django_db
 
@@ -38,14 +37,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def media(settings: Any, tmp_path: Any) -> None:
     settings.MEDIA_ROOT = tmp_path
-
-
-def suspect_case() -> dict[str, Any]:
-    world = case()
-    everything_held(world)  # links the young person to a person of concern, "X"
-    world["suspect"] = PersonOfConcern.objects.get(area=world["area"])
-    world["police_lead"] = member(Role.POLICE_LEAD, area=world["area"])
-    return world
 
 
 def start(world: dict[str, Any], **overrides: Any) -> SubjectAccessExport:

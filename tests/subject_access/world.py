@@ -149,3 +149,11 @@ def everything_held(world: dict[str, Any]) -> None:
         recorded_by=coordinator,
     )
     young_person_open(actor=coordinator, pk=person.pk)  # a read of their record
+
+
+def suspect_case() -> dict[str, Any]:
+    world = case()
+    everything_held(world)  # links the young person to a person of concern, "X"
+    world["suspect"] = PersonOfConcern.objects.get(area=world["area"])
+    world["police_lead"] = member(Role.POLICE_LEAD, area=world["area"])
+    return world
