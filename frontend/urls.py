@@ -219,6 +219,16 @@ urlpatterns = [
         name="subject-access",
     ),
     path(
+        "intelligence/person/<int:pk>/subject-access/",
+        subject_access.suspect_subject_access_page,
+        name="suspect-subject-access",
+    ),
+    path(
+        "subject-access/<uuid:pk>/agree/",
+        subject_access.subject_access_agree,
+        name="subject-access-agree",
+    ),
+    path(
         "subject-access/<uuid:pk>/download/<str:part>/",
         subject_access.subject_access_download,
         name="subject-access-download",

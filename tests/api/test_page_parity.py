@@ -33,6 +33,8 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "young-person-unmerge": ("young-person-unmerge",),
     "subject-access": ("young-person-subject-access",),
     "subject-access-download": ("subject-access-export-download",),
+    "suspect-subject-access": ("person-of-concern-subject-access",),
+    "subject-access-agree": ("subject-access-export-agree",),
     "screening-home": ("screening-tools",),
     "screening-tools": ("screening-tools",),
     "screening-tool": ("screening-tool",),

@@ -11,7 +11,7 @@ from django.test import Client
 
 from subject_access.models import ExportStatus, SubjectAccessExport
 from tests.factories import sign_in
-from tests.subject_access.world import case
+from tests.subject_access.world import case, suspect_case
 
 pytestmark = pytest.mark.django_db
 
@@ -112,3 +112,37 @@ def test_a_running_export_shows_its_progress(
     with django_assert_max_num_queries(30):
         html = client.get(page(world)).content.decode()
     assert html.count("4 of 16 steps done: case notes.") == 3
+
+
+def test_a_person_of_concerns_export_is_started_by_a_coordinator_and_agreed_by_police(
+    client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    world = suspect_case()
+    suspect = world["suspect"]
+    url = f"/intelligence/person/{suspect.pk}/subject-access/"
+    sign_in(client, world["coordinator"])
+    assert (
+        "Subject access requests from X"
+        in client.get(f"/intelligence/person/{suspect.pk}/").content.decode()
+    )
+    response = client.post(url, answers(), follow=True)
+    assert "It starts once a police lead agrees." in response.content.decode()
+    export = SubjectAccessExport.objects.get()
+    assert export.status == ExportStatus.AWAITING
+
+    sign_in(client, world["police_lead"])
+    html = client.get(url).content.decode()
+    assert "Start the export" not in html and "Agree to the export" in html
+    with django_capture_on_commit_callbacks(execute=True):
+        agreed = client.post(f"/subject-access/{export.pk}/agree/")
+    assert agreed["Location"] == url
+    html = client.get(url).content.decode()
+    assert "Export agreed: the export about X has started" in html
+    assert "Ready to download" in html and "download/pdf/" not in html  # coordinators only
+    again = client.post(f"/subject-access/{export.pk}/agree/")
+    assert "This export is no longer waiting for a police lead to agree" in again.content.decode()
+
+    sign_in(client, world["coordinator"])
+    assert f"/subject-access/{export.pk}/download/pdf/" in client.get(url).content.decode()
+    sign_in(client, world["elsewhere"])
+    assert client.get(url).status_code == 404
