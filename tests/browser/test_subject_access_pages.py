@@ -12,7 +12,7 @@ import pytest
 from subject_access.models import ExportStatus, SubjectAccessExport
 from tests.browser.helpers import assert_accessible, fill_date, sign_in, visit
 from tests.browser.test_casework_pages import refused, shots, submit
-from tests.subject_access.world import RECEIVED, case
+from tests.subject_access.world import RECEIVED, case, suspect_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -55,3 +55,32 @@ def test_a_coordinator_starts_a_subject_access_export(
     assert table.get_by_role("link", name="PDF of the export of 20 November 2026").is_visible()
     visit(page, page.url)
     shots(page, "subject-access-list")
+
+
+def test_a_person_of_concerns_export_waits_for_a_police_lead(
+    page: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    world = suspect_case()
+    sign_in(page, world["coordinator"].username)
+    visit(page, f"/intelligence/person/{world['suspect'].pk}/")
+    page.get_by_role("link", name="Subject access requests from X").click()
+    page.wait_for_load_state()
+    page.get_by_label("Who made the request?").fill("Their solicitor")
+    submit(page, "Start the export")
+    refused(page, "Enter the date the request was received")
+    fill_date(page, "When was the request received?", RECEIVED)
+    submit(page, "Start the export")
+    banner = page.locator(".govuk-notification-banner--success")
+    assert banner.get_by_text("It starts once a police lead agrees.", exact=False).is_visible()
+    assert page.get_by_text("Waiting for a police lead to agree").is_visible()
+
+    page.context.clear_cookies()
+    sign_in(page, world["police_lead"].username)
+    visit(page, f"/intelligence/person/{world['suspect'].pk}/subject-access/")
+    page.get_by_role("button", name="Agree to the export").click()
+    page.wait_for_load_state()
+    assert banner.get_by_text("Export agreed: the export about X has started").is_visible()
+    assert page.get_by_text("Ready to download").is_visible()
+    assert_accessible(page)
+    assert SubjectAccessExport.objects.get().agreed_by == world["police_lead"]
