@@ -245,8 +245,10 @@ class SubjectAccessExportView(APIView):
 class SubjectAccessDownloadView(APIView):
     @extend_schema(
         responses={
-            (200, "application/pdf"): OpenApiTypes.BINARY,
-            (200, "application/zip"): OpenApiTypes.BINARY,
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY,
+                description="The file: the PDF as application/pdf, the bundle as application/zip",
+            ),
             404: OpenApiResponse(
                 description="No such export of an area you coordinate, or no file (still "
                 "running, failed or expired)"
