@@ -30,6 +30,7 @@ from . import (
     strategy_imports,
     strategy_library,
     strategy_profiles,
+    subject_access,
     work_lists,
     young_people,
 )
@@ -201,6 +202,31 @@ urlpatterns = [
         "v1/young-people/<int:pk>/merges/",
         merging.YoungPersonMergeView.as_view(),
         name="young-person-merge",
+    ),
+    path(
+        "v1/young-people/<int:pk>/subject-access/",
+        subject_access.YoungPersonSubjectAccessView.as_view(),
+        name="young-person-subject-access",
+    ),
+    path(
+        "v1/subject-access-exports/<uuid:pk>/",
+        subject_access.SubjectAccessExportView.as_view(),
+        name="subject-access-export",
+    ),
+    path(
+        "v1/persons-of-concern/<int:pk>/subject-access/",
+        subject_access.PersonOfConcernSubjectAccessView.as_view(),
+        name="person-of-concern-subject-access",
+    ),
+    path(
+        "v1/subject-access-exports/<uuid:pk>/agree/",
+        subject_access.SubjectAccessAgreeView.as_view(),
+        name="subject-access-export-agree",
+    ),
+    path(
+        "v1/subject-access-exports/<uuid:pk>/download/<str:part>/",
+        subject_access.SubjectAccessDownloadView.as_view(),
+        name="subject-access-export-download",
     ),
     path(
         "v1/young-person-merges/<int:pk>/undo/",

@@ -26,6 +26,7 @@ from . import (
     statutory,
     steps,
     strategy_profiles,
+    subject_access,
     views,
 )
 from .autocomplete import autocomplete_view
@@ -212,6 +213,26 @@ urlpatterns = [
         "young-people/<int:pk>/timeline/",
         casework.young_person_timeline_page,
         name="young-person-timeline",
+    ),
+    path(
+        "young-people/<int:pk>/subject-access/",
+        subject_access.subject_access_page,
+        name="subject-access",
+    ),
+    path(
+        "intelligence/person/<int:pk>/subject-access/",
+        subject_access.suspect_subject_access_page,
+        name="suspect-subject-access",
+    ),
+    path(
+        "subject-access/<uuid:pk>/agree/",
+        subject_access.subject_access_agree,
+        name="subject-access-agree",
+    ),
+    path(
+        "subject-access/<uuid:pk>/download/<str:part>/",
+        subject_access.subject_access_download,
+        name="subject-access-download",
     ),
     path(
         "young-people/<int:pk>/merge/",

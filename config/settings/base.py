@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "operations",
     "provisioning",
     "records",
+    "subject_access",
 ]
 
 MIDDLEWARE = [
@@ -379,6 +380,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "reports-profile-imports-expire": {
         "task": "reports.profile_imports_expire",
         "schedule": 60.0,
+    },
+    "subject-access-exports-expire": {
+        "task": "subject_access.expire_exports",
+        "schedule": 60.0 * 10,
     },
     "api-idempotency-keys-purge": {
         "task": "api.purge_idempotency_keys",

@@ -78,6 +78,7 @@ RECORD_PARTS_OF = {
 # shows a field to fill in: it must then be submitted invalid too, and leave this list.
 NO_INPUT: dict[str, str] = {
     "frontend:sign-out": "the 'Sign out' button in the header",
+    "frontend:subject-access-agree": "the 'Agree to the export' button of a subject access export",
     "frontend:sign-out-everywhere": "the 'Sign out of every device' button",
     "frontend:sign-in-recovery-codes": "the 'I have saved these codes' button",
     "frontend:notifications-mark-read": "'Mark all as read' and each 'Mark as read' button",
