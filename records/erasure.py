@@ -42,6 +42,8 @@ from referrals.models import (
     YoungPerson,
     YoungPersonMerge,
 )
+from subject_access.models import SubjectAccessExport
+from subject_access.services import exports_erased
 
 from .models import RecordKind, RetentionAction
 from .selectors import ENTITY_KINDS
@@ -185,6 +187,9 @@ def young_person_anonymise(*, record_id: int) -> Counts:
         Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids)
     ).update(**LINK_TEXT_CLEARED)
     counts["timeline texts"] = _timeline_text_cleared(referral_ids)
+    counts["subject access exports"] = exports_erased(
+        exports=SubjectAccessExport.objects.filter(young_person__in=ids), delete=False
+    )
     _files_removed_on_commit(files)
     counts["uploaded files"] = len(files)
     return counts
@@ -226,7 +231,16 @@ def entity_anonymise(*, kind: str, record_id: int) -> Counts:
     return {
         str(type(entity)._meta.verbose_name_plural): 1,
         "links": _links_of(node).update(**LINK_TEXT_CLEARED),
+        "subject access exports": _exports_erased(entity, delete=False),
     }
+
+
+def _exports_erased(entity: Model, *, delete: bool) -> int:
+    """A person of concern's subject access exports (other kinds have none)."""
+    if not isinstance(entity, PersonOfConcern):
+        return 0
+    exports = SubjectAccessExport.objects.filter(person_of_concern=entity)
+    return exports_erased(exports=exports, delete=delete)
 
 
 def entity_delete(*, kind: str, record_id: int) -> Counts:
@@ -249,6 +263,7 @@ def entity_delete(*, kind: str, record_id: int) -> Counts:
     counts["links"] = Link.every_link.filter(pk__in=link_ids).delete()[0]
     if node is not None:
         node.delete()
+    counts["subject access exports"] = _exports_erased(entity, delete=True)
     entity.delete()
     counts[str(type(entity)._meta.verbose_name_plural)] = 1
     return counts

@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from kombu.exceptions import OperationalError
@@ -52,6 +53,7 @@ REQUESTER_CAP = 200
 # How long an export's files are kept once gathered: long enough to review, redact and send
 # within the month, no longer.
 KEEP_FOR = timedelta(days=30)
+REQUESTER_REMOVED = "Removed under the retention schedule"
 WRITING_BUNDLE = "Writing the JSON and CSV bundle"
 WRITING_PDF = "Writing the PDF"
 # Each kind gathered is a step, then the bundle and the PDF.
@@ -298,6 +300,23 @@ def _remove(names: list[str]) -> None:
     for name in names:
         if name:
             default_storage.delete(name)
+
+
+def exports_erased(*, exports: QuerySet[SubjectAccessExport], delete: bool) -> int:
+    """For erasure under the retention schedule, inside its transaction: an export's files hold
+    everything about its subject, so they go once it commits. The rows go with a deleted
+    subject; otherwise each stays, without the requester's name, as the record that the
+    request was answered. How many exports."""
+    rows = list(exports.select_for_update().order_by("pk").values_list("pk", "pdf", "bundle"))
+    names = [name for _, *files in rows for name in files if name]
+    chosen = SubjectAccessExport.objects.filter(pk__in=[pk for pk, *_ in rows])
+    if delete:
+        chosen.delete()
+    else:
+        chosen.update(requester=REQUESTER_REMOVED, pdf="", bundle="")
+    if names:
+        transaction.on_commit(lambda: _remove(names))
+    return len(rows)
 
 
 def exports_expire(*, now: datetime) -> int:

@@ -9,9 +9,11 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.http import Http404
+from django.utils import timezone
 
 from agencies.models import Area, Role
 from audit.models import AuditEvent
@@ -47,6 +49,7 @@ from referrals.models import (
     YoungPerson,
 )
 from reports.rollups import rollups_refresh
+from subject_access.models import ExportStatus, SubjectAccessExport
 from tests.factories import AreaFactory, YoungPersonFactory, member
 from tests.records.world import TODAY, World, build_world
 
@@ -294,11 +297,59 @@ def test_the_police_lead_anonymises_or_deletes_intelligence(world: World) -> Non
     )
     assert not PersonOfConcern.objects.filter(pk=world.person.pk).exists()
     assert not Link.every_link.filter(referral=world.referral).exists()
-    assert tombstone.counts == {"link alerts": 0, "links": 1, "persons of concern": 1}
+    assert tombstone.counts == {
+        "link alerts": 0,
+        "links": 1,
+        "subject access exports": 0,
+        "persons of concern": 1,
+    }
     # The young person's side stays until their own review is decided.
     assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Amira"
     call_command("audit_verify", stdout=StringIO())
     call_command("rollups_check", area=[world.area.ons_code], stdout=StringIO())
+
+
+def export_of(world: World, **subject: Any) -> SubjectAccessExport:
+    export = SubjectAccessExport.objects.create(
+        area=world.area,
+        received_on=TODAY,
+        requester="Their solicitor, Ms Patel",
+        started_by=world.coordinator,
+        started_at=timezone.now(),
+        status=ExportStatus.AWAITING if "person_of_concern" in subject else ExportStatus.DONE,
+        **subject,
+    )
+    export.pdf.save("export.pdf", ContentFile(b"%PDF-1.4"), save=False)
+    export.bundle.save("export.zip", ContentFile(b"PK"), save=True)
+    return export
+
+
+def test_erasure_takes_the_subject_access_exports_files_and_requesters_with_it(
+    world: World, django_capture_on_commit_callbacks
+) -> None:
+    """An export holds everything about its subject: its files go after the commit, its row
+    stays without the requester's name, or goes with a deleted person of concern."""
+    answered = export_of(world, young_person=world.young_person)
+    waiting = export_of(world, person_of_concern=world.person)
+    files = [answered.pdf.name, answered.bundle.name, waiting.pdf.name, waiting.bundle.name]
+    retention_review_run(today=TODAY)
+    with django_capture_on_commit_callbacks(execute=True):
+        for kind, action, actor in (
+            (RecordKind.YOUNG_PERSON, RetentionAction.ANONYMISE, world.coordinator),
+            (RecordKind.PERSON, RetentionAction.DELETE, world.police_lead),
+        ):
+            tombstone = review_approve(
+                actor=actor,
+                review=RetentionReview.objects.get(kind=kind),
+                action=action,
+                rule_action=RetentionAction.REVIEW,
+            )
+            assert tombstone.counts["subject access exports"] == 1
+    answered.refresh_from_db()
+    assert (answered.pdf.name, answered.bundle.name) == ("", "")
+    assert "Patel" not in answered.requester
+    assert not SubjectAccessExport.objects.filter(pk=waiting.pk).exists()
+    assert not any(default_storage.exists(name) for name in files)
 
 
 def test_an_anonymised_person_of_concern_keeps_their_links_without_their_text(
