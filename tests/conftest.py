@@ -85,6 +85,9 @@ SHARED_WORKER = {
     "tests/config/test_launcher.py": "launcher",
     "tests/config/test_make_run.py": "launcher",
 }
+# Handed out test by test, not as a whole module: the schema's generated requests, a large
+# share of the suite's time, which would otherwise keep one worker busy long after the other.
+SPREAD = ("tests/api/test_schema.py",)
 # Handed out first: the browser modules, so that each worker starts Chromium once and stops it
 # once (tests/browser/conftest.py), then the launcher's long group.
 FIRST = ("tests/browser/", "launcher")
@@ -102,6 +105,8 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class ModuleScheduling(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
+            if path in SPREAD:
+                return nodeid
             return next((g for prefix, g in SHARED_WORKER.items() if path.startswith(prefix)), path)
 
         def _assign_work_unit(self, node: Any) -> None:

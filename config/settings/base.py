@@ -293,6 +293,8 @@ SPECTACULAR_SETTINGS = {
         "MentionKindEnum": "disruption.services.MentionKind",
         "StrategyDocumentKindEnum": "reports.models.DocumentKind",
         "ProvisionedRoleEnum": "provisioning.models.PROVISIONED_ROLES",
+        "RecordKindEnum": "records.models.RecordKind",
+        "RetentionActionEnum": "records.models.RetentionAction",
     },
 }
 
