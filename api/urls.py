@@ -24,6 +24,7 @@ from . import (
     referrals,
     report_exports,
     reports,
+    restriction,
     statutory,
     strategy_comparison,
     strategy_imports,
@@ -200,6 +201,16 @@ urlpatterns = [
         "v1/young-people/<int:pk>/merges/",
         merging.YoungPersonMergeView.as_view(),
         name="young-person-merge",
+    ),
+    path(
+        "v1/young-people/<int:pk>/restriction/",
+        restriction.YoungPersonRestrictionView.as_view(),
+        name="young-person-restriction",
+    ),
+    path(
+        "v1/young-people/<int:pk>/restriction/lift/",
+        restriction.YoungPersonRestrictionLiftView.as_view(),
+        name="young-person-restriction-lift",
     ),
     path(
         "v1/young-person-merges/<int:pk>/undo/",

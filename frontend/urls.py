@@ -21,6 +21,7 @@ from . import (
     notification_settings,
     report_exports,
     report_pages,
+    restriction,
     sign_in,
     statutory,
     steps,
@@ -221,6 +222,16 @@ urlpatterns = [
         "young-people/<int:pk>/merge/<int:other>/",
         merging.young_person_merge_compare_page,
         name="young-person-merge-compare",
+    ),
+    path(
+        "young-people/<int:pk>/restriction/",
+        restriction.young_person_restrict_page,
+        name="young-person-restrict",
+    ),
+    path(
+        "young-people/<int:pk>/restriction/lift/",
+        restriction.young_person_restriction_lift_page,
+        name="young-person-restriction-lift",
     ),
     path(
         "young-people/merges/<int:pk>/undo/",

@@ -55,15 +55,6 @@ def _reason(text: str, *, required: str) -> str:
     return text
 
 
-def standing_restriction(*, young_person: YoungPerson) -> YoungPersonRestriction | None:
-    """The restriction on the record now, if any (not scoped: callers have the record)."""
-    return (
-        YoungPersonRestriction.objects.filter(young_person=young_person, lifted_at__isnull=True)
-        .select_related("placed_by")
-        .first()
-    )
-
-
 def is_restricted(young_person: YoungPerson) -> bool:
     return YoungPersonRestriction.objects.filter(
         young_person_id=young_person.pk, lifted_at__isnull=True

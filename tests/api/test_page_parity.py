@@ -31,6 +31,8 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "young-person-merge": ("young-person-merge",),
     "young-person-merge-compare": ("young-person-merge",),
     "young-person-unmerge": ("young-person-unmerge",),
+    "young-person-restrict": ("young-person-restriction",),
+    "young-person-restriction-lift": ("young-person-restriction-lift",),
     "screening-home": ("screening-tools",),
     "screening-tools": ("screening-tools",),
     "screening-tool": ("screening-tool",),
