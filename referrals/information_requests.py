@@ -473,6 +473,7 @@ def information_request_attachment(
         target=found,
         area=None,
         request=request,
-        details={"download": found.attachment_name},
+        details={"download": True},
+        content={"document": found.attachment_name},  # a file's name may name the child
     )
     return found
