@@ -6,7 +6,7 @@ be destroyed), and lifts the restriction, with a reason. While it stands:
 
 - nobody but the area's coordinators sees the record or its referrals: the need-to-know
   selectors (referrals.selectors) leave them out of every other role's scope, so they answer
-  404 and drop out of lists, searches, work lists and drill-downs;
+  404 and drop out of lists, searches and work lists;
 - nothing new is linked to it (`refuse_if_restricted`, called by the intelligence links);
 - nobody but the area's coordinators is told of it (`told_despite_restriction`, which
   notifications.services.notify applies to every notification about a referral).
