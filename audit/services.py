@@ -99,7 +99,7 @@ def audit_record(
             reason=clean_text(reason),
             content=json.loads(details_json(content)),
         )
-        event.detail = detail  # type: ignore[attr-defined]  # the reverse one-to-one, cached
+        event.detail = detail  # the reverse one-to-one, cached for whoever reads it next
     return event
 
 

@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 
-from agencies.models import Role
+from agencies.models import Role, User
 from audit.models import AuditAction, AuditDetail, AuditEvent
 from audit.selectors import CSV_HEADER, audit_csv_rows, audit_search, content_areas
 from audit.services import audit_details_erase, audit_record, audit_seal
@@ -111,7 +111,7 @@ def test_the_trails_content_is_shown_to_the_areas_coordinators_only() -> None:
         content={"document": "Kayleigh statement.pdf"},
     )
 
-    def read(user: object) -> tuple[str, str]:
+    def read(user: User) -> tuple[str, str]:
         client = Client()
         sign_in(client, user)
         page = client.get(f"/administration/{area.ons_code}/audit/").content.decode()
