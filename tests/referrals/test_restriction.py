@@ -74,6 +74,7 @@ class World:
     emergency: User  # a lead professional who opened the referral by break-glass
     board_member: User
     administrator: User
+    national_analyst: User
     other_coordinator: User  # of another area
     restricted: Referral
     control: Referral  # another young person's referral, unrestricted
@@ -108,6 +109,7 @@ def _build() -> World:
         emergency=emergency,
         board_member=member(Role.BOARD_MEMBER, area=area),
         administrator=member(Role.AREA_ADMINISTRATOR, area=area),
+        national_analyst=member(Role.NATIONAL_ANALYST),
         other_coordinator=member(Role.COORDINATOR),
         restricted=restricted,
         control=control,
@@ -140,6 +142,7 @@ OTHERS = [
     "emergency",
     "board_member",
     "administrator",
+    "national_analyst",
     "other_coordinator",
 ]
 
