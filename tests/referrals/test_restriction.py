@@ -22,6 +22,7 @@ from disruption.selectors import link_visible_q, node_visible_q
 from disruption.services import mention_convert, node_for
 from notifications.models import Notification, NotificationKind
 from notifications.services import notify
+from notifications.watch import allowed_referral_id
 from referrals.break_glass import break_glass_open
 from referrals.casework import missing_episode_start
 from referrals.information_requests import information_requests_asked_of
@@ -161,6 +162,8 @@ def test_the_restricted_record_is_out_of_every_other_roles_sight(world: World, w
     assert person.pk not in found.ids
     events = timeline(user=user, referrals=Referral.objects.filter(pk=world.restricted.pk))
     assert not events.exists()
+    # Nor may they follow its page's live updates.
+    assert allowed_referral_id(user=user, reference=world.restricted.reference) is None
 
 
 @pytest.mark.parametrize(
@@ -187,6 +190,7 @@ def test_the_areas_coordinators_see_it_in_full(world: World, who: str) -> None:
     assert young_person_get(user=user, pk=person.pk) == person
     found = search_young_people(actor=user, terms=parse("Restricta Pers"))
     assert person.pk in found.ids
+    assert allowed_referral_id(user=user, reference=world.restricted.reference) is not None
 
 
 def test_the_agency_is_not_asked_about_a_restricted_record(world: World) -> None:
