@@ -40,6 +40,10 @@ REASON_REQUIRED = "Enter why the record is being restricted"
 LIFT_REASON_REQUIRED = "Enter why the restriction is being lifted"
 ALREADY_RESTRICTED = "This record is already restricted"
 NOT_RESTRICTED = "This record is not restricted"
+RESTRICTED_FROM_BREAK_GLASS = (
+    "This young person's record is restricted: only the coordinators of its area can open it. "
+    "Ask one of them."
+)
 LINK_REFUSED = (
     "The record of {person} is restricted: nothing can be linked to it until a coordinator "
     "lifts the restriction"

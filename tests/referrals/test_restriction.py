@@ -36,6 +36,7 @@ from referrals.restriction import (
     ALREADY_RESTRICTED,
     LINK_REFUSED,
     NOT_RESTRICTED,
+    RESTRICTED_FROM_BREAK_GLASS,
     young_person_restrict,
     young_person_restriction_lift,
 )
@@ -191,6 +192,15 @@ def test_the_areas_coordinators_see_it_in_full(world: World, who: str) -> None:
     found = search_young_people(actor=user, terms=parse("Restricta Pers"))
     assert person.pk in found.ids
     assert allowed_referral_id(user=user, reference=world.restricted.reference) is not None
+
+
+def test_even_an_emergency_does_not_open_a_restricted_record(world: World) -> None:
+    for actor in (member(Role.LEAD_PROFESSIONAL, area=world.area), world.other_coordinator):
+        with pytest.raises(ValidationError) as refused:
+            break_glass_open(
+                referral=world.restricted, actor=actor, reason="Found at a hotel at 3am today."
+            )
+        assert refused.value.messages == [RESTRICTED_FROM_BREAK_GLASS]
 
 
 def test_the_agency_is_not_asked_about_a_restricted_record(world: World) -> None:
