@@ -51,7 +51,13 @@ from agencies.services import (
     person_unlock,
 )
 from audit.models import AuditAction, AuditEvent
-from audit.selectors import audit_csv_rows, audit_search, records_in_words, shown_reason
+from audit.selectors import (
+    audit_csv_rows,
+    audit_search,
+    content_areas,
+    records_in_words,
+    shown_reason,
+)
 from audit.services import audit_record
 from notifications.models import Notification
 from notifications.selectors import emails_not_delivered
@@ -442,7 +448,10 @@ class AuditQuerySerializer(serializers.Serializer[Any]):
 class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
     actor = serializers.CharField(source="actor.username", default=None)
     record = serializers.SerializerMethodField()
-    reason = serializers.SerializerMethodField(help_text="Whether one was given, never its text")
+    reason = serializers.SerializerMethodField(
+        help_text="The reason given: its text only to a coordinator of the area, else whether "
+        "one was given"
+    )
 
     class Meta:
         model = AuditEvent
@@ -453,7 +462,7 @@ class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
         return str(self.context["words"][event.pk])
 
     def get_reason(self, event: AuditEvent) -> str:
-        return shown_reason(event, True)
+        return shown_reason(event, entitled=self.context["entitled"])
 
 
 def _searched(request: Request, area: Area) -> Any:
@@ -501,7 +510,7 @@ class AuditSearchView(AdministrationView):
                 request=request,
                 details={"audit_search": request.query_params.dict()},
             )
-        context = {"words": records_in_words(page)}
+        context = {"words": records_in_words(page), "entitled": content_areas(user=request.user)}
         body = AuditEventSerializer(page, many=True, context=context).data
         return paginator.get_paginated_response(body)
 
@@ -535,7 +544,10 @@ class AuditExportView(AdministrationView):
         )
         writer = csv.writer(_Echo())
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in audit_csv_rows(events, redact_case_reasons=True)),
+            (
+                writer.writerow(row)
+                for row in audit_csv_rows(events, entitled=content_areas(user=request.user))
+            ),
             content_type="text/csv; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="audit-{area.ons_code}.csv"'

@@ -25,6 +25,7 @@ from . import (
     referrals,
     report_exports,
     reports,
+    restriction,
     statutory,
     strategy_comparison,
     strategy_imports,
@@ -227,6 +228,16 @@ urlpatterns = [
         "v1/subject-access-exports/<uuid:pk>/download/<str:part>/",
         subject_access.SubjectAccessDownloadView.as_view(),
         name="subject-access-export-download",
+    ),
+    path(
+        "v1/young-people/<int:pk>/restriction/",
+        restriction.YoungPersonRestrictionView.as_view(),
+        name="young-person-restriction",
+    ),
+    path(
+        "v1/young-people/<int:pk>/restriction/lift/",
+        restriction.YoungPersonRestrictionLiftView.as_view(),
+        name="young-person-restriction-lift",
     ),
     path(
         "v1/young-person-merges/<int:pk>/undo/",

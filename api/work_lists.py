@@ -151,7 +151,9 @@ class SeenByEventSerializer(serializers.Serializer[Any]):
     agency = serializers.CharField(source="membership.agency.name", default=None)
     action = serializers.CharField()
     details = serializers.JSONField(help_text="A workflow step's `from` and `to` states")
-    reason = serializers.CharField()
+    reason = serializers.CharField(
+        source="given_reason", help_text="The reason given; empty once erased"
+    )
 
 
 class ReferralSeenByView(AuditedListView):

@@ -111,7 +111,10 @@ class AuditEvent(models.Model):
     )
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.TextField(blank=True)
+    # Empty on every event written since the erasable part moved out (AuditDetail): a reason
+    # is free text about a case. Events written before keep theirs, sealed into the chain.
     reason = models.TextField(blank=True)
+    # Ids, kinds, codes and counts only: content about a case goes to AuditDetail.content.
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -127,6 +130,18 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         target = f" {self.object_type}:{self.object_id}" if self.object_type else ""
         return f"#{self.id} {self.get_action_display()}{target} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def given_reason(self) -> str:
+        """The reason given with the event: from its erasable detail (blank once erased), or,
+        for an event written before reasons moved there, its own column."""
+        detail = getattr(self, "detail", None) if self.reason == "" else None
+        return detail.reason if detail is not None else self.reason
+
+    def content(self) -> dict[str, Any]:
+        """What the event recorded about a case beyond ids (a document's name): its erasable
+        detail's, empty once erased or when it had none."""
+        detail = getattr(self, "detail", None)
+        return dict(detail.content) if detail is not None else {}
 
 
 class AuditSeal(models.Model):
@@ -150,6 +165,33 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.seq} of event {self.event_id}"
+
+
+class AuditDetail(models.Model):
+    """The erasable part of an audit event: the reason given with it (free text about a case)
+    and any content about a case it records beyond ids (a document's name). Not in the hash
+    chain, and not append-only: erasing a record blanks its events' details
+    (audit.services.audit_details_erase) and the chain still verifies, because the event
+    keeps only ids, kinds, the actor and the time. Written in the event's transaction, and
+    only for events that carry such content."""
+
+    event = models.OneToOneField(
+        AuditEvent,
+        primary_key=True,
+        on_delete=models.DO_NOTHING,  # events are never deleted (append-only)
+        related_name="detail",
+        db_constraint=False,  # as the event's own keys: no lock on the event at commit
+    )
+    reason = models.TextField(blank=True)
+    content = models.JSONField(default=dict, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"detail of event {self.event_id}"
+
+
+# The audit tables the application's role may change (UPDATE): the erasable details alone.
+ERASABLE_MODELS = (AuditDetail,)
 
 
 def _history_base(tracked: type[models.Model], name: str) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import connection, transaction
 
-from .models import AuditEvent
+from .models import ERASABLE_MODELS, AuditEvent
 
 # Every other table: the ordinary writes of the service.
 _TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
@@ -29,8 +29,13 @@ class UnsafeRole(ValueError):
 
 
 def audit_tables() -> list[str]:
-    """The audit app's tables: events, seals and field-level history, all append-only."""
-    return sorted(model._meta.db_table for model in apps.get_app_config("audit").get_models())
+    """The audit app's append-only tables: events, seals and field-level history. The events'
+    erasable details (ERASABLE_MODELS) are not among them: erasure blanks them."""
+    return sorted(
+        model._meta.db_table
+        for model in apps.get_app_config("audit").get_models()
+        if model not in ERASABLE_MODELS
+    )
 
 
 def app_role_grant(*, role: str, password: str = "") -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, NamedTuple
@@ -17,7 +17,8 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from agencies.models import Agency, Area, Membership
+from agencies.models import Agency, Area, Membership, Role
+from agencies.selectors import active_memberships
 
 from . import anchors
 from .chain import EVENT_FIELDS, GENESIS_HASH, same_hash, seal_hash
@@ -28,7 +29,7 @@ def audit_events_for_object(*, target: models.Model) -> QuerySet[AuditEvent]:
     """Who has seen or changed `target`, newest first, with the agency each acted for."""
     return (
         AuditEvent.objects.filter(object_type=target._meta.label_lower, object_id=str(target.pk))
-        .select_related("actor", "membership__agency")
+        .select_related("actor", "membership__agency", "detail")
         .order_by("-id")
     )
 
@@ -61,7 +62,9 @@ def audit_search(
             events = events.filter(created_at__lte=date_to)
         else:
             events = events.filter(created_at__lt=_start_of(date_to + timedelta(days=1)))
-    return events.select_related("actor", "membership", "area").order_by("-created_at", "-id")
+    return events.select_related("actor", "membership", "area", "detail").order_by(
+        "-created_at", "-id"
+    )
 
 
 def _start_of(day: date | datetime) -> datetime:
@@ -83,6 +86,7 @@ CSV_HEADER = [
     "user agent",
     "reason",
     "details",
+    "content",
     "hash",
 ]
 
@@ -132,27 +136,54 @@ def _names(model: type[models.Model], kind: str, pks: list[str]) -> dict[str, st
     return {}
 
 
-REDACTED_REASON = "(recorded; shown to the area's coordinators)"
+REDACTED = "(recorded; shown to the area's coordinators)"
 
 
-def shown_reason(event: AuditEvent, redact_case_reasons: bool) -> str:
+def content_areas(*, user: Any) -> frozenset[int]:
+    """The areas whose events' erasable content (reasons, content about a case) `user` may
+    read: those they coordinate, as the coordinators are entitled to every case of their
+    area. An area administrator reads the trail, never case content."""
+    return frozenset(
+        m.area_id
+        for m in active_memberships(user=user)
+        if m.role == Role.COORDINATOR and m.area_id is not None
+    )
+
+
+def shown_reason(event: AuditEvent, *, entitled: Collection[int]) -> str:
     """A reason is free text about a case (emergency access, a correction, a rating changed, a
-    link alert naming people), so administrators see only that one exists: the kind of event,
-    who and when tell them what they need. The administration's own changes record none."""
-    if redact_case_reasons and event.reason:
-        return REDACTED_REASON
-    return event.reason
+    link alert naming people), so those not entitled to the area's cases see only that one
+    exists: the kind of event, who and when tell them what they need."""
+    reason = event.given_reason()
+    if reason and event.area_id not in entitled:
+        return REDACTED
+    return reason
+
+
+def shown_content(event: AuditEvent, *, entitled: Collection[int]) -> str:
+    """The content about a case the event recorded (AuditDetail.content), as JSON, on the
+    same terms as its reason."""
+    content = event.content()
+    if not content:
+        return ""
+    return json.dumps(content, sort_keys=True) if event.area_id in entitled else REDACTED
 
 
 def audit_csv_rows(
-    queryset: QuerySet[AuditEvent], *, redact_case_reasons: bool = False
+    queryset: QuerySet[AuditEvent], *, entitled: Collection[int]
 ) -> Iterator[list[str]]:
     """The header, then one row per event, streamed. Cells that a spreadsheet would run as a
-    formula are prefixed with an apostrophe. With `redact_case_reasons` (for administrators,
-    who see no case content) every free-text reason is left out (`shown_reason`)."""
+    formula are prefixed with an apostrophe. A reason and the content about a case are shown
+    for the areas in `entitled` (content_areas), else only said to exist."""
     yield CSV_HEADER
     events = queryset.select_related(
-        "actor", "membership__user", "membership__agency", "membership__area", "area", "seal"
+        "actor",
+        "membership__user",
+        "membership__agency",
+        "membership__area",
+        "area",
+        "seal",
+        "detail",
     )
     for event in events.iterator(chunk_size=2000):
         yield [
@@ -168,8 +199,9 @@ def audit_csv_rows(
                 event.area.name if event.area else "",
                 event.ip_address or "",
                 event.user_agent,
-                shown_reason(event, redact_case_reasons),
+                shown_reason(event, entitled=entitled),
                 json.dumps(event.details, sort_keys=True) if event.details else "",
+                shown_content(event, entitled=entitled),
                 _seal_hash_of(event),
             )
         ]

@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from agencies.models import Area, Membership
 from agencies.selectors import acting_membership
@@ -33,7 +34,7 @@ from .chain import (
     normalise_ip,
     seal_hash,
 )
-from .models import AuditAction, AuditEvent, AuditSeal
+from .models import AuditAction, AuditDetail, AuditEvent, AuditSeal
 
 PATH_MAX_LENGTH = 500  # a denied path is evidence, not a place to store a client's payload
 # Taken by sealers only, never by a request: one sealer at a time extends the chain.
@@ -63,9 +64,15 @@ def audit_record(
     request: HttpRequest | None = None,
     reason: str = "",
     details: Mapping[str, Any] | None = None,
+    content: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one event. `actor` is None (or anonymous) for e.g. a failed sign-in; put the
     attempted username in `details`. The area defaults to the target's (or the membership's).
+
+    `details` holds ids, kinds, codes and counts, sealed into the chain with the event. The
+    `reason` (free text) and `content` (anything else about a case, such as a document's
+    name) go to the event's AuditDetail, outside the chain, so that erasing a record can
+    blank them and the chain still verifies (docs/records-management.md).
 
     Raises ValueError for an unknown action, a break-glass event without a reason, or a
     membership that is not the actor's.
@@ -82,10 +89,27 @@ def audit_record(
         area=area,
         ip_address=ip_address,
         user_agent=user_agent,
-        reason=reason,
+        reason="",
         details=details_json(details),
     )
-    return _append([row])[0]
+    event = _append([row])[0]
+    if reason or content:
+        detail = AuditDetail.objects.create(
+            event=event,
+            reason=clean_text(reason),
+            content=json.loads(details_json(content)),
+        )
+        event.detail = detail  # the reverse one-to-one, cached for whoever reads it next
+    return event
+
+
+def audit_details_erase(*, events: models.QuerySet[AuditEvent]) -> int:
+    """Blank the erasable part (reason and content) of `events`, when the records they are
+    about are erased; returns how many details were blanked. The events, and so the hash
+    chain, are untouched: `manage.py audit_verify` still passes."""
+    return AuditDetail.objects.filter(event__in=events, erased_at__isnull=True).update(
+        reason="", content={}, erased_at=timezone.now()
+    )
 
 
 def audit_record_views(

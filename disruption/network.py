@@ -34,9 +34,10 @@ from django.http import Http404
 from agencies.models import Area
 from audit.services import audit_record_views
 from referrals.models import YoungPerson
+from referrals.selectors import coordinated_areas
 
 from .models import ENTITY_MODELS, NODE_FIELDS, Link, Node, NodeKind
-from .selectors import intelligence_area_ids, intelligence_membership
+from .selectors import intelligence_area_ids, intelligence_membership, restricted_young_nodes
 
 # The most links one network shows: more than a person can read in a drawing or a table, and
 # every young person shown is one audit record. Read most recent first, so a truncated network
@@ -180,6 +181,13 @@ def network(
     for _, a, b, *_ in hop2_rows:
         hops.setdefault(a, 2)
         hops.setdefault(b, 2)
+    if area_id not in coordinated_areas(user=user):  # restricted records are theirs alone
+        hidden = set(restricted_young_nodes().filter(pk__in=hops).values_list("pk", flat=True))
+        if centre_id in hidden:
+            raise Http404("No such record in your areas' intelligence")
+        hops = {node: hop for node, hop in hops.items() if node not in hidden}
+        hop1_rows = [row for row in hop1_rows if not {row[1], row[2]} & hidden]
+        hop2_rows = [row for row in hop2_rows if not {row[1], row[2]} & hidden]
 
     rows = (
         Node.objects.filter(id__in=sorted(hops))

@@ -22,7 +22,7 @@ from django.http import Http404
 from agencies.models import Membership, Role
 from agencies.selectors import active_memberships
 from referrals.models import OPEN_STATES, Referral
-from referrals.selectors import referral_full_q
+from referrals.selectors import coordinated_areas, referral_full_q, restricted_q
 
 from . import normalise
 from .models import (
@@ -92,11 +92,27 @@ def shared_link_q(*, user: Any) -> Q:
     )
 
 
+def restricted_young_nodes() -> QuerySet[Node]:
+    """The nodes of young people whose records are restricted (referrals.restriction)."""
+    return Node.objects.filter(restricted_q(young_person="young_person"))
+
+
+def _restricted_hidden_q(user: Any, *, ends: Sequence[str]) -> Q:
+    """Rows none of whose `ends` (paths to a node's id) is a restricted young person's node,
+    unless the row is of an area the user coordinates: such records are the coordinators'."""
+    hidden = restricted_young_nodes().values("pk")
+    untouched = Q()
+    for end in ends:
+        untouched &= ~Q(**{f"{end}__in": hidden})
+    return Q(area_id__in=coordinated_areas(user=user)) | untouched
+
+
 def link_visible_q(*, user: Any) -> Q:
     """The filter (on Link) for links the user may see."""
     if not active_memberships(user=user):
         return Q(pk__in=[])
-    return Q(area_id__in=intelligence_area_ids(user=user)) | shared_link_q(user=user)
+    visible = Q(area_id__in=intelligence_area_ids(user=user)) | shared_link_q(user=user)
+    return visible & _restricted_hidden_q(user, ends=("a_id", "b_id"))
 
 
 def node_visible_q(*, user: Any, on_entity: bool = False) -> Q:
@@ -107,11 +123,12 @@ def node_visible_q(*, user: Any, on_entity: bool = False) -> Q:
         return Q(pk__in=[])
     shared = Link.objects.filter(shared_link_q(user=user))
     node = "node__in" if on_entity else "pk__in"
-    return (
+    visible = (
         Q(area_id__in=intelligence_area_ids(user=user))
         | Q(**{node: shared.values("a_id")})
         | Q(**{node: shared.values("b_id")})
     )
+    return visible if on_entity else visible & _restricted_hidden_q(user, ends=("pk",))
 
 
 # --- entities ------------------------------------------------------------------------------

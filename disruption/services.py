@@ -22,6 +22,7 @@ from agencies.selectors import acting_membership, active_memberships, membership
 from audit.models import AuditAction
 from audit.services import audit_record
 from referrals.models import Referral, YoungPerson
+from referrals.restriction import refuse_if_restricted
 from referrals.selectors import referral_full_q
 
 from . import normalise
@@ -542,6 +543,7 @@ def link_add(
         raise ValidationError({"b": "Only records of the same area can be linked"})
     if type(a) is type(b) and a.pk == b.pk:
         raise ValidationError({"b": "Choose another record to link to"})
+    refuse_if_restricted(a, b, field="b")
     membership = _writer(actor=actor, area_id=area_id)
     _check_link(
         nature=nature,
@@ -858,6 +860,7 @@ def mention_convert(
         raise ValidationError({"kind": "Choose a person, place or vehicle"})
     if line.strip() not in mention_lines(referral)[kind]:
         raise ValidationError({"line": "Choose a line of what the concern mentions"})
+    refuse_if_restricted(referral.young_person, field="line")
     wording = _text(name) or line.strip()
     grading: dict[str, Any] = {
         "source": f"Concern {referral.reference}",

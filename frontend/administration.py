@@ -63,7 +63,13 @@ from agencies.services import (
     person_unlock,
 )
 from audit.models import AuditAction, AuditEvent
-from audit.selectors import audit_csv_rows, audit_search, records_in_words, shown_reason
+from audit.selectors import (
+    audit_csv_rows,
+    audit_search,
+    content_areas,
+    records_in_words,
+    shown_reason,
+)
 from audit.services import audit_record
 from identity.selectors import area_providers
 from notifications.selectors import emails_not_delivered
@@ -854,18 +860,20 @@ def audit_page(request: HttpRequest, ons_code: str) -> HttpResponseBase:
         "area": area,
         "form": form,
         "pages": pages,
-        "rows": _in_words(pages.object_list) if pages else [],
+        "rows": _in_words(pages.object_list, user=request.user) if pages else [],
         "csv_query": _without_page(request),
     }
     return render(request, "frontend/admin/audit.html", context)
 
 
-def _in_words(events: list[AuditEvent]) -> list[tuple[AuditEvent, str, str, str]]:
-    """Each event with the record it is about, what happened, in words, and whether a reason
-    was given (never its text: that is case content)."""
+def _in_words(events: list[AuditEvent], *, user: Any) -> list[tuple[AuditEvent, str, str, str]]:
+    """Each event with the record it is about, what happened, in words, and the reason given:
+    its text only to someone entitled to the area's cases (a coordinator of it), else that
+    one was given (content_areas)."""
     words = records_in_words(events)
+    entitled = content_areas(user=user)
     return [
-        (event, words[event.pk], _what_happened(event), shown_reason(event, True))
+        (event, words[event.pk], _what_happened(event), shown_reason(event, entitled=entitled))
         for event in events
     ]
 
@@ -912,7 +920,10 @@ def _csv_export(request: HttpRequest, area: Area, events: Any) -> StreamingHttpR
     )
     writer = csv.writer(_Echo())
     response = StreamingHttpResponse(
-        (writer.writerow(row) for row in audit_csv_rows(events, redact_case_reasons=True)),
+        (
+            writer.writerow(row)
+            for row in audit_csv_rows(events, entitled=content_areas(user=request.user))
+        ),
         content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="audit-{area.ons_code}.csv"'

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
+from agencies.selectors import signed_in
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_for_object, field_history, names_behind_changes
 from disruption.activity_selectors import activities_for_referral
@@ -44,6 +45,7 @@ from .casework import casework_context
 from .chronology import chronology
 from .pagination import Pages, paginate
 from .record_history import HISTORY_LABELS, casework_history
+from .restriction import restriction_context
 from .statutory import statutory_context
 
 HISTORY_PER_PAGE = 10
@@ -463,6 +465,9 @@ def case_page_context(
             "latest_events": _latest_events(request, referral),
             "emergency_until": emergency_access_until(user=request.user, referral=referral),
         }
+        context |= restriction_context(
+            user=signed_in(request.user), young_person=referral.young_person
+        )
         context["deadline"] = next_deadline(referral, context)
     else:
         context |= referrer_view(referral)

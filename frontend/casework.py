@@ -58,6 +58,7 @@ from .forms import (
 )
 from .merging import merging_context
 from .pagination import paginate
+from .restriction import restriction_context
 
 
 def _for_casework(request: HttpRequest, reference: str) -> Referral:
@@ -306,10 +307,12 @@ def referral_timeline_page(request: HttpRequest, reference: str) -> HttpResponse
 @require_GET
 def young_person_timeline_page(request: HttpRequest, pk: int) -> HttpResponse:
     person = young_person_open(actor=request.user, pk=pk, request=request)
-    context = {
-        "young_person": person,
-        "can_answer_subject_access": coordinates_area_of(request.user, person),
-    } | merging_context(user=signed_in(request.user), young_person=person)
+    user = signed_in(request.user)
+    context = (
+        {"young_person": person, "can_answer_subject_access": coordinates_area_of(user, person)}
+        | merging_context(user=user, young_person=person)
+        | restriction_context(user=user, young_person=person)
+    )
     return _chronology_page(request, person.referrals.all(), context)
 
 

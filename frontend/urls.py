@@ -22,6 +22,7 @@ from . import (
     records,
     report_exports,
     report_pages,
+    restriction,
     sign_in,
     statutory,
     steps,
@@ -243,6 +244,16 @@ urlpatterns = [
         "young-people/<int:pk>/merge/<int:other>/",
         merging.young_person_merge_compare_page,
         name="young-person-merge-compare",
+    ),
+    path(
+        "young-people/<int:pk>/restriction/",
+        restriction.young_person_restrict_page,
+        name="young-person-restrict",
+    ),
+    path(
+        "young-people/<int:pk>/restriction/lift/",
+        restriction.young_person_restriction_lift_page,
+        name="young-person-restriction-lift",
     ),
     path(
         "young-people/merges/<int:pk>/undo/",

@@ -14,6 +14,7 @@ from psycopg2.extras import execute_values
 from agencies.selectors import acting_membership
 from audit.models import AuditAction
 from audit.services import audit_record
+from referrals.restriction import told_despite_restriction
 
 from . import live
 from .models import (
@@ -71,6 +72,8 @@ def notify(
     write `title` and `body` without a young person's personal details.
     """
     recipient_ids = sorted({u.pk for u in recipients if u.is_active})
+    if referral_id is not None:  # a restricted record is told of to its coordinators alone
+        recipient_ids = told_despite_restriction(user_ids=recipient_ids, referral_id=referral_id)
     if not recipient_ids:
         return []
     urgent = urgent or kind in ALWAYS_URGENT

@@ -16,6 +16,7 @@ from audit.services import audit_record
 from . import events
 from .memberships import break_glass_membership, coordinator_membership
 from .models import BreakGlassAccess, Referral
+from .restriction import RESTRICTED_FROM_BREAK_GLASS, is_restricted
 from .selectors import ReferralAccess, referral_access
 from .signals import break_glass_opened
 
@@ -42,6 +43,8 @@ def break_glass_open(
         raise ValidationError("A draft cannot be opened by anyone but the person raising it.")
     if referral_access(user=actor, referral=referral) is ReferralAccess.FULL:
         raise ValidationError("You can already see this referral.")
+    if is_restricted(referral.young_person):  # even an emergency does not open it
+        raise ValidationError(RESTRICTED_FROM_BREAK_GLASS)
     with transaction.atomic(durable=True):
         access = BreakGlassAccess.objects.create(
             user=actor,

@@ -379,3 +379,16 @@ def young_person_unmerged_event(
         reason=reason,
         **moved,
     )
+
+
+def young_person_restricted_event(*, referral: Referral, actor: Any, reason: str) -> ReferralEvent:
+    """On each of the young person's referrals: their record is restricted (UK GDPR Art. 18)."""
+    return _record(referral, ReferralEventType.YOUNG_PERSON_RESTRICTED, actor, reason=reason)
+
+
+def young_person_restriction_lifted_event(
+    *, referral: Referral, actor: Any, reason: str
+) -> ReferralEvent:
+    return _record(
+        referral, ReferralEventType.YOUNG_PERSON_RESTRICTION_LIFTED, actor, reason=reason
+    )

@@ -42,7 +42,7 @@ from .models import (
     Referral,
     ReferralAssignment,
 )
-from .selectors import granting_membership, referral_full_q
+from .selectors import granting_membership, referral_full_q, unrestricted_q
 from .signals import information_request_answered
 
 ANSWER_MAX_LENGTH = 10_000
@@ -178,7 +178,8 @@ def _asked_of_q(user: Any) -> Q:
             asked_of |= place
         elif membership.role == Role.LEAD_PROFESSIONAL:
             asked_of |= place & Q(Exists(_named_for_agency(user)))
-    return asked_of
+    # A restricted record is the coordinators' alone: nothing of it is asked of anyone.
+    return asked_of & unrestricted_q(young_person="referral__young_person")
 
 
 def answering_membership(
@@ -472,6 +473,7 @@ def information_request_attachment(
         target=found,
         area=None,
         request=request,
-        details={"download": found.attachment_name},
+        details={"download": True},
+        content={"document": found.attachment_name},  # a file's name may name the child
     )
     return found

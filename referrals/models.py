@@ -890,6 +890,11 @@ class ReferralEventType(models.TextChoices):
     YOUNG_PERSON_CORRECTED = "young_person_corrected", "Young person's details corrected"
     YOUNG_PERSON_MERGED = "young_person_merged", "Young person's records merged"
     YOUNG_PERSON_UNMERGED = "young_person_unmerged", "Young person's records merge undone"
+    YOUNG_PERSON_RESTRICTED = "young_person_restricted", "Young person's record restricted"
+    YOUNG_PERSON_RESTRICTION_LIFTED = (
+        "young_person_restriction_lifted",
+        "Restriction of the young person's record lifted",
+    )
     ACTION_ADDED = "action_added", "Protective action added"
     ACTION_UPDATED = "action_updated", "Protective action updated"
     ACTION_OWNER_CHANGED = "action_owner_changed", "Protective action owner changed"
@@ -1009,6 +1014,47 @@ class YoungPersonMerge(models.Model):
     def undo_until(self) -> datetime:
         """The end of the undo period, on the area's setting as it is now."""
         return self.merged_at + timedelta(days=self.area.merge_undo_days)
+
+
+class YoungPersonRestriction(models.Model):
+    """A restriction of processing (UK GDPR Article 18) on a young person's record: while it
+    stands (not lifted) the record and its referrals are used by the area's coordinators
+    alone; nobody else sees them, nothing new is linked to them and nobody else is told of
+    them (referrals.restriction). Counts still count them. Lifting it keeps the row, so
+    each restriction and its lifting stay on the record."""
+
+    young_person = models.ForeignKey(
+        YoungPerson, on_delete=models.PROTECT, related_name="restrictions"
+    )
+    reason = models.TextField()
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            # Also the index the need-to-know selectors read a standing restriction from.
+            models.UniqueConstraint(
+                fields=["young_person"],
+                condition=models.Q(lifted_at__isnull=True),
+                name="young_person_restricted_once_at_a_time",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(lifted_at__isnull=True)
+                | models.Q(lifted_at__gte=models.F("placed_at")),
+                name="young_person_restriction_lifted_after_placed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Restriction on {self.young_person}"
 
 
 class BreakGlassAccess(models.Model):

@@ -10,7 +10,9 @@ lists in the database, and `referral_access` grades one referral. Tests check th
 - lead professional: referrals where they or their agency are currently assigned (full);
 - anyone with a live break-glass access to that referral (full);
 - board members, national analysts, area administrators: no records at all.
-A draft is its raiser's alone until it is submitted.
+A draft is its raiser's alone until it is submitted. A young person's record under a
+restriction of processing (referrals.restriction) and its referrals are the coordinators'
+alone: every other rule above leaves them out (`_unrestricted`).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ from .models import (
     ReturnInterview,
     ScreeningTool,
     YoungPerson,
+    YoungPersonRestriction,
     version_number,
 )
 
@@ -86,19 +89,38 @@ def _live_break_glass(user: Any) -> QuerySet[BreakGlassAccess]:
     )
 
 
+def restricted_q(*, young_person: str = "young_person") -> Q:
+    """Rows whose young person (reached by the path `young_person` from the rows filtered)
+    is under a restriction of processing (referrals.restriction)."""
+    standing = YoungPersonRestriction.objects.filter(
+        young_person=OuterRef(young_person), lifted_at__isnull=True
+    )
+    return Q(Exists(standing))
+
+
+def unrestricted_q(*, young_person: str = "young_person") -> Q:
+    return ~restricted_q(young_person=young_person)
+
+
+def _unrestricted() -> Q:
+    return unrestricted_q()
+
+
 def _scopes(user: Any) -> tuple[Q, Q]:
-    """(full, summary) filters over submitted referrals, from the user's active memberships."""
-    full, summary = Q(pk__in=[]), Q(pk__in=[])
+    """(full, summary) filters over submitted referrals, from the user's active memberships.
+    A coordinator sees their area's referrals restricted or not; every other role's scope
+    leaves out those about a restricted young person."""
+    coordinated, full, summary = Q(pk__in=[]), Q(pk__in=[]), Q(pk__in=[])
     is_lead = False
     lead_places = Q(pk__in=[])  # (agency, area) of each lead professional membership
     for membership in active_memberships(user=user):
         role = Role(membership.role)
-        if role in _AREA_WIDE_FULL:
-            full |= Q(area_id=membership.area_id)
-        if role is Role.COORDINATOR:  # a transfer offered to their area, to accept or decline
-            full |= Q(
+        if role is Role.COORDINATOR:  # and a transfer offered to their area, to decide on
+            coordinated |= Q(area_id=membership.area_id) | Q(
                 state=ReferralState.TRANSFER_REQUESTED, transfer_to_area_id=membership.area_id
             )
+        elif role is Role.POLICE_LEAD:
+            full |= Q(area_id=membership.area_id)
         elif role is Role.LEAD_PROFESSIONAL:
             lead_places |= Q(agency_id=membership.agency_id, referral__area_id=membership.area_id)
             is_lead = True
@@ -107,7 +129,13 @@ def _scopes(user: Any) -> tuple[Q, Q]:
     if is_lead:
         named = Q(lead_professional_id=user.pk)
         full |= Q(Exists(_current_assignments().filter(named | lead_places)))
-    return full, summary
+    return coordinated | (full & _unrestricted()), summary & _unrestricted()
+
+
+def _break_glass_q(user: Any) -> Q:
+    """Referrals open to `user` by a live emergency access; never one about a restricted young
+    person (a coordinator of its area sees it through their role)."""
+    return Q(Exists(_live_break_glass(user))) & _unrestricted()
 
 
 def referral_visible_q(*, user: Any) -> Q:
@@ -117,9 +145,9 @@ def referral_visible_q(*, user: Any) -> Q:
     full, summary = _scopes(user)
     submitted = _SENT
     return (
-        Q(raised_by_id=user.pk)
+        (Q(raised_by_id=user.pk) & _unrestricted())
         | ((full | summary) & submitted)
-        | Q(Exists(_live_break_glass(user)))
+        | _break_glass_q(user)
     )
 
 
@@ -128,7 +156,7 @@ def referral_full_q(*, user: Any) -> Q:
     if not active_memberships(user=user):
         return Q(pk__in=[])
     full, _ = _scopes(user)
-    return (full & _SENT) | Q(Exists(_live_break_glass(user)))
+    return (full & _SENT) | _break_glass_q(user)
 
 
 def referral_list(*, user: Any) -> QuerySet[Referral]:
@@ -147,10 +175,11 @@ def referral_access(*, user: Any, referral: Referral) -> ReferralAccess:
     candidates = Referral.objects.filter(pk=referral.pk)
     submitted = referral.submitted_at is not None
     if (submitted and candidates.filter(full).exists()) or candidates.filter(
-        Exists(_live_break_glass(user))
+        _break_glass_q(user)
     ).exists():
         return ReferralAccess.FULL
-    if referral.raised_by_id == user.pk or (submitted and candidates.filter(summary).exists()):
+    raised = referral.raised_by_id == user.pk and candidates.filter(_unrestricted()).exists()
+    if raised or (submitted and candidates.filter(summary).exists()):
         return ReferralAccess.SUMMARY
     return ReferralAccess.NONE
 
@@ -293,7 +322,7 @@ def information_requests_for(*, referral: Referral, actor: Any) -> QuerySet[Info
     someone who does not see the referral in full (a referrer, an agency's safeguarding lead).
     The scope is part of the one query."""
     full, _ = _scopes(actor)
-    seen = Referral.objects.filter((full & _SENT) | Q(Exists(_live_break_glass(actor))))
+    seen = Referral.objects.filter((full & _SENT) | _break_glass_q(actor))
     return (
         referral.information_requests.filter(referral__in=seen)
         .select_related("agency", "requested_by", "answered_by")
@@ -326,7 +355,7 @@ def timeline(
     """Timeline events of those `referrals` the user sees in full, oldest first, optionally of
     some types only. Event parameters never carry note text, so restricted notes stay hidden."""
     full, _ = _scopes(user)
-    visible = referrals.filter((full & _SENT) | Q(Exists(_live_break_glass(user))))
+    visible = referrals.filter((full & _SENT) | _break_glass_q(user))
     events = ReferralEvent.objects.filter(referral__in=visible).select_related("actor", "referral")
     if event_types:
         events = events.filter(event_type__in=event_types)
@@ -337,7 +366,7 @@ def young_people_list(*, user: Any) -> QuerySet[YoungPerson]:
     """Young people with at least one referral the user sees in full."""
     full, _ = _scopes(user)
     seen = Referral.objects.filter(
-        (full & _SENT) | Q(Exists(_live_break_glass(user))),
+        (full & _SENT) | _break_glass_q(user),
         young_person=OuterRef("pk"),
     )
     return (

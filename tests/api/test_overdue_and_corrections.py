@@ -95,7 +95,7 @@ def test_a_correction_keeps_its_reason(referral: Referral, coordinator: User) ->
     assert response.status_code == 200, response.json()
     assert response.json()["given_name"] == "Joanne"
     change = AuditEvent.objects.get(action=AuditAction.CHANGE, object_type="referrals.youngperson")
-    assert change.reason == "She told us her full name."
+    assert change.given_reason() == "She told us her full name."
     assert change.details["fields"] == ["given_name"]
 
 

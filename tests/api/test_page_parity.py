@@ -46,6 +46,8 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "subject-access-download": ("subject-access-export-download",),
     "suspect-subject-access": ("person-of-concern-subject-access",),
     "subject-access-agree": ("subject-access-export-agree",),
+    "young-person-restrict": ("young-person-restriction",),
+    "young-person-restriction-lift": ("young-person-restriction-lift",),
     "screening-home": ("screening-tools",),
     "screening-tools": ("screening-tools",),
     "screening-tool": ("screening-tool",),

@@ -144,6 +144,8 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/subject-access-exports/{id}/agree/",
         "/api/v1/persons-of-concern/{id}/subject-access/",
         "/api/v1/subject-access-exports/{id}/download/{part}/",
+        "/api/v1/young-people/{id}/restriction/",
+        "/api/v1/young-people/{id}/restriction/lift/",
         "/api/v1/young-person-merges/{id}/undo/",
         "/api/v1/referrals/{reference}/young-person/matches/",
         "/api/v1/meetings/",

@@ -26,7 +26,7 @@ def test_an_update_is_refused(event: AuditEvent) -> None:
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         event.reason = "changed"
         event.save()
-    assert AuditEvent.objects.get(pk=event.pk).reason == "seen"
+    assert AuditEvent.objects.get(pk=event.pk).given_reason() == "seen"
 
 
 def test_a_delete_is_refused(event: AuditEvent) -> None:

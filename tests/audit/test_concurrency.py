@@ -65,7 +65,7 @@ def test_a_writer_never_waits_for_another_writers_open_transaction() -> None:
     slow.join()
     assert (slow_errors, quick_errors) == ([], [])
     assert audit_seal() == 1
-    chain = list(AuditSeal.objects.order_by("seq").values_list("event__reason", flat=True))
+    chain = list(AuditSeal.objects.order_by("seq").values_list("event__detail__reason", flat=True))
     assert chain == ["quick", "slow"]
     out = StringIO()
     call_command("audit_verify", stdout=out)

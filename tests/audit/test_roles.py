@@ -65,7 +65,7 @@ def test_the_app_role_cannot_change_or_remove_audit_rows(app_role: str) -> None:
                 "permission denied")  # fmt: skip
         refused(f"DELETE FROM {table}", "permission denied")  # noqa: S608
         refused(f"TRUNCATE {table}", "permission denied")
-    assert AuditEvent.objects.get(pk=event.pk).reason == "seen"
+    assert AuditEvent.objects.get(pk=event.pk).given_reason() == "seen"
 
 
 def test_the_app_role_cannot_turn_the_triggers_off(app_role: str) -> None:

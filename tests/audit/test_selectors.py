@@ -61,8 +61,9 @@ def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
         area=area,
         reason='=HYPERLINK("http://example.invalid")',
         details={"b": 1, "a": "x"},
+        content={"document": "=report.pdf"},
     )
-    rows = list(audit_csv_rows(audit_search(area=area)))
+    rows = list(audit_csv_rows(audit_search(area=area), entitled={area.pk}))
     assert rows[0] == CSV_HEADER
     assert len(rows) == 2
     row = dict(zip(CSV_HEADER, rows[1], strict=True))
@@ -72,10 +73,15 @@ def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
     assert row["area"] == area.name
     assert row["reason"] == '\'=HYPERLINK("http://example.invalid")'
     assert row["details"] == '{"a": "x", "b": 1}'
+    assert row["content"] == '{"document": "=report.pdf"}'
     assert row["hash"] == ""  # not sealed yet
     audit_seal()
-    sealed = dict(zip(CSV_HEADER, list(audit_csv_rows(audit_search(area=area)))[1], strict=True))
+    rows = list(audit_csv_rows(audit_search(area=area), entitled=set()))
+    sealed = dict(zip(CSV_HEADER, rows[1], strict=True))
     assert sealed["hash"] == AuditSeal.objects.get(event=event).hash
+    # Outside the areas the reader is entitled to, the reason and the content are only said
+    # to exist.
+    assert sealed["reason"] == sealed["content"] == "(recorded; shown to the area's coordinators)"
 
 
 def test_records_are_named_in_words_never_by_their_content() -> None:

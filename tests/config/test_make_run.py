@@ -127,7 +127,7 @@ def test_run_serves_the_app_as_the_app_role_then_stops_its_server(
     event = audit_record(action=AuditAction.VIEW, reason="seen")
     refused_as(app_role, f"UPDATE {EVENTS} SET reason = 'changed'")  # noqa: S608
     refused_as(app_role, f"DELETE FROM {EVENTS}")  # noqa: S608
-    assert AuditEvent.objects.get(pk=event.pk).reason == "seen"
+    assert AuditEvent.objects.get(pk=event.pk).given_reason() == "seen"
 
 
 @pytest.mark.django_db

@@ -163,7 +163,7 @@ def test_a_coordinator_shares_a_link_to_the_referrals_lead_professionals() -> No
     link_share(link=shared, actor=here.coordinator, reason="To plan the safety work.")
     assert list(links_for(user=lead)) == [shared]
     audit = AuditEvent.objects.filter(object_type="disruption.link", action="change").get()
-    assert audit.reason == "To plan the safety work."
+    assert audit.given_reason() == "To plan the safety work."
     unlinked = link_add(
         actor=here.police_lead, a=car, b=here.referral().young_person, nature="seen_in", **GRADING
     )

@@ -37,8 +37,10 @@ pytestmark = pytest.mark.django_db
 # for the practitioner who raised the concern (their own view).
 # The casework and statutory records' history adds two reads for each of its seven kinds (rows,
 # history).
-PAGE_QUERIES = 59
-REFERRER_QUERIES = 15
+# One more each for a restriction of processing: for a coordinator, the restriction standing on
+# the record (its banner); for the referrer, whether the record is restricted from them.
+PAGE_QUERIES = 60
+REFERRER_QUERIES = 16
 
 CONCERN: dict[str, Any] = {
     "narrative": "Seen getting into a silver car outside school with older men.",

@@ -445,7 +445,7 @@ def test_correcting_the_young_persons_details(client: Client, case: Case) -> Non
     assert client.post(url, data).status_code == 302
     person.refresh_from_db()
     assert person.given_name == "Amira"
-    assert AuditEvent.objects.filter(action=AuditAction.CHANGE, reason="Misspelt.").exists()
+    assert AuditEvent.objects.filter(action=AuditAction.CHANGE, detail__reason="Misspelt.").exists()
 
 
 def test_a_correction_needs_a_reason_and_valid_details(client: Client, case: Case) -> None:

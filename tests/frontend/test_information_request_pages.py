@@ -93,7 +93,7 @@ def test_the_case_page_and_timeline_show_answers_and_refusals(asking: Asking) ->
         actor=asking.coordinator,
         action=AuditAction.VIEW,
         object_id=str(asking.request.pk),
-        details__download="attendance.txt",
+        detail__content__document="attendance.txt",
     ).exists()
     assert (
         client_of(asking.other_lead)

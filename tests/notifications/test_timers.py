@@ -498,7 +498,11 @@ def _reads(at: datetime) -> tuple[int, int]:
     """(queries that find deadlines and recipients, notifications created) for one check."""
     with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         sent = timers_check(now=at)
-    telling = ("notifications_notificationpreference", "INSERT INTO notifications_notification")
+    telling = (
+        "notifications_notificationpreference",
+        "referrals_youngpersonrestriction",  # whether the record is restricted (notify)
+        "INSERT INTO notifications_notification",
+    )
     reads = [q for q in queries.captured_queries if not any(t in q["sql"] for t in telling)]
     return len(reads), sum(s.recipients for s in sent)
 
@@ -508,7 +512,8 @@ def test_each_kind_of_deadline_is_one_query_across_every_area() -> None:
     deadline (triage, actions, reviews, risk reassessments, return home interviews, orders,
     information requests), and those who answer information requests (their agencies'
     memberships, the lead professionals named): thirteen reads, whatever the number of areas
-    and deadlines. Telling costs a preference read and an insert per event, inside `notify`."""
+    and deadlines. Telling costs a preference read, a read of whether the young person's record
+    is restricted and an insert per event, inside `notify`."""
     _setting_up_everything(Place())
     at = london(5, 26, 16)
     reads, notified = _reads(at)

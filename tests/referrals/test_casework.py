@@ -271,7 +271,7 @@ def test_a_correction_keeps_the_old_value_and_the_reason(case: dict[str, Any]) -
     assert (person.family_name, person.postcode) == ("Corrected", "M1 1AE")
     changes = {c.field: (c.old, c.new) for c in field_history(target=person)[0]["changes"]}
     assert changes["family_name"][1] == "Corrected"
-    assert AuditEvent.objects.filter(reason="Spelling confirmed with the school").exists()
+    assert AuditEvent.objects.filter(detail__reason="Spelling confirmed with the school").exists()
 
 
 def test_linking_to_a_person_with_an_open_referral_merges_the_new_one(

@@ -131,7 +131,7 @@ def test_merge_moves_referrals_and_links_and_keeps_the_merged_record(
             "links_absorbed": 1,
             "agenda_items": 0,
         }
-    audited = AuditEvent.objects.get(object_id=str(merged.pk), reason=merge.reason)
+    audited = AuditEvent.objects.get(object_id=str(merged.pk), detail__reason=merge.reason)
     assert audited.details["referrals_moved"] == merge.moved_referrals
     assert audited.details["links_absorbed"] == [repeated.pk]
 
@@ -251,13 +251,13 @@ def test_the_agenda_items_naming_moved_referrals_go_with_them_and_come_back(
         return list(items.values_list("referral__young_person", flat=True))
 
     assert agenda_names() == [kept.pk]
-    audited = AuditEvent.objects.get(object_id=str(merged.pk), reason=merge.reason)
+    audited = AuditEvent.objects.get(object_id=str(merged.pk), detail__reason=merge.reason)
     assert audited.details["agenda_items_moved"] == [item.pk]
     moved_event = case["moved"][0].events.get(event_type="young_person_merged")
     assert moved_event.parameters["agenda_items"] == 1
     young_person_unmerge(actor=coordinator, merge=merge, reason="Twins, checked")
     assert agenda_names() == [merged.pk]
-    undone = AuditEvent.objects.get(object_id=str(merged.pk), reason="Twins, checked")
+    undone = AuditEvent.objects.get(object_id=str(merged.pk), detail__reason="Twins, checked")
     assert undone.details["agenda_items_restored"] == [item.pk]
     back = case["moved"][0].events.get(event_type="young_person_unmerged")
     assert back.parameters["agenda_items"] == 1 and back.parameters["links_absorbed"] == 1
