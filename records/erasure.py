@@ -12,11 +12,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Model, Q
 
+from audit.models import AuditEvent
+from audit.services import audit_details_erase
 from disruption.models import (
     ENTITY_MODELS,
     AgendaItem,
@@ -41,6 +44,7 @@ from referrals.models import (
     StrategyDiscussion,
     YoungPerson,
     YoungPersonMerge,
+    YoungPersonRestriction,
 )
 from subject_access.models import SubjectAccessExport
 from subject_access.services import exports_erased
@@ -116,6 +120,7 @@ CASE_TEXT_CLEARED: tuple[tuple[type[Model], str, dict[str, Any]], ...] = (
     (YoungPersonMerge, "kept", {"reason": REMOVED, "undo_reason": ""}),
     (YoungPersonMerge, "merged", {"reason": REMOVED, "undo_reason": ""}),
     (AgendaItem, "referral__young_person", {"decision": ""}),
+    (YoungPersonRestriction, "young_person", {"reason": REMOVED, "lift_reason": ""}),
 )
 
 # The timeline's free-text parameters: every text input of a workflow step, and the reasons
@@ -165,6 +170,32 @@ def _links_of(node: Node | None) -> Any:
     return Link.every_link.filter(Q(a=node) | Q(b=node) if node is not None else Q(pk__in=[]))
 
 
+def _about(model: type[Model], pks: Any) -> Q:
+    return Q(object_type=model._meta.label_lower, object_id__in=[str(pk) for pk in pks])
+
+
+def _case_audit_details_erased(people: list[int], referrals: list[int], links: Any) -> int:
+    """The reasons and content the audit kept about the young people, their referrals, every
+    record of those referrals and their links (audit.AuditDetail); the events, and so the
+    chain, stay."""
+    about = _about(YoungPerson, people) | _about(Referral, referrals)
+    about |= _about(Link, links.values_list("pk", flat=True))
+    for model in apps.get_app_config("referrals").get_models():
+        if model is not Referral and any(f.name == "referral" for f in model._meta.fields):
+            pks = model._default_manager.filter(referral__in=referrals).values_list("pk", flat=True)
+            about |= _about(model, pks)
+    merges = YoungPersonMerge.objects.filter(Q(kept__in=people) | Q(merged__in=people))
+    about |= _about(YoungPersonMerge, merges.values_list("pk", flat=True))
+    return audit_details_erase(events=AuditEvent.objects.filter(about))
+
+
+def _entity_audit_details_erased(entity: Model, node: Node | None) -> int:
+    about = _about(type(entity), [entity.pk])
+    if node is not None:
+        about |= _about(Link, _links_of(node).values_list("pk", flat=True))
+    return audit_details_erase(events=AuditEvent.objects.filter(about))
+
+
 def young_person_anonymise(*, record_id: int) -> Counts:
     """Clear a young person's details and their case's free text, with every record merged
     into theirs. The rows stay, so referrals, timelines and counts stay whole."""
@@ -183,13 +214,13 @@ def young_person_anonymise(*, record_id: int) -> Counts:
         counts[name] = counts.get(name, 0) + touched
     nodes = Node.objects.filter(young_person__in=ids)
     nodes.update(label="Removed record")
-    counts["links"] = Link.every_link.filter(
-        Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids)
-    ).update(**LINK_TEXT_CLEARED)
+    links = Link.every_link.filter(Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids))
+    counts["links"] = links.update(**LINK_TEXT_CLEARED)
     counts["timeline texts"] = _timeline_text_cleared(referral_ids)
     counts["subject access exports"] = exports_erased(
         exports=SubjectAccessExport.objects.filter(young_person__in=ids), delete=False
     )
+    counts["audit reasons"] = _case_audit_details_erased(ids, referral_ids, links)
     _files_removed_on_commit(files)
     counts["uploaded files"] = len(files)
     return counts
@@ -232,6 +263,7 @@ def entity_anonymise(*, kind: str, record_id: int) -> Counts:
         str(type(entity)._meta.verbose_name_plural): 1,
         "links": _links_of(node).update(**LINK_TEXT_CLEARED),
         "subject access exports": _exports_erased(entity, delete=False),
+        "audit reasons": _entity_audit_details_erased(entity, node),
     }
 
 
@@ -256,9 +288,13 @@ def entity_delete(*, kind: str, record_id: int) -> Counts:
             "Disruption activity or a MACE meeting's agenda names this record, so it cannot be "
             "deleted: choose to anonymise it."
         )
+    audit_reasons = _entity_audit_details_erased(entity, node)
     link_ids = list(links.values_list("pk", flat=True))
     alerts = LinkAlert.objects.filter(Q(link__in=link_ids) | Q(node=node) | Q(matched_node=node))
-    counts = {"link alerts": alerts.delete()[0] if node is not None else 0}
+    counts = {
+        "audit reasons": audit_reasons,
+        "link alerts": alerts.delete()[0] if node is not None else 0,
+    }
     Link.every_link.filter(absorbed_into__in=link_ids).update(absorbed_into=None)
     counts["links"] = Link.every_link.filter(pk__in=link_ids).delete()[0]
     if node is not None:

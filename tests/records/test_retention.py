@@ -16,7 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Area, Role
-from audit.models import AuditEvent
+from audit.models import AuditAction, AuditDetail, AuditEvent
+from audit.services import audit_record
 from config.celery import app
 from disruption.models import Link, Node, PersonOfConcern
 from operations.models import TimerOutcome, TimerRun
@@ -201,6 +202,12 @@ def test_approval_anonymises_the_young_person_and_their_case_in_one_transaction(
     rollups_refresh()
     retention_review_run(today=TODAY)
     review = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
+    said = audit_record(
+        action=AuditAction.CHANGE,
+        actor=world.coordinator,
+        target=world.referral,
+        reason="Amira told her teacher about the man in the car",
+    )
     upload = InformationRequest.objects.get(referral=world.referral).attachment.name
     assert default_storage.exists(upload)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
@@ -243,6 +250,9 @@ def test_approval_anonymises_the_young_person_and_their_case_in_one_transaction(
     # Erased once, never listed again.
     assert (RecordKind.YOUNG_PERSON, person.pk) not in listed(world)
 
+    detail = AuditDetail.objects.get(event=said)
+    assert (detail.reason, detail.erased_at is not None) == ("", True)
+    assert tombstone.counts["audit reasons"] >= 1
     out = StringIO()
     call_command("audit_verify", stdout=out)
     assert out.getvalue().startswith("audit chain intact")
@@ -298,6 +308,7 @@ def test_the_police_lead_anonymises_or_deletes_intelligence(world: World) -> Non
     assert not PersonOfConcern.objects.filter(pk=world.person.pk).exists()
     assert not Link.every_link.filter(referral=world.referral).exists()
     assert tombstone.counts == {
+        "audit reasons": 0,
         "link alerts": 0,
         "links": 1,
         "subject access exports": 0,
