@@ -3,7 +3,8 @@
 Migrations run as the owner of the schema, which then grants the application's role what it
 needs (`manage.py grant_app_role`, after every migrate). The owner keeps the rights nobody on
 the request path should have: ALTER TABLE (so turning the audit triggers off), UPDATE, DELETE
-and TRUNCATE of audit rows. See docs/audit.md.
+and TRUNCATE of audit rows. Erasure reaches the field-level history only through a function the
+owner's migration defines (audit_history_erase, migration 0027). See docs/audit.md.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from .models import ERASABLE_MODELS, AuditEvent
 # Every other table: the ordinary writes of the service.
 _TABLE_RIGHTS = "SELECT, INSERT, UPDATE, DELETE"
 _AUDIT_RIGHTS = "SELECT, INSERT"
+# The one way the role changes field-level history: erasure's (migration 0027).
+HISTORY_ERASE_FUNCTION = "audit_history_erase(text, text, text[], text[])"
 # Whether the role could rewrite the trail whatever it is granted; no row: no such role.
 _UNSAFE = (
     "SELECT rolsuper OR rolbypassrls OR rolname = current_user "
@@ -41,7 +44,8 @@ def audit_tables() -> list[str]:
 def app_role_grant(*, role: str, password: str = "") -> None:
     """Create `role` if it does not exist (with `password`, to log in with), then grant it
     the service's ordinary rights on every table and sequence of the schema, now and for
-    tables created later by this owner, and only SELECT and INSERT on the audit tables.
+    tables created later by this owner, and only SELECT and INSERT on the audit tables, plus
+    EXECUTE on the function through which erasure reaches the field-level history.
 
     Raises UnsafeRole for a superuser, the role running this or the audit tables' owner."""
     name = connection.ops.quote_name(role)
@@ -71,3 +75,4 @@ def app_role_grant(*, role: str, password: str = "") -> None:
         for table in audit_tables():
             cursor.execute(f"REVOKE ALL ON {connection.ops.quote_name(table)} FROM {name}")
             cursor.execute(f"GRANT {_AUDIT_RIGHTS} ON {connection.ops.quote_name(table)} TO {name}")
+        cursor.execute(f"GRANT EXECUTE ON FUNCTION {HISTORY_ERASE_FUNCTION} TO {name}")

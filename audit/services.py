@@ -34,7 +34,7 @@ from .chain import (
     normalise_ip,
     seal_hash,
 )
-from .models import AuditAction, AuditDetail, AuditEvent, AuditSeal
+from .models import HISTORY_MODELS, AuditAction, AuditDetail, AuditEvent, AuditSeal
 
 PATH_MAX_LENGTH = 500  # a denied path is evidence, not a place to store a client's payload
 # Taken by sealers only, never by a request: one sealer at a time extends the chain.
@@ -110,6 +110,32 @@ def audit_details_erase(*, events: models.QuerySet[AuditEvent]) -> int:
     return AuditDetail.objects.filter(event__in=events, erased_at__isnull=True).update(
         reason="", content={}, erased_at=timezone.now()
     )
+
+
+def audit_history_erase(
+    *, model: type[models.Model], ids: Sequence[Any], fields: Sequence[str] | None = None
+) -> int:
+    """Erase from the field-level history of `model` what erasure took from the rows `ids`,
+    in the caller's transaction; returns how many snapshots changed or went.
+
+    With `fields` (just cleared on those rows), every snapshot of each row takes the row's
+    current values of those fields, and keeps the rest: states, dates, decisions. Without,
+    the snapshots of rows that no longer exist are deleted. The history tables stay
+    append-only to everyone else: this goes through the owner's function (migration 0027),
+    the only way the application's role may change them. A model without history: 0."""
+    history = HISTORY_MODELS.get(model)
+    if history is None or not ids:
+        return 0
+    if fields is not None and not fields:
+        raise ValueError("name the fields erasure cleared, or none to delete snapshots")
+    columns = None if fields is None else [model._meta.get_field(f).column for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT audit_history_erase(%s, %s, %s::text[], %s::text[])",
+            [history._meta.db_table, model._meta.db_table, [str(pk) for pk in ids], columns],
+        )
+        (touched,) = cursor.fetchone()
+    return int(touched)
 
 
 def audit_record_views(

@@ -5,6 +5,9 @@ it touched for the tombstone.
 What each kind clears is declared once below. The counts stay right without help: the
 rollups' triggers mark the days whose breakdowns change (a date of birth cleared moves a
 referral's age band to "not known"), and a referral is never deleted, so no total changes.
+What is cleared or deleted also leaves the field-level history (audit.services.
+audit_history_erase): a snapshot of a cleared row takes its cleared values, and keeps its
+states and dates; the snapshots of a deleted row go.
 Uploaded files are removed from storage only once the transaction has committed."""
 
 from __future__ import annotations
@@ -16,10 +19,10 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Model, Q
+from django.db.models import Model, Q, QuerySet
 
-from audit.models import AuditEvent
-from audit.services import audit_details_erase
+from audit.models import HISTORY_MODELS, AuditEvent
+from audit.services import audit_details_erase, audit_history_erase
 from disruption.models import (
     ENTITY_MODELS,
     AgendaItem,
@@ -165,6 +168,14 @@ def _files_removed_on_commit(names: list[str]) -> None:
         transaction.on_commit(remove)
 
 
+def _cleared(rows: QuerySet[Any], cleared: dict[str, Any]) -> tuple[int, int]:
+    """Clear `cleared` on `rows` and from their field-level history: (rows, snapshots)."""
+    model = rows.model
+    pks = list(rows.values_list("pk", flat=True)) if model in HISTORY_MODELS else []
+    touched = rows.update(**cleared)
+    return touched, audit_history_erase(model=model, ids=pks, fields=list(cleared))
+
+
 def _links_of(node: Node | None) -> Any:
     """Every link touching `node`, absorbed ones too."""
     return Link.every_link.filter(Q(a=node) | Q(b=node) if node is not None else Q(pk__in=[]))
@@ -201,7 +212,8 @@ def young_person_anonymise(*, record_id: int) -> Counts:
     into theirs. The rows stay, so referrals, timelines and counts stay whole."""
     people = YoungPerson.objects.filter(Q(pk=record_id) | Q(merged_into_id=record_id))
     ids = list(people.values_list("pk", flat=True))
-    counts: Counts = {"young people": people.update(**YOUNG_PERSON_CLEARED)}
+    counts: Counts = {}
+    counts["young people"], snapshots = _cleared(people, YOUNG_PERSON_CLEARED)
     referral_ids = list(Referral.objects.filter(young_person__in=ids).values_list("pk", flat=True))
     files = list(
         InformationRequest.objects.filter(referral__in=referral_ids)
@@ -209,13 +221,16 @@ def young_person_anonymise(*, record_id: int) -> Counts:
         .values_list("attachment", flat=True)
     )
     for model, path, cleared in CASE_TEXT_CLEARED:
-        touched = model._default_manager.filter(**{f"{path}__in": ids}).update(**cleared)
+        rows = model._default_manager.filter(**{f"{path}__in": ids})
+        touched, erased = _cleared(rows, cleared)
+        snapshots += erased
         name = str(model._meta.verbose_name_plural)
         counts[name] = counts.get(name, 0) + touched
     nodes = Node.objects.filter(young_person__in=ids)
     nodes.update(label="Removed record")
     links = Link.every_link.filter(Q(a__in=nodes) | Q(b__in=nodes) | Q(referral__in=referral_ids))
-    counts["links"] = links.update(**LINK_TEXT_CLEARED)
+    counts["links"], erased = _cleared(links, LINK_TEXT_CLEARED)
+    counts["history snapshots"] = snapshots + erased
     counts["timeline texts"] = _timeline_text_cleared(referral_ids)
     counts["subject access exports"] = exports_erased(
         exports=SubjectAccessExport.objects.filter(young_person__in=ids), delete=False
@@ -256,12 +271,14 @@ def entity_anonymise(*, kind: str, record_id: int) -> Counts:
         field: value.format(pk=entity.pk) if isinstance(value, str) else value
         for field, value in ENTITY_CLEARED[type(entity)].items()
     }
-    type(entity).objects.filter(pk=entity.pk).update(**cleared)
+    _, snapshots = _cleared(type(entity).objects.filter(pk=entity.pk), cleared)
     if node is not None:
         Node.objects.filter(pk=node.pk).update(label="Removed")
+    links, erased = _cleared(_links_of(node), LINK_TEXT_CLEARED)
     return {
         str(type(entity)._meta.verbose_name_plural): 1,
-        "links": _links_of(node).update(**LINK_TEXT_CLEARED),
+        "links": links,
+        "history snapshots": snapshots + erased,
         "subject access exports": _exports_erased(entity, delete=False),
         "audit reasons": _entity_audit_details_erased(entity, node),
     }
@@ -302,6 +319,10 @@ def entity_delete(*, kind: str, record_id: int) -> Counts:
     counts["subject access exports"] = _exports_erased(entity, delete=True)
     entity.delete()
     counts[str(type(entity)._meta.verbose_name_plural)] = 1
+    # The history of what was deleted, the snapshots its deletion just wrote among them.
+    counts["history snapshots"] = audit_history_erase(
+        model=Link, ids=link_ids
+    ) + audit_history_erase(model=type(entity), ids=[record_id])
     return counts
 
 
