@@ -128,7 +128,8 @@ def audit_history_erase(
         return 0
     if fields is not None and not fields:
         raise ValueError("name the fields erasure cleared, or none to delete snapshots")
-    columns = None if fields is None else [model._meta.get_field(f).column for f in fields]
+    column = {field.name: field.column for field in model._meta.concrete_fields}
+    columns = None if fields is None else [column[name] for name in fields]
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT audit_history_erase(%s, %s, %s::text[], %s::text[])",
