@@ -170,3 +170,12 @@ def test_the_function_does_not_leave_the_triggers_open(world: World) -> None:
     audit_history_erase(model=YoungPerson, ids=[world.young_person.pk], fields=["given_name"])
     # Even the owner, after the call, in the same transaction, meets the append-only trigger.
     refused(f"UPDATE {PEOPLE} SET family_name = 'x'", [], "Cannot update")  # noqa: S608
+
+
+def test_a_role_not_granted_it_cannot_call_the_function(world: World) -> None:
+    role = f"hub_other_{uuid.uuid4().hex[:12]}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE ROLE {role}")
+        cursor.execute(f"SET LOCAL ROLE {role}")
+    refused(ERASE, [PEOPLE, YoungPerson._meta.db_table, [str(world.young_person.pk)], None],
+            "permission denied for function")  # fmt: skip
