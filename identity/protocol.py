@@ -6,15 +6,19 @@ No database here: the services and the sign-in pages hold the records and the se
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oauth2.claims import JWTClaims
 from authlib.oidc.core import CodeIDToken
+from django.conf import settings
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -37,9 +41,38 @@ class ProviderError(Exception):
         self.reason = reason
 
 
-def _get_json(url: str) -> dict[str, Any]:
+def _public_address(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])  # an IPv6 scope id is not the address
+    return ip.is_global and not ip.is_multicast
+
+
+def check_fetchable(url: str) -> None:
+    """Refuse a URL the server must not fetch for an area administrator: anything but https,
+    and any host that resolves to a loopback, private, link-local or reserved address (the
+    service's own network: a metadata endpoint, the database, Redis). Development and the
+    tests, whose providers run on this machine, allow local addresses over http
+    (OIDC_ALLOW_LOCAL_PROVIDERS)."""
+    parts = urlsplit(url)
+    local_allowed = settings.OIDC_ALLOW_LOCAL_PROVIDERS
+    if parts.scheme != "https" and not (local_allowed and parts.scheme == "http"):
+        raise ProviderError(f"{url} is not an https address")
+    if not parts.hostname:
+        raise ProviderError(f"{url} names no host")
     try:
-        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS)
+        found = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (OSError, UnicodeError) as exc:
+        raise ProviderError(f"{parts.hostname} cannot be found: {exc}") from exc
+    if not local_allowed and not all(_public_address(str(info[4][0])) for info in found):
+        raise ProviderError(f"{parts.hostname} is an address on a private network")
+
+
+def _get_json(url: str) -> dict[str, Any]:
+    check_fetchable(url)
+    try:
+        # No redirects: each address fetched is one that check_fetchable has allowed.
+        response = requests.get(url, timeout=HTTP_TIMEOUT_SECONDS, allow_redirects=False)
+        if response.is_redirect:
+            raise ProviderError(f"{url} redirects elsewhere, which is not followed")
         response.raise_for_status()
         document = response.json()
     except (requests.RequestException, ValueError) as exc:
@@ -58,6 +91,8 @@ def discover(issuer: str) -> dict[str, Any]:
         raise ProviderError(f"the discovery document lacks {', '.join(missing)}")
     if document["issuer"] != issuer:
         raise ProviderError(f"the discovery document names another issuer: {document['issuer']}")
+    for endpoint in ("token_endpoint", "jwks_uri"):  # the two this server fetches
+        check_fetchable(document[endpoint])
     methods = document.get("code_challenge_methods_supported")
     if methods is not None and "S256" not in methods:
         raise ProviderError("the provider does not offer PKCE with S256")
@@ -142,6 +177,7 @@ def finish(
     """Exchange the code (with the PKCE verifier) and return the ID token's claims, checked:
     signature, iss, aud, exp, iat and nonce, with bounded clock skew."""
     try:
+        check_fetchable(provider.metadata["token_endpoint"])
         token = _session(provider, redirect_uri).fetch_token(
             provider.metadata["token_endpoint"],
             code=code,

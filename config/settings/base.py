@@ -166,6 +166,10 @@ SIGN_IN_KNOWN_ADDRESS_DAYS = 90
 # change to a tracked model needs no trigger migration in the model's own app.
 PGTRIGGER_MIGRATIONS = False
 PGTRIGGER_INSTALL_ON_MIGRATE = True
+# Agencies' sign-in: the server fetches a provider's discovery document, keys and tokens only
+# over https from public addresses, never from its own network (identity.protocol). Only
+# development and the tests, whose providers run on this machine, allow local ones.
+OIDC_ALLOW_LOCAL_PROVIDERS = env.bool("OIDC_ALLOW_LOCAL_PROVIDERS", default=False)
 # Audit trail: take the client address from X-Forwarded-For only behind our own reverse proxy.
 AUDIT_TRUST_X_FORWARDED_FOR = env.bool("AUDIT_TRUST_X_FORWARDED_FOR", default=False)
 # The key the audit chain's seals and checkpoints are made under (docs/audit.md): kept in the

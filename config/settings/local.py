@@ -19,3 +19,4 @@ TWO_FACTOR_REQUIRED = env.bool("TWO_FACTOR_REQUIRED", default=False)
 # Static files straight from the app folders (no collectstatic step outside production).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+OIDC_ALLOW_LOCAL_PROVIDERS = True  # the providers of development and the tests run here

@@ -30,3 +30,4 @@ CELERY_BROKER_URL = "memory://"
 CELERY_TASK_ALWAYS_EAGER = True
 IN_PROCESS_TIMERS = False
 SITE_URL = "http://testserver"
+OIDC_ALLOW_LOCAL_PROVIDERS = True  # the providers of development and the tests run here
