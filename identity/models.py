@@ -79,3 +79,21 @@ class ExternalIdentity(Device):
 
     def verify_token(self, token: object) -> bool:
         return False
+
+
+class UsedLogoutToken(models.Model):
+    """A back-channel logout token already acted on, by its `jti`, kept until it expires: the
+    same token posted again (replayed) is refused rather than acted on twice."""
+
+    provider = models.ForeignKey(IdentityProvider, on_delete=models.CASCADE, related_name="+")
+    jti = models.CharField(max_length=255)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "jti"], name="identity_logout_jti_once")
+        ]
+        indexes = [models.Index(fields=["provider", "expires_at"], name="identity_logout_expiry")]
+
+    def __str__(self) -> str:
+        return f"logout token {self.jti} of {self.provider_id}"

@@ -26,6 +26,7 @@ from joserfc.jwk import KeySet
 from .models import IdentityProvider
 
 CLOCK_SKEW_SECONDS = 120  # how far the provider's clock may be from ours
+JTI_CAP = 255  # identity.models.UsedLogoutToken.jti
 HTTP_TIMEOUT_SECONDS = 10
 SCOPES = "openid email profile"
 SIGNING_ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]  # never "none"
@@ -201,14 +202,19 @@ def finish(
 
 def logout_claims(*, provider: IdentityProvider, logout_token: str) -> dict[str, Any]:
     """A back-channel logout token's claims, checked as OpenID Connect Back-Channel Logout 1.0
-    says: signature, iss, aud, iat (exp when present), the logout event, `sub` or `sid`, and
-    no `nonce`."""
+    says: signature, iss, aud, iat, exp, jti, the logout event, `sub` or `sid`, and no
+    `nonce`. Whether its jti was used before is the services' to check."""
     decoded = _decode(logout_token, provider)
     claims = JWTClaims(decoded.claims, decoded.header, _expected(provider))
     _validate(claims)
     events = claims.get("events")
     if not isinstance(events, dict) or BACK_CHANNEL_EVENT not in events:
         raise ProviderError("the logout token lacks the back-channel logout event")
+    jti, expires = claims.get("jti"), claims.get("exp")
+    if not isinstance(jti, str) or not 0 < len(jti) <= JTI_CAP:
+        raise ProviderError("the logout token has no usable jti")
+    if not isinstance(expires, int):
+        raise ProviderError("the logout token has no expiry")
     if not (claims.get("sub") or claims.get("sid")):
         raise ProviderError("the logout token names neither sub nor sid")
     if "nonce" in claims:

@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from joserfc.util import urlsafe_b64decode
@@ -23,7 +24,7 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 
 from . import protocol
-from .models import ExternalIdentity, IdentityProvider
+from .models import ExternalIdentity, IdentityProvider, UsedLogoutToken
 from .selectors import email_domain, link_candidate, linked_identity, providers_with_issuer
 
 SECRET_VARIABLE = re.compile(r"^OIDC_[A-Z0-9_]{1,59}$")
@@ -231,6 +232,7 @@ def back_channel_logout(*, logout_token: str) -> list[User]:
         except protocol.ProviderError as exc:
             refusals.append(exc.reason)  # another agency's client on the same issuer?
             continue
+        _first_use(provider=provider, claims=claims)
         identity = linked_identity(provider=provider, sub=str(claims.get("sub") or ""))
         if identity is None:
             return []
@@ -241,6 +243,22 @@ def back_channel_logout(*, logout_token: str) -> list[User]:
         )
         return [identity.user]
     raise protocol.ProviderError("; ".join(refusals) or "no provider has this issuer")
+
+
+LEEWAY = timedelta(seconds=protocol.CLOCK_SKEW_SECONDS)
+
+
+def _first_use(*, provider: IdentityProvider, claims: dict[str, Any]) -> None:
+    """Remember the token's jti until it expires (forgetting those that have), or refuse it
+    when it was acted on before: a replayed logout token."""
+    now = timezone.now()
+    expires = datetime.fromtimestamp(claims["exp"], tz=UTC) + LEEWAY
+    UsedLogoutToken.objects.filter(provider=provider, expires_at__lt=now).delete()
+    try:
+        with transaction.atomic():
+            UsedLogoutToken.objects.create(provider=provider, jti=claims["jti"], expires_at=expires)
+    except IntegrityError as exc:
+        raise protocol.ProviderError("a logout token already used (replayed)") from exc
 
 
 def _unverified_issuer(token: str) -> str:

@@ -132,9 +132,14 @@ def test_signed_in_directly_when_the_provider_used_two_factors_then_out_by_the_b
     assert httpx.post(logout, data={"logout_token": wrong}).status_code == 400
     page.goto("/")
     assert page.title() == "Home – Safeguard Hub"
-    answer = httpx.post(logout, data={"logout_token": oidc_provider.logout_token(sub=account.sub)})
-    assert answer.status_code == 200
+    token = oidc_provider.logout_token(sub=account.sub)
+    assert httpx.post(logout, data={"logout_token": token}).status_code == 200
     assert_signed_out(page)
+    replayed = httpx.post(logout, data={"logout_token": token})
+    assert (replayed.status_code, replayed.json()["error_description"]) == (
+        400,
+        "a logout token already used (replayed)",
+    )
     ended = AuditEvent.objects.get(action=AuditAction.SIGN_OUT, object_id=str(coordinator.pk))
     assert ended.details["back_channel_logout"] == police.name
 
