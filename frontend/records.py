@@ -147,8 +147,8 @@ def schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 
 
 class RuleForm(forms.Form):
-    """The rule of one kind of record. Nothing is chosen beforehand: the rule in force is
-    said in each question's hint."""
+    """The rule of one kind of record, its answers those of the rule in force (also said in
+    each question's hint), so that changing one answer does not mean giving them all again."""
 
     def __init__(self, *args: Any, row: ScheduleRow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -196,6 +196,8 @@ def rule_page(request: HttpRequest, ons_code: str, kind: str) -> HttpResponse:
         raise PermissionDenied
     row = area_rules(area=area)[kind]
     initial = {
+        "trigger": row.rule.trigger,
+        "action": row.rule.action,
         "number": row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years,
         "justification": row.rule.justification,
     }
@@ -301,6 +303,9 @@ class ApproveForm(forms.Form):
         )
 
 
+# What approval did, in the past tense: the banner after it and the list of erased records.
+DONE: dict[str, str] = {RetentionAction.ANONYMISE: "Anonymised", RetentionAction.DELETE: "Deleted"}
+
 CONSEQUENCES = {
     RetentionAction.ANONYMISE: [
         "Names, dates of birth, addresses, identifiers and the free text of the record are "
@@ -353,7 +358,7 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
         ):
             messages.success(
                 request,
-                f"{RecordKind(review.kind).label}: record {RetentionAction(action).label.lower()}d",
+                f"{RecordKind(review.kind).label}: record {DONE[RetentionAction(action)].lower()}",
             )
             return redirect("frontend:records-reviews", ons_code=area.ons_code)
     return render(request, "frontend/records/review_approve.html", {**context, "form": form})
@@ -379,14 +384,24 @@ def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     return render(request, "frontend/records/holds.html", context)
 
 
+def _removed_words(counts: dict[str, int]) -> str:
+    """What erasure cleared or removed, in the words it counted them in ("case notes: 2")."""
+    return ", ".join(f"{what}: {number}" for what, number in counts.items() if number)
+
+
 @login_required
 @hold_reader
 @require_GET
 def erased_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, tombstones = area_tombstones(user=_user(request), ons_code=ons_code)
+    pages = paginate(request, tombstones)
     context = {
         "area": area,
-        "pages": paginate(request, tombstones),
+        "pages": pages,
+        "rows": [
+            {"tombstone": t, "done": DONE[t.action], "removed": _removed_words(t.counts)}
+            for t in pages.rows
+        ],
         "sections": _sections(area, _user(request)),
     }
     return render(request, "frontend/records/erased.html", context)

@@ -48,6 +48,9 @@ def test_the_schedule_is_read_by_the_areas_roles_and_changed_by_its_keepers(
         page = coordinator.get(base).content.decode()
     assert "The young person&#x27;s 25th birthday" in page and "National default" in page
     assert f"{base}schedule/young_person/" in page
+    # A card a kind, not a table whose reasons would shrink to a word a line on a phone.
+    assert '<h2 class="govuk-summary-card__title">Persons of concern</h2>' in page
+    assert "<table" not in page
 
     police = _client(world.police_lead).get(base).content.decode()
     assert "Retention schedule" in police and "schedule/young_person/" not in police
@@ -57,6 +60,9 @@ def test_the_schedule_is_read_by_the_areas_roles_and_changed_by_its_keepers(
 
     administrator = _client(world.administrator)
     url = f"{base}schedule/young_person/"
+    form = administrator.get(url).content.decode()
+    # The rule in force is answered already: changing one answer keeps the others.
+    assert 'value="age" checked' in form and 'value="review" checked' in form
     invalid = administrator.post(url, {"trigger": "age", "number": "", "action": "anonymise"})
     assert (
         invalid.status_code == 200
@@ -110,7 +116,9 @@ def test_a_coordinator_reviews_checks_and_approves(
     assert coordinator.get(f"{base}{review.pk}/").status_code == 404  # decided
     with django_assert_max_num_queries(13):
         erased = coordinator.get(f"/records/{world.area.ons_code}/erased/").content.decode()
-    assert "Young people and their referrals" in erased and "Anonymise" in erased
+    assert "Young people and their referrals" in erased and "Anonymised" in erased
+    assert "uploaded files: 1" in erased  # what the erasure took, counted
+    assert f"(record {world.young_person.pk})" not in erased  # no internal number
     assert "Amira" not in erased
 
 
