@@ -485,18 +485,20 @@ def _scope_of(record: Any) -> str:
 def hold_place_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, _ = area_with_role(user=request.user, ons_code=ons_code, roles=HOLD_READERS)
     form = HoldForm(_posted(request), user=request.user, area=area)
-    if request.method == "POST" and service_write(
-        form,
-        lambda: hold_place(
-            actor=request.user,
-            area=area,
-            scope=form.cleaned_data["scope"],
-            record_id=form.cleaned_data["record_id"],
-            reason=form.cleaned_data["reason"],
-            ends_on=form.cleaned_data["ends_on"],
-        ),
+    if request.method == "POST" and (
+        hold := service_write(
+            form,
+            lambda: hold_place(
+                actor=request.user,
+                area=area,
+                scope=form.cleaned_data["scope"],
+                record_id=form.cleaned_data["record_id"],
+                reason=form.cleaned_data["reason"],
+                ends_on=form.cleaned_data["ends_on"],
+            ),
+        )
     ):
-        messages.success(request, "Legal hold placed")
+        messages.success(request, f"Legal hold placed: {hold_labels([hold])[hold.pk]}")
         return redirect("frontend:records-holds", ons_code=area.ons_code)
     return render(request, "frontend/records/hold_form.html", {"area": area, "form": form})
 

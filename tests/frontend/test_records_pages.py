@@ -153,6 +153,11 @@ def test_holds_are_placed_listed_and_released(
     administrator = _client(world.administrator)
     base = f"/records/{world.area.ons_code}/holds/"
     assert "No legal holds" in administrator.get(base).content.decode()
+    form = administrator.get(f"{base}new/").content.decode()
+    # The reference is asked under "A referral", the record under its own answer.
+    assert 'value="referral" data-aria-controls="hold-referral"' in form
+    assert form.index('id="hold-referral"') < form.index('name="reference"')
+    assert form.index('id="hold-record"') < form.index('name="record"')
     invalid = administrator.post(f"{base}new/", {"what": "referral", "reference": "R00-1"})
     assert "Enter the reference of a referral of this area" in invalid.content.decode()
     done = administrator.post(
@@ -164,7 +169,7 @@ def test_holds_are_placed_listed_and_released(
         },
         follow=True,
     )
-    assert "Legal hold placed" in done.content.decode()
+    assert f"Legal hold placed: Referral {world.referral.reference}" in done.content.decode()
     hold = LegalHold.objects.get()
     released = hold_place(
         actor=world.coordinator,
