@@ -200,6 +200,10 @@ def test_holds_are_placed_listed_and_released(
     assert rows == sorted(rows)
 
     release = f"{base}{hold.pk}/release/"
+    # A card a hold, its release link in the card's actions (in view on a phone), not a table.
+    mine = _client(world.coordinator).get(base).content.decode()
+    assert f'<li class="govuk-summary-card__action"><a class="govuk-link" href="{release}">' in mine
+    assert "<table" not in mine
     assert (
         _client(world.police_lead).post(release, {"reason": "Trial over now."}).status_code == 403
     )
