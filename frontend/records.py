@@ -80,7 +80,7 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _reason_field(label: str, hint: str) -> forms.CharField:
+def _reason_field(label: str, hint: str, required: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=hint,
@@ -88,7 +88,7 @@ def _reason_field(label: str, hint: str) -> forms.CharField:
         max_length=REASON_CAP,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
-            "required": f"Enter {label[0].lower()}{label[1:].rstrip('?')}",
+            "required": required,
             "min_length": "Give a reason of at least %(limit_value)d characters",
             "max_length": "Give a reason of %(limit_value)d characters or fewer",
         },
@@ -182,6 +182,7 @@ class RuleForm(forms.Form):
         self.fields["justification"] = _reason_field(
             "Why this period?",
             "The schedule must justify each period: the law, guidance or need behind it.",
+            "Enter why records are kept for this period",
         )
 
 
@@ -262,13 +263,16 @@ def _review(
 @reviewer
 @require_GET
 def review_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
-    _, _, context = _review(request, ons_code, pk)
+    area, _, context = _review(request, ons_code, pk)
+    context["can_hold"] = can_keep_schedule(user=request.user, area=area)
     return render(request, "frontend/records/review.html", context)
 
 
 class KeepForm(forms.Form):
     reason = _reason_field(
-        "Why keep it longer?", "For example, a claim, a complaint or a review is expected."
+        "Why keep it longer?",
+        "For example, a claim, a complaint or a review is expected.",
+        "Enter why the record is kept longer",
     )
     keep_until = date_field(
         "Keep it until",
@@ -431,7 +435,9 @@ class HoldForm(forms.Form):
         "name, registration or number.",
     )
     reason = _reason_field(
-        "Why is it held?", "For example, the inquiry or the prosecution that needs the records."
+        "Why is it held?",
+        "For example, the inquiry or the prosecution that needs the records.",
+        "Enter why the records are held",
     )
     ends_on = date_field(
         "When does the hold end? (optional)",
@@ -504,7 +510,11 @@ def hold_place_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 
 
 class ReleaseForm(forms.Form):
-    reason = _reason_field("Why is the hold released?", "For example, the trial has ended.")
+    reason = _reason_field(
+        "Why is the hold released?",
+        "For example, the trial has ended.",
+        "Enter why the hold is released",
+    )
 
 
 @login_required

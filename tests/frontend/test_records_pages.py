@@ -126,12 +126,20 @@ def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:
     retention_review_run(today=TODAY)
     review = RetentionReview.objects.get(kind=RecordKind.PERSON)
     police = _client(world.police_lead)
+    reviews = f"/records/{world.area.ons_code}/reviews/"
+    # Where a hold is the answer, its page is a link away for those who place holds.
+    asks = police.get(f"{reviews}{review.pk}/").content.decode()
+    assert "ask a coordinator or an area administrator to place a legal hold" in asks
+    assert "/holds/new/" not in asks
+    young = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
+    places = _client(world.coordinator).get(f"{reviews}{young.pk}/").content.decode()
+    assert f'href="/records/{world.area.ons_code}/holds/new/">place a legal hold</a>' in places
     url = f"/records/{world.area.ons_code}/reviews/{review.pk}/keep/"
     invalid = police.post(
         url,
         {"reason": "", "keep_until_day": "1", "keep_until_month": "1", "keep_until_year": "9999"},
     )
-    assert "Enter why keep it longer" in invalid.content.decode()
+    assert "Enter why the record is kept longer" in invalid.content.decode()
     done = police.post(
         url,
         {
@@ -160,6 +168,7 @@ def test_holds_are_placed_listed_and_released(
     assert form.index('id="hold-record"') < form.index('name="record"')
     invalid = administrator.post(f"{base}new/", {"what": "referral", "reference": "R00-1"})
     assert "Enter the reference of a referral of this area" in invalid.content.decode()
+    assert "Enter why the records are held" in invalid.content.decode()
     done = administrator.post(
         f"{base}new/",
         {
