@@ -223,7 +223,7 @@ def _record_words(kind: str, record: Any) -> dict[str, str]:
     if kind == RecordKind.YOUNG_PERSON:
         born = f"born {record.date_of_birth:%-d %B %Y}" if record.date_of_birth else ""
         return {"name": str(record), "details": born}
-    return {"name": str(record), "details": RecordKind(kind).label}
+    return {"name": str(record), "details": ""}  # its kind has its own column and row
 
 
 def _shown(request: HttpRequest, reviews: list[RetentionReview]) -> list[dict[str, Any]]:

@@ -131,6 +131,7 @@ def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:
     asks = police.get(f"{reviews}{review.pk}/").content.decode()
     assert "ask a coordinator or an area administrator to place a legal hold" in asks
     assert "/holds/new/" not in asks
+    assert "Dan Smith</dd>" in asks  # its kind said once, in its own row
     young = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
     places = _client(world.coordinator).get(f"{reviews}{young.pk}/").content.decode()
     assert f'href="/records/{world.area.ons_code}/holds/new/">place a legal hold</a>' in places
