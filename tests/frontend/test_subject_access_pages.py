@@ -139,6 +139,7 @@ def test_a_person_of_concerns_export_is_started_by_a_coordinator_and_agreed_by_p
     html = client.get(url).content.decode()
     assert "Export agreed: the export about X has started" in html
     assert "Ready to download" in html and "download/pdf/" not in html  # coordinators only
+    assert "The area's coordinators download them." in html  # says who does
     again = client.post(f"/subject-access/{export.pk}/agree/")
     assert "This export is no longer waiting for a police lead to agree" in again.content.decode()
 
