@@ -48,6 +48,16 @@ def test_the_chronology_offers_it_to_the_areas_coordinators_only(client: Client)
     assert client.get(page(world)).status_code == 404
 
 
+def test_the_case_page_offers_it_to_the_areas_coordinators_only(client: Client) -> None:
+    world = case()
+    case_page = f"/referrals/{world['referral'].reference}/"
+    link = f'href="{page(world)}">Subject access requests from Amira Khan</a>'
+    sign_in(client, world["coordinator"])
+    assert link in client.get(case_page).content.decode()
+    sign_in(client, world["lead_professional"])
+    assert "Subject access requests" not in client.get(case_page).content.decode()
+
+
 def test_a_coordinator_starts_an_export_and_downloads_it(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
