@@ -245,3 +245,29 @@ def test_who_opens_which_page(role: Role, schedule: int, reviews: int, holds: in
     base = f"/records/{area.ons_code}/"
     answers = [client.get(f"{base}{page}").status_code for page in ("", "reviews/", "holds/")]
     assert answers == [schedule, reviews, holds]
+
+
+def test_the_home_page_tells_each_reviewer_what_waits_for_them(world: World) -> None:
+    reviews = f'href="/records/{world.area.ons_code}/reviews/">Review records</a>'
+    coordinator = _client(world.coordinator)
+    home = coordinator.get("/").content.decode()
+    assert "No record is waiting for review under the retention schedule." in home
+    assert reviews in home
+
+    retention_review_run(today=TODAY)  # a young person for the coordinator, intelligence for police
+    home = coordinator.get("/").content.decode()
+    assert "1 record has reached its review under the retention schedule." in home
+    police = _client(world.police_lead).get("/").content.decode()
+    assert "1 record has reached its review under the retention schedule." in police
+    assert "Records to review" not in _client(world.administrator).get("/").content.decode()
+
+    hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.AREA,
+        record_id=None,
+        reason="Independent inquiry moratorium.",
+        ends_on=None,
+    )
+    home = coordinator.get("/").content.decode()
+    assert "No record is waiting for review under the retention schedule." in home
