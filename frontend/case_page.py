@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.dateformat import format as date_format
 from django.utils.text import capfirst
 
+from agencies.rules import coordinates_area_of
 from agencies.selectors import signed_in
 from audit.models import AuditAction, AuditEvent
 from audit.selectors import audit_events_for_object, field_history, names_behind_changes
@@ -464,6 +465,9 @@ def case_page_context(
             "facts": young_person_facts(referral.young_person, today),
             "latest_events": _latest_events(request, referral),
             "emergency_until": emergency_access_until(user=request.user, referral=referral),
+            # A subject access request is answered from the young person's record: the way
+            # there is offered where a coordinator works the case, not only on the chronology.
+            "can_answer_subject_access": coordinates_area_of(request.user, referral.young_person),
         }
         context |= restriction_context(
             user=signed_in(request.user), young_person=referral.young_person

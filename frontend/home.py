@@ -20,6 +20,7 @@ from agencies.home_selectors import administered_area_figures
 from agencies.models import Role
 from agencies.selectors import active_memberships, active_roles
 from disruption.home_selectors import expiring_orders, link_alerts_to_review, next_meetings
+from records.selectors import reviews_waiting
 from referrals.audited_reads import records_seen
 from referrals.home_selectors import (
     Shown,
@@ -96,6 +97,10 @@ def _meetings(request: HttpRequest) -> dict[str, Any]:
     return {"meetings": next_meetings(user=request.user, now=timezone.now(), limit=3)}
 
 
+def _retention(request: HttpRequest) -> dict[str, Any]:
+    return {"retention": reviews_waiting(user=request.user)}
+
+
 def _figures(request: HttpRequest) -> dict[str, Any]:
     figures = board_key_figures(user=request.user, today=timezone.localdate())
     for shown in figures:
@@ -122,6 +127,7 @@ BLOCKS: dict[str, Block | None] = {
     "alerts": _alerts,
     "expiring": _expiring,
     "meetings": _meetings,
+    "retention": _retention,
     "raised": _raised,
     "drafts": None,  # read for everyone: see home()
     "figures": _figures,
@@ -131,9 +137,9 @@ BLOCKS: dict[str, Block | None] = {
 ROLE_BLOCKS: dict[Role, tuple[str, ...]] = {
     Role.PRACTITIONER: ("raised", "drafts"),
     Role.AGENCY_SAFEGUARDING_LEAD: ("information", "raised", "drafts"),
-    Role.COORDINATOR: ("queue", "alerts", "expiring"),
+    Role.COORDINATOR: ("queue", "alerts", "expiring", "retention"),
     Role.LEAD_PROFESSIONAL: ("cases", "actions", "information"),
-    Role.POLICE_LEAD: ("alerts", "expiring", "meetings"),
+    Role.POLICE_LEAD: ("alerts", "expiring", "meetings", "retention"),
     Role.BOARD_MEMBER: ("figures",),
     Role.AREA_ADMINISTRATOR: ("administration",),
     Role.NATIONAL_ANALYST: ("national",),

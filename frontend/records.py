@@ -80,7 +80,7 @@ def _posted(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-def _reason_field(label: str, hint: str) -> forms.CharField:
+def _reason_field(label: str, hint: str, required: str) -> forms.CharField:
     return forms.CharField(
         label=label,
         help_text=hint,
@@ -88,7 +88,7 @@ def _reason_field(label: str, hint: str) -> forms.CharField:
         max_length=REASON_CAP,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
-            "required": f"Enter {label[0].lower()}{label[1:].rstrip('?')}",
+            "required": required,
             "min_length": "Give a reason of at least %(limit_value)d characters",
             "max_length": "Give a reason of %(limit_value)d characters or fewer",
         },
@@ -147,8 +147,8 @@ def schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 
 
 class RuleForm(forms.Form):
-    """The rule of one kind of record. Nothing is chosen beforehand: the rule in force is
-    said in each question's hint."""
+    """The rule of one kind of record, its answers those of the rule in force (also said in
+    each question's hint), so that changing one answer does not mean giving them all again."""
 
     def __init__(self, *args: Any, row: ScheduleRow, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -182,6 +182,7 @@ class RuleForm(forms.Form):
         self.fields["justification"] = _reason_field(
             "Why this period?",
             "The schedule must justify each period: the law, guidance or need behind it.",
+            "Enter why records are kept for this period",
         )
 
 
@@ -196,6 +197,8 @@ def rule_page(request: HttpRequest, ons_code: str, kind: str) -> HttpResponse:
         raise PermissionDenied
     row = area_rules(area=area)[kind]
     initial = {
+        "trigger": row.rule.trigger,
+        "action": row.rule.action,
         "number": row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years,
         "justification": row.rule.justification,
     }
@@ -220,7 +223,7 @@ def _record_words(kind: str, record: Any) -> dict[str, str]:
     if kind == RecordKind.YOUNG_PERSON:
         born = f"born {record.date_of_birth:%-d %B %Y}" if record.date_of_birth else ""
         return {"name": str(record), "details": born}
-    return {"name": str(record), "details": RecordKind(kind).label}
+    return {"name": str(record), "details": ""}  # its kind has its own column and row
 
 
 def _shown(request: HttpRequest, reviews: list[RetentionReview]) -> list[dict[str, Any]]:
@@ -260,13 +263,16 @@ def _review(
 @reviewer
 @require_GET
 def review_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
-    _, _, context = _review(request, ons_code, pk)
+    area, _, context = _review(request, ons_code, pk)
+    context["can_hold"] = can_keep_schedule(user=request.user, area=area)
     return render(request, "frontend/records/review.html", context)
 
 
 class KeepForm(forms.Form):
     reason = _reason_field(
-        "Why keep it longer?", "For example, a claim, a complaint or a review is expected."
+        "Why keep it longer?",
+        "For example, a claim, a complaint or a review is expected.",
+        "Enter why the record is kept longer",
     )
     keep_until = date_field(
         "Keep it until",
@@ -300,6 +306,9 @@ class ApproveForm(forms.Form):
             "Choose what happens to the record",
         )
 
+
+# What approval did, in the past tense: the banner after it and the list of erased records.
+DONE: dict[str, str] = {RetentionAction.ANONYMISE: "Anonymised", RetentionAction.DELETE: "Deleted"}
 
 CONSEQUENCES = {
     RetentionAction.ANONYMISE: [
@@ -353,7 +362,7 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
         ):
             messages.success(
                 request,
-                f"{RecordKind(review.kind).label}: record {RetentionAction(action).label.lower()}d",
+                f"{RecordKind(review.kind).label}: record {DONE[RetentionAction(action)].lower()}",
             )
             return redirect("frontend:records-reviews", ons_code=area.ons_code)
     return render(request, "frontend/records/review_approve.html", {**context, "form": form})
@@ -379,14 +388,24 @@ def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     return render(request, "frontend/records/holds.html", context)
 
 
+def _removed_words(counts: dict[str, int]) -> str:
+    """What erasure cleared or removed, in the words it counted them in ("case notes: 2")."""
+    return ", ".join(f"{what}: {number}" for what, number in counts.items() if number)
+
+
 @login_required
 @hold_reader
 @require_GET
 def erased_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, tombstones = area_tombstones(user=_user(request), ons_code=ons_code)
+    pages = paginate(request, tombstones)
     context = {
         "area": area,
-        "pages": paginate(request, tombstones),
+        "pages": pages,
+        "rows": [
+            {"tombstone": t, "done": DONE[t.action], "removed": _removed_words(t.counts)}
+            for t in pages.rows
+        ],
         "sections": _sections(area, _user(request)),
     }
     return render(request, "frontend/records/erased.html", context)
@@ -416,7 +435,9 @@ class HoldForm(forms.Form):
         "name, registration or number.",
     )
     reason = _reason_field(
-        "Why is it held?", "For example, the inquiry or the prosecution that needs the records."
+        "Why is it held?",
+        "For example, the inquiry or the prosecution that needs the records.",
+        "Enter why the records are held",
     )
     ends_on = date_field(
         "When does the hold end? (optional)",
@@ -470,24 +491,30 @@ def _scope_of(record: Any) -> str:
 def hold_place_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, _ = area_with_role(user=request.user, ons_code=ons_code, roles=HOLD_READERS)
     form = HoldForm(_posted(request), user=request.user, area=area)
-    if request.method == "POST" and service_write(
-        form,
-        lambda: hold_place(
-            actor=request.user,
-            area=area,
-            scope=form.cleaned_data["scope"],
-            record_id=form.cleaned_data["record_id"],
-            reason=form.cleaned_data["reason"],
-            ends_on=form.cleaned_data["ends_on"],
-        ),
+    if request.method == "POST" and (
+        hold := service_write(
+            form,
+            lambda: hold_place(
+                actor=request.user,
+                area=area,
+                scope=form.cleaned_data["scope"],
+                record_id=form.cleaned_data["record_id"],
+                reason=form.cleaned_data["reason"],
+                ends_on=form.cleaned_data["ends_on"],
+            ),
+        )
     ):
-        messages.success(request, "Legal hold placed")
+        messages.success(request, f"Legal hold placed: {hold_labels([hold])[hold.pk]}")
         return redirect("frontend:records-holds", ons_code=area.ons_code)
     return render(request, "frontend/records/hold_form.html", {"area": area, "form": form})
 
 
 class ReleaseForm(forms.Form):
-    reason = _reason_field("Why is the hold released?", "For example, the trial has ended.")
+    reason = _reason_field(
+        "Why is the hold released?",
+        "For example, the trial has ended.",
+        "Enter why the hold is released",
+    )
 
 
 @login_required

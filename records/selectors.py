@@ -51,6 +51,10 @@ ENTITY_KINDS: dict[str, NodeKind] = {
 }
 
 
+# Who reviews records that reached their trigger: see reviewer_roles for which kinds.
+REVIEWERS = (Role.COORDINATOR, Role.POLICE_LEAD)
+
+
 def reviewer_roles(kind: str) -> tuple[Role, ...]:
     """Intelligence is reviewed by the police lead, the rest by the coordinator."""
     return (Role.POLICE_LEAD,) if kind in INTELLIGENCE_KINDS else (Role.COORDINATOR,)
@@ -231,9 +235,20 @@ def hold_labels(holds: Iterable[LegalHold]) -> dict[int, str]:
 def reviews_for(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[RetentionReview]]:
     """The open reviews of the area the user decides: young people for its coordinators,
     intelligence for its police leads. Held records are left out."""
-    area, _ = area_with_role(
-        user=user, ons_code=ons_code, roles=(Role.COORDINATOR, Role.POLICE_LEAD)
-    )
+    area, _ = area_with_role(user=user, ons_code=ons_code, roles=REVIEWERS)
+    return area, _open_reviews(user=user, area=area)
+
+
+def reviews_waiting(*, user: Any) -> list[tuple[Area, int]]:
+    """How many records wait for the user's review in each area they review: the home page
+    points to what the nightly job listed, as nobody is told otherwise."""
+    return [
+        (area, _open_reviews(user=user, area=area).count())
+        for area in areas_with_role(user=user, roles=REVIEWERS)
+    ]
+
+
+def _open_reviews(*, user: Any, area: Area) -> QuerySet[RetentionReview]:
     kinds = [
         k
         for k in RecordKind.values
@@ -242,10 +257,10 @@ def reviews_for(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[RetentionRe
     reviews = RetentionReview.objects.filter(area=area, kind__in=kinds, status=ReviewStatus.OPEN)
     held = held_in(area_id=area.pk)
     if held.whole_area:
-        return area, reviews.none()
+        return reviews.none()
     for kind, ids in held.records.items():
         reviews = reviews.exclude(kind=kind, record_id__in=ids)
-    return area, reviews
+    return reviews
 
 
 def review_for(*, user: Any, ons_code: str, pk: int) -> tuple[Area, RetentionReview]:

@@ -95,11 +95,14 @@ def test_a_coordinator_keeps_the_schedule_approves_erasure_and_holds_records(pag
     assert_accessible(page)
     submit(page, "Place the hold")
     assert_refused(page, "Choose what to hold")
+    assert not page.get_by_label("Referral reference").is_visible()
+    page.get_by_label("A referral").check()  # its follow-up shows under it
+    assert page.get_by_label("Referral reference").is_visible()
     page.get_by_label("Every record of the area").check()
     page.get_by_label("Why is it held?").fill("Independent inquiry moratorium on records.")
     fill_date(page, "When does the hold end? (optional)", KEEP_UNTIL)
     submit(page, "Place the hold")
-    assert_banner(page, "Legal hold placed")
+    assert_banner(page, "Legal hold placed: Every record of the area")
 
     page.get_by_role("link", name="Release the hold on Every record of the area").click()
     page.wait_for_load_state()

@@ -78,6 +78,11 @@ def test_a_person_of_concerns_export_waits_for_a_police_lead(
     page.context.clear_cookies()
     sign_in(page, world["police_lead"].username)
     visit(page, f"/intelligence/person/{world['suspect'].pk}/subject-access/")
+    wide = page.viewport_size
+    page.set_viewport_size({"width": 375, "height": wide["height"]})
+    agree = page.get_by_role("button", name="Agree to the export").bounding_box()
+    assert agree["x"] + agree["width"] <= 375  # in view on a phone, not in a hidden column
+    page.set_viewport_size(wide)
     page.get_by_role("button", name="Agree to the export").click()
     page.wait_for_load_state()
     assert banner.get_by_text("Export agreed: the export about X has started").is_visible()

@@ -377,9 +377,9 @@ def test_the_full_lists_are_paginated_and_recorded_as_seen(homes: Homes) -> None
 # in one insert, the header and the session.
 QUERY_LIMITS = {
     Role.PRACTITIONER: 15,
-    Role.COORDINATOR: 19,
+    Role.COORDINATOR: 20,  # with the records waiting for review under the retention schedule
     Role.LEAD_PROFESSIONAL: 16,
-    Role.POLICE_LEAD: 17,
+    Role.POLICE_LEAD: 18,  # likewise
     Role.BOARD_MEMBER: 24,  # the dashboard's own summary for the last whole quarter
     Role.AREA_ADMINISTRATOR: 13,
     Role.NATIONAL_ANALYST: 12,

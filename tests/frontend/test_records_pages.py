@@ -48,6 +48,9 @@ def test_the_schedule_is_read_by_the_areas_roles_and_changed_by_its_keepers(
         page = coordinator.get(base).content.decode()
     assert "The young person&#x27;s 25th birthday" in page and "National default" in page
     assert f"{base}schedule/young_person/" in page
+    # A card a kind, not a table whose reasons would shrink to a word a line on a phone.
+    assert '<h2 class="govuk-summary-card__title">Persons of concern</h2>' in page
+    assert "<table" not in page
 
     police = _client(world.police_lead).get(base).content.decode()
     assert "Retention schedule" in police and "schedule/young_person/" not in police
@@ -57,6 +60,9 @@ def test_the_schedule_is_read_by_the_areas_roles_and_changed_by_its_keepers(
 
     administrator = _client(world.administrator)
     url = f"{base}schedule/young_person/"
+    form = administrator.get(url).content.decode()
+    # The rule in force is answered already: changing one answer keeps the others.
+    assert 'value="age" checked' in form and 'value="review" checked' in form
     invalid = administrator.post(url, {"trigger": "age", "number": "", "action": "anonymise"})
     assert (
         invalid.status_code == 200
@@ -110,7 +116,9 @@ def test_a_coordinator_reviews_checks_and_approves(
     assert coordinator.get(f"{base}{review.pk}/").status_code == 404  # decided
     with django_assert_max_num_queries(13):
         erased = coordinator.get(f"/records/{world.area.ons_code}/erased/").content.decode()
-    assert "Young people and their referrals" in erased and "Anonymise" in erased
+    assert "Young people and their referrals" in erased and "Anonymised" in erased
+    assert "uploaded files: 1" in erased  # what the erasure took, counted
+    assert f"(record {world.young_person.pk})" not in erased  # no internal number
     assert "Amira" not in erased
 
 
@@ -118,12 +126,21 @@ def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:
     retention_review_run(today=TODAY)
     review = RetentionReview.objects.get(kind=RecordKind.PERSON)
     police = _client(world.police_lead)
+    reviews = f"/records/{world.area.ons_code}/reviews/"
+    # Where a hold is the answer, its page is a link away for those who place holds.
+    asks = police.get(f"{reviews}{review.pk}/").content.decode()
+    assert "ask a coordinator or an area administrator to place a legal hold" in asks
+    assert "/holds/new/" not in asks
+    assert "Dan Smith</dd>" in asks  # its kind said once, in its own row
+    young = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
+    places = _client(world.coordinator).get(f"{reviews}{young.pk}/").content.decode()
+    assert f'href="/records/{world.area.ons_code}/holds/new/">place a legal hold</a>' in places
     url = f"/records/{world.area.ons_code}/reviews/{review.pk}/keep/"
     invalid = police.post(
         url,
         {"reason": "", "keep_until_day": "1", "keep_until_month": "1", "keep_until_year": "9999"},
     )
-    assert "Enter why keep it longer" in invalid.content.decode()
+    assert "Enter why the record is kept longer" in invalid.content.decode()
     done = police.post(
         url,
         {
@@ -145,8 +162,14 @@ def test_holds_are_placed_listed_and_released(
     administrator = _client(world.administrator)
     base = f"/records/{world.area.ons_code}/holds/"
     assert "No legal holds" in administrator.get(base).content.decode()
+    form = administrator.get(f"{base}new/").content.decode()
+    # The reference is asked under "A referral", the record under its own answer.
+    assert 'value="referral" data-aria-controls="hold-referral"' in form
+    assert form.index('id="hold-referral"') < form.index('name="reference"')
+    assert form.index('id="hold-record"') < form.index('name="record"')
     invalid = administrator.post(f"{base}new/", {"what": "referral", "reference": "R00-1"})
     assert "Enter the reference of a referral of this area" in invalid.content.decode()
+    assert "Enter why the records are held" in invalid.content.decode()
     done = administrator.post(
         f"{base}new/",
         {
@@ -156,7 +179,7 @@ def test_holds_are_placed_listed_and_released(
         },
         follow=True,
     )
-    assert "Legal hold placed" in done.content.decode()
+    assert f"Legal hold placed: Referral {world.referral.reference}" in done.content.decode()
     hold = LegalHold.objects.get()
     released = hold_place(
         actor=world.coordinator,
@@ -187,6 +210,10 @@ def test_holds_are_placed_listed_and_released(
     assert rows == sorted(rows)
 
     release = f"{base}{hold.pk}/release/"
+    # A card a hold, its release link in the card's actions (in view on a phone), not a table.
+    mine = _client(world.coordinator).get(base).content.decode()
+    assert f'<li class="govuk-summary-card__action"><a class="govuk-link" href="{release}">' in mine
+    assert "<table" not in mine
     assert (
         _client(world.police_lead).post(release, {"reason": "Trial over now."}).status_code == 403
     )
@@ -218,3 +245,29 @@ def test_who_opens_which_page(role: Role, schedule: int, reviews: int, holds: in
     base = f"/records/{area.ons_code}/"
     answers = [client.get(f"{base}{page}").status_code for page in ("", "reviews/", "holds/")]
     assert answers == [schedule, reviews, holds]
+
+
+def test_the_home_page_tells_each_reviewer_what_waits_for_them(world: World) -> None:
+    reviews = f'href="/records/{world.area.ons_code}/reviews/">Review records</a>'
+    coordinator = _client(world.coordinator)
+    home = coordinator.get("/").content.decode()
+    assert "No record is waiting for review under the retention schedule." in home
+    assert reviews in home
+
+    retention_review_run(today=TODAY)  # a young person for the coordinator, intelligence for police
+    home = coordinator.get("/").content.decode()
+    assert "1 record has reached its review under the retention schedule." in home
+    police = _client(world.police_lead).get("/").content.decode()
+    assert "1 record has reached its review under the retention schedule." in police
+    assert "Records to review" not in _client(world.administrator).get("/").content.decode()
+
+    hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.AREA,
+        record_id=None,
+        reason="Independent inquiry moratorium.",
+        ends_on=None,
+    )
+    home = coordinator.get("/").content.decode()
+    assert "No record is waiting for review under the retention schedule." in home

@@ -48,6 +48,16 @@ def test_the_chronology_offers_it_to_the_areas_coordinators_only(client: Client)
     assert client.get(page(world)).status_code == 404
 
 
+def test_the_case_page_offers_it_to_the_areas_coordinators_only(client: Client) -> None:
+    world = case()
+    case_page = f"/referrals/{world['referral'].reference}/"
+    link = f'href="{page(world)}">Subject access requests from Amira Khan</a>'
+    sign_in(client, world["coordinator"])
+    assert link in client.get(case_page).content.decode()
+    sign_in(client, world["lead_professional"])
+    assert "Subject access requests" not in client.get(case_page).content.decode()
+
+
 def test_a_coordinator_starts_an_export_and_downloads_it(
     client: Client, django_capture_on_commit_callbacks: Any
 ) -> None:
@@ -139,6 +149,7 @@ def test_a_person_of_concerns_export_is_started_by_a_coordinator_and_agreed_by_p
     html = client.get(url).content.decode()
     assert "Export agreed: the export about X has started" in html
     assert "Ready to download" in html and "download/pdf/" not in html  # coordinators only
+    assert "The area's coordinators download them." in html  # says who does
     again = client.post(f"/subject-access/{export.pk}/agree/")
     assert "This export is no longer waiting for a police lead to agree" in again.content.decode()
 
