@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import threading
+import time
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -139,20 +141,48 @@ def start(*, provider: IdentityProvider, redirect_uri: str) -> Flow:
     return Flow(state=state, nonce=nonce, code_verifier=verifier, authorization_url=url)
 
 
-def _key_set(provider: IdentityProvider) -> KeySet:
-    return KeySet.import_key_set(cast(Any, _get_json(provider.metadata["jwks_uri"])))
+@dataclass
+class _Keys:
+    fetched_at: float
+    key_set: KeySet
+
+
+# Each provider's published keys, by their address, for KEYS_FRESH_SECONDS: a sign-in does not
+# wait on the provider's key endpoint, nor fail when it is briefly down. A token the kept keys
+# do not check fetches them once more (the provider may have rotated its keys).
+KEYS_FRESH_SECONDS = 300
+_keys: dict[str, _Keys] = {}
+_keys_lock = threading.Lock()
+
+
+def _key_set(provider: IdentityProvider, *, fresh: bool = False) -> tuple[KeySet, bool]:
+    """The provider's keys, and whether they were just fetched."""
+    address = provider.metadata["jwks_uri"]
+    with _keys_lock:
+        kept = _keys.get(address)
+    if not fresh and kept and time.monotonic() - kept.fetched_at < KEYS_FRESH_SECONDS:
+        return kept.key_set, False
+    key_set = KeySet.import_key_set(cast(Any, _get_json(address)))
+    with _keys_lock:
+        _keys[address] = _Keys(fetched_at=time.monotonic(), key_set=key_set)
+    return key_set, True
 
 
 def _decode(token: str, provider: IdentityProvider) -> jwt.Token:
-    """The token's claims once its signature checks against the provider's published keys
-    (fetched each time: providers rotate keys, and sign-ins are rare enough)."""
+    """The token's claims once its signature checks against the provider's published keys."""
     algorithms = [
         a
         for a in provider.metadata.get("id_token_signing_alg_values_supported", SIGNING_ALGORITHMS)
         if a in SIGNING_ALGORITHMS
     ]
+    key_set, fetched = _key_set(provider)
     try:
-        return jwt.decode(token, _key_set(provider), algorithms=algorithms)
+        return jwt.decode(token, key_set, algorithms=algorithms)
+    except (JoseError, ValueError) as exc:
+        if fetched:
+            raise ProviderError(f"the token's signature does not check: {exc}") from exc
+    try:
+        return jwt.decode(token, _key_set(provider, fresh=True)[0], algorithms=algorithms)
     except (JoseError, ValueError) as exc:
         raise ProviderError(f"the token's signature does not check: {exc}") from exc
 
