@@ -211,13 +211,16 @@ def provider_callback(request: HttpRequest) -> HttpResponse:
     if error := request.GET.get("error"):
         return _refused(request, provider, f"the provider answered {error[:100]}")
     try:
-        claims = protocol.finish(
+        answer = protocol.finish(
             provider=provider,
             flow=flow,
             code=request.GET.get("code", "")[:2000],
             redirect_uri=_callback_uri(request),
         )
-        signed = provider_sign_in(provider=provider, claims=claims)
+        claims = answer.claims
+        signed = provider_sign_in(
+            provider=provider, claims=claims, refresh_token=answer.refresh_token
+        )
     except protocol.ProviderError as exc:
         return _refused(request, provider, exc.reason)
     except SignInRefused as exc:

@@ -97,3 +97,27 @@ class UsedLogoutToken(models.Model):
 
     def __str__(self) -> str:
         return f"logout token {self.jti} of {self.provider_id}"
+
+
+class ProviderSession(models.Model):
+    """A sign-in through an agency's provider, kept while the person's sessions may last: its
+    `sid` (a back-channel logout may name only that) and the refresh token the provider
+    issued, sealed (`identity.sealing`). The service spends the token every few minutes to ask
+    the provider whether the account still stands; a leaver's is refused."""
+
+    identity = models.ForeignKey(ExternalIdentity, on_delete=models.CASCADE, related_name="+")
+    sid = models.CharField("session at the provider", max_length=255, blank=True)
+    refresh_token = models.TextField(blank=True)
+    # The person's session epoch at sign-in: once it moves on (signed out everywhere), the
+    # sessions this sign-in made are gone and there is nothing left to check.
+    session_epoch = models.PositiveIntegerField()
+    signed_in_at = models.DateTimeField(auto_now_add=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    # Taken by one check at a time: a rotated refresh token spent twice would be refused.
+    checking_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sid"], name="identity_session_sid")]
+
+    def __str__(self) -> str:
+        return f"provider session {self.pk} of identity {self.identity_id}"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import requests
 from authlib.common.security import generate_token
-from authlib.integrations.requests_client import OAuth2Session
+from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from authlib.oauth2.claims import JWTClaims
 from authlib.oidc.core import CodeIDToken
 from django.conf import settings
@@ -42,6 +42,11 @@ class ProviderError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class GrantRefused(ProviderError):
+    """The provider refused a refresh token it issued (`invalid_grant`): the account there is
+    disabled or its sessions were revoked, as for a leaver."""
 
 
 def _public_address(address: str) -> bool:
@@ -202,9 +207,18 @@ def _expected(provider: IdentityProvider) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Answer:
+    """What the provider's token endpoint gave for a sign-in: the checked ID token's claims,
+    and the refresh token, if it issued one (spent later to ask whether the account stands)."""
+
+    claims: dict[str, Any]
+    refresh_token: str
+
+
 def finish(
     *, provider: IdentityProvider, flow: dict[str, str], code: str, redirect_uri: str
-) -> dict[str, Any]:
+) -> Answer:
     """Exchange the code (with the PKCE verifier) and return the ID token's claims, checked:
     signature, iss, aud, exp, iat and nonce, with bounded clock skew."""
     try:
@@ -214,8 +228,9 @@ def finish(
             code=code,
             code_verifier=flow["code_verifier"],
             timeout=HTTP_TIMEOUT_SECONDS,
+            allow_redirects=False,
         )
-    except (requests.RequestException, ValueError, JoseError) as exc:
+    except (requests.RequestException, ValueError, JoseError, OAuthError) as exc:
         raise ProviderError(f"the code could not be exchanged: {exc}") from exc
     if not token.get("id_token"):
         raise ProviderError("the provider sent no ID token")
@@ -227,7 +242,30 @@ def finish(
     }
     claims = CodeIDToken(decoded.claims, decoded.header, _expected(provider), params)
     _validate(claims)
-    return dict(claims)
+    refresh = token.get("refresh_token")
+    return Answer(claims=dict(claims), refresh_token=refresh if isinstance(refresh, str) else "")
+
+
+def refresh(*, provider: IdentityProvider, refresh_token: str) -> str:
+    """Spend a refresh token: the provider's answer says whether the account still stands.
+    Returns the refresh token to keep (a new one when the provider rotates them); raises
+    GrantRefused when the provider refuses the grant, ProviderError when it cannot be asked."""
+    try:
+        check_fetchable(provider.metadata["token_endpoint"])
+        token = _session(provider, redirect_uri="").refresh_token(
+            provider.metadata["token_endpoint"],
+            refresh_token=refresh_token,
+            timeout=HTTP_TIMEOUT_SECONDS,
+            allow_redirects=False,
+        )
+    except OAuthError as exc:
+        if exc.error == "invalid_grant":
+            raise GrantRefused(f"the provider refused the refresh token: {exc}") from exc
+        raise ProviderError(f"the refresh token could not be spent: {exc}") from exc
+    except (requests.RequestException, ValueError, JoseError) as exc:
+        raise ProviderError(f"the refresh token could not be spent: {exc}") from exc
+    kept = token.get("refresh_token")
+    return kept if isinstance(kept, str) and kept else refresh_token
 
 
 def logout_claims(*, provider: IdentityProvider, logout_token: str) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 
 from agencies.models import Agency, Area, Membership, User
 
-from .models import ExternalIdentity, IdentityProvider
+from .models import ExternalIdentity, IdentityProvider, ProviderSession
 
 
 def email_domain(email: str) -> str:
@@ -89,3 +89,14 @@ def link_candidate(*, provider: IdentityProvider, email: str) -> User | None:
 
 def providers_with_issuer(*, issuer: str) -> QuerySet[IdentityProvider]:
     return IdentityProvider.objects.filter(issuer=issuer)
+
+
+def session_identity(*, provider: IdentityProvider, sid: str) -> ExternalIdentity | None:
+    """Whose sign-in through the provider had this `sid`."""
+    session = (
+        ProviderSession.objects.select_related("identity__user")
+        .filter(identity__provider=provider, sid=sid)
+        .exclude(sid="")
+        .first()
+    )
+    return session.identity if session is not None else None

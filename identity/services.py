@@ -24,8 +24,15 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 
 from . import protocol
-from .models import ExternalIdentity, IdentityProvider, UsedLogoutToken
-from .selectors import email_domain, link_candidate, linked_identity, providers_with_issuer
+from .models import ExternalIdentity, IdentityProvider, ProviderSession, UsedLogoutToken
+from .sealing import seal
+from .selectors import (
+    email_domain,
+    link_candidate,
+    linked_identity,
+    providers_with_issuer,
+    session_identity,
+)
 
 SECRET_VARIABLE = re.compile(r"^OIDC_[A-Z0-9_]{1,59}$")
 DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
@@ -160,10 +167,13 @@ def _verified_email(provider: IdentityProvider, claims: dict[str, Any]) -> str:
     return email.strip()
 
 
-def provider_sign_in(*, provider: IdentityProvider, claims: dict[str, Any]) -> ProviderSignIn:
+def provider_sign_in(
+    *, provider: IdentityProvider, claims: dict[str, Any], refresh_token: str = ""
+) -> ProviderSignIn:
     """The person the checked ID token names: by the provider's `sub` once linked; the first
     time, the person an area administrator added with that verified email address (their
-    `sub` is stored then). Never a new account, never a role."""
+    `sub` is stored then). Never a new account, never a role. The sign-in's `sid` and refresh
+    token are kept (`ProviderSession`) for logout and the leaver check."""
     sub = claims.get("sub")
     if not isinstance(sub, str) or not sub or len(sub) > 255:
         raise SignInRefused("the ID token has no usable sub")
@@ -187,6 +197,14 @@ def provider_sign_in(*, provider: IdentityProvider, claims: dict[str, Any]) -> P
             raise SignInRefused("the person's account is deactivated")
         identity.last_sign_in_at = timezone.now()
         identity.save(update_fields=["last_sign_in_at"])
+        sid = claims.get("sid")
+        if refresh_token or isinstance(sid, str):
+            ProviderSession.objects.create(
+                identity=identity,
+                sid=sid[:255] if isinstance(sid, str) else "",
+                refresh_token=seal(refresh_token),
+                session_epoch=identity.user.session_epoch,
+            )
     return ProviderSignIn(
         identity=identity, both_factors=both_factors(provider=provider, claims=claims)
     )
@@ -222,8 +240,10 @@ def unknown_person_report(*, provider: IdentityProvider, claims: dict[str, Any])
 
 
 def back_channel_logout(*, logout_token: str) -> list[User]:
-    """End every session and token of the person a provider's verified logout token names
-    (by `sub`). Returns whom it signed out (nobody when the `sub` was never linked)."""
+    """End every session and token of the person a provider's verified logout token names:
+    by `sub`, or by the `sid` of a sign-in kept here when it names only that (the person's
+    other sessions end too: a provider logging a person out is a reason to end them all).
+    Returns whom it signed out (nobody when neither was ever seen here)."""
     issuer = _unverified_issuer(logout_token)
     refusals: list[str] = []
     for provider in providers_with_issuer(issuer=issuer):
@@ -233,7 +253,7 @@ def back_channel_logout(*, logout_token: str) -> list[User]:
             refusals.append(exc.reason)  # another agency's client on the same issuer?
             continue
         _first_use(provider=provider, claims=claims)
-        identity = linked_identity(provider=provider, sub=str(claims.get("sub") or ""))
+        identity = _named_identity(provider=provider, claims=claims)
         if identity is None:
             return []
         user_sign_out_everywhere(
@@ -243,6 +263,14 @@ def back_channel_logout(*, logout_token: str) -> list[User]:
         )
         return [identity.user]
     raise protocol.ProviderError("; ".join(refusals) or "no provider has this issuer")
+
+
+def _named_identity(
+    *, provider: IdentityProvider, claims: dict[str, Any]
+) -> ExternalIdentity | None:
+    if sub := claims.get("sub"):
+        return linked_identity(provider=provider, sub=str(sub))
+    return session_identity(provider=provider, sid=str(claims["sid"]))
 
 
 LEEWAY = timedelta(seconds=protocol.CLOCK_SKEW_SECONDS)

@@ -391,6 +391,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "subject_access.expire_exports",
         "schedule": 60.0 * 10,
     },
+    # A leaver disabled at their agency's provider is signed out within this many seconds.
+    "identity-provider-sessions-check": {
+        "task": "identity.provider_sessions_check",
+        "schedule": 60.0 * 5,
+    },
     "api-idempotency-keys-purge": {
         "task": "api.purge_idempotency_keys",
         "schedule": 60.0 * 60,

@@ -45,9 +45,13 @@ class OidcProvider:
         answer.raise_for_status()
         return str(answer.json()["sub"])
 
-    def logout_token(self, *, sub: str, audience: str = CLIENT_ID, **extra: Any) -> str:
+    def leave(self, *, sub: str) -> None:
+        """The person leaves the agency: their account there is disabled."""
+        httpx.post(f"{self.url}/test/users/{sub}/leave/", timeout=10).raise_for_status()
+
+    def logout_token(self, *, sub: str | None, audience: str = CLIENT_ID, **extra: Any) -> str:
         """A back-channel logout token signed with the provider's own key (the one its JWKS
-        publishes), as the provider would send it."""
+        publishes), as the provider would send it; without `sub`, give a `sid`."""
         key = RSAKey.import_key(self.private_key_pem)
         now = int(time.time())
         claims = {
@@ -56,8 +60,8 @@ class OidcProvider:
             "iat": now,
             "exp": now + 120,
             "jti": uuid.uuid4().hex,
-            "sub": sub,
             "events": {BACK_CHANNEL_EVENT: {}},
+            **({"sub": sub} if sub is not None else {}),
             **extra,
         }
         header = {"alg": "RS256", "kid": key.thumbprint(), "typ": "logout+jwt"}

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
+from oauth2_provider.models import get_refresh_token_model
 
 
 @csrf_exempt
@@ -24,6 +25,19 @@ def add_user(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"sub": str(user.pk)})
 
 
+@csrf_exempt
+@require_POST
+def leave(request: HttpRequest, sub: int) -> HttpResponse:
+    """Test control: the person leaves the agency. Their account is disabled and their
+    refresh tokens revoked, as Entra ID does when an account is disabled."""
+    user = User.objects.get(pk=sub)
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    for token in get_refresh_token_model().objects.filter(user=user, revoked__isnull=True):
+        token.revoke()
+    return HttpResponse(status=204)
+
+
 def no_icon(request: HttpRequest) -> HttpResponse:
     return HttpResponse(status=204)  # browsers ask; a 404 would show in the console checks
 
@@ -37,4 +51,5 @@ urlpatterns = [
         name="login",
     ),
     path("test/users/", add_user),
+    path("test/users/<int:sub>/leave/", leave),
 ]

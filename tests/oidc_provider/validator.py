@@ -1,4 +1,5 @@
-"""What the test provider puts in its ID tokens, per test user, by the groups they are in:
+"""What the test provider puts in its ID tokens, per test user, by the groups they are in
+(and always a `sid`: the provider keeps one session per person, named after them):
 
 - `mfa`: `amr` is ["pwd", "mfa"] (else ["pwd"])
 - `unverified`: `email_verified` is false
@@ -11,6 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from oauth2_provider.oauth2_validators import OAuth2Validator
+
+from tests.oidc_provider.sessions import session_id
 
 EXPIRED_BY_SECONDS = 600  # well past any clock skew the service allows
 
@@ -25,6 +28,7 @@ class Validator(OAuth2Validator):
             "email_verified": "unverified" not in groups,
             "name": request.user.get_full_name(),
             "amr": ["pwd", "mfa"] if "mfa" in groups else ["pwd"],
+            "sid": session_id(request.user.pk),
         }
 
     def get_id_token_dictionary(
