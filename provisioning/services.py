@@ -8,6 +8,7 @@ token and its agency, so the area's administrators find it in their audit record
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -123,6 +124,31 @@ def scim_token_refused(*, token: ScimToken, reason: str, request: HttpRequest) -
         area=token.area,
         request=request,
         details={"via": "scim_token", "reason": reason, "prefix": token.prefix},
+    )
+
+
+def scim_people_seen(
+    *,
+    token: ScimToken,
+    people: Sequence[ProvisionedPerson],
+    request: HttpRequest,
+    user_name: str | None = None,
+) -> None:
+    """Record what the token's provider read about the agency's people (names, email
+    addresses, whether active), as each read of people's details is recorded. The userName it
+    searched for is an email address: kept outside the chain."""
+    audit_record(
+        action=AuditAction.VIEW,
+        target=people[0].user if len(people) == 1 else None,
+        area=token.area,
+        request=request,
+        details={
+            "via": "scim",
+            "scim_token": token.prefix,
+            "agency": token.agency_id,
+            "people": [person.user_id for person in people],
+        },
+        content={"user_name_filter": user_name} if user_name is not None else None,
     )
 
 

@@ -34,6 +34,7 @@ from .services import (
     person_provision,
     person_remove,
     person_replace,
+    scim_people_seen,
     scim_token_refused,
     scim_token_used,
 )
@@ -159,12 +160,13 @@ def _service_errors() -> Iterator[None]:
 
 def users_list(request: HttpRequest, token: ScimToken) -> HttpResponse:
     wanted = request.GET.get("filter")
-    people = provisioned_people(
-        token=token, user_name=None if wanted is None else scim.user_name_filter(wanted)
-    )
+    user_name = None if wanted is None else scim.user_name_filter(wanted)
+    people = provisioned_people(token=token, user_name=user_name)
     window = scim.page(request.GET)
     first = window.start_index - 1
     shown = list(people[first : first + window.count]) if window.count else []
+    if shown:
+        scim_people_seen(token=token, people=shown, request=request, user_name=user_name)
     return _answer(
         scim.list_response(
             [_resource(request, token, p) for p in shown],
@@ -175,7 +177,9 @@ def users_list(request: HttpRequest, token: ScimToken) -> HttpResponse:
 
 
 def user_get(request: HttpRequest, token: ScimToken, scim_id: str) -> HttpResponse:
-    return _person_answer(request, token, _person(token, scim_id))
+    person = _person(token, scim_id)
+    scim_people_seen(token=token, people=[person], request=request)
+    return _person_answer(request, token, person)
 
 
 def user_create(request: HttpRequest, token: ScimToken) -> HttpResponse:

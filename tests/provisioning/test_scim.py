@@ -243,6 +243,26 @@ def test_get_answers_the_resource_with_its_etag(w: World) -> None:
     assert w.scim.get_user("no-such-id").status == 404
 
 
+def test_every_read_of_people_is_audited_with_whom_it_showed(w: World) -> None:
+    person = created(w)
+    created(w, "someone.else@school.example")
+    barbara = User.objects.get(username="barbara.jensen@school.example")
+    reads = AuditEvent.objects.filter(action=AuditAction.VIEW, details__via="scim")
+
+    w.scim.get_user(person["id"])
+    w.scim.find_user_name("barbara.jensen@school.example")
+    w.scim.list_users(count="0")  # shows nobody: nothing to record
+
+    single, searched = reads.order_by("pk")
+    assert (single.object_id, single.area_id) == (str(barbara.pk), w.area.pk)
+    assert single.details["people"] == [barbara.pk]
+    assert searched.details["people"] == [barbara.pk]
+    assert searched.detail.content == {"user_name_filter": "barbara.jensen@school.example"}
+    assert "barbara" not in str(searched.details)  # the address stays out of the chain
+    w.scim.list_users()
+    assert len(reads.order_by("-pk").first().details["people"]) == 2
+
+
 # Changing
 
 
