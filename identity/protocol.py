@@ -114,11 +114,18 @@ def client_secret(provider: IdentityProvider) -> str:
     return secret
 
 
+def scopes(provider: IdentityProvider) -> str:
+    """What the sign-in asks for: with `offline_access` where the provider lists it, as
+    Entra ID does, which issues no refresh token without it (identity.leavers spends that)."""
+    offered = provider.metadata.get("scopes_supported") or []
+    return f"{SCOPES} offline_access" if "offline_access" in offered else SCOPES
+
+
 def _session(provider: IdentityProvider, redirect_uri: str) -> OAuth2Session:
     return OAuth2Session(
         client_id=provider.client_id,
         client_secret=client_secret(provider),
-        scope=SCOPES,
+        scope=scopes(provider),
         redirect_uri=redirect_uri,
         code_challenge_method="S256",
         token_endpoint_auth_method="client_secret_basic",  # noqa: S106 - a method name

@@ -7,6 +7,7 @@ import pytest
 
 from agencies.models import Agency, Role, User
 from identity.models import ExternalIdentity, IdentityProvider
+from identity.protocol import scopes
 from identity.selectors import password_sign_in_allowed, provider_for_email
 from identity.services import SignInRefused, both_factors, provider_sign_in
 from tests.factories import AgencyFactory, AreaFactory, member
@@ -85,3 +86,19 @@ def test_home_realm_discovery_and_passwords_switched_off(provider: IdentityProvi
     assert password_sign_in_allowed(user=user)
     IdentityProvider.objects.filter(pk=provider.pk).update(password_sign_in=False)
     assert not password_sign_in_allowed(user=user)
+
+
+@pytest.mark.parametrize(
+    ("offered", "asked"),
+    [
+        (["openid", "email", "profile", "offline_access"], "openid email profile offline_access"),
+        (["openid", "email", "profile"], "openid email profile"),
+        (None, "openid email profile"),
+    ],
+)
+def test_offline_access_is_asked_for_where_the_provider_lists_it(
+    provider: IdentityProvider, offered: list[str] | None, asked: str
+) -> None:
+    # Entra ID issues a refresh token (which the leaver check spends) only for offline_access.
+    provider.metadata = {"scopes_supported": offered} if offered is not None else {}
+    assert scopes(provider) == asked
