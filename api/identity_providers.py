@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.http import Http404
@@ -14,12 +15,25 @@ from rest_framework.response import Response
 
 from agencies.models import Agency, Area, User
 from agencies.selectors import area_agencies
-from identity.models import IdentityProvider
+from identity.models import GROUP_ROLES, GroupRole, IdentityProvider
 from identity.selectors import agency_provider
-from identity.services import MAX_ACR_VALUES, MAX_DOMAINS, ProviderSettings, provider_save
+from identity.services import (
+    GROUP_CAP,
+    MAX_ACR_VALUES,
+    MAX_DOMAINS,
+    ProviderSettings,
+    provider_save,
+)
 
 from .administration import NOT_ADMINISTRATOR, NOT_HERE, AdministrationView
 from .toolkit import service_response
+
+
+class GroupRoleSerializer(serializers.Serializer[GroupRole]):
+    role = serializers.ChoiceField(choices=GROUP_ROLES)
+    group = serializers.CharField(
+        max_length=GROUP_CAP, help_text="The group as the provider's ID token names it"
+    )
 
 
 class ProviderSerializer(serializers.Serializer[IdentityProvider]):
@@ -49,6 +63,30 @@ class ProviderSerializer(serializers.Serializer[IdentityProvider]):
     password_sign_in = serializers.BooleanField(
         default=True, help_text="Whether the agency's people may still sign in with a password"
     )
+    groups_claim = serializers.CharField(
+        max_length=64,
+        allow_blank=True,
+        default="",
+        help_text="The ID token's claim listing the person's groups; empty (the default): "
+        "roles never come from the provider",
+    )
+    group_roles = GroupRoleSerializer(
+        many=True,
+        default=list,
+        help_text="In this area, the group giving each role: at each sign-in a person in the "
+        "group is given the role in the agency, and one no longer in it loses it",
+    )
+
+    def validate_group_roles(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
+        if len({mapping["role"] for mapping in value}) < len(value):
+            raise serializers.ValidationError("Give each role one group at most")
+        return value
+
+    def to_representation(self, instance: IdentityProvider) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        mappings = instance.group_roles.filter(area=self.context["area"])
+        data["group_roles"] = [{"role": m.role, "group": m.group} for m in mappings]
+        return data
 
 
 class AgencySignInView(AdministrationView):
@@ -70,7 +108,7 @@ class AgencySignInView(AdministrationView):
         provider = agency_provider(agency=self.agency())
         if provider is None:
             raise Http404
-        return Response(ProviderSerializer(provider).data)
+        return Response(ProviderSerializer(provider, context={"area": self.area()}).data)
 
     @extend_schema(
         request=ProviderSerializer,
@@ -81,15 +119,20 @@ class AgencySignInView(AdministrationView):
     def put(self, request: Request, ons_code: str, pk: int) -> Response:
         def save(*, actor: User, area: Area, agency: Agency, **values: Any) -> IdentityProvider:
             settings = ProviderSettings(
-                **{**values, "mfa_acr_values": tuple(values["mfa_acr_values"])}
+                **{
+                    **values,
+                    "mfa_acr_values": tuple(values["mfa_acr_values"]),
+                    "group_roles": {m["role"]: m["group"] for m in values["group_roles"]},
+                }
             )
             return provider_save(actor=actor, area=area, agency=agency, settings=settings)
 
+        area = self.area()
         return service_response(
             request,
             ProviderSerializer,
-            ProviderSerializer,
+            partial(ProviderSerializer, context={"area": area}),
             save,
-            area=self.area(),
+            area=area,
             agency=self.agency(),
         )

@@ -75,7 +75,7 @@ def query_text(request: Request, name: str, *, max_length: int = 200) -> str:
 def service_response(
     request: Request,
     incoming: type[Any],
-    outgoing: type[Any],
+    outgoing: Callable[[Any], Any],
     service: Callable[..., Any],
     *,
     code: int = status.HTTP_200_OK,

@@ -14,15 +14,21 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
+from agencies.models import Area
 from agencies.selectors import administered_area, area_agencies
-from identity.models import IdentityProvider
+from identity.models import GROUP_ROLES, IdentityProvider
 from identity.selectors import agency_provider
-from identity.services import ProviderSettings, provider_save
+from identity.services import GROUP_CAP, ProviderSettings, provider_save
 
 from .administration import administrator_only
 from .forms import service_write
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+GROUP_FIELD = "group_"  # the services' errors name each role's group so
+
+
+def _group_field(role: str) -> str:
+    return f"{GROUP_FIELD}{role}"
 
 
 def _lines(text: str) -> list[str]:
@@ -90,12 +96,37 @@ class ProviderForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose yes if they can also sign in with a password"},
     )
+    groups_claim = forms.CharField(
+        label="Claim holding the person's groups (optional)",
+        max_length=64,
+        required=False,
+        help_text="Leave it empty and roles come only from this service. For Microsoft Entra "
+        "ID: groups",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for role, label in GROUP_ROLES:
+            self.fields[_group_field(role)] = forms.CharField(
+                label=label, max_length=GROUP_CAP, required=False
+            )
+
+    def settings_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if not name.startswith(GROUP_FIELD)]
+
+    def group_fields(self) -> list[forms.BoundField]:
+        return [self[_group_field(role)] for role, _ in GROUP_ROLES]
 
     @classmethod
-    def initial_from(cls, provider: IdentityProvider | None) -> dict[str, Any]:
+    def initial_from(cls, provider: IdentityProvider | None, area: Area) -> dict[str, Any]:
         if provider is None:
             return {}
         return {
+            "groups_claim": provider.groups_claim,
+            **{
+                _group_field(mapping.role): mapping.group
+                for mapping in provider.group_roles.filter(area=area)
+            },
             "issuer": provider.issuer,
             "client_id": provider.client_id,
             "client_secret_variable": provider.client_secret_variable,
@@ -117,6 +148,8 @@ class ProviderForm(forms.Form):
             email_verified_claim=data["email_verified_claim"],
             mfa_acr_values=tuple(_lines(data["mfa_acr_values"])),
             password_sign_in=data["password_sign_in"] == "yes",  # noqa: S105 - a yes or no
+            groups_claim=data["groups_claim"],
+            group_roles={role: data[_group_field(role)] for role, _ in GROUP_ROLES},
         )
 
 
@@ -126,7 +159,8 @@ def agency_sign_in_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
     area = administered_area(user=request.user, ons_code=ons_code)
     agency = get_object_or_404(area_agencies(area=area), pk=pk, is_active=True)
     provider = agency_provider(agency=agency)
-    form = ProviderForm(request.POST or None, initial=ProviderForm.initial_from(provider))
+    initial = ProviderForm.initial_from(provider, area)
+    form = ProviderForm(request.POST or None, initial=initial)
     if request.method == "POST":
         saved = service_write(
             form,

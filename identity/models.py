@@ -11,7 +11,15 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django_otp.models import Device
 
-from agencies.models import Agency, User
+from agencies.models import Agency, Area, Role, User
+
+# Roles a provider's group may give (as SCIM may): never those that administer an area or
+# see across areas.
+GROUP_ROLES = [
+    (value, label)
+    for value, label in Role.choices
+    if value not in {Role.AREA_ADMINISTRATOR, Role.NATIONAL_ANALYST}
+]
 
 
 class IdentityProvider(models.Model):
@@ -39,6 +47,9 @@ class IdentityProvider(models.Model):
     password_sign_in = models.BooleanField(
         "its people may also sign in with a password", default=True
     )
+    # Empty: roles never come from the provider. Set: the agency opted in, and each sign-in
+    # gives or ends the roles its area administrators mapped to groups (`GroupRole`).
+    groups_claim = models.CharField("claim holding the groups", max_length=64, blank=True)
     metadata = models.JSONField(
         default=dict, help_text="The provider's discovery document, read when it was saved"
     )
@@ -50,6 +61,31 @@ class IdentityProvider(models.Model):
 
     def __str__(self) -> str:
         return f"{self.agency.name}'s sign-in ({self.issuer})"
+
+
+class GroupRole(models.Model):
+    """A group at the agency's provider that gives one role in one area, set by that area's
+    administrators. At each sign-in through the provider, a person in the group is given the
+    role in the agency and area, and someone no longer in it loses it; roles that no group
+    gives are never touched."""
+
+    provider = models.ForeignKey(
+        IdentityProvider, on_delete=models.CASCADE, related_name="group_roles"
+    )
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=32, choices=GROUP_ROLES)
+    group = models.CharField("group at the provider", max_length=255)
+
+    class Meta:
+        ordering = ["provider", "area", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "area", "role"], name="identity_one_group_per_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} gives {self.get_role_display()} in {self.area_id}"
 
 
 class ExternalIdentity(Device):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from joserfc.util import urlsafe_b64decode
 
-from agencies.models import Agency, Area, Role, User
+from agencies.models import Agency, Area, Membership, Role, User
 from agencies.selectors import administered_area_membership
 from agencies.services import user_sign_out_everywhere
 from audit.models import AuditAction
@@ -24,7 +25,14 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 
 from . import protocol
-from .models import ExternalIdentity, IdentityProvider, ProviderSession, UsedLogoutToken
+from .models import (
+    GROUP_ROLES,
+    ExternalIdentity,
+    GroupRole,
+    IdentityProvider,
+    ProviderSession,
+    UsedLogoutToken,
+)
 from .sealing import seal
 from .selectors import (
     email_domain,
@@ -43,6 +51,8 @@ VARIABLE_NAME_INVALID = (
 )
 MAX_DOMAINS = 20
 MAX_ACR_VALUES = 10
+GROUP_CAP = 255  # identity.models.GroupRole.group
+MAX_TOKEN_GROUPS = 500  # read from an ID token: more is a provider's mistake, not a person
 
 
 @dataclass(frozen=True)
@@ -57,6 +67,9 @@ class ProviderSettings:
     email_verified_claim: str = "email_verified"
     mfa_acr_values: tuple[str, ...] = ()
     password_sign_in: bool = True
+    groups_claim: str = ""  # empty: roles never come from the provider
+    # The group giving each role in the administrator's area (role value: group).
+    group_roles: Mapping[str, str] = field(default_factory=dict)
 
 
 def _check(settings: ProviderSettings, agency: Agency) -> dict[str, Any]:
@@ -75,12 +88,13 @@ def _check(settings: ProviderSettings, agency: Agency) -> dict[str, Any]:
         )
         if taken.exists():
             errors["email_domains"] = "Another agency's sign-in already uses one of these domains"
-    for field in ("email_claim", "email_verified_claim"):
-        if not CLAIM.match(getattr(settings, field)):
-            errors[field] = "Enter a claim name: letters, digits and _ : . / - only"
+    for claim in ("email_claim", "email_verified_claim"):
+        if not CLAIM.match(getattr(settings, claim)):
+            errors[claim] = "Enter a claim name: letters, digits and _ : . / - only"
     acr = [v.strip() for v in settings.mfa_acr_values if v.strip()]
     if len(acr) > MAX_ACR_VALUES or any(len(v) > 200 for v in acr):
         errors["mfa_acr_values"] = f"Enter {MAX_ACR_VALUES} values or fewer, one a line"
+    errors.update(_group_errors(settings))
     if errors:
         raise ValidationError(errors)
     try:
@@ -101,8 +115,39 @@ def _check(settings: ProviderSettings, agency: Agency) -> dict[str, Any]:
         "email_verified_claim": settings.email_verified_claim,
         "mfa_acr_values": acr,
         "password_sign_in": settings.password_sign_in,
+        "groups_claim": settings.groups_claim.strip(),
         "metadata": metadata,
     }
+
+
+def _group_errors(settings: ProviderSettings) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    claim = settings.groups_claim.strip()
+    if claim and not CLAIM.match(claim):
+        errors["groups_claim"] = "Enter a claim name: letters, digits and _ : . / - only"
+    groups = {role: group.strip() for role, group in settings.group_roles.items() if group.strip()}
+    if groups and not claim:
+        errors["groups_claim"] = "Enter the claim holding the groups, or give no group a role"
+    mappable = dict(GROUP_ROLES)
+    for role, group in groups.items():
+        if role not in mappable:
+            errors["group_roles"] = f"A group cannot give the role {role}"
+        elif len(group) > GROUP_CAP:
+            errors[f"group_{role}"] = f"Enter a group of {GROUP_CAP} characters or fewer"
+    return errors
+
+
+def _save_group_roles(
+    *, provider: IdentityProvider, area: Area, group_roles: Mapping[str, str]
+) -> dict[str, str]:
+    """The area's groups for roles, as given (the others' areas are theirs to set)."""
+    wanted = {role: group.strip() for role, group in group_roles.items() if group.strip()}
+    GroupRole.objects.filter(provider=provider, area=area).exclude(role__in=wanted).delete()
+    for role, group in wanted.items():
+        GroupRole.objects.update_or_create(
+            provider=provider, area=area, role=role, defaults={"group": group}
+        )
+    return wanted
 
 
 def provider_save(
@@ -118,13 +163,17 @@ def provider_save(
         provider, created = IdentityProvider.objects.select_for_update().update_or_create(
             agency=agency, defaults=values
         )
+        groups = _save_group_roles(provider=provider, area=area, group_roles=settings.group_roles)
         audit_record(
             action=AuditAction.CREATE if created else AuditAction.CHANGE,
             actor=actor,
             membership=membership,
             target=provider,
             area=area,
-            details={k: v for k, v in values.items() if k != "metadata"},
+            details={
+                **{k: v for k, v in values.items() if k != "metadata"},
+                "group_roles": groups,
+            },
         )
     return provider
 
@@ -195,6 +244,7 @@ def provider_sign_in(
             )
         if not identity.user.is_active:
             raise SignInRefused("the person's account is deactivated")
+        _roles_from_groups(provider=provider, user=identity.user, claims=claims)
         identity.last_sign_in_at = timezone.now()
         identity.save(update_fields=["last_sign_in_at"])
         sid = claims.get("sid")
@@ -208,6 +258,36 @@ def provider_sign_in(
     return ProviderSignIn(
         identity=identity, both_factors=both_factors(provider=provider, claims=claims)
     )
+
+
+def _roles_from_groups(*, provider: IdentityProvider, user: User, claims: dict[str, Any]) -> None:
+    """Where the agency opted in, give the person each role whose group the ID token lists
+    and end each one whose group it does not; a token without the claim changes nothing (a
+    provider may leave it out, as Entra ID does for someone in too many groups)."""
+    listed = claims.get(provider.groups_claim) if provider.groups_claim else None
+    if not isinstance(listed, list):
+        return
+    groups = {str(group) for group in listed[:MAX_TOKEN_GROUPS]}
+    for mapping in GroupRole.objects.filter(provider=provider).select_related("area"):
+        wanted = mapping.group in groups
+        held = Membership.objects.filter(
+            user=user, role=mapping.role, area=mapping.area, agency=provider.agency
+        ).first()
+        if wanted == (held is not None and held.is_active):
+            continue
+        action = AuditAction.CHANGE if held is not None else AuditAction.CREATE
+        if held is None:
+            held = Membership.objects.create(
+                user=user, role=mapping.role, area=mapping.area, agency=provider.agency
+            )
+        else:
+            Membership.objects.filter(pk=held.pk).update(is_active=wanted)
+        audit_record(
+            action=action,
+            target=held,
+            area=mapping.area,
+            details={"is_active": wanted, "via": "provider_groups", "agency": provider.agency_id},
+        )
 
 
 def unknown_person_report(*, provider: IdentityProvider, claims: dict[str, Any]) -> None:

@@ -104,6 +104,8 @@ def test_an_administrator_sets_up_and_reads_an_agencys_sign_in(
         "email_claim": "email",
         "email_verified_claim": "email_verified",
         "mfa_acr_values": [],
+        "groups_claim": "",
+        "group_roles": [],
     }
     assert AuditEvent.objects.filter(
         action=AuditAction.CREATE, object_id=str(provider.pk), area=area
@@ -116,6 +118,27 @@ def test_an_administrator_sets_up_and_reads_an_agencys_sign_in(
         ({"email_domains": []}, 400, "email_domains"),  # the shape: at least one
         ({"client_secret_variable": "SECRET"}, 422, "client_secret_variable"),  # the rule
         ({"email_domains": ["not a domain"]}, 422, "email_domains"),
+        # Groups: a claim to read them from, roles a group may give, one group a role.
+        ({"group_roles": [{"role": "coordinator", "group": "g"}]}, 422, "groups_claim"),
+        (
+            {
+                "groups_claim": "groups",
+                "group_roles": [{"role": "area_administrator", "group": "g"}],
+            },
+            400,
+            "group_roles",
+        ),
+        (
+            {
+                "groups_claim": "groups",
+                "group_roles": [
+                    {"role": "coordinator", "group": "a"},
+                    {"role": "coordinator", "group": "b"},
+                ],
+            },
+            400,
+            "group_roles",
+        ),
     ],
 )
 def test_settings_that_break_a_rule_keep_nothing(
@@ -126,6 +149,33 @@ def test_settings_that_break_a_rule_keep_nothing(
     assert response.status_code == status
     assert field in response.json()["error"]["fields"]
     assert not IdentityProvider.objects.exists()
+
+
+def test_groups_give_roles_in_the_administrators_area_alone(
+    area: Area, agency: Agency, issuer: str
+) -> None:
+    elsewhere = AreaFactory.create()
+    agency.areas.add(elsewhere)
+    admin = client_as(Role.AREA_ADMINISTRATOR, area, agency)
+    their_admin = client_as(Role.AREA_ADMINISTRATOR, elsewhere, agency)
+    mine = [{"role": "coordinator", "group": "cse-coordinators"}]
+    theirs = [{"role": "practitioner", "group": "all-staff"}]
+
+    put = admin.put(
+        url(area, agency), settings_for(issuer, groups_claim="groups", group_roles=mine), "json"
+    )
+    assert put.status_code == 200 and put.json()["group_roles"] == mine
+    changed = settings_for(issuer, groups_claim="groups", group_roles=theirs)
+    assert their_admin.put(url(elsewhere, agency), changed, format="json").status_code == 200
+
+    assert admin.get(url(area, agency)).json()["group_roles"] == mine
+    assert their_admin.get(url(elsewhere, agency)).json()["group_roles"] == theirs
+    saved = AuditEvent.objects.filter(action=AuditAction.CREATE, area=area).get()
+    assert saved.details["group_roles"] == {"coordinator": "cse-coordinators"}
+    # Giving no group a role in the area ends the area's mappings, and only them.
+    assert admin.put(url(area, agency), settings_for(issuer), format="json").status_code == 200
+    assert admin.get(url(area, agency)).json()["group_roles"] == []
+    assert their_admin.get(url(elsewhere, agency)).json()["group_roles"] == theirs
 
 
 def test_an_issuer_whose_discovery_cannot_be_read_is_refused(

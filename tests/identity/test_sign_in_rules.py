@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from agencies.models import Agency, Role, User
-from identity.models import ExternalIdentity, IdentityProvider
+from audit.models import AuditAction, AuditEvent
+from identity.models import ExternalIdentity, GroupRole, IdentityProvider
 from identity.protocol import scopes
 from identity.selectors import password_sign_in_allowed, provider_for_email
 from identity.services import SignInRefused, both_factors, provider_sign_in
-from tests.factories import AgencyFactory, AreaFactory, member
+from tests.factories import AgencyFactory, AreaFactory, MembershipFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -102,3 +103,53 @@ def test_offline_access_is_asked_for_where_the_provider_lists_it(
     # Entra ID issues a refresh token (which the leaver check spends) only for offline_access.
     provider.metadata = {"scopes_supported": offered} if offered is not None else {}
     assert scopes(provider) == asked
+
+
+def roles(user: User) -> set[str]:
+    return set(user.memberships.filter(is_active=True).values_list("role", flat=True))
+
+
+def test_groups_give_and_end_only_the_roles_the_area_mapped(provider: IdentityProvider) -> None:
+    area = provider.agency.areas.get()
+    user = person(provider.agency, f"sam@{DOMAIN}")  # a practitioner, added by hand
+    GroupRole.objects.create(provider=provider, area=area, role=Role.COORDINATOR, group="cse")
+    GroupRole.objects.create(provider=provider, area=area, role=Role.PRACTITIONER, group="all")
+    signed = {**claims("abc", f"sam@{DOMAIN}"), "groups": ["cse", "all", "other"]}
+
+    # Not opted in: the groups in the token are not read.
+    provider_sign_in(provider=provider, claims=signed)
+    assert roles(user) == {Role.PRACTITIONER}
+
+    IdentityProvider.objects.filter(pk=provider.pk).update(groups_claim="groups")
+    provider.refresh_from_db()
+    provider_sign_in(provider=provider, claims=signed)
+    assert roles(user) == {Role.PRACTITIONER, Role.COORDINATOR}
+    given = AuditEvent.objects.get(action=AuditAction.CREATE, details__via="provider_groups")
+    assert given.details["is_active"] is True and given.area == area
+
+    # A token without the claim changes nothing; one that no longer lists a group ends it.
+    provider_sign_in(provider=provider, claims=claims("abc", f"sam@{DOMAIN}"))
+    assert roles(user) == {Role.PRACTITIONER, Role.COORDINATOR}
+    provider_sign_in(provider=provider, claims={**signed, "groups": ["all"]})
+    assert roles(user) == {Role.PRACTITIONER}
+    # In the group again: the same role record comes back, not a second one.
+    provider_sign_in(provider=provider, claims=signed)
+    assert roles(user) == {Role.PRACTITIONER, Role.COORDINATOR}
+    assert user.memberships.filter(role=Role.COORDINATOR).count() == 1
+    ended = AuditEvent.objects.filter(action=AuditAction.CHANGE, details__via="provider_groups")
+    assert [e.details["is_active"] for e in ended.order_by("pk")] == [False, True]
+
+
+def test_a_group_never_gives_a_role_in_another_agency(provider: IdentityProvider) -> None:
+    area = provider.agency.areas.get()
+    user = person(provider.agency, f"sam@{DOMAIN}")
+    other = AgencyFactory.create(areas=[area])
+    MembershipFactory.create(role=Role.COORDINATOR, area=area, agency=other, user=user)
+    GroupRole.objects.create(provider=provider, area=area, role=Role.COORDINATOR, group="cse")
+    IdentityProvider.objects.filter(pk=provider.pk).update(groups_claim="groups")
+    provider.refresh_from_db()
+
+    provider_sign_in(provider=provider, claims={**claims("abc", f"sam@{DOMAIN}"), "groups": []})
+
+    # The other agency's coordinator role is not the provider's to end.
+    assert user.memberships.get(agency=other, role=Role.COORDINATOR).is_active

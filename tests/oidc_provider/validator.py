@@ -1,5 +1,6 @@
 """What the test provider puts in its ID tokens, per test user, by the groups they are in
-(and always a `sid`: the provider keeps one session per person, named after them):
+(and always a `sid`, the provider keeping one session per person, named after them, and
+`groups`, every group the person is in):
 
 - `mfa`: `amr` is ["pwd", "mfa"] (else ["pwd"])
 - `unverified`: `email_verified` is false
@@ -29,6 +30,7 @@ class Validator(OAuth2Validator):
             "name": request.user.get_full_name(),
             "amr": ["pwd", "mfa"] if "mfa" in groups else ["pwd"],
             "sid": session_id(request.user.pk),
+            "groups": sorted(groups),
         }
 
     def get_id_token_dictionary(
