@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from audit.services import audit_permission_denied
+from referrals.models import STATE_CONFLICT
 
 API_PREFIX = "/api/"
 
@@ -43,6 +44,30 @@ class RuleBroken(exceptions.ValidationError):
 
 # A field naming a record (by id or reference) that does not exist, or not for the caller.
 _MISSING_RECORD_CODES = {"does_not_exist"}
+
+
+class StateConflict(exceptions.ValidationError):
+    status_code = status.HTTP_409_CONFLICT
+
+
+class MissingRecord(exceptions.ValidationError):
+    status_code = status.HTTP_404_NOT_FOUND
+
+
+_SERVICE_REFUSALS: dict[frozenset[str | None], type[exceptions.ValidationError]] = {
+    frozenset({STATE_CONFLICT}): StateConflict,
+    frozenset({"does_not_exist"}): MissingRecord,
+}
+
+
+def _django_codes(exc: DjangoValidationError) -> frozenset[str | None]:
+    """The codes a service gave its messages (None where it gave none)."""
+    errors = (
+        [e for errors in exc.error_dict.values() for e in errors]
+        if hasattr(exc, "error_dict")
+        else exc.error_list
+    )
+    return frozenset(error.code for error in errors)
 
 
 def _names_missing_records(exc: exceptions.ValidationError) -> bool:
@@ -107,8 +132,10 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)  # the service says why
     elif isinstance(exc, DjangoValidationError):
-        # A service's rule broken: the same field errors as the serializer's own, as 422.
-        exc = RuleBroken(_service_errors(exc))
+        # A service's refusal, with the same field errors as the serializer's own: a record
+        # named that the caller cannot see (404), a state that forbids the step (409), or
+        # else a rule broken (422).
+        exc = _SERVICE_REFUSALS.get(_django_codes(exc), RuleBroken)(_service_errors(exc))
     response = drf_exception_handler(exc, context)
     if isinstance(exc, exceptions.PermissionDenied) and exc.get_codes() != "two_factor_required":
         # A half-finished sign-in is not a denial. The Django request carries the user DRF
@@ -118,7 +145,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             audit_permission_denied(request=request._request)
     if response is None or not isinstance(exc, exceptions.APIException):
         return None  # unexpected: Django's 500 handler answers with the same body
-    if isinstance(exc, exceptions.ValidationError) and _names_missing_records(exc):
+    if isinstance(exc, StateConflict):
+        body = error_body(
+            "conflict", "The record's state forbids this step.", _field_messages(exc.detail)
+        )
+    elif isinstance(exc, MissingRecord) or (
+        isinstance(exc, exceptions.ValidationError) and _names_missing_records(exc)
+    ):
         # A well-formed body naming a record the caller cannot see: 404, as in the path.
         response.status_code = status.HTTP_404_NOT_FOUND
         body = error_body("not_found", "No such record.", _field_messages(exc.detail))

@@ -22,7 +22,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from referrals import events
 from referrals.catalogues import entry_usable
-from referrals.models import OPEN_STATES, Referral, YoungPerson
+from referrals.models import OPEN_STATES, STATE_CONFLICT, Referral, YoungPerson
 
 from .activity_selectors import activity_get, disruption_owner_memberships
 from .models import (
@@ -120,9 +120,8 @@ def _check_referrals(referrals: Iterable[Referral], *, area_id: int) -> list[Ref
                 {"referrals": f"Referral {referral.reference} is not of this area"}
             )
         if referral.state not in OPEN_STATES:
-            raise ValidationError(
-                {"referrals": f"Referral {referral.reference} is not open: choose an open one"}
-            )
+            message = f"Referral {referral.reference} is not open: choose an open one"
+            raise ValidationError({"referrals": ValidationError(message, code=STATE_CONFLICT)})
     return chosen
 
 

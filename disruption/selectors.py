@@ -80,7 +80,8 @@ def referrals_named(
     missing = [ref for ref in wanted if ref not in found]
     if missing:
         kind = "open referral" if open_only else "referral"
-        raise ValidationError({error_field: f"There is no {kind} {missing[0]} in this area"})
+        message = f"There is no {kind} {missing[0]} in this area"
+        raise ValidationError({error_field: ValidationError(message, code="does_not_exist")})
     return [found[ref] for ref in wanted]
 
 

@@ -20,6 +20,7 @@ from .catalogues import entry_usable
 from .memberships import caseworker_membership
 from .models import (
     OPEN_STATES,
+    STATE_CONFLICT,
     ActionStatus,
     CaseNote,
     MissingEpisode,
@@ -39,7 +40,9 @@ def open_for_casework(referral: Referral) -> None:
     """Checked on the locked row, so an action cannot slip onto a case closing meanwhile."""
     if referral.state not in OPEN_STATES:
         state = ReferralState(referral.state).label.lower()
-        raise ValidationError(f"The referral is {state}: reopen it to record more.")
+        raise ValidationError(
+            f"The referral is {state}: reopen it to record more.", code=STATE_CONFLICT
+        )
 
 
 def casework_recorded(

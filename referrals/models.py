@@ -153,6 +153,9 @@ class ReferralState(models.TextChoices):
 # States in the coordinator's triage queue, and those where the partnership works the case.
 QUEUE_STATES = (ReferralState.SUBMITTED, ReferralState.IN_TRIAGE)
 OPEN_STATES = (*QUEUE_STATES, ReferralState.ACTIVE, ReferralState.TRANSFER_REQUESTED)
+# The code of a ValidationError refusing a step the referral's state forbids (casework on a
+# closed one): the API answers it 409, a page shows its message as any other refusal.
+STATE_CONFLICT = "state_conflict"
 
 
 class Decision(models.TextChoices):

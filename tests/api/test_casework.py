@@ -215,7 +215,8 @@ def test_casework_needs_the_referral_in_full(case: Case) -> None:
 def test_a_closed_referral_takes_no_more_casework(case: Case) -> None:
     Referral.objects.filter(pk=case.referral.pk).update(state="closed")
     response = add_action(case)
-    assert response.status_code == 422
+    assert response.status_code == 409  # the referral's state forbids it, not the body
+    assert response.json()["error"]["code"] == "conflict"
     assert "closed" in response.json()["error"]["fields"]["non_field_errors"][0]
 
 

@@ -97,7 +97,7 @@ def test_an_activity_is_logged_read_and_updated(world: World) -> None:
         ({"tactic": "no_such_tactic"}, "tactic", 404),
         ({"mode": "sideways"}, "mode", 400),
         ({"status": "done"}, "outcome", 422),
-        ({"referrals": ["R00-000000"]}, "referrals", 422),
+        ({"referrals": ["R00-000000"]}, "referrals", 404),  # named, but not there
         ({"issued_on": "2026-01-10", "served_on": "2026-01-09"}, "served_on", 422),
         ({"tactic": "arrest", "expires_on": "2030-01-01"}, "expires_on", 422),
     ],
@@ -108,6 +108,15 @@ def test_bad_input_is_refused_by_field(
     answer = api(world.police_lead).post(URL, world.body(**change), format="json")
     assert answer.status_code == status
     assert field in answer.json()["error"]["fields"]
+    assert not DisruptionActivity.objects.exists()
+
+
+def test_a_closed_referral_is_a_state_conflict(world: World) -> None:
+    Referral.objects.filter(pk=world.referral.pk).update(state="closed")
+    answer = api(world.police_lead).post(URL, world.body(), format="json")
+    assert answer.status_code == 409
+    assert answer.json()["error"]["code"] == "conflict"
+    assert "is not open" in answer.json()["error"]["fields"]["referrals"][0]
     assert not DisruptionActivity.objects.exists()
 
 
