@@ -46,6 +46,11 @@ class NotificationKind(models.TextChoices):
     STATUTORY_STEP = "statutory_step", "Section 47 enquiry or NRM decision on a case"
     ESCALATION_FINAL = "escalation_final", "Final notice: escalations stopped"
     EMERGENCY_DUTY = "emergency_duty", "Immediate danger out of hours"
+    SUBJECT_ACCESS_AGREEMENT = (
+        "subject_access_agreement",
+        "Subject access export waiting for your agreement",
+    )
+    RETENTION_REVIEWS = "retention_reviews", "Records waiting for your review"
 
 
 # Urgent whoever raises them: someone must act at once, so they are always emailed straight

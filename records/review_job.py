@@ -14,16 +14,28 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 
-from agencies.models import Area
+from agencies.models import Area, Role, User
 from audit.models import AuditAction
 from audit.services import audit_record
 from disruption.models import ENTITY_MODELS, Link
+from notifications.models import NotificationKind
+from notifications.services import notify
 from referrals.models import OPEN_STATES, YoungPerson
 
-from .models import RecordKind, RetentionReview, ReviewStatus, Tombstone, TriggerKind
+from .models import (
+    INTELLIGENCE_KINDS,
+    RecordKind,
+    RetentionReview,
+    ReviewStatus,
+    Tombstone,
+    TriggerKind,
+)
 from .selectors import ENTITY_KINDS, LOOKED_AFTER_AGE, ScheduleRow, area_rules, held_in
+
+YOUNG_KINDS = frozenset(RecordKind.values) - INTELLIGENCE_KINDS
 
 
 @dataclass(frozen=True)
@@ -156,4 +168,27 @@ def retention_review_run(*, today: date | None = None, dry_run: bool = False) ->
                 area=area,
                 details={"retention_reviews_listed": len(due)},
             )
+            _tell_reviewers(area=area, due=due, today=today)
     return everything
+
+
+def _tell_reviewers(*, area: Area, due: list[Due], today: date) -> None:
+    """The area's coordinators (young people) and police leads (intelligence) are told how
+    many records newly wait for their review, once a day each."""
+    for role, kinds in ((Role.COORDINATOR, YOUNG_KINDS), (Role.POLICE_LEAD, INTELLIGENCE_KINDS)):
+        listed = sum(1 for d in due if d.kind in kinds)
+        if not listed:
+            continue
+        notify(
+            recipients=User.objects.filter(
+                memberships__area=area, memberships__role=role, memberships__is_active=True
+            ).distinct(),
+            kind=NotificationKind.RETENTION_REVIEWS,
+            event_key=f"retention-reviews:{area.pk}:{role}:{today.isoformat()}",
+            title=f"{listed} {'record waits' if listed == 1 else 'records wait'} for your "
+            "review under the retention schedule",
+            body="Each reached the end of the period the area keeps it for. Keep it longer "
+            "with a reason, or approve what the schedule says.",
+            url=reverse("frontend:records-reviews", args=[area.ons_code]),
+            area_id=area.pk,
+        )

@@ -21,17 +21,20 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from agencies.dates import ANY_DATE
-from agencies.models import Role
+from agencies.models import Role, User
 from agencies.rules import coordinates_area_of
 from agencies.selectors import membership_in
 from audit.models import AuditAction
 from audit.services import audit_record
 from disruption.models import PersonOfConcern
 from disruption.selectors import entity_get
+from notifications.models import NotificationKind
+from notifications.services import notify
 from referrals.selectors import young_person_get
 
 from .bundle import Cover, bundle_zip, export_pdf
@@ -159,7 +162,27 @@ def suspect_export_start(
     )
     with transaction.atomic():
         _record(export, actor=actor, request=request, about={"person_of_concern": person.pk})
+        _ask_police_leads(export)
     return export
+
+
+def _ask_police_leads(export: SubjectAccessExport) -> None:
+    """Tell the area's police leads an export about a person of concern waits for one of them
+    to agree (no name: the page shows it to those who may see it)."""
+    notify(
+        recipients=User.objects.filter(
+            memberships__area_id=export.area_id,
+            memberships__role=Role.POLICE_LEAD,
+            memberships__is_active=True,
+        ).distinct(),
+        kind=NotificationKind.SUBJECT_ACCESS_AGREEMENT,
+        event_key=f"subject-access-agreement:{export.pk}",
+        title="A subject access export waits for your agreement",
+        body="A coordinator started a subject access export about a person of concern. It "
+        f"is due by {export.due_on:%-d %B %Y}; it starts once a police lead agrees.",
+        url=reverse("frontend:suspect-subject-access", args=[export.person_of_concern_id]),
+        area_id=export.area_id,
+    )
 
 
 def _record(

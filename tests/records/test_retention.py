@@ -20,6 +20,7 @@ from audit.models import AuditAction, AuditDetail, AuditEvent
 from audit.services import audit_record
 from config.celery import app
 from disruption.models import Link, Node, PersonOfConcern
+from notifications.models import Notification, NotificationKind
 from operations.models import TimerOutcome, TimerRun
 from records.erasure import ERASERS
 from records.models import (
@@ -152,6 +153,16 @@ def test_a_dry_run_lists_nothing_and_a_run_lists_each_record_once(world: World) 
 
     assert len(retention_review_run(today=TODAY)) == 2
     assert RetentionReview.objects.filter(status=ReviewStatus.OPEN).count() == 2
+    # Each reviewer is told what waits for them: the young person for the coordinators,
+    # the person of concern for the police leads.
+    told = Notification.objects.filter(kind=NotificationKind.RETENTION_REVIEWS)
+    assert sorted((n.recipient_id, n.title) for n in told) == sorted(
+        [
+            (world.coordinator.pk, "1 record waits for your review under the retention schedule"),
+            (world.police_lead.pk, "1 record waits for your review under the retention schedule"),
+        ]
+    )
+    assert {n.url for n in told} == {f"/records/{world.area.ons_code}/reviews/"}
     assert retention_review_run(today=TODAY) == []  # listed already
     assert AuditEvent.objects.filter(area=world.area, details__retention_reviews_listed=2).exists()
 

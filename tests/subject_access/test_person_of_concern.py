@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from agencies.models import Role
 from audit.models import AuditEvent
+from notifications.models import Notification, NotificationKind
 from subject_access.gathering import POLICE_INTELLIGENCE, SUSPECT_KINDS
 from subject_access.jobs import NOT_AGREED
 from subject_access.models import ExportStatus, SubjectAccessExport
@@ -57,6 +58,11 @@ def test_it_waits_for_a_police_lead_then_gathers_their_intelligence(
         export = start(world)
     export.refresh_from_db()
     assert export.status == ExportStatus.AWAITING and export.steps_total == SUSPECT_STEPS
+    # The area's police leads are told it waits for one of them; nobody else is.
+    [asked] = Notification.objects.filter(kind=NotificationKind.SUBJECT_ACCESS_AGREEMENT)
+    assert asked.recipient == world["police_lead"]
+    assert asked.url == f"/intelligence/person/{world['suspect'].pk}/subject-access/"
+    assert "Dan" not in asked.title + asked.body  # no name in what is sent
     [waiting] = exports_about(user=world["police_lead"], person_of_concern=world["suspect"])
     assert waiting == export
 
