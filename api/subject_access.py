@@ -25,7 +25,7 @@ from rest_framework.views import APIView
 from agencies.rules import coordinates_area_of
 from referrals.audited_reads import records_seen
 from referrals.selectors import young_person_get
-from subject_access.models import ExportStatus, SubjectAccessExport
+from subject_access.models import EXTENSION_REASON_CAP, ExportStatus, SubjectAccessExport
 from subject_access.selectors import (
     export_get,
     exports_about,
@@ -38,13 +38,14 @@ from subject_access.services import (
     REQUESTER_CAP,
     export_agree,
     export_download,
+    export_extend,
     export_start,
     suspect_export_start,
 )
 
 from . import fields as checked
 from .pagination import StrictCursorPagination
-from .toolkit import idempotent_response
+from .toolkit import idempotent_response, service_response
 
 
 class SubjectAccessStartSerializer(serializers.Serializer[object]):
@@ -77,7 +78,15 @@ class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExp
         source="person_of_concern_id", allow_null=True, help_text="Null for a young person"
     )
     received_on = checked.DateField()
-    due_on = checked.DateField(help_text="One month after the request was received")
+    due_on = checked.DateField(
+        help_text="One month after the request was received; three once extended"
+    )
+    extended_at = checked.DateTimeField(
+        allow_null=True, help_text="When the deadline was extended by two months, if it was"
+    )
+    extension_reason = serializers.CharField(
+        help_text="Why the deadline was extended (the person is told it); empty if it was not"
+    )
     steps_done = serializers.IntegerField(help_text="Steps done of steps_total")
     step = serializers.CharField(help_text="What is being gathered now; empty once finished")
     counts = serializers.DictField(
@@ -95,6 +104,7 @@ class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExp
         fields += ["requester", "status"]
         fields += ["steps_total", "steps_done", "step", "problem", "counts", "for_review"]
         fields += ["started_at", "finished_at", "expires_at", "downloads"]
+        fields += ["extended_at", "extension_reason"]
 
     @extend_schema_field(DownloadsSerializer(allow_null=True))
     def get_downloads(self, export: SubjectAccessExport) -> dict[str, str] | None:
@@ -228,6 +238,34 @@ class SubjectAccessAgreeView(APIView):
     )
     def post(self, request: Request, pk: str) -> Response:
         return _accepted(export_agree(actor=request.user, pk=pk, request=request))
+
+
+class ExtensionSerializer(serializers.Serializer[object]):
+    reason = serializers.CharField(
+        max_length=EXTENSION_REASON_CAP,
+        help_text="Why the request needs longer (its complexity or number): the person is told",
+    )
+
+
+class SubjectAccessExtendView(APIView):
+    @extend_schema(
+        request=ExtensionSerializer,
+        responses={
+            200: SubjectAccessExportSerializer,
+            403: OpenApiResponse(description="Not a coordinator of the area"),
+            404: OpenApiResponse(description="No such export in your sight"),
+            409: OpenApiResponse(
+                description="Extended already, or the first month since the request has passed"
+            ),
+        },
+        summary="As a coordinator of the area, extend the answer's deadline by two months "
+        "(a complex request, UK GDPR Article 12(3)), once, within the first month",
+    )
+    def post(self, request: Request, pk: str) -> Response:
+        def extend(*, actor: Any, reason: str) -> SubjectAccessExport:
+            return export_extend(actor=actor, pk=pk, reason=reason, request=request)
+
+        return service_response(request, ExtensionSerializer, SubjectAccessExportSerializer, extend)
 
 
 class SubjectAccessExportView(APIView):

@@ -220,6 +220,11 @@ urlpatterns = [
         name="person-of-concern-subject-access",
     ),
     path(
+        "v1/subject-access-exports/<uuid:pk>/extend/",
+        subject_access.SubjectAccessExtendView.as_view(),
+        name="subject-access-export-extend",
+    ),
+    path(
         "v1/subject-access-exports/<uuid:pk>/agree/",
         subject_access.SubjectAccessAgreeView.as_view(),
         name="subject-access-export-agree",

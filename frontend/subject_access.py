@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from agencies.models import Role
@@ -25,7 +26,12 @@ from disruption.models import PersonOfConcern
 from referrals.audited_reads import records_seen
 from referrals.models import YoungPerson
 from referrals.selectors import young_person_get
-from subject_access.models import ExportStatus
+from subject_access.models import (
+    EXTENSION,
+    EXTENSION_REASON_CAP,
+    ExportStatus,
+    SubjectAccessExport,
+)
 from subject_access.selectors import (
     export_get,
     exports_about,
@@ -38,6 +44,7 @@ from subject_access.services import (
     REQUESTER_CAP,
     export_agree,
     export_download,
+    export_extend,
     export_start,
     suspect_export_start,
 )
@@ -103,6 +110,7 @@ def _page(request: HttpRequest, context: dict[str, Any], exports: Any) -> HttpRe
         "failed": ExportStatus.FAILED,
         "awaiting": ExportStatus.AWAITING,
         "keep_days": KEEP_FOR.days,
+        "today": timezone.localdate(),
     }
     return render(request, "frontend/subject_access/exports.html", context)
 
@@ -175,6 +183,58 @@ def subject_access_agree(request: HttpRequest, pk: str) -> HttpResponse:
         return _suspect_page(request, person, SubjectAccessForm(), agree_form)
     messages.success(request, f"Export agreed: the export about {export.subject} has started")
     return redirect("frontend:suspect-subject-access", export.person_of_concern_id)
+
+
+class ExtensionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why does the request need longer?",
+        help_text="For example, the records run to many years and need a redaction review by "
+        "the police. The person who asked must be told this, before the first month ends.",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=EXTENSION_REASON_CAP,
+        error_messages={
+            "required": "Enter why the request needs longer",
+            "max_length": f"Enter why in {EXTENSION_REASON_CAP} characters or fewer",
+        },
+    )
+
+
+def _export_page_url(export: SubjectAccessExport) -> str:
+    if export.person_of_concern_id is not None:
+        return reverse("frontend:suspect-subject-access", args=[export.person_of_concern_id])
+    return reverse("frontend:subject-access", args=[export.young_person_id])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def subject_access_extend(request: HttpRequest, pk: str) -> HttpResponse:
+    """A coordinator extends a request's deadline by two months, saying why."""
+    export = export_get(user=request.user, pk=pk)
+    if not coordinates_area_of(request.user, export.subject):
+        raise PermissionDenied(ONLY_COORDINATORS)
+    form = ExtensionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        extended = service_write(
+            form,
+            lambda: export_extend(
+                actor=request.user, pk=pk, reason=form.cleaned_data["reason"], request=request
+            ),
+        )
+        if extended is not None:
+            messages.success(
+                request,
+                f"Deadline extended: the answer to {extended.requester} is now due by "
+                f"{extended.due_on:%-d %B %Y}. Tell them, with the reason, by "
+                f"{extended.first_due_on:%-d %B %Y}.",
+            )
+            return redirect(_export_page_url(extended))
+    context = {
+        "export": export,
+        "form": form,
+        "back_url": _export_page_url(export),
+        "extended_due_on": export.first_due_on + EXTENSION,
+    }
+    return render(request, "frontend/subject_access/extend.html", context)
 
 
 @login_required

@@ -226,6 +226,11 @@ urlpatterns = [
         name="suspect-subject-access",
     ),
     path(
+        "subject-access/<uuid:pk>/extend/",
+        subject_access.subject_access_extend,
+        name="subject-access-extend",
+    ),
+    path(
         "subject-access/<uuid:pk>/agree/",
         subject_access.subject_access_agree,
         name="subject-access-agree",

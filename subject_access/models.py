@@ -17,8 +17,11 @@ from agencies.models import Area
 from disruption.models import PersonOfConcern
 from referrals.models import YoungPerson
 
-# Article 12(3): the answer is due within one month of receiving the request.
+# Article 12(3): the answer is due within one month of receiving the request, or two months
+# more for a complex request, if the person is told so (with the reasons) within the first.
 RESPONSE_PERIOD = relativedelta(months=1)
+EXTENSION = relativedelta(months=2)
+EXTENSION_REASON_CAP = 2000
 
 
 class ExportStatus(models.TextChoices):
@@ -94,6 +97,15 @@ class SubjectAccessExport(models.Model):
     expires_at = models.DateTimeField(
         null=True, blank=True, help_text="When its files are removed; set once done"
     )
+    extended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    extended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the answer's deadline was extended by two months"
+    )
+    extension_reason = models.TextField(
+        blank=True, max_length=EXTENSION_REASON_CAP, help_text="Why: the person is told it"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -132,6 +144,13 @@ class SubjectAccessExport(models.Model):
         return subject
 
     @property
-    def due_on(self) -> date:
-        """The day the answer is due: one month after the request was received."""
+    def first_due_on(self) -> date:
+        """One month after the request was received: the deadline unless extended, and the
+        last day an extension may be made."""
         return self.received_on + RESPONSE_PERIOD
+
+    @property
+    def due_on(self) -> date:
+        """The day the answer is due: one month after the request was received, three when
+        the deadline was extended."""
+        return self.first_due_on + (EXTENSION if self.extended_at else relativedelta())

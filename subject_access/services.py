@@ -35,6 +35,7 @@ from disruption.models import PersonOfConcern
 from disruption.selectors import entity_get
 from notifications.models import NotificationKind
 from notifications.services import notify
+from referrals.models import STATE_CONFLICT
 from referrals.selectors import young_person_get
 
 from .bundle import Cover, bundle_zip, export_pdf
@@ -47,7 +48,7 @@ from .gathering import (
     suspect_subject_of,
 )
 from .jobs import fail, fail_overdue
-from .models import ExportStatus, SubjectAccessExport
+from .models import EXTENSION_REASON_CAP, ExportStatus, SubjectAccessExport
 from .selectors import export_get
 
 logger = logging.getLogger(__name__)
@@ -77,6 +78,13 @@ ONLY_COORDINATORS_OF_SUSPECT = (
 )
 ONLY_POLICE_LEADS = "Only a police lead of the area agrees to an export about a person of concern."
 NOT_WAITING = "This export is no longer waiting for a police lead to agree"
+ONLY_COORDINATORS_EXTEND = "Only the coordinators of the area extend a request's deadline."
+ALREADY_EXTENDED = "The deadline has already been extended: it can be extended once"
+TOO_LATE_TO_EXTEND = (
+    "The first month has passed: the deadline can only be extended within a month of the "
+    "request being received"
+)
+EXTENSION_REASON_MIN = 10
 PARTS = ("pdf", "bundle")
 
 
@@ -231,6 +239,43 @@ def export_agree(*, actor: Any, pk: Any, request: Any = None) -> SubjectAccessEx
     return export
 
 
+def export_extend(*, actor: Any, pk: Any, reason: str, request: Any = None) -> SubjectAccessExport:
+    """A coordinator of the area extends the answer's deadline by two months (a complex
+    request, Article 12(3)), with the reason the person is to be told, within the first month
+    and once. 404 for an export out of sight; refused for anyone but the area's coordinators."""
+    export = export_get(user=actor, pk=pk)
+    membership = membership_in(user=actor, area_id=export.area_id, roles=[Role.COORDINATOR])
+    if membership is None:
+        raise PermissionDenied(ONLY_COORDINATORS_EXTEND)
+    reason = reason.strip()
+    if not EXTENSION_REASON_MIN <= len(reason) <= EXTENSION_REASON_CAP:
+        raise ValidationError(
+            {
+                "reason": f"Enter why the request needs longer, in {EXTENSION_REASON_MIN} to "
+                f"{EXTENSION_REASON_CAP} characters"
+            }
+        )
+    with transaction.atomic():
+        export = SubjectAccessExport.objects.select_for_update().get(pk=export.pk)
+        if export.extended_at is not None:
+            raise ValidationError(ALREADY_EXTENDED, code=STATE_CONFLICT)
+        if timezone.localdate() > export.first_due_on:
+            raise ValidationError(TOO_LATE_TO_EXTEND, code=STATE_CONFLICT)
+        export.extended_by, export.extended_at = actor, timezone.now()
+        export.extension_reason = reason
+        export.save(update_fields=["extended_by", "extended_at", "extension_reason"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            membership=membership,
+            target=export,
+            request=request,
+            reason=reason,
+            details={"subject_access": "extended", "due_on": export.due_on.isoformat()},
+        )
+    return export
+
+
 def _queue(export: SubjectAccessExport) -> None:
     """After commit: hand the export to a worker (inline when there is no Redis). A queue that
     cannot be reached fails it at once, saying why, rather than leaving it running for ever."""
@@ -328,15 +373,15 @@ def _remove(names: list[str]) -> None:
 def exports_erased(*, exports: QuerySet[SubjectAccessExport], delete: bool) -> int:
     """For erasure under the retention schedule, inside its transaction: an export's files hold
     everything about its subject, so they go once it commits. The rows go with a deleted
-    subject; otherwise each stays, without the requester's name, as the record that the
-    request was answered. How many exports."""
+    subject; otherwise each stays, without the requester's name or the reason for an
+    extension, as the record that the request was answered. How many exports."""
     rows = list(exports.select_for_update().order_by("pk").values_list("pk", "pdf", "bundle"))
     names = [name for _, *files in rows for name in files if name]
     chosen = SubjectAccessExport.objects.filter(pk__in=[pk for pk, *_ in rows])
     if delete:
         chosen.delete()
     else:
-        chosen.update(requester=REQUESTER_REMOVED, pdf="", bundle="")
+        chosen.update(requester=REQUESTER_REMOVED, extension_reason="", pdf="", bundle="")
     if names:
         transaction.on_commit(lambda: _remove(names))
     return len(rows)

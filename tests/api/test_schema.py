@@ -142,6 +142,7 @@ def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> N
         "/api/v1/young-people/{id}/subject-access/",
         "/api/v1/subject-access-exports/{id}/",
         "/api/v1/subject-access-exports/{id}/agree/",
+        "/api/v1/subject-access-exports/{id}/extend/",
         "/api/v1/persons-of-concern/{id}/subject-access/",
         "/api/v1/subject-access-exports/{id}/download/{part}/",
         "/api/v1/young-people/{id}/restriction/",

@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from agencies.models import User
@@ -166,3 +168,23 @@ def test_a_person_of_concerns_export_starts_once_a_police_lead_agrees(
     download = f"/api/v1/subject-access-exports/{job['id']}/download/bundle/"
     assert police.get(download).status_code == 404
     assert coordinator.get(download).status_code == 200
+
+
+def test_a_coordinator_extends_the_deadline_once_and_nobody_else_sees_it() -> None:
+    world = case()
+    coordinator = api(world["coordinator"])
+    received = (timezone.localdate() - timedelta(days=5)).isoformat()
+    export = start(coordinator, world, received_on=received).json()
+    url = f"/api/v1/subject-access-exports/{export['id']}/extend/"
+    reason = {"reason": "Twelve years of records, with a police redaction review."}
+
+    assert api(world["lead_professional"]).post(url, reason, format="json").status_code == 404
+    assert coordinator.post(url, {}, format="json").status_code == 400
+    extended = coordinator.post(url, reason, format="json")
+
+    assert extended.status_code == 200, extended.json()
+    body = extended.json()
+    assert body["extension_reason"] == reason["reason"] and body["extended_at"]
+    assert body["due_on"] > export["due_on"]
+    again = coordinator.post(url, reason, format="json")
+    assert again.status_code == 409 and again.json()["error"]["code"] == "conflict"

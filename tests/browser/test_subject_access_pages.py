@@ -5,14 +5,18 @@ page is checked by axe-core, for a clean console and at 375 px."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
+from django.db import transaction
+from django.utils import timezone
 
 from subject_access.models import ExportStatus, SubjectAccessExport
 from tests.browser.helpers import assert_accessible, fill_date, sign_in, visit
 from tests.browser.test_casework_pages import refused, shots, submit
-from tests.subject_access.world import RECEIVED, case, suspect_case
+from tests.subject_access.world import RECEIVED, case, started, suspect_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -89,3 +93,39 @@ def test_a_person_of_concerns_export_waits_for_a_police_lead(
     assert page.get_by_text("Ready to download").is_visible()
     assert_accessible(page)
     assert SubjectAccessExport.objects.get().agreed_by == world["police_lead"]
+
+
+def test_a_coordinator_extends_a_requests_deadline_by_two_months(
+    page: Any, settings: Any, tmp_path: Any
+) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    world = case()
+    received = timezone.localdate() - timedelta(days=3)
+    with transaction.atomic():
+        export = started(world, received_on=received)
+    sign_in(page, world["coordinator"].username)
+    visit(page, f"/young-people/{world['person'].pk}/subject-access/")
+    page.get_by_role("link", name="Extend the deadline by two months").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+
+    submit(page, "Extend the deadline")
+    refused(page, "Enter why the request needs longer")
+    shots(page, "subject-access-extend-refused")
+    page.get_by_label("Why does the request need longer?").fill(
+        "Twelve years of records, with a police redaction review."
+    )
+    submit(page, "Extend the deadline")
+
+    export.refresh_from_db()
+    due = received + relativedelta(months=3)
+    assert export.due_on == due and export.extended_by == world["coordinator"]
+    banner = page.locator(".govuk-notification-banner--success")
+    assert banner.get_by_text(
+        f"Deadline extended: the answer to Their mother is now due by {due:%-d %B %Y}",
+        exact=False,
+    ).is_visible()
+    assert page.get_by_text("Twelve years of records", exact=False).is_visible()
+    assert page.get_by_role("link", name="Extend the deadline by two months").count() == 0
+    visit(page, page.url)
+    shots(page, "subject-access-extended")

@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import Http404
@@ -20,6 +21,7 @@ from kombu.exceptions import OperationalError
 
 from audit.models import AuditAction, AuditEvent
 from referrals.models import (
+    STATE_CONFLICT,
     YoungPerson,
 )
 from subject_access import services
@@ -30,6 +32,7 @@ from subject_access.services import (
     FAULT,
     NOT_QUEUED,
     export_download,
+    export_extend,
     export_run,
     exports_expire,
 )
@@ -61,6 +64,43 @@ def test_a_coordinator_starts_an_export_which_is_audited_and_due_a_month_after_r
     assert event.area_id == world["area"].pk
     assert event.details["subject_access"] == "started"
     assert "Their mother" not in json.dumps(event.details)
+
+
+def test_the_deadline_is_extended_once_by_two_months_within_the_first_month(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    world = case()
+    today = timezone.localdate()
+    with django_capture_on_commit_callbacks(execute=False):
+        export = started(world, received_on=today - timedelta(days=10))
+    reason = "Twelve years of records, with a police redaction review."
+    with pytest.raises(Http404):  # the export is the coordinators' alone to see
+        export_extend(actor=world["lead_professional"], pk=export.pk, reason=reason)
+    with pytest.raises(ValidationError) as short:
+        export_extend(actor=world["coordinator"], pk=export.pk, reason="complex")
+    assert "reason" in short.value.message_dict
+
+    extended = export_extend(actor=world["coordinator"], pk=export.pk, reason=reason)
+
+    assert extended.due_on == today - timedelta(days=10) + relativedelta(months=3)
+    assert extended.first_due_on == today - timedelta(days=10) + relativedelta(months=1)
+    event = AuditEvent.objects.get(object_id=str(export.pk), details__subject_access="extended")
+    assert event.detail.reason == reason  # the free text stays out of the chain
+    assert event.details["due_on"] == extended.due_on.isoformat()
+    with pytest.raises(ValidationError) as twice:
+        export_extend(actor=world["coordinator"], pk=export.pk, reason=reason)
+    assert twice.value.code == STATE_CONFLICT
+
+
+def test_the_deadline_cannot_be_extended_once_the_first_month_has_passed(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    world = case()
+    with django_capture_on_commit_callbacks(execute=False):
+        export = started(world, received_on=timezone.localdate() - timedelta(days=40))
+    with pytest.raises(ValidationError, match="first month has passed"):
+        export_extend(actor=world["coordinator"], pk=export.pk, reason="A complex request.")
+    assert SubjectAccessExport.objects.get(pk=export.pk).extended_at is None
 
 
 def test_someone_who_sees_the_young_person_but_does_not_coordinate_is_refused() -> None:
