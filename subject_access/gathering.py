@@ -22,7 +22,14 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from audit.models import AuditAction, AuditEvent
-from disruption.models import DisruptionActivity, Link, LinkNature, Node, PersonOfConcern
+from disruption.models import (
+    AgendaItem,
+    DisruptionActivity,
+    Link,
+    LinkNature,
+    Node,
+    PersonOfConcern,
+)
 from notifications.models import Notification
 from referrals.models import (
     CaseNote,
@@ -401,6 +408,30 @@ def _disruption(subject: Subject) -> Section:
     return Section("disruption", "Disruption activity", items)
 
 
+def _meetings_marked(mark: str) -> Callable[[Subject], Section]:
+    """What MACE meetings decided about them, each item marked for review: a young person's
+    decisions speak of others too; all about a person of concern is police intelligence."""
+
+    def meetings(subject: Subject) -> Section:
+        rows = (
+            AgendaItem.objects.filter(
+                Q(referral_id__in=subject.referral_ids) | Q(node_id__in=subject.node_ids)
+            )
+            .select_related("meeting", "referral", "node", "decided_by")
+            .order_by("meeting__held_at", "pk")
+        )
+        items = _items(
+            "meetings",
+            rows,
+            when=lambda item: item.meeting.held_at,
+            review=lambda item: mark,
+            leave_out=("position",),
+        )
+        return Section("meetings", "MACE meetings that discussed them", items)
+
+    return meetings
+
+
 def _documents(subject: Subject) -> Section:
     rows = (
         InformationRequest.objects.filter(referral_id__in=subject.referral_ids)
@@ -503,6 +534,7 @@ YOUNG_PERSON_SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...] = (
     ("Links", _links),
     ("Mentions", _mentions),
     ("Disruption activity", _disruption),
+    ("MACE meetings", _meetings_marked(THIRD_PARTY)),
     ("Uploaded documents", _documents),
     ("Notifications", _notifications),
     ("Who saw their record", _views),
@@ -512,9 +544,17 @@ PERSON_OF_CONCERN_SECTIONS: tuple[tuple[str, Callable[[Subject], Section]], ...]
     ("Links", _links),
     ("Mentions", _mentions),
     ("Disruption activity", _disruption),
+    ("MACE meetings", _meetings_marked(POLICE_INTELLIGENCE)),
     ("Who saw their record", _views),
 )
-SUSPECT_KINDS = ("person_of_concern_record", "links", "mentions", "disruption", "record_views")
+SUSPECT_KINDS = (
+    "person_of_concern_record",
+    "links",
+    "mentions",
+    "disruption",
+    "meetings",
+    "record_views",
+)
 KINDS = (
     "young_person_records",
     "referrals",
@@ -527,6 +567,7 @@ KINDS = (
     "links",
     "mentions",
     "disruption",
+    "meetings",
     "documents",
     "notifications",
     "record_views",

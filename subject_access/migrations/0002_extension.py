@@ -6,26 +6,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('subject_access', '0001_initial'),
+        ("subject_access", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='subjectaccessexport',
-            name='extended_at',
-            field=models.DateTimeField(blank=True, help_text="When the answer's deadline was extended by two months", null=True),
+            model_name="subjectaccessexport",
+            name="extended_at",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="When the answer's deadline was extended by two months",
+                null=True,
+            ),
         ),
         migrations.AddField(
-            model_name='subjectaccessexport',
-            name='extended_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="subjectaccessexport",
+            name="extended_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='subjectaccessexport',
-            name='extension_reason',
-            field=models.TextField(blank=True, help_text='Why: the person is told it', max_length=2000),
+            model_name="subjectaccessexport",
+            name="extension_reason",
+            field=models.TextField(
+                blank=True, help_text="Why: the person is told it", max_length=2000
+            ),
         ),
     ]

@@ -79,7 +79,7 @@ def test_it_waits_for_a_police_lead_then_gathers_their_intelligence(
         held = json.loads(zipfile.ZipFile(io.BytesIO(file.read())).read("export.json"))
     assert list(held["kinds"]) == list(SUSPECT_KINDS)
     assert held["export"]["subject"] == "X"
-    for kind in ("person_of_concern_record", "links", "mentions", "disruption"):
+    for kind in ("person_of_concern_record", "links", "mentions", "disruption", "meetings"):
         items = held["kinds"][kind]["items"]
         assert items and all(i["redaction_reason"] == POLICE_INTELLIGENCE for i in items), kind
 

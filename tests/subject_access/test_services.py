@@ -171,6 +171,9 @@ def test_the_job_gathers_every_kind_of_record_into_the_bundle_and_the_pdf(
     assert kinds["mentions"]["items"][0]["fields"]["Nature"] == "Mentioned in a concern"
     assert kinds["record_views"]["items"][0]["fields"]["What"] == "Their record"
     assert not kinds["record_views"]["items"][0]["redaction_review"]
+    [meeting] = kinds["meetings"]["items"]
+    assert meeting["fields"]["Decision"] == "Share with her school; X to be warned off."
+    assert meeting["redaction_reason"] == THIRD_PARTY
     [document] = kinds["documents"]["items"]
     assert bundle.read(document["fields"]["In the bundle as"]) == b"%PDF-1.4 the report"
     assert export.counts == {kind: held["kinds"][kind]["count"] for kind in KINDS}

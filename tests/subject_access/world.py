@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from agencies.models import Agency, Role, User
 from disruption.models import (
+    AgendaItem,
+    AgendaReason,
     DisruptionActivity,
     DisruptionTactic,
     Link,
     LinkNature,
+    Meeting,
     PersonOfConcern,
 )
 from disruption.services import node_for
@@ -148,6 +151,20 @@ def everything_held(world: dict[str, Any]) -> None:
         first_responder="Children's services",
         recorded_by=coordinator,
     )
+    meeting = Meeting.objects.create(
+        area=world["area"],
+        held_at=timezone.now() - timedelta(days=1),
+        chair=coordinator,
+        created_by=coordinator,
+    )
+    for subject in ({"referral": referral}, {"node": node_for(suspect)}):
+        AgendaItem.objects.create(
+            meeting=meeting,
+            reason=AgendaReason.ADDED,
+            reasons=[AgendaReason.ADDED],
+            decision="Share with her school; X to be warned off.",
+            **subject,
+        )
     young_person_open(actor=coordinator, pk=person.pk)  # a read of their record
 
 
