@@ -50,4 +50,16 @@ for (const name of ["accessible-autocomplete.min.js", "accessible-autocomplete.m
     text.replace(/\n?\/[/*]# sourceMappingURL=\S*( \*\/)?\s*$/, "\n"),
   );
 }
+// Noto Sans (SIL Open Font License) for the PDFs the service writes (subject access exports),
+// whose built-in fonts know only Windows-1252: names from every European alphabet print.
+const noto = join(root, "node_modules", "@expo-google-fonts", "noto-sans");
+mkdirSync(join(vendor, "fonts"), { recursive: true });
+for (const [style, name] of [
+  ["400Regular", "NotoSans-Regular.ttf"],
+  ["700Bold", "NotoSans-Bold.ttf"],
+  ["400Regular_Italic", "NotoSans-Italic.ttf"],
+]) {
+  cpSync(join(noto, style, `NotoSans_${style}.ttf`), join(vendor, "fonts", name));
+}
+cpSync(join(noto, "LICENSE_FONT"), join(vendor, "fonts", "OFL.txt"));
 console.log("front-end assets copied to frontend/static/vendor");

@@ -11,8 +11,10 @@ import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from fpdf import FPDF
 from fpdf.enums import ResourceAccessPolicy
 
@@ -95,26 +97,30 @@ def bundle_zip(cover: Cover, sections: Sequence[Section]) -> bytes:
     return out.getvalue()
 
 
-# The built-in fonts know Windows-1252; anything beyond prints as "?" rather than failing.
-_PDF_ENCODING = "windows-1252"
+# Noto Sans, embedded (subset), so names in any European alphabet print: the PDF standard
+# fonts know only Windows-1252. Copied from npm at set-up (frontend/build.mjs).
+FONT = "NotoSans"
+FONT_FILES = {"": "NotoSans-Regular.ttf", "B": "NotoSans-Bold.ttf", "I": "NotoSans-Italic.ttf"}
 
 
-def _text(text: str) -> str:
-    return text.encode(_PDF_ENCODING, "replace").decode(_PDF_ENCODING)
+def _add_fonts(pdf: FPDF) -> None:
+    folder = Path(settings.PDF_FONT_DIR)
+    for style, name in FONT_FILES.items():
+        pdf.add_font(FONT, style, str(folder / name))
 
 
 def _line(pdf: FPDF, text: str, *, size: int = 10, style: str = "", height: float = 5) -> None:
-    pdf.set_font("Helvetica", style, size)
-    pdf.multi_cell(0, height, _text(text), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font(FONT, style, size)
+    pdf.multi_cell(0, height, text, new_x="LMARGIN", new_y="NEXT")
 
 
 def export_pdf(cover: Cover, sections: Sequence[Section]) -> bytes:
     """A4, in plain words for the young person: what the request was, then each kind of record
     with every item, the items to review marked as such."""
     pdf = FPDF(format="A4")
-    pdf.core_fonts_encoding = _PDF_ENCODING
+    _add_fonts(pdf)
     pdf.resource_access_policy = ResourceAccessPolicy.NONE
-    pdf.set_title(_text(f"Information held about {cover.name}"))
+    pdf.set_title(f"Information held about {cover.name}")
     pdf.set_creator("Safeguard Hub")
     pdf.set_auto_page_break(True, margin=15)
     pdf.add_page()

@@ -202,6 +202,8 @@ STORAGES = {
 # Uploaded documents (strategy profiles' evidence, imports) are kept here; they are served
 # only through views that check who is asking, never from a public URL.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
+# The fonts the service's own PDFs embed (subject access exports), copied at set-up.
+PDF_FONT_DIR = BASE_DIR / "frontend" / "static" / "vendor" / "fonts"
 
 # Request bodies are capped so an oversized upload is refused, never buffered.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
@@ -440,4 +442,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    # fontTools reports every glyph of every font subset it writes into a PDF at INFO.
+    "loggers": {"fontTools": {"level": "WARNING"}},
 }
