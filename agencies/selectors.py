@@ -287,3 +287,21 @@ def escalation_manager_choices(*, area: Area) -> QuerySet[User]:
 def emergency_duty_agency_choices(*, area: Area) -> QuerySet[Agency]:
     """Agencies that may be the area's emergency duty contact: its active ones."""
     return Agency.objects.filter(areas=area, is_active=True).order_by("name")
+
+
+def people_in_area_words(*, area: Area, users: Iterable[Any]) -> dict[int, str]:
+    """Each person as someone of the area reads them: their name and the agency they act for
+    there ("Sam Lee, Northshire Police"), by user id; one query. Someone with no role in the
+    area any more keeps their name alone."""
+    people = {user.pk: user for user in users if user is not None}
+    agencies: dict[int, str] = {}
+    for user_id, agency in (
+        Membership.objects.filter(user_id__in=people, area=area, agency__isnull=False)
+        .order_by("user_id", "-is_active", "pk")
+        .values_list("user_id", "agency__name")
+    ):
+        agencies.setdefault(user_id, agency)
+    return {
+        pk: ", ".join(filter(None, [user.get_full_name() or user.get_username(), agencies.get(pk)]))
+        for pk, user in people.items()
+    }

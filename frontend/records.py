@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from agencies.dates import EXPIRY_DATE
 from agencies.models import Area, User
+from agencies.selectors import people_in_area_words
 from records.models import (
     KIND_ERASURES,
     KIND_TRIGGERS,
@@ -378,10 +379,21 @@ def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, holds = area_holds(user=_user(request), ons_code=ons_code)
     pages = paginate(request, holds)
     labels = hold_labels(pages.rows)
+    people = people_in_area_words(
+        area=area, users=[u for h in pages.rows for u in (h.placed_by, h.released_by)]
+    )
     context = {
         "area": area,
         "pages": pages,
-        "rows": [{"hold": h, "label": labels[h.pk]} for h in pages.rows],
+        "rows": [
+            {
+                "hold": h,
+                "label": labels[h.pk],
+                "placed_by": people[h.placed_by_id],
+                "released_by": people.get(h.released_by_id or 0, ""),
+            }
+            for h in pages.rows
+        ],
         "can_keep": can_keep_schedule(user=request.user, area=area),
         "sections": _sections(area, _user(request)),
     }
@@ -399,11 +411,17 @@ def _removed_words(counts: dict[str, int]) -> str:
 def erased_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, tombstones = area_tombstones(user=_user(request), ons_code=ons_code)
     pages = paginate(request, tombstones)
+    people = people_in_area_words(area=area, users=[t.approved_by for t in pages.rows])
     context = {
         "area": area,
         "pages": pages,
         "rows": [
-            {"tombstone": t, "done": DONE[t.action], "removed": _removed_words(t.counts)}
+            {
+                "tombstone": t,
+                "done": DONE[t.action],
+                "removed": _removed_words(t.counts),
+                "approved_by": people[t.approved_by_id],
+            }
             for t in pages.rows
         ],
         "sections": _sections(area, _user(request)),

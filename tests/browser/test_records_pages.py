@@ -19,6 +19,7 @@ from tests.browser.helpers import (
     sign_in,
     visit,
 )
+from tests.browser.test_casework_pages import shots
 from tests.records.world import KEEP_UNTIL, TODAY, build_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -85,6 +86,7 @@ def test_a_coordinator_keeps_the_schedule_approves_erasure_and_holds_records(pag
     assert "Young people and their referrals" in page.locator("main").inner_text()
     assert_accessible(page)
     assert_fits_a_phone(page)
+    shots(page, "records-erased")
 
     page.get_by_role("link", name="Legal holds").click()
     page.wait_for_load_state()

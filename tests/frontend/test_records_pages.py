@@ -114,12 +114,15 @@ def test_a_coordinator_reviews_checks_and_approves(
     assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Removed"
     assert Tombstone.objects.filter(review=review, approved_by=world.coordinator).exists()
     assert coordinator.get(f"{base}{review.pk}/").status_code == 404  # decided
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):  # one for the approvers' agencies, whatever the rows
         erased = coordinator.get(f"/records/{world.area.ons_code}/erased/").content.decode()
     assert "Young people and their referrals" in erased and "Anonymised" in erased
     assert "uploaded files: 1" in erased  # what the erasure took, counted
     assert f"(record {world.young_person.pk})" not in erased  # no internal number
     assert "Amira" not in erased
+    # The approver by name and the agency they act for in the area.
+    agency = world.coordinator.memberships.get(area=world.area).agency
+    assert f"{world.coordinator.get_full_name()}, {agency.name}" in erased
 
 
 def test_a_record_is_kept_longer_with_a_reason_and_a_date(world: World) -> None:
@@ -199,9 +202,11 @@ def test_holds_are_placed_listed_and_released(
         ends_on=None,
     )
     police = _client(world.police_lead)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):  # one for the people's agencies, whatever the rows
         page = police.get(base).content.decode()
     assert f"Referral {world.referral.reference}" in page and "/release/" not in page
+    agency = world.coordinator.memberships.get(area=world.area).agency
+    assert f"by {world.coordinator.get_full_name()}, {agency.name}" in page  # name and agency
     # In force first, newest first; released last.
     rows = [
         page.index(text)
