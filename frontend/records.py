@@ -378,7 +378,7 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
 def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     area, holds = area_holds(user=_user(request), ons_code=ons_code)
     pages = paginate(request, holds)
-    labels = hold_labels(pages.rows)
+    labels = _hold_words(request, pages.rows)
     people = people_in_area_words(
         area=area, users=[u for h in pages.rows for u in (h.placed_by, h.released_by)]
     )
@@ -403,6 +403,14 @@ def holds_page(request: HttpRequest, ons_code: str) -> HttpResponse:
 def _removed_words(counts: dict[str, int]) -> str:
     """What erasure cleared or removed, in the words it counted them in ("case notes: 2")."""
     return ", ".join(f"{what}: {number}" for what, number in counts.items() if number)
+
+
+def _hold_words(request: HttpRequest, holds: Any) -> dict[int, str]:
+    """What each hold holds, in words; the records named in them are recorded as seen."""
+    labels = hold_labels(holds, user=request.user)
+    if labels.named:
+        records_seen(actor=_user(request), records=labels.named, request=request)
+    return labels.words
 
 
 @login_required
@@ -522,7 +530,7 @@ def hold_place_page(request: HttpRequest, ons_code: str) -> HttpResponse:
             ),
         )
     ):
-        messages.success(request, f"Legal hold placed: {hold_labels([hold])[hold.pk]}")
+        messages.success(request, f"Legal hold placed: {_hold_words(request, [hold])[hold.pk]}")
         return redirect("frontend:records-holds", ons_code=area.ons_code)
     return render(request, "frontend/records/hold_form.html", {"area": area, "form": form})
 
@@ -540,7 +548,7 @@ class ReleaseForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def hold_release_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area, hold = area_hold(user=request.user, ons_code=ons_code, pk=pk)
-    label = hold_labels([hold])[hold.pk]
+    label = _hold_words(request, [hold])[hold.pk]
     form = ReleaseForm(_posted(request))
     if request.method == "POST" and service_write(
         form, lambda: hold_release(actor=request.user, hold=hold, **form.cleaned_data)

@@ -15,7 +15,9 @@ from django.utils import timezone
 from agencies.models import Area, Membership, Role
 from agencies.selectors import membership_in
 from disruption.models import ENTITY_MODELS, NodeKind
+from disruption.selectors import entity_list
 from referrals.models import Referral, YoungPerson
+from referrals.selectors import young_people_list
 
 from .models import (
     INTELLIGENCE_KINDS,
@@ -209,24 +211,49 @@ def hold_target(*, area: Area, scope: str, record_id: int | None) -> Any:
     return record
 
 
-def hold_labels(holds: Iterable[LegalHold]) -> dict[int, str]:
-    """What each hold holds, in words without personal data (the kind, and a referral's
-    reference), by hold id: one query for the references whatever the number of holds."""
+@dataclass(frozen=True)
+class HoldLabels:
+    words: dict[int, str]  # by hold id
+    named: list[Any]  # the records named in them, for the caller to record as seen
+
+
+def hold_labels(holds: Iterable[LegalHold], *, user: Any) -> HoldLabels:
+    """What each hold holds, in words: a referral by its reference; a young person or a
+    piece of intelligence by name where `user` may see that record (and so it is named to
+    them), else by its kind and record number, as for an area administrator. One query per
+    kind of record, whatever the number of holds."""
     holds = list(holds)
+    wanted: dict[str, set[int]] = {}
+    for hold in holds:
+        if hold.scope != HoldScope.AREA:
+            wanted.setdefault(hold.scope, set()).add(hold.record_id or 0)
     references = dict(
-        Referral.objects.filter(
-            pk__in=[h.record_id for h in holds if h.scope == HoldScope.REFERRAL]
-        ).values_list("pk", "reference")
+        Referral.objects.filter(pk__in=wanted.pop(HoldScope.REFERRAL, set())).values_list(
+            "pk", "reference"
+        )
     )
-    labels = {}
+    named = {
+        (scope, record.pk): record
+        for scope, ids in wanted.items()
+        for record in _visible_to(user, scope).filter(pk__in=ids)
+    }
+    words = {}
     for hold in holds:
         if hold.scope == HoldScope.AREA:
-            labels[hold.pk] = "Every record of the area"
+            words[hold.pk] = "Every record of the area"
         elif hold.scope == HoldScope.REFERRAL:
-            labels[hold.pk] = f"Referral {references.get(hold.record_id, hold.record_id)}"
+            words[hold.pk] = f"Referral {references.get(hold.record_id, hold.record_id)}"
+        elif record := named.get((hold.scope, hold.record_id)):
+            words[hold.pk] = f"{HoldScope(hold.scope).label}: {record}"
         else:
-            labels[hold.pk] = f"{HoldScope(hold.scope).label} (record {hold.record_id})"
-    return labels
+            words[hold.pk] = f"{HoldScope(hold.scope).label} (record {hold.record_id})"
+    return HoldLabels(words=words, named=list(named.values()))
+
+
+def _visible_to(user: Any, scope: str) -> QuerySet[Any]:
+    if scope == HoldScope.YOUNG_PERSON:
+        return young_people_list(user=user)
+    return entity_list(user=user, model=ENTITY_MODELS[ENTITY_KINDS[scope]])
 
 
 # Reviews.

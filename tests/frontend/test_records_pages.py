@@ -202,11 +202,21 @@ def test_holds_are_placed_listed_and_released(
         ends_on=None,
     )
     police = _client(world.police_lead)
-    with django_assert_max_num_queries(15):  # one for the people's agencies, whatever the rows
+    # Whatever the rows: the people's agencies, the named records, recording them as seen.
+    with django_assert_max_num_queries(17):
         page = police.get(base).content.decode()
     assert f"Referral {world.referral.reference}" in page and "/release/" not in page
     agency = world.coordinator.memberships.get(area=world.area).agency
     assert f"by {world.coordinator.get_full_name()}, {agency.name}" in page  # name and agency
+    # The police lead sees the held person of concern by name, recorded as seen; the area
+    # administrator, who may not see the record, by its number.
+    assert "A person of concern: Dan Smith" in page
+    assert AuditEvent.objects.filter(
+        action=AuditAction.VIEW, actor=world.police_lead, object_id=str(world.person.pk)
+    ).exists()
+    listed = administrator.get(base).content.decode()
+    assert f"A person of concern (record {world.person.pk})" in listed
+    assert "Dan Smith" not in listed
     # In force first, newest first; released last.
     rows = [
         page.index(text)
