@@ -114,12 +114,6 @@ class _SignInStep(auth_views.LoginView):
 
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {
-            **super().get_context_data(**kwargs),
-            "two_factor_required": settings.TWO_FACTOR_REQUIRED,
-        }
-
     def get_initial(self) -> dict[str, Any]:
         # The first step's answer: shown on the password step, and again after "Change".
         return {"username": self.request.session.get(IDENTIFIER_SESSION_KEY, "")}
@@ -160,17 +154,17 @@ class PasswordView(_SignInStep):
         super().setup(request, *args, **kwargs)
         self.identifier: str = request.session.get(IDENTIFIER_SESSION_KEY, "")
 
-    def _first_step(self) -> HttpResponse:
-        return redirect(url_with_next("frontend:sign-in", self.get_redirect_url()))
+    def _first_step_url(self) -> str:
+        return url_with_next("frontend:sign-in", self.get_redirect_url())
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.identifier:
-            return self._first_step()
+            return redirect(self._first_step_url())
         return super().get(request, *args, **kwargs)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.identifier:
-            return self._first_step()
+            return redirect(self._first_step_url())
         username = username_for_sign_in(identifier=self.identifier)
         # A locked-out address sees the lockout (from axes); any other may be slowed.
         locked = is_locked_out(username=username, request=request)
@@ -188,8 +182,11 @@ class PasswordView(_SignInStep):
         return kwargs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        change_url = url_with_next("frontend:sign-in", self.get_redirect_url())
-        return {**super().get_context_data(**kwargs), "change_url": change_url}
+        return {
+            **super().get_context_data(**kwargs),
+            "change_url": self._first_step_url(),
+            "two_factor_required": settings.TWO_FACTOR_REQUIRED,
+        }
 
     def form_valid(self, form: Any) -> HttpResponse:
         login(self.request, form.get_user())  # the password factor is done
