@@ -74,12 +74,13 @@ def two_factor_failed(*, user: Any, request: HttpRequest) -> None:
     audit_record(action=AuditAction.TWO_FACTOR_FAILED, request=request, **_as_member(user))
 
 
-def locked_out(*, username: str, request: HttpRequest) -> None:
-    """An attempt refused because the account has too many recent failures."""
+def locked_out(*, username: str, request: HttpRequest, via: str = "") -> None:
+    """An attempt refused because the account has too many recent failures. `via` names the
+    agency's own sign-in (OpenID Connect) when the attempt came back from it."""
     audit_record(
         action=AuditAction.LOCKOUT,
         request=request,
-        details={"username": username[:150]},
+        details={"username": username[:150], **({"via": via[:200]} if via else {})},
         **_attempted(username),
     )
 

@@ -1,6 +1,8 @@
-"""Signing in and out: password, then a second factor (set up on first sign-in), lockout.
+"""Signing in and out: who, the password, then a second factor (set up on first sign-in),
+lockout.
 
-/sign-in/                 username or email address, and password
+/sign-in/                 work email address or username: an agency's own sign-in, or
+/sign-in/password/        the password
 /sign-in/code/            the 6-digit code from the authenticator app, or a recovery code
 /sign-in/set-up/          first sign-in: scan a QR code, confirm with a code
 /sign-in/recovery-codes/  the recovery codes, shown once after setting up
@@ -48,8 +50,9 @@ from identity.models import IdentityProvider
 from identity.selectors import identity_provider, provider_for_email, provider_origins
 from identity.services import SignInRefused, provider_sign_in, unknown_person_report
 
-from .sign_in_forms import TOO_SOON, CodeForm, SetUpCodeForm, SignInForm
+from .sign_in_forms import TOO_SOON, CodeForm, IdentifierForm, PasswordForm, SetUpCodeForm
 
+IDENTIFIER_SESSION_KEY = "sign_in_identifier"  # what the first step was answered, for the second
 RECOVERY_CODES_SESSION_KEY = "recovery_codes_to_show"
 FLOWS_SESSION_KEY = "provider_sign_ins"  # state -> what the callback checks the answer against
 VIA_SESSION_KEY = "signed_in_via"  # the agency's sign-in the first factor came from
@@ -92,8 +95,8 @@ def lockout_response(
     return render(request, "frontend/locked.html", {"minutes": minutes}, status=429)
 
 
-def _locked_out(request: HttpRequest, username: str) -> HttpResponse:
-    auth_events.locked_out(username=username, request=request)
+def _locked_out(request: HttpRequest, username: str, *, via: str = "") -> HttpResponse:
+    auth_events.locked_out(username=username, request=request, via=via)
     logout(request)  # a half-finished sign-in ends with the lockout
     return lockout_response(request)
 
@@ -106,16 +109,23 @@ def _slowed(request: HttpRequest, seconds: int) -> HttpResponse:
     return response
 
 
-class SignInView(auth_views.LoginView):
-    template_name = "frontend/sign_in.html"
-    form_class = SignInForm
+class _SignInStep(auth_views.LoginView):
+    """What both steps share: someone signed in already goes on to `next`."""
+
     redirect_authenticated_user = True
 
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        return {
-            **super().get_context_data(**kwargs),
-            "two_factor_required": settings.TWO_FACTOR_REQUIRED,
-        }
+    def get_initial(self) -> dict[str, Any]:
+        # The first step's answer: shown on the password step, and again after "Change".
+        return {"username": self.request.session.get(IDENTIFIER_SESSION_KEY, "")}
+
+
+class SignInView(_SignInStep):
+    """Who is signing in: a work email address in an agency's domain goes to the agency's own
+    sign-in (home-realm discovery); anything else to the password step. The answer is the same
+    whether or not an account exists, and whether or not its agency allows passwords."""
+
+    template_name = "frontend/sign_in.html"
+    form_class = IdentifierForm
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         response = super().dispatch(request, *args, **kwargs)
@@ -124,21 +134,63 @@ class SignInView(auth_views.LoginView):
             response._csp_update = {"form-action": origins}  # type: ignore[attr-defined]
         return response
 
+    def form_valid(self, form: Any) -> HttpResponse:
+        identifier = form.cleaned_data["username"]
+        if provider := provider_for_email(email=identifier):
+            self.request.session.pop(IDENTIFIER_SESSION_KEY, None)
+            return _to_provider(self.request, provider)
+        self.request.session[IDENTIFIER_SESSION_KEY] = identifier
+        return redirect(url_with_next("frontend:sign-in-password", self.get_redirect_url()))
+
+
+class PasswordView(_SignInStep):
+    """The password of whoever the first step named, kept in the session; then the second
+    factor. Slowed, locked out and audited per account."""
+
+    template_name = "frontend/sign_in_password.html"
+    form_class = PasswordForm
+
+    def setup(self, request: HttpRequest, *args: Any, **kwargs: Any) -> None:
+        super().setup(request, *args, **kwargs)
+        self.identifier: str = request.session.get(IDENTIFIER_SESSION_KEY, "")
+
+    def _first_step_url(self) -> str:
+        return url_with_next("frontend:sign-in", self.get_redirect_url())
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.identifier:
+            return redirect(self._first_step_url())
+        return super().get(request, *args, **kwargs)
+
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        identifier = request.POST.get("username", "")[:254]
-        if provider := provider_for_email(email=identifier.strip()):
-            return _to_provider(request, provider)  # home-realm discovery: no password here
-        if identifier.strip():
-            username = username_for_sign_in(identifier=identifier)
-            # A locked-out address sees the lockout (from axes); any other may be slowed.
-            locked = is_locked_out(username=username, request=request)
-            if not locked and (seconds := sign_in_wait(username=username, request=request)):
-                auth_events.sign_in_slowed(username=username, request=request, seconds=seconds)
-                return _slowed(request, seconds)
+        if not self.identifier:
+            return redirect(self._first_step_url())
+        username = username_for_sign_in(identifier=self.identifier)
+        # A locked-out address sees the lockout (from axes); any other may be slowed.
+        locked = is_locked_out(username=username, request=request)
+        if not locked and (seconds := sign_in_wait(username=username, request=request)):
+            auth_events.sign_in_slowed(username=username, request=request, seconds=seconds)
+            return _slowed(request, seconds)
         return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self) -> dict[str, Any]:
+        kwargs = super().get_form_kwargs()
+        if "data" in kwargs:
+            # The account is the one the first step named, whatever the page sent back.
+            kwargs["data"] = kwargs["data"].copy()
+            kwargs["data"]["username"] = self.identifier
+        return kwargs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {
+            **super().get_context_data(**kwargs),
+            "change_url": self._first_step_url(),
+            "two_factor_required": settings.TWO_FACTOR_REQUIRED,
+        }
 
     def form_valid(self, form: Any) -> HttpResponse:
         login(self.request, form.get_user())  # the password factor is done
+        self.request.session.pop(IDENTIFIER_SESSION_KEY, None)
         next_url = self.get_success_url()
         if not settings.TWO_FACTOR_REQUIRED:
             _signed_in(self.request, None)
@@ -147,11 +199,10 @@ class SignInView(auth_views.LoginView):
 
     def form_invalid(self, form: Any) -> HttpResponse:
         if form.attempted:
-            username = form.data.get("username", "")
-            auth_events.sign_in_failed(username=username, request=self.request)
+            auth_events.sign_in_failed(username=self.identifier, request=self.request)
             if getattr(self.request, "axes_locked_out", False):
                 # AxesMiddleware replaces this response with the lockout page.
-                auth_events.locked_out(username=username, request=self.request)
+                auth_events.locked_out(username=self.identifier, request=self.request)
         return super().form_invalid(form)
 
 
@@ -232,6 +283,10 @@ def provider_callback(request: HttpRequest) -> HttpResponse:
         unknown_person_report(provider=provider, claims=claims)
         context = {"agency": provider.agency.name}
         return render(request, "frontend/sign_in_unknown.html", context, status=403)
+    username = signed.identity.user.get_username()
+    if is_locked_out(username=username, request=request):
+        # The agency's sign-in is no way round a lockout from too many failures here.
+        return _locked_out(request, username, via=provider.agency.name)
     login(request, signed.identity.user, backend=MODEL_BACKEND)
     request.session[VIA_SESSION_KEY] = provider.agency.name
     next_url = flow["next"]

@@ -1,4 +1,5 @@
-"""Forms for signing in: password, then a code from an authenticator app or a recovery code."""
+"""Forms for signing in: who, then the password, then a code from an authenticator app or a
+recovery code."""
 
 from __future__ import annotations
 
@@ -17,23 +18,37 @@ WRONG_CODE = "The code is not correct or has already been used"
 TOO_SOON = "Wait a few seconds, then enter the code again"
 
 
-class SignInForm(AuthenticationForm):
+class _SignInForm(AuthenticationForm):
     username = forms.CharField(
         label="Work email address or username",
         max_length=254,  # an email address may be longer than a username
         error_messages={"required": "Enter your work email address or username"},
     )
+
+
+class IdentifierForm(_SignInForm):
+    """The first step: who is signing in. Their agency's own sign-in, or the password step,
+    comes next; nothing is checked against the accounts here."""
+
+    password = None  # type: ignore[assignment]  # asked on the next step
+
+
+class PasswordForm(_SignInForm):
+    """The password step: the identifier comes from the first step (the view puts it in the
+    data), kept in the page for password managers."""
+
     password = forms.CharField(
         label="Password",
         strip=False,
         widget=forms.PasswordInput,
-        help_text="Leave it empty if your agency signs you in with its own accounts",
         error_messages={"required": "Enter your password"},
     )
     error_messages = {"invalid_login": INVALID_SIGN_IN, "inactive": INVALID_SIGN_IN}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Not a question here: the page shows it, and the error summary links to the password.
+        self.fields["username"].widget = forms.HiddenInput()
         self.attempted = False  # True once the password was checked (for the audit record)
 
     def clean(self) -> dict[str, Any]:

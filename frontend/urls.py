@@ -66,6 +66,7 @@ urlpatterns = [
         name="information-request-attachment",
     ),
     path("sign-in/", sign_in.SignInView.as_view(), name="sign-in"),
+    path("sign-in/password/", sign_in.PasswordView.as_view(), name="sign-in-password"),
     path("sign-in/code/", sign_in.code_page, name="sign-in-code"),
     path("sign-in/set-up/", sign_in.set_up_page, name="sign-in-set-up"),
     path("sign-in/recovery-codes/", sign_in.recovery_codes_page, name="sign-in-recovery-codes"),

@@ -147,6 +147,18 @@ def sign_in(client: Any, user: User) -> None:
     session.save()
 
 
+def sign_in_with_password(
+    client: Any, identifier: str, password: str = PASSWORD, **extra: str
+) -> Any:
+    """Sign in through the pages as far as the password, as a person would: who (the first
+    step, which sends anyone without an agency's own sign-in to the password step), then the
+    password; the password step's answer. `extra` (`next`) goes with both."""
+    first = client.post("/sign-in/", {"username": identifier, **extra})
+    assert first.status_code == 302, first.status_code
+    assert first["Location"].startswith("/sign-in/password/"), first["Location"]
+    return client.post(first["Location"], {"password": password, **extra})
+
+
 def locked_out(user: User) -> None:
     """The user's account locked after repeated failed sign-ins, as django-axes records it."""
     from axes.models import AccessAttempt

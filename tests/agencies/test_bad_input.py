@@ -18,7 +18,14 @@ from api.models import ApiToken
 from api.services import api_token_create
 from audit.models import AuditAction, AuditEvent
 from frontend.sign_in_forms import INVALID_SIGN_IN, WRONG_CODE
-from tests.factories import PASSWORD, UserFactory, member, raise_referral, totp_code, totp_device
+from tests.factories import (
+    UserFactory,
+    member,
+    raise_referral,
+    sign_in_with_password,
+    totp_code,
+    totp_device,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,10 +46,6 @@ def comparable(response: Any, typed: str) -> str:
     return PER_RESPONSE.sub(r'\1=""', page_text(response)).replace(typed, "<typed>")
 
 
-def password_step(client: Client, username: str, password: str = PASSWORD) -> Any:
-    return client.post(SIGN_IN, {"username": username, "password": password})
-
-
 def events(action: AuditAction) -> list[AuditEvent]:
     return list(AuditEvent.objects.filter(action=action).order_by("id"))
 
@@ -56,8 +59,8 @@ def wrong_code_for(device: Any) -> str:
 
 def test_a_wrong_password_and_an_unknown_user_get_the_same_page() -> None:
     user = member(Role.COORDINATOR)
-    wrong_password = password_step(Client(), user.username, "not-the-password")
-    unknown_user = password_step(Client(), "nobody-by-this-name", "not-the-password")
+    wrong_password = sign_in_with_password(Client(), user.username, "not-the-password")
+    unknown_user = sign_in_with_password(Client(), "nobody-by-this-name", "not-the-password")
 
     assert wrong_password.status_code == unknown_user.status_code == 200
     assert INVALID_SIGN_IN in page_text(wrong_password)
@@ -72,19 +75,30 @@ def test_a_wrong_password_and_an_unknown_user_get_the_same_page() -> None:
     ]
 
 
+def test_the_first_step_answers_the_same_whether_or_not_the_account_exists() -> None:
+    user = member(Role.COORDINATOR)
+    pages = []
+    for typed in (user.username, "nobody-by-this-name"):
+        client = Client()
+        first = client.post(SIGN_IN, {"username": typed})
+        assert (first.status_code, first["Location"]) == (302, "/sign-in/password/")
+        pages.append(comparable(client.get(first["Location"]), typed))
+    assert pages[0] == pages[1]
+
+
 def test_a_wrong_code_and_a_reused_code_get_the_same_page(settings: Any) -> None:
     settings.OTP_TOTP_THROTTLE_FACTOR = 0  # two codes back to back
     user = member(Role.COORDINATOR)
     device = totp_device(user)
     client = Client()
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     wrong_code = wrong_code_for(device)
     wrong = client.post(CODE, {"code": wrong_code})
 
     used = totp_code(device)
     assert client.post(CODE, {"code": used}).status_code == 302  # signed in with it
     client.post("/sign-out/")
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     reused = client.post(CODE, {"code": used})
 
     assert wrong.status_code == reused.status_code == 200
@@ -164,7 +178,7 @@ def test_a_user_with_no_active_role_signs_in_and_sees_nothing(case: str) -> None
     user = without_an_active_role(case)
     device = totp_device(user)
     client = Client()
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     assert client.post(CODE, {"code": totp_code(device)}).status_code == 302
     assert [e.actor_id for e in events(AuditAction.SIGN_IN)] == [user.pk]
     assert NO_ROLE in page_text(client.get("/"))

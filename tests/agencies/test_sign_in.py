@@ -13,7 +13,6 @@ from django.conf import settings as django_settings
 from django.contrib.sessions.models import Session
 from django.db.models import F
 from django.test import Client, RequestFactory
-from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -32,13 +31,16 @@ from api.models import ApiToken
 from api.services import api_token_create
 from audit.models import AuditAction
 from audit.services import audit_record
+from frontend.sign_in import IDENTIFIER_SESSION_KEY
 from frontend.sign_in_forms import INVALID_SIGN_IN, TOO_SOON, WRONG_CODE
+from identity.models import IdentityProvider
 from tests.factories import (
     PASSWORD,
     AreaFactory,
     UserFactory,
     member,
     sign_in,
+    sign_in_with_password,
     totp_code,
     totp_device,
 )
@@ -46,6 +48,7 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 SIGN_IN = "/sign-in/"
+PASSWORD_STEP = "/sign-in/password/"
 CODE = "/sign-in/code/"
 SET_UP = "/sign-in/set-up/"
 RECOVERY_CODES = "/sign-in/recovery-codes/"
@@ -83,10 +86,6 @@ def office_request(address: str) -> Any:
     return RequestFactory().get("/", REMOTE_ADDR=address)
 
 
-def password_step(client: Client, username: str, password: str = PASSWORD, **extra: str) -> Any:
-    return client.post(SIGN_IN, {"username": username, "password": password, **extra})
-
-
 def failures(username: str) -> int:
     return sum(a.failures_since_start for a in AccessAttempt.objects.filter(username=username))
 
@@ -105,7 +104,7 @@ def page_text(response: Any) -> str:
 def test_a_password_alone_reaches_neither_pages_nor_the_api(client: Client) -> None:
     user = member(Role.COORDINATOR)
     totp_device(user)
-    response = password_step(client, user.username)
+    response = sign_in_with_password(client, user.username)
     assert response.status_code == 302
     assert response["Location"] == f"{CODE}?next=%2F"
     assert is_signed_in(client)
@@ -132,14 +131,14 @@ def test_a_password_alone_reaches_neither_pages_nor_the_api(client: Client) -> N
 
 def test_a_user_without_an_authenticator_is_sent_to_set_one_up(client: Client) -> None:
     user = member(Role.PRACTITIONER)
-    response = password_step(client, user.username)
+    response = sign_in_with_password(client, user.username)
     assert response["Location"] == f"{SET_UP}?next=%2F"
     assert client.get("/referrals/")["Location"].startswith(SET_UP)
     assert client.get(CODE)["Location"].startswith(SET_UP)
 
 
 def test_health_and_static_files_need_no_second_factor(client: Client) -> None:
-    password_step(client, member(Role.COORDINATOR).username)
+    sign_in_with_password(client, member(Role.COORDINATOR).username)
     assert client.get("/healthz").status_code == 200
     assert client.get("/health/").status_code in {200, 503}
     assert client.get("/static/frontend/app.css").status_code == 200
@@ -148,7 +147,7 @@ def test_health_and_static_files_need_no_second_factor(client: Client) -> None:
 def test_sign_in_with_the_authenticator_code(client: Client, events: list[Any]) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     half_signed_in_key = client.session.session_key
 
     response = client.post(CODE, {"code": totp_code(device), "next": "/"})
@@ -165,7 +164,7 @@ def test_sign_in_with_the_authenticator_code(client: Client, events: list[Any]) 
 
 def test_users_may_sign_in_with_their_email_address(client: Client) -> None:
     user = member(Role.COORDINATOR)
-    response = password_step(client, user.email.upper())
+    response = sign_in_with_password(client, user.email.upper())
     assert response.status_code == 302
     assert int(client.session["_auth_user_id"]) == user.pk
 
@@ -182,27 +181,122 @@ def test_a_failed_sign_in_says_nothing_about_why(client: Client, case: str) -> N
         username = "nobody@example.invalid"
     else:
         User.objects.filter(pk=user.pk).update(is_active=False)
-    response = password_step(client, username, password)
+    response = sign_in_with_password(client, username, password)
     html = page_text(response)
     assert response.status_code == 200
     assert INVALID_SIGN_IN in html
-    assert "<title>Error: Sign in – Safeguard Hub</title>" in html
+    assert "<title>Error: Enter your password – Safeguard Hub</title>" in html
     assert not is_signed_in(client)
 
 
-def test_the_next_page_survives_both_steps_but_never_leaves_the_site(client: Client) -> None:
+def test_the_next_page_survives_every_step_but_never_leaves_the_site(client: Client) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
     assert client.get("/referrals/")["Location"] == f"{SIGN_IN}?next=/referrals/"
-    response = password_step(client, user.username, next="/referrals/")
+    assert 'name="next" value="/referrals/"' in page_text(client.get(f"{SIGN_IN}?next=/referrals/"))
+    response = client.post(SIGN_IN, {"username": user.username, "next": "/referrals/"})
+    assert response["Location"] == f"{PASSWORD_STEP}?next=%2Freferrals%2F"
+    html = page_text(client.get(response["Location"]))
+    assert 'name="next" value="/referrals/"' in html
+    assert f'href="{SIGN_IN}?next=%2Freferrals%2F">Change' in html
+    response = client.post(
+        f"{PASSWORD_STEP}?next=%2Freferrals%2F", {"password": PASSWORD, "next": "/referrals/"}
+    )
     assert response["Location"] == f"{CODE}?next=%2Freferrals%2F"
     response = client.post(CODE, {"code": totp_code(device), "next": "/referrals/"})
     assert response["Location"] == "/referrals/"
 
     client.post("/sign-out/")
-    password_step(client, user.username)
+    away = {"username": user.username, "next": "https://example.org/"}
+    assert client.post(SIGN_IN, away)["Location"] == PASSWORD_STEP
+    response = client.post(PASSWORD_STEP, {"password": PASSWORD, "next": "https://example.org/"})
+    assert response["Location"] == f"{CODE}?next=%2F"
     response = client.post(CODE, {"code": totp_code(device), "next": "https://example.org/"})
     assert response["Location"] == "/"
+
+
+# Who, then the password ---------------------------------------------------------------------
+
+
+def test_the_first_step_asks_only_who(client: Client) -> None:
+    html = page_text(client.get(SIGN_IN))
+    assert "Work email address or username" in html
+    assert 'autocomplete="username"' in html
+    assert ">Continue</button>" in html
+    assert 'type="password"' not in html
+    assert "Leave it empty" not in html
+
+    response = client.post(SIGN_IN, {"username": "  "})
+    html = page_text(response)
+    assert response.status_code == 200
+    assert "<title>Error: Sign in – Safeguard Hub</title>" in html
+    assert html.count("Enter your work email address or username") == 2  # summary and field
+    assert IDENTIFIER_SESSION_KEY not in client.session
+
+
+def test_any_answer_but_an_agencys_domain_goes_to_the_password_step(
+    client: Client, events: list[Any]
+) -> None:
+    user = member(Role.COORDINATOR)
+    for typed in (user.username, user.email, "nobody-by-this-name", "nobody@example.invalid"):
+        response = client.post(SIGN_IN, {"username": f" {typed} "})
+        assert (response.status_code, response["Location"]) == (302, PASSWORD_STEP)
+        assert client.session[IDENTIFIER_SESSION_KEY] == typed
+        html = page_text(client.get(PASSWORD_STEP))
+        assert f'<dd class="govuk-summary-list__value app-break-anywhere">{typed}</dd>' in html
+        assert f'name="username" value="{typed}" autocomplete="username" hidden' in html
+        assert 'autocomplete="current-password"' in html
+    assert events == []  # nothing checked yet, so nothing to record
+    assert failures(user.username) == 0
+
+
+def test_change_goes_back_to_the_first_step_with_the_answer(client: Client) -> None:
+    client.post(SIGN_IN, {"username": "sam@example.invalid"})
+    assert f'href="{SIGN_IN}">Change' in page_text(client.get(PASSWORD_STEP))
+    assert 'value="sam@example.invalid"' in page_text(client.get(SIGN_IN))
+
+
+def test_the_password_step_without_the_first_goes_back_to_it(client: Client) -> None:
+    user = member(Role.COORDINATOR)
+    assert client.get(PASSWORD_STEP)["Location"] == SIGN_IN
+    assert client.get(f"{PASSWORD_STEP}?next=/referrals/")["Location"] == (
+        f"{SIGN_IN}?next=%2Freferrals%2F"
+    )
+    response = client.post(PASSWORD_STEP, {"username": user.username, "password": PASSWORD})
+    assert response["Location"] == SIGN_IN
+    assert not is_signed_in(client)
+    assert failures(user.username) == 0
+
+
+def test_the_password_is_checked_for_whom_the_first_step_named(client: Client) -> None:
+    user = member(Role.COORDINATOR)
+    client.post(SIGN_IN, {"username": "nobody-by-this-name"})
+    response = client.post(PASSWORD_STEP, {"username": user.username, "password": PASSWORD})
+    assert INVALID_SIGN_IN in page_text(response)
+    assert not is_signed_in(client)
+    # Signed in, the first step's answer is forgotten.
+    assert sign_in_with_password(client, user.username).status_code == 302
+    assert IDENTIFIER_SESSION_KEY not in client.session
+
+
+def test_an_agency_that_switched_passwords_off_gets_the_one_error(
+    client: Client, events: list[Any]
+) -> None:
+    user = member(Role.COORDINATOR)
+    agency = Membership.objects.get(user=user).agency
+    assert agency is not None
+    IdentityProvider.objects.create(
+        agency=agency,
+        issuer="https://login.example.uk",
+        client_id="hub",
+        client_secret_variable="OIDC_X",
+        email_domains=["police.example.uk"],  # not the person's: they type their username
+        password_sign_in=False,
+    )
+    response = sign_in_with_password(client, user.username)
+    assert INVALID_SIGN_IN in page_text(response)
+    assert not is_signed_in(client)
+    assert [name for name, _ in events] == ["sign_in_failed"]
 
 
 # Setting up an authenticator app ------------------------------------------------------------
@@ -212,7 +306,7 @@ def test_setting_up_an_authenticator_end_to_end(
     client: Client, events: list[Any], no_code_delay: None
 ) -> None:
     user = member(Role.COORDINATOR)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
 
     html = page_text(client.get(SET_UP))
     assert "Set up your authenticator app" in html
@@ -257,7 +351,7 @@ def test_an_existing_authenticator_cannot_be_replaced_with_the_password_alone(
 ) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     assert client.get(SET_UP)["Location"].startswith(CODE)
     response = client.post(SET_UP, {"code": totp_code(device)})
     assert response["Location"].startswith(CODE)
@@ -278,14 +372,14 @@ def enrolled(user: User) -> tuple[TOTPDevice, list[str]]:
 def test_a_recovery_code_works_once(client: Client, no_code_delay: None) -> None:
     user = member(Role.COORDINATOR)
     _, codes = enrolled(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     typed = f"{codes[0][:4].upper()} {codes[0][4:].upper()}"  # as people copy it
     response = client.post(CODE, {"code": typed, "next": "/"})
     assert response["Location"] == "/"
     assert "You are signed in as" in page_text(client.get("/"))
 
     client.post("/sign-out/")
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     response = client.post(CODE, {"code": codes[0]})
     assert response.status_code == 200
     assert WRONG_CODE in page_text(response)
@@ -298,7 +392,7 @@ def test_a_wrong_code_is_refused_and_counts_towards_lockout(
 ) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     wrong = "123456" if totp_code(device) != "123456" else "654321"
     response = client.post(CODE, {"code": wrong})
     html = page_text(response)
@@ -318,7 +412,7 @@ def test_a_code_sent_too_soon_after_a_wrong_one_is_not_checked_nor_counted(
 ) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     # As after several quick wrong codes: django-otp asks for a wait of minutes.
     TOTPDevice.objects.filter(pk=device.pk).update(
         throttling_failure_count=10, throttling_failure_timestamp=timezone.now()
@@ -334,7 +428,7 @@ def test_five_wrong_codes_lock_the_account(
 ) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     wrong = "123456" if totp_code(device) != "123456" else "654321"
     for _ in range(4):
         assert client.post(CODE, {"code": wrong}).status_code == 200
@@ -345,7 +439,7 @@ def test_five_wrong_codes_lock_the_account(
     assert "locked_out" in [name for name, _ in events]
 
     # Even the right password and then the right code are refused while locked.
-    response = password_step(client, user.username)
+    response = sign_in_with_password(client, user.username)
     assert response.status_code == 429
     assert LOCKED in page_text(response)
     assert not is_signed_in(client)
@@ -357,21 +451,21 @@ def test_five_wrong_codes_lock_the_account(
 def test_five_wrong_passwords_lock_the_account(client: Client, events: list[Any]) -> None:
     user = member(Role.COORDINATOR)
     for _ in range(4):
-        response = password_step(client, user.username, "wrong-password")
+        response = sign_in_with_password(client, user.username, "wrong-password")
         assert response.status_code == 200
         assert INVALID_SIGN_IN in page_text(response)
-    response = password_step(client, user.username, "wrong-password")
+    response = sign_in_with_password(client, user.username, "wrong-password")
     html = page_text(response)
     assert response.status_code == 429
     assert "<title>Your account is locked – Safeguard Hub</title>" in html
     assert "Wait 30 minutes" in html
     assert "ask your area administrator" in html
 
-    response = password_step(client, user.username, PASSWORD)
+    response = sign_in_with_password(client, user.username, PASSWORD)
     assert response.status_code == 429
     assert not is_signed_in(client)
     # Another browser at the same address is refused too: the lock is on account and address.
-    assert password_step(Client(), user.username).status_code == 429
+    assert sign_in_with_password(Client(), user.username).status_code == 429
 
     names = [name for name, _ in events]
     assert names.count("sign_in_failed") == 7
@@ -391,11 +485,11 @@ def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out_elsewhere() 
     user = member(Role.COORDINATOR)
     attacker = Client(REMOTE_ADDR="203.0.113.66")
     for _ in range(5):
-        password_step(attacker, user.username, "wrong-password")
-    assert password_step(attacker, user.username).status_code == 429
+        sign_in_with_password(attacker, user.username, "wrong-password")
+    assert sign_in_with_password(attacker, user.username).status_code == 429
     a_while_later(user.username, 2)  # the slowdown after 5 failures: one second
     owner = Client(REMOTE_ADDR="192.0.2.10")
-    response = password_step(owner, user.username)
+    response = sign_in_with_password(owner, user.username)
     assert response.status_code == 302
     assert is_signed_in(owner)
 
@@ -420,11 +514,11 @@ def test_guessing_from_many_addresses_is_slowed_per_account_not_locked(
     guessed_from_three_addresses(user.username)
     # Unslowed, the next guess from the first address is checked and counted.
     a_while_later(user.username, 61)
-    password_step(Client(REMOTE_ADDR="203.0.113.1"), user.username, "wrong-password")
+    sign_in_with_password(Client(REMOTE_ADDR="203.0.113.1"), user.username, "wrong-password")
     assert failures(user.username) == 13
 
     # A fourth address must wait, the password unchecked and the attempt not counted.
-    response = password_step(Client(REMOTE_ADDR="198.51.100.7"), user.username)
+    response = sign_in_with_password(Client(REMOTE_ADDR="198.51.100.7"), user.username)
     assert response.status_code == 429
     assert 0 < int(response["Retry-After"]) <= 60
     assert "Wait before you try again" in page_text(response)
@@ -434,13 +528,13 @@ def test_guessing_from_many_addresses_is_slowed_per_account_not_locked(
     assert recorded["seconds"] == int(response["Retry-After"])
     # The same answer for a name no account has, once it has as many failures.
     guessed_from_three_addresses("nobody-by-this-name")
-    nobody = password_step(Client(REMOTE_ADDR="198.51.100.7"), "nobody-by-this-name", "x")
+    nobody = sign_in_with_password(Client(REMOTE_ADDR="198.51.100.7"), "nobody-by-this-name", "x")
     assert nobody.status_code == 429
 
     # The wait is capped: a minute after the latest failure the owner signs in.
     a_while_later(user.username, 61)
     owner = Client(REMOTE_ADDR="198.51.100.7")
-    assert password_step(owner, user.username).status_code == 302
+    assert sign_in_with_password(owner, user.username).status_code == 302
 
 
 def test_an_address_the_owner_signed_in_from_lately_is_not_slowed() -> None:
@@ -448,35 +542,37 @@ def test_an_address_the_owner_signed_in_from_lately_is_not_slowed() -> None:
     office = Client(REMOTE_ADDR="192.0.2.44")
     audit_record(action=AuditAction.SIGN_IN, actor=user, request=office_request("192.0.2.44"))
     guessed_from_three_addresses(user.username)
-    assert password_step(Client(REMOTE_ADDR="198.51.100.7"), user.username).status_code == 429
-    assert password_step(office, user.username).status_code == 302
+    assert (
+        sign_in_with_password(Client(REMOTE_ADDR="198.51.100.7"), user.username).status_code == 429
+    )
+    assert sign_in_with_password(office, user.username).status_code == 302
 
 
 def test_the_lockout_keys_on_the_address_the_audit_trail_records(settings: Any) -> None:
     """A client cannot dodge the lockout by sending a made-up X-Forwarded-For."""
     user = member(Role.COORDINATOR)
     for number in range(5):
-        password_step(
+        sign_in_with_password(
             Client(HTTP_X_FORWARDED_FOR=f"10.0.0.{number}"), user.username, "wrong-password"
         )
-    assert password_step(Client(), user.username).status_code == 429
+    assert sign_in_with_password(Client(), user.username).status_code == 429
 
 
 def test_wrong_passwords_count_for_the_account_whether_username_or_email(client: Client) -> None:
     user = member(Role.COORDINATOR)
     for identifier in (user.username, user.email, user.username, user.email):
-        password_step(client, identifier, "wrong-password")
-    assert password_step(client, user.email, "wrong-password").status_code == 429
+        sign_in_with_password(client, identifier, "wrong-password")
+    assert sign_in_with_password(client, user.email, "wrong-password").status_code == 429
     assert failures(user.username) == 5
 
 
 def test_a_locked_account_cannot_finish_signing_in(client: Client) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
-    password_step(client, user.username)  # half signed in here...
+    sign_in_with_password(client, user.username)  # half signed in here...
     attacker = Client()
     for _ in range(5):
-        password_step(attacker, user.username, "wrong-password")  # ...locked from elsewhere
+        sign_in_with_password(attacker, user.username, "wrong-password")  # ...locked from elsewhere
     response = client.post(CODE, {"code": totp_code(device)})
     assert response.status_code == 429
     assert not is_signed_in(client)
@@ -486,8 +582,8 @@ def test_signing_in_fully_forgets_earlier_failures(client: Client) -> None:
     user = member(Role.COORDINATOR)
     device = totp_device(user)
     for _ in range(3):
-        password_step(client, user.username, "wrong-password")
-    password_step(client, user.username)
+        sign_in_with_password(client, user.username, "wrong-password")
+    sign_in_with_password(client, user.username)
     assert failures(user.username) == 3  # a password alone resets nothing
     client.post(CODE, {"code": totp_code(device)})
     assert failures(user.username) == 0
@@ -500,7 +596,7 @@ def test_lockouts_for_area_lists_locked_accounts_of_its_members_only(client: Cli
     elsewhere = member(Role.PRACTITIONER, area=other_area)
     for user, count in ((locked, 5), (nearly, 2), (elsewhere, 5)):
         for _ in range(count):
-            password_step(Client(), user.username, "wrong-password")
+            sign_in_with_password(Client(), user.username, "wrong-password")
 
     lockouts = lockouts_for_area(area=area)
     assert [lockout.username for lockout in lockouts] == [locked.username]
@@ -509,7 +605,7 @@ def test_lockouts_for_area_lists_locked_accounts_of_its_members_only(client: Cli
 
     person_unlock(actor=member(Role.AREA_ADMINISTRATOR, area=area), area=area, user=locked)
     assert lockouts_for_area(area=area) == []
-    assert password_step(client, locked.username).status_code == 302
+    assert sign_in_with_password(client, locked.username).status_code == 302
 
 
 def test_lockout_settings() -> None:
@@ -594,7 +690,7 @@ def test_a_deactivated_user_is_signed_out_and_their_token_refused(
     user.refresh_from_db()
     assert not user.is_active
     assert Membership.objects.filter(user=user).exists()  # kept for the record
-    assert INVALID_SIGN_IN in page_text(password_step(Client(), user.username))
+    assert INVALID_SIGN_IN in page_text(sign_in_with_password(Client(), user.username))
     assert [name for name, _ in events] == ["deactivated", "sign_in_failed"]
 
 
@@ -621,7 +717,7 @@ def test_signing_out_is_recorded(client: Client, events: list[Any]) -> None:
 def test_a_user_with_no_membership_can_sign_in_but_has_no_role(client: Client) -> None:
     user = UserFactory.create()
     device = totp_device(user)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     client.post(CODE, {"code": totp_code(device)})
     html = page_text(client.get("/"))
     assert "You have no active role yet" in html
@@ -650,7 +746,7 @@ def test_token_creation_itself_refuses_a_session_without_two_factors(
         m for m in settings.MIDDLEWARE if m != "agencies.middleware.TwoFactorRequiredMiddleware"
     ]
     user = member(Role.COORDINATOR)
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     response = client.post(
         "/api/v1/tokens/", {"name": "x", "lifetime_days": 1}, content_type="application/json"
     )
@@ -678,7 +774,7 @@ def test_without_two_factors_required_the_password_is_enough(
 ) -> None:
     settings.TWO_FACTOR_REQUIRED = False
     user = member(Role.COORDINATOR)
-    response = password_step(client, user.username)
+    response = sign_in_with_password(client, user.username)
     assert response["Location"] == "/"
     assert client.get("/referrals/").status_code == 200
     assert [name for name, _ in events] == ["signed_in"]
@@ -695,9 +791,3 @@ def test_production_refuses_to_start_with_two_factors_off() -> None:
     result = manage("check", TWO_FACTOR_REQUIRED="false")
     assert result.returncode != 0
     assert "TWO_FACTOR_REQUIRED cannot be turned off in production" in result.stderr
-
-
-def test_the_sign_in_page_names_both_ways_to_identify() -> None:
-    html = page_text(Client().get(reverse("frontend:sign-in")))
-    assert "Work email address or username" in html
-    assert 'autocomplete="username"' in html

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import Agency, Area, Membership, Role
 from audit.models import AuditAction, AuditEvent
-from tests.factories import AgencyFactory, AreaFactory, member, sign_in
+from tests.factories import AgencyFactory, AreaFactory, member, sign_in, sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -137,7 +137,7 @@ def test_settings_are_read_and_changed_within_the_pages_limits(
 def test_lockouts_are_listed_and_unlocked(admin: APIClient, area: Area, agency: Agency) -> None:
     person = member(Role.PRACTITIONER, area=area, agency=agency)
     for _ in range(5):
-        Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+        sign_in_with_password(Client(), person.username, "wrong")
     listed = admin.get(url(area, "lockouts")).json()
     assert [row["username"] for row in listed] == [person.username]
     body = {"username": person.username}
@@ -154,7 +154,7 @@ def test_audit_search_is_recorded_and_exported(
     admin: APIClient, area: Area, agency: Agency
 ) -> None:
     person = member(Role.PRACTITIONER, area=area, agency=agency)
-    Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+    sign_in_with_password(Client(), person.username, "wrong")
     query = {"username": person.username, "action": AuditAction.SIGN_IN_FAILED}
     found = admin.get(url(area, "audit"), query).json()
     assert [row["actor"] for row in found["results"]] == [person.username]

@@ -149,6 +149,7 @@ PRESENTATIONAL: dict[str, str] = {
     "home": "links to the other pages; its lists are those of my-cases and my-actions",
     "act-as": "picks which of one's roles a browser session acts in; a token acts in its own",
     "sign-in": "browser sign-in; the API authenticates with tokens",
+    "sign-in-password": "browser sign-in's password step",
     "sign-in-code": "browser sign-in's second factor",
     "sign-in-set-up": "setting up the authenticator app for browser sign-in",
     "sign-in-recovery-codes": "browser sign-in's recovery codes",

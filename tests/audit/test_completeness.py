@@ -28,12 +28,12 @@ from api.services import api_token_create
 from audit.models import AuditAction, AuditEvent
 from referrals.models import Referral
 from tests.factories import (
-    PASSWORD,
     AgencyFactory,
     AreaFactory,
     member,
     raise_referral,
     sign_in,
+    sign_in_with_password,
     totp_code,
     totp_device,
 )
@@ -257,16 +257,12 @@ def token_create_and_revoke(w: World) -> None:
 # Signing in ---------------------------------------------------------------------------------
 
 
-def password_step(client: Client, username: str, password: str = PASSWORD) -> Any:
-    return client.post("/sign-in/", {"username": username, "password": password})
-
-
 def sign_in_both_steps(w: World) -> None:
     user = member(Role.COORDINATOR, area=w.area)
     device = totp_device(user)
     client = page_client()
     start = mark()
-    assert password_step(client, user.username).status_code == 302
+    assert sign_in_with_password(client, user.username).status_code == 302
     assert written_since(start) == []  # half signed in is not signed in
     assert client.post("/sign-in/code/", {"code": totp_code(device)}).status_code == 302
     [event] = written_since(start)
@@ -280,7 +276,7 @@ def wrong_password(w: World) -> None:
     user = member(Role.COORDINATOR, area=w.area)
     for typed, actor in ((user.username, user), ("nobody-by-this-name", None)):
         start = mark()
-        assert password_step(page_client(), typed, "not-the-password").status_code == 200
+        assert sign_in_with_password(page_client(), typed, "not-the-password").status_code == 200
         [event] = written_since(start)
         assert event.action == AuditAction.SIGN_IN_FAILED
         assert event.details == {"username": typed}
@@ -291,7 +287,7 @@ def wrong_code(w: World) -> None:
     user = member(Role.COORDINATOR, area=w.area)
     device = totp_device(user)
     client = page_client()
-    password_step(client, user.username)
+    sign_in_with_password(client, user.username)
     wrong = "123456" if totp_code(device) != "123456" else "654321"
     start = mark()
     assert client.post("/sign-in/code/", {"code": wrong}).status_code == 200

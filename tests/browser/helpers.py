@@ -67,9 +67,17 @@ def visit(page: Any, path: str) -> None:
     assert_fits_a_phone(page)
 
 
-def enter_password(page: Any, username: str, password: str = PASSWORD) -> None:
+def enter_who(page: Any, identifier: str) -> None:
+    """The first step of signing in: the work email address or username."""
     page.goto("/sign-in/")
-    page.get_by_label("Username").fill(username)
+    page.get_by_label("Work email address or username").fill(identifier)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+
+
+def enter_password(page: Any, username: str, password: str = PASSWORD) -> None:
+    """Who, then the password."""
+    enter_who(page, username)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_load_state()

@@ -19,8 +19,14 @@ from identity.models import ExternalIdentity, IdentityProvider
 from identity.protocol import discover
 from notifications.models import Notification, NotificationKind
 from tests.browser.conftest import AsgiServer
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
-from tests.factories import PASSWORD, AgencyFactory, AreaFactory, member, totp_code, totp_device
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    enter_password,
+    enter_who,
+    sign_in,
+)
+from tests.factories import AgencyFactory, AreaFactory, member, totp_code, totp_device
 from tests.oidc_provider.server import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -82,9 +88,7 @@ class Account:
 def sign_in_at_provider(page: Any, provider: OidcProvider, account: Account) -> None:
     """Type the work email on the service's sign-in page, then sign in at the agency's
     provider, where the service sends the person."""
-    page.goto("/sign-in/")
-    page.get_by_label("Work email address or username").fill(account.email)
-    page.get_by_role("button", name="Sign in").click()
+    enter_who(page, account.email)
     page.wait_for_url(f"{provider.url}/accounts/login/**")
     page.get_by_label("Account name").fill(account.username)
     page.get_by_label("Account password").fill(PROVIDER_PASSWORD)
@@ -247,11 +251,9 @@ def test_an_administrator_sets_up_an_agencys_sign_in(
     # Its people no longer sign in with a password.
     practitioner = person(agency)
     page.context.clear_cookies()
-    page.goto("/sign-in/")
-    page.get_by_label("Work email address or username").fill(practitioner.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    enter_password(page, practitioner.username)
+    assert page.title() == "Error: Enter your password – Safeguard Hub"
     assert (
         "Enter a correct username and password" in page.locator(".govuk-error-summary").inner_text()
     )
+    assert_accessible(page)

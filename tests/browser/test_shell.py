@@ -7,8 +7,13 @@ from typing import Any
 import pytest
 
 from agencies.models import Membership, Role
-from tests.browser.helpers import assert_accessible, assert_clean_console, sign_in
-from tests.factories import member, raise_referral
+from tests.browser.helpers import (
+    assert_accessible,
+    assert_clean_console,
+    assert_fits_a_phone,
+    sign_in,
+)
+from tests.factories import PASSWORD, member, raise_referral
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -23,18 +28,51 @@ def test_home_page(page: Any) -> None:
     assert_accessible(page)
 
 
-def test_sign_in_page_and_its_error_summary(page: Any) -> None:
-    page.goto("/sign-in/")
-    assert page.title() == "Sign in – Safeguard Hub"
-    assert_accessible(page)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+def assert_error_summary_has_focus(page: Any, message: str) -> None:
+    assert page.title().startswith("Error: ")
     summary = page.locator(".govuk-error-summary")
     assert summary.is_visible()
+    assert message in summary.inner_text()
     # GOV.UK Frontend moves focus to the error summary so screen readers announce it.
     assert page.evaluate("document.activeElement.classList.contains('govuk-error-summary')")
     assert_clean_console(page)
     assert_accessible(page)
+    assert_fits_a_phone(page)
+
+
+def test_sign_in_asks_who_then_the_password_with_their_error_summaries(page: Any) -> None:
+    coordinator = member(Role.COORDINATOR)
+    page.goto("/sign-in/?next=/referrals/")
+    assert page.title() == "Sign in – Safeguard Hub"
+    assert page.get_by_label("Password").count() == 0
+    assert_accessible(page)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert_error_summary_has_focus(page, "Enter your work email address or username")
+
+    page.get_by_label("Work email address or username").fill(coordinator.email)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    assert page.title() == "Enter your password – Safeguard Hub"
+    assert page.get_by_text(coordinator.email).is_visible()
+    assert page.locator('input[autocomplete="username"]').input_value() == coordinator.email
+    assert_clean_console(page)
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert_error_summary_has_focus(page, "Enter your password")
+
+    # "Change" goes back to the first question, answered, and on to where they were going.
+    page.get_by_role("link", name="Change work email address or username").click()
+    page.wait_for_load_state()
+    assert page.get_by_label("Work email address or username").input_value() == coordinator.email
+    page.get_by_label("Work email address or username").fill(coordinator.username)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_load_state()
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    assert "/sign-in/set-up/?next=%2Freferrals%2F" in page.url
 
 
 def test_signed_in_coordinator_sees_the_area_referrals(page: Any) -> None:

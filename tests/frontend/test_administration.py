@@ -16,7 +16,14 @@ from api.models import ApiToken
 from api.services import api_token_create
 from audit.models import AuditAction, AuditEvent
 from notifications.models import EmailStatus, Notification, NotificationKind
-from tests.factories import AgencyFactory, AreaFactory, locked_out, member, sign_in
+from tests.factories import (
+    AgencyFactory,
+    AreaFactory,
+    locked_out,
+    member,
+    sign_in,
+    sign_in_with_password,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -335,7 +342,7 @@ def test_locked_accounts_are_listed_and_can_be_unlocked(
 ) -> None:
     person = member(Role.PRACTITIONER, area=area, agency=agency)
     for _ in range(5):
-        Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+        sign_in_with_password(Client(), person.username, "wrong")
     page = admin.get(url(area, "lockouts")).content.decode()
     assert person.username in page
     unlocked = admin.post(url(area, "lockouts"), {"username": person.username}, follow=True)
@@ -345,7 +352,7 @@ def test_locked_accounts_are_listed_and_can_be_unlocked(
 
 def test_audit_search_and_csv_export(admin: Client, area: Area, agency: Agency) -> None:
     person = member(Role.PRACTITIONER, area=area, agency=agency)
-    Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+    sign_in_with_password(Client(), person.username, "wrong")
     query = {"username": person.username, "action": AuditAction.SIGN_IN_FAILED}
     page = admin.get(url(area, "audit"), query)
     assert page.status_code == 200
@@ -647,7 +654,7 @@ def test_the_audit_is_paginated_in_a_fixed_number_of_queries(
         school = f"School {number}"
         agency_add(actor=administrator, area=area, name=school, agency_type=AgencyType.EDUCATION)
         person = member(Role.PRACTITIONER, area=area, agency=agency)
-        Client().post("/sign-in/", {"username": person.username, "password": "wrong"})
+        sign_in_with_password(Client(), person.username, "wrong")
     with django_assert_max_num_queries(17):  # the same for 50 rows as for one
         first = admin.get(url(area, "audit"))
     assert len(first.context["rows"]) == 50

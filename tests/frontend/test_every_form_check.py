@@ -95,6 +95,7 @@ def test_the_form_pages_of_the_service() -> None:
     pages = form_pages()
     for key in (
         "frontend:sign-in",
+        "frontend:sign-in-password",
         "frontend:sign-in-code",
         "frontend:sign-out",
         "frontend:break-glass",

@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from agencies.middleware import ACTING_MEMBERSHIP_SESSION_KEY
 from agencies.models import Role
-from tests.factories import member, sign_in
+from frontend.sign_in_forms import INVALID_SIGN_IN
+from tests.factories import member, sign_in, sign_in_with_password
 
 pytestmark = pytest.mark.django_db
 
@@ -36,24 +37,25 @@ def test_home_page_for_a_visitor_explains_the_service_and_offers_sign_in(client:
     assert "govuk-phase-banner" in html
 
 
-def test_sign_in_shows_an_error_summary_linked_to_the_fields(client: Client) -> None:
-    response = client.post(reverse("frontend:sign-in"), {"username": "", "password": ""})
+def test_sign_in_shows_an_error_summary_linked_to_the_field(client: Client) -> None:
+    response = client.post(reverse("frontend:sign-in"), {"username": ""})
     html = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: Sign in – Safeguard Hub</title>" in html
     assert "There is a problem" in html
-    assert 'href="#id_username"' in html and 'href="#id_password"' in html
+    assert '<a href="#id_username">Enter your work email address or username</a>' in html
     assert "govuk-form-group--error" in html
 
 
-def test_sign_in_with_wrong_password_keeps_the_user_signed_out(client: Client) -> None:
+def test_the_password_step_links_its_errors_to_the_password(client: Client) -> None:
     user = member(Role.PRACTITIONER)
-    response = client.post(
-        reverse("frontend:sign-in"), {"username": user.username, "password": "wrong"}
-    )
-    assert response.status_code == 200
-    assert "There is a problem" in response.content.decode()
-    assert "_auth_user_id" not in client.session
+    for password, error in (("", "Enter your password"), ("wrong", INVALID_SIGN_IN)):
+        response = sign_in_with_password(client, user.username, password)
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert "<title>Error: Enter your password – Safeguard Hub</title>" in html
+        assert f'<a href="#id_password">{error}</a>' in html
+        assert "_auth_user_id" not in client.session
 
 
 @pytest.mark.parametrize(

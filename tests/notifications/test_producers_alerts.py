@@ -14,7 +14,14 @@ from disruption.selectors import link_alerts_for
 from disruption.services import vehicle_create
 from notifications.models import Notification, NotificationKind
 from tests.disruption.helpers import link
-from tests.factories import AgencyFactory, AreaFactory, MembershipFactory, member, raise_referral
+from tests.factories import (
+    AgencyFactory,
+    AreaFactory,
+    MembershipFactory,
+    member,
+    raise_referral,
+    sign_in_with_password,
+)
 
 from .producing import (
     YOUNG_PERSON,
@@ -84,7 +91,7 @@ def test_an_alert_naming_another_areas_records_is_for_that_forces_police_leads_a
 def failed_sign_ins(username: str, times: int) -> None:
     client = Client()
     for _ in range(times):
-        client.post("/sign-in/", {"username": username, "password": "not-the-password"})
+        sign_in_with_password(client, username, "not-the-password")
 
 
 def test_a_lockout_tells_the_administrators_of_each_area_of_the_account_once() -> None:
