@@ -63,7 +63,8 @@ def back_from_the_provider(
     """The provider answers with a code, which checks out as an ID token for `email` that
     says two factors were used."""
     claims = {"sub": "abc", "email": email, "email_verified": True, "amr": ["pwd", "mfa"]}
-    monkeypatch.setattr(protocol, "finish", lambda **_: claims)
+    answer = protocol.Answer(claims=claims, refresh_token="")
+    monkeypatch.setattr(protocol, "finish", lambda **_: answer)
     return client.get("/sign-in/callback/", {"state": state, "code": "a-code"})
 
 
