@@ -15,7 +15,7 @@ import pytest
 
 from agencies.models import Agency, AgencyType, Role, User
 from audit.models import AuditAction, AuditEvent
-from identity.models import ExternalIdentity, IdentityProvider
+from identity.models import ExternalIdentity, GroupRole, IdentityProvider
 from identity.protocol import discover
 from notifications.models import Notification, NotificationKind
 from tests.browser.conftest import AsgiServer
@@ -257,3 +257,40 @@ def test_an_administrator_sets_up_an_agencys_sign_in(
         "Enter a correct username and password" in page.locator(".govuk-error-summary").inner_text()
     )
     assert_accessible(page)
+
+
+def test_roles_come_from_the_providers_groups_once_the_area_opts_in(
+    page: Any, oidc_provider: OidcProvider, police: Agency
+) -> None:
+    area = police.areas.get()
+    administrator = member(Role.AREA_ADMINISTRATOR, area=area, agency=police)
+    sign_in(page, administrator.username)
+    page.goto(f"/administration/{area.ons_code}/agencies/{police.pk}/sign-in/")
+    group_roles = page.get_by_role(
+        "group", name=f"Which group at the provider gives each role in {area.name}? (optional)"
+    )
+
+    # A group given a role, but no claim to read the groups from.
+    group_roles.get_by_label("Coordinator", exact=True).fill("cse-coordinators")
+    page.get_by_role("button", name="Save sign-in").click()
+    page.wait_for_load_state()
+    summary = page.locator(".govuk-error-summary").inner_text()
+    assert "Enter the claim holding the groups, or give no group a role" in summary
+    assert not GroupRole.objects.exists()
+
+    page.get_by_label("Claim holding the person's groups (optional)").fill("groups")
+    page.get_by_role("button", name="Save sign-in").click()
+    page.wait_for_load_state()
+    assert "own sign-in has been saved" in page.locator(".govuk-notification-banner").inner_text()
+    assert GroupRole.objects.get().group == "cse-coordinators"
+
+    # A practitioner in the group signs in through the provider: a coordinator from now on.
+    practitioner = person(police)
+    account = Account(oidc_provider, practitioner.email, "mfa", "cse-coordinators")
+    page.context.clear_cookies()
+    sign_in_at_provider(page, oidc_provider, account)
+    assert page.title() == "Home – Safeguard Hub"
+    roles = set(practitioner.memberships.filter(is_active=True).values_list("role", flat=True))
+    assert roles == {Role.PRACTITIONER, Role.COORDINATOR}
+    given = AuditEvent.objects.get(details__via="provider_groups")
+    assert given.action == AuditAction.CREATE and given.area == area
