@@ -24,7 +24,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from . import live
 from .selectors import notifications_missed, unread_count
 from .services import payload
-from .watch import allowed_referral_id, session_allows, triage_area_ids
+from .watch import allowed_referral_id, session_allows, still_allowed, triage_area_ids
 
 logger = logging.getLogger(__name__)
 
@@ -168,14 +168,27 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
             await self.send_json({"type": "triage_changed", "sent_at": event.get("sent_at")})
 
     async def referral_changed(self, event: dict[str, Any]) -> None:
-        if not await self._session_over():
-            await self.send_json(
-                {
-                    "type": "referral_changed",
-                    "by_me": event.get("actor_id") == self.user_id,
-                    "sent_at": event.get("sent_at"),
-                }
-            )
+        if await self._session_over():
+            return
+        referral_id = _int(event.get("referral_id"))
+        if not await database_sync_to_async(still_allowed)(
+            user=self.scope["user"], referral_id=referral_id
+        ):
+            await self._leave(live.referral_group(referral_id))
+            return
+        await self.send_json(
+            {
+                "type": "referral_changed",
+                "by_me": event.get("actor_id") == self.user_id,
+                "sent_at": event.get("sent_at"),
+            }
+        )
+
+    async def _leave(self, group: str) -> None:
+        """Out of the user's sight since the page began watching (a restriction, a role
+        ended, an emergency access run out): no more nudges from it."""
+        await self.channel_layer.group_discard(group, self.channel_name)
+        self.groups = [g for g in self.groups if g != group]
 
     async def session_ended(self, event: dict[str, Any]) -> None:
         await self.close(code=SIGNED_OUT)

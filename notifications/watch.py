@@ -8,7 +8,8 @@ from django.http import Http404
 
 from agencies.selectors import active_memberships, second_factor_pending
 from agencies.sessions import session_is_current
-from referrals.selectors import coordinated_areas, referral_get
+from referrals.models import Referral
+from referrals.selectors import ReferralAccess, coordinated_areas, referral_access, referral_get
 
 
 def session_allows(*, user: Any, session: Any) -> bool:
@@ -35,3 +36,14 @@ def allowed_referral_id(*, user: Any, reference: str) -> int | None:
     except Http404:
         return None
     return referral.pk
+
+
+def still_allowed(*, user: Any, referral_id: int) -> bool:
+    """Whether the user may still see the referral a page of theirs watches: a restriction, an
+    ended role or an emergency access run out since it began watching ends its nudges."""
+    referral = (
+        Referral.objects.select_related("area", "young_person").filter(pk=referral_id).first()
+    )
+    return referral is not None and referral_access(user=user, referral=referral) is not (
+        ReferralAccess.NONE
+    )

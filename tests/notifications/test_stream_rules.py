@@ -20,6 +20,7 @@ from agencies.services import user_sign_out_everywhere
 from config.settings.base import REDIS_TIMEOUT_SECONDS
 from notifications import services
 from notifications.consumers import LIVE_PAUSED, SIGNED_OUT
+from referrals.restriction import young_person_restrict
 from tests.factories import AreaFactory, member, raise_referral
 from tests.redis_server import RedisOutage
 
@@ -137,6 +138,39 @@ async def test_pages_hear_only_of_referrals_and_queues_their_user_may_see() -> N
     assert await streams[practitioner].receive_nothing(timeout=0.3)
     assert await streams[outsider].receive_nothing(timeout=0.3)
     for stream in streams.values():
+        await stream.disconnect()
+
+
+async def test_a_page_watching_a_record_since_restricted_hears_no_more_of_it() -> None:
+    area = await sync_to_async(AreaFactory.create)()
+    coordinator = await sync_to_async(member)(Role.COORDINATOR, area=area)
+    practitioner = await sync_to_async(member)(Role.PRACTITIONER, area=area)
+    referral = await sync_to_async(raise_referral)(practitioner, submit=True)
+    streams = [
+        await open_stream(await sync_to_async(session_cookie)(user))
+        for user in (coordinator, practitioner)
+    ]
+    for stream in streams:
+        await stream.send_json_to({"type": "watch_referral", "reference": referral.reference})
+        assert await stream.receive_nothing(timeout=0.3)
+
+    await sync_to_async(young_person_restrict)(
+        actor=coordinator,
+        young_person=referral.young_person,
+        reason="She contests what the record says.",
+    )
+    await sync_to_async(services.referral_changed)(
+        referral_id=referral.pk, area_id=area.pk, actor_id=coordinator.pk
+    )
+
+    assert (await streams[0].receive_json_from(timeout=2))["type"] == "referral_changed"
+    # The referrer no longer sees the referral: nothing, now or at the next change.
+    assert await streams[1].receive_nothing(timeout=0.3)
+    await sync_to_async(services.referral_changed)(
+        referral_id=referral.pk, area_id=area.pk, actor_id=coordinator.pk
+    )
+    assert await streams[1].receive_nothing(timeout=0.3)
+    for stream in streams:
         await stream.disconnect()
 
 
