@@ -39,7 +39,14 @@ from records.selectors import (
     reviewed_records,
     reviews_for,
 )
-from records.services import hold_place, hold_release, review_approve, review_extend, rule_set
+from records.services import (
+    hold_place,
+    hold_release,
+    review_approve,
+    review_ask,
+    review_extend,
+    rule_set,
+)
 from referrals.audited_reads import records_seen
 
 from .fields import DateField
@@ -130,6 +137,11 @@ class ReviewSerializer(serializers.ModelSerializer[RetentionReview]):
     class Meta:
         model = RetentionReview
         fields = ["id", "kind", "record_id", "record", "due_on", "listed_at", "status"]
+        fields += ["asked_by", "asked_reason"]
+        extra_kwargs = {
+            "asked_by": {"help_text": "Who listed it early, on a request to erase it; else null"},
+            "asked_reason": {"help_text": "Who asked for its erasure, and why; else empty"},
+        }
 
     def get_record(self, review: RetentionReview) -> str:
         found = self.context.get("records", {}).get((review.kind, review.record_id))
@@ -140,6 +152,14 @@ def _review_data(request: Request, review: RetentionReview) -> dict[str, Any]:
     records = reviewed_records([review])
     records_seen(actor=request.user, records=list(records.values()), request=request)
     return dict(ReviewSerializer(review, context={"records": records}).data)
+
+
+class AskSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=RecordKind.choices)
+    record_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = serializers.CharField(
+        max_length=REASON_CAP, help_text="Who asked for its erasure, and why"
+    )
 
 
 class ReviewsView(AuditedListView):
@@ -167,6 +187,23 @@ class ReviewsView(AuditedListView):
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=AskSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: ReviewSerializer, **_errors()},
+        summary="List one record for review now, before its review under the schedule, on a "
+        "request to erase it (UK GDPR Article 17); refused (422) for a held record, one "
+        "listed already, or a young person with an open referral",
+    )
+    def post(self, request: Request, ons_code: str) -> Response:
+        area, _ = reviews_for(user=request.user, ons_code=ons_code)
+
+        def create() -> Response:
+            review = review_ask(actor=request.user, area=area, **_body(AskSerializer, request))
+            return Response(_review_data(request, review), status=status.HTTP_201_CREATED)
+
+        return idempotent_response(request, create)
 
 
 class KeepSerializer(serializers.Serializer[Any]):

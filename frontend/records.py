@@ -46,6 +46,7 @@ from records.selectors import (
     can_keep_schedule,
     hold_labels,
     review_for,
+    reviewed_kinds,
     reviewed_records,
     reviews_for,
 )
@@ -55,6 +56,7 @@ from records.services import (
     hold_place,
     hold_release,
     review_approve,
+    review_ask,
     review_check,
     review_extend,
     rule_set,
@@ -267,6 +269,52 @@ def review_page(request: HttpRequest, ons_code: str, pk: int) -> HttpResponse:
     area, _, context = _review(request, ons_code, pk)
     context["can_hold"] = can_keep_schedule(user=request.user, area=area)
     return render(request, "frontend/records/review.html", context)
+
+
+class AskForm(forms.Form):
+    record = RecordField(
+        kinds=ALL_KINDS,
+        required_message="Choose the record whose erasure was asked for",
+        label="Which record?",
+        help_text="Start typing a name, registration or number.",
+    )
+    reason = _reason_field(
+        "Who asked for its erasure, and why?",
+        "For example, she asked on 3 March 2027: she no longer wants the record kept.",
+        "Enter who asked for its erasure, and why",
+    )
+
+    def __init__(self, *args: Any, user: Any, area: Area, kinds: list[str], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        field = cast(RecordField, self.fields["record"])
+        field.kinds = tuple(kinds)
+        field.offer(user=user, area_id=area.pk, chosen=self.data.get("record", ""))
+
+
+@login_required
+@reviewer
+@require_http_methods(["GET", "POST"])
+def review_ask_page(request: HttpRequest, ons_code: str) -> HttpResponse:
+    """List a record for erasure now, on a request (Article 17): of the kinds the user
+    reviews."""
+    area, _ = reviews_for(user=_user(request), ons_code=ons_code)
+    kinds = reviewed_kinds(user=request.user, area=area)
+    form = AskForm(_posted(request), user=request.user, area=area, kinds=kinds)
+    if request.method == "POST" and (
+        review := service_write(
+            form,
+            lambda: review_ask(
+                actor=request.user,
+                area=area,
+                kind=_scope_of(form.cleaned_data["record"]),
+                record_id=form.cleaned_data["record"].pk,
+                reason=form.cleaned_data["reason"],
+            ),
+        )
+    ):
+        messages.success(request, "Listed for review: decide now whether to erase it")
+        return redirect("frontend:records-review", ons_code=area.ons_code, pk=review.pk)
+    return render(request, "frontend/records/review_ask.html", {"area": area, "form": form})
 
 
 class KeepForm(forms.Form):
@@ -568,6 +616,7 @@ urlpatterns = [
     _area_path("", schedule_page, "records-schedule"),
     _area_path("schedule/<str:kind>/", rule_page, "records-rule"),
     _area_path("reviews/", reviews_page, "records-reviews"),
+    _area_path("reviews/new/", review_ask_page, "records-review-ask"),
     _area_path("reviews/<int:pk>/", review_page, "records-review"),
     _area_path("reviews/<int:pk>/keep/", review_keep_page, "records-review-keep"),
     _area_path("reviews/<int:pk>/approve/", review_approve_page, "records-review-approve"),

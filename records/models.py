@@ -128,6 +128,12 @@ class RetentionReview(models.Model):
     reason = models.TextField(blank=True, max_length=REASON_CAP)
     keep_until = models.DateField(null=True, blank=True, validators=[EXPIRY_DATE])
     action = models.CharField(max_length=20, choices=RetentionAction.choices, blank=True)
+    # Listed before its trigger, on request (UK GDPR Article 17, the right to erasure): who
+    # asked for it here and why. Empty for a record the nightly job listed.
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    asked_reason = models.TextField(blank=True, max_length=REASON_CAP)
 
     class Meta:
         ordering = ["due_on", "id"]

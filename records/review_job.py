@@ -115,6 +115,14 @@ FINDERS = {
 }
 
 
+def in_use(*, kind: str, record_id: int) -> bool:
+    """Whether the record is in use, so not to be erased even on request: a young person
+    with an open referral."""
+    if kind != RecordKind.YOUNG_PERSON:
+        return False
+    return YoungPerson.objects.filter(pk=record_id, referrals__state__in=OPEN_STATES).exists()
+
+
 def still_due(*, area: Area, kind: str, record_id: int, today: date | None = None) -> bool:
     """Whether one record is still due under the schedule today: a referral reopened, a link
     added or a rule changed since it was listed may have put its review off."""

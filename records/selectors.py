@@ -275,12 +275,17 @@ def reviews_waiting(*, user: Any) -> list[tuple[Area, int]]:
     ]
 
 
-def _open_reviews(*, user: Any, area: Area) -> QuerySet[RetentionReview]:
-    kinds = [
+def reviewed_kinds(*, user: Any, area: Area) -> list[str]:
+    """The kinds of record the user reviews in the area."""
+    return [
         k
         for k in RecordKind.values
         if membership_in(user=user, area_id=area.pk, roles=reviewer_roles(k))
     ]
+
+
+def _open_reviews(*, user: Any, area: Area) -> QuerySet[RetentionReview]:
+    kinds = reviewed_kinds(user=user, area=area)
     reviews = RetentionReview.objects.filter(area=area, kind__in=kinds, status=ReviewStatus.OPEN)
     held = held_in(area_id=area.pk)
     if held.whole_area:

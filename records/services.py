@@ -16,7 +16,8 @@ from agencies.models import Area, Membership, Role
 from agencies.selectors import membership_in
 from audit.history import history_context
 from audit.models import AuditAction
-from audit.services import audit_record
+from audit.selectors import audit_events_for_object
+from audit.services import audit_details_erase, audit_record
 
 from .erasure import erase
 from .models import (
@@ -33,12 +34,16 @@ from .models import (
     Tombstone,
     TriggerKind,
 )
-from .review_job import still_due
+from .review_job import in_use, still_due
 from .selectors import HOLD_KEEPERS, SCHEDULE_KEEPERS, held_in, hold_target, reviewer_roles
 
 AGE_RANGE = (18, 100)
 YEARS_RANGE = (1, 100)
 REASON_MIN = 10
+IN_USE = (
+    "This young person has an open referral: the record is in use and is not erased while "
+    "it is. Close the referral first, or keep the record."
+)
 
 
 def _membership(*, actor: Any, area: Area, roles: tuple[Role, ...], doing: str) -> Membership:
@@ -160,6 +165,48 @@ def review_extend(
     return locked
 
 
+def review_ask(
+    *, actor: Any, area: Area, kind: str, record_id: int, reason: str
+) -> RetentionReview:
+    """List one record for review now, before its trigger, on a request to erase it (UK GDPR
+    Article 17), for its reviewers to decide as any other: approve (erasure) or keep it, with
+    a reason. Refused for a held record, one listed already, and a young person whose record
+    is in use (an open referral). A record of another area answers 404."""
+    kind = RecordKind(kind)
+    membership = _membership(
+        actor=actor, area=area, roles=reviewer_roles(kind), doing="list a record for erasure"
+    )
+    reason = _reason(reason)
+    record = hold_target(area=area, scope=kind, record_id=record_id)
+    with transaction.atomic():  # not durable: an API retry record commits with it
+        if held_in(area_id=area.pk).holds(kind, record.pk):
+            raise ValidationError("This record is under a legal hold: it cannot be erased.")
+        if in_use(kind=kind, record_id=record.pk):
+            raise ValidationError(IN_USE)
+        if RetentionReview.objects.filter(
+            kind=kind, record_id=record.pk, status=ReviewStatus.OPEN
+        ).exists():
+            raise ValidationError("This record is listed for review already.")
+        review = RetentionReview.objects.create(
+            area=area,
+            kind=kind,
+            record_id=record.pk,
+            due_on=timezone.localdate(),
+            asked_by=actor,
+            asked_reason=reason,
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            membership=membership,
+            target=review,
+            area=area,
+            reason=reason,
+            details={"retention_review": "asked for", "kind": kind, "record": record.pk},
+        )
+    return review
+
+
 def approval_actions(review: RetentionReview, rule_action: str) -> list[str]:
     """What approving may do: the rule's action, or when it says review, any erasure the
     kind allows."""
@@ -183,7 +230,10 @@ def review_approve(
     review_check(actor=actor, review=review, action=action, rule_action=rule_action)
     with history_context(actor), transaction.atomic(durable=True):
         locked, membership = _locked_review(actor=actor, review=review, doing="approve erasure")
-        if not still_due(area=locked.area, kind=locked.kind, record_id=locked.record_id):
+        if locked.asked_by_id is not None:
+            if in_use(kind=locked.kind, record_id=locked.record_id):
+                raise ValidationError(IN_USE)
+        elif not still_due(area=locked.area, kind=locked.kind, record_id=locked.record_id):
             raise ValidationError(
                 "Since it was listed, this record's review has been put off (a referral "
                 "reopened, a link added or the schedule changed): keep it instead."
@@ -191,7 +241,10 @@ def review_approve(
         counts = erase(kind=locked.kind, action=action, record_id=locked.record_id)
         locked.status, locked.action = ReviewStatus.ERASED, action
         locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.save(update_fields=["status", "action", "decided_by", "decided_at"])
+        # Why erasure was asked for speaks of the person: it goes with their record.
+        locked.asked_reason = ""
+        audit_details_erase(events=audit_events_for_object(target=locked))
+        locked.save(update_fields=["status", "action", "decided_by", "decided_at", "asked_reason"])
         tombstone = Tombstone.objects.create(
             area=locked.area,
             kind=locked.kind,

@@ -146,3 +146,24 @@ def test_holds_are_placed_listed_and_released(
         .status_code
         == 422
     )
+
+
+def test_a_reviewer_lists_a_record_for_erasure_when_asked(world: World) -> None:
+    url = f"/api/v1/areas/{world.area.ons_code}/retention-reviews/"
+    body = {
+        "kind": "person",
+        "record_id": world.person.pk,
+        "reason": "Dan Smith's solicitor asked for his record to be erased.",
+    }
+    assert api(world.coordinator).post(url, body, format="json").status_code == 403
+    police = api(world.police_lead)
+
+    listed = police.post(url, body, format="json")
+
+    assert listed.status_code == 201, listed.json()
+    assert listed.json()["asked_by"] == world.police_lead.pk
+    assert listed.json()["record"] == "Dan Smith"
+    again = police.post(url, body, format="json")
+    assert again.status_code == 422 and "already" in str(again.json()["error"]["fields"])
+    missing = police.post(url, {**body, "record_id": 2**31 - 2}, format="json")
+    assert missing.status_code == 404

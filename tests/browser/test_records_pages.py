@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from records.models import LegalHold, Tombstone
+from records.models import LegalHold, RetentionReview, Tombstone
 from records.review_job import retention_review_run
 from referrals.models import YoungPerson
 from tests.browser.helpers import (
@@ -134,3 +134,31 @@ def test_a_police_lead_keeps_intelligence_longer(page: Any) -> None:
     fill_date(page, "Keep it until", KEEP_UNTIL)
     submit(page, "Keep it")
     assert_banner(page, f"Record kept until {KEEP_UNTIL:%-d %B %Y}")
+
+
+def test_a_coordinator_lists_a_record_for_erasure_when_asked(page: Any) -> None:
+    world = build_world()
+    sign_in(page, world.coordinator.username)
+    visit(page, f"/records/{world.area.ons_code}/reviews/")
+    page.get_by_role("link", name="list it for review now").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+
+    submit(page, "List it for review")
+    assert_refused(page, "Choose the record whose erasure was asked for")
+    assert (
+        "Enter who asked for its erasure, and why"
+        in page.locator(".govuk-error-summary").inner_text()
+    )
+    page.get_by_label("Which record?").fill("Amira")
+    page.get_by_role("option").filter(has_text="Amira").first.click()
+    page.get_by_label("Who asked for its erasure, and why?").fill(
+        "Amira asked on 1 December for her record to be erased."
+    )
+    submit(page, "List it for review")
+
+    assert_banner(page, "Listed for review: decide now whether to erase it")
+    assert "because erasure was asked for: Amira asked" in page.locator("main").inner_text()
+    review = RetentionReview.objects.get()
+    assert review.asked_by == world.coordinator and review.record_id == world.young_person.pk
+    shots(page, "records-review-asked")

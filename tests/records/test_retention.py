@@ -40,6 +40,7 @@ from records.services import (
     hold_place,
     hold_release,
     review_approve,
+    review_ask,
     review_extend,
     rule_set,
 )
@@ -512,3 +513,92 @@ def test_the_command_without_dry_run_lists_as_the_nightly_job_does(world: World)
     assert out.getvalue().strip().endswith("2 record(s) listed for review")
     assert f"Persons of concern record {world.person.pk}" in out.getvalue()
     assert RetentionReview.objects.filter(area=world.area, status=ReviewStatus.OPEN).count() == 2
+
+
+def test_a_record_whose_erasure_is_asked_for_is_listed_now_and_erased_on_approval(
+    world: World,
+) -> None:
+    # Born in 2000 and so due; made young again, the schedule would not list them for years.
+    YoungPerson.objects.filter(pk=world.young_person.pk).update(date_of_birth=date(2012, 1, 1))
+    assert listed(world) == {(RecordKind.PERSON, world.person.pk)}
+    reason = "Amira asked on 1 December for her record to be erased."
+    with pytest.raises(PermissionDenied):  # young people are the coordinators' to review
+        review_ask(
+            actor=world.police_lead,
+            area=world.area,
+            kind=RecordKind.YOUNG_PERSON,
+            record_id=world.young_person.pk,
+            reason=reason,
+        )
+    with pytest.raises(Http404):  # a record of another area
+        review_ask(
+            actor=world.coordinator,
+            area=world.area,
+            kind=RecordKind.YOUNG_PERSON,
+            record_id=YoungPersonFactory.create().pk,
+            reason=reason,
+        )
+
+    review = review_ask(
+        actor=world.coordinator,
+        area=world.area,
+        kind=RecordKind.YOUNG_PERSON,
+        record_id=world.young_person.pk,
+        reason=reason,
+    )
+
+    assert (review.status, review.due_on, review.asked_by) == ("open", TODAY, world.coordinator)
+    with pytest.raises(ValidationError, match="listed for review already"):
+        review_ask(
+            actor=world.coordinator,
+            area=world.area,
+            kind=RecordKind.YOUNG_PERSON,
+            record_id=world.young_person.pk,
+            reason=reason,
+        )
+    asked = AuditEvent.objects.get(object_id=str(review.pk), action=AuditAction.CREATE)
+    assert asked.detail.reason == reason and "Amira" not in str(asked.details)
+
+    tombstone = review_approve(
+        actor=world.coordinator, review=review, action="anonymise", rule_action="anonymise"
+    )
+
+    assert tombstone.record_id == world.young_person.pk
+    assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Removed"
+    review.refresh_from_db()
+    assert review.asked_reason == "" and review.status == ReviewStatus.ERASED
+    asked.detail.refresh_from_db()
+    assert asked.detail.reason == ""  # why it was asked for went with the record
+
+
+def test_erasure_is_not_asked_for_a_held_record_nor_one_in_use(world: World) -> None:
+    ask = {
+        "actor": world.coordinator,
+        "area": world.area,
+        "kind": RecordKind.YOUNG_PERSON,
+        "record_id": world.young_person.pk,
+        "reason": "Amira asked on 1 December for her record to be erased.",
+    }
+    Referral.objects.filter(pk=world.referral.pk).update(state="active")
+    with pytest.raises(ValidationError, match="open referral"):
+        review_ask(**ask)
+    Referral.objects.filter(pk=world.referral.pk).update(state="closed")
+    hold = hold_place(
+        actor=world.coordinator,
+        area=world.area,
+        scope=HoldScope.YOUNG_PERSON,
+        record_id=world.young_person.pk,
+        reason="Operation Bluebell prosecution.",
+        ends_on=None,
+    )
+    with pytest.raises(ValidationError, match="legal hold"):
+        review_ask(**ask)
+    hold_release(actor=world.coordinator, hold=hold, reason="The trial has ended.")
+    review = review_ask(**ask)
+    # A referral reopened after it was listed: the approval is refused, the record kept.
+    Referral.objects.filter(pk=world.referral.pk).update(state="active")
+    with pytest.raises(ValidationError, match="open referral"):
+        review_approve(
+            actor=world.coordinator, review=review, action="anonymise", rule_action="anonymise"
+        )
+    assert YoungPerson.objects.get(pk=world.young_person.pk).given_name == "Amira"
