@@ -16,7 +16,6 @@ import pytest
 from agencies.models import Agency, AgencyType, Role, User
 from audit.models import AuditAction, AuditEvent
 from identity.models import ExternalIdentity, GroupRole, IdentityProvider
-from identity.protocol import discover
 from notifications.models import Notification, NotificationKind
 from tests.browser.conftest import AsgiServer
 from tests.browser.helpers import (
@@ -27,7 +26,13 @@ from tests.browser.helpers import (
     sign_in,
 )
 from tests.factories import AgencyFactory, AreaFactory, member, totp_code, totp_device
-from tests.oidc_provider.server import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
+from tests.oidc_provider.server import (
+    CLIENT_ID,
+    CLIENT_SECRET,
+    OidcProvider,
+    agency_signs_in_there,
+    running_provider,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -49,22 +54,13 @@ def oidc_provider(
 
 @pytest.fixture
 def police(oidc_provider: OidcProvider, monkeypatch: pytest.MonkeyPatch) -> Agency:
-    """An agency of an area whose people sign in through the test provider (the server runs
-    in this process, so it reads the secret from this environment)."""
-    monkeypatch.setenv(SECRET_VARIABLE, CLIENT_SECRET)
-    area = AreaFactory.create()
-    agency = AgencyFactory.create(areas=[area], agency_type=AgencyType.POLICE)
-    IdentityProvider.objects.create(
-        agency=agency,
-        issuer=oidc_provider.issuer,
-        client_id=CLIENT_ID,
-        client_secret_variable=SECRET_VARIABLE,
-        email_domains=[DOMAIN],
-        email_claim="email",
-        email_verified_claim="email_verified",
-        metadata=discover(oidc_provider.issuer),
+    return agency_signs_in_there(
+        provider=oidc_provider,
+        agency_type=AgencyType.POLICE,
+        domain=DOMAIN,
+        secret_variable=SECRET_VARIABLE,
+        monkeypatch=monkeypatch,
     )
-    return agency
 
 
 def person(agency: Agency, role: Role = Role.PRACTITIONER) -> User:

@@ -20,11 +20,10 @@ from agencies.models import Agency, AgencyType, Role, User
 from audit.models import AuditAction, AuditEvent
 from identity.leavers import LEASE, provider_sessions_check
 from identity.models import IdentityProvider, ProviderSession
-from identity.protocol import discover
 from identity.sealing import seal, unseal
 from operations.models import TimerOutcome, TimerRun
-from tests.factories import AgencyFactory, AreaFactory, member
-from tests.oidc_provider.server import CLIENT_ID, CLIENT_SECRET, OidcProvider, running_provider
+from tests.factories import member
+from tests.oidc_provider.server import OidcProvider, agency_signs_in_there, running_provider
 from tests.oidc_provider.sessions import session_id
 
 pytestmark = pytest.mark.django_db
@@ -46,19 +45,13 @@ def oidc_provider(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OidcProv
 
 @pytest.fixture
 def health(oidc_provider: OidcProvider, monkeypatch: pytest.MonkeyPatch) -> Agency:
-    monkeypatch.setenv(SECRET_VARIABLE, CLIENT_SECRET)
-    agency = AgencyFactory.create(areas=[AreaFactory.create()], agency_type=AgencyType.HEALTH)
-    IdentityProvider.objects.create(
-        agency=agency,
-        issuer=oidc_provider.issuer,
-        client_id=CLIENT_ID,
-        client_secret_variable=SECRET_VARIABLE,
-        email_domains=[DOMAIN],
-        email_claim="email",
-        email_verified_claim="email_verified",
-        metadata=discover(oidc_provider.issuer),
+    return agency_signs_in_there(
+        provider=oidc_provider,
+        agency_type=AgencyType.HEALTH,
+        domain=DOMAIN,
+        secret_variable=SECRET_VARIABLE,
+        monkeypatch=monkeypatch,
     )
-    return agency
 
 
 class SignedIn:

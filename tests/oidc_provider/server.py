@@ -22,7 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from identity.protocol import BACK_CHANNEL_EVENT
+from agencies.models import Agency
+from identity.models import IdentityProvider
+from identity.protocol import BACK_CHANNEL_EVENT, discover
+from tests.factories import AgencyFactory, AreaFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "safeguard-hub"
@@ -66,6 +69,31 @@ class OidcProvider:
         }
         header = {"alg": "RS256", "kid": key.thumbprint(), "typ": "logout+jwt"}
         return jwt.encode(header, claims, key)
+
+
+def agency_signs_in_there(
+    *,
+    provider: OidcProvider,
+    agency_type: str,
+    domain: str,
+    secret_variable: str,
+    monkeypatch: Any,
+) -> Agency:
+    """An agency of a new area whose people sign in through the test provider; the secret is
+    set in this process's environment, which the service under test reads."""
+    monkeypatch.setenv(secret_variable, CLIENT_SECRET)
+    agency = AgencyFactory.create(areas=[AreaFactory.create()], agency_type=agency_type)
+    IdentityProvider.objects.create(
+        agency=agency,
+        issuer=provider.issuer,
+        client_id=CLIENT_ID,
+        client_secret_variable=secret_variable,
+        email_domains=[domain],
+        email_claim="email",
+        email_verified_claim="email_verified",
+        metadata=discover(provider.issuer),
+    )
+    return agency
 
 
 def _free_port() -> int:
