@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from subject_access.models import ExportStatus, SubjectAccessExport
+from subject_access.services import STEPS
 from tests.factories import sign_in
 from tests.subject_access.world import case, suspect_case
 
@@ -121,7 +122,7 @@ def test_a_running_export_shows_its_progress(
     SubjectAccessExport.objects.update(steps_done=4, step="Case notes")
     with django_assert_max_num_queries(30):
         html = client.get(page(world)).content.decode()
-    assert html.count("4 of 16 steps done: case notes.") == 3
+    assert html.count(f"4 of {STEPS} steps done: case notes.") == 3
 
 
 def test_a_person_of_concerns_export_is_started_by_a_coordinator_and_agreed_by_police(
