@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
-from axe_playwright_python.base import AXE_SCRIPT, AxeResults
+from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 
 from agencies.models import User
@@ -16,51 +15,13 @@ BLOCKING = {"serious", "critical"}
 
 
 def assert_accessible(page: Any) -> None:
-    """Nothing serious or critical for axe-core on the page as it is now.
-
-    axe costs up to a second and a half on a long page, and the browser tests reach the same
-    page (a case page, a step's form) many times, with other records and other words in it.
-    So the page's structure is taken first (`STRUCTURE`), and axe runs only for one this
-    process has not yet seen pass: a structure is remembered only when axe found nothing
-    against it and the page did not change while axe ran, so a failing page is never skipped.
-    The structure is everything the rules read: each element in order and depth, its tag and
-    every attribute (with `style`, `class`, `role`, `aria-*`, `alt`, `lang`, `tabindex` and
-    the rest), which ids are equal and what each reference (`for`, `aria-labelledby`, a `#`
-    link, ...) points at, whether it has text of its own, and the window's size. Left out:
-    what the words say, and the digits in attribute values (an address or a date), save in
-    the attributes where a number is the meaning (`tabindex`, `colspan`, `aria-level`, ...).
-    No rule run here reads them: the text rules (a link's or a button's name, an empty
-    heading, a title) ask whether there is text, and the colours of text come from its
-    classes and styles."""
-    structure = page.evaluate(f"({STRUCTURE})()")
-    if structure in _PASSED:
-        return
-    if page.evaluate("typeof axe === 'undefined'"):
-        page.evaluate(AXE_SCRIPT)  # once for each document: half a megabyte of script
-    checked = page.evaluate(RUN_AXE)
+    results = Axe().run(page)
     blocking = [
         v
-        for v in checked["violations"]
+        for v in results.response["violations"]
         if v["impact"] in BLOCKING and not all(map(_conditional_reveal, v["nodes"]))
     ]
-    assert not blocking, AxeResults({"violations": blocking}).generate_report()
-    if checked["before"] == checked["after"]:
-        _PASSED.add(checked["after"])
-
-
-# The page's structure (see `assert_accessible`), as a SHA-256 digest.
-STRUCTURE = (Path(__file__).parent / "page_structure.js").read_text()
-
-# axe's violations, with the page's structure just before and just after it ran.
-RUN_AXE = f"""async () => {{
-  const structure = {STRUCTURE};
-  const before = await structure();
-  const results = await axe.run(document, {{ resultTypes: ["violations"] }});
-  return {{ before, after: await structure(), violations: results.violations }};
-}}"""
-
-# Structures on which axe found nothing serious, in this process (see `assert_accessible`).
-_PASSED: set[str] = set()
+    assert not blocking, results.generate_report()
 
 
 def _conditional_reveal(node: dict[str, Any]) -> bool:
