@@ -1,8 +1,9 @@
-"""The audit tables refuse UPDATE, DELETE and (outside the test database) TRUNCATE."""
+"""The audit tables refuse UPDATE, DELETE and TRUNCATE."""
 
 from __future__ import annotations
 
 import pytest
+from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditAction, AuditEvent, AuditSeal
@@ -53,16 +54,23 @@ def test_a_truncate_is_refused_even_when_the_session_asks_for_it(event: AuditEve
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-def test_the_test_database_lets_flush_truncate(event: AuditEvent) -> None:
-    """tests/conftest.py turns the setting on for the test database only, for Django's flush."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('audit.allow_truncate', true)")
-        assert cursor.fetchone() == ("on",)
+def test_the_flush_between_tests_empties_them_and_leaves_the_refusals_on(
+    event: AuditEvent,
+) -> None:
+    """Django's flush after a transactional test empties the audit tables with their triggers
+    off (`empty_tables` in tests/conftest.py), and turns them on again."""
+    audit_seal()
     with pytest.raises(RuntimeError), transaction.atomic(), connection.cursor() as cursor:
+        # The test's pending checks done, and the rest deferred: as in a flush of its own.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(f"TRUNCATE {BOTH}")
-        assert not AuditEvent.objects.exists()
-        raise RuntimeError("roll the truncate back")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
+        assert not AuditEvent.objects.exists() and not AuditSeal.objects.exists()
+        again = audit_record(action=AuditAction.VIEW, reason="seen again")
+        refused = pytest.raises(DatabaseError, match="append-only: DELETE refused")
+        with refused, transaction.atomic():
+            again.delete()
+        raise RuntimeError("roll the flush back")
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 

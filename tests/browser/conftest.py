@@ -94,7 +94,7 @@ def browser() -> Any:
 class InFlight:
     """Counts the requests and websockets the server is still answering: closing a browser does
     not wait for the server to finish what it was asked, and a view's reads racing the test
-    database's flush can take their table locks in the opposite order to its TRUNCATE."""
+    database's flush can take their table locks in the opposite order to its emptying."""
 
     def __init__(self, application: Any) -> None:
         self.application = application
@@ -139,8 +139,8 @@ class AsgiServer:
 
 
 # Held while a test's database is emptied: the server's ticker (timed jobs, run in the server
-# when there is no Redis) must not be inside a job then, or its reads and the flush's TRUNCATE
-# can take their table locks in opposite orders and deadlock.
+# when there is no Redis) must not be inside a job then, or its reads and the flush's emptying
+# of the tables can take their table locks in opposite orders and deadlock.
 TICKER_JOBS = threading.Lock()
 
 
