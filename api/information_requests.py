@@ -40,6 +40,7 @@ from referrals.models import InformationRequestStatus, LawfulBasis
 from . import fields as checked
 from .errors import Conflict
 from .parsers import DepthLimitedJSONParser
+from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 
 class RequestedCursorPagination(CursorPagination):
@@ -164,18 +165,22 @@ class InformationRequestAnswerView(APIView):
             404: _NOT_FOUND,
             409: _CLOSED,
         },
+        parameters=[IDEMPOTENCY_KEY],
         summary="Answer for the agency asked, once: text, and a document as multipart",
     )
     def post(self, request: Request, pk: int) -> Response:
-        return _answered(
+        return idempotent_response(
             request,
-            pk,
-            AnswerSerializer(data=request.data),
-            lambda found, data: information_request_answer(
-                information_request=found,
-                actor=request.user,
-                answer=data["answer"],
-                attachment=data.get("attachment"),
+            lambda: _answered(
+                request,
+                pk,
+                AnswerSerializer(data=request.data),
+                lambda found, data: information_request_answer(
+                    information_request=found,
+                    actor=request.user,
+                    answer=data["answer"],
+                    attachment=data.get("attachment"),
+                ),
             ),
         )
 
@@ -190,14 +195,18 @@ class InformationRequestDeclineView(APIView):
             404: _NOT_FOUND,
             409: _CLOSED,
         },
+        parameters=[IDEMPOTENCY_KEY],
         summary="Decline for the agency asked, once, saying why",
     )
     def post(self, request: Request, pk: int) -> Response:
-        return _answered(
+        return idempotent_response(
             request,
-            pk,
-            DeclineSerializer(data=request.data),
-            lambda found, data: information_request_decline(
-                information_request=found, actor=request.user, reason=data["reason"]
+            lambda: _answered(
+                request,
+                pk,
+                DeclineSerializer(data=request.data),
+                lambda found, data: information_request_decline(
+                    information_request=found, actor=request.user, reason=data["reason"]
+                ),
             ),
         )

@@ -25,6 +25,7 @@ from reports.profile_imports import (
 )
 
 from . import fields as checked
+from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 NOT_AN_IMPORTER = OpenApiResponse(description="Not a national analyst, who imports profiles")
 
@@ -84,21 +85,24 @@ class ProfileImportsView(ImporterView):
             ),
             403: NOT_AN_IMPORTER,
         },
+        parameters=[IDEMPOTENCY_KEY],
         summary="Upload many areas' strategy profiles; a background job checks every cell "
         "and imports the file only if it has no problem",
         description=f"{import_limits()} Follow the job at the Location answered until its "
         "status is imported or failed.",
     )
     def post(self, request: Request) -> Response:
-        body = UploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        job = profile_import_start(actor=request.user, upload=body.validated_data["file"])
-        location = reverse("api:strategy-profile-import", kwargs={"pk": job.pk})
-        return Response(
-            ProfileImportSerializer(job).data,
-            status=status.HTTP_202_ACCEPTED,
-            headers={"Location": location},
-        )
+        def start() -> Response:
+            body = UploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            job = profile_import_start(actor=request.user, upload=body.validated_data["file"])
+            return Response(ProfileImportSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+        response = idempotent_response(request, start)
+        if response.status_code == status.HTTP_202_ACCEPTED:  # first answer or replayed alike
+            job = response.data["id"]
+            response["Location"] = reverse("api:strategy-profile-import", kwargs={"pk": job})
+        return response
 
 
 class ProfileImportView(ImporterView):

@@ -39,6 +39,7 @@ from reports.profiles import (
 )
 
 from . import fields as checked
+from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 LIBRARY_SHOWN = 100  # the newest documents a search finds; narrower searches find the rest
 NOT_A_READER = OpenApiResponse(description="Not a role that reads strategy profiles")
@@ -166,22 +167,27 @@ class StrategyDocumentsView(ReaderView):
                 "not keep"
             ),
         },
+        parameters=[IDEMPOTENCY_KEY],
         summary="Add a document to an area's profile for a year; it joins the library",
     )
     def post(self, request: Request, ons_code: str, year: int) -> Response:
         area = kept_area(user=request.user, ons_code=ons_code, year=year)
-        body = DocumentUploadSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
-        chosen = body.validated_data
-        document = strategy_document_add(
-            actor=request.user,
-            area=area,
-            year=year,
-            title=chosen["title"],
-            kind=chosen["kind"],
-            upload=chosen["file"],
-        )
-        return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+        def add() -> Response:
+            body = DocumentUploadSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            chosen = body.validated_data
+            document = strategy_document_add(
+                actor=request.user,
+                area=area,
+                year=year,
+                title=chosen["title"],
+                kind=chosen["kind"],
+                upload=chosen["file"],
+            )
+            return Response(DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+        return idempotent_response(request, add)
 
 
 class StrategyLibraryView(ReaderView):

@@ -3,6 +3,8 @@ applied to a checked body, lists that record what they show."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -51,7 +53,7 @@ def idempotent_response(request: Request, create: Callable[[], Response]) -> Res
             user=request.user,
             key=key,
             endpoint=f"{request.method} {request.path}",
-            body=request.body,  # read before request.data parses it
+            body=_body_identity(request),
             create=run,
         )
     except IdempotencyKeyReused as exc:
@@ -60,6 +62,34 @@ def idempotent_response(request: Request, create: Callable[[], Response]) -> Res
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
+
+
+def _body_identity(request: Request) -> bytes:
+    """What tells one request's body from another for its Idempotency-Key: the bytes as sent
+    (read before request.data parses them); for a multipart upload, whose files are streamed
+    to disk rather than held whole, its fields and each file's name and SHA-256."""
+    if not request.content_type.startswith("multipart/"):
+        return request.body
+    fields = [
+        (name, value)
+        for name in sorted(request.POST)
+        for value in request.POST.getlist(name)
+        if name not in request.FILES
+    ]
+    files = [
+        (name, upload.name, _file_digest(upload))
+        for name in sorted(request.FILES)
+        for upload in request.FILES.getlist(name)
+    ]
+    return json.dumps([fields, files]).encode()
+
+
+def _file_digest(upload: Any) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)  # the endpoint reads it next
+    return digest.hexdigest()
 
 
 def query_text(request: Request, name: str, *, max_length: int = 200) -> str:

@@ -386,7 +386,7 @@ def _respond(
     membership = answering_membership(user=actor, information_request=information_request)
     if membership is None:
         raise PermissionDenied("Only the agency asked may answer this request.")
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         locked = (
             InformationRequest.objects.select_for_update(of=("self",))
             .select_related("referral__area")

@@ -335,7 +335,7 @@ def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
     if PurePath(name).suffix.lower() not in IMPORT_TYPES:
         raise ValidationError({"file": "The selected file must be a CSV or XLSX file"})
     check_upload_size(upload)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         job = ProfileImport(original_name=name[:200], uploaded_by=actor, uploaded_at=timezone.now())
         job.file.save(name, upload, save=False)
         job.save()

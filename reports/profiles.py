@@ -429,7 +429,7 @@ def strategy_document_add(
     if not title.strip():
         raise ValidationError({"title": "Enter a title"})
     check_document(upload)
-    with transaction.atomic(durable=True):
+    with transaction.atomic():  # not durable: an API retry record commits with it
         profile, _ = StrategyProfile.objects.get_or_create(area=area, year=year)
         document = StrategyDocument(
             profile=profile,

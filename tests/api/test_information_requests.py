@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from agencies.models import User
 from audit.models import AuditAction, AuditEvent
-from referrals.models import InformationRequestStatus
+from referrals.models import InformationRequest, InformationRequestStatus
 from tests.factories import sign_in
 from tests.referrals.asking import Asking, build_asking
 
@@ -103,6 +103,28 @@ def test_the_agency_asked_answers_once_with_a_document(asking: Asking) -> None:
     again = lead.post(url(asking, "decline/"), {"reason": "Not known"}, format="json")
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "conflict"
+
+
+def test_an_answer_with_a_document_retried_with_its_key_is_answered_once(asking: Asking) -> None:
+    lead = api(asking.lead)
+
+    def answer(content: bytes) -> Any:
+        return lead.post(
+            url(asking, "answer/"),
+            {"answer": "She attends.", "attachment": SimpleUploadedFile("a.txt", content)},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="answer-1",
+        )
+
+    first, retried = answer(b"92%"), answer(b"92%")
+
+    assert first.status_code == retried.status_code == 200
+    assert retried.json() == first.json() and retried["Idempotent-Replayed"] == "true"
+    # The same key with another document is another request: refused, nothing changed.
+    other = answer(b"93%")
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    asked = InformationRequest.objects.get(pk=asking.request.pk)
+    assert asked.attachment.read() == b"92%"
 
 
 def test_the_agency_asked_declines_with_a_reason(asking: Asking) -> None:

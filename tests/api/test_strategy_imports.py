@@ -57,6 +57,30 @@ def test_a_good_file_is_imported_by_its_job_and_recorded(
     assert StrategyProfile.objects.get(area=area, year=2025).responded
 
 
+def test_an_upload_retried_with_its_key_starts_one_job(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    area = AreaFactory.create()
+    analyst = api(Role.NATIONAL_ANALYST)
+    content = rows_csv([answered(area.ons_code)])
+
+    def send() -> Any:
+        return analyst.post(
+            URL,
+            {"file": SimpleUploadedFile("profiles.csv", content)},
+            format="multipart",
+            HTTP_IDEMPOTENCY_KEY="import-1",
+        )
+
+    with django_capture_on_commit_callbacks(execute=False):
+        first, retried = send(), send()
+
+    assert first.status_code == retried.status_code == 202
+    assert retried["Idempotent-Replayed"] == "true"
+    assert retried["Location"] == first["Location"] == f"{URL}{first.json()['id']}/"
+    assert ProfileImport.objects.count() == 1
+
+
 def test_a_file_with_problems_fails_naming_them_and_imports_nothing(
     django_capture_on_commit_callbacks: Any,
 ) -> None:
