@@ -30,6 +30,7 @@ from reports.tokens import TokenKeyMissing
 
 from . import fields as checked
 from .errors import error_body
+from .toolkit import QuerySerializer
 
 
 class KeyMissing(exceptions.APIException):
@@ -43,7 +44,7 @@ def _analyst(request: Request) -> None:
         raise exceptions.NotFound()
 
 
-class PeriodQuerySerializer(serializers.Serializer[object]):
+class PeriodQuerySerializer(QuerySerializer):
     kind = serializers.ChoiceField(
         choices=[k.value for k in PeriodKind], required=False, default=PeriodKind.YEAR.value
     )
@@ -164,7 +165,7 @@ class NationalReturnsView(APIView):
         return Response(shown.data, status=status.HTTP_201_CREATED)
 
 
-class TablesQuerySerializer(serializers.Serializer[object]):
+class TablesQuerySerializer(QuerySerializer):
     start = checked.DateField(help_text="Returns whose period starts on or after this day")
     end = checked.DateField(help_text="... and ends on or before this day")
 

@@ -5,8 +5,8 @@ follows from its shape: any call may be unauthenticated (401), forbidden (403), 
 (429) or turned away by a busy server (503); a path naming a record may name one the caller
 cannot see (404); a query or a body may not match the schema (400); a body may be too large
 (413), of a type the operation does not read (415), name a record the caller cannot see (404),
-meet a record whose state forbids the step (409), or match the schema yet break a business
-rule (422, as does an Idempotency-Key reused for another request). The policy is in
+meet a record whose state forbids the step (409), or a query or a body match the schema yet
+break a business rule (422, as does an Idempotency-Key reused for another request). The policy is in
 docs/architecture.md (API). A client generated from the schema then knows every status it
 must handle.
 """
@@ -48,8 +48,9 @@ DESCRIPTIONS = {
     413: "The body is too large",
     415: "The body is of a type this operation does not read",
     422: (
-        "The request matches the schema but breaks a rule (`fields` says which), or its "
-        "Idempotency-Key was first used with a different request"
+        "The request matches the schema but breaks a rule (`fields` says which: a date "
+        "outside the sane range, filters that need another), or its Idempotency-Key was first "
+        "used with a different request"
     ),
     429: "Too many requests: wait as Retry-After says",
     503: "The service is busy: retry after Retry-After seconds",
@@ -64,7 +65,7 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
     if any(p.get("in") in {"path", "query"} for p in parameters):
         statuses.add(404)
     if any(p.get("in") == "query" for p in parameters) or method in _WRITES:
-        statuses.add(400)
+        statuses |= {400, 422}  # a query, too, may match the schema yet break a rule
     if method in _WRITES:  # a body may also name a record the caller cannot see: 404
         statuses |= {404, 409, 413, 415, 422}
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):

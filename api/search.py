@@ -25,9 +25,10 @@ from referrals.search import (
 
 from . import fields as checked
 from .pagination import StrictPageNumberPagination
+from .toolkit import QuerySerializer
 
 
-class SearchQuerySerializer(serializers.Serializer[object]):
+class SearchQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         max_length=MAX_QUERY_LENGTH, help_text=HINT, trim_whitespace=True, allow_blank=False
     )
