@@ -200,17 +200,8 @@ class LocationWriteSerializer(AreaField):
     location_type = serializers.ChoiceField(LocationType.choices, required=False)
     address = _text(2000)
     postcode = _text(10)
-    latitude = serializers.DecimalField(
-        max_digits=8, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        required=False,
-        allow_null=True,
-        min_value=-180,
-        max_value=180,
-    )
+    latitude = checked.LatitudeField()
+    longitude = checked.LongitudeField()
     is_hotspot = serializers.BooleanField(required=False)
     description = _text(5000)
 

@@ -315,3 +315,25 @@ def test_each_kind_of_entity_is_documented_with_its_own_bodies(api_client: APICl
         assert "area" not in components[change]["properties"]
     handle = components["HandleRequest"]["properties"]["platform"]
     assert "phone" not in str(components[handle["$ref"].rsplit("/", 1)[-1]]["enum"])
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "status"),
+    [
+        ("51.5", "-0.127758", 201),
+        ("-90", "180.000000", 201),
+        ("", None, 201),
+        ("90.5", "0", 400),
+        ("0", "-180.1", 400),
+        ("0", "-506", 400),
+        ("-", "0", 400),
+        ("+5", "0", 400),
+        ("1e1", "0", 400),
+    ],
+)
+def test_coordinates_are_read_as_the_schemas_pattern_says(
+    latitude: str, longitude: str | None, status: int
+) -> None:
+    body = {"name": "Synthetic park", "latitude": latitude, "longitude": longitude}
+    response = api(place().police_lead).post("/api/v1/locations/", body, format="json")
+    assert response.status_code == status, response.json()
