@@ -76,7 +76,8 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
 def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error responses each operation can return,
     keeping any an operation documents itself; say of every free text that it holds no NUL,
-    which PostgreSQL cannot store and every text field refuses; and document a body read both as
+    which PostgreSQL cannot store and every text field refuses, nor, when it may not be blank,
+    only spaces, which the server trims away; and document a body read both as
     JSON and as multipart once (`_one_body_each`)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     _no_nul(schemas)
@@ -105,6 +106,8 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
 
 
 NO_NUL = "^[^\\u0000]*$"
+# Text that may not be blank: the server trims it first, so spaces alone are blank too.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 def _no_nul(node: Any) -> None:
@@ -114,7 +117,7 @@ def _no_nul(node: Any) -> None:
     elif isinstance(node, dict):
         free_text = node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node)
         if free_text:
-            node["pattern"] = NO_NUL
+            node["pattern"] = NOT_BLANK if node.get("minLength", 0) >= 1 else NO_NUL
         for value in node.values():
             _no_nul(value)
 
