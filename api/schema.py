@@ -77,8 +77,8 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error responses each operation can return,
     keeping any an operation documents itself; say of every free text that it holds no NUL,
     which PostgreSQL cannot store and every text field refuses, nor, when it may not be blank,
-    only spaces, which the server trims away; and document a body read both as
-    JSON and as multipart once (`_one_body_each`)."""
+    only spaces, which the server trims away; say that a file holds something; and document a
+    body read both as JSON and as multipart once (`_one_body_each`)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     _no_nul(schemas)
     _no_nul(
@@ -91,6 +91,7 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
         ]
     )
     schemas[ERROR_COMPONENT] = ERROR_SCHEMA
+    _no_empty_files(schemas)
     _one_body_each(result)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
@@ -120,6 +121,18 @@ def _no_nul(node: Any) -> None:
             node["pattern"] = NOT_BLANK if node.get("minLength", 0) >= 1 else NO_NUL
         for value in node.values():
             _no_nul(value)
+
+
+def _no_empty_files(node: Any) -> None:
+    """A file sent must hold something: DRF's FileField refuses an empty one (400)."""
+    if isinstance(node, list):
+        for item in node:
+            _no_empty_files(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "binary":
+            node.setdefault("minLength", 1)
+        for value in node.values():
+            _no_empty_files(value)
 
 
 JSON, MULTIPART = "application/json", "multipart/form-data"

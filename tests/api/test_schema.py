@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -259,6 +260,22 @@ def test_fields_that_come_back_empty_are_nullable_in_the_schema(
     properties = schemas["schemas"]
     assert properties["Link"]["properties"]["referral"]["nullable"] is True
     assert properties["LinkAlert"]["properties"]["police_agency"]["nullable"] is True
+    # A national analyst's membership (GET /me/) holds no area and no agency.
+    assert properties["Membership"]["properties"]["area"]["nullable"] is True
+    assert properties["Membership"]["properties"]["agency"]["nullable"] is True
+
+
+def test_a_file_is_documented_as_holding_something(api_client: APIClient, db: Any) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    body = schema["paths"]["/api/v1/strategy-profile-imports/"]["post"]["requestBody"]
+    form = body["content"]["multipart/form-data"]["schema"]
+    properties = schema["components"]["schemas"][form["$ref"].rsplit("/", 1)[-1]]["properties"]
+    assert properties["file"]["minLength"] == 1
+    analyst = APIClient()
+    sign_in(analyst, member(Role.NATIONAL_ANALYST))
+    empty = SimpleUploadedFile("profiles.csv", b"", content_type="text/csv")
+    answer = analyst.post("/api/v1/strategy-profile-imports/", {"file": empty})
+    assert answer.status_code == 400
 
 
 def test_every_operation_documents_the_error_body(api_client: APIClient, db: Any) -> None:
