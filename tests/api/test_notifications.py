@@ -122,3 +122,10 @@ def test_a_filter_sent_empty_is_refused_not_ignored(api_client: APIClient, name:
     response = api_client.get(URL, {name: ""})
     assert response.status_code == 400
     assert name in response.json()["error"]["fields"]
+
+
+def test_a_page_sent_empty_is_refused_not_read_as_the_first(api_client: APIClient) -> None:
+    sign_in(api_client, member(Role.COORDINATOR))
+    response = api_client.get(URL, {"page": ""})
+    assert response.status_code == 400
+    assert "page" in response.json()["error"]["fields"]
