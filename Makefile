@@ -8,7 +8,7 @@ PYTHON_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 ASSETS_STAMP := frontend/static/vendor/.built
 
-.PHONY: run test test-quick coverage bench lint setup browser clean
+.PHONY: run test test-quick test-api-roles coverage bench lint setup browser clean
 
 run: setup
 	@$(PY) -m config.launcher run
@@ -26,6 +26,12 @@ test: setup browser
 # quick look while working, never instead of `make test`.
 test-quick: setup browser
 	@HYPOTHESIS_PROFILE=dev $(PY) -m config.launcher test $(PYTEST_DEFAULTS) $(PYTEST_ARGS)
+
+# Schemathesis, with all its checks, as every role but the coordinator (`make test` runs it as
+# the coordinator): the tests marked `api_roles`, which `make test` leaves out. CI runs it as a
+# step of its own.
+test-api-roles: setup
+	@$(PY) -m config.launcher test $(PYTEST_DEFAULTS) -m api_roles tests/api/test_schema.py $(PYTEST_ARGS)
 
 # The whole suite under coverage.py, then line and branch coverage per app.
 coverage: setup browser

@@ -65,6 +65,7 @@ from referrals.selectors import referral_id_in_area
 
 from . import fields as checked
 from .pagination import NumberedPagination
+from .toolkit import QuerySerializer
 
 NOT_ADMINISTRATOR = OpenApiResponse(description="Not an area administrator")
 NOT_HERE = OpenApiResponse(description="Not an area you administer, or not one of its records")
@@ -162,7 +163,7 @@ class PersonAddSerializer(serializers.Serializer[Any]):
         return data
 
 
-class PeopleQuerySerializer(serializers.Serializer[Any]):
+class PeopleQuerySerializer(QuerySerializer):
     q = serializers.CharField(
         required=False,
         default="",
@@ -417,7 +418,7 @@ class UndeliveredEmailsView(AdministrationListView):
 # --- the audit record -------------------------------------------------------------------
 
 
-class AuditQuerySerializer(serializers.Serializer[Any]):
+class AuditQuerySerializer(QuerySerializer):
     username = serializers.CharField(required=False, default="", max_length=150)
     reference = serializers.CharField(
         required=False, default="", max_length=20, help_text="A referral of the area"

@@ -43,7 +43,7 @@ from referrals.models import Referral
 
 from . import fields as checked
 from .serializers import LONG_TEXT
-from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
+from .toolkit import IDEMPOTENCY_KEY, AuditedListView, QuerySerializer, idempotent_response
 
 
 class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
@@ -143,7 +143,7 @@ class DisruptionActivityUpdateSerializer(_ActivityFields):
     pass
 
 
-class DisruptionLogFilterSerializer(serializers.Serializer[object]):
+class DisruptionLogFilterSerializer(QuerySerializer):
     tactic = serializers.CharField(required=False, max_length=60, help_text="A tactic's code")
     status = serializers.ChoiceField(choices=DisruptionStatus.choices, required=False)
     target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES, required=False)

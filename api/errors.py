@@ -44,6 +44,10 @@ class RuleBroken(exceptions.ValidationError):
 
 # A field naming a record (by id or reference) that does not exist, or not for the caller.
 _MISSING_RECORD_CODES = {"does_not_exist"}
+# A serializer's message for a value of the schema's shape that a rule refuses: a date outside
+# the sane range (agencies.dates), or RULE given by hand (filters that need another one).
+RULE = "rule"
+_RULE_CODES = {"out_of_range", RULE}
 
 
 class StateConflict(exceptions.ValidationError):
@@ -73,6 +77,12 @@ def _django_codes(exc: DjangoValidationError) -> frozenset[str | None]:
 def _names_missing_records(exc: exceptions.ValidationError) -> bool:
     codes = _leaves(exc.get_codes())
     return bool(codes) and set(codes) <= _MISSING_RECORD_CODES
+
+
+def _breaks_rules_only(exc: exceptions.ValidationError) -> bool:
+    """Every message is a rule's, or names a missing record: the request matches the schema."""
+    codes = set(_leaves(exc.get_codes()))
+    return bool(codes & _RULE_CODES) and codes <= _RULE_CODES | _MISSING_RECORD_CODES
 
 
 def _leaves(codes: Any) -> list[Any]:
@@ -156,6 +166,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.status_code = status.HTTP_404_NOT_FOUND
         body = error_body("not_found", "No such record.", _field_messages(exc.detail))
     elif isinstance(exc, exceptions.ValidationError):
+        if _breaks_rules_only(exc):
+            response.status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
         body = error_body("invalid", "The request has errors.", _field_messages(exc.detail))
     else:
         codes = exc.get_codes()

@@ -1,10 +1,13 @@
 """The API's date fields: DRF's, each checked against a range of agencies.dates (any date
-unless the field's meaning narrows it), as the pages' fields and the models are."""
+unless the field's meaning narrows it), as the pages' fields and the models are; and its
+coordinates, read only as the schema's pattern says."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from agencies.dates import ANY_DATE, DateRange
@@ -18,3 +21,50 @@ class DateField(serializers.DateField):
 class DateTimeField(serializers.DateTimeField):
     def __init__(self, *, allowed: DateRange = ANY_DATE, **kwargs: Any) -> None:
         super().__init__(validators=[*kwargs.pop("validators", ()), allowed], **kwargs)
+
+
+class _Coordinate(serializers.DecimalField):
+    """Degrees to 6 places within ±`limit`, as a decimal string matching `pattern` (or a
+    JSON number that would), blank or null for none: DRF's DecimalField would also read
+    ' 5 ', '+5' or '1e1', which the schema's pattern refuses."""
+
+    limit: int
+    pattern: str
+
+    def __init__(self, **kwargs: Any) -> None:
+        digits = len(str(self.limit)) + 6
+        super().__init__(
+            max_digits=digits,
+            decimal_places=6,
+            min_value=-self.limit,
+            max_value=self.limit,
+            allow_null=True,
+            required=False,
+            **kwargs,
+        )
+        self.error_messages["invalid"] = (
+            f"Give degrees from -{self.limit} to {self.limit}, to at most 6 places."
+        )
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, bool) or not re.fullmatch(self.pattern, str(data)):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+def _coordinate_schema(pattern: str) -> dict[str, Any]:
+    return {"type": "string", "format": "decimal", "pattern": pattern, "nullable": True}
+
+
+LATITUDE = r"^(?:-?(?:90(?:\.0{1,6})?|[1-8]?\d(?:\.\d{1,6})?))?$"
+LONGITUDE = r"^(?:-?(?:180(?:\.0{1,6})?|(?:1[0-7]|[1-9])?\d(?:\.\d{1,6})?))?$"
+
+
+@extend_schema_field(_coordinate_schema(LATITUDE))
+class LatitudeField(_Coordinate):
+    limit, pattern = 90, LATITUDE
+
+
+@extend_schema_field(_coordinate_schema(LONGITUDE))
+class LongitudeField(_Coordinate):
+    limit, pattern = 180, LONGITUDE

@@ -12,7 +12,6 @@ from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
-from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -39,16 +38,15 @@ from referrals.models import InformationRequestStatus, LawfulBasis
 
 from . import fields as checked
 from .errors import Conflict
+from .pagination import StrictCursorPagination
 from .parsers import DepthLimitedJSONParser
 from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 
-class RequestedCursorPagination(CursorPagination):
+class RequestedCursorPagination(StrictCursorPagination):
     """Newest first, ties broken by id: stable pages while requests are added."""
 
     ordering = ("-requested_at", "-pk")
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 class InformationRequestSerializer(serializers.Serializer[Asked]):

@@ -4,6 +4,7 @@ disruption.services and disruption.selectors; out of scope answers 404."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
@@ -65,6 +66,7 @@ from referrals.models import Referral
 from referrals.selectors import ReferralAccess, referral_get, young_person_get
 
 from . import fields as checked
+from .errors import RULE
 from .pagination import StrictCursorPagination
 from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response, query_text
 
@@ -154,13 +156,13 @@ class GradingSerializer(serializers.Serializer[object]):
 
 
 class HandleSerializer(serializers.Serializer[object]):
-    platform = serializers.ChoiceField(Platform.choices)
+    platform = serializers.ChoiceField(
+        [choice for choice in Platform.choices if choice[0] != Platform.PHONE],
+        error_messages={
+            "invalid_choice": "Choose a platform of handles. Send phone numbers in phone_numbers."
+        },
+    )
     value = serializers.CharField(max_length=200)
-
-    def validate_platform(self, value: str) -> str:
-        if value == Platform.PHONE:
-            raise ValidationError("Send phone numbers in phone_numbers.")
-        return value
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
@@ -198,17 +200,8 @@ class LocationWriteSerializer(AreaField):
     location_type = serializers.ChoiceField(LocationType.choices, required=False)
     address = _text(2000)
     postcode = _text(10)
-    latitude = serializers.DecimalField(
-        max_digits=8, decimal_places=6, required=False, allow_null=True, min_value=-90, max_value=90
-    )
-    longitude = serializers.DecimalField(
-        max_digits=9,
-        decimal_places=6,
-        required=False,
-        allow_null=True,
-        min_value=-180,
-        max_value=180,
-    )
+    latitude = checked.LatitudeField()
+    longitude = checked.LongitudeField()
     is_hotspot = serializers.BooleanField(required=False)
     description = _text(5000)
 
@@ -307,6 +300,7 @@ class LinkAlertSerializer(serializers.ModelSerializer[LinkAlert]):
 
 def _area(request: Request, data: dict[str, Any]) -> Area:
     """The area named in the body, or that of the caller's acting role."""
+    named = "area" in data
     area_id = data.pop("area", None)
     if area_id is None:
         membership = acting_membership(user=request.user)
@@ -314,8 +308,9 @@ def _area(request: Request, data: dict[str, Any]) -> Area:
         if area_id not in intelligence_area_ids(user=request.user):
             area_id = min(intelligence_area_ids(user=request.user), default=area_id)
     area = Area.objects.filter(pk=area_id).first() if area_id else None
-    if area is None:
-        raise ValidationError({"area": ["Choose an area."]})
+    if area is None:  # one named that is not there (404), or none to default to (422)
+        code = "does_not_exist" if named else RULE
+        raise ValidationError({"area": ["Choose an area."]}, code=code)
     return area
 
 
@@ -382,7 +377,6 @@ class EntityDetailView(APIView):
         body = self.incoming(data=request.data, partial=True)
         body.is_valid(raise_exception=True)
         data = dict(body.validated_data)
-        data.pop("area", None)  # an entity stays in its area
         extra = {k: data.pop(k) for k in ("phone_numbers", "handles", "grading") if k in data}
         changed = type(self).update(
             actor=request.user,
@@ -392,6 +386,23 @@ class EntityDetailView(APIView):
             **extra,
         )
         return Response(self.serializer_class(changed).data)
+
+
+def _own(method: Callable[..., Any]) -> Callable[..., Any]:
+    """A function of its own calling `method`: extend_schema marks the function it is given,
+    so the views of every kind sharing one would all be documented as the last."""
+
+    @functools.wraps(method)
+    def own(*args: Any, **kwargs: Any) -> Any:
+        return method(*args, **kwargs)
+
+    return own
+
+
+def _unmoved(incoming: type[Any]) -> type[Any]:
+    """The body of a change: the creation's, without `area` (an entity stays in its area)."""
+    fields = dict.fromkeys(AreaField._declared_fields)
+    return type(incoming.__name__.replace("Write", "Change"), (incoming,), fields)
 
 
 def _entity_views(
@@ -424,20 +435,23 @@ def _entity_views(
             },
         )
     )
+    changes = _unmoved(incoming)
     attributes: dict[str, Any] = {
         "model": model,
         "serializer_class": outgoing,
-        "incoming": incoming,
+        "incoming": changes,
         "field": field,
         "get": extend_schema(responses=outgoing, summary=f"One {name} (recorded as seen)")(
-            EntityDetailView.get
+            _own(EntityDetailView.get)
         ),
     }
     if update is not None:
         attributes["update"] = staticmethod(update)
         attributes["patch"] = extend_schema(
-            request=incoming(partial=True), responses=outgoing, summary=f"Change a {name}"
-        )(EntityDetailView.patch)
+            request=changes(partial=True),
+            responses=outgoing,
+            summary=f"Change a {name}",
+        )(_own(EntityDetailView.patch))
     else:
         attributes["http_method_names"] = ["get", "head", "options"]
     detail_view = type(f"{model.__name__}DetailView", (EntityDetailView,), attributes)

@@ -30,6 +30,7 @@ from reports.tokens import TokenKeyMissing
 
 from . import fields as checked
 from .errors import error_body
+from .toolkit import QuerySerializer
 
 
 class KeyMissing(exceptions.APIException):
@@ -43,7 +44,7 @@ def _analyst(request: Request) -> None:
         raise exceptions.NotFound()
 
 
-class PeriodQuerySerializer(serializers.Serializer[object]):
+class PeriodQuerySerializer(QuerySerializer):
     kind = serializers.ChoiceField(
         choices=[k.value for k in PeriodKind], required=False, default=PeriodKind.YEAR.value
     )
@@ -126,7 +127,7 @@ class NationalReturnsView(APIView):
         request={"multipart/form-data": ImportSerializer},
         responses={
             201: ImportedSerializer,
-            400: OpenApiResponse(
+            422: OpenApiResponse(
                 RefusedSerializer, description="Nothing imported: the file's problems"
             ),
             404: OpenApiResponse(description="Not a national analyst"),
@@ -135,7 +136,7 @@ class NationalReturnsView(APIView):
         "every bad cell is reported by row and column",
         description=f"{import_limits()} A file that cannot be read within them, a bad cell, "
         "or a return whose rows do not match its return_rows and return_checksum (cut short "
-        "or changed) is answered 400 with every problem by row and column; nothing is "
+        "or changed) is answered 422 with every problem by row and column; nothing is "
         "imported. A body over the file limit is answered 413 before it is read.",
     )
     def post(self, request: Request) -> Response:
@@ -157,14 +158,15 @@ class NationalReturnsView(APIView):
             )
             refusal["problems"] = [problem.as_json() for problem in refused.problems]
             refusal["more_problems"] = refused.more
-            return Response(refusal, status=status.HTTP_400_BAD_REQUEST)
+            # A file was sent, as the schema says; what it holds breaks the import's rules.
+            return Response(refusal, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         shown = ImportedSerializer(
             {"returns": imported.returns, "rows": imported.rows, "replaced": imported.replaced}
         )
         return Response(shown.data, status=status.HTTP_201_CREATED)
 
 
-class TablesQuerySerializer(serializers.Serializer[object]):
+class TablesQuerySerializer(QuerySerializer):
     start = checked.DateField(help_text="Returns whose period starts on or after this day")
     end = checked.DateField(help_text="... and ends on or before this day")
 

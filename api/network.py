@@ -28,7 +28,7 @@ from disruption.network import (
 )
 
 from . import fields as checked
-from .toolkit import query_text
+from .toolkit import QuerySerializer, query_text
 
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):
@@ -60,7 +60,7 @@ class NetworkSerializer(serializers.Serializer[Any]):
     edges = NetworkEdgeSerializer(many=True)
 
 
-class NetworkQuerySerializer(serializers.Serializer[Any]):
+class NetworkQuerySerializer(QuerySerializer):
     since = checked.DateField(required=False, help_text="Links observed on or after (ISO)")
     until = checked.DateField(required=False, help_text="Links observed on or before (ISO)")
 

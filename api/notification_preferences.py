@@ -15,6 +15,8 @@ from notifications.models import ALWAYS_URGENT, Delivery, NotificationKind
 from notifications.selectors import notification_preferences
 from notifications.services import notification_preferences_update
 
+from .errors import RULE
+
 
 class PreferenceSerializer(serializers.Serializer[object]):
     kind = serializers.ChoiceField(choices=NotificationKind.choices)
@@ -31,7 +33,7 @@ class PreferencesSerializer(serializers.Serializer[object]):
     def validate_preferences(self, value: list[dict[str, str]]) -> list[dict[str, str]]:
         kinds = [item["kind"] for item in value]
         if len(kinds) != len(set(kinds)):
-            raise serializers.ValidationError("Give each kind once.")
+            raise serializers.ValidationError("Give each kind once.", code=RULE)
         return value
 
 

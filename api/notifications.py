@@ -17,6 +17,7 @@ from notifications.selectors import notifications_for
 from notifications.services import notifications_mark_read
 
 from .pagination import NumberedPagination
+from .toolkit import QuerySerializer
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
@@ -32,7 +33,7 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
         return notification.read_at is not None
 
 
-class NotificationFiltersSerializer(serializers.Serializer[Any]):
+class NotificationFiltersSerializer(QuerySerializer):
     kind = serializers.ChoiceField(
         choices=NotificationKind.choices, required=False, help_text="Of this kind only"
     )

@@ -49,7 +49,14 @@ class CreatedCursorPagination(StrictCursorPagination):
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """Numbered pages from 1; a page past the last is 404, as DRF answers it."""
+    """Numbered pages from 1; a page past the last is 404, as DRF answers it; `page` sent
+    empty is refused (400), where DRF would answer the first."""
+
+    def get_page_number(self, request: Request, paginator: Any) -> Any:
+        if request.query_params.get(self.page_query_param) == "":
+            message = "Give a page number from 1, or leave the parameter out."
+            raise ValidationError({self.page_query_param: [message]})
+        return super().get_page_number(request, paginator)
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         parameters = super().get_schema_operation_parameters(view)

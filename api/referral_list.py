@@ -27,13 +27,15 @@ from referrals.selectors import (
 
 from . import fields as checked
 from . import referrals
+from .errors import RULE
 from .serializers import ReferralSummarySerializer
+from .toolkit import QuerySerializer
 
 TRIAGE = "triage"
 TRIAGE_PAGE_SIZE = 50
 
 
-class ReferralListQuerySerializer(serializers.Serializer[Any]):
+class ReferralListQuerySerializer(QuerySerializer):
     queue = serializers.ChoiceField(
         choices=[(TRIAGE, "The triage queue")],
         required=False,
@@ -58,7 +60,8 @@ class ReferralListQuerySerializer(serializers.Serializer[Any]):
         filtering = {"rag", "state", "taken", "agency", "after"} & set(data) or data["overdue"]
         if filtering and data.get("queue") != TRIAGE:
             raise ValidationError(
-                {"queue": ["These filters apply to the triage queue: add queue=triage."]}
+                {"queue": ["These filters apply to the triage queue: add queue=triage."]},
+                code=RULE,
             )
         return data
 
@@ -98,7 +101,8 @@ class ReferralListView(referrals.ReferralListView):
         parameters=[ReferralListQuerySerializer],
         responses={
             200: ReferralSummarySerializer(many=True),
-            400: OpenApiResponse(description="A filter not understood, or one without the queue"),
+            400: OpenApiResponse(description="A filter not understood"),
+            422: OpenApiResponse(description="A filter of the triage queue without the queue"),
         },
         summary="Referrals you may see, newest first; with queue=triage, the triage queue "
         "(its rows carry the RAG rating, deadline and risk level; answered as TriagePage)",
@@ -113,7 +117,9 @@ class ReferralListView(referrals.ReferralListView):
     def _triage(self, request: Request, chosen: dict[str, Any]) -> Response:
         agency = chosen.get("agency")
         if agency is not None and not triage_queue_agencies(user=request.user).filter(pk=agency):
-            raise ValidationError({"agency": ["Not an agency that raises referrals here."]})
+            raise ValidationError(
+                {"agency": ["Not an agency that raises referrals here."]}, code="does_not_exist"
+            )
         filters = TriageFilters(
             rag=chosen.get("rag", ""),
             state=chosen.get("state", ""),

@@ -20,6 +20,8 @@ from reports.selectors import area_dashboard, report_area, report_areas
 from reports.services import report_viewed
 
 from . import fields as checked
+from .errors import RULE
+from .toolkit import QuerySerializer
 
 
 class ReportAreaSerializer(serializers.Serializer[Any]):
@@ -30,7 +32,7 @@ class ReportAreaSerializer(serializers.Serializer[Any]):
 DATE_ERROR: dict[str, Any] = {"invalid": "Enter a real date as YYYY-MM-DD, for example 2026-03-31"}
 
 
-class PeriodQuerySerializer(serializers.Serializer[Any]):
+class PeriodQuerySerializer(QuerySerializer):
     """A custom period is whole months: `start` the first day of a month, `end` the last day
     of one, so that no two periods differ by a few days (reports.periods)."""
 
@@ -67,7 +69,8 @@ class PeriodQuerySerializer(serializers.Serializer[Any]):
                 {
                     "kind" if name == "period" else name: messages
                     for name, messages in exc.message_dict.items()
-                }
+                },
+                code=RULE,
             ) from None
         return {**attrs, "period": period}
 

@@ -5,8 +5,8 @@ follows from its shape: any call may be unauthenticated (401), forbidden (403), 
 (429) or turned away by a busy server (503); a path naming a record may name one the caller
 cannot see (404); a query or a body may not match the schema (400); a body may be too large
 (413), of a type the operation does not read (415), name a record the caller cannot see (404),
-meet a record whose state forbids the step (409), or match the schema yet break a business
-rule (422, as does an Idempotency-Key reused for another request). The policy is in
+meet a record whose state forbids the step (409), or a query or a body match the schema yet
+break a business rule (422, as does an Idempotency-Key reused for another request). The policy is in
 docs/architecture.md (API). A client generated from the schema then knows every status it
 must handle.
 """
@@ -48,8 +48,9 @@ DESCRIPTIONS = {
     413: "The body is too large",
     415: "The body is of a type this operation does not read",
     422: (
-        "The request matches the schema but breaks a rule (`fields` says which), or its "
-        "Idempotency-Key was first used with a different request"
+        "The request matches the schema but breaks a rule (`fields` says which: a date "
+        "outside the sane range, filters that need another), or its Idempotency-Key was first "
+        "used with a different request"
     ),
     429: "Too many requests: wait as Retry-After says",
     503: "The service is busy: retry after Retry-After seconds",
@@ -64,7 +65,7 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
     if any(p.get("in") in {"path", "query"} for p in parameters):
         statuses.add(404)
     if any(p.get("in") == "query" for p in parameters) or method in _WRITES:
-        statuses.add(400)
+        statuses |= {400, 422}  # a query, too, may match the schema yet break a rule
     if method in _WRITES:  # a body may also name a record the caller cannot see: 404
         statuses |= {404, 409, 413, 415, 422}
     if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
@@ -75,8 +76,9 @@ def _statuses(method: str, operation: dict[str, Any]) -> set[int]:
 def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error responses each operation can return,
     keeping any an operation documents itself; say of every free text that it holds no NUL,
-    which PostgreSQL cannot store and every text field refuses; and document a body read both as
-    JSON and as multipart once (`_one_body_each`)."""
+    which PostgreSQL cannot store and every text field refuses, nor, when it may not be blank,
+    only spaces, which the server trims away; say that a file holds something; and document a
+    body read both as JSON and as multipart once (`_one_body_each`)."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     _no_nul(schemas)
     _no_nul(
@@ -89,6 +91,7 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
         ]
     )
     schemas[ERROR_COMPONENT] = ERROR_SCHEMA
+    _no_empty_files(schemas)
     _one_body_each(result)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
@@ -104,6 +107,8 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
 
 
 NO_NUL = "^[^\\u0000]*$"
+# Text that may not be blank: the server trims it first, so spaces alone are blank too.
+NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
 
 
 def _no_nul(node: Any) -> None:
@@ -113,9 +118,21 @@ def _no_nul(node: Any) -> None:
     elif isinstance(node, dict):
         free_text = node.get("type") == "string" and not {"format", "enum", "pattern"} & set(node)
         if free_text:
-            node["pattern"] = NO_NUL
+            node["pattern"] = NOT_BLANK if node.get("minLength", 0) >= 1 else NO_NUL
         for value in node.values():
             _no_nul(value)
+
+
+def _no_empty_files(node: Any) -> None:
+    """A file sent must hold something: DRF's FileField refuses an empty one (400)."""
+    if isinstance(node, list):
+        for item in node:
+            _no_empty_files(item)
+    elif isinstance(node, dict):
+        if node.get("type") == "string" and node.get("format") == "binary":
+            node.setdefault("minLength", 1)
+        for value in node.values():
+            _no_empty_files(value)
 
 
 JSON, MULTIPART = "application/json", "multipart/form-data"

@@ -24,12 +24,14 @@ from referrals.search import (
 )
 
 from . import fields as checked
+from .errors import RULE
 from .pagination import StrictPageNumberPagination
+from .toolkit import QuerySerializer
 
 
-class SearchQuerySerializer(serializers.Serializer[object]):
+class SearchQuerySerializer(QuerySerializer):
     q = serializers.CharField(
-        max_length=MAX_QUERY_LENGTH, help_text=HINT, trim_whitespace=True, allow_blank=False
+        max_length=MAX_QUERY_LENGTH, help_text=HINT, trim_whitespace=False, allow_blank=False
     )
     page = serializers.IntegerField(min_value=1, required=False, help_text="From 1")
 
@@ -102,8 +104,8 @@ class SearchView(APIView):
         query = SearchQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         terms = parse(query.validated_data["q"])
-        if terms.empty:
-            raise exceptions.ValidationError({"q": [f"{HINT}."]})
+        if terms.empty:  # spaces or punctuation alone: of the schema's shape, but nothing to find
+            raise exceptions.ValidationError({"q": [f"{HINT}."]}, code=RULE)
         paginator = SearchPagination()
         with search_transaction():
             found: Any = search_young_people(actor=request.user, terms=terms)  # a sequence

@@ -32,8 +32,9 @@ from .services import MAX_LIFETIME_DAYS
 
 
 class MembershipSerializer(serializers.ModelSerializer[Membership]):
-    area = serializers.CharField(source="area.name", default=None)
-    agency = serializers.CharField(source="agency.name", default=None)
+    # A national analyst's membership holds neither.
+    area = serializers.CharField(source="area.name", default=None, allow_null=True)
+    agency = serializers.CharField(source="agency.name", default=None, allow_null=True)
 
     class Meta:
         model = Membership

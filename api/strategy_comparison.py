@@ -14,10 +14,12 @@ from rest_framework.views import APIView
 
 from reports.profiles import check_year, national_comparison, reporting_year
 
+from .errors import RULE
 from .reports import FigureSerializer
+from .toolkit import QuerySerializer
 
 
-class ComparisonQuerySerializer(serializers.Serializer[object]):
+class ComparisonQuerySerializer(QuerySerializer):
     year = serializers.IntegerField(
         required=False,
         help_text="The reporting year's start (2026 is 2026-27); the current one when left out",
@@ -25,7 +27,7 @@ class ComparisonQuerySerializer(serializers.Serializer[object]):
 
     def validate_year(self, year: int) -> int:
         if problem := check_year(year, today=timezone.localdate()):
-            raise serializers.ValidationError(problem)
+            raise serializers.ValidationError(problem, code=RULE)
         return year
 
 

@@ -39,7 +39,7 @@ from reports.profiles import (
 )
 
 from . import fields as checked
-from .toolkit import IDEMPOTENCY_KEY, idempotent_response
+from .toolkit import IDEMPOTENCY_KEY, QuerySerializer, idempotent_response
 
 LIBRARY_SHOWN = 100  # the newest documents a search finds; narrower searches find the rest
 NOT_A_READER = OpenApiResponse(description="Not a role that reads strategy profiles")
@@ -114,7 +114,7 @@ class StrategySessionsView(ReaderView):
         return Response(SessionSerializer(session).data, status=status.HTTP_201_CREATED)
 
 
-class LibraryQuerySerializer(serializers.Serializer[Any]):
+class LibraryQuerySerializer(QuerySerializer):
     text = serializers.CharField(required=False, default="", max_length=200)
     kind = serializers.ChoiceField(
         choices=DocumentKind.choices, required=False, allow_blank=True, default=""

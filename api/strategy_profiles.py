@@ -36,7 +36,7 @@ from reports.profiles import (
 
 from . import fields as checked
 from .pagination import StrictCursorPagination
-from .toolkit import AuditedListView
+from .toolkit import AuditedListView, QuerySerializer
 
 
 class ProfileAnswersSerializer(serializers.Serializer[object]):
@@ -75,7 +75,7 @@ class StrategyProfileSerializer(ProfileAnswersSerializer):
     submitted_at = checked.DateTimeField(allow_null=True)
 
 
-class ProfileFilterSerializer(serializers.Serializer[object]):
+class ProfileFilterSerializer(QuerySerializer):
     ons_code = serializers.CharField(required=False, max_length=9, help_text="One area's ONS code")
     year = serializers.IntegerField(
         required=False, min_value=FIRST_YEAR, max_value=9999, help_text="One reporting year's start"

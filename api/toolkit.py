@@ -1,5 +1,5 @@
-"""What the API's endpoints share: idempotent creation, checked query text, a service
-applied to a checked body, lists that record what they show."""
+"""What the API's endpoints share: idempotent creation, checked query text and queries, a
+service applied to a checked body, lists that record what they show."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.fields import CharField
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 
 from referrals.audited_reads import records_seen
 
@@ -100,6 +101,22 @@ def query_text(request: Request, name: str, *, max_length: int = 200) -> str:
         return str(field.run_validation(request.query_params.get(name, "")))
     except ValidationError as exc:
         raise ValidationError({name: exc.detail}) from exc
+
+
+class QuerySerializer(Serializer[Any]):
+    """Checks a query: a parameter sent empty (`?since=`) is refused unless its field allows
+    blank text, as the schema says (a length, an enum or a format), where DRF would read it
+    as left out and answer as if the filter were not there."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        empty = {
+            name: ["Give a value, or leave the parameter out."]
+            for name, field in self.fields.items()
+            if data.get(name) == "" and not getattr(field, "allow_blank", False)
+        }
+        if empty:
+            raise ValidationError(empty)
+        return super().to_internal_value(data)
 
 
 def service_response(

@@ -222,3 +222,10 @@ def test_the_tactics_catalogue(world: World) -> None:
     cawn = answer.json()[0]
     assert cawn["expires"] is True and cawn["default_duration_days"] == 730
     assert APIClient().get("/api/v1/disruption-tactics/").status_code in (401, 403)
+
+
+@pytest.mark.parametrize("name", ["tactic", "status", "target_kind", "since", "until", "referral"])
+def test_a_filter_sent_empty_is_refused_not_ignored(world: World, name: str) -> None:
+    answer = api(world.coordinator).get(URL, {name: ""})
+    assert answer.status_code == 400
+    assert name in answer.json()["error"]["fields"]

@@ -61,6 +61,13 @@ def test_the_list_holds_the_callers_requests_both_ways_each_recorded_as_seen(
     assert lead.get(LIST, {"direction": "sideways"}).status_code == 400
 
 
+@pytest.mark.parametrize("size", ["abc", "0", "201"])
+def test_a_page_size_the_server_would_not_use_is_refused(asking: Asking, size: str) -> None:
+    refused = api(asking.lead).get(LIST, {"page_size": size})
+    assert refused.status_code == 400
+    assert "page_size" in refused.json()["error"]["fields"]
+
+
 def test_one_request_is_404_outside_scope(asking: Asking) -> None:
     assert api(asking.lead).get(url(asking)).json()["question"] == "Is she attending school?"
     for client in (api(asking.other_lead),):

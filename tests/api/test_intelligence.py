@@ -279,3 +279,61 @@ def test_a_phone_number_sent_as_a_handle_is_refused_with_where_it_goes() -> None
     assert response.status_code == 400
     assert "Send phone numbers in phone_numbers." in str(response.json()["error"]["fields"])
     assert not PersonOfConcern.objects.exists()
+
+
+def test_an_area_named_that_is_not_there_answers_404_and_a_change_keeps_its_area() -> None:
+    here = place()
+    client = api(here.police_lead)
+    missing = client.post(
+        "/api/v1/vehicles/", {"registration": "AB12CDE", "area": 999999}, format="json"
+    )
+    assert missing.status_code == 404
+    assert "area" in missing.json()["error"]["fields"]
+    made = client.post("/api/v1/vehicles/", {"registration": "AB12CDE"}, format="json").json()
+    moved = client.patch(
+        f"/api/v1/vehicles/{made['id']}/", {"area": 999999, "colour": "Red"}, format="json"
+    )
+    assert moved.status_code == 200
+    assert (moved.json()["area"], moved.json()["colour"]) == (made["area"], "Red")
+
+
+def test_each_kind_of_entity_is_documented_with_its_own_bodies(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    components = schema["components"]["schemas"]
+
+    def ref(node: dict[str, Any]) -> str:
+        return str(node["content"]["application/json"]["schema"]["$ref"]).rsplit("/", 1)[-1]
+
+    for path, shown, change in [
+        ("persons-of-concern", "PersonOfConcern", "PatchedPersonChangeRequest"),
+        ("locations", "Location", "PatchedLocationChangeRequest"),
+        ("vehicles", "Vehicle", "PatchedVehicleChangeRequest"),
+    ]:
+        item = schema["paths"][f"/api/v1/{path}/{{id}}/"]
+        assert ref(item["get"]["responses"]["200"]) == shown
+        assert ref(item["patch"]["requestBody"]) == change
+        assert "area" not in components[change]["properties"]
+    handle = components["HandleRequest"]["properties"]["platform"]
+    assert "phone" not in str(components[handle["$ref"].rsplit("/", 1)[-1]]["enum"])
+
+
+@pytest.mark.parametrize(
+    ("latitude", "longitude", "status"),
+    [
+        ("51.5", "-0.127758", 201),
+        ("-90", "180.000000", 201),
+        ("", None, 201),
+        ("90.5", "0", 400),
+        ("0", "-180.1", 400),
+        ("0", "-506", 400),
+        ("-", "0", 400),
+        ("+5", "0", 400),
+        ("1e1", "0", 400),
+    ],
+)
+def test_coordinates_are_read_as_the_schemas_pattern_says(
+    latitude: str, longitude: str | None, status: int
+) -> None:
+    body = {"name": "Synthetic park", "latitude": latitude, "longitude": longitude}
+    response = api(place().police_lead).post("/api/v1/locations/", body, format="json")
+    assert response.status_code == status, response.json()

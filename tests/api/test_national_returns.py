@@ -116,7 +116,7 @@ def test_a_bad_file_is_refused_naming_row_and_column_and_nothing_is_imported() -
     analyst = client_for(member(Role.NATIONAL_ANALYST))
     text = file_of([good_row(area), good_row(area, row_number="2", token="abc")])
     response = upload(analyst, text)
-    assert response.status_code == 400
+    assert response.status_code == 422  # a file as the schema says; its contents break rules
     body = response.json()
     assert body["error"]["code"] == "invalid_return"
     assert body["problems"] == [
@@ -130,7 +130,7 @@ def test_re_importing_a_period_needs_replace() -> None:
     analyst = client_for(member(Role.NATIONAL_ANALYST))
     text = file_of([good_row(area)])
     assert upload(analyst, text).status_code == 201
-    assert upload(analyst, text).status_code == 400
+    assert upload(analyst, text).status_code == 422
     response = upload(analyst, text, replace="true")
     assert response.status_code == 201 and response.json()["replaced"] == 1
     assert NationalReturn.objects.count() == 1
@@ -178,22 +178,22 @@ def test_a_file_over_the_import_limit_is_refused_before_it_is_read() -> None:
     assert not NationalReturn.objects.exists()
 
 
-def test_a_cell_of_200_kb_is_a_400_naming_the_row_not_a_500() -> None:
+def test_a_cell_of_200_kb_is_a_422_naming_the_row_not_a_500() -> None:
     area = AreaFactory.create()
     analyst = client_for(member(Role.NATIONAL_ANALYST))
     for huge in ("x" * 200_000, '"' + ("x" * 1_000 + "\n") * 200 + '"'):
         response = upload(analyst, file_of([good_row(area)]) + huge + "\r\n")
-        assert response.status_code == 400
+        assert response.status_code == 422
         [problem] = response.json()["problems"]
         assert problem["row"] == 3 and problem["column"] == ""
     assert not NationalReturn.objects.exists()
 
 
-def test_a_return_cut_short_is_a_400_naming_its_row_count() -> None:
+def test_a_return_cut_short_is_a_422_naming_its_row_count() -> None:
     area = AreaFactory.create()
     lines = file_of([good_row(area, row_number=str(n)) for n in (1, 2, 3)]).splitlines(True)
     response = upload(client_for(member(Role.NATIONAL_ANALYST)), "".join(lines[:-1]))
-    assert response.status_code == 400
+    assert response.status_code == 422
     [problem] = response.json()["problems"]
     assert problem["column"] == "return_rows" and "has 3 rows" in problem["message"]
 

@@ -80,7 +80,8 @@ def test_put_sets_the_kinds_given_and_keeps_the_rest(api_client: APIClient) -> N
             "is urgent: it is always emailed straight away and cannot be changed",
             422,  # the schema allows it; the rule for urgent kinds does not
         ),
-        ({"kind": CONCERN, "delivery": "digest"}, "preferences", "Give each kind once.", 400),
+        # Each item of the schema's shape; the rule that a kind comes once refuses the pair.
+        ({"kind": CONCERN, "delivery": "digest"}, "preferences", "Give each kind once.", 422),
     ],
 )
 def test_bad_input_is_refused_with_the_error_body_and_nothing_changes(

@@ -114,3 +114,18 @@ def test_a_page_size_within_bounds_is_used(api_client: APIClient) -> None:
     sign_in(api_client, person)
     body = api_client.get(URL, {"page_size": "2"}).json()
     assert (len(body["results"]), body["count"]) == (2, 3)
+
+
+@pytest.mark.parametrize("name", ["kind", "unread"])
+def test_a_filter_sent_empty_is_refused_not_ignored(api_client: APIClient, name: str) -> None:
+    sign_in(api_client, member(Role.COORDINATOR))
+    response = api_client.get(URL, {name: ""})
+    assert response.status_code == 400
+    assert name in response.json()["error"]["fields"]
+
+
+def test_a_page_sent_empty_is_refused_not_read_as_the_first(api_client: APIClient) -> None:
+    sign_in(api_client, member(Role.COORDINATOR))
+    response = api_client.get(URL, {"page": ""})
+    assert response.status_code == 400
+    assert "page" in response.json()["error"]["fields"]

@@ -93,11 +93,12 @@ def test_a_role_that_sees_no_records_is_refused(referral: Referral) -> None:
     assert api(board).get("/api/v1/search/", {"q": "darren"}).status_code == 403
 
 
-@pytest.mark.parametrize("q", ["", "   ", "!!", "x" * 201])
-def test_nothing_to_search_for_is_a_bad_request(referral: Referral, q: str) -> None:
+@pytest.mark.parametrize(("q", "status"), [("", 400), ("   ", 422), ("!!", 422), ("x" * 201, 400)])
+def test_nothing_to_search_for_is_refused(referral: Referral, q: str, status: int) -> None:
+    # 400 outside the schema's length; 422 for text of its shape holding nothing to find.
     client = api(member(Role.COORDINATOR, area=referral.area))
     response = client.get("/api/v1/search/", {"q": q})
-    assert response.status_code == 400
+    assert response.status_code == status
     assert set(response.json()["error"]["fields"]) == {"q"}
 
 

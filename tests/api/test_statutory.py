@@ -125,7 +125,7 @@ def test_an_nrm_referral_gets_its_decisions_in_order(case: Case) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "field", "status"),
     [
-        ("strategy-discussions/", {"held_on": "9999-01-01"}, "held_on", 400),
+        ("strategy-discussions/", {"held_on": "9999-01-01"}, "held_on", 422),
         ("strategy-discussions/", {"held_on": str(TODAY + timedelta(days=1))}, "held_on", 422),
         ("strategy-discussions/", {"section_47": "perhaps"}, "section_47", 400),
         ("section-47-enquiries/", {"started_on": "2026-02-30"}, "started_on", 400),
@@ -247,6 +247,6 @@ def test_every_operation_documents_its_error_statuses() -> None:
         one = schema["paths"][f"/api/v1/referrals/{{reference}}/{kind}/{{id}}/"]
         every = {"401", "403", "429", "503"}
         writes = every | {"400", "404", "409", "413", "415", "422"}
-        assert set(listed["get"]["responses"]) == every | {"200", "400", "404"}
+        assert set(listed["get"]["responses"]) == every | {"200", "400", "404", "422"}
         assert set(listed["post"]["responses"]) == writes | {"201"}
         assert set(one["put"]["responses"]) == writes | {"200"}

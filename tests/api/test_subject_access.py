@@ -100,7 +100,7 @@ def test_a_lead_professional_of_the_case_is_refused() -> None:
     ("body", "status", "field"),
     [
         ({"received_on": "20/11/2026"}, 400, "received_on"),
-        ({"received_on": "1899-12-31"}, 400, "received_on"),
+        ({"received_on": "1899-12-31"}, 422, "received_on"),
         ({"requester": "x" * 201}, 400, "requester"),
         ({"received_on": "2099-01-01"}, 422, "received_on"),
         ({"requester": "   "}, 400, "requester"),
