@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
-from agencies.models import Role, User
+from agencies.models import Agency, Role, User
 from audit.models import AuditAction, AuditEvent
 from records.models import (
     HoldScope,
@@ -121,7 +121,7 @@ def test_a_coordinator_reviews_checks_and_approves(
     assert f"(record {world.young_person.pk})" not in erased  # no internal number
     assert "Amira" not in erased
     # The approver by name and the agency they act for in the area.
-    agency = world.coordinator.memberships.get(area=world.area).agency
+    agency = Agency.objects.get(memberships__user=world.coordinator, memberships__area=world.area)
     assert f"{world.coordinator.get_full_name()}, {agency.name}" in erased
 
 
@@ -206,7 +206,7 @@ def test_holds_are_placed_listed_and_released(
     with django_assert_max_num_queries(17):
         page = police.get(base).content.decode()
     assert f"Referral {world.referral.reference}" in page and "/release/" not in page
-    agency = world.coordinator.memberships.get(area=world.area).agency
+    agency = Agency.objects.get(memberships__user=world.coordinator, memberships__area=world.area)
     assert f"by {world.coordinator.get_full_name()}, {agency.name}" in page  # name and agency
     # The police lead sees the held person of concern by name, recorded as seen; the area
     # administrator, who may not see the record, by its number.

@@ -572,7 +572,7 @@ def test_a_record_whose_erasure_is_asked_for_is_listed_now_and_erased_on_approva
 
 
 def test_erasure_is_not_asked_for_a_held_record_nor_one_in_use(world: World) -> None:
-    ask = {
+    ask: dict[str, Any] = {
         "actor": world.coordinator,
         "area": world.area,
         "kind": RecordKind.YOUNG_PERSON,
