@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse
@@ -22,18 +21,16 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from agencies.rules import coordinates_area_of
 from referrals.audited_reads import records_seen
-from referrals.selectors import young_person_get
 from subject_access.models import EXTENSION_REASON_CAP, ExportStatus, SubjectAccessExport
 from subject_access.selectors import (
     export_get,
     exports_about,
     exports_for,
     suspect_for_subject_access,
+    young_person_for_subject_access,
 )
 from subject_access.services import (
-    ONLY_COORDINATORS,
     PARTS,
     REQUESTER_CAP,
     export_agree,
@@ -126,9 +123,7 @@ class YoungPersonSubjectAccessView(generics.ListAPIView[SubjectAccessExport]):
     queryset = SubjectAccessExport.objects.none()  # for the schema; requests use get_queryset
 
     def get_queryset(self) -> QuerySet[SubjectAccessExport]:
-        person = young_person_get(user=self.request.user, pk=self.kwargs["pk"])
-        if not coordinates_area_of(self.request.user, person):
-            raise PermissionDenied(ONLY_COORDINATORS)
+        person = young_person_for_subject_access(user=self.request.user, pk=self.kwargs["pk"])
         records_seen(actor=self.request.user, records=[person], request=self.request)
         return exports_for(user=self.request.user, young_person=person)
 

@@ -24,8 +24,6 @@ from agencies.rules import coordinates_area_of
 from agencies.selectors import active_memberships, signed_in
 from disruption.models import PersonOfConcern
 from referrals.audited_reads import records_seen
-from referrals.models import YoungPerson
-from referrals.selectors import young_person_get
 from subject_access.models import (
     EXTENSION,
     EXTENSION_REASON_CAP,
@@ -33,14 +31,15 @@ from subject_access.models import (
     SubjectAccessExport,
 )
 from subject_access.selectors import (
+    ONLY_COORDINATORS,
     export_get,
     exports_about,
     exports_for,
     suspect_for_subject_access,
+    young_person_for_subject_access,
 )
 from subject_access.services import (
     KEEP_FOR,
-    ONLY_COORDINATORS,
     REQUESTER_CAP,
     export_agree,
     export_download,
@@ -71,14 +70,6 @@ class SubjectAccessForm(forms.Form):
             "max_length": f"Enter who made the request in {REQUESTER_CAP} characters or fewer",
         },
     )
-
-
-def _coordinated(request: HttpRequest, pk: int) -> YoungPerson:
-    """The young person, for a coordinator of their area (404 out of sight, else 403)."""
-    person = young_person_get(user=signed_in(request.user), pk=pk)
-    if not coordinates_area_of(request.user, person):
-        raise PermissionDenied(ONLY_COORDINATORS)
-    return person
 
 
 def _started(request: HttpRequest, form: SubjectAccessForm, start: Any) -> Any:
@@ -118,7 +109,7 @@ def _page(request: HttpRequest, context: dict[str, Any], exports: Any) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def subject_access_page(request: HttpRequest, pk: int) -> HttpResponse:
-    person = _coordinated(request, pk)
+    person = young_person_for_subject_access(user=signed_in(request.user), pk=pk)
     form = SubjectAccessForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and _started(
         request, form, partial(export_start, young_person_id=person.pk)

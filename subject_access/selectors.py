@@ -17,10 +17,12 @@ from agencies.selectors import active_memberships, membership_in
 from disruption.models import PersonOfConcern
 from disruption.selectors import entity_get
 from referrals.models import YoungPerson
-from referrals.selectors import coordinated_areas
+from referrals.selectors import coordinated_areas, young_person_get
 
 from .jobs import fail_overdue
 from .models import SubjectAccessExport
+
+ONLY_COORDINATORS = "Only the coordinators of the young person's area start subject access exports."
 
 
 def _police_led_areas(user: Any) -> list[int]:
@@ -64,6 +66,15 @@ ONLY_THE_AREAS_INTELLIGENCE = (
     "Only the area's coordinators and police leads see subject access exports about a person "
     "of concern."
 )
+
+
+def young_person_for_subject_access(*, user: Any, pk: int) -> YoungPerson:
+    """A young person, for the coordinators of their area (404 out of sight, PermissionDenied
+    for anyone else who sees them)."""
+    person = young_person_get(user=user, pk=pk)
+    if membership_in(user=user, area_id=person.area_id, roles=[Role.COORDINATOR]) is None:
+        raise PermissionDenied(ONLY_COORDINATORS)
+    return person
 
 
 def suspect_for_subject_access(*, user: Any, pk: int) -> PersonOfConcern:

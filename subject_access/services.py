@@ -49,7 +49,7 @@ from .gathering import (
 )
 from .jobs import fail, fail_overdue
 from .models import EXTENSION_REASON_CAP, ExportStatus, SubjectAccessExport
-from .selectors import export_get
+from .selectors import ONLY_COORDINATORS, export_get
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +72,6 @@ FAULT = (
     "The export stopped because of a fault in the service. Start it again; if this happens "
     "again, tell your service desk."
 )
-ONLY_COORDINATORS = "Only the coordinators of the young person's area start subject access exports."
 ONLY_COORDINATORS_OF_SUSPECT = (
     "Only the coordinators of the area start subject access exports about a person of concern."
 )
