@@ -91,7 +91,7 @@ class AdministrationListView(AdministrationView, generics.ListAPIView[Any]):
 # --- areas ------------------------------------------------------------------------------
 
 
-class AreaSerializer(serializers.ModelSerializer[Area]):
+class AreaSerializer(checked.ModelSerializer[Area]):
     class Meta:
         model = Area
         fields = ["ons_code", "name"]
@@ -109,17 +109,17 @@ class AdministeredAreasView(AdministrationView):
 # --- people -----------------------------------------------------------------------------
 
 
-class RoleSerializer(serializers.ModelSerializer[Membership]):
-    agency = serializers.CharField(source="agency.name", default=None)
+class RoleSerializer(checked.ModelSerializer[Membership]):
+    agency = checked.CharField(source="agency.name", default=None)
 
     class Meta:
         model = Membership
         fields = ["id", "role", "agency", "is_active"]
 
 
-class PersonSerializer(serializers.ModelSerializer[User]):
+class PersonSerializer(checked.ModelSerializer[User]):
     roles = RoleSerializer(many=True, source="roles_here", read_only=True)
-    has_role_here = serializers.BooleanField(read_only=True)
+    has_role_here = checked.BooleanField(read_only=True)
 
     class Meta:
         model = User
@@ -131,15 +131,15 @@ class PersonAddSerializer(serializers.Serializer[Any]):
     """A role for someone; a new username creates their account with the details given (an
     existing account keeps its own)."""
 
-    username = serializers.CharField(max_length=150)
+    username = checked.CharField(max_length=150)
     role = serializers.ChoiceField(
         choices=[c for c in Role.choices if c[0] != Role.NATIONAL_ANALYST]
     )
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.none())
-    email = serializers.EmailField(required=False, default="")
-    first_name = serializers.CharField(max_length=150, required=False, default="")
-    last_name = serializers.CharField(max_length=150, required=False, default="")
-    password = serializers.CharField(
+    email = checked.EmailField(required=False, default="")
+    first_name = checked.CharField(max_length=150, required=False, default="")
+    last_name = checked.CharField(max_length=150, required=False, default="")
+    password = checked.CharField(
         max_length=128,
         required=False,
         default="",
@@ -164,7 +164,7 @@ class PersonAddSerializer(serializers.Serializer[Any]):
 
 
 class PeopleQuerySerializer(QuerySerializer):
-    q = serializers.CharField(
+    q = checked.CharField(
         required=False,
         default="",
         max_length=PEOPLE_SEARCH_CAP,
@@ -243,7 +243,7 @@ class PersonDeactivateView(AdministrationView):
 # --- agencies ---------------------------------------------------------------------------
 
 
-class AgencySerializer(serializers.ModelSerializer[Agency]):
+class AgencySerializer(checked.ModelSerializer[Agency]):
     class Meta:
         model = Agency
         fields = ["id", "name", "agency_type", "is_active"]
@@ -304,7 +304,7 @@ class AgencyDeactivateView(AdministrationView):
 # --- settings ---------------------------------------------------------------------------
 
 
-class AreaSettingsSerializer(serializers.ModelSerializer[Area]):
+class AreaSettingsSerializer(checked.ModelSerializer[Area]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, maximum in AREA_SETTING_MAXIMUMS.items():
@@ -349,15 +349,15 @@ class AreaSettingsView(AdministrationView):
 
 
 class LockoutSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField()
-    name = serializers.CharField()
-    failures = serializers.IntegerField()
+    username = checked.CharField()
+    name = checked.CharField()
+    failures = checked.IntegerField()
     last_failure = checked.DateTimeField(read_only=True)
     locked_until = checked.DateTimeField(read_only=True)
 
 
 class UnlockSerializer(serializers.Serializer[Any]):
-    username = serializers.CharField(max_length=150)
+    username = checked.CharField(max_length=150)
 
 
 class LockoutsView(AdministrationView):
@@ -383,12 +383,12 @@ class LockoutsView(AdministrationView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class UndeliveredEmailSerializer(serializers.ModelSerializer[Notification]):
+class UndeliveredEmailSerializer(checked.ModelSerializer[Notification]):
     """Who, what kind, when and the error: never the title (case content)."""
 
-    username = serializers.CharField(source="recipient.username")
-    email = serializers.CharField(source="recipient.email")
-    error = serializers.CharField(source="email_error")
+    username = checked.CharField(source="recipient.username")
+    email = checked.CharField(source="recipient.email")
+    error = checked.CharField(source="email_error")
 
     class Meta:
         model = Notification
@@ -419,8 +419,8 @@ class UndeliveredEmailsView(AdministrationListView):
 
 
 class AuditQuerySerializer(QuerySerializer):
-    username = serializers.CharField(required=False, default="", max_length=150)
-    reference = serializers.CharField(
+    username = checked.CharField(required=False, default="", max_length=150)
+    reference = checked.CharField(
         required=False, default="", max_length=20, help_text="A referral of the area"
     )
     action = serializers.ChoiceField(choices=AuditAction.choices, required=False)
@@ -446,8 +446,8 @@ class AuditQuerySerializer(QuerySerializer):
         return data
 
 
-class AuditEventSerializer(serializers.ModelSerializer[AuditEvent]):
-    actor = serializers.CharField(source="actor.username", default=None)
+class AuditEventSerializer(checked.ModelSerializer[AuditEvent]):
+    actor = checked.CharField(source="actor.username", default=None)
     record = serializers.SerializerMethodField()
     reason = serializers.SerializerMethodField(
         help_text="The reason given: its text only to a coordinator of the area, else whether "

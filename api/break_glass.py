@@ -18,6 +18,7 @@ from referrals.break_glass import break_glass_review
 from referrals.models import BreakGlassAccess
 from referrals.selectors import break_glass_for_review
 
+from . import fields as checked
 from .pagination import NumberedPagination
 from .toolkit import AuditedListView
 
@@ -28,10 +29,10 @@ def _name(user: Any) -> str | None:
     return (user.get_full_name() or user.get_username()) if user is not None else None
 
 
-class BreakGlassAccessSerializer(serializers.ModelSerializer[BreakGlassAccess]):
-    referral = serializers.CharField(source="referral.reference")
+class BreakGlassAccessSerializer(checked.ModelSerializer[BreakGlassAccess]):
+    referral = checked.CharField(source="referral.reference")
     user = serializers.SerializerMethodField(help_text="Who opened it")
-    agency = serializers.CharField(source="membership.agency.name", default=None)
+    agency = checked.CharField(source="membership.agency.name", default=None)
     reviewed_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -47,7 +48,7 @@ class BreakGlassAccessSerializer(serializers.ModelSerializer[BreakGlassAccess]):
 
 
 class ReviewSerializer(serializers.Serializer[Any]):
-    note = serializers.CharField(max_length=2000, help_text="What you found when you reviewed it")
+    note = checked.CharField(max_length=2000, help_text="What you found when you reviewed it")
 
 
 class ReviewerView:

@@ -46,6 +46,7 @@ from referrals.models import (
     ScreeningTool,
 )
 
+from . import fields as checked
 from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 AREA = OpenApiParameter(
@@ -94,13 +95,13 @@ class _Used(serializers.Serializer[Any]):
         return bool(getattr(entry, "is_active", True) and not retired and not entry.unused)
 
 
-class ActionTypeSerializer(_Used, serializers.ModelSerializer[ProtectiveActionType]):
+class ActionTypeSerializer(_Used, checked.ModelSerializer[ProtectiveActionType]):
     class Meta:
         model = ProtectiveActionType
         fields = ["code", "label", "national", "in_use"]
 
 
-class TacticSerializer(_Used, serializers.ModelSerializer[DisruptionTactic]):
+class TacticSerializer(_Used, checked.ModelSerializer[DisruptionTactic]):
     class Meta:
         model = DisruptionTactic
         fields = [
@@ -116,13 +117,13 @@ class TacticSerializer(_Used, serializers.ModelSerializer[DisruptionTactic]):
         ]
 
 
-class IndicatorSerializer(serializers.ModelSerializer[ScreeningIndicator]):
+class IndicatorSerializer(checked.ModelSerializer[ScreeningIndicator]):
     class Meta:
         model = ScreeningIndicator
         fields = ["code", "category", "label", "weight"]
 
 
-class ScreeningToolSerializer(_Used, serializers.ModelSerializer[ScreeningTool]):
+class ScreeningToolSerializer(_Used, checked.ModelSerializer[ScreeningTool]):
     retired = serializers.SerializerMethodField()
 
     class Meta:
@@ -151,26 +152,26 @@ class ScreeningToolDetailSerializer(ScreeningToolSerializer):
 
 
 class AreaBodySerializer(serializers.Serializer[Any]):
-    area = serializers.CharField(required=False, max_length=9, help_text="The area's ONS code")
+    area = checked.CharField(required=False, max_length=9, help_text="The area's ONS code")
 
 
 class IndicatorInSerializer(serializers.Serializer[Any]):
-    code = serializers.SlugField(
+    code = checked.SlugField(
         required=False,
         default="",
         max_length=50,
         help_text="An earlier version's indicator this one rewords; left out for a new one",
     )
     category = serializers.ChoiceField(choices=ScreeningCategory.choices)
-    label = serializers.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
-    weight = serializers.IntegerField(min_value=1, max_value=WEIGHT_MAX)
+    label = checked.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
+    weight = checked.IntegerField(min_value=1, max_value=WEIGHT_MAX)
 
 
 class ScreeningToolPublishSerializer(AreaBodySerializer):
-    based_on = serializers.SlugField(
+    based_on = checked.SlugField(
         max_length=40, help_text="The version it starts from: national or the area's own"
     )
-    name = serializers.CharField(max_length=NAME_CAP)
+    name = checked.CharField(max_length=NAME_CAP)
     exploitation_types = serializers.ListField(
         child=serializers.ChoiceField(choices=ExploitationType.choices),
         min_length=1,
@@ -182,17 +183,17 @@ class ScreeningToolPublishSerializer(AreaBodySerializer):
 
 
 class ActionTypeAddSerializer(AreaBodySerializer):
-    label = serializers.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
+    label = checked.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
 
 
 class TacticAddSerializer(AreaBodySerializer):
-    label = serializers.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
+    label = checked.CharField(max_length=LABEL_CAP)  # type: ignore[assignment]
     category = serializers.ChoiceField(choices=TacticCategory.choices)
-    legal_power = serializers.CharField(
+    legal_power = checked.CharField(
         required=False, default="", allow_blank=True, max_length=LEGAL_POWER_CAP
     )
-    expires = serializers.BooleanField(default=False, help_text="It lapses on an expiry date")
-    default_duration_days = serializers.IntegerField(
+    expires = checked.BooleanField(default=False, help_text="It lapses on an expiry date")
+    default_duration_days = checked.IntegerField(
         required=False, allow_null=True, default=None, min_value=1
     )
 

@@ -46,7 +46,7 @@ from .serializers import LONG_TEXT
 from .toolkit import IDEMPOTENCY_KEY, AuditedListView, QuerySerializer, idempotent_response
 
 
-class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
+class DisruptionTargetSerializer(checked.ModelSerializer[Node]):
     kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES)
     id = serializers.SerializerMethodField(help_text="The person, location, vehicle or identifier")
 
@@ -58,16 +58,16 @@ class DisruptionTargetSerializer(serializers.ModelSerializer[Node]):
         return int(getattr(node, f"{NODE_FIELDS[NodeKind(node.kind)]}_id"))
 
 
-class DisruptionActivitySerializer(serializers.ModelSerializer[DisruptionActivity]):
-    area = serializers.CharField(source="area.name")
-    tactic = serializers.CharField(source="tactic.code")
-    tactic_label = serializers.CharField(source="tactic.label")
+class DisruptionActivitySerializer(checked.ModelSerializer[DisruptionActivity]):
+    area = checked.CharField(source="area.name")
+    tactic = checked.CharField(source="tactic.code")
+    tactic_label = checked.CharField(source="tactic.label")
     target = DisruptionTargetSerializer()
     referrals: serializers.SlugRelatedField[Referral] = serializers.SlugRelatedField(
         slug_field="reference", many=True, read_only=True
     )
-    owner_name = serializers.CharField(source="owner.get_full_name")
-    owner_agency = serializers.CharField(source="owner_agency.name")
+    owner_name = checked.CharField(source="owner.get_full_name")
+    owner_agency = checked.CharField(source="owner_agency.name")
 
     class Meta:
         model = DisruptionActivity
@@ -103,15 +103,15 @@ class _ActivityFields(serializers.Serializer[object]):
 
     mode = serializers.ChoiceField(choices=DisruptionMode.choices)
     referrals = serializers.ListField(
-        child=serializers.CharField(max_length=20),
+        child=checked.CharField(max_length=20),
         required=False,
         max_length=50,
         help_text="References of the open referrals whose young people it protects",
     )
-    legal_power = serializers.CharField(
+    legal_power = checked.CharField(
         required=False, allow_blank=True, max_length=300, help_text="Defaults to the tactic's"
     )
-    owner = serializers.IntegerField(
+    owner = checked.IntegerField(
         help_text="A police lead, or someone of a partner agency serving the area"
     )
     status = serializers.ChoiceField(choices=DisruptionStatus.choices)
@@ -125,14 +125,14 @@ class _ActivityFields(serializers.Serializer[object]):
         help_text="For an order or notice; defaults to the tactic's duration from issue",
     )
     breached_on = checked.DateField(required=False, allow_null=True)
-    outcome = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
-    court = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    court_reference = serializers.CharField(required=False, allow_blank=True, max_length=60)
+    outcome = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    court = checked.CharField(required=False, allow_blank=True, max_length=200)
+    court_reference = checked.CharField(required=False, allow_blank=True, max_length=60)
 
 
 class DisruptionActivityCreateSerializer(_ActivityFields):
     target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES)
-    target_id = serializers.IntegerField(min_value=1, max_value=2**31 - 1)
+    target_id = checked.IntegerField(min_value=1, max_value=2**31 - 1)
     tactic = serializers.SlugRelatedField(slug_field="code", queryset=tactic_catalogue())
     status = serializers.ChoiceField(
         choices=DisruptionStatus.choices, default=DisruptionStatus.PLANNED
@@ -144,23 +144,23 @@ class DisruptionActivityUpdateSerializer(_ActivityFields):
 
 
 class DisruptionLogFilterSerializer(QuerySerializer):
-    tactic = serializers.CharField(required=False, max_length=60, help_text="A tactic's code")
+    tactic = checked.CharField(required=False, max_length=60, help_text="A tactic's code")
     status = serializers.ChoiceField(choices=DisruptionStatus.choices, required=False)
     target_kind = serializers.ChoiceField(choices=ENTITY_KIND_CHOICES, required=False)
-    owner = serializers.IntegerField(
+    owner = checked.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, help_text="The owner's user id"
     )
     since = checked.DateField(
         required=False, help_text="Activity issued (else planned, else logged) on or after"
     )
     until = checked.DateField(required=False, help_text="... on or before")
-    expiring_within_days = serializers.IntegerField(
+    expiring_within_days = checked.IntegerField(
         required=False,
         min_value=0,
         max_value=3660,
         help_text="Only live orders and notices lapsing from today to this many days on",
     )
-    referral = serializers.CharField(
+    referral = checked.CharField(
         required=False, max_length=20, help_text="Only activity protecting this referral"
     )
 

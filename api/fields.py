@@ -5,8 +5,10 @@ coordinates, read only as the schema's pattern says."""
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import models
+from django.utils.datastructures import MultiValueDict
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -68,3 +70,79 @@ class LatitudeField(_Coordinate):
 @extend_schema_field(_coordinate_schema(LONGITUDE))
 class LongitudeField(_Coordinate):
     limit, pattern = 180, LONGITUDE
+
+
+class JSONTyped:
+    """A value in a JSON body must have the type the schema gives it: DRF would read 5 as the
+    text "5", or 1 as true, where the schema says a string or a boolean. Form and query data
+    arrive only as text, so they are read as DRF reads them."""
+
+    json_types: tuple[type, ...]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if _from_json(self) and (
+            isinstance(data, bool) is not (bool in self.json_types)
+            or not isinstance(data, self.json_types)
+        ):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+def _from_json(field: Any) -> bool:
+    data = getattr(field.root, "initial_data", None)
+    return data is not None and not isinstance(data, MultiValueDict)
+
+
+class CharField(JSONTyped, serializers.CharField):
+    json_types = (str,)
+
+
+class SlugField(JSONTyped, serializers.SlugField):
+    json_types = (str,)
+
+
+class EmailField(JSONTyped, serializers.EmailField):
+    json_types = (str,)
+
+
+class URLField(JSONTyped, serializers.URLField):
+    json_types = (str,)
+
+
+class IntegerField(JSONTyped, serializers.IntegerField):
+    """As text (a query or a form), only the digits of an integer, as the schema's type says:
+    DRF would also read " 5", "5.0" or other scripts' digits."""
+
+    json_types = (int,)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and not re.fullmatch(r"-?[0-9]+", data):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BooleanField(JSONTyped, serializers.BooleanField):
+    json_types = (bool,)
+
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+# DRF's, with the model's text, number and yes/no fields read as their JSON types. (A comment:
+# the schema would show a docstring as every serializer's description.)
+class ModelSerializer(serializers.ModelSerializer[_M]):
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.CharField: CharField,
+        models.TextField: CharField,
+        models.SlugField: SlugField,
+        models.EmailField: EmailField,
+        models.URLField: URLField,
+        models.IntegerField: IntegerField,
+        models.SmallIntegerField: IntegerField,
+        models.BigIntegerField: IntegerField,
+        models.PositiveIntegerField: IntegerField,
+        models.PositiveSmallIntegerField: IntegerField,
+        models.PositiveBigIntegerField: IntegerField,
+        models.BooleanField: BooleanField,
+    }

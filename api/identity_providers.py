@@ -25,45 +25,46 @@ from identity.services import (
     provider_save,
 )
 
+from . import fields as checked
 from .administration import NOT_ADMINISTRATOR, NOT_HERE, AdministrationView
 from .toolkit import service_response
 
 
 class GroupRoleSerializer(serializers.Serializer[GroupRole]):
     role = serializers.ChoiceField(choices=GROUP_ROLES)
-    group = serializers.CharField(
+    group = checked.CharField(
         max_length=GROUP_CAP, help_text="The group as the provider's ID token names it"
     )
 
 
 class ProviderSerializer(serializers.Serializer[IdentityProvider]):
-    issuer = serializers.URLField(
+    issuer = checked.URLField(
         max_length=500, help_text="The issuer, exactly as its discovery document names it"
     )
-    client_id = serializers.CharField(max_length=255, help_text="The ID the provider gave us")
-    client_secret_variable = serializers.CharField(
+    client_id = checked.CharField(max_length=255, help_text="The ID the provider gave us")
+    client_secret_variable = checked.CharField(
         max_length=64,
         help_text="The server's environment variable holding the client secret (OIDC_…); the "
         "secret itself is never stored",
     )
     email_domains = serializers.ListField(
-        child=serializers.CharField(max_length=253),
+        child=checked.CharField(max_length=253),
         min_length=1,
         max_length=MAX_DOMAINS,
         help_text="The agency's work email domains: their people are sent to this provider",
     )
-    email_claim = serializers.CharField(max_length=64, default="email")
-    email_verified_claim = serializers.CharField(max_length=64, default="email_verified")
+    email_claim = checked.CharField(max_length=64, default="email")
+    email_verified_claim = checked.CharField(max_length=64, default="email_verified")
     mfa_acr_values = serializers.ListField(
-        child=serializers.CharField(max_length=200),
+        child=checked.CharField(max_length=200),
         max_length=MAX_ACR_VALUES,
         default=list,
         help_text="acr values meaning two factors were used (amr listing mfa always counts)",
     )
-    password_sign_in = serializers.BooleanField(
+    password_sign_in = checked.BooleanField(
         default=True, help_text="Whether the agency's people may still sign in with a password"
     )
-    groups_claim = serializers.CharField(
+    groups_claim = checked.CharField(
         max_length=64,
         allow_blank=True,
         default="",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import MultiPartParser
@@ -40,7 +40,7 @@ from . import fields as checked
 from .errors import Conflict
 from .pagination import StrictCursorPagination
 from .parsers import DepthLimitedJSONParser
-from .toolkit import IDEMPOTENCY_KEY, idempotent_response
+from .toolkit import IDEMPOTENCY_KEY, QuerySerializer, idempotent_response
 
 
 class RequestedCursorPagination(StrictCursorPagination):
@@ -50,29 +50,29 @@ class RequestedCursorPagination(StrictCursorPagination):
 
 
 class InformationRequestSerializer(serializers.Serializer[Asked]):
-    id = serializers.IntegerField(source="pk")
-    referral = serializers.CharField(source="reference", help_text="The referral's reference")
-    young_person = serializers.CharField(help_text="Name, shared under the lawful basis")
+    id = checked.IntegerField(source="pk")
+    referral = checked.CharField(source="reference", help_text="The referral's reference")
+    young_person = checked.CharField(help_text="Name, shared under the lawful basis")
     date_of_birth = checked.DateField(allowed=BIRTH_DATE, allow_null=True)
-    lawful_basis = serializers.CharField(
+    lawful_basis = checked.CharField(
         help_text=f"The lawful basis recorded for sharing, in words: one of {len(LawfulBasis)}"
     )
-    agency = serializers.CharField(help_text="The agency asked")
-    agency_id = serializers.IntegerField()
-    question = serializers.CharField()
+    agency = checked.CharField(help_text="The agency asked")
+    agency_id = checked.IntegerField()
+    question = checked.CharField()
     due_on = checked.DateField(allowed=DUE_DATE)
-    requested_by = serializers.CharField()
+    requested_by = checked.CharField()
     requested_at = checked.DateTimeField()
     status = serializers.ChoiceField(choices=InformationRequestStatus.choices)
-    answer = serializers.CharField()
-    attachment_name = serializers.CharField(help_text="The attached document's name, if any")
-    declined_reason = serializers.CharField()
-    answered_by = serializers.CharField(help_text="Who answered or declined it")
+    answer = checked.CharField()
+    attachment_name = checked.CharField(help_text="The attached document's name, if any")
+    declined_reason = checked.CharField()
+    answered_by = checked.CharField(help_text="Who answered or declined it")
     answered_at = checked.DateTimeField(allow_null=True)
 
 
 class AnswerSerializer(serializers.Serializer[object]):
-    answer = serializers.CharField(max_length=ANSWER_MAX_LENGTH)
+    answer = checked.CharField(max_length=ANSWER_MAX_LENGTH)
     attachment = serializers.FileField(
         required=False,
         help_text="PDF, DOCX, ODT or TXT (multipart). An API request body is at most 1 MiB; "
@@ -81,7 +81,7 @@ class AnswerSerializer(serializers.Serializer[object]):
 
 
 class DeclineSerializer(serializers.Serializer[object]):
-    reason = serializers.CharField(max_length=REASON_MAX_LENGTH)
+    reason = checked.CharField(max_length=REASON_MAX_LENGTH)
 
 
 _NOT_FOUND = OpenApiResponse(description="No such request among those you may read")
@@ -92,6 +92,14 @@ _CLOSED = OpenApiResponse(description="The request has already been answered or 
 _INVALID = OpenApiResponse(description="The request has errors: they name the field")
 
 
+class DirectionQuerySerializer(QuerySerializer):
+    direction = serializers.ChoiceField(
+        choices=[(Direction.OF_ME, "Asked of your agency"), (Direction.BY_ME, "Asked by you")],
+        required=False,
+        help_text="Only those asked of your agency, or only those you asked",
+    )
+
+
 class InformationRequestListView(generics.ListAPIView[Any]):
     """The caller's information requests, newest first; each recorded as seen."""
 
@@ -99,25 +107,17 @@ class InformationRequestListView(generics.ListAPIView[Any]):
     pagination_class = RequestedCursorPagination
 
     def get_queryset(self) -> Any:
-        direction = self.request.query_params.get("direction", "")
+        query = DirectionQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        direction = query.validated_data.get("direction", "")
         return asked_values(information_request_list(user=self.request.user, direction=direction))
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "direction",
-                str,
-                enum=[Direction.OF_ME, Direction.BY_ME],
-                description="Only those asked of your agency, or only those you asked",
-            )
-        ],
+        parameters=[DirectionQuerySerializer],
         responses={200: InformationRequestSerializer(many=True), 400: _INVALID},
         summary="Information requests asked of your agency and asked by you",
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        direction = request.query_params.get("direction", "")
-        if direction not in ("", Direction.OF_ME, Direction.BY_ME):
-            raise serializers.ValidationError({"direction": ["Choose of_me or by_me"]})
         with transaction.atomic():
             page = [to_asked(row) for row in self.paginate_queryset(self.get_queryset()) or []]
             information_requests_seen(actor=request.user, shown=page, request=request._request)

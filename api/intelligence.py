@@ -68,12 +68,18 @@ from referrals.selectors import ReferralAccess, referral_get, young_person_get
 from . import fields as checked
 from .errors import RULE
 from .pagination import StrictCursorPagination
-from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response, query_text
+from .toolkit import (
+    IDEMPOTENCY_KEY,
+    AuditedListView,
+    QuerySerializer,
+    idempotent_response,
+    query_text,
+)
 
 # --- serializers ---------------------------------------------------------------------------
 
 
-class NodeSerializer(serializers.ModelSerializer[Node]):
+class NodeSerializer(checked.ModelSerializer[Node]):
     record_id = serializers.SerializerMethodField()
 
     class Meta:
@@ -84,7 +90,7 @@ class NodeSerializer(serializers.ModelSerializer[Node]):
         return int(getattr(node, f"{NODE_FIELDS[NodeKind(node.kind)]}_id"))
 
 
-class EntitySerializer(serializers.ModelSerializer[Any]):
+class EntitySerializer(checked.ModelSerializer[Any]):
     node = serializers.SerializerMethodField(help_text="Its node in the network, once linked")
 
     def get_node(self, record: Any) -> int | None:
@@ -140,7 +146,7 @@ class IdentifierSerializer(EntitySerializer):
 
 
 class AreaField(serializers.Serializer[object]):
-    area = serializers.IntegerField(
+    area = checked.IntegerField(
         required=False,
         min_value=1,
         help_text="The area it belongs to (default: the area of the caller's acting role)",
@@ -148,7 +154,7 @@ class AreaField(serializers.Serializer[object]):
 
 
 class GradingSerializer(serializers.Serializer[object]):
-    source = serializers.CharField(max_length=200)  # type: ignore[assignment]
+    source = checked.CharField(max_length=200)  # type: ignore[assignment]
     source_evaluation = serializers.ChoiceField(SourceEvaluation.choices)
     intelligence_assessment = serializers.ChoiceField(IntelligenceAssessment.choices)
     handling_code = serializers.ChoiceField(HandlingCode.choices)
@@ -162,7 +168,7 @@ class HandleSerializer(serializers.Serializer[object]):
             "invalid_choice": "Choose a platform of handles. Send phone numbers in phone_numbers."
         },
     )
-    value = serializers.CharField(max_length=200)
+    value = checked.CharField(max_length=200)
 
     def to_internal_value(self, data: Any) -> Any:
         value = super().to_internal_value(data)
@@ -170,24 +176,24 @@ class HandleSerializer(serializers.Serializer[object]):
 
 
 def _text(max_length: int) -> serializers.CharField:
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True)
+    return checked.CharField(max_length=max_length, required=False, allow_blank=True)
 
 
 class PersonWriteSerializer(AreaField):
-    name = serializers.CharField(max_length=200)
-    aliases = serializers.ListField(child=serializers.CharField(max_length=200), required=False)
+    name = checked.CharField(max_length=200)
+    aliases = serializers.ListField(child=checked.CharField(max_length=200), required=False)
     date_of_birth = checked.DateField(allowed=BIRTH_DATE, required=False, allow_null=True)
-    approximate_age = serializers.IntegerField(
+    approximate_age = checked.IntegerField(
         required=False, allow_null=True, min_value=0, max_value=120
     )
     description = _text(5000)
     addresses = _text(5000)
     police_references = serializers.ListField(
-        child=serializers.CharField(max_length=60), required=False
+        child=checked.CharField(max_length=60), required=False
     )
     status = serializers.ChoiceField(PersonStatus.choices, required=False)
     phone_numbers = serializers.ListField(
-        child=serializers.CharField(max_length=40), required=False, max_length=20
+        child=checked.CharField(max_length=40), required=False, max_length=20
     )
     handles = HandleSerializer(many=True, required=False)
     grading = GradingSerializer(
@@ -196,18 +202,18 @@ class PersonWriteSerializer(AreaField):
 
 
 class LocationWriteSerializer(AreaField):
-    name = serializers.CharField(max_length=200)
+    name = checked.CharField(max_length=200)
     location_type = serializers.ChoiceField(LocationType.choices, required=False)
     address = _text(2000)
     postcode = _text(10)
     latitude = checked.LatitudeField()
     longitude = checked.LongitudeField()
-    is_hotspot = serializers.BooleanField(required=False)
+    is_hotspot = checked.BooleanField(required=False)
     description = _text(5000)
 
 
 class VehicleWriteSerializer(AreaField):
-    registration = serializers.CharField(max_length=30)
+    registration = checked.CharField(max_length=30)
     make = _text(60)
     model = _text(60)
     colour = _text(40)
@@ -216,15 +222,15 @@ class VehicleWriteSerializer(AreaField):
 
 class IdentifierWriteSerializer(AreaField):
     platform = serializers.ChoiceField(Platform.choices)
-    value = serializers.CharField(max_length=200)
+    value = checked.CharField(max_length=200)
     notes = _text(5000)
 
 
-class LinkSerializer(serializers.ModelSerializer[Link]):
+class LinkSerializer(checked.ModelSerializer[Link]):
     a = NodeSerializer()
     b = NodeSerializer()
-    referral = serializers.CharField(source="referral.reference", default=None, allow_null=True)
-    grading = serializers.CharField(read_only=True)
+    referral = checked.CharField(source="referral.reference", default=None, allow_null=True)
+    grading = checked.CharField(read_only=True)
 
     class Meta:
         model = Link
@@ -250,30 +256,28 @@ class LinkSerializer(serializers.ModelSerializer[Link]):
 
 class EndSerializer(serializers.Serializer[object]):
     kind = serializers.ChoiceField(NodeKind.choices)
-    id = serializers.IntegerField(min_value=1, help_text="The young person's or entity's id")
+    id = checked.IntegerField(min_value=1, help_text="The young person's or entity's id")
 
 
 class LinkCreateSerializer(GradingSerializer):
     a = EndSerializer()
     b = EndSerializer()
     nature = serializers.ChoiceField(LinkNature.choices)
-    referral = serializers.CharField(
+    referral = checked.CharField(
         max_length=30, required=False, help_text="The reference of the referral it came from"
     )
     detail = _text(5000)
 
 
 class LinkShareSerializer(serializers.Serializer[object]):
-    reason = serializers.CharField(max_length=2000)
+    reason = checked.CharField(max_length=2000)
 
 
-class LinkAlertSerializer(serializers.ModelSerializer[LinkAlert]):
+class LinkAlertSerializer(checked.ModelSerializer[LinkAlert]):
     node = NodeSerializer()
     matched_node = NodeSerializer(allow_null=True)
-    police_agency = serializers.CharField(
-        source="police_agency.name", default=None, allow_null=True
-    )
-    reviewed_by = serializers.CharField(
+    police_agency = checked.CharField(source="police_agency.name", default=None, allow_null=True)
+    reviewed_by = checked.CharField(
         source="reviewed_by.get_full_name", default=None, help_text="Who marked it reviewed"
     )
 
@@ -500,15 +504,19 @@ class LinkPagination(StrictCursorPagination):
     ordering = ("-recorded_at", "-id")
 
 
-LINK_FILTERS = [
-    OpenApiParameter("node", OpenApiTypes.INT, description="Links joining this node"),
-    OpenApiParameter(
-        "kind", OpenApiTypes.STR, enum=NodeKind.values, description="Links with an end of this kind"
-    ),
-    OpenApiParameter(
-        "referral", OpenApiTypes.STR, description="Links recorded through this referral"
-    ),
-]
+class LinkQuerySerializer(QuerySerializer):
+    node = checked.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, help_text="Links joining this node"
+    )
+    kind = serializers.ChoiceField(
+        choices=NodeKind.choices, required=False, help_text="Links with an end of this kind"
+    )
+    referral = checked.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=20,
+        help_text="Links recorded through this referral",
+    )
 
 
 def _end(request: Request, end: dict[str, Any]) -> models.Model:
@@ -530,23 +538,16 @@ class LinksView(AuditedListView):
     def get_queryset(self) -> Any:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        params = self.request.query_params
-        node = None
-        if params.get("node"):
-            try:
-                node = node_get(user=self.request.user, pk=int(params["node"]))
-            except ValueError as exc:
-                raise ValidationError({"node": ["Send a node id."]}) from exc
-        kind = params.get("kind", "")
-        if kind and kind not in NodeKind.values:
-            raise ValidationError({"kind": ["Choose a kind of node."]})
-        links = links_for(user=self.request.user, node=node, kind=kind)
-        reference = query_text(self.request, "referral", max_length=20)
-        if reference:
-            links = links.filter(referral__reference=reference)
+        query = LinkQuerySerializer(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        chosen = query.validated_data
+        node = node_get(user=self.request.user, pk=chosen["node"]) if "node" in chosen else None
+        links = links_for(user=self.request.user, node=node, kind=chosen.get("kind", ""))
+        if chosen.get("referral"):
+            links = links.filter(referral__reference=chosen["referral"])
         return links
 
-    @extend_schema(parameters=LINK_FILTERS)
+    @extend_schema(parameters=[LinkQuerySerializer])
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().get(request, *args, **kwargs)
 

@@ -48,18 +48,18 @@ from .serializers import LONG_TEXT, ActionSerializer
 from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
 
 
-class MeetingSerializer(serializers.ModelSerializer[Meeting]):
-    area = serializers.CharField(source="area.ons_code")
-    area_name = serializers.CharField(source="area.name")
-    chair_name = serializers.CharField(source="chair.get_full_name")
+class MeetingSerializer(checked.ModelSerializer[Meeting]):
+    area = checked.CharField(source="area.ons_code")
+    area_name = checked.CharField(source="area.name")
+    chair_name = checked.CharField(source="chair.get_full_name")
 
     class Meta:
         model = Meeting
         fields = ["id", "area", "area_name", "held_at", "place", "chair", "chair_name", "status"]
 
 
-class AgendaItemSerializer(serializers.ModelSerializer[AgendaItem]):
-    referral = serializers.CharField(source="referral.reference", default=None)
+class AgendaItemSerializer(checked.ModelSerializer[AgendaItem]):
+    referral = checked.CharField(source="referral.reference", default=None)
     subject = serializers.SerializerMethodField(help_text="The young person, person or place")
     subject_kind = serializers.SerializerMethodField()
     reasons = serializers.ListField(child=serializers.ChoiceField(choices=AgendaReason.choices))
@@ -151,7 +151,7 @@ class _AreaPeopleField(serializers.PrimaryKeyRelatedField[Any]):
 class MeetingCreateSerializer(serializers.Serializer[object]):
     area = serializers.SlugRelatedField(slug_field="ons_code", queryset=Area.objects.all())
     held_at = checked.DateTimeField()
-    place = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    place = checked.CharField(required=False, allow_blank=True, max_length=200)
     chair = _AreaPeopleField()
     agencies = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=Agency.objects.filter(is_active=True)
@@ -167,8 +167,8 @@ class MeetingCreateSerializer(serializers.Serializer[object]):
 
 
 class ItemAddSerializer(serializers.Serializer[object]):
-    referral = serializers.CharField(required=False, max_length=20, help_text="Its reference")
-    node = serializers.IntegerField(
+    referral = checked.CharField(required=False, max_length=20, help_text="Its reference")
+    node = checked.IntegerField(
         required=False, min_value=1, help_text="A person of concern's or location's node"
     )
 
@@ -214,17 +214,17 @@ class ItemActionSerializer(serializers.Serializer[object]):
     )
     owner = _OwnerField()
     due_on = checked.DateField(allowed=DUE_DATE)
-    detail = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    detail = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
 
 class DecisionSerializer(serializers.Serializer[object]):
-    decision = serializers.CharField(max_length=LONG_TEXT)
+    decision = checked.CharField(max_length=LONG_TEXT)
     next_review_on = checked.DateField(allowed=DUE_DATE, required=False, allow_null=True)
     actions = ItemActionSerializer(many=True, required=False)
 
 
 class MinutesSerializer(serializers.Serializer[object]):
-    minutes = serializers.CharField(max_length=50_000)
+    minutes = checked.CharField(max_length=50_000)
 
 
 def _detail(request: Request, pk: int) -> Response:

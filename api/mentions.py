@@ -17,6 +17,7 @@ from disruption.mention_selectors import mention_line, referral_mentions
 from disruption.models import HandlingCode, IntelligenceAssessment, SourceEvaluation
 from disruption.services import MentionKind, mention_convert
 
+from . import fields as checked
 from .intelligence import LinkSerializer
 from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
@@ -27,18 +28,18 @@ NOT_YOURS = OpenApiResponse(
 
 
 class MentionSerializer(serializers.Serializer[object]):
-    number = serializers.IntegerField(help_text="The line's number, for its own address")
+    number = checked.IntegerField(help_text="The line's number, for its own address")
     kind = serializers.ChoiceField(MentionKind.choices, help_text="What the concern mentions")
-    line = serializers.CharField(help_text="The concern's own words")
+    line = checked.CharField(help_text="The concern's own words")
     link = LinkSerializer(
         allow_null=True, help_text="The link made of the line once it is recorded, else null"
     )
 
 
 class MatchSerializer(serializers.Serializer[object]):
-    id = serializers.IntegerField(help_text="Send it as record to link the line to this record")
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
-    why = serializers.CharField(help_text="Why the line may be this record")
+    id = checked.IntegerField(help_text="Send it as record to link the line to this record")
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
+    why = checked.CharField(help_text="Why the line may be this record")
 
 
 class MentionDetailSerializer(MentionSerializer):
@@ -50,13 +51,13 @@ class MentionDetailSerializer(MentionSerializer):
 
 
 class MentionConvertSerializer(serializers.Serializer[object]):
-    record = serializers.CharField(
+    record = checked.CharField(
         required=False,
         max_length=20,
         help_text=f"The id of one of the records offered as matches, or {NEW_RECORD} for a new "
         "record; required when any record is offered",
     )
-    name = serializers.CharField(
+    name = checked.CharField(
         required=False,
         default="",
         allow_blank=True,

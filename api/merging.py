@@ -24,6 +24,7 @@ from referrals.identity_merging_selectors import young_person_merge_get
 from referrals.models import Referral, ReferralState, YoungPerson, YoungPersonMerge
 from referrals.selectors import referral_get, young_person_get, young_person_possible_matches
 
+from . import fields as checked
 from .serializers import YoungPersonDetailSerializer
 
 NOT_FOUND = OpenApiResponse(description="No such record among those you may see")
@@ -34,12 +35,12 @@ INVALID = OpenApiResponse(description="The answers break a rule (the field says 
 class PossibleMatchSerializer(serializers.Serializer[Any]):
     young_person = YoungPersonDetailSerializer(source="person")
     reasons = serializers.ListField(
-        child=serializers.CharField(), help_text="What agrees between the two, in words"
+        child=checked.CharField(), help_text="What agrees between the two, in words"
     )
 
 
 class MatchSerializer(serializers.Serializer[Any]):
-    young_person = serializers.IntegerField(
+    young_person = checked.IntegerField(
         required=False,
         allow_null=True,
         help_text="The id of the existing record the referral's young person is; leave it out "
@@ -48,20 +49,20 @@ class MatchSerializer(serializers.Serializer[Any]):
 
 
 class MergeRequestSerializer(serializers.Serializer[Any]):
-    merged = serializers.IntegerField(
+    merged = checked.IntegerField(
         help_text="The id of the other record of the same young person: its referrals and "
         "links move to this one, and it is kept, marked as merged into this one"
     )
-    reason = serializers.CharField(max_length=REASON_CAP, help_text="Why they are the same person")
+    reason = checked.CharField(max_length=REASON_CAP, help_text="Why they are the same person")
 
 
 class UndoRequestSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=REASON_CAP, help_text="Why the merge is undone")
+    reason = checked.CharField(max_length=REASON_CAP, help_text="Why the merge is undone")
 
 
-class MergeSerializer(serializers.ModelSerializer[YoungPersonMerge]):
-    kept = serializers.IntegerField(source="kept_id")
-    merged = serializers.IntegerField(source="merged_id")
+class MergeSerializer(checked.ModelSerializer[YoungPersonMerge]):
+    kept = checked.IntegerField(source="kept_id")
+    merged = checked.IntegerField(source="merged_id")
     undo_until = serializers.SerializerMethodField(
         help_text="Until when the merge may be undone (the area's setting, as it is now)"
     )

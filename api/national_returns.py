@@ -89,7 +89,7 @@ class AreaReturnView(APIView):
 
 class ImportSerializer(serializers.Serializer[object]):
     file = serializers.FileField(help_text="CSV: a header row, then one row per concern")
-    replace = serializers.BooleanField(
+    replace = checked.BooleanField(
         required=False,
         default=False,
         help_text="Replace an area's return for a period already imported (else refused)",
@@ -97,27 +97,27 @@ class ImportSerializer(serializers.Serializer[object]):
 
 
 class ImportedReturnSerializer(serializers.Serializer[object]):
-    area_code = serializers.CharField(source="area.ons_code")
+    area_code = checked.CharField(source="area.ons_code")
     period_start = checked.DateField()
     period_end = checked.DateField()
 
 
 class ImportedSerializer(serializers.Serializer[object]):
     returns = ImportedReturnSerializer(many=True)
-    rows = serializers.IntegerField()
-    replaced = serializers.IntegerField(help_text="Returns replaced by this import")
+    rows = checked.IntegerField()
+    replaced = checked.IntegerField(help_text="Returns replaced by this import")
 
 
 class ProblemSerializer(serializers.Serializer[object]):
-    row = serializers.IntegerField(help_text="The line of the file; the header is row 1")
-    column = serializers.CharField(help_text="Empty when the whole row is at fault")
-    message = serializers.CharField()
+    row = checked.IntegerField(help_text="The line of the file; the header is row 1")
+    column = checked.CharField(help_text="Empty when the whole row is at fault")
+    message = checked.CharField()
 
 
 class RefusedSerializer(serializers.Serializer[object]):
     error = serializers.DictField()
     problems = ProblemSerializer(many=True)
-    more_problems = serializers.IntegerField(help_text="Problems found but not listed")
+    more_problems = checked.IntegerField(help_text="Problems found but not listed")
 
 
 class NationalReturnsView(APIView):
@@ -172,8 +172,8 @@ class TablesQuerySerializer(QuerySerializer):
 
 
 class NationalRowSerializer(serializers.Serializer[object]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    key = checked.CharField()
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
     referrals = FigureSerializer()
     referrals_share = FigureSerializer()
     young_people = FigureSerializer()
@@ -182,24 +182,24 @@ class NationalRowSerializer(serializers.Serializer[object]):
 
 class NationalTableSerializer(serializers.Serializer[object]):
     slug = serializers.ChoiceField(choices=[*CATEGORIES, "area"])
-    title = serializers.CharField()
-    heading = serializers.CharField()
-    note = serializers.CharField()
+    title = checked.CharField()
+    heading = checked.CharField()
+    note = checked.CharField()
     rows = NationalRowSerializer(many=True)
     total = NationalRowSerializer()
 
 
 class SummaryRowSerializer(serializers.Serializer[object]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    key = checked.CharField()
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
     figure = FigureSerializer()
 
 
 class NationalTablesSerializer(serializers.Serializer[object]):
     start = checked.DateField()
     end = checked.DateField()
-    areas_returned = serializers.IntegerField()
-    suppression = serializers.CharField()
+    areas_returned = checked.IntegerField()
+    suppression = checked.CharField()
     summary = SummaryRowSerializer(many=True)
     tables = NationalTableSerializer(many=True)
 

@@ -32,19 +32,19 @@ from .toolkit import QuerySerializer, query_text
 
 
 class NetworkNodeSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField(help_text="The node's id, as the edges name it")
+    id = checked.IntegerField(help_text="The node's id, as the edges name it")
     kind = serializers.ChoiceField(choices=NodeKind.choices)
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
-    hop = serializers.IntegerField(help_text="0 for the record asked about, then 1 or 2")
-    record_id = serializers.IntegerField(help_text="The young person's or entity's own id")
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
+    hop = checked.IntegerField(help_text="0 for the record asked about, then 1 or 2")
+    record_id = checked.IntegerField(help_text="The young person's or entity's own id")
 
 
 class NetworkEdgeSerializer(serializers.Serializer[Any]):
-    id = serializers.IntegerField()
-    a = serializers.IntegerField(help_text="Node id (the lower of the two)")
-    b = serializers.IntegerField(help_text="Node id")
-    nature = serializers.CharField()
-    grading = serializers.CharField(help_text="3x5x2 grading, e.g. 1AP")
+    id = checked.IntegerField()
+    a = checked.IntegerField(help_text="Node id (the lower of the two)")
+    b = checked.IntegerField(help_text="Node id")
+    nature = checked.CharField()
+    grading = checked.CharField(help_text="3x5x2 grading, e.g. 1AP")
     observed_on = checked.DateField()
 
 
@@ -52,8 +52,8 @@ class NetworkSerializer(serializers.Serializer[Any]):
     centre = NetworkNodeSerializer()
     since = checked.DateField(allow_null=True)
     until = checked.DateField(allow_null=True)
-    young_people = serializers.IntegerField(help_text="Distinct young people in the network")
-    truncated = serializers.BooleanField(
+    young_people = checked.IntegerField(help_text="Distinct young people in the network")
+    truncated = checked.BooleanField(
         help_text="True when more links were found than are shown (the newest are shown)"
     )
     nodes = NetworkNodeSerializer(many=True)
@@ -73,22 +73,20 @@ class NetworkQuerySerializer(QuerySerializer):
 
 class ClusterEntrySerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=NodeKind.choices)
-    record_id = serializers.IntegerField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    record_id = checked.IntegerField()
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
 
 
 class ClusterSerializer(serializers.Serializer[Any]):
-    young_people = serializers.IntegerField()
-    entities = serializers.IntegerField()
-    labels = serializers.ListField(
-        child=serializers.CharField(), help_text="The most linked entities"
-    )
+    young_people = checked.IntegerField()
+    entities = checked.IntegerField()
+    labels = serializers.ListField(child=checked.CharField(), help_text="The most linked entities")
     entry = ClusterEntrySerializer(help_text="Open its network to see the cluster")
 
 
 class ClustersSerializer(serializers.Serializer[Any]):
-    area = serializers.CharField(source="area.ons_code")
-    total = serializers.IntegerField(help_text="Clusters in the area (the largest are listed)")
+    area = checked.CharField(source="area.ons_code")
+    total = checked.IntegerField(help_text="Clusters in the area (the largest are listed)")
     clusters = ClusterSerializer(many=True)
 
 

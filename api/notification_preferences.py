@@ -15,14 +15,15 @@ from notifications.models import ALWAYS_URGENT, Delivery, NotificationKind
 from notifications.selectors import notification_preferences
 from notifications.services import notification_preferences_update
 
+from . import fields as checked
 from .errors import RULE
 
 
 class PreferenceSerializer(serializers.Serializer[object]):
     kind = serializers.ChoiceField(choices=NotificationKind.choices)
-    kind_label = serializers.CharField(read_only=True)
+    kind_label = checked.CharField(read_only=True)
     delivery = serializers.ChoiceField(choices=Delivery.choices)
-    always_urgent = serializers.BooleanField(
+    always_urgent = checked.BooleanField(
         read_only=True, help_text="Always emailed straight away: delivery cannot be changed"
     )
 

@@ -16,12 +16,13 @@ from notifications.models import Notification, NotificationKind
 from notifications.selectors import notifications_for
 from notifications.services import notifications_mark_read
 
+from . import fields as checked
 from .pagination import NumberedPagination
 from .toolkit import QuerySerializer
 
 
-class NotificationSerializer(serializers.ModelSerializer[Notification]):
-    kind_label = serializers.CharField(source="get_kind_display")
+class NotificationSerializer(checked.ModelSerializer[Notification]):
+    kind_label = checked.CharField(source="get_kind_display")
     read = serializers.SerializerMethodField()
 
     class Meta:
@@ -37,11 +38,11 @@ class NotificationFiltersSerializer(QuerySerializer):
     kind = serializers.ChoiceField(
         choices=NotificationKind.choices, required=False, help_text="Of this kind only"
     )
-    unread = serializers.BooleanField(required=False, default=False, help_text="Unread only")
+    unread = checked.BooleanField(required=False, default=False, help_text="Unread only")
 
 
 class MarkedSerializer(serializers.Serializer[Any]):
-    marked = serializers.IntegerField(help_text="How many were unread and are now read")
+    marked = checked.IntegerField(help_text="How many were unread and are now read")
 
 
 class NotificationsView(generics.ListAPIView[Notification]):

@@ -24,11 +24,12 @@ from provisioning.models import PROVISIONED_ROLES, ScimToken
 from provisioning.selectors import scim_tenant_url, scim_tokens_for_area
 from provisioning.services import MAX_LIFETIME_DAYS, scim_token_issue, scim_token_revoke
 
+from . import fields as checked
 from .administration import NOT_ADMINISTRATOR, NOT_HERE, AdministrationListView, AdministrationView
 
 
-class ScimTokenSerializer(serializers.ModelSerializer[ScimToken]):
-    agency = serializers.CharField(source="agency.name")
+class ScimTokenSerializer(checked.ModelSerializer[ScimToken]):
+    agency = checked.CharField(source="agency.name")
 
     class Meta:
         model = ScimToken
@@ -45,7 +46,7 @@ class ScimTokenIssueSerializer(serializers.Serializer[Any]):
         default=Role.PRACTITIONER,
         help_text="The role every person the token creates is given in the agency",
     )
-    lifetime_days = serializers.IntegerField(min_value=1, max_value=MAX_LIFETIME_DAYS, default=365)
+    lifetime_days = checked.IntegerField(min_value=1, max_value=MAX_LIFETIME_DAYS, default=365)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -56,8 +57,8 @@ class ScimTokenIssueSerializer(serializers.Serializer[Any]):
 
 
 class ScimTokenIssuedSerializer(ScimTokenSerializer):
-    token = serializers.CharField(help_text="The secret. It is shown once and never again.")
-    tenant_url = serializers.CharField(help_text="The SCIM base URL to give the provider")
+    token = checked.CharField(help_text="The secret. It is shown once and never again.")
+    tenant_url = checked.CharField(help_text="The SCIM base URL to give the provider")
 
     class Meta(ScimTokenSerializer.Meta):
         fields = [*ScimTokenSerializer.Meta.fields, "token", "tenant_url"]

@@ -49,6 +49,7 @@ from records.services import (
 )
 from referrals.audited_reads import records_seen
 
+from . import fields as checked
 from .fields import DateField
 from .pagination import NumberedPagination
 from .toolkit import IDEMPOTENCY_KEY, AuditedListView, idempotent_response
@@ -85,9 +86,9 @@ class ScheduleRowSerializer(serializers.Serializer[Any]):
         help_text="The age for the age trigger (the area's retention age), else the years"
     )
     action = serializers.ChoiceField(source="rule.action", choices=RetentionAction.choices)
-    justification = serializers.CharField(source="rule.justification")
-    own = serializers.BooleanField(help_text="The area's own rule, not the national default")
-    described = serializers.CharField(source="trigger_words", help_text="The trigger in words")
+    justification = checked.CharField(source="rule.justification")
+    own = checked.BooleanField(help_text="The area's own rule, not the national default")
+    described = checked.CharField(source="trigger_words", help_text="The trigger in words")
 
     def get_number(self, row: ScheduleRow) -> int | None:
         return row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years
@@ -95,9 +96,9 @@ class ScheduleRowSerializer(serializers.Serializer[Any]):
 
 class RuleChangeSerializer(serializers.Serializer[Any]):
     trigger = serializers.ChoiceField(choices=TriggerKind.choices)
-    number = serializers.IntegerField(min_value=1, max_value=100)
+    number = checked.IntegerField(min_value=1, max_value=100)
     action = serializers.ChoiceField(choices=RetentionAction.choices)
-    justification = serializers.CharField(max_length=REASON_CAP)
+    justification = checked.CharField(max_length=REASON_CAP)
 
 
 class ScheduleView(APIView):
@@ -131,7 +132,7 @@ class ScheduleRuleView(APIView):
 # Reviews.
 
 
-class ReviewSerializer(serializers.ModelSerializer[RetentionReview]):
+class ReviewSerializer(checked.ModelSerializer[RetentionReview]):
     record = serializers.SerializerMethodField(help_text="The record in words")
 
     class Meta:
@@ -156,8 +157,8 @@ def _review_data(request: Request, review: RetentionReview) -> dict[str, Any]:
 
 class AskSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=RecordKind.choices)
-    record_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
-    reason = serializers.CharField(
+    record_id = checked.IntegerField(min_value=1, max_value=2**63 - 1)
+    reason = checked.CharField(
         max_length=REASON_CAP, help_text="Who asked for its erasure, and why"
     )
 
@@ -207,7 +208,7 @@ class ReviewsView(AuditedListView):
 
 
 class KeepSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=REASON_CAP)
+    reason = checked.CharField(max_length=REASON_CAP)
     keep_until = DateField(allowed=EXPIRY_DATE, help_text="Listed for review again this day")
 
 
@@ -218,7 +219,7 @@ class ApproveSerializer(serializers.Serializer[Any]):
     )
 
 
-class TombstoneSerializer(serializers.ModelSerializer[Tombstone]):
+class TombstoneSerializer(checked.ModelSerializer[Tombstone]):
     class Meta:
         model = Tombstone
         fields = ["id", "kind", "record_id", "action", "erased_at", "approved_by", "counts"]
@@ -278,7 +279,7 @@ class ReviewApproveView(APIView):
 # Legal holds.
 
 
-class HoldSerializer(serializers.ModelSerializer[LegalHold]):
+class HoldSerializer(checked.ModelSerializer[LegalHold]):
     class Meta:
         model = LegalHold
         fields = [
@@ -297,10 +298,10 @@ class HoldSerializer(serializers.ModelSerializer[LegalHold]):
 
 class HoldPlaceSerializer(serializers.Serializer[Any]):
     scope = serializers.ChoiceField(choices=HoldScope.choices)
-    record_id = serializers.IntegerField(
+    record_id = checked.IntegerField(
         required=False, allow_null=True, default=None, help_text="Left out for the whole area"
     )
-    reason = serializers.CharField(max_length=REASON_CAP)
+    reason = checked.CharField(max_length=REASON_CAP)
     ends_on = DateField(
         allowed=EXPIRY_DATE,
         required=False,
@@ -311,7 +312,7 @@ class HoldPlaceSerializer(serializers.Serializer[Any]):
 
 
 class ReleaseSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=REASON_CAP)
+    reason = checked.CharField(max_length=REASON_CAP)
 
 
 HOLD_KEEPERS_ONLY = "Only the area's coordinators and administrators place and release holds"

@@ -50,9 +50,9 @@ class ReferralListQuerySerializer(QuerySerializer):
         choices=[(Taken.BY_ME.value, "By me"), (Taken.NOT_TAKEN.value, "By nobody")],
         required=False,
     )
-    agency = serializers.IntegerField(required=False, help_text="The raising agency's id")
-    overdue = serializers.BooleanField(required=False, default=False)
-    after = serializers.CharField(
+    agency = checked.IntegerField(required=False, help_text="The raising agency's id")
+    overdue = checked.BooleanField(required=False, default=False)
+    after = checked.CharField(
         required=False, max_length=80, help_text="The queue's `next_after` of the page before"
     )
 
@@ -73,7 +73,7 @@ class TriageRowSerializer(ReferralSummarySerializer):
         read_only=True, help_text="The nearer of the RAG and triage deadlines"
     )
     age = serializers.SerializerMethodField()
-    triaged_by = serializers.CharField(source="triaged_by.get_full_name", default=None)
+    triaged_by = checked.CharField(source="triaged_by.get_full_name", default=None)
 
     class Meta(ReferralSummarySerializer.Meta):
         fields = [
@@ -91,8 +91,8 @@ class TriageRowSerializer(ReferralSummarySerializer):
 
 
 class TriagePageSerializer(serializers.Serializer[Any]):
-    next = serializers.URLField(allow_null=True)
-    next_after = serializers.CharField(allow_blank=True)
+    next = checked.URLField(allow_null=True)
+    next_after = checked.CharField(allow_blank=True)
     results = TriageRowSerializer(many=True)
 
 

@@ -25,8 +25,8 @@ from .toolkit import QuerySerializer
 
 
 class ReportAreaSerializer(serializers.Serializer[Any]):
-    ons_code = serializers.CharField()
-    name = serializers.CharField()
+    ons_code = checked.CharField()
+    name = checked.CharField()
 
 
 DATE_ERROR: dict[str, Any] = {"invalid": "Enter a real date as YYYY-MM-DD, for example 2026-03-31"}
@@ -76,7 +76,7 @@ class PeriodQuerySerializer(QuerySerializer):
 
 
 class FigureSerializer(serializers.Serializer[Any]):
-    shown = serializers.CharField(
+    shown = checked.CharField(
         help_text="What a reader sees: a number, c (suppressed), z (not applicable) or : "
         "(not available)"
     )
@@ -86,43 +86,43 @@ class FigureSerializer(serializers.Serializer[Any]):
 
 
 class RowSerializer(serializers.Serializer[Any]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    key = checked.CharField()
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
     current = FigureSerializer()
     previous = FigureSerializer()
     change = FigureSerializer(help_text="c unless both periods' counts are shown")
 
 
 class TableSerializer(serializers.Serializer[Any]):
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    note = serializers.CharField(allow_blank=True)
-    chart = serializers.CharField(allow_blank=True, help_text="bar, line, or empty for none")
+    slug = checked.CharField()
+    title = checked.CharField()
+    note = checked.CharField(allow_blank=True)
+    chart = checked.CharField(allow_blank=True, help_text="bar, line, or empty for none")
     rows = RowSerializer(many=True)
     total = RowSerializer(allow_null=True)
 
 
 class PeriodSerializer(serializers.Serializer[Any]):
-    kind = serializers.CharField(help_text="month, quarter, year or custom")
+    kind = checked.CharField(help_text="month, quarter, year or custom")
     start = checked.DateField()
     end = checked.DateField(help_text="The last day, included")
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
 
 
 class DashboardSerializer(serializers.Serializer[Any]):
     area = ReportAreaSerializer()
     period = PeriodSerializer()
     previous_period = PeriodSerializer()
-    incomplete_period = serializers.CharField(
+    incomplete_period = checked.CharField(
         allow_null=True,
         help_text="Why the period cannot yet be compared as a whole (it is not over); null when "
         "it can",
     )
     key_messages = serializers.ListField(
-        child=serializers.CharField(),
+        child=checked.CharField(),
         help_text="Up to five sentences from the summary's published figures, as the page shows",
     )
-    suppression = serializers.CharField(help_text="How figures are suppressed")
+    suppression = checked.CharField(help_text="How figures are suppressed")
     tables = TableSerializer(many=True, help_text="The summary, the months, then breakdowns")
 
 

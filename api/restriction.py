@@ -29,6 +29,7 @@ from referrals.restriction import (
 from referrals.restriction_selectors import young_person_restrictions
 from referrals.selectors import young_person_get
 
+from . import fields as checked
 from .errors import Conflict
 
 NOT_FOUND = OpenApiResponse(description="No such record among those you may see")
@@ -39,13 +40,13 @@ CONFLICT = OpenApiResponse(
 
 
 class ReasonSerializer(serializers.Serializer[Any]):
-    reason = serializers.CharField(max_length=REASON_CAP, help_text="Why, in a sentence or two")
+    reason = checked.CharField(max_length=REASON_CAP, help_text="Why, in a sentence or two")
 
 
-class RestrictionSerializer(serializers.ModelSerializer[YoungPersonRestriction]):
-    young_person = serializers.IntegerField(source="young_person_id")
-    placed_by = serializers.CharField(source="placed_by.get_full_name")
-    lifted_by = serializers.CharField(source="lifted_by.get_full_name", allow_null=True)
+class RestrictionSerializer(checked.ModelSerializer[YoungPersonRestriction]):
+    young_person = checked.IntegerField(source="young_person_id")
+    placed_by = checked.CharField(source="placed_by.get_full_name")
+    lifted_by = checked.CharField(source="lifted_by.get_full_name", allow_null=True)
 
     class Meta:
         model = YoungPersonRestriction

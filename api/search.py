@@ -30,16 +30,16 @@ from .toolkit import QuerySerializer
 
 
 class SearchQuerySerializer(QuerySerializer):
-    q = serializers.CharField(
+    q = checked.CharField(
         max_length=MAX_QUERY_LENGTH, help_text=HINT, trim_whitespace=False, allow_blank=False
     )
-    page = serializers.IntegerField(min_value=1, required=False, help_text="From 1")
+    page = checked.IntegerField(min_value=1, required=False, help_text="From 1")
 
 
-class FoundReferralSerializer(serializers.ModelSerializer[Referral]):
-    state_label = serializers.CharField(source="get_state_display")
-    rag_label = serializers.CharField(source="get_rag_display")
-    area = serializers.CharField(source="area.name")
+class FoundReferralSerializer(checked.ModelSerializer[Referral]):
+    state_label = checked.CharField(source="get_state_display")
+    rag_label = checked.CharField(source="get_rag_display")
+    area = checked.CharField(source="area.name")
 
     class Meta:
         model = Referral
@@ -47,12 +47,12 @@ class FoundReferralSerializer(serializers.ModelSerializer[Referral]):
 
 
 class SearchResultSerializer(serializers.Serializer[object]):
-    id = serializers.IntegerField(source="young_person.pk")
-    given_name = serializers.CharField(source="young_person.given_name")
-    family_name = serializers.CharField(source="young_person.family_name")
-    aliases = serializers.ListField(child=serializers.CharField(), source="young_person.aliases")
+    id = checked.IntegerField(source="young_person.pk")
+    given_name = checked.CharField(source="young_person.given_name")
+    family_name = checked.CharField(source="young_person.family_name")
+    aliases = serializers.ListField(child=checked.CharField(), source="young_person.aliases")
     date_of_birth = checked.DateField(source="young_person.date_of_birth", allow_null=True)
-    estimated_age = serializers.IntegerField(source="young_person.estimated_age", allow_null=True)
+    estimated_age = checked.IntegerField(source="young_person.estimated_age", allow_null=True)
     nhs_number = serializers.SerializerMethodField(
         help_text="Only to those who see one of the referrals in full (null otherwise)"
     )
@@ -76,9 +76,9 @@ class SearchResultSerializer(serializers.Serializer[object]):
 
 
 class SearchPageSerializer(serializers.Serializer[object]):
-    count = serializers.IntegerField(help_text="Young people found")
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
+    count = checked.IntegerField(help_text="Young people found")
+    next = checked.URLField(allow_null=True)
+    previous = checked.URLField(allow_null=True)
     results = SearchResultSerializer(many=True)
 
 

@@ -31,10 +31,10 @@ from .models import ApiToken
 from .services import MAX_LIFETIME_DAYS
 
 
-class MembershipSerializer(serializers.ModelSerializer[Membership]):
+class MembershipSerializer(checked.ModelSerializer[Membership]):
     # A national analyst's membership holds neither.
-    area = serializers.CharField(source="area.name", default=None, allow_null=True)
-    agency = serializers.CharField(source="agency.name", default=None, allow_null=True)
+    area = checked.CharField(source="area.name", default=None, allow_null=True)
+    agency = checked.CharField(source="agency.name", default=None, allow_null=True)
 
     class Meta:
         model = Membership
@@ -42,32 +42,32 @@ class MembershipSerializer(serializers.ModelSerializer[Membership]):
 
 
 class MeSerializer(serializers.Serializer[object]):
-    username = serializers.CharField()
-    full_name = serializers.CharField()
+    username = checked.CharField()
+    full_name = checked.CharField()
     memberships = MembershipSerializer(many=True)
 
 
-class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+class ApiTokenSerializer(checked.ModelSerializer[ApiToken]):
     class Meta:
         model = ApiToken
         fields = ["id", "name", "prefix", "created_at", "expires_at", "revoked_at", "last_used_at"]
 
 
 class ApiTokenCreateSerializer(serializers.Serializer[object]):
-    name = serializers.CharField(max_length=100)
-    lifetime_days = serializers.IntegerField(min_value=1, max_value=MAX_LIFETIME_DAYS, default=30)
+    name = checked.CharField(max_length=100)
+    lifetime_days = checked.IntegerField(min_value=1, max_value=MAX_LIFETIME_DAYS, default=30)
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):
-    token = serializers.CharField(help_text="The secret. It is shown once and never again.")
+    token = checked.CharField(help_text="The secret. It is shown once and never again.")
 
     class Meta(ApiTokenSerializer.Meta):
         fields = [*ApiTokenSerializer.Meta.fields, "token"]
 
 
-class ReferralSummarySerializer(serializers.ModelSerializer[Referral]):
-    area = serializers.CharField(source="area.name")
-    raised_by_agency = serializers.CharField(source="raised_by_agency.name")
+class ReferralSummarySerializer(checked.ModelSerializer[Referral]):
+    area = checked.CharField(source="area.name")
+    raised_by_agency = checked.CharField(source="raised_by_agency.name")
 
     class Meta:
         model = Referral
@@ -88,7 +88,7 @@ class ReferralSummaryDetailSerializer(ReferralSummarySerializer):
     """What a referrer sees of their referral: who it is about and where it has got to."""
 
     access = serializers.SerializerMethodField()
-    young_person = serializers.CharField(source="young_person.__str__")
+    young_person = checked.CharField(source="young_person.__str__")
 
     class Meta(ReferralSummarySerializer.Meta):
         # What the referrer's page shows: where it stands and what was decided, never the
@@ -107,24 +107,22 @@ class ReferralSummaryDetailSerializer(ReferralSummarySerializer):
 
 
 class YoungPersonSerializer(serializers.Serializer[object]):
-    given_name = serializers.CharField()
-    family_name = serializers.CharField()
+    given_name = checked.CharField()
+    family_name = checked.CharField()
     date_of_birth = checked.DateField(allowed=BIRTH_DATE, allow_null=True)
-    nhs_number = serializers.CharField()
+    nhs_number = checked.CharField()
 
 
-class AssignmentSerializer(serializers.ModelSerializer[ReferralAssignment]):
-    agency = serializers.CharField(source="agency.name")
-    lead_professional = serializers.CharField(
-        source="lead_professional.get_full_name", default=None
-    )
+class AssignmentSerializer(checked.ModelSerializer[ReferralAssignment]):
+    agency = checked.CharField(source="agency.name")
+    lead_professional = checked.CharField(source="lead_professional.get_full_name", default=None)
 
     class Meta:
         model = ReferralAssignment
         fields = ["agency", "lead_professional", "assigned_at"]
 
 
-class TimelineEventSerializer(serializers.ModelSerializer[ReferralEvent]):
+class TimelineEventSerializer(checked.ModelSerializer[ReferralEvent]):
     class Meta:
         model = ReferralEvent
         fields = ["event_type", "created_at", "parameters"]
@@ -137,7 +135,7 @@ class ReferralFullSerializer(ReferralSummarySerializer):
     young_person = YoungPersonSerializer()
     assignments = AssignmentSerializer(many=True, source="current_assignments")
     timeline = TimelineEventSerializer(many=True, source="events.all")
-    triaged_by = serializers.CharField(source="triaged_by.get_full_name", default=None)
+    triaged_by = checked.CharField(source="triaged_by.get_full_name", default=None)
 
     class Meta(ReferralSummarySerializer.Meta):
         fields = [
@@ -168,8 +166,8 @@ class ReferralFullSerializer(ReferralSummarySerializer):
         return "full"
 
 
-class BreakGlassSerializer(serializers.ModelSerializer[BreakGlassAccess]):
-    reason = serializers.CharField(min_length=BREAK_GLASS_MIN_REASON, max_length=2000)
+class BreakGlassSerializer(checked.ModelSerializer[BreakGlassAccess]):
+    reason = checked.CharField(min_length=BREAK_GLASS_MIN_REASON, max_length=2000)
 
     class Meta:
         model = BreakGlassAccess
@@ -180,9 +178,9 @@ class BreakGlassSerializer(serializers.ModelSerializer[BreakGlassAccess]):
 class TransitionSerializer(serializers.Serializer[object]):
     """A step the caller may take now, as declared in the referral workflow."""
 
-    name = serializers.CharField()
-    title = serializers.CharField(source="custom.label")
-    inputs = serializers.ListField(child=serializers.CharField(), source="custom.inputs")
+    name = checked.CharField()
+    title = checked.CharField(source="custom.label")
+    inputs = serializers.ListField(child=checked.CharField(), source="custom.inputs")
     target = serializers.SerializerMethodField()
 
     def get_target(self, obj: Any) -> str | None:
@@ -192,7 +190,7 @@ class TransitionSerializer(serializers.Serializer[object]):
 
 def _step_input_fields() -> dict[str, Any]:
     return {
-        name: serializers.CharField(
+        name: checked.CharField(
             required=False, allow_blank=True, max_length=2000, help_text=spec.label
         )
         for name, spec in STEP_INPUTS.items()
@@ -209,37 +207,37 @@ TransitionInputSerializer = type(
 LONG_TEXT = 20000
 
 
-class YoungPersonSummarySerializer(serializers.ModelSerializer[YoungPerson]):
-    area = serializers.CharField(source="area.name")
+class YoungPersonSummarySerializer(checked.ModelSerializer[YoungPerson]):
+    area = checked.CharField(source="area.name")
 
     class Meta:
         model = YoungPerson
         fields = ["id", "given_name", "family_name", "date_of_birth", "estimated_age", "area"]
 
 
-class YoungPersonDetailSerializer(serializers.ModelSerializer[YoungPerson]):
-    area = serializers.CharField(source="area.name")
+class YoungPersonDetailSerializer(checked.ModelSerializer[YoungPerson]):
+    area = checked.CharField(source="area.name")
 
     class Meta:
         model = YoungPerson
         fields = ["id", "area", *YOUNG_PERSON_FIELDS, "identity_confirmed_at", "created_at"]
 
 
-class YoungPersonInputSerializer(serializers.ModelSerializer[YoungPerson]):
+class YoungPersonInputSerializer(checked.ModelSerializer[YoungPerson]):
     # Written as people write it (943 476 5919); the service normalises and checks it.
-    nhs_number = serializers.CharField(required=False, allow_blank=True, max_length=20)
-    address = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    nhs_number = checked.CharField(required=False, allow_blank=True, max_length=20)
+    address = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
     class Meta:
         model = YoungPerson
         fields = list(YOUNG_PERSON_FIELDS)
 
 
-class ConcernSerializer(serializers.ModelSerializer[Referral]):
+class ConcernSerializer(checked.ModelSerializer[Referral]):
     """What the person raising a concern writes while it is a draft."""
 
     screening_indicators = serializers.ListField(
-        child=serializers.SlugField(max_length=60),
+        child=checked.SlugField(max_length=60),
         required=False,
         max_length=200,
         help_text="Indicator codes from the area's screening tool",
@@ -274,7 +272,7 @@ class ConcernRaiseSerializer(ConcernSerializer):
         }
 
 
-class DraftSerializer(serializers.ModelSerializer[Referral]):
+class DraftSerializer(checked.ModelSerializer[Referral]):
     """A concern as its author sees it while writing it."""
 
     young_person = YoungPersonDetailSerializer()
@@ -287,9 +285,9 @@ class DraftSerializer(serializers.ModelSerializer[Referral]):
         fields = ["reference", "state", "created_at", "young_person", *CONCERN_FIELDS]
 
 
-class TimelineEntrySerializer(serializers.ModelSerializer[ReferralEvent]):
-    referral = serializers.CharField(source="referral.reference")
-    actor = serializers.CharField(source="actor.get_full_name", default=None)
+class TimelineEntrySerializer(checked.ModelSerializer[ReferralEvent]):
+    referral = checked.CharField(source="referral.reference")
+    actor = checked.CharField(source="actor.get_full_name", default=None)
 
     class Meta:
         model = ReferralEvent
@@ -303,11 +301,11 @@ class TimelineFilterSerializer(serializers.Serializer[object]):
     )
 
 
-class ActionSerializer(serializers.ModelSerializer[ProtectiveAction]):
-    action_type = serializers.CharField(source="action_type.code")
-    action_type_label = serializers.CharField(source="action_type.label")
-    owner_name = serializers.CharField(source="owner.get_full_name")
-    owner_agency = serializers.CharField(source="owner_agency.name")
+class ActionSerializer(checked.ModelSerializer[ProtectiveAction]):
+    action_type = checked.CharField(source="action_type.code")
+    action_type_label = checked.CharField(source="action_type.label")
+    owner_name = checked.CharField(source="owner.get_full_name")
+    owner_agency = checked.CharField(source="owner_agency.name")
 
     class Meta:
         model = ProtectiveAction
@@ -333,7 +331,7 @@ class ActionCreateSerializer(serializers.Serializer[object]):
     )
     owner = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.none())
     due_on = checked.DateField(allowed=DUE_DATE)
-    detail = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    detail = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -345,10 +343,10 @@ class ActionCreateSerializer(serializers.Serializer[object]):
 
 class ActionUpdateSerializer(serializers.Serializer[object]):
     status = serializers.ChoiceField(choices=ActionStatus.choices)
-    outcome = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    outcome = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
 
-class MissingEpisodeSerializer(serializers.ModelSerializer[MissingEpisode]):
+class MissingEpisodeSerializer(checked.ModelSerializer[MissingEpisode]):
     class Meta:
         model = MissingEpisode
         fields = [
@@ -367,7 +365,7 @@ class MissingEpisodeSerializer(serializers.ModelSerializer[MissingEpisode]):
         ]
 
 
-class MissingEpisodeCreateSerializer(serializers.ModelSerializer[MissingEpisode]):
+class MissingEpisodeCreateSerializer(checked.ModelSerializer[MissingEpisode]):
     class Meta:
         model = MissingEpisode
         fields = ["started_at", "reported_by", "police_reference"]
@@ -378,16 +376,16 @@ class MissingReturnSerializer(serializers.Serializer[object]):
 
 
 class ReturnInterviewSerializer(serializers.Serializer[object]):
-    held = serializers.BooleanField(help_text="False records that none was held, and why")
-    held_by = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    held = checked.BooleanField(help_text="False records that none was held, and why")
+    held_by = checked.CharField(required=False, allow_blank=True, max_length=200)
     held_on = checked.DateField(required=False, allow_null=True)
-    summary = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
-    not_held_reason = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    summary = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    not_held_reason = checked.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
 
 
-class NoteSerializer(serializers.ModelSerializer[CaseNote]):
-    author = serializers.CharField(source="author.get_full_name")
-    author_agency = serializers.CharField(source="author_agency.name", default=None)
+class NoteSerializer(checked.ModelSerializer[CaseNote]):
+    author = checked.CharField(source="author.get_full_name")
+    author_agency = checked.CharField(source="author_agency.name", default=None)
 
     class Meta:
         model = CaseNote
@@ -395,8 +393,8 @@ class NoteSerializer(serializers.ModelSerializer[CaseNote]):
 
 
 class NoteCreateSerializer(serializers.Serializer[object]):
-    text = serializers.CharField(max_length=LONG_TEXT)
-    restricted = serializers.BooleanField(default=False)
+    text = checked.CharField(max_length=LONG_TEXT)
+    restricted = checked.BooleanField(default=False)
     corrects = serializers.PrimaryKeyRelatedField(
         queryset=CaseNote.objects.none(), required=False, allow_null=True
     )

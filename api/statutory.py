@@ -67,15 +67,15 @@ CREATE_ERRORS = ERRORS | {
 # --- serializers -------------------------------------------------------------------------------
 
 
-class AgencyNameSerializer(serializers.ModelSerializer[Agency]):
+class AgencyNameSerializer(checked.ModelSerializer[Agency]):
     class Meta:
         model = Agency
         fields = ["id", "name"]
 
 
-class StrategyDiscussionSerializer(serializers.ModelSerializer[StrategyDiscussion]):
+class StrategyDiscussionSerializer(checked.ModelSerializer[StrategyDiscussion]):
     agencies = AgencyNameSerializer(many=True)
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name")
+    recorded_by = checked.CharField(source="recorded_by.get_full_name")
 
     class Meta:
         model = StrategyDiscussion
@@ -90,15 +90,15 @@ class StrategyDiscussionInSerializer(serializers.Serializer[object]):
         help_text="The agencies that took part (children's social care, police and health at "
         "least); of the referral's area",
     )
-    outcome = serializers.CharField(max_length=LONG_TEXT, help_text="What was agreed")
-    section_47 = serializers.BooleanField(help_text="Whether a section 47 enquiry follows")
+    outcome = checked.CharField(max_length=LONG_TEXT, help_text="What was agreed")
+    section_47 = checked.BooleanField(help_text="Whether a section 47 enquiry follows")
 
 
-class Section47EnquirySerializer(serializers.ModelSerializer[Section47Enquiry]):
+class Section47EnquirySerializer(checked.ModelSerializer[Section47Enquiry]):
     conference_due_on = serializers.SerializerMethodField(
         help_text="15 working days after the strategy discussion that started the enquiry"
     )
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name")
+    recorded_by = checked.CharField(source="recorded_by.get_full_name")
 
     class Meta:
         model = Section47Enquiry
@@ -155,8 +155,8 @@ class Section47EnquiryInSerializer(serializers.Serializer[object]):
             )
 
 
-class NRMReferralSerializer(serializers.ModelSerializer[NRMReferral]):
-    recorded_by = serializers.CharField(source="recorded_by.get_full_name")
+class NRMReferralSerializer(checked.ModelSerializer[NRMReferral]):
+    recorded_by = checked.CharField(source="recorded_by.get_full_name")
 
     class Meta:
         model = NRMReferral
@@ -175,7 +175,7 @@ class NRMReferralSerializer(serializers.ModelSerializer[NRMReferral]):
 
 class NRMReferralInSerializer(serializers.Serializer[object]):
     referred_on = checked.DateField()
-    first_responder = serializers.CharField(
+    first_responder = checked.CharField(
         max_length=200, help_text="The first responder organisation that referred"
     )
     reasonable_grounds = serializers.ChoiceField(

@@ -14,13 +14,14 @@ from rest_framework.views import APIView
 
 from reports.profiles import check_year, national_comparison, reporting_year
 
+from . import fields as checked
 from .errors import RULE
 from .reports import FigureSerializer
 from .toolkit import QuerySerializer
 
 
 class ComparisonQuerySerializer(QuerySerializer):
-    year = serializers.IntegerField(
+    year = checked.IntegerField(
         required=False,
         help_text="The reporting year's start (2026 is 2026-27); the current one when left out",
     )
@@ -34,7 +35,7 @@ class ComparisonQuerySerializer(QuerySerializer):
 class ShownSerializer(FigureSerializer):
     """A published figure, read from reports.disclosure.Figure."""
 
-    shown = serializers.CharField(
+    shown = checked.CharField(
         source="text",
         help_text="What a reader sees: a number, c (suppressed), z (not applicable) or : "
         "(not available)",
@@ -42,8 +43,8 @@ class ShownSerializer(FigureSerializer):
 
 
 class ItemRowSerializer(serializers.Serializer[object]):
-    key = serializers.CharField()
-    label = serializers.CharField()  # type: ignore[assignment]  # the key clients read
+    key = checked.CharField()
+    label = checked.CharField()  # type: ignore[assignment]  # the key clients read
     count = ShownSerializer(help_text="Areas that responded with it")
     of_responding = ShownSerializer(help_text="Percentage of the areas that responded")
     of_all = ShownSerializer(
@@ -61,17 +62,17 @@ class CellsSerializer(serializers.Serializer[object]):
 
 
 class CrossTableSerializer(serializers.Serializer[object]):
-    slug = serializers.CharField()
-    title = serializers.CharField()
-    row_label = serializers.CharField()
-    column_label = serializers.CharField()
+    slug = checked.CharField()
+    title = checked.CharField()
+    row_label = checked.CharField()
+    column_label = checked.CharField()
     cells = CellsSerializer(source="*")
     total = ShownSerializer(help_text="All areas")
 
 
 class ComparisonSerializer(serializers.Serializer[object]):
-    year = serializers.IntegerField()
-    label = serializers.CharField(  # type: ignore[assignment]  # the key clients read
+    year = checked.IntegerField()
+    label = checked.CharField(  # type: ignore[assignment]  # the key clients read
         help_text="The reporting year, as 2026-27"
     )
     all_areas = ShownSerializer()
@@ -83,7 +84,7 @@ class ComparisonSerializer(serializers.Serializer[object]):
     )
     cross_tables = CrossTableSerializer(many=True)
     statements = serializers.ListField(
-        child=serializers.CharField(), help_text="The headlines, as the 2010 study made them"
+        child=checked.CharField(), help_text="The headlines, as the 2010 study made them"
     )
 
 

@@ -44,26 +44,26 @@ class UploadSerializer(serializers.Serializer[object]):
 
 
 class ProfileImportProblemSerializer(serializers.Serializer[object]):
-    row = serializers.IntegerField(
+    row = checked.IntegerField(
         help_text="The line of the file, the header being row 1; 0 when no row is at fault "
         "(the check could not be run)"
     )
-    column = serializers.CharField(help_text="The column, or file when the whole file is")
-    message = serializers.CharField(help_text="What is wrong and what to enter instead")
+    column = checked.CharField(help_text="The column, or file when the whole file is")
+    message = checked.CharField(help_text="What is wrong and what to enter instead")
 
 
-class ProfileImportSerializer(serializers.ModelSerializer[ProfileImport]):
+class ProfileImportSerializer(checked.ModelSerializer[ProfileImport]):
     status = serializers.ChoiceField(
         choices=ImportStatus.choices,
         help_text="checking while the job runs; then imported (every row) or failed (nothing "
         "imported: see problems)",
     )
-    rows_total = serializers.IntegerField(help_text="The file's rows, once it has been read")
-    rows_checked = serializers.IntegerField(help_text="How many rows have been checked so far")
+    rows_total = checked.IntegerField(help_text="The file's rows, once it has been read")
+    rows_checked = checked.IntegerField(help_text="How many rows have been checked so far")
     problems = ProfileImportProblemSerializer(
         many=True, help_text=f"Why nothing was imported: the first {PROBLEMS_KEPT} problems"
     )
-    imported = serializers.IntegerField(help_text="Profiles imported (once imported)")
+    imported = checked.IntegerField(help_text="Profiles imported (once imported)")
     uploaded_at = checked.DateTimeField()
     finished_at = checked.DateTimeField(allow_null=True, help_text="Null while checking")
 

@@ -52,9 +52,9 @@ class ReaderView(APIView):
             raise PermissionDenied("Only those who read strategy profiles may do this.")
 
 
-class SessionSerializer(serializers.ModelSerializer[StrategySession]):
+class SessionSerializer(checked.ModelSerializer[StrategySession]):
     agency = serializers.PrimaryKeyRelatedField(queryset=Agency.objects.none())
-    agency_name = serializers.CharField(source="agency.name", read_only=True)
+    agency_name = checked.CharField(source="agency.name", read_only=True)
     kind = serializers.ChoiceField(choices=SessionKind.choices)
     # Blank where the kind of session has none: training has no audience, awareness no topic.
     audience = serializers.ChoiceField(
@@ -64,7 +64,7 @@ class SessionSerializer(serializers.ModelSerializer[StrategySession]):
         choices=TrainingTopic.choices, required=False, allow_blank=True, default=""
     )
     held_on = checked.DateField()
-    attending = serializers.IntegerField(min_value=1, max_value=100_000)
+    attending = checked.IntegerField(min_value=1, max_value=100_000)
 
     class Meta:
         model = StrategySession
@@ -115,17 +115,17 @@ class StrategySessionsView(ReaderView):
 
 
 class LibraryQuerySerializer(QuerySerializer):
-    text = serializers.CharField(required=False, default="", max_length=200)
+    text = checked.CharField(required=False, default="", max_length=200)
     kind = serializers.ChoiceField(
         choices=DocumentKind.choices, required=False, allow_blank=True, default=""
     )
-    area = serializers.CharField(required=False, default="", max_length=20, help_text="ONS code")
+    area = checked.CharField(required=False, default="", max_length=20, help_text="ONS code")
 
 
-class DocumentSerializer(serializers.ModelSerializer[StrategyDocument]):
-    area = serializers.CharField(source="profile.area.ons_code")
-    area_name = serializers.CharField(source="profile.area.name")
-    year = serializers.IntegerField(source="profile.year")
+class DocumentSerializer(checked.ModelSerializer[StrategyDocument]):
+    area = checked.CharField(source="profile.area.ons_code")
+    area_name = checked.CharField(source="profile.area.name")
+    year = checked.IntegerField(source="profile.year")
 
     class Meta:
         model = StrategyDocument
@@ -134,12 +134,12 @@ class DocumentSerializer(serializers.ModelSerializer[StrategyDocument]):
 
 
 class LibraryPageSerializer(serializers.Serializer[Any]):
-    total = serializers.IntegerField(help_text="How many match; at most 100 are listed")
+    total = checked.IntegerField(help_text="How many match; at most 100 are listed")
     results = DocumentSerializer(many=True)
 
 
 class DocumentUploadSerializer(serializers.Serializer[Any]):
-    title = serializers.CharField(
+    title = checked.CharField(
         max_length=200, help_text="For example, Child exploitation protocol 2026"
     )
     kind = serializers.ChoiceField(

@@ -45,7 +45,7 @@ class ProfileAnswersSerializer(serializers.Serializer[object]):
     protocol = serializers.ChoiceField(choices=ProtocolStatus.choices)
     protocol_reviewed_on = checked.DateField(allow_null=True, required=False)
     protocol_reviewed_since_guidance = serializers.ChoiceField(choices=YesNoNotKnown.choices)
-    sub_group = serializers.BooleanField()
+    sub_group = checked.BooleanField()
     lead_professional_agencies = serializers.ListField(
         child=serializers.ChoiceField(choices=AgencyType.choices),
         max_length=len(AgencyType.choices),
@@ -61,23 +61,23 @@ class ProfileAnswersSerializer(serializers.Serializer[object]):
     training_protection = serializers.ChoiceField(choices=DeliveryStatus.choices)
     training_evidence_gathering = serializers.ChoiceField(choices=DeliveryStatus.choices)
     disruption_activity = serializers.ChoiceField(choices=ActivityStatus.choices)
-    local_data_collection = serializers.BooleanField()
+    local_data_collection = checked.BooleanField()
 
 
 class StrategyProfileSerializer(ProfileAnswersSerializer):
-    ons_code = serializers.CharField(source="area.ons_code")
-    area = serializers.CharField(source="area.name")
-    year = serializers.IntegerField(help_text="The reporting year's start: 2026 is 2026-27")
-    year_label = serializers.CharField()
-    responded = serializers.BooleanField(
+    ons_code = checked.CharField(source="area.ons_code")
+    area = checked.CharField(source="area.name")
+    year = checked.IntegerField(help_text="The reporting year's start: 2026 is 2026-27")
+    year_label = checked.CharField()
+    responded = checked.BooleanField(
         help_text="False: the area has not answered, and every answer is its default (none)"
     )
     submitted_at = checked.DateTimeField(allow_null=True)
 
 
 class ProfileFilterSerializer(QuerySerializer):
-    ons_code = serializers.CharField(required=False, max_length=9, help_text="One area's ONS code")
-    year = serializers.IntegerField(
+    ons_code = checked.CharField(required=False, max_length=9, help_text="One area's ONS code")
+    year = checked.IntegerField(
         required=False, min_value=FIRST_YEAR, max_value=9999, help_text="One reporting year's start"
     )
 

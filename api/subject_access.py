@@ -50,28 +50,28 @@ class SubjectAccessStartSerializer(serializers.Serializer[object]):
         help_text="The day the request was received (today or before): the one-month limit "
         "to answer runs from it"
     )
-    requester = serializers.CharField(
+    requester = checked.CharField(
         max_length=REQUESTER_CAP,
         help_text="Who made the request: the young person, or who asks for them",
     )
 
 
 class DownloadsSerializer(serializers.Serializer[object]):
-    pdf = serializers.CharField(help_text="The PDF written for the person")
-    bundle = serializers.CharField(help_text="A zip: export.json, a CSV per kind, the documents")
+    pdf = checked.CharField(help_text="The PDF written for the person")
+    bundle = checked.CharField(help_text="A zip: export.json, a CSV per kind, the documents")
 
 
-class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExport]):
+class SubjectAccessExportSerializer(checked.ModelSerializer[SubjectAccessExport]):
     status = serializers.ChoiceField(
         choices=ExportStatus.choices,
         help_text="awaiting a police lead's agreement (a person of concern); running while "
         "the job gathers; then done (downloadable until expires_at), failed (see problem) or "
         "expired (files removed)",
     )
-    young_person = serializers.IntegerField(
+    young_person = checked.IntegerField(
         source="young_person_id", allow_null=True, help_text="Null for a person of concern"
     )
-    person_of_concern = serializers.IntegerField(
+    person_of_concern = checked.IntegerField(
         source="person_of_concern_id", allow_null=True, help_text="Null for a young person"
     )
     received_on = checked.DateField()
@@ -81,15 +81,15 @@ class SubjectAccessExportSerializer(serializers.ModelSerializer[SubjectAccessExp
     extended_at = checked.DateTimeField(
         allow_null=True, help_text="When the deadline was extended by two months, if it was"
     )
-    extension_reason = serializers.CharField(
+    extension_reason = checked.CharField(
         help_text="Why the deadline was extended (the person is told it); empty if it was not"
     )
-    steps_done = serializers.IntegerField(help_text="Steps done of steps_total")
-    step = serializers.CharField(help_text="What is being gathered now; empty once finished")
+    steps_done = checked.IntegerField(help_text="Steps done of steps_total")
+    step = checked.CharField(help_text="What is being gathered now; empty once finished")
     counts = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Items of each kind of record, once done"
+        child=checked.IntegerField(), help_text="Items of each kind of record, once done"
     )
-    for_review = serializers.IntegerField(help_text="Items marked for redaction review")
+    for_review = checked.IntegerField(help_text="Items marked for redaction review")
     started_at = checked.DateTimeField()
     finished_at = checked.DateTimeField(allow_null=True)
     expires_at = checked.DateTimeField(allow_null=True, help_text="When the files are removed")
@@ -236,7 +236,7 @@ class SubjectAccessAgreeView(APIView):
 
 
 class ExtensionSerializer(serializers.Serializer[object]):
-    reason = serializers.CharField(
+    reason = checked.CharField(
         max_length=EXTENSION_REASON_CAP,
         help_text="Why the request needs longer (its complexity or number): the person is told",
     )

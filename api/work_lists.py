@@ -28,7 +28,7 @@ from .toolkit import AuditedListView
 
 
 class OverdueActionSerializer(ActionSerializer):
-    referral = serializers.CharField(source="referral.reference")
+    referral = checked.CharField(source="referral.reference")
 
     class Meta(ActionSerializer.Meta):
         fields = ["referral", *ActionSerializer.Meta.fields]
@@ -58,8 +58,8 @@ class OverdueActionsView(AuditedListView):
         return super().get(request, *args, **kwargs)
 
 
-class MyCaseSerializer(serializers.ModelSerializer[Referral]):
-    young_person = serializers.CharField(source="young_person.__str__")
+class MyCaseSerializer(checked.ModelSerializer[Referral]):
+    young_person = checked.CharField(source="young_person.__str__")
 
     class Meta:
         model = Referral
@@ -82,11 +82,11 @@ class MyCasesView(AuditedListView):
         return super().get(request, *args, **kwargs)
 
 
-class MyActionSerializer(serializers.ModelSerializer[ProtectiveAction]):
-    referral = serializers.CharField(source="referral.reference")
-    young_person = serializers.CharField(source="referral.young_person.__str__")
-    action_type = serializers.CharField(source="action_type.code")
-    action_type_label = serializers.CharField(source="action_type.label")
+class MyActionSerializer(checked.ModelSerializer[ProtectiveAction]):
+    referral = checked.CharField(source="referral.reference")
+    young_person = checked.CharField(source="referral.young_person.__str__")
+    action_type = checked.CharField(source="action_type.code")
+    action_type_label = checked.CharField(source="action_type.label")
 
     class Meta:
         model = ProtectiveAction
@@ -110,7 +110,7 @@ class MyActionsView(AuditedListView):
 
 
 class CorrectionSerializer(YoungPersonInputSerializer):
-    reason = serializers.CharField(
+    reason = checked.CharField(
         max_length=5000, help_text="Why; recorded with the correction, the old details kept"
     )
 
@@ -146,12 +146,12 @@ class YoungPersonCorrectView(APIView):
 
 class SeenByEventSerializer(serializers.Serializer[Any]):
     created_at = checked.DateTimeField(read_only=True)
-    actor = serializers.CharField(source="actor.username", default=None)
-    actor_name = serializers.CharField(source="actor.get_full_name", default=None)
-    agency = serializers.CharField(source="membership.agency.name", default=None)
-    action = serializers.CharField()
+    actor = checked.CharField(source="actor.username", default=None)
+    actor_name = checked.CharField(source="actor.get_full_name", default=None)
+    agency = checked.CharField(source="membership.agency.name", default=None)
+    action = checked.CharField()
     details = serializers.JSONField(help_text="A workflow step's `from` and `to` states")
-    reason = serializers.CharField(
+    reason = checked.CharField(
         source="given_reason", help_text="The reason given; empty once erased"
     )
 

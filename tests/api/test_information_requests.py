@@ -59,6 +59,7 @@ def test_the_list_holds_the_callers_requests_both_ways_each_recorded_as_seen(
     ]
     assert api(asking.other_lead).get(LIST).json()["results"] == []
     assert lead.get(LIST, {"direction": "sideways"}).status_code == 400
+    assert set(lead.get(LIST, {"direction": ""}).json()["error"]["fields"]) == {"direction"}
 
 
 @pytest.mark.parametrize("size", ["abc", "0", "201"])

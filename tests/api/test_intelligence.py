@@ -141,6 +141,10 @@ def test_links_are_created_filtered_shared_and_seen_by_the_assigned_lead() -> No
     node = node or created.json()["a"]["id"]
     assert [r["id"] for r in police.get(f"/api/v1/links/?node={node}").json()["results"]] == [pk]
     assert police.get("/api/v1/links/?kind=location").json()["results"] == []
+    for query in ("node=", "node=%205", "node=1e0", "kind=", "kind=planet"):
+        refused = police.get(f"/api/v1/links/?{query}")
+        assert refused.status_code == 400, query
+        assert set(refused.json()["error"]["fields"]) == {query.split("=")[0]}
     by_referral = police.get(f"/api/v1/links/?referral={referral.reference}").json()["results"]
     assert [r["id"] for r in by_referral] == [pk]
     lead_client = api(lead)
