@@ -49,11 +49,13 @@ class CreatedCursorPagination(StrictCursorPagination):
 
 
 class StrictPageNumberPagination(PageNumberPagination):
-    """Numbered pages from 1; a page past the last is 404, as DRF answers it; `page` sent
-    empty is refused (400), where DRF would answer the first."""
+    """Numbered pages from 1; a page past the last is 404, as DRF answers it; `page` that is
+    not a number's digits (sent empty, " 2", "last") is refused (400), where DRF would answer
+    the first, the second or the last."""
 
     def get_page_number(self, request: Request, paginator: Any) -> Any:
-        if request.query_params.get(self.page_query_param) == "":
+        given = request.query_params.get(self.page_query_param)
+        if given is not None and not (given.isascii() and given.isdigit()):
             message = "Give a page number from 1, or leave the parameter out."
             raise ValidationError({self.page_query_param: [message]})
         return super().get_page_number(request, paginator)

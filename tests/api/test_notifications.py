@@ -124,8 +124,11 @@ def test_a_filter_sent_empty_is_refused_not_ignored(api_client: APIClient, name:
     assert name in response.json()["error"]["fields"]
 
 
-def test_a_page_sent_empty_is_refused_not_read_as_the_first(api_client: APIClient) -> None:
+@pytest.mark.parametrize("page", ["", " 1", "last", "\u0661"])
+def test_a_page_not_given_as_digits_is_refused_not_read_as_one(
+    api_client: APIClient, page: str
+) -> None:
     sign_in(api_client, member(Role.COORDINATOR))
-    response = api_client.get(URL, {"page": ""})
+    response = api_client.get(URL, {"page": page})
     assert response.status_code == 400
     assert "page" in response.json()["error"]["fields"]
