@@ -25,11 +25,33 @@ class DateTimeField(serializers.DateTimeField):
         super().__init__(validators=[*kwargs.pop("validators", ()), allowed], **kwargs)
 
 
-class _Coordinate(serializers.DecimalField):
-    """Degrees to 6 places within ±`limit`, as a decimal string matching `pattern` (or a
-    JSON number that would), blank or null for none: DRF's DecimalField would also read
-    ' 5 ', '+5' or '1e1', which the schema's pattern refuses."""
+class JSONTyped:
+    """A value in a JSON body must have the type the schema gives it: DRF would read 5 as the
+    text "5", or 1 as true, where the schema says a string or a boolean. Form and query data
+    arrive only as text, so they are read as DRF reads them."""
 
+    json_types: tuple[type, ...]
+
+    def to_internal_value(self, data: Any) -> Any:
+        if _from_json(self) and (
+            isinstance(data, bool) is not (bool in self.json_types)
+            or not isinstance(data, self.json_types)
+        ):
+            self.fail("invalid")  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+def _from_json(field: Any) -> bool:
+    data = getattr(field.root, "initial_data", None)
+    return data is not None and not isinstance(data, MultiValueDict)
+
+
+class _Coordinate(JSONTyped, serializers.DecimalField):
+    """Degrees to 6 places within ±`limit`, as a decimal string matching `pattern`, blank or
+    null for none: DRF's DecimalField would also read ' 5 ', '+5', '1e1' or a JSON number,
+    which the schema's type and pattern refuse."""
+
+    json_types = (str,)
     limit: int
     pattern: str
 
@@ -70,27 +92,6 @@ class LatitudeField(_Coordinate):
 @extend_schema_field(_coordinate_schema(LONGITUDE))
 class LongitudeField(_Coordinate):
     limit, pattern = 180, LONGITUDE
-
-
-class JSONTyped:
-    """A value in a JSON body must have the type the schema gives it: DRF would read 5 as the
-    text "5", or 1 as true, where the schema says a string or a boolean. Form and query data
-    arrive only as text, so they are read as DRF reads them."""
-
-    json_types: tuple[type, ...]
-
-    def to_internal_value(self, data: Any) -> Any:
-        if _from_json(self) and (
-            isinstance(data, bool) is not (bool in self.json_types)
-            or not isinstance(data, self.json_types)
-        ):
-            self.fail("invalid")  # type: ignore[attr-defined]
-        return super().to_internal_value(data)  # type: ignore[misc]
-
-
-def _from_json(field: Any) -> bool:
-    data = getattr(field.root, "initial_data", None)
-    return data is not None and not isinstance(data, MultiValueDict)
 
 
 class CharField(JSONTyped, serializers.CharField):

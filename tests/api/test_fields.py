@@ -78,7 +78,13 @@ def test_a_concern_with_a_number_for_its_vehicles_is_refused(practitioner: Any) 
 
 
 # What DRF would coerce from a JSON value of another type: checked's fields refuse it.
-COERCING = (serializers.CharField, serializers.IntegerField, serializers.BooleanField)
+COERCING = (
+    serializers.CharField,
+    serializers.IntegerField,
+    serializers.BooleanField,
+    serializers.DecimalField,
+    serializers.FloatField,
+)
 
 
 def _serializers() -> list[type[serializers.Serializer[Any]]]:

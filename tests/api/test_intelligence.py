@@ -333,10 +333,11 @@ def test_each_kind_of_entity_is_documented_with_its_own_bodies(api_client: APICl
         ("-", "0", 400),
         ("+5", "0", 400),
         ("1e1", "0", 400),
+        (51.5, "0", 400),
     ],
 )
 def test_coordinates_are_read_as_the_schemas_pattern_says(
-    latitude: str, longitude: str | None, status: int
+    latitude: str | float, longitude: str | None, status: int
 ) -> None:
     body = {"name": "Synthetic park", "latitude": latitude, "longitude": longitude}
     response = api(place().police_lead).post("/api/v1/locations/", body, format="json")
