@@ -71,8 +71,15 @@ class InformationRequestSerializer(serializers.Serializer[Asked]):
     answered_at = checked.DateTimeField(allow_null=True)
 
 
-class AnswerSerializer(serializers.Serializer[object]):
+class AnswerTextSerializer(serializers.Serializer[object]):
+    """An answer sent as JSON: its text alone, as JSON carries no file."""
+
     answer = checked.CharField(max_length=ANSWER_MAX_LENGTH)
+
+
+class AnswerSerializer(AnswerTextSerializer):
+    """An answer sent as multipart: its text, and a document if one is attached."""
+
     attachment = serializers.FileField(
         required=False,
         help_text="PDF, DOCX, ODT or TXT (multipart). An API request body is at most 1 MiB; "
@@ -153,7 +160,7 @@ class InformationRequestAnswerView(APIView):
 
     @extend_schema(
         request={
-            "application/json": AnswerSerializer,
+            "application/json": AnswerTextSerializer,
             "multipart/form-data": AnswerSerializer,
         },
         responses={

@@ -1,24 +1,34 @@
 """REST API v1 for turning a concern's mentions into records: thin views over
 disruption.mention_selectors and disruption.services.mention_convert, as the mentions page.
 For the area's coordinators and police leads who see the referral in full; anyone else is
-answered 404. Every line read, and every record offered, is recorded as seen."""
+answered 404. Every line read, and every record offered, is recorded as seen. The lines come
+in numbered pages, as the concern may mention many."""
 
 from __future__ import annotations
 
+from typing import Any, cast
+
+from django.db import transaction
 from django.db.models import Model
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from disruption.mention_selectors import mention_line, referral_mentions
+from disruption.mention_selectors import (
+    MentionLine,
+    mention_line,
+    mention_lines_seen,
+    referral_mentions,
+)
 from disruption.models import HandlingCode, IntelligenceAssessment, SourceEvaluation
 from disruption.services import MentionKind, mention_convert
 
 from . import fields as checked
 from .intelligence import LinkSerializer
+from .pagination import NumberedPagination
 from .toolkit import IDEMPOTENCY_KEY, idempotent_response
 
 NEW_RECORD = "new"
@@ -82,15 +92,28 @@ def _chosen(found: list[tuple[Model, str]], record: str | None) -> Model | None:
     return offered[record]
 
 
-class MentionsView(APIView):
+class MentionsView(generics.ListAPIView[Any]):
+    """The lines in the concern's order, numbered pages (they are not rows a cursor can
+    follow); the referral and the links of the lines on the page are recorded as seen, in one
+    transaction with the read."""
+
+    serializer_class = MentionSerializer
+    pagination_class = NumberedPagination
+
     @extend_schema(
         responses={200: MentionSerializer(many=True), 404: NOT_YOURS},
         summary="The lines of what a concern mentions (people, places, vehicles), each with "
         "the link made of it so far",
     )
-    def get(self, request: Request, reference: str) -> Response:
-        mentions = referral_mentions(user=request.user, reference=reference, request=request)
-        return Response(MentionSerializer(mentions.lines, many=True).data)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        with transaction.atomic():
+            mentions = referral_mentions(
+                user=request.user, reference=kwargs["reference"], request=request, record=False
+            )
+            # Django's Paginator pages any sequence; DRF's stubs name only a QuerySet.
+            page: list[MentionLine] = self.paginate_queryset(cast(Any, mentions.lines)) or []
+            mention_lines_seen(user=request.user, mentions=mentions, lines=page, request=request)
+        return self.get_paginated_response(MentionSerializer(page, many=True).data)
 
 
 class MentionView(APIView):

@@ -30,7 +30,7 @@ from reports.tokens import TokenKeyMissing
 
 from . import fields as checked
 from .errors import error_body
-from .toolkit import QuerySerializer
+from .toolkit import IDEMPOTENCY_KEY, QuerySerializer, idempotent_response
 
 
 class KeyMissing(exceptions.APIException):
@@ -132,38 +132,60 @@ class NationalReturnsView(APIView):
             ),
             404: OpenApiResponse(description="Not a national analyst"),
         },
+        parameters=[IDEMPOTENCY_KEY],
         summary="Import many areas' national returns from one CSV file, all or nothing: "
         "every bad cell is reported by row and column",
         description=f"{import_limits()} A file that cannot be read within them, a bad cell, "
         "or a return whose rows do not match its return_rows and return_checksum (cut short "
         "or changed) is answered 422 with every problem by row and column; nothing is "
-        "imported. A body over the file limit is answered 413 before it is read.",
+        "imported, and an Idempotency-Key sent with it is not kept. A body over the file limit "
+        "is answered 413 before it is read.",
     )
     def post(self, request: Request) -> Response:
         _analyst(request)
-        body = ImportSerializer(data=request.data)
-        body.is_valid(raise_exception=True)
+
+        def create() -> Response:
+            body = ImportSerializer(data=request.data)
+            body.is_valid(raise_exception=True)
+            try:
+                imported = national_returns_import(
+                    actor=request.user,
+                    file=body.validated_data["file"],
+                    replace=body.validated_data["replace"],
+                    today=timezone.localdate(),
+                    request=request._request,
+                )
+            except ImportRefused as refused:
+                raise _Refusal(refused) from refused
+            shown = ImportedSerializer(
+                {"returns": imported.returns, "rows": imported.rows, "replaced": imported.replaced}
+            )
+            return Response(shown.data, status=status.HTTP_201_CREATED)
+
         try:
-            imported = national_returns_import(
-                actor=request.user,
-                file=body.validated_data["file"],
-                replace=body.validated_data["replace"],
-                today=timezone.localdate(),
-                request=request._request,
-            )
-        except ImportRefused as refused:
-            count = len(refused.problems) + refused.more
-            refusal = error_body(
-                "invalid_return", f"Nothing was imported: the file has {count} problems."
-            )
-            refusal["problems"] = [problem.as_json() for problem in refused.problems]
-            refusal["more_problems"] = refused.more
-            # A file was sent, as the schema says; what it holds breaks the import's rules.
-            return Response(refusal, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
-        shown = ImportedSerializer(
-            {"returns": imported.returns, "rows": imported.rows, "replaced": imported.replaced}
+            return idempotent_response(request, create)
+        except _Refusal as refusal:
+            # Raised through the key's transaction, so a refused import keeps no key, as every
+            # refused request (docs/architecture.md): the corrected file may be sent with it.
+            return refusal.response()
+
+
+class _Refusal(Exception):
+    """An import refused for what its file holds, answered 422 with every problem."""
+
+    def __init__(self, refused: ImportRefused) -> None:
+        super().__init__()
+        self.refused = refused
+
+    def response(self) -> Response:
+        problems, more = self.refused.problems, self.refused.more
+        refusal = error_body(
+            "invalid_return", f"Nothing was imported: the file has {len(problems) + more} problems."
         )
-        return Response(shown.data, status=status.HTTP_201_CREATED)
+        refusal["problems"] = [problem.as_json() for problem in problems]
+        refusal["more_problems"] = more
+        # A file was sent, as the schema says; what it holds breaks the import's rules.
+        return Response(refusal, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
 
 
 class TablesQuerySerializer(QuerySerializer):

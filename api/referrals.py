@@ -50,6 +50,13 @@ class ReferralListView(AuditedListView):
     def get_queryset(self) -> Any:
         return referral_list(user=self.request.user)
 
+    @extend_schema(summary="Referrals you may see, newest first")
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        if "queue" in request.query_params:
+            # The queue was once `?queue=triage` here: refused, not answered as the plain list.
+            raise ValidationError({"queue": ["The triage queue is GET /api/v1/triage-queue/."]})
+        return super().get(request, *args, **kwargs)
+
     @extend_schema(
         request=serializers.ConcernRaiseSerializer,
         responses={201: serializers.DraftSerializer},

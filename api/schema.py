@@ -77,8 +77,7 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: add the error responses each operation can return,
     keeping any an operation documents itself; say of every free text that it holds no NUL,
     which PostgreSQL cannot store and every text field refuses, nor, when it may not be blank,
-    only spaces, which the server trims away; say that a file holds something; and document a
-    body read both as JSON and as multipart once (`_one_body_each`)."""
+    only spaces, which the server trims away; and say that a file holds something."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
     _no_nul(schemas)
     _no_nul(
@@ -92,7 +91,6 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
     )
     schemas[ERROR_COMPONENT] = ERROR_SCHEMA
     _no_empty_files(schemas)
-    _one_body_each(result)
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if not isinstance(operation, dict) or "responses" not in operation:
@@ -133,23 +131,3 @@ def _no_empty_files(node: Any) -> None:
             node.setdefault("minLength", 1)
         for value in node.values():
             _no_empty_files(value)
-
-
-JSON, MULTIPART = "application/json", "multipart/form-data"
-READ_AS_JSON_TOO = "The body may also be sent as JSON, without files."
-
-
-def _one_body_each(result: dict[str, Any]) -> None:
-    """An operation that reads its body as JSON or as multipart (a text with an optional
-    document) is documented as multipart only, saying JSON is read too: multipart carries
-    everything the body holds, files included, while a client generator given both (as
-    openapi-python-client 0.29 is) builds an operation that fails to import."""
-    for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict):
-                continue
-            content = operation.get("requestBody", {}).get("content", {})
-            if JSON in content and MULTIPART in content:
-                del content[JSON]
-                said = operation.get("description", "")
-                operation["description"] = f"{said}\n\n{READ_AS_JSON_TOO}".strip()

@@ -21,7 +21,6 @@ from . import (
     notifications,
     provisioning,
     records,
-    referral_list,
     referrals,
     report_exports,
     reports,
@@ -32,6 +31,7 @@ from . import (
     strategy_library,
     strategy_profiles,
     subject_access,
+    triage_queue,
     work_lists,
     young_people,
 )
@@ -59,7 +59,8 @@ urlpatterns = [
     ),
     path("v1/tokens/", account.ApiTokenListCreateView.as_view(), name="tokens"),
     path("v1/tokens/<int:pk>/revoke/", account.ApiTokenRevokeView.as_view(), name="token-revoke"),
-    path("v1/referrals/", referral_list.ReferralListView.as_view(), name="referrals"),
+    path("v1/referrals/", referrals.ReferralListView.as_view(), name="referrals"),
+    path("v1/triage-queue/", triage_queue.TriageQueueView.as_view(), name="triage-queue"),
     path("v1/referrals/<str:reference>/", referrals.ReferralDetailView.as_view(), name="referral"),
     path(
         "v1/referrals/<str:reference>/transitions/",

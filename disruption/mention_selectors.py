@@ -35,14 +35,18 @@ class Mentions:
     links: list[Link]  # every link made of the concern's mentions, newest first
 
 
-def referral_mentions(*, user: Any, reference: str, request: Any = None) -> Mentions:
+def referral_mentions(
+    *, user: Any, reference: str, request: Any = None, record: bool = True
+) -> Mentions:
     """The concern's mentions line by line; the referral and the links made of them are
-    recorded as seen."""
+    recorded as seen, unless `record` is False for a caller that shows only some of the lines
+    and records those (`mention_lines_seen`)."""
     referral = referral_for_casework(user=user, reference=reference)
     if intelligence_membership(user=user, area_id=referral.area_id) is None:
         raise Http404("No such referral")
     done = list(links_for(user=user, referral=referral).filter(nature=LinkNature.MENTIONED))
-    records_seen(actor=user, records=[referral, *done], referral=referral, request=request)
+    if record:
+        records_seen(actor=user, records=[referral, *done], referral=referral, request=request)
     recorded = {link.detail: link for link in done}
     pairs = [(kind, line) for kind, rows in mention_lines(referral).items() for line in rows]
     lines = [
@@ -50,6 +54,16 @@ def referral_mentions(*, user: Any, reference: str, request: Any = None) -> Ment
         for number, (kind, line) in enumerate(pairs)
     ]
     return Mentions(referral=referral, lines=lines, links=done)
+
+
+def mention_lines_seen(
+    *, user: Any, mentions: Mentions, lines: list[MentionLine], request: Any = None
+) -> None:
+    """Record a page of the lines as seen: the referral, and the links made of those lines."""
+    links = [line.link for line in lines if line.link is not None]
+    records_seen(
+        actor=user, records=[mentions.referral, *links], referral=mentions.referral, request=request
+    )
 
 
 def mention_line(

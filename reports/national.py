@@ -602,7 +602,8 @@ def national_returns_import(
     returns = _check_rows(_read(file, checker), checker)
     if checker.problems:
         raise ImportRefused(checker.problems, checker.more)
-    with transaction.atomic(durable=True):
+    # Not durable: the API's Idempotency-Key row commits in the same transaction.
+    with transaction.atomic():
         # Held to the end: two imports at once cannot both pass the overlap check.
         with connection.cursor() as cursor:
             cursor.execute("LOCK TABLE reports_nationalreturn IN SHARE ROW EXCLUSIVE MODE")

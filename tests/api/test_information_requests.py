@@ -113,6 +113,44 @@ def test_the_agency_asked_answers_once_with_a_document(asking: Asking) -> None:
     assert again.json()["error"]["code"] == "conflict"
 
 
+def test_the_answer_is_documented_as_json_and_as_multipart(api_client: APIClient) -> None:
+    # Both bodies the operation reads are in the schema; only multipart carries the document.
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    body = schema["paths"]["/api/v1/information-requests/{id}/answer/"]["post"]["requestBody"]
+    components = schema["components"]["schemas"]
+
+    def fields(content_type: str) -> dict[str, Any]:
+        ref = body["content"][content_type]["schema"]["$ref"]
+        return dict(components[ref.rsplit("/", 1)[-1]]["properties"])
+
+    assert set(body["content"]) == {"application/json", "multipart/form-data"}
+    assert set(fields("application/json")) == {"answer"}
+    assert fields("multipart/form-data")["attachment"]["format"] == "binary"
+
+
+@pytest.mark.parametrize(
+    ("form", "sent", "attached"),
+    [
+        ("json", {"answer": "She attends."}, ""),
+        ("multipart", {"answer": "She attends."}, ""),
+        (
+            "multipart",
+            {"answer": "She attends.", "attachment": SimpleUploadedFile("a.txt", b"92%")},
+            "a.txt",
+        ),
+    ],
+)
+def test_the_answer_is_read_from_either_body(
+    asking: Asking, form: str, sent: dict[str, Any], attached: str
+) -> None:
+    answered = api(asking.lead).post(url(asking, "answer/"), sent, format=form)
+    assert answered.status_code == 200, answered.json()
+    assert (answered.json()["answer"], answered.json()["attachment_name"]) == (
+        "She attends.",
+        attached,
+    )
+
+
 def test_an_answer_with_a_document_retried_with_its_key_is_answered_once(asking: Asking) -> None:
     lead = api(asking.lead)
 

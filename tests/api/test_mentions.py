@@ -18,6 +18,9 @@ from tests.factories import member, raise_referral, sign_in
 
 pytestmark = pytest.mark.django_db
 
+# Session, user, device; in one transaction the referral, memberships, the access check, its
+# links and one audit insert; the session refresh: as many for one line as for many.
+QUERIES = 13
 GRADING = {"source_evaluation": "2", "intelligence_assessment": "C", "handling_code": "P"}
 
 
@@ -59,7 +62,7 @@ def test_a_new_line_becomes_a_record_linked_to_the_young_person(
     here: Place, referral: Referral
 ) -> None:
     client = api(here.coordinator)
-    lines = client.get(url(referral)).json()
+    lines = client.get(url(referral)).json()["results"]
     assert [(m["number"], m["kind"], m["line"], m["link"]) for m in lines] == [
         (0, "person", "Darren Smith, 40s", None),
         (1, "vehicle", "AB12 CDE", None),
@@ -75,7 +78,7 @@ def test_a_new_line_becomes_a_record_linked_to_the_young_person(
     assert AuditEvent.objects.filter(
         actor=here.coordinator, action=AuditAction.CREATE, object_type="disruption.link"
     ).exists()
-    assert client.get(url(referral)).json()[1]["link"]["id"] == link.pk
+    assert client.get(url(referral)).json()["results"][1]["link"]["id"] == link.pk
     assert seen(here.coordinator, link)
 
 
@@ -140,3 +143,39 @@ def test_another_areas_coordinator_and_a_line_not_there_are_404(
     assert client.get(url(referral, 2)).status_code == 404
     assert client.post(url(referral, 9), GRADING, format="json").status_code == 404
     assert not Link.objects.exists()
+
+
+def test_the_lines_come_in_numbered_pages_each_recorded_as_seen(
+    here: Place, referral: Referral
+) -> None:
+    client = api(here.coordinator)
+    for number in (0, 1):
+        made = client.post(url(referral, number), {**GRADING, "record": "new"}, format="json")
+        assert made.status_code == 201, made.json()
+    vehicle, person = Link.objects.order_by("detail")  # "…: AB12 CDE" < "…: Darren Smith, 40s"
+    reader = member(Role.COORDINATOR, area=here.area)  # who has seen nothing yet
+    client = api(reader)
+
+    first = client.get(url(referral), {"page_size": "1"}).json()
+    assert (first["count"], [m["number"] for m in first["results"]]) == (2, [0])
+    # Only the link of the line shown is recorded as seen, and the referral.
+    assert seen(reader, referral) and seen(reader, person) and not seen(reader, vehicle)
+    second = client.get(first["next"]).json()
+    assert [m["number"] for m in second["results"]] == [1] and second["next"] is None
+    assert seen(reader, vehicle)
+    assert client.get(url(referral), {"page": "3", "page_size": "1"}).status_code == 404
+
+
+@pytest.mark.parametrize("size", [1, 4])
+def test_a_page_of_lines_costs_the_same_whatever_its_size(
+    here: Place, django_assert_num_queries: Any, size: int
+) -> None:
+    people = "\n".join(f"Person {n}" for n in range(size))
+    concern = raise_referral(here.practitioner, submit=True, concern={"people_mentioned": people})
+    client = api(here.coordinator)
+    for number in range(size):
+        made = client.post(url(concern, number), {**GRADING, "record": "new"}, format="json")
+        assert made.status_code == 201, made.json()
+    with django_assert_num_queries(QUERIES):
+        lines = client.get(url(concern)).json()["results"]
+    assert len(lines) == size and all(line["link"] for line in lines)

@@ -47,9 +47,10 @@ def area_return(area: Area) -> str:
     return response.content.decode()
 
 
-def upload(client: APIClient, text: str, **extra: Any) -> Any:
+def upload(client: APIClient, text: str, key: str | None = None, **extra: Any) -> Any:
     file = SimpleUploadedFile("returns.csv", text.encode(), content_type="text/csv")
-    return client.post(URL, {"file": file, **extra}, format="multipart")
+    headers = {} if key is None else {"Idempotency-Key": key}
+    return client.post(URL, {"file": file, **extra}, format="multipart", headers=headers)
 
 
 def test_an_area_return_is_a_csv_file_of_its_concerns(django_assert_max_num_queries: Any) -> None:
@@ -147,6 +148,51 @@ def test_an_import_is_recorded_and_only_national_analysts_may_import() -> None:
     imported = NationalReturn.objects.get()
     assert (recorded.object_id, recorded.area_id) == (str(imported.pk), area.pk)
     assert recorded.details["import"] == "national_return"
+
+
+def test_an_import_retried_with_its_key_is_imported_once() -> None:
+    area = AreaFactory.create()
+    analyst = member(Role.NATIONAL_ANALYST)
+    client = client_for(analyst)
+    text = file_of([good_row(area)])
+
+    first = upload(client, text, key="returns-1")
+    retried = upload(client, text, key="returns-1")
+
+    assert first.status_code == retried.status_code == 201, retried.content
+    assert retried.json() == first.json() and retried["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first
+    assert NationalReturn.objects.count() == 1
+    assert AuditEvent.objects.filter(actor=analyst, action=AuditAction.CREATE).count() == 1
+    # Without `replace` the same file again would be refused: the replay read nothing.
+    other = upload(client, text, key="returns-1", replace="true")
+    assert other.status_code == 422
+    assert other.json()["error"]["code"] == "idempotency_key_reused"
+    assert NationalReturn.objects.count() == 1
+
+
+def test_a_refused_import_keeps_no_key() -> None:
+    area = AreaFactory.create()
+    client = client_for(member(Role.NATIONAL_ANALYST))
+    bad = file_of([good_row(area, token="abc")])
+
+    refused = upload(client, bad, key="returns-2")
+    again = upload(client, bad, key="returns-2")
+
+    # Checked again, not replayed: a refusal is not stored under the key.
+    for answer in (refused, again):
+        assert answer.status_code == 422 and answer.json()["error"]["code"] == "invalid_return"
+        assert "Idempotent-Replayed" not in answer
+    # The corrected file goes with the same key.
+    corrected = upload(client, file_of([good_row(area)]), key="returns-2")
+    assert corrected.status_code == 201, corrected.content
+    assert NationalReturn.objects.count() == 1
+
+
+def test_the_import_documents_its_idempotency_key(api_client: APIClient) -> None:
+    schema = api_client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = schema["paths"][URL]["post"]["parameters"]
+    assert "Idempotency-Key" in {p["name"] for p in parameters if p["in"] == "header"}
 
 
 def test_tables_need_both_dates() -> None:

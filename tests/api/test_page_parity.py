@@ -83,7 +83,7 @@ PAGE_OPERATIONS: dict[str, tuple[str, ...]] = {
     "strategy-import": ("strategy-profile-import",),
     "strategy-import-progress": ("strategy-profile-import",),
     "strategy-comparison": ("strategy-comparison",),
-    "triage-queue": ("referrals",),
+    "triage-queue": ("triage-queue",),
     "national": ("national-returns",),
     "national-import": ("national-returns",),
     "national-tables": ("national-tables",),

@@ -1,5 +1,5 @@
-"""GET /api/v1/referrals/?queue=triage (the triage page's order and filters) and what the
-referral detail carries for each kind of access."""
+"""GET /api/v1/triage-queue/ (the triage page's order and filters) and what the referral
+detail carries for each kind of access."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from tests.factories import AgencyFactory, AreaFactory, member, raise_referral, 
 
 pytestmark = pytest.mark.django_db
 
-URL = "/api/v1/referrals/"
+URL = "/api/v1/triage-queue/"
+REFERRALS = "/api/v1/referrals/"
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def references(response: Any) -> list[str]:
 
 
 def test_the_queue_is_red_first_then_the_nearest_deadline(world: dict[str, Any]) -> None:
-    response = client_for(world["coordinator"]).get(URL, {"queue": "triage"})
+    response = client_for(world["coordinator"]).get(URL)
 
     rows = response.json()["results"]
     assert [row["rag"] for row in rows] == ["red", "", ""]
@@ -75,38 +76,38 @@ def test_the_queue_is_red_first_then_the_nearest_deadline(world: dict[str, Any])
     ],
 )
 def test_the_queue_filters(world: dict[str, Any], query: dict[str, str], count: int) -> None:
-    response = client_for(world["coordinator"]).get(URL, {"queue": "triage", **query})
+    response = client_for(world["coordinator"]).get(URL, query)
     assert len(references(response)) == count
 
 
 def test_the_raising_agency_filter(world: dict[str, Any]) -> None:
     client = client_for(world["coordinator"])
-    response = client.get(URL, {"queue": "triage", "agency": str(world["school"].pk)})
+    response = client.get(URL, {"agency": str(world["school"].pk)})
     assert len(references(response)) == 2
     stranger = AgencyFactory.create()
-    assert client.get(URL, {"queue": "triage", "agency": str(stranger.pk)}).status_code == 404
+    assert client.get(URL, {"agency": str(stranger.pk)}).status_code == 404
 
 
-def test_the_filters_need_the_queue(world: dict[str, Any]) -> None:
-    # Each filter is of the schema's shape alone: together without the queue, a rule refuses.
-    response = client_for(world["coordinator"]).get(URL, {"rag": "red"})
-    assert response.status_code == 422
-    assert "queue" in response.json()["error"]["fields"]
+def test_the_referral_list_refuses_the_queue_it_once_answered(world: dict[str, Any]) -> None:
+    # A client still asking the list for the queue is told where it is, not given the list.
+    response = client_for(world["coordinator"]).get(REFERRALS, {"queue": "triage"})
+    assert response.status_code == 400
+    assert "triage-queue" in str(response.json()["error"]["fields"]["queue"])
 
 
 def test_queue_pages_follow_on(world: dict[str, Any], monkeypatch: Any) -> None:
-    monkeypatch.setattr("api.referral_list.TRIAGE_PAGE_SIZE", 2)
+    monkeypatch.setattr("api.triage_queue.TRIAGE_PAGE_SIZE", 2)
     client = client_for(world["coordinator"])
-    first = client.get(URL, {"queue": "triage"}).json()
+    first = client.get(URL).json()
     assert len(first["results"]) == 2 and first["next_after"]
     second = client.get(first["next"]).json()
     assert len(second["results"]) == 1 and second["next"] is None
 
 
 def test_the_queue_is_empty_for_those_who_coordinate_nothing(world: dict[str, Any]) -> None:
-    assert references(client_for(world["teacher"]).get(URL, {"queue": "triage"})) == []
+    assert references(client_for(world["teacher"]).get(URL)) == []
     another = member(Role.COORDINATOR)
-    assert references(client_for(another).get(URL, {"queue": "triage"})) == []
+    assert references(client_for(another).get(URL)) == []
 
 
 @pytest.mark.parametrize("size", [1, 3])
@@ -121,7 +122,7 @@ def test_the_queue_costs_the_same_whatever_its_size(
     # session, user, device; in one transaction memberships, the page, the audit insert;
     # the session refresh: as the plain list.
     with django_assert_num_queries(11):
-        assert len(references(client.get(URL, {"queue": "triage"}))) == size
+        assert len(references(client.get(URL))) == size
 
 
 def test_the_detail_carries_the_case_page_fields(world: dict[str, Any]) -> None:
@@ -131,7 +132,7 @@ def test_the_detail_carries_the_case_page_fields(world: dict[str, Any]) -> None:
         proposed_risk=RiskLevel.MEDIUM,
         next_review_due_on=timezone.localdate() + timedelta(weeks=12),
     )
-    body = client_for(world["coordinator"]).get(f"{URL}{red.reference}/").json()
+    body = client_for(world["coordinator"]).get(f"{REFERRALS}{red.reference}/").json()
     assert body["access"] == "full"
     assert body["rag"] == "red" and body["risk_level"] == "high"
     assert body["screening_score"] == 7 and body["proposed_risk"] == "medium"
@@ -140,7 +141,7 @@ def test_the_detail_carries_the_case_page_fields(world: dict[str, Any]) -> None:
 
 
 def test_the_referrer_is_not_told_the_urgency_or_risk(world: dict[str, Any]) -> None:
-    body = client_for(world["teacher"]).get(f"{URL}{world['red'].reference}/").json()
+    body = client_for(world["teacher"]).get(f"{REFERRALS}{world['red'].reference}/").json()
     assert body["access"] == "summary"
     hidden = {"rag", "risk_level", "proposed_risk", "screening_score", "next_review_due_on"}
     assert not hidden & set(body)
@@ -150,4 +151,4 @@ def test_the_referrer_is_not_told_the_urgency_or_risk(world: dict[str, Any]) -> 
 def test_another_areas_coordinator_gets_404(world: dict[str, Any]) -> None:
     stranger = member(Role.COORDINATOR)
     assert Membership.objects.get(user=stranger).area_id != world["red"].area_id
-    assert client_for(stranger).get(f"{URL}{world['red'].reference}/").status_code == 404
+    assert client_for(stranger).get(f"{REFERRALS}{world['red'].reference}/").status_code == 404

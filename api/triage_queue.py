@@ -1,6 +1,8 @@
-"""GET /api/v1/referrals/: the referrals the caller sees, newest first, or with `queue=triage`
-the triage queue itself, in the queue's order (Red first, then the nearest deadline) with the
-triage page's filters and its keyset pages. Both record every row shown as seen."""
+"""GET /api/v1/triage-queue/: the triage queue of the areas the caller coordinates, in the
+queue's order (Red first, then the nearest deadline), with the triage page's filters and its
+keyset pages. Every row shown is recorded as seen. Its own operation, not a mode of the
+referral list: its rows, its pages and its filters are not the list's, and one operation
+answering two shapes could not be documented as either."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
+from rest_framework.views import APIView
 
 from referrals.audited_reads import records_seen
 from referrals.models import QUEUE_STATES, Rag, Referral
@@ -26,22 +29,13 @@ from referrals.selectors import (
 )
 
 from . import fields as checked
-from . import referrals
-from .errors import RULE
 from .serializers import ReferralSummarySerializer
 from .toolkit import QuerySerializer
 
-TRIAGE = "triage"
 TRIAGE_PAGE_SIZE = 50
 
 
-class ReferralListQuerySerializer(QuerySerializer):
-    queue = serializers.ChoiceField(
-        choices=[(TRIAGE, "The triage queue")],
-        required=False,
-        help_text="`triage`: the queue of the areas you coordinate, most urgent first; the "
-        "filters below apply to it only",
-    )
+class TriageQueueQuerySerializer(QuerySerializer):
     rag = serializers.ChoiceField(choices=Rag.choices, required=False)
     state = serializers.ChoiceField(
         choices=[(s.value, s.label) for s in QUEUE_STATES], required=False
@@ -56,15 +50,6 @@ class ReferralListQuerySerializer(QuerySerializer):
         required=False, max_length=80, help_text="The queue's `next_after` of the page before"
     )
 
-    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
-        filtering = {"rag", "state", "taken", "agency", "after"} & set(data) or data["overdue"]
-        if filtering and data.get("queue") != TRIAGE:
-            raise ValidationError(
-                {"queue": ["These filters apply to the triage queue: add queue=triage."]},
-                code=RULE,
-            )
-        return data
-
 
 class TriageRowSerializer(ReferralSummarySerializer):
     """A row of the triage queue, as the coordinator's page shows it."""
@@ -73,7 +58,9 @@ class TriageRowSerializer(ReferralSummarySerializer):
         read_only=True, help_text="The nearer of the RAG and triage deadlines"
     )
     age = serializers.SerializerMethodField()
-    triaged_by = checked.CharField(source="triaged_by.get_full_name", default=None)
+    triaged_by = checked.CharField(
+        source="triaged_by.get_full_name", default=None, allow_null=True, read_only=True
+    )
 
     class Meta(ReferralSummarySerializer.Meta):
         fields = [
@@ -91,30 +78,28 @@ class TriageRowSerializer(ReferralSummarySerializer):
 
 
 class TriagePageSerializer(serializers.Serializer[Any]):
-    next = checked.URLField(allow_null=True)
-    next_after = checked.CharField(allow_blank=True)
+    next = checked.URLField(allow_null=True, help_text="The next page, or null at the end")
+    next_after = checked.CharField(
+        allow_blank=True, help_text="`after` for the next page; empty at the end"
+    )
     results = TriageRowSerializer(many=True)
 
 
-class ReferralListView(referrals.ReferralListView):
+class TriageQueueView(APIView):
     @extend_schema(
-        parameters=[ReferralListQuerySerializer],
+        parameters=[TriageQueueQuerySerializer],
         responses={
-            200: ReferralSummarySerializer(many=True),
+            200: TriagePageSerializer,
             400: OpenApiResponse(description="A filter not understood"),
-            422: OpenApiResponse(description="A filter of the triage queue without the queue"),
+            404: OpenApiResponse(description="`agency` is not one that raises referrals here"),
         },
-        summary="Referrals you may see, newest first; with queue=triage, the triage queue "
-        "(its rows carry the RAG rating, deadline and risk level; answered as TriagePage)",
+        summary="The triage queue of the areas you coordinate, most urgent first (empty for "
+        "those who coordinate none)",
     )
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        query = ReferralListQuerySerializer(data=request.query_params)
+    def get(self, request: Request) -> Response:
+        query = TriageQueueQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        if query.validated_data.get("queue") != TRIAGE:
-            return super().get(request, *args, **kwargs)
-        return self._triage(request, query.validated_data)
-
-    def _triage(self, request: Request, chosen: dict[str, Any]) -> Response:
+        chosen = query.validated_data
         agency = chosen.get("agency")
         if agency is not None and not triage_queue_agencies(user=request.user).filter(pk=agency):
             raise ValidationError(
