@@ -28,8 +28,8 @@ test-quick: setup browser
 	@HYPOTHESIS_PROFILE=dev $(PY) -m config.launcher test $(PYTEST_DEFAULTS) $(PYTEST_ARGS)
 
 # Schemathesis, with all its checks, as every role but the coordinator (`make test` runs it as
-# the coordinator): the tests marked `api_roles`, which `make test` leaves out. CI runs it as a
-# step of its own.
+# the coordinator), and the coordinator's chained calls: the tests marked `api_roles`, which
+# `make test` leaves out. CI runs it as a step of its own.
 test-api-roles: setup
 	@$(PY) -m config.launcher test $(PYTEST_DEFAULTS) -m api_roles tests/api/test_schema.py $(PYTEST_ARGS)
 
