@@ -25,6 +25,7 @@ from disruption.mention_selectors import (
 )
 from disruption.models import HandlingCode, IntelligenceAssessment, SourceEvaluation
 from disruption.services import MentionKind, mention_convert
+from referrals.models import Referral
 
 from . import fields as checked
 from .intelligence import LinkSerializer
@@ -99,6 +100,7 @@ class MentionsView(generics.ListAPIView[Any]):
 
     serializer_class = MentionSerializer
     pagination_class = NumberedPagination
+    queryset = Referral.objects.none()  # for the schema: the path names a referral
 
     @extend_schema(
         responses={200: MentionSerializer(many=True), 404: NOT_YOURS},
