@@ -37,13 +37,9 @@ from records.services import hold_place, hold_release, review_approve, review_as
 from referrals.models import CaseNote, InformationRequest
 from reports.models import NationalReturn, NationalReturnRow, StrategyDocument, StrategyProfile
 from tests.factories import AreaFactory, member
-from tests.records.world import TODAY, World, build_world
+from tests.records.world import OLD, OLD_MONTH, TODAY, World, build_world, sent
 
 pytestmark = pytest.mark.django_db
-
-# A month whose notifications are all past the national 90 days, and the month now.
-OLD = (TODAY - timedelta(days=200)).replace(day=1)
-OLD_MONTH = month_number(OLD)
 
 
 @pytest.fixture
@@ -53,21 +49,6 @@ def world() -> World:
 
 def due(world: World, kind: str, today: date = TODAY) -> set[int]:
     return {d.record_id for d in area_due(area=world.area, today=today) if d.kind == kind}
-
-
-def sent(world: World, day: date, **about: Any) -> Notification:
-    """A notification of the area sent on `day`."""
-    notification = Notification.objects.create(
-        recipient=world.coordinator,
-        kind=NotificationKind.RETENTION_REVIEWS,
-        event_key=f"test:{day}:{Notification.objects.count()}",
-        title="R26-000001 was updated",
-        area=world.area,
-        **about,
-    )
-    moment = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=12)
-    Notification.objects.filter(pk=notification.pk).update(created_at=moment)
-    return notification
 
 
 def approve(world: World, kind: str, action: str, record_id: int | None = None) -> Any:
