@@ -36,6 +36,7 @@ from records.selectors import area_rules, held_in, month_number, reviews_for
 from records.services import hold_place, hold_release, review_approve, review_ask, rule_set
 from referrals.models import CaseNote, InformationRequest
 from reports.models import NationalReturn, NationalReturnRow, StrategyDocument, StrategyProfile
+from reports.rollups import rollups_refresh
 from tests.factories import AreaFactory, member
 from tests.records.world import OLD, OLD_MONTH, TODAY, World, build_world, sent
 
@@ -208,6 +209,7 @@ def return_of(world: World, *, ended: date) -> NationalReturn:
 
 
 def test_a_national_return_is_deleted_six_years_after_its_period(world: World) -> None:
+    rollups_refresh()
     old = return_of(world, ended=TODAY - relativedelta(years=6))
     recent = return_of(world, ended=TODAY - relativedelta(years=6) + timedelta(days=1))
     assert due(world, RecordKind.NATIONAL_RETURN) == {old.pk}
@@ -216,6 +218,9 @@ def test_a_national_return_is_deleted_six_years_after_its_period(world: World) -
     assert tombstone.counts == {"national returns": 1, "national return rows": 2}
     assert not NationalReturnRow.objects.filter(national_return_id=old.pk).exists()
     assert NationalReturn.objects.filter(pk=recent.pk).exists()
+    out = StringIO()
+    call_command("rollups_check", area=[world.area.ons_code], stdout=out)
+    assert "0 differ" in out.getvalue()
 
 
 def library_document(world: World, *, uploaded: datetime) -> StrategyDocument:
@@ -283,6 +288,7 @@ def meeting_of(world: World, *, held: datetime) -> Meeting:
 
 
 def test_minutes_are_cleared_fifteen_years_after_the_meeting_unless_held(world: World) -> None:
+    rollups_refresh()
     meeting = meeting_of(world, held=timezone.now() - relativedelta(years=15, days=1))
     recent = meeting_of(world, held=timezone.now() - relativedelta(years=14))
     assert due(world, RecordKind.MINUTES) == {meeting.pk}
@@ -321,6 +327,9 @@ def test_minutes_are_cleared_fifteen_years_after_the_meeting_unless_held(world: 
     assert (tombstone.counts["meeting minutes"], tombstone.counts["agenda decisions"]) == (1, 1)
     assert "Amira" in Meeting.objects.get(pk=recent.pk).minutes
     call_command("audit_verify", stdout=StringIO())
+    out = StringIO()
+    call_command("rollups_check", area=[world.area.ons_code], stdout=out)
+    assert "0 differ" in out.getvalue()
 
 
 def test_notes_and_case_documents_go_with_the_young_person_and_are_never_listed(
