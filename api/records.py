@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from agencies.dates import EXPIRY_DATE
 from agencies.models import User
 from records.models import (
+    ASKABLE_KINDS,
     REASON_CAP,
     HoldScope,
     LegalHold,
@@ -28,7 +29,6 @@ from records.models import (
 )
 from records.selectors import (
     HOLD_READERS,
-    ScheduleRow,
     area_hold,
     area_holds,
     area_rules,
@@ -38,6 +38,7 @@ from records.selectors import (
     review_for,
     reviewed_records,
     reviews_for,
+    seen_records,
 )
 from records.services import (
     hold_place,
@@ -81,22 +82,31 @@ def _body(serializer: type[serializers.Serializer[Any]], request: Request) -> di
 
 class ScheduleRowSerializer(serializers.Serializer[Any]):
     kind = serializers.ChoiceField(choices=RecordKind.choices)
+    kind_label = checked.CharField(source="rule.get_kind_display", help_text="The kind in words")
     trigger = serializers.ChoiceField(source="rule.trigger", choices=TriggerKind.choices)
-    number = serializers.SerializerMethodField(
-        help_text="The age for the age trigger (the area's retention age), else the years"
+    number = checked.IntegerField(
+        allow_null=True,
+        help_text="The age for the age trigger (the area's retention age), the days for "
+        "days_after_created, else the years; null for a trigger with no number",
     )
     action = serializers.ChoiceField(source="rule.action", choices=RetentionAction.choices)
+    action_label = checked.CharField(
+        source="rule.get_action_display", help_text="What approval does, in words"
+    )
     justification = checked.CharField(source="rule.justification")
     own = checked.BooleanField(help_text="The area's own rule, not the national default")
+    fixed = checked.BooleanField(
+        help_text="Set nationally: the kind goes with the young person's record or is kept, "
+        "is never listed for review, and an area does not change it"
+    )
     described = checked.CharField(source="trigger_words", help_text="The trigger in words")
-
-    def get_number(self, row: ScheduleRow) -> int | None:
-        return row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years
 
 
 class RuleChangeSerializer(serializers.Serializer[Any]):
     trigger = serializers.ChoiceField(choices=TriggerKind.choices)
-    number = checked.IntegerField(min_value=1, max_value=100)
+    number = checked.IntegerField(
+        min_value=1, max_value=3650, help_text="Years, or for days_after_created days"
+    )
     action = serializers.ChoiceField(choices=RetentionAction.choices)
     justification = checked.CharField(max_length=REASON_CAP)
 
@@ -151,12 +161,14 @@ class ReviewSerializer(checked.ModelSerializer[RetentionReview]):
 
 def _review_data(request: Request, review: RetentionReview) -> dict[str, Any]:
     records = reviewed_records([review])
-    records_seen(actor=request.user, records=list(records.values()), request=request)
+    records_seen(actor=request.user, records=seen_records(records), request=request)
     return dict(ReviewSerializer(review, context={"records": records}).data)
 
 
 class AskSerializer(serializers.Serializer[Any]):
-    kind = serializers.ChoiceField(choices=RecordKind.choices)
+    kind = serializers.ChoiceField(
+        choices=[(k, RecordKind(k).label) for k in RecordKind.values if k in ASKABLE_KINDS]
+    )
     record_id = checked.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = checked.CharField(
         max_length=REASON_CAP, help_text="Who asked for its erasure, and why"
@@ -176,7 +188,7 @@ class ReviewsView(AuditedListView):
 
     def record_seen(self, page: list[Any]) -> None:
         self.records = reviewed_records(page)
-        super().record_seen(list(self.records.values()))
+        super().record_seen(seen_records(self.records))
 
     def get_serializer_context(self) -> dict[str, Any]:
         return {**super().get_serializer_context(), "records": getattr(self, "records", {})}

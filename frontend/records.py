@@ -23,6 +23,9 @@ from agencies.dates import EXPIRY_DATE
 from agencies.models import Area, User
 from agencies.selectors import people_in_area_words
 from records.models import (
+    ASKABLE_KINDS,
+    DAY_TRIGGERS,
+    FIXED_KINDS,
     KIND_ERASURES,
     KIND_TRIGGERS,
     REASON_CAP,
@@ -49,8 +52,10 @@ from records.selectors import (
     reviewed_kinds,
     reviewed_records,
     reviews_for,
+    seen_records,
 )
 from records.services import (
+    DAYS_RANGE,
     YEARS_RANGE,
     approval_actions,
     hold_place,
@@ -149,6 +154,21 @@ def schedule_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     return render(request, "frontend/records/schedule.html", context)
 
 
+# The number a rule holds, in words, by kind of record ("" for any other).
+NUMBER_WORDS: dict[str, tuple[str, str]] = {
+    RecordKind.YOUNG_PERSON: (
+        "Age or number of years",
+        "The age for the birthday, otherwise the years after the event. Nationally: the "
+        "25th birthday.",
+    ),
+    RecordKind.NOTIFICATION: (
+        "Number of days",
+        "The days after the end of the month they were sent in. Nationally: 90 days.",
+    ),
+    "": ("Number of years", "The years after the event."),
+}
+
+
 class RuleForm(forms.Form):
     """The rule of one kind of record, its answers those of the rule in force (also said in
     each question's hint), so that changing one answer does not mean giving them all again."""
@@ -162,14 +182,15 @@ class RuleForm(forms.Form):
             "Choose when this kind of record is reviewed",
         )
         self.fields["trigger"].help_text = f"Now: {row.trigger_words}"
+        label, hint = NUMBER_WORDS.get(kind, NUMBER_WORDS[""])
+        in_days = any(t in DAY_TRIGGERS for t in KIND_TRIGGERS[kind])
         self.fields["number"] = forms.IntegerField(
-            label="Age or number of years",
-            help_text="The age for the birthday, otherwise the years after the event. "
-            "Nationally: the 25th birthday for young people, 6 or 10 years for intelligence.",
+            label=label,
+            help_text=hint,
             min_value=1,
-            max_value=YEARS_RANGE[1],
+            max_value=(DAYS_RANGE if in_days else YEARS_RANGE)[1],
             error_messages={
-                "required": "Enter the age or number of years",
+                "required": f"Enter the {label[0].lower()}{label[1:]}",
                 "invalid": "Enter a whole number",
                 "min_value": "Enter a number of %(limit_value)s or more",
                 "max_value": "Enter a number of %(limit_value)s or less",
@@ -194,15 +215,15 @@ class RuleForm(forms.Form):
 @require_http_methods(["GET", "POST"])
 def rule_page(request: HttpRequest, ons_code: str, kind: str) -> HttpResponse:
     area, _ = area_with_role(user=request.user, ons_code=ons_code, roles=SCHEDULE_READERS)
-    if kind not in RecordKind.values:
-        raise Http404
+    if kind not in RecordKind.values or kind in FIXED_KINDS:
+        raise Http404  # the fixed kinds are set nationally: there is no rule to change
     if not can_keep_schedule(user=request.user, area=area):
         raise PermissionDenied
     row = area_rules(area=area)[kind]
     initial = {
         "trigger": row.rule.trigger,
         "action": row.rule.action,
-        "number": row.age if row.rule.trigger == TriggerKind.AGE else row.rule.years,
+        "number": row.number,
         "justification": row.rule.justification,
     }
     form = RuleForm(_posted(request), initial=initial, row=row)
@@ -232,7 +253,7 @@ def _record_words(kind: str, record: Any) -> dict[str, str]:
 def _shown(request: HttpRequest, reviews: list[RetentionReview]) -> list[dict[str, Any]]:
     """The reviews with their records in words, each record shown recorded as seen."""
     records = reviewed_records(reviews)
-    records_seen(actor=request.user, records=list(records.values()), request=request)
+    records_seen(actor=request.user, records=seen_records(records), request=request)
     return [
         {"review": r, **_record_words(r.kind, records.get((r.kind, r.record_id)))} for r in reviews
     ]
@@ -298,7 +319,7 @@ def review_ask_page(request: HttpRequest, ons_code: str) -> HttpResponse:
     """List a record for erasure now, on a request (Article 17): of the kinds the user
     reviews."""
     area, _ = reviews_for(user=_user(request), ons_code=ons_code)
-    kinds = reviewed_kinds(user=request.user, area=area)
+    kinds = [k for k in reviewed_kinds(user=request.user, area=area) if k in ASKABLE_KINDS]
     form = AskForm(_posted(request), user=request.user, area=area, kinds=kinds)
     if request.method == "POST" and (
         review := service_write(
@@ -359,7 +380,23 @@ class ApproveForm(forms.Form):
 # What approval did, in the past tense: the banner after it and the list of erased records.
 DONE: dict[str, str] = {RetentionAction.ANONYMISE: "Anonymised", RetentionAction.DELETE: "Deleted"}
 
-CONSEQUENCES = {
+CONSEQUENCES: dict[Any, list[str]] = {
+    (RecordKind.MINUTES, RetentionAction.ANONYMISE): [
+        "The meeting's minutes and the decisions recorded on its agenda are cleared for good.",
+        "The meeting's date, attendance and agenda stay, so the cases it discussed still show it.",
+    ],
+    (RecordKind.LIBRARY_DOCUMENT, RetentionAction.DELETE): [
+        "The document is deleted from the strategy library and its file removed from "
+        "storage for good.",
+    ],
+    (RecordKind.NOTIFICATION, RetentionAction.DELETE): [
+        "Every notification and email of the area sent that month is deleted for good.",
+        "The events they told people about stay on the cases.",
+    ],
+    (RecordKind.NATIONAL_RETURN, RetentionAction.DELETE): [
+        "The return and its rows are deleted for good.",
+        "Figures already published from it stay.",
+    ],
     RetentionAction.ANONYMISE: [
         "Names, dates of birth, addresses, identifiers and the free text of the record are "
         "cleared for good.",
@@ -400,7 +437,9 @@ def review_approve_page(request: HttpRequest, ons_code: str, pk: int) -> HttpRes
                     "form": form,
                     "action": action,
                     "action_label": RetentionAction(action).label,
-                    "consequences": CONSEQUENCES[RetentionAction(action)],
+                    "consequences": CONSEQUENCES.get(
+                        (review.kind, action), CONSEQUENCES[RetentionAction(action)]
+                    ),
                 },
             )
         if service_write(

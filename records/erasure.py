@@ -8,7 +8,11 @@ referral's age band to "not known"), and a referral is never deleted, so no tota
 What is cleared or deleted also leaves the field-level history (audit.services.
 audit_history_erase): a snapshot of a cleared row takes its cleared values, and keeps its
 states and dates; the snapshots of a deleted row go.
-Uploaded files are removed from storage only once the transaction has committed."""
+Uploaded files are removed from storage only once the transaction has committed.
+
+Case notes and the documents attached to a case (answers' attachments to information
+requests) have no erasure of their own: young_person_anonymise clears and removes them, as
+the schedule says (records.models.FIXED_KINDS)."""
 
 from __future__ import annotations
 
@@ -21,6 +25,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.db.models import Model, Q, QuerySet
 
+from agencies.models import Area
 from audit.models import HISTORY_MODELS, AuditEvent
 from audit.services import audit_details_erase, audit_history_erase
 from disruption.models import (
@@ -30,11 +35,13 @@ from disruption.models import (
     Link,
     LinkAlert,
     Location,
+    Meeting,
     Node,
     OnlineIdentifier,
     PersonOfConcern,
     Vehicle,
 )
+from notifications.models import Notification
 from referrals.inputs import STEP_INPUTS
 from referrals.models import (
     BreakGlassAccess,
@@ -49,11 +56,12 @@ from referrals.models import (
     YoungPersonMerge,
     YoungPersonRestriction,
 )
+from reports.models import NationalReturn, StrategyDocument
 from subject_access.models import SubjectAccessExport
 from subject_access.services import exports_erased
 
 from .models import RecordKind, RetentionAction
-from .selectors import ENTITY_KINDS
+from .selectors import ENTITY_KINDS, month_span
 
 REMOVED = "Removed under the retention schedule"
 Counts = dict[str, int]
@@ -326,23 +334,89 @@ def entity_delete(*, kind: str, record_id: int) -> Counts:
     return counts
 
 
-def _anonymise_entity(kind: str) -> Callable[[int], Counts]:
-    return lambda pk: entity_anonymise(kind=kind, record_id=pk)
+def minutes_anonymise(*, area: Area, record_id: int) -> Counts:
+    """Clear a MACE meeting's minutes and the decisions recorded on its agenda, which name
+    the young people and persons of concern discussed, with their history and the reasons
+    the audit kept about them. The meeting, its attendance and its agenda stay: the
+    chronologies of the cases it discussed point at them."""
+    meeting = Meeting.objects.select_for_update().get(pk=record_id, area=area)
+    meetings, snapshots = _cleared(Meeting.objects.filter(pk=meeting.pk), {"minutes": REMOVED})
+    items = AgendaItem.objects.filter(meeting=meeting)
+    item_ids = list(items.values_list("pk", flat=True))
+    decisions, erased = _cleared(items.exclude(decision=""), {"decision": REMOVED})
+    about = _about(Meeting, [meeting.pk]) | _about(AgendaItem, item_ids)
+    return {
+        "meeting minutes": meetings,
+        "agenda decisions": decisions,
+        "history snapshots": snapshots + erased,
+        "audit reasons": audit_details_erase(events=AuditEvent.objects.filter(about)),
+    }
 
 
-def _delete_entity(kind: str) -> Callable[[int], Counts]:
-    return lambda pk: entity_delete(kind=kind, record_id=pk)
+def library_document_delete(*, area: Area, record_id: int) -> Counts:
+    """Delete a document of the strategy library; its file leaves storage after the commit.
+    The names of it the audit kept (a download records the file's name) are blanked."""
+    document = StrategyDocument.objects.select_for_update().get(pk=record_id, profile__area=area)
+    reasons = audit_details_erase(
+        events=AuditEvent.objects.filter(_about(StrategyDocument, [document.pk]))
+    )
+    files = [document.file.name] if document.file else []
+    document.delete()
+    _files_removed_on_commit(files)
+    return {"strategy library documents": 1, "uploaded files": len(files), "audit reasons": reasons}
 
 
-ERASERS: dict[tuple[str, str], Callable[[int], Counts]] = {
-    (RecordKind.YOUNG_PERSON, RetentionAction.ANONYMISE): lambda pk: young_person_anonymise(
+def national_return_delete(*, area: Area, record_id: int) -> Counts:
+    """Delete a national return and its rows. The file it was imported from is not kept, so
+    no file is left to remove."""
+    national_return = NationalReturn.objects.select_for_update().get(pk=record_id, area=area)
+    rows = national_return.rows.count()
+    national_return.delete()  # its rows go with it (on_delete=CASCADE)
+    return {"national returns": 1, "national return rows": rows}
+
+
+def notification_month_delete(*, area: Area, record_id: int) -> Counts:
+    """Delete every notification (and so the email it sent) of the area created in the month
+    `record_id` names (yyyymm). Nothing points at a notification; no counts read them."""
+    start, end = month_span(record_id)
+    deleted, _ = Notification.objects.filter(
+        area=area, created_at__gte=start, created_at__lt=end
+    ).delete()
+    return {"notifications and emails": deleted}
+
+
+Eraser = Callable[[Area, int], Counts]
+
+
+def _anonymise_entity(kind: str) -> Eraser:
+    return lambda area, pk: entity_anonymise(kind=kind, record_id=pk)
+
+
+def _delete_entity(kind: str) -> Eraser:
+    return lambda area, pk: entity_delete(kind=kind, record_id=pk)
+
+
+ERASERS: dict[tuple[str, str], Eraser] = {
+    (RecordKind.YOUNG_PERSON, RetentionAction.ANONYMISE): lambda area, pk: young_person_anonymise(
         record_id=pk
     ),
     **{(kind, RetentionAction.ANONYMISE): _anonymise_entity(kind) for kind in ENTITY_KINDS},
     **{(kind, RetentionAction.DELETE): _delete_entity(kind) for kind in ENTITY_KINDS},
+    (RecordKind.MINUTES, RetentionAction.ANONYMISE): lambda area, pk: minutes_anonymise(
+        area=area, record_id=pk
+    ),
+    (RecordKind.LIBRARY_DOCUMENT, RetentionAction.DELETE): lambda area, pk: library_document_delete(
+        area=area, record_id=pk
+    ),
+    (RecordKind.NATIONAL_RETURN, RetentionAction.DELETE): lambda area, pk: national_return_delete(
+        area=area, record_id=pk
+    ),
+    (RecordKind.NOTIFICATION, RetentionAction.DELETE): lambda area, pk: notification_month_delete(
+        area=area, record_id=pk
+    ),
 }
 
 
-def erase(*, kind: str, action: str, record_id: int) -> Counts:
-    """Anonymise or delete one record; the caller's transaction holds it all."""
-    return ERASERS[(kind, action)](record_id)
+def erase(*, area: Area, kind: str, action: str, record_id: int) -> Counts:
+    """Anonymise or delete one record of `area`; the caller's transaction holds it all."""
+    return ERASERS[(kind, action)](area, record_id)

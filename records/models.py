@@ -26,6 +26,13 @@ class RecordKind(models.TextChoices):
     LOCATION = "location", "Places"
     VEHICLE = "vehicle", "Vehicles"
     IDENTIFIER = "identifier", "Phones and online identifiers"
+    NOTE = "note", "Case notes"
+    CASE_DOCUMENT = "case_document", "Documents on a case"
+    MINUTES = "minutes", "MACE meeting minutes"
+    LIBRARY_DOCUMENT = "library_document", "Strategy library documents"
+    NOTIFICATION = "notification", "Notifications and emails"
+    NATIONAL_RETURN = "national_return", "National returns"
+    AUDIT = "audit", "The audit trail"
 
 
 # Intelligence is reviewed by the area's police leads, everything else by its coordinators.
@@ -33,17 +40,48 @@ INTELLIGENCE_KINDS = frozenset(
     {RecordKind.PERSON, RecordKind.LOCATION, RecordKind.VEHICLE, RecordKind.IDENTIFIER}
 )
 
+# Kinds the schedule shows but an area does not set, and the job never lists: case notes and
+# documents go with the young person's record (records.erasure.young_person_anonymise), and
+# the audit trail is kept, as erasing from a hash chain would break it.
+FIXED_KINDS = frozenset({RecordKind.NOTE, RecordKind.CASE_DOCUMENT, RecordKind.AUDIT})
+
+# Kinds reviewed a month at a time: one review names an area's records of one calendar month
+# by its number, yyyymm (202603 for March 2026), as they come by the thousand.
+MONTH_KINDS = frozenset({RecordKind.NOTIFICATION})
+
+# Kinds whose erasure may be asked for before their review (UK GDPR Article 17): the records
+# about a person. Held records are named by the same codes (records.models.HoldScope).
+ASKABLE_KINDS = frozenset({RecordKind.YOUNG_PERSON, *INTELLIGENCE_KINDS})
+
 
 class TriggerKind(models.TextChoices):
     AGE = "age", "The young person's birthday at the area's retention age"
     YEARS_AFTER_LAST_CLOSED = "years_after_last_closed", "Years after their last referral closed"
     YEARS_AFTER_LAST_LINK = "years_after_last_link", "Years after the last link was recorded"
+    YEARS_AFTER_MEETING = "years_after_meeting", "Years after the meeting was held"
+    YEARS_AFTER_UPLOAD = "years_after_upload", "Years after it was uploaded"
+    YEARS_AFTER_PERIOD = "years_after_period", "Years after the period it covers ended"
+    DAYS_AFTER_CREATED = "days_after_created", "Days after the end of the month it was sent in"
+    WITH_YOUNG_PERSON = "with_young_person", "With the young person's record"
+    KEPT = "kept", "Never: kept for as long as the service runs"
+
+
+# Triggers counted in days (the rule's `days`), and those with no number at all.
+DAY_TRIGGERS = frozenset({TriggerKind.DAYS_AFTER_CREATED})
+UNCOUNTED = frozenset({TriggerKind.AGE, TriggerKind.WITH_YOUNG_PERSON, TriggerKind.KEPT})
 
 
 # The triggers that make sense for each kind of record.
 KIND_TRIGGERS: dict[str, frozenset[str]] = {
     RecordKind.YOUNG_PERSON: frozenset({TriggerKind.AGE, TriggerKind.YEARS_AFTER_LAST_CLOSED}),
     **{kind: frozenset({TriggerKind.YEARS_AFTER_LAST_LINK}) for kind in INTELLIGENCE_KINDS},
+    RecordKind.NOTE: frozenset({TriggerKind.WITH_YOUNG_PERSON}),
+    RecordKind.CASE_DOCUMENT: frozenset({TriggerKind.WITH_YOUNG_PERSON}),
+    RecordKind.MINUTES: frozenset({TriggerKind.YEARS_AFTER_MEETING}),
+    RecordKind.LIBRARY_DOCUMENT: frozenset({TriggerKind.YEARS_AFTER_UPLOAD}),
+    RecordKind.NOTIFICATION: frozenset({TriggerKind.DAYS_AFTER_CREATED}),
+    RecordKind.NATIONAL_RETURN: frozenset({TriggerKind.YEARS_AFTER_PERIOD}),
+    RecordKind.AUDIT: frozenset({TriggerKind.KEPT}),
 }
 
 
@@ -51,16 +89,30 @@ class RetentionAction(models.TextChoices):
     REVIEW = "review", "Review, and choose what happens"
     ANONYMISE = "anonymise", "Anonymise"
     DELETE = "delete", "Delete"
+    KEEP = "keep", "Keep: never erased"
 
 
 # What erasure can do to each kind (records.erasure): a young person's record is named by
-# referrals, timelines and counts, so it is anonymised and never deleted.
+# referrals, timelines and counts, so it is anonymised and never deleted; a meeting is named
+# by the chronologies of the cases it discussed, so its minutes are cleared and it stays.
+# The fixed kinds have no erasure of their own.
 KIND_ERASURES: dict[str, frozenset[str]] = {
     RecordKind.YOUNG_PERSON: frozenset({RetentionAction.ANONYMISE}),
     **{
         kind: frozenset({RetentionAction.ANONYMISE, RetentionAction.DELETE})
         for kind in INTELLIGENCE_KINDS
     },
+    RecordKind.MINUTES: frozenset({RetentionAction.ANONYMISE}),
+    RecordKind.LIBRARY_DOCUMENT: frozenset({RetentionAction.DELETE}),
+    RecordKind.NOTIFICATION: frozenset({RetentionAction.DELETE}),
+    RecordKind.NATIONAL_RETURN: frozenset({RetentionAction.DELETE}),
+}
+
+# What the fixed kinds' rules say happens: they are not reviewed, so nothing is approved.
+FIXED_ACTIONS: dict[str, str] = {
+    RecordKind.NOTE: RetentionAction.ANONYMISE,
+    RecordKind.CASE_DOCUMENT: RetentionAction.DELETE,
+    RecordKind.AUDIT: RetentionAction.KEEP,
 }
 
 
@@ -74,8 +126,10 @@ class RetentionRule(models.Model):
     )
     kind = models.CharField("Kind of record", max_length=30, choices=RecordKind.choices)
     trigger = models.CharField("When it is reviewed", max_length=30, choices=TriggerKind.choices)
-    # Empty for the age trigger: the age is the area's retention_review_age_years setting.
+    # Empty for the age trigger (the age is the area's retention_review_age_years setting),
+    # for a day trigger and for those with no number (records.models.UNCOUNTED).
     years = models.PositiveSmallIntegerField(null=True, blank=True)
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
     action = models.CharField("What approval does", max_length=20, choices=RetentionAction.choices)
     justification = models.TextField("Why this period", max_length=REASON_CAP)
     changed_by = models.ForeignKey(
@@ -94,9 +148,18 @@ class RetentionRule(models.Model):
                 name="retention_rule_per_area",
             ),
             models.CheckConstraint(
-                condition=Q(trigger=TriggerKind.AGE, years__isnull=True)
-                | (~Q(trigger=TriggerKind.AGE) & Q(years__gte=1, years__lte=100)),
-                name="retention_rule_years_with_trigger",
+                condition=Q(trigger__in=sorted(UNCOUNTED), years__isnull=True, days__isnull=True)
+                | Q(
+                    trigger__in=sorted(DAY_TRIGGERS),
+                    years__isnull=True,
+                    days__gte=1,
+                    days__lte=3650,
+                )
+                | (
+                    ~Q(trigger__in=sorted(UNCOUNTED | DAY_TRIGGERS))
+                    & Q(years__gte=1, years__lte=100, days__isnull=True)
+                ),
+                name="retention_rule_number_with_trigger",
             ),
         ]
 
@@ -113,7 +176,9 @@ class ReviewStatus(models.TextChoices):
 class RetentionReview(models.Model):
     """One record that reached its trigger, listed by the nightly job for a person to decide:
     keep it longer (with a reason and a new date) or approve what the rule says. Nothing is
-    erased without that approval. Names the record by kind and id, so it outlives a deletion."""
+    erased without that approval. Names the record by kind and id, so it outlives a deletion;
+    a kind reviewed a month at a time (MONTH_KINDS) names the month as yyyymm, unique only
+    within its area."""
 
     area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=30, choices=RecordKind.choices)
@@ -139,9 +204,9 @@ class RetentionReview(models.Model):
         ordering = ["due_on", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["kind", "record_id"],
+                fields=["area", "kind", "record_id"],
                 condition=Q(status="open"),
-                name="retention_review_one_open",
+                name="retention_review_one_open_in_area",
             ),
         ]
         indexes = [models.Index(fields=["area", "status", "due_on"], name="review_by_area")]

@@ -5,7 +5,7 @@ person's approval). `manage.py retention_review --dry-run` prints what it would 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -13,19 +13,21 @@ from typing import Any
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.db.models import Max, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
 from agencies.models import Area, Role, User
 from audit.models import AuditAction
 from audit.services import audit_record
-from disruption.models import ENTITY_MODELS, Link
-from notifications.models import NotificationKind
+from disruption.models import ENTITY_MODELS, Link, Meeting
+from notifications.models import Notification, NotificationKind
 from notifications.services import notify
 from referrals.models import OPEN_STATES, YoungPerson
+from reports.models import NationalReturn, StrategyDocument
 
 from .models import (
+    FIXED_KINDS,
     INTELLIGENCE_KINDS,
     RecordKind,
     RetentionReview,
@@ -33,7 +35,15 @@ from .models import (
     Tombstone,
     TriggerKind,
 )
-from .selectors import ENTITY_KINDS, LOOKED_AFTER_AGE, ScheduleRow, area_rules, held_in
+from .selectors import (
+    ENTITY_KINDS,
+    LOOKED_AFTER_AGE,
+    ScheduleRow,
+    area_rules,
+    held_in,
+    month_number,
+    month_span,
+)
 
 YOUNG_KINDS = frozenset(RecordKind.values) - INTELLIGENCE_KINDS
 
@@ -109,9 +119,85 @@ def _entities_due(
             yield pk, _day(last) + relativedelta(years=row.rule.years or 0)
 
 
-FINDERS = {
-    kind: _young_people_due if kind == RecordKind.YOUNG_PERSON else _entities_due
-    for kind in RecordKind.values
+def _dated_due(
+    rows: Any, field: str, row: ScheduleRow, today: date, only: int | None
+) -> Iterator[tuple[int, date]]:
+    """Records whose date in `field` (a day, or a moment) is `years` old."""
+    years = relativedelta(years=row.rule.years or 0)
+    for pk, when in rows.filter(_only(only)).values_list("pk", field).iterator():
+        due = when if isinstance(when, date) and not isinstance(when, datetime) else _day(when)
+        due += years
+        if due <= today:
+            yield pk, due
+
+
+def _minutes_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
+    """Meetings held `years` ago."""
+    meetings = Meeting.objects.filter(area=area)
+    return _dated_due(meetings, "held_at", row, today, only)
+
+
+def _library_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
+    documents = StrategyDocument.objects.filter(profile__area=area)
+    return _dated_due(documents, "uploaded_at", row, today, only)
+
+
+def _returns_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
+    since = today - relativedelta(years=row.rule.years or 0)
+    returns = NationalReturn.objects.filter(area=area, period_end__lte=since)
+    return _dated_due(returns, "period_end", row, today, only)
+
+
+def _notification_months_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
+    """The months whose notifications are all `days` old: due `days` after the month ends.
+    Notifications of no area (a person's own account) are not in any area's schedule."""
+    days = relativedelta(days=row.rule.days or 0)
+    # A month is due once its end is `days` ago: only months begun before that are looked at.
+    before = today - days
+    notifications = Notification.objects.filter(
+        area=area, created_at__lt=timezone.make_aware(datetime.combine(before, datetime.min.time()))
+    )
+    if only is not None:
+        start, end = month_span(only)
+        notifications = notifications.filter(created_at__gte=start, created_at__lt=end)
+    months = (
+        notifications.annotate(month=TruncMonth("created_at"))
+        .order_by("month")
+        .values_list("month", flat=True)
+        .distinct()
+    )
+    for month in months:
+        first = timezone.localtime(month).date() if isinstance(month, datetime) else month
+        due = first + relativedelta(months=1) + days
+        if due <= today:
+            yield month_number(first), due
+
+
+def _never_due(
+    area: Area, row: ScheduleRow, today: date, only: int | None = None
+) -> Iterator[tuple[int, date]]:
+    """The fixed kinds: gone with the young person's record, or kept."""
+    return iter(())
+
+
+Finder = Callable[[Area, ScheduleRow, date, int | None], Iterator[tuple[int, date]]]
+
+FINDERS: dict[str, Finder] = {
+    RecordKind.YOUNG_PERSON: _young_people_due,
+    **dict.fromkeys(INTELLIGENCE_KINDS, _entities_due),
+    RecordKind.MINUTES: _minutes_due,
+    RecordKind.LIBRARY_DOCUMENT: _library_due,
+    RecordKind.NOTIFICATION: _notification_months_due,
+    RecordKind.NATIONAL_RETURN: _returns_due,
+    **dict.fromkeys(FIXED_KINDS, _never_due),
 }
 
 
@@ -145,7 +231,7 @@ def area_due(*, area: Area, today: date) -> list[Due]:
     erased = set(Tombstone.objects.filter(area=area).values_list("kind", "record_id"))
     found = []
     for kind, row in area_rules(area=area).items():
-        for record_id, due_on in FINDERS[kind](area, row, today):
+        for record_id, due_on in FINDERS[kind](area, row, today, None):
             key = (kind, record_id)
             if key in listed or key in erased or held.holds(kind, record_id):
                 continue

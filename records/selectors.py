@@ -5,22 +5,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from agencies.models import Area, Membership, Role
 from agencies.selectors import membership_in
-from disruption.models import ENTITY_MODELS, NodeKind
+from disruption.models import ENTITY_MODELS, AgendaItem, Meeting, NodeKind
 from disruption.selectors import entity_list
+from notifications.models import Notification
 from referrals.models import Referral, YoungPerson
 from referrals.selectors import young_people_list
+from reports.models import NationalReturn, StrategyDocument
 
 from .models import (
+    DAY_TRIGGERS,
+    FIXED_KINDS,
     INTELLIGENCE_KINDS,
+    MONTH_KINDS,
+    UNCOUNTED,
     HoldScope,
     LegalHold,
     RecordKind,
@@ -95,11 +101,25 @@ class ScheduleRow:
     age: int | None  # for the age trigger, the area's retention age
 
     @property
+    def fixed(self) -> bool:
+        """Set nationally: the kind follows the young person's record or is kept."""
+        return self.kind in FIXED_KINDS
+
+    @property
+    def number(self) -> int | None:
+        """The age for the age trigger, the days for a day trigger, else the years."""
+        if self.rule.trigger == TriggerKind.AGE:
+            return self.age
+        return self.rule.days if self.rule.trigger in DAY_TRIGGERS else self.rule.years
+
+    @property
     def trigger_words(self) -> str:
         if self.rule.trigger == TriggerKind.AGE:
             return f"The young person's {_ordinal(self.age or 0)} birthday"
         label = TriggerKind(self.rule.trigger).label
-        return f"{self.rule.years} {label[0].lower()}{label[1:]}"
+        if self.rule.trigger in UNCOUNTED:
+            return label
+        return f"{self.number} {label[0].lower()}{label[1:]}"
 
 
 def _ordinal(number: int) -> str:
@@ -161,7 +181,9 @@ class Held:
 
 def held_in(*, area_id: int, today: date | None = None) -> Held:
     """What is held in an area, by kind of record. A hold on a referral holds its young
-    person, whose erasure would reach it."""
+    person, whose erasure would reach it (and so their notes and documents); a held young
+    person or piece of intelligence holds the minutes of every meeting that discussed them,
+    and the months of notifications about the young person's referrals."""
     holds = list(
         active_holds(today=today).filter(area_id=area_id).values_list("scope", "record_id")
     )
@@ -174,7 +196,56 @@ def held_in(*, area_id: int, today: date | None = None) -> Held:
         records.setdefault(RecordKind.YOUNG_PERSON, set()).update(
             Referral.objects.filter(pk__in=referral_ids).values_list("young_person_id", flat=True)
         )
+    if records:
+        records.update(_held_through_cases(area_id, records))
     return Held(whole_area=any(s == HoldScope.AREA for s, _ in holds), records=records)
+
+
+def _held_through_cases(area_id: int, records: dict[str, set[int]]) -> dict[str, set[int]]:
+    """The meetings and notification months that name a held record: two queries."""
+    young = records.get(RecordKind.YOUNG_PERSON, set())
+    about = Q(referral__young_person__in=young) | Q(node__young_person__in=young)
+    for kind, node_kind in ENTITY_KINDS.items():
+        about |= Q(**{f"node__{node_kind.value}__in": records.get(kind, set())})
+    meetings = AgendaItem.objects.filter(about, meeting__area_id=area_id).values_list(
+        "meeting_id", flat=True
+    )
+    sent = Notification.objects.filter(
+        area_id=area_id, referral__young_person__in=young
+    ).values_list("created_at", flat=True)
+    return {
+        RecordKind.MINUTES: set(meetings),
+        RecordKind.NOTIFICATION: {month_number(timezone.localtime(at).date()) for at in sent},
+    }
+
+
+def month_number(day: date) -> int:
+    """The month of `day` as a review names it: 202603 for March 2026."""
+    return day.year * 100 + day.month
+
+
+def month_of(number: int) -> date:
+    """The first day of the month a review names (records.models.MONTH_KINDS)."""
+    return date(number // 100, number % 100, 1)
+
+
+def month_span(number: int) -> tuple[datetime, datetime]:
+    """The moments a month named by its number starts and ends (exclusive), local time."""
+    first = month_of(number)
+    start = timezone.make_aware(datetime.combine(first, datetime.min.time()))
+    end = timezone.make_aware(
+        datetime.combine(
+            date(first.year + first.month // 12, first.month % 12 + 1, 1), datetime.min.time()
+        )
+    )
+    return start, end
+
+
+def record_words(kind: str, record_id: int) -> str:
+    """A record by its kind and number, for a terminal or a list: never a name."""
+    if kind in MONTH_KINDS:
+        return _month_words(kind, record_id)
+    return f"{RecordKind(kind).label} record {record_id}"
 
 
 def area_holds(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[LegalHold]]:
@@ -304,17 +375,50 @@ def review_for(*, user: Any, ons_code: str, pk: int) -> tuple[Area, RetentionRev
 
 
 def reviewed_records(reviews: Iterable[RetentionReview]) -> dict[tuple[str, int], Any]:
-    """The records the reviews name, by (kind, id): one query per kind shown."""
+    """The records the reviews name, by (kind, id): one query per kind shown. A young person
+    or a piece of intelligence is its record (to be recorded as seen: seen_records); any
+    other kind is its description, which names nobody."""
     wanted: dict[str, list[int]] = {}
     for review in reviews:
         wanted.setdefault(review.kind, []).append(review.record_id)
     found: dict[tuple[str, int], Any] = {}
     for kind, ids in wanted.items():
-        model: Any = (
-            YoungPerson if kind == RecordKind.YOUNG_PERSON else ENTITY_MODELS[ENTITY_KINDS[kind]]
-        )
-        found.update(((kind, r.pk), r) for r in model.objects.filter(pk__in=ids))
+        if kind in MONTH_KINDS:
+            found.update(((kind, pk), _month_words(kind, pk)) for pk in ids)
+        elif kind in DESCRIBED:
+            described, words = DESCRIBED[kind]
+            found.update(((kind, r.pk), words(r)) for r in described.objects.filter(pk__in=ids))
+        else:
+            model: Any = (
+                YoungPerson
+                if kind == RecordKind.YOUNG_PERSON
+                else ENTITY_MODELS[ENTITY_KINDS[kind]]
+            )
+            found.update(((kind, r.pk), r) for r in model.objects.filter(pk__in=ids))
     return found
+
+
+def seen_records(found: dict[tuple[str, int], Any]) -> list[Model]:
+    """Of reviewed_records, the records whose showing is recorded as seen."""
+    return [record for record in found.values() if isinstance(record, Model)]
+
+
+def _month_words(kind: str, number: int) -> str:
+    return f"{RecordKind(kind).label} of {month_of(number):%B %Y}"
+
+
+# How a record of the kinds that name nobody is described to its reviewer.
+DESCRIBED: dict[str, tuple[Any, Any]] = {
+    RecordKind.MINUTES: (
+        Meeting,
+        lambda m: f"Minutes of the MACE meeting of {timezone.localtime(m.held_at):%-d %B %Y}",
+    ),
+    RecordKind.LIBRARY_DOCUMENT: (StrategyDocument, lambda d: f"{d.title} ({d.original_name})"),
+    RecordKind.NATIONAL_RETURN: (
+        NationalReturn,
+        lambda r: f"National return for {r.period_start:%-d %B %Y} to {r.period_end:%-d %B %Y}",
+    ),
+}
 
 
 def area_tombstones(*, user: Any, ons_code: str) -> tuple[Area, QuerySet[Tombstone]]:

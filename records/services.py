@@ -21,6 +21,9 @@ from audit.services import audit_details_erase, audit_record
 
 from .erasure import erase
 from .models import (
+    ASKABLE_KINDS,
+    DAY_TRIGGERS,
+    FIXED_KINDS,
     KIND_ERASURES,
     KIND_TRIGGERS,
     REASON_CAP,
@@ -39,6 +42,7 @@ from .selectors import HOLD_KEEPERS, SCHEDULE_KEEPERS, held_in, hold_target, rev
 
 AGE_RANGE = (18, 100)
 YEARS_RANGE = (1, 100)
+DAYS_RANGE = (1, 3650)
 REASON_MIN = 10
 IN_USE = (
     "This young person has an open referral: the record is in use and is not erased while "
@@ -82,25 +86,37 @@ def rule_set(
 ) -> RetentionRule:
     """Set the area's own rule for one kind of record. For the age trigger `number` is the
     area's retention age (its `retention_review_age_years` setting, which only this writes);
-    otherwise the years after the event."""
+    for a day trigger the days, otherwise the years after the event. The fixed kinds (notes
+    and documents that go with the young person's record, the audit trail) are refused."""
     membership = _membership(
         actor=actor, area=area, roles=SCHEDULE_KEEPERS, doing="change the retention schedule"
     )
     kind = RecordKind(kind)
+    if kind in FIXED_KINDS:
+        raise ValidationError(
+            {
+                "kind": "This kind of record follows the young person's record or is kept: "
+                "an area does not set its own rule for it"
+            }
+        )
     if trigger not in KIND_TRIGGERS[kind]:
         raise ValidationError({"trigger": "Choose when this kind of record is reviewed"})
     if action != RetentionAction.REVIEW and action not in KIND_ERASURES[kind]:
         raise ValidationError({"action": "This kind of record cannot be erased that way"})
     justification = _reason(justification, "justification")
-    is_age = trigger == TriggerKind.AGE
-    number = _in_range(number, AGE_RANGE if is_age else YEARS_RANGE, "number", "years")
+    is_age, in_days = trigger == TriggerKind.AGE, trigger in DAY_TRIGGERS
+    if in_days:
+        number = _in_range(number, DAYS_RANGE, "number", "days")
+    else:
+        number = _in_range(number, AGE_RANGE if is_age else YEARS_RANGE, "number", "years")
     with history_context(actor), transaction.atomic(durable=True):
         rule, _ = RetentionRule.objects.update_or_create(
             area=area,
             kind=kind,
             defaults={
                 "trigger": trigger,
-                "years": None if is_age else number,
+                "years": None if is_age or in_days else number,
+                "days": number if in_days else None,
                 "action": action,
                 "justification": justification,
                 "changed_by": actor,
@@ -173,6 +189,8 @@ def review_ask(
     a reason. Refused for a held record, one listed already, and a young person whose record
     is in use (an open referral). A record of another area answers 404."""
     kind = RecordKind(kind)
+    if kind not in ASKABLE_KINDS:
+        raise ValidationError({"kind": "Erasure is asked for a young person or intelligence"})
     membership = _membership(
         actor=actor, area=area, roles=reviewer_roles(kind), doing="list a record for erasure"
     )
@@ -184,7 +202,7 @@ def review_ask(
         if in_use(kind=kind, record_id=record.pk):
             raise ValidationError(IN_USE)
         if RetentionReview.objects.filter(
-            kind=kind, record_id=record.pk, status=ReviewStatus.OPEN
+            area=area, kind=kind, record_id=record.pk, status=ReviewStatus.OPEN
         ).exists():
             raise ValidationError("This record is listed for review already.")
         review = RetentionReview.objects.create(
@@ -238,7 +256,9 @@ def review_approve(
                 "Since it was listed, this record's review has been put off (a referral "
                 "reopened, a link added or the schedule changed): keep it instead."
             )
-        counts = erase(kind=locked.kind, action=action, record_id=locked.record_id)
+        counts = erase(
+            area=locked.area, kind=locked.kind, action=action, record_id=locked.record_id
+        )
         locked.status, locked.action = ReviewStatus.ERASED, action
         locked.decided_by, locked.decided_at = actor, timezone.now()
         # Why erasure was asked for speaks of the person: it goes with their record.

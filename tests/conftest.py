@@ -106,9 +106,8 @@ def reload_catalogues(**kwargs: Any) -> None:
     if not DisruptionTactic.objects.exists():
         importlib.import_module("disruption.migrations.0002_tactics").load(apps, None)
     if not RetentionRule.objects.exists():
-        importlib.import_module("records.migrations.0002_national_defaults").add_defaults(
-            apps, None
-        )
+        for defaults in ("0002_national_defaults", "0005_more_kinds_defaults"):
+            importlib.import_module(f"records.migrations.{defaults}").add_defaults(apps, None)
 
 
 @contextmanager

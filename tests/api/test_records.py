@@ -12,7 +12,7 @@ from records.models import LegalHold, RecordKind, RetentionReview, ReviewStatus
 from records.review_job import retention_review_run
 from referrals.models import YoungPerson
 from tests.factories import AreaFactory, member, sign_in
-from tests.records.world import KEEP_UNTIL, TODAY, World, build_world
+from tests.records.world import KEEP_UNTIL, OLD, TODAY, World, build_world, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -167,3 +167,64 @@ def test_a_reviewer_lists_a_record_for_erasure_when_asked(world: World) -> None:
     assert again.status_code == 422 and "already" in str(again.json()["error"]["fields"])
     missing = police.post(url, {**body, "record_id": 2**31 - 2}, format="json")
     assert missing.status_code == 404
+
+
+def test_every_kind_is_in_the_schedule_in_words_and_the_fixed_kinds_are_refused(
+    world: World,
+) -> None:
+    url = f"/api/v1/areas/{world.area.ons_code}/retention-schedule/"
+    administrator = api(world.administrator)
+    rows = {r["kind"]: r for r in administrator.get(url).json()}
+    assert set(rows) == set(RecordKind.values)
+    notifications = rows["notification"]
+    assert (notifications["kind_label"], notifications["number"]) == (
+        "Notifications and emails",
+        90,
+    )
+    assert (notifications["action"], notifications["action_label"]) == ("delete", "Delete")
+    assert notifications["described"] == "90 days after the end of the month it was sent in"
+    audit = rows["audit"]
+    assert (audit["trigger"], audit["number"], audit["action"], audit["fixed"]) == (
+        "kept",
+        None,
+        "keep",
+        True,
+    )
+    assert rows["note"]["described"] == "With the young person's record"
+    assert not rows["minutes"]["fixed"]
+    refused = administrator.put(
+        f"{url}audit/",
+        {"trigger": "kept", "number": 1, "action": "keep", "justification": "Keep it forever."},
+        format="json",
+    )
+    assert refused.status_code == 422
+    changed = administrator.put(
+        f"{url}notification/",
+        {
+            "trigger": "days_after_created",
+            "number": 365,
+            "action": "delete",
+            "justification": "A year, to trace alerts in the annual audit.",
+        },
+        format="json",
+    )
+    assert (changed.status_code, changed.json()["number"]) == (200, 365)
+
+
+def test_a_month_of_notifications_is_listed_in_words_and_approved(world: World) -> None:
+    sent(world, OLD)
+    retention_review_run(today=TODAY)
+    url = f"/api/v1/areas/{world.area.ons_code}/retention-reviews/"
+    coordinator = api(world.coordinator)
+    listed = coordinator.get(url).json()["results"]
+    month = next(r for r in listed if r["kind"] == "notification")
+    assert month["record"] == f"Notifications and emails of {OLD:%B %Y}"
+    asked = coordinator.post(
+        url,
+        {"kind": "notification", "record_id": month["record_id"], "reason": "Asked by phone."},
+        format="json",
+    )
+    assert asked.status_code == 400  # erasure is asked for a person's record only
+    answer = coordinator.post(f"{url}{month['id']}/approve/", {"action": "delete"}, format="json")
+    assert answer.status_code == 200
+    assert RetentionReview.objects.get(pk=month["id"]).status == ReviewStatus.ERASED

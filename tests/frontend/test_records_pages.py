@@ -22,7 +22,7 @@ from records.review_job import retention_review_run
 from records.services import hold_place, hold_release
 from referrals.models import YoungPerson
 from tests.factories import AreaFactory, member, sign_in
-from tests.records.world import KEEP_UNTIL, TODAY, World, build_world
+from tests.records.world import KEEP_UNTIL, OLD, OLD_MONTH, TODAY, World, build_world, sent
 
 pytestmark = pytest.mark.django_db
 
@@ -286,3 +286,59 @@ def test_the_home_page_tells_each_reviewer_what_waits_for_them(world: World) -> 
     )
     home = coordinator.get("/").content.decode()
     assert "No record is waiting for review under the retention schedule." in home
+
+
+def test_every_kind_is_on_the_schedule_and_the_fixed_kinds_are_not_changed(world: World) -> None:
+    base = f"/records/{world.area.ons_code}/"
+    coordinator = _client(world.coordinator)
+    page = coordinator.get(base).content.decode()
+    for label in (
+        "Case notes",
+        "Documents on a case",
+        "MACE meeting minutes",
+        "Strategy library documents",
+        "Notifications and emails",
+        "National returns",
+        "The audit trail",
+    ):
+        assert f'<h2 class="govuk-summary-card__title">{label}</h2>' in page
+    assert "90 days after the end of the month it was sent in" in page
+    assert "With the young person&#x27;s record" in page
+    assert "Keep: never erased" in page and "hash-chained" in page
+    assert f"{base}schedule/notification/" in page
+    assert f"{base}schedule/audit/" not in page and f"{base}schedule/note/" not in page
+    assert coordinator.get(f"{base}schedule/audit/").status_code == 404
+
+    url = f"{base}schedule/notification/"
+    form = coordinator.get(url).content.decode()
+    assert "Number of days" in form and 'value="90"' in form
+    done = coordinator.post(
+        url,
+        {
+            "trigger": "days_after_created",
+            "number": "365",
+            "action": "delete",
+            "justification": "A year, to trace alerts in the annual audit.",
+        },
+        follow=True,
+    )
+    assert "365 days after the end of the month it was sent in" in done.content.decode()
+
+
+def test_a_month_of_notifications_is_reviewed_and_deleted(world: World) -> None:
+    sent(world, OLD)
+    retention_review_run(today=TODAY)
+    review = RetentionReview.objects.get(kind=RecordKind.NOTIFICATION)
+    assert review.record_id == OLD_MONTH
+    coordinator = _client(world.coordinator)
+    base = f"/records/{world.area.ons_code}/reviews/"
+    words = f"Notifications and emails of {OLD:%B %Y}"
+    assert words in coordinator.get(base).content.decode()
+    assert words in coordinator.get(f"{base}{review.pk}/").content.decode()
+    url = f"{base}{review.pk}/approve/"
+    check = coordinator.post(url, {"action": "delete"}).content.decode()
+    assert "Every notification and email of the area sent that month" in check
+    done = coordinator.post(url, {"action": "delete", "confirm": "yes"}, follow=True)
+    assert "Notifications and emails: record deleted" in done.content.decode()
+    erased = coordinator.get(f"/records/{world.area.ons_code}/erased/").content.decode()
+    assert "notifications and emails: 1" in erased

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -11,6 +12,8 @@ from django.utils import timezone
 from agencies.models import Area, Role, User
 from disruption.models import Link, PersonOfConcern
 from disruption.services import link_add, person_of_concern_create
+from notifications.models import Notification, NotificationKind
+from records.selectors import month_number
 from referrals.casework import note_add
 from referrals.information_requests import information_request_answer
 from referrals.models import Referral, ReferralState, YoungPerson
@@ -21,6 +24,9 @@ from tests.referrals.asking import build_asking
 TODAY = timezone.localdate()
 # A day to keep a record until, or to end a hold on: a year ahead.
 KEEP_UNTIL = TODAY + timedelta(days=365)
+# A month whose notifications are all past the national 90 days.
+OLD = (TODAY - timedelta(days=200)).replace(day=1)
+OLD_MONTH = month_number(OLD)
 
 
 @dataclass
@@ -81,3 +87,18 @@ def build_world() -> World:
         young_person=referral.young_person,
         person=person,
     )
+
+
+def sent(world: World, day: date, **about: Any) -> Notification:
+    """A notification of the area sent on `day`."""
+    notification = Notification.objects.create(
+        recipient=world.coordinator,
+        kind=NotificationKind.RETENTION_REVIEWS,
+        event_key=f"test:{day}:{Notification.objects.count()}",
+        title="R26-000001 was updated",
+        area=world.area,
+        **about,
+    )
+    moment = timezone.make_aware(datetime.combine(day, datetime.min.time())) + timedelta(hours=12)
+    Notification.objects.filter(pk=notification.pk).update(created_at=moment)
+    return notification

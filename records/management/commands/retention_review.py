@@ -7,8 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from records.models import RecordKind, RetentionAction
+from records.models import RetentionAction
 from records.review_job import retention_review_run
+from records.selectors import record_words
 
 
 class Command(BaseCommand):
@@ -27,7 +28,7 @@ class Command(BaseCommand):
         for item in due:
             # Kinds and ids only: a terminal's scrollback is no place for names.
             self.stdout.write(
-                f"{item.area.ons_code} {RecordKind(item.kind).label} record {item.record_id}: "
+                f"{item.area.ons_code} {record_words(item.kind, item.record_id)}: "
                 f"due {item.due_on:%-d %B %Y}, on approval: "
                 f"{RetentionAction(item.action).label.lower()}"
             )
