@@ -21,11 +21,11 @@ from typing import Any
 
 from django.apps import apps
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Model, Q, QuerySet
 
 from agencies.models import Area
+from agencies.storage import files_removed_on_commit
 from audit.models import HISTORY_MODELS, AuditEvent
 from audit.services import audit_details_erase, audit_history_erase
 from disruption.models import (
@@ -165,17 +165,6 @@ ENTITY_CLEARED: dict[type[Model], dict[str, Any]] = {
 }
 
 
-def _files_removed_on_commit(names: list[str]) -> None:
-    """Remove uploaded files once the erasure has committed: a rollback keeps them."""
-
-    def remove() -> None:
-        for name in names:
-            default_storage.delete(name)
-
-    if names:
-        transaction.on_commit(remove)
-
-
 def _cleared(rows: QuerySet[Any], cleared: dict[str, Any]) -> tuple[int, int]:
     """Clear `cleared` on `rows` and from their field-level history: (rows, snapshots)."""
     model = rows.model
@@ -244,7 +233,7 @@ def young_person_anonymise(*, record_id: int) -> Counts:
         exports=SubjectAccessExport.objects.filter(young_person__in=ids), delete=False
     )
     counts["audit reasons"] = _case_audit_details_erased(ids, referral_ids, links)
-    _files_removed_on_commit(files)
+    files_removed_on_commit(files)
     counts["uploaded files"] = len(files)
     return counts
 
@@ -362,7 +351,7 @@ def library_document_delete(*, area: Area, record_id: int) -> Counts:
     )
     files = [document.file.name] if document.file else []
     document.delete()
-    _files_removed_on_commit(files)
+    files_removed_on_commit(files)
     return {"strategy library documents": 1, "uploaded files": len(files), "audit reasons": reasons}
 
 

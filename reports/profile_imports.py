@@ -28,6 +28,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from agencies.models import AgencyType, Area
+from agencies.storage import files_removed_on_commit
 from audit.models import AuditAction
 from audit.services import audit_record
 
@@ -328,7 +329,9 @@ def _check_row(
 
 
 def profile_import_start(*, actor: Any, upload: UploadedFile) -> ProfileImport:
-    """Keep an uploaded file and queue its check (and import, when it has no problems)."""
+    """Keep an uploaded file and queue its check (and import, when it has no problems). The
+    file is kept only while the job runs: once it ends, imported or failed, its rows are in
+    the profiles or refused with the problems listed, and the file is removed from storage."""
     if not actor.has_perm("reports.import_strategy_profiles"):
         raise PermissionDenied
     name = PurePath(upload.name or "").name
@@ -431,17 +434,23 @@ def _check_and_import(job: ProfileImport) -> ProfileImport:
         job.imported = len(parsed)
         job.rows_checked = len(rows)
         job.finished_at = now
+        files_removed_on_commit([job.file.name])
+        job.file = ""
         job.save()
     return job
 
 
 def _fail(jobs: QuerySet[ProfileImport], *, problems: list[Problem]) -> int:
     """Mark failed those of the jobs still checking (one finished meanwhile stays as it is)."""
-    return jobs.filter(status=ImportStatus.CHECKING).update(
-        status=ImportStatus.FAILED,
-        problems=[p.as_json() for p in problems[:PROBLEMS_KEPT]],
-        finished_at=timezone.now(),
-    )
+    with transaction.atomic():
+        ending = jobs.filter(status=ImportStatus.CHECKING).select_for_update()
+        files_removed_on_commit(ending.values_list("file", flat=True))
+        return ending.update(
+            status=ImportStatus.FAILED,
+            problems=[p.as_json() for p in problems[:PROBLEMS_KEPT]],
+            finished_at=timezone.now(),
+            file="",
+        )
 
 
 def _finish(job: ProfileImport, *, problems: list[Problem]) -> ProfileImport:

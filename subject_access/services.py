@@ -29,6 +29,7 @@ from agencies.dates import ANY_DATE
 from agencies.models import Role, User
 from agencies.rules import coordinates_area_of
 from agencies.selectors import membership_in
+from agencies.storage import files_removed_on_commit
 from audit.models import AuditAction
 from audit.services import audit_record
 from disruption.models import PersonOfConcern
@@ -360,13 +361,7 @@ def _build(export: SubjectAccessExport) -> None:
         expires_at=now + KEEP_FOR,
     )
     if not finished:  # failed past its deadline meanwhile: its files are not kept
-        _remove(names)
-
-
-def _remove(names: list[str]) -> None:
-    for name in names:
-        if name:
-            default_storage.delete(name)
+        files_removed_on_commit(names)
 
 
 def exports_erased(*, exports: QuerySet[SubjectAccessExport], delete: bool) -> int:
@@ -382,7 +377,7 @@ def exports_erased(*, exports: QuerySet[SubjectAccessExport], delete: bool) -> i
     else:
         chosen.update(requester=REQUESTER_REMOVED, extension_reason="", pdf="", bundle="")
     if names:
-        transaction.on_commit(lambda: _remove(names))
+        files_removed_on_commit(names)
     return len(rows)
 
 
@@ -414,7 +409,7 @@ def _expire(pk: Any, now: datetime) -> int:
             target=export,
             details={"subject_access": "expired", "files_removed": len([n for n in names if n])},
         )
-        transaction.on_commit(lambda: _remove(names))
+        files_removed_on_commit(names)
     return 1
 
 

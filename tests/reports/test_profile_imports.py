@@ -85,6 +85,18 @@ def test_a_valid_file_imports_every_row_with_an_audit_record_each(
     assert {e.area_id for e in events} == {first.pk, second.pk}
 
 
+@pytest.mark.parametrize("good", [True, False], ids=["imported", "failed"])
+def test_an_ended_job_keeps_no_file(
+    run_import: Callable[..., ProfileImport], tmp_path: Path, good: bool
+) -> None:
+    area = AreaFactory.create()
+    job = run_import(rows_csv([answered(area.ons_code, year="2025" if good else "1066")]))
+
+    assert job.status == (ImportStatus.IMPORTED if good else ImportStatus.FAILED)
+    assert job.file.name == ""
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []
+
+
 def test_labels_in_any_case_are_read_as_their_choice(
     run_import: Callable[..., ProfileImport],
 ) -> None:
