@@ -20,6 +20,8 @@ from typing import IO, Any
 
 from openpyxl import load_workbook
 
+from audit.chain import clean_text
+
 MB = 1024 * 1024
 # More columns than any import has, so a file with a few extra is still reported column by
 # column, while a row padded out to thousands of cells is refused.
@@ -94,7 +96,8 @@ def _checked(number: int, cells: list[str], caps: Caps) -> list[str]:
                 "of this file needs so many",
                 number,
             )
-    return cells
+    # A NUL, which no text the service keeps or shows may hold, read as any other bad byte.
+    return [clean_text(cell) for cell in cells]
 
 
 def _lines(text: IO[str], longest: int) -> Iterator[str]:

@@ -410,6 +410,16 @@ def test_a_file_not_in_utf8_is_refused() -> None:
     assert [(p.row, p.column) for p in caught.value.problems] == [(1, "")]
 
 
+def test_a_nul_in_a_file_is_named_as_a_bad_character_never_echoed() -> None:
+    area = AreaFactory.create()
+    text = file_of([good_row(area)], columns=[*COLUMNS, "\x00"])
+    with pytest.raises(ImportRefused) as caught:
+        import_text(text)
+    shown = [(p.column, p.message) for p in caught.value.problems]
+    assert shown and not any("\x00" in column + message for column, message in shown)
+    assert ("\ufffd", "\ufffd is not a column of a national return: remove it") in shown
+
+
 def test_every_problem_is_reported_not_only_the_first() -> None:
     area = AreaFactory.create()
     text = file_of(
