@@ -1,6 +1,8 @@
-"""The API's date fields: DRF's, each checked against a range of agencies.dates (any date
-unless the field's meaning narrows it), as the pages' fields and the models are; and its
-coordinates, read only as the schema's pattern says."""
+"""The API's fields, read as the schema describes them: dates checked against a range of
+agencies.dates (any date unless the field's meaning narrows it), as the pages' fields and the
+models are; coordinates only as the schema's pattern says; and text, numbers and yes/no
+values of a JSON body only as their JSON types. Every serializer of the API takes its fields
+from here (`tests/api/test_fields.py` walks them)."""
 
 from __future__ import annotations
 
