@@ -105,8 +105,11 @@ def document_errors(result: dict[str, Any], **_: Any) -> dict[str, Any]:
 
 
 NO_NUL = "^[^\\u0000]*$"
-# Text that may not be blank: the server trims it first, so spaces alone are blank too.
-NOT_BLANK = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$"
+# What the server trims from text (Python's whitespace, which is not the schema regex's `\s`:
+# it holds the separators U+001C to U+001F and U+0085, and not U+FEFF), as regex escapes.
+TRIMMED = "".join(f"\\u{code:04x}" for code in range(0x3001) if chr(code).isspace())
+# Text that may not be blank: the server trims it first, so what it trims alone is blank too.
+NOT_BLANK = f"^[^\\u0000]*[^{TRIMMED}\\u0000][^\\u0000]*$"
 
 
 def _no_nul(node: Any) -> None:

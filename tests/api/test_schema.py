@@ -26,6 +26,7 @@ from rest_framework.test import APIClient
 from schemathesis.config import PositiveDataAcceptanceConfig
 
 from agencies.models import AgencyType, Role
+from api.schema import NOT_BLANK
 from api.services import api_token_create
 from disruption.services import person_of_concern_create
 from tests.conftest import shared_rows
@@ -143,6 +144,16 @@ def test_a_coordinators_chained_calls_meet_every_check(
 @settings(max_examples=examples(10), deadline=None, suppress_health_check=list(HealthCheck))
 def test_an_anonymous_caller_meets_every_check(case: Any, db: Any) -> None:
     case.call_and_validate()
+
+
+@pytest.mark.parametrize("code", [*range(0x21), 0x85, 0xA0, 0x1680, 0x200B, 0x3000, 0xFEFF])
+def test_the_schema_calls_blank_exactly_the_text_the_server_trims_to_nothing(code: int) -> None:
+    # Each trimmed character by its code: `\s` means other sets in other regex dialects
+    # (schemathesis generated U+001F, which Python trims, as text that is not blank).
+    assert "\\s" not in NOT_BLANK
+    for text in (chr(code), f" {chr(code)} "):
+        server_blank = text.strip() == "" or "\x00" in text
+        assert (re.fullmatch(NOT_BLANK, text) is None) == server_blank, hex(code)
 
 
 def test_schema_documents_every_v1_endpoint(api_client: APIClient, db: Any) -> None:
