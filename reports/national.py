@@ -42,7 +42,7 @@ from .models import NationalReturn, NationalReturnRow
 from .periods import LONGEST_DAYS, REPORTED, Period, PeriodKind
 from .rollups import AGE_BAND_SQL, ETHNICITY_GROUP_SQL, ZONE
 from .selectors import AGE_BANDS, ETHNIC_GROUPS
-from .tables import Caps, TableError, check_size, csv_rows
+from .tables import Caps, Problem, TableError, check_size, csv_rows
 from .tokens import TOKEN_LENGTH, TOKEN_PATTERN, token_key, young_person_token
 
 # Who produces an area's return: those who answer for the area's figures, not its casework.
@@ -256,19 +256,6 @@ def return_csv(rows: Iterable[dict[str, str]]) -> str:
 CAPS = Caps(rows=300_000, cell=100)
 # A report longer than this helps nobody: the rest are counted, not listed.
 MAX_PROBLEMS = 500
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A bad cell: `row` is the line of the file (the header is row 1), `column` its name
-    ("" when the whole row or file is at fault)."""
-
-    row: int
-    column: str
-    message: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 def import_limits() -> str:

@@ -50,7 +50,7 @@ from .profiles import (
     write_profile,
     year_label,
 )
-from .tables import READERS, Caps, TableError, cell_text
+from .tables import READERS, Caps, Problem, TableError, cell_text
 
 logger = logging.getLogger(__name__)
 
@@ -188,16 +188,6 @@ def template_csv() -> str:
     )
     writer.writerow(["E08000019", "2026", "no", *([""] * len(QUESTIONS))])
     return out.getvalue()
-
-
-@dataclass(frozen=True)
-class Problem:
-    row: int  # the header is row 1
-    column: str
-    message: str
-
-    def as_json(self) -> dict[str, Any]:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,19 @@ class TableError(ValueError):
         self.row = row
 
 
+@dataclass(frozen=True)
+class Problem:
+    """A bad cell of an imported file: `row` is the line of the file (the header is row 1),
+    `column` its name ("" when the whole row or file is at fault)."""
+
+    row: int
+    column: str
+    message: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
 def cell_text(value: Any) -> str:
     """A spreadsheet cell as the text a CSV file would hold."""
     if value is None:
