@@ -3,7 +3,8 @@
 Call the recorders inside the transaction that does (or reads) what is being recorded, so the
 record and the work commit or roll back together; called outside any transaction they open
 their own. Recording is a plain INSERT: it takes no lock, so it may come anywhere in a
-transaction. The sealer (audit_seal, run every few seconds) then chains committed events in
+transaction, and inside one it is sent with the transaction's next statement (audit.database).
+The sealer (audit_seal, run every few seconds) then chains committed events in
 AuditSeal rows, one sealer at a time; audit_checkpoint anchors the chain's head outside the
 database. See docs/audit.md.
 """
@@ -34,6 +35,7 @@ from .chain import (
     normalise_ip,
     seal_hash,
 )
+from .database import send_with_next_statement
 from .models import HISTORY_MODELS, AuditAction, AuditDetail, AuditEvent, AuditSeal
 
 PATH_MAX_LENGTH = 500  # a denied path is evidence, not a place to store a client's payload
@@ -65,7 +67,7 @@ def audit_record(
     reason: str = "",
     details: Mapping[str, Any] | None = None,
     content: Mapping[str, Any] | None = None,
-) -> AuditEvent:
+) -> None:
     """Append one event. `actor` is None (or anonymous) for e.g. a failed sign-in; put the
     attempted username in `details`. The area defaults to the target's (or the membership's).
 
@@ -92,15 +94,10 @@ def audit_record(
         reason="",
         details=details_json(details),
     )
-    event = _append([row])[0]
     if reason or content:
-        detail = AuditDetail.objects.create(
-            event=event,
-            reason=clean_text(reason),
-            content=json.loads(details_json(content)),
-        )
-        event.detail = detail  # the reverse one-to-one, cached for whoever reads it next
-    return event
+        _append_with_detail(row, reason=clean_text(reason), content=details_json(content))
+    else:
+        _append([row])
 
 
 def audit_details_erase(*, events: models.QuerySet[AuditEvent]) -> int:
@@ -146,9 +143,9 @@ def audit_record_views(
     targets: Sequence[models.Model],
     request: HttpRequest | None = None,
     area: Area | None = None,
-) -> list[AuditEvent]:
+) -> None:
     """Append one VIEW event per object shown (a page of 50 referrals writes 50 events), in
-    one insert under one lock acquisition."""
+    one insert."""
     ip_address, user_agent = _client(request)
     rows = [
         _row(
@@ -164,16 +161,17 @@ def audit_record_views(
         )
         for target in targets
     ]
-    return _append(rows) if rows else []
+    if rows:
+        _append(rows)
 
 
-def audit_permission_denied(*, request: HttpRequest) -> AuditEvent | None:
+def audit_permission_denied(*, request: HttpRequest) -> None:
     """Record a 403 answered to a signed-in user, from a page or the API. Anonymous requests
     are not denials (they are sent to sign in) and are not recorded; nor are 404s."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return None
-    return audit_record(
+        return
+    audit_record(
         action=AuditAction.PERMISSION_DENIED,
         actor=user,
         membership=acting_membership(user=user),
@@ -268,34 +266,32 @@ INSERTED_COLUMNS = (
 )
 
 
-# The model's fields in their order: those the database gives, then those inserted.
-_NUMBERED_BY_DATABASE = ("id", "created_at", "transaction_id")
-_LOADED_FIELDS = (*_NUMBERED_BY_DATABASE, *INSERTED_COLUMNS)
-
-
 @functools.lru_cache(maxsize=64)  # one statement per number of rows
 def _insert_sql(rows: int) -> str:
     row = "(" + ", ".join(["%s"] * len(INSERTED_COLUMNS)) + ")"
     values = ", ".join([row] * rows)
     table, columns = AuditEvent._meta.db_table, ", ".join(INSERTED_COLUMNS)
-    returned = ", ".join(_NUMBERED_BY_DATABASE)
-    return f"INSERT INTO {table} ({columns}) VALUES {values} RETURNING {returned}"  # noqa: S608
+    return f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608
 
 
-def _append(rows: list[tuple[Any, ...]]) -> list[AuditEvent]:
-    """Insert `rows` in one statement and return them as events. Nothing is locked, so
-    writers never wait for each other; the sealer chains what they commit. Written by hand
-    (and the events built as a query builds them) rather than by bulk_create: this is on the
-    path of every audited request, and eight writers in one process share its interpreter."""
-    with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(len(rows)), [value for row in rows for value in row])
-        inserted = cursor.fetchall()
-    return [
-        AuditEvent.from_db(
-            connection.alias, _LOADED_FIELDS, (*numbered, *row[:-1], json.loads(row[-1]))
-        )
-        for numbered, row in zip(inserted, rows, strict=True)
-    ]
+# An event and its erasable detail in one statement: the detail needs the event's number.
+_DETAIL_TABLE = AuditDetail._meta.db_table
+_INSERT_WITH_DETAIL = (
+    f"WITH event AS ({_insert_sql(1)} RETURNING id) "  # noqa: S608
+    f"INSERT INTO {_DETAIL_TABLE} (event_id, reason, content) SELECT id, %s, %s FROM event"
+)
+
+
+def _append(rows: list[tuple[Any, ...]]) -> None:
+    """Insert `rows` in one statement, sent with the transaction's next one. Nothing is
+    locked, so writers never wait for each other; the sealer chains what they commit. Written
+    by hand rather than by bulk_create: this is on the path of every audited request, and many
+    requests share a process's interpreter."""
+    send_with_next_statement(_insert_sql(len(rows)), tuple(v for row in rows for v in row))
+
+
+def _append_with_detail(row: tuple[Any, ...], *, reason: str, content: str) -> None:
+    send_with_next_statement(_INSERT_WITH_DETAIL, (*row, reason, content))
 
 
 def audit_seal(*, batch_size: int = SEAL_BATCH_SIZE, everything: bool = False) -> int:

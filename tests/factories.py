@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 import factory
+from django.db import DEFAULT_DB_ALIAS, connections
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP, hotp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, AgencyType, Area, Membership, Role, User
 from agencies.sessions import SESSION_EPOCH_KEY
+from audit.database.base import DatabaseWrapper
+from audit.models import AuditEvent
+from audit.services import audit_record
 from referrals.concerns import referral_create_draft
 from referrals.models import Referral, YoungPerson
 from referrals.workflow import referral_submit
@@ -171,3 +175,15 @@ def locked_out(user: User) -> None:
         path_info="/sign-in/",
         failures_since_start=settings.AXES_FAILURE_LIMIT,
     )
+
+
+def recorded(**kwargs: Any) -> AuditEvent:
+    """`audit_record`, then the event as stored: the recorder returns nothing, because inside
+    a transaction its insert goes with the transaction's next statement."""
+    audit_record(**kwargs)
+    return AuditEvent.objects.latest("id")
+
+
+def waiting_audit_statements() -> list[Any]:
+    """The audit inserts waiting for the transaction's next statement (audit.database)."""
+    return cast(DatabaseWrapper, connections[DEFAULT_DB_ALIAS]).audit_waiting

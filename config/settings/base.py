@@ -98,6 +98,9 @@ TEMPLATES = [
 
 # PostgreSQL only: DATABASE_URL is required (the launcher provides one in development).
 DATABASES = {"default": env.db_url("DATABASE_URL")}
+# Django's PostgreSQL backend, sending audit inserts with the next statement (audit.database).
+if DATABASES["default"].get("ENGINE") == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "audit.database"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -31,9 +31,7 @@ if not env.bool("TWO_FACTOR_REQUIRED", default=True):
     raise ImproperlyConfigured("TWO_FACTOR_REQUIRED cannot be turned off in production")
 TWO_FACTOR_REQUIRED = True
 ALLOWED_HOSTS = [host for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
-if DATABASES["default"].get("ENGINE") != "django.db.backends.postgresql" or not DATABASES[
-    "default"
-].get("HOST"):
+if DATABASES["default"].get("ENGINE") != "audit.database" or not DATABASES["default"].get("HOST"):
     raise ImproperlyConfigured("DATABASE_URL must point at a PostgreSQL server in production")
 
 # Several web workers, a Celery worker and beat share live notifications and jobs through Redis.

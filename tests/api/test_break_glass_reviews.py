@@ -58,7 +58,7 @@ def test_the_list_is_recorded_as_seen_at_a_fixed_cost(
 ) -> None:
     uses(referral, count)
     client = client_for(member(Role.COORDINATOR, area=area))
-    with django_assert_num_queries(12):  # the same for one as for five
+    with django_assert_num_queries(11):  # the same for one as for five
         response = client.get(URL)
     rows = response.json()["results"]
     assert len(rows) == count and rows[0]["referral"] == referral.reference

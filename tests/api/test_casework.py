@@ -249,9 +249,9 @@ def test_lists_use_a_fixed_number_of_queries(
     client = api(case.coordinator)
     # session, user, second-factor device; then in one transaction (BEGIN, COMMIT) the
     # referral, memberships, the check of the caller's access, one page of rows and the audit
-    # of every row shown (one insert which pghistory prefixes with its context); then the
+    # of every row shown (one insert, sent with the commit: no query of its own); then the
     # idle-timeout session refresh (BEGIN, UPDATE, COMMIT). The same for 1 row as for 8.
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         response = client.get(case.url(path))
     assert response.status_code == 200
     assert len(response.json()["results"]) >= count

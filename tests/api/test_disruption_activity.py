@@ -208,7 +208,7 @@ def test_the_list_takes_the_same_queries_however_many_rows(
         _log(world)
     client = api(world.coordinator)
     client.get(URL)  # the session's first use loads it once
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         answer = client.get(URL)
     assert len(answer.json()["results"]) == count
 

@@ -19,8 +19,9 @@ from tests.factories import member, raise_referral, sign_in
 pytestmark = pytest.mark.django_db
 
 # Session, user, device; in one transaction the referral, memberships, the access check, its
-# links and one audit insert; the session refresh: as many for one line as for many.
-QUERIES = 13
+# links, and one audit insert sent with the commit; the session refresh: as many for one line as for
+# many.
+QUERIES = 12
 GRADING = {"source_evaluation": "2", "intelligence_assessment": "C", "handling_code": "P"}
 
 

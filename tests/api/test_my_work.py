@@ -24,10 +24,10 @@ def api(user: Any) -> APIClient:
 def test_a_lead_professional_gets_their_cases_and_actions(django_assert_num_queries: Any) -> None:
     homes = build_homes()
     client = api(homes.lead)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         cases = client.get("/api/v1/my-cases/").json()["results"]
     assert [case["reference"] for case in cases] == [homes.decided.reference]
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         actions = client.get("/api/v1/my-actions/").json()["results"]
     assert len(actions) == 3
     assert [a["due_on"] for a in actions] == sorted(a["due_on"] for a in actions)

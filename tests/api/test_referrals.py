@@ -26,10 +26,10 @@ def test_list_uses_a_fixed_number_of_queries(
     sign_in(api_client, member(Role.COORDINATOR, area=area))
     # session, user, the second-factor device the session was verified with; then in one
     # transaction (BEGIN, COMMIT) memberships, one page of referrals with their joins, and the
-    # audit record of every referral shown (one insert, which pghistory prefixes
-    # with its context);
+    # audit record of every referral shown (one insert, sent with the commit: no query of
+    # its own);
     # then the idle-timeout session refresh (BEGIN, UPDATE, COMMIT). The same for 1 row as 12.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(10):
         response = api_client.get("/api/v1/referrals/")
     assert response.status_code == 200
     assert len(response.json()["results"]) == count

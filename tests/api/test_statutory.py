@@ -223,7 +223,7 @@ ADD = {
 @pytest.mark.parametrize(
     ("path", "queries"),
     # As the other casework lists (13); the discussions' agencies are one query more.
-    [("strategy-discussions/", 14), ("section-47-enquiries/", 13), ("nrm-referrals/", 13)],
+    [("strategy-discussions/", 13), ("section-47-enquiries/", 12), ("nrm-referrals/", 12)],
 )
 def test_lists_use_a_fixed_number_of_queries_and_audit_each_row(
     case: Case, django_assert_num_queries: Any, path: str, queries: int, count: int

@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditAction, AuditEvent, AuditSeal
-from audit.services import audit_record, audit_seal
+from audit.services import audit_seal
+from tests.factories import recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ BOTH = f"{TABLE}, {AuditSeal._meta.db_table}"
 
 @pytest.fixture
 def event() -> AuditEvent:
-    return audit_record(action=AuditAction.VIEW, reason="seen")
+    return recorded(action=AuditAction.VIEW, reason="seen")
 
 
 def test_an_update_is_refused(event: AuditEvent) -> None:
@@ -66,7 +67,7 @@ def test_the_flush_between_tests_empties_them_and_leaves_the_refusals_on(
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         call_command("flush", verbosity=0, interactive=False, reset_sequences=False)
         assert not AuditEvent.objects.exists() and not AuditSeal.objects.exists()
-        again = audit_record(action=AuditAction.VIEW, reason="seen again")
+        again = recorded(action=AuditAction.VIEW, reason="seen again")
         refused = pytest.raises(DatabaseError, match="append-only: DELETE refused")
         with refused, transaction.atomic():
             again.delete()

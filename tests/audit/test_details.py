@@ -20,7 +20,14 @@ from audit.services import audit_details_erase, audit_record, audit_seal
 from referrals.break_glass import break_glass_open
 from referrals.identity import young_person_correct
 from referrals.workflow import referral_transition
-from tests.factories import AreaFactory, MembershipFactory, member, raise_referral, sign_in
+from tests.factories import (
+    AreaFactory,
+    MembershipFactory,
+    member,
+    raise_referral,
+    recorded,
+    sign_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +43,7 @@ def verified() -> str:
 
 def test_free_text_and_case_content_are_kept_out_of_the_chained_event() -> None:
     user = member(Role.COORDINATOR)
-    event = audit_record(
+    event = recorded(
         action=AuditAction.BREAK_GLASS,
         actor=user,
         reason=EMERGENCY,
@@ -51,7 +58,7 @@ def test_free_text_and_case_content_are_kept_out_of_the_chained_event() -> None:
         {"document": "Amira Khan school report.pdf"},
     )
     # An event with nothing erasable writes no detail at all.
-    plain = audit_record(action=AuditAction.VIEW, actor=user, details={"access": "full"})
+    plain = recorded(action=AuditAction.VIEW, actor=user, details={"access": "full"})
     assert not AuditDetail.objects.filter(event=plain).exists()
 
 
@@ -80,7 +87,7 @@ def test_erasing_the_details_keeps_the_chain_verifiable(checkpoint_store: Path) 
 
 
 def test_the_app_role_may_blank_details_but_not_events() -> None:
-    event = audit_record(action=AuditAction.VIEW, reason="seen")
+    event = recorded(action=AuditAction.VIEW, reason="seen")
     audit_seal()
     role = f"hub_app_{uuid.uuid4().hex[:12]}"
     call_command("grant_app_role", role, stdout=StringIO())

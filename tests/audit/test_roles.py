@@ -16,7 +16,7 @@ from agencies.models import Area, Role
 from audit.models import AuditAction, AuditEvent, AuditSeal
 from audit.roles import audit_tables
 from audit.services import audit_record, audit_seal
-from tests.factories import AreaFactory, member, raise_referral
+from tests.factories import AreaFactory, member, raise_referral, recorded
 
 pytestmark = pytest.mark.django_db
 
@@ -58,7 +58,7 @@ def test_the_app_role_does_the_services_work_and_records_it(app_role: str) -> No
 
 
 def test_the_app_role_cannot_change_or_remove_audit_rows(app_role: str) -> None:
-    event = audit_record(action=AuditAction.VIEW, reason="seen")
+    event = recorded(action=AuditAction.VIEW, reason="seen")
     audit_seal()
     for table in (EVENTS, AuditSeal._meta.db_table):
         refused(f"UPDATE {table} SET {'reason' if table == EVENTS else 'hash'} = 'x'",  # noqa: S608

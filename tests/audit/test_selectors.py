@@ -12,16 +12,16 @@ from agencies.models import Role
 from audit.models import AuditAction, AuditSeal
 from audit.selectors import CSV_HEADER, audit_csv_rows, audit_events_for_object, audit_search
 from audit.services import audit_record, audit_seal
-from tests.factories import AreaFactory, MembershipFactory, YoungPersonFactory
+from tests.factories import AreaFactory, MembershipFactory, YoungPersonFactory, recorded
 
 pytestmark = pytest.mark.django_db
 
 
 def test_events_for_an_object_are_its_own_newest_first() -> None:
     person, other = YoungPersonFactory.create_batch(2)
-    first = audit_record(action=AuditAction.CREATE, target=person)
+    first = recorded(action=AuditAction.CREATE, target=person)
     audit_record(action=AuditAction.VIEW, target=other)
-    second = audit_record(action=AuditAction.VIEW, target=person)
+    second = recorded(action=AuditAction.VIEW, target=person)
     assert list(audit_events_for_object(target=person)) == [second, first]
 
 
@@ -29,13 +29,13 @@ def test_a_search_stays_in_its_area_and_filters() -> None:
     area, elsewhere = AreaFactory.create_batch(2)
     coordinator = MembershipFactory.create(role=Role.COORDINATOR, area=area)
     person = YoungPersonFactory.create(area=area)
-    viewed = audit_record(
+    viewed = recorded(
         action=AuditAction.VIEW,
         actor=coordinator.user,
         membership=coordinator,
         target=person,
     )
-    exported = audit_record(action=AuditAction.EXPORT, area=area)
+    exported = recorded(action=AuditAction.EXPORT, area=area)
     audit_record(action=AuditAction.VIEW, target=YoungPersonFactory.create(area=elsewhere))
 
     assert list(audit_search(area=area)) == [exported, viewed]
@@ -54,7 +54,7 @@ def test_a_search_stays_in_its_area_and_filters() -> None:
 def test_the_csv_export_has_a_header_and_defuses_formulas() -> None:
     area = AreaFactory.create()
     membership = MembershipFactory.create(area=area)
-    event = audit_record(
+    event = recorded(
         action=AuditAction.BREAK_GLASS,
         actor=membership.user,
         membership=membership,
@@ -94,11 +94,11 @@ def test_records_are_named_in_words_never_by_their_content() -> None:
     assert area is not None
     person = YoungPersonFactory.create(area=area)
     events = [
-        audit_record(action=AuditAction.CHANGE, target=role),
-        audit_record(action=AuditAction.CHANGE, target=role.user),
-        audit_record(action=AuditAction.CHANGE, target=area),
-        audit_record(action=AuditAction.VIEW, target=person),
-        audit_record(action=AuditAction.SIGN_IN_FAILED),
+        recorded(action=AuditAction.CHANGE, target=role),
+        recorded(action=AuditAction.CHANGE, target=role.user),
+        recorded(action=AuditAction.CHANGE, target=area),
+        recorded(action=AuditAction.VIEW, target=person),
+        recorded(action=AuditAction.SIGN_IN_FAILED),
     ]
     username = role.user.username
     assert list(records_in_words(events).values()) == [

@@ -19,8 +19,8 @@ from django.db import DatabaseError, connection, transaction
 
 from agencies.models import Area
 from audit.models import AuditAction, AuditEvent
-from audit.services import audit_record
 from tests.database_urls import this_test_database_url
+from tests.factories import recorded
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EVENTS = AuditEvent._meta.db_table
@@ -124,7 +124,7 @@ def test_run_serves_the_app_as_the_app_role_then_stops_its_server(
     # The server child went with the launcher: nothing is left holding the port.
     assert not port_open(port)
     # That role may add to the audit trail and read it, never change or remove a row of it.
-    event = audit_record(action=AuditAction.VIEW, reason="seen")
+    event = recorded(action=AuditAction.VIEW, reason="seen")
     refused_as(app_role, f"UPDATE {EVENTS} SET reason = 'changed'")  # noqa: S608
     refused_as(app_role, f"DELETE FROM {EVENTS}")  # noqa: S608
     assert AuditEvent.objects.get(pk=event.pk).given_reason() == "seen"

@@ -39,8 +39,8 @@ pytestmark = pytest.mark.django_db
 # history).
 # One more each for a restriction of processing: for a coordinator, the restriction standing on
 # the record (its banner); for the referrer, whether the record is restricted from them.
-PAGE_QUERIES = 60
-REFERRER_QUERIES = 16
+PAGE_QUERIES = 57
+REFERRER_QUERIES = 15
 
 CONCERN: dict[str, Any] = {
     "narrative": "Seen getting into a silver car outside school with older men.",

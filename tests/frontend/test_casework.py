@@ -554,7 +554,7 @@ def test_overdue_actions_come_a_page_at_a_time(
     ProtectiveAction.objects.bulk_create(copies)
     sign_in(client, case.coordinator)
     client.get("/actions/overdue/")  # a first visit fills the caches: the count is the page's own
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(12):
         first = client.get("/actions/overdue/").content.decode()
     assert "Late 0<" in first and "Late 24<" in first and "Late 25<" not in first
     assert 'aria-label="Pages of overdue actions"' in first

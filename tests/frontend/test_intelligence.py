@@ -25,9 +25,10 @@ from tests.disruption.helpers import GRADING, Place, link, place
 from tests.factories import AgencyFactory, member, raise_referral, sign_in
 
 # The index, one kind page by page, whatever the page: the session, user, device and
-# memberships; the rows and their count; the audit of what is shown (1); the alerts count; the
+# memberships; the rows and their count; the audit of what is shown (sent with
+# the next statement); the alerts count; the
 # header's permissions (2) and unread notifications; the session saved (3).
-QUERIES_OF_A_PAGE = 14
+QUERIES_OF_A_PAGE = 13
 
 pytestmark = pytest.mark.django_db
 

@@ -200,12 +200,12 @@ def test_other_areas_and_unknown_kinds_get_404(graph: Graph) -> None:
 def test_query_count_is_pinned(graph: Graph, django_assert_num_queries: Any) -> None:
     client = client_for(member(Role.COORDINATOR, area=graph.area))
     client.get(hotel(graph))
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         client.get(hotel(graph))
     for n in range(20):
         graph.young_person(f"Extra{n}")
         graph.link(f"Extra{n}", "Ava")
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         html = client.get(hotel(graph)).content.decode()
     assert "<strong>22 young people</strong>" in html
 

@@ -185,11 +185,11 @@ def test_the_query_count_is_the_same_whatever_the_page_size(
     sign_in(client, world["coordinator"])
     # session, user, second-factor device; memberships; the agencies for the filter; in one
     # transaction (BEGIN, COMMIT) the page of referrals with their young people, agencies and
-    # who took them, then the audit record of every row (one insert with pghistory's
-    # context); the model backend's user and group permissions, once, for the
+    # who took them, then the audit record of every row (one insert, sent with the next
+    # statement); the model backend's user and group permissions, once, for the
     # navigation; the header's unread count; then the idle-timeout session refresh (BEGIN,
     # UPDATE, COMMIT).
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = client.get("/triage/")
     assert len(row_texts(response.content.decode())) == size
 

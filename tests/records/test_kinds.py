@@ -19,7 +19,6 @@ from django.utils import timezone
 
 from agencies.models import Role
 from audit.models import AuditAction, AuditDetail, AuditEvent, MeetingHistory
-from audit.services import audit_record
 from disruption.models import AgendaItem, AgendaReason, Meeting
 from notifications.models import Notification, NotificationKind
 from records.models import (
@@ -37,7 +36,7 @@ from records.services import hold_place, hold_release, review_approve, review_as
 from referrals.models import CaseNote, InformationRequest
 from reports.models import NationalReturn, NationalReturnRow, StrategyDocument, StrategyProfile
 from reports.rollups import rollups_refresh
-from tests.factories import AreaFactory, member
+from tests.factories import AreaFactory, member, recorded
 from tests.records.world import OLD, OLD_MONTH, TODAY, World, build_world, sent
 
 pytestmark = pytest.mark.django_db
@@ -243,7 +242,7 @@ def test_a_library_document_and_its_file_go_six_years_after_upload(
 ) -> None:
     old = library_document(world, uploaded=datetime(2019, 1, 10, tzinfo=UTC))
     new = library_document(world, uploaded=timezone.now())
-    downloaded = audit_record(
+    downloaded = recorded(
         action=AuditAction.VIEW,
         actor=world.coordinator,
         target=old,

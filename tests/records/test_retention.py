@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from agencies.models import Area, Role
 from audit.models import AuditAction, AuditDetail, AuditEvent
-from audit.services import audit_record
 from config.celery import app
 from disruption.models import Link, Node, PersonOfConcern
 from notifications.models import Notification, NotificationKind
@@ -53,7 +52,7 @@ from referrals.models import (
 )
 from reports.rollups import rollups_refresh
 from subject_access.models import ExportStatus, SubjectAccessExport
-from tests.factories import AreaFactory, YoungPersonFactory, member
+from tests.factories import AreaFactory, YoungPersonFactory, member, recorded
 from tests.records.world import TODAY, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -214,7 +213,7 @@ def test_approval_anonymises_the_young_person_and_their_case_in_one_transaction(
     rollups_refresh()
     retention_review_run(today=TODAY)
     review = RetentionReview.objects.get(kind=RecordKind.YOUNG_PERSON)
-    said = audit_record(
+    said = recorded(
         action=AuditAction.CHANGE,
         actor=world.coordinator,
         target=world.referral,
@@ -556,7 +555,9 @@ def test_a_record_whose_erasure_is_asked_for_is_listed_now_and_erased_on_approva
             record_id=world.young_person.pk,
             reason=reason,
         )
-    asked = AuditEvent.objects.get(object_id=str(review.pk), action=AuditAction.CREATE)
+    asked = AuditEvent.objects.get(
+        object_type="records.retentionreview", object_id=str(review.pk), action=AuditAction.CREATE
+    )
     assert asked.detail.reason == reason and "Amira" not in str(asked.details)
 
     tombstone = review_approve(
