@@ -9,7 +9,7 @@ from django.db import transaction
 from django.http import HttpRequest
 
 from agencies.models import Area
-from audit.models import AuditAction, AuditEvent
+from audit.models import AuditAction
 from audit.services import audit_record
 
 from .periods import Period
@@ -24,9 +24,9 @@ def _report_record(
     period: Period,
     request: HttpRequest | None,
     details: dict[str, Any],
-) -> AuditEvent:
+) -> None:
     with transaction.atomic(durable=True):
-        return audit_record(
+        audit_record(
             action=action,
             actor=actor,
             membership=report_membership(user=actor, area=area),
@@ -45,9 +45,9 @@ def _report_record(
 
 def report_viewed(
     *, actor: Any, area: Area, period: Period, request: HttpRequest | None = None, report: str
-) -> AuditEvent:
+) -> None:
     """A reading of `area`'s `report` for `period` (a page, or an API read)."""
-    return _report_record(
+    _report_record(
         action=AuditAction.VIEW,
         actor=actor,
         area=area,
@@ -65,9 +65,9 @@ def report_exported(
     fmt: str,
     chart: str = "",
     request: HttpRequest | None = None,
-) -> AuditEvent:
+) -> None:
     """A download of the area's dashboard (or of one table's `chart`) for `period` as `fmt`."""
-    return _report_record(
+    _report_record(
         action=AuditAction.EXPORT,
         actor=actor,
         area=area,
