@@ -32,8 +32,9 @@ class _Cursor(psycopg2.extensions.cursor):
         if not self.waiting:
             return super().execute(query, vars)
         # One message: the waiting inserts, then the statement, as the server will run them.
-        message = b";".join([*self._take_waiting(), self.mogrify(query, vars)])
-        return super().execute(message)
+        # The statement is built first: if its parameters do not fit, nothing is taken.
+        statement = self.mogrify(query, vars)
+        return super().execute(b";".join([*self._take_waiting(), statement]))
 
     def executemany(self, query: Any, vars_list: Any) -> None:
         self.send_waiting()
@@ -60,6 +61,8 @@ class _Cursor(psycopg2.extensions.cursor):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    """Holds the audit inserts waiting for the transaction's next statement."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.audit_waiting: list[Statement] = []

@@ -50,6 +50,13 @@ def test_percent_signs_and_parameters_on_either_side_arrive_as_written() -> None
     assert _recorded()[-1] == "c"
 
 
+def test_a_statement_whose_parameters_do_not_fit_takes_nothing_with_it() -> None:
+    _record("kept")
+    with pytest.raises(IndexError), connection.cursor() as cursor:
+        cursor.execute("SELECT %s, %s", [1])
+    assert _recorded() == ["kept"]
+
+
 def test_events_recorded_in_a_savepoint_rolled_back_go_with_it_and_no_others() -> None:
     _record("before")
     with pytest.raises(RuntimeError), transaction.atomic():
