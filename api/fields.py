@@ -1,8 +1,8 @@
 """The API's fields, read as the schema describes them: dates checked against a range of
 agencies.dates (any date unless the field's meaning narrows it), as the pages' fields and the
-models are; coordinates only as the schema's pattern says; and text, numbers and yes/no
-values of a JSON body only as their JSON types. Every serializer of the API takes its fields
-from here (`tests/api/test_fields.py` walks them)."""
+models are; coordinates only as the schema's pattern says; text no longer than its maximum
+as sent; and text, numbers and yes/no values of a JSON body only as their JSON types. Every
+serializer of the API takes its fields from here (`tests/api/test_fields.py` walks them)."""
 
 from __future__ import annotations
 
@@ -96,19 +96,32 @@ class LongitudeField(_Coordinate):
     limit, pattern = 180, LONGITUDE
 
 
-class CharField(JSONTyped, serializers.CharField):
+class LengthAsSent:
+    """Text no longer than its maximum as it was sent, as the schema's maxLength says: DRF
+    measures it after trimming the spaces around it, so 300 characters of which 100 are
+    spaces would pass a maximum of 200."""
+
+    max_length: int | None
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, str) and self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)  # type: ignore[attr-defined]
+        return super().to_internal_value(data)  # type: ignore[misc]
+
+
+class CharField(LengthAsSent, JSONTyped, serializers.CharField):
     json_types = (str,)
 
 
-class SlugField(JSONTyped, serializers.SlugField):
+class SlugField(LengthAsSent, JSONTyped, serializers.SlugField):
     json_types = (str,)
 
 
-class EmailField(JSONTyped, serializers.EmailField):
+class EmailField(LengthAsSent, JSONTyped, serializers.EmailField):
     json_types = (str,)
 
 
-class URLField(JSONTyped, serializers.URLField):
+class URLField(LengthAsSent, JSONTyped, serializers.URLField):
     json_types = (str,)
 
 

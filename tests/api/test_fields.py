@@ -19,6 +19,7 @@ from tests.api.test_concerns import practitioner, raise_concern  # noqa: F401 (a
 
 class Sample(serializers.Serializer[Any]):
     note = checked.CharField(required=False)
+    handle = checked.CharField(max_length=5, required=False)
     count = checked.IntegerField(required=False)
     urgent = checked.BooleanField(required=False)
     codes = serializers.ListField(child=checked.SlugField(), required=False)
@@ -67,6 +68,14 @@ def test_form_data_is_text_and_read_as_its_type() -> None:
         "urgent": True,
         "codes": ["going_missing"],
     }
+
+
+@pytest.mark.parametrize("data", [{"handle": "  abcd  "}, QueryDict("handle=+abcd+")])
+def test_text_is_held_to_its_maximum_as_sent_not_once_trimmed(data: Any) -> None:
+    sample = Sample(data=data)
+    assert not sample.is_valid()
+    assert sample.errors == {"handle": ["Ensure this field has no more than 5 characters."]}
+    assert Sample(data={"handle": " abc "}).is_valid()
 
 
 @pytest.mark.django_db
