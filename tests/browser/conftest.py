@@ -225,6 +225,7 @@ def open_page(browser: Any, asgi_server: AsgiServer) -> Iterator[Callable[[], An
 
     def new_page() -> Any:
         context = browser.new_context(base_url=asgi_server.url)
+        context.base_url = asgi_server.url  # for cookies (`helpers.sign_in`)
         contexts.append(context)
         page = context.new_page()
         page.console_errors = []

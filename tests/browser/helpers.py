@@ -6,10 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe
+from django.conf import settings
+from django.test import Client
 from django.utils import timezone
 
 from agencies.models import User
 from tests.factories import PASSWORD, totp_code, totp_device
+from tests.factories import sign_in as sign_in_client
 
 BLOCKING = {"serious", "critical"}
 
@@ -83,7 +86,7 @@ def enter_password(page: Any, username: str, password: str = PASSWORD) -> None:
     page.wait_for_load_state()
 
 
-def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
+def sign_in_through_pages(page: Any, username: str, password: str = PASSWORD) -> None:
     """Sign in through the pages, as a person would: password, then the code their
     authenticator app shows (the user gets a set-up authenticator if they have none)."""
     device = totp_device(User.objects.get(username=username))
@@ -91,6 +94,20 @@ def sign_in(page: Any, username: str, password: str = PASSWORD) -> None:
     page.get_by_label("Code").fill(totp_code(device))
     page.get_by_role("button", name="Continue").click()
     page.wait_for_load_state()
+
+
+def sign_in(page: Any, username: str) -> None:
+    """Be signed in, on the home page, as a completed sign-in leaves a person: the browser
+    holds the session a password and an authenticator code would have given. The sign-in
+    pages themselves are walked (and their forms submitted) by the tests of signing in
+    (`sign_in_through_pages`); the other tests start where those end."""
+    client = Client()
+    sign_in_client(client, User.objects.get(username=username))
+    session = client.cookies[settings.SESSION_COOKIE_NAME]
+    page.context.add_cookies(
+        [{"name": session.key, "value": session.value, "url": page.context.base_url}]
+    )
+    page.goto("/")
 
 
 def fill_date(scope: Any, question: str, value: date | str) -> None:

@@ -13,7 +13,7 @@ from tests.browser.helpers import (
     assert_accessible,
     assert_clean_console,
     enter_password,
-    sign_in,
+    sign_in_through_pages,
 )
 from tests.factories import member, totp_code, totp_device
 
@@ -96,11 +96,11 @@ def test_setting_up_an_authenticator_app(page: Any) -> None:
     assert_accessible(page)
 
 
-def test_sign_in_helper_signs_in_twice_in_a_row(page: Any) -> None:
-    # The helper used across the browser tests copes with a code already used this step.
+def test_signing_in_through_the_pages_twice_in_a_row(page: Any) -> None:
+    # The second sign-in's code is the next step's: this step's was used by the first.
     police_lead = member(Role.POLICE_LEAD)
     for _ in range(2):
-        sign_in(page, police_lead.username)
+        sign_in_through_pages(page, police_lead.username)
         assert page.title() == "Home – Safeguard Hub"
         page.get_by_role("button", name="Sign out", exact=True).click()
         page.wait_for_load_state()
