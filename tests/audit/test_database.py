@@ -1,15 +1,26 @@
-"""The backend's audit inserts, sent with the next statement (audit/database)."""
+"""The backend (audit/database): BEGIN sent with a transaction's first statement, audit inserts
+with the statement after them."""
 
 from __future__ import annotations
 
 import io
 from typing import Any
 
+import psycopg2.extensions
 import pytest
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    IntegrityError,
+    ProgrammingError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.backends.postgresql.psycopg_any import IsolationLevel
 from django.test.utils import CaptureQueriesContext
 
 from agencies.models import Area
+from audit.database import base
 from audit.models import AuditAction, AuditDetail, AuditEvent
 from audit.services import audit_record
 from tests.factories import AreaFactory, waiting_audit_statements
@@ -124,3 +135,107 @@ def test_outside_a_transaction_an_event_is_committed_at_once() -> None:
     _record("alone")
     assert waiting_audit_statements() == []
     assert _committed() == ["alone"]
+
+
+@pytest.fixture
+def messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message the backend's cursors send to the server, as text."""
+    sent: list[str] = []
+    send = base._Cursor.send
+
+    def counted(cursor: base._Cursor, query: Any, vars: Any = None) -> None:
+        sent.append(query.decode() if isinstance(query, bytes) else str(query))
+        send(cursor, query, vars)
+
+    monkeypatch.setattr(base._Cursor, "send", counted)
+    return sent
+
+
+@pytest.mark.django_db(transaction=True)  # the transaction's own BEGIN and COMMIT are the point
+def test_an_audited_step_sends_no_more_messages_than_the_same_step_unaudited(
+    messages: list[str],
+) -> None:
+    area = AreaFactory.create()
+
+    def step(*, audited: bool) -> list[str]:
+        messages.clear()
+        with transaction.atomic():
+            if audited:
+                _record("before")
+            Area.objects.filter(pk=area.pk).update(name="Renamed")
+            if audited:
+                _record("after")
+        return [message.split(" ")[0] for message in messages]
+
+    assert step(audited=False) == ["BEGIN;UPDATE", "COMMIT"]
+    assert step(audited=True) == ["BEGIN;INSERT", "INSERT"]
+    assert messages[1].endswith(";COMMIT")
+    assert _committed() == ["before", "after"]
+
+
+@pytest.mark.django_db(transaction=True)  # the outermost transaction's BEGIN is the point
+def test_a_transaction_that_sends_nothing_sends_no_begin_and_no_commit(
+    messages: list[str],
+) -> None:
+    with transaction.atomic():
+        pass
+    assert messages == []
+
+
+def _server_transaction_status() -> int:
+    return connection.connection.get_transaction_status()
+
+
+@pytest.mark.django_db(transaction=True)  # whether a row outlives its rollback is the point
+def test_a_statement_refused_before_it_was_sent_leaves_the_transaction_to_begin() -> None:
+    with transaction.atomic():
+        with pytest.raises(IndexError), connection.cursor() as cursor:
+            cursor.execute("SELECT %s, %s", [1])  # the transaction's first statement
+        assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        AreaFactory.create(name="Rolled back")  # must begin the transaction: not autocommitted
+        assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+        transaction.set_rollback(True)
+    assert not Area.objects.filter(name="Rolled back").exists()
+
+
+@pytest.mark.django_db(transaction=True)  # a commit that fails is the point
+def test_a_commit_that_fails_loses_the_events_with_it_and_leaves_the_connection_usable() -> None:
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AreaFactory.create(name="Lost")
+        with connection.cursor() as cursor:  # foreign keys are checked at commit
+            cursor.execute("INSERT INTO agencies_user_groups (user_id, group_id) VALUES (-1, -1)")
+        _record("lost")  # waits, and goes with the COMMIT that fails
+    assert not Area.objects.filter(name="Lost").exists()
+    assert _committed() == []
+    _record("kept")
+    assert _committed() == ["kept"]
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit is switched by hand, outside any atomic
+def test_autocommit_cannot_be_turned_on_while_the_server_holds_a_transaction_open() -> None:
+    transaction.set_autocommit(False)
+    try:
+        Area.objects.count()
+        with pytest.raises(ProgrammingError):
+            transaction.set_autocommit(True)
+    finally:
+        transaction.rollback()
+        transaction.set_autocommit(True)
+    assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+
+
+def test_an_isolation_level_set_in_the_options_begins_every_transaction() -> None:
+    settings_dict = dict(connection.settings_dict)
+    settings_dict["OPTIONS"] = {
+        **settings_dict["OPTIONS"],
+        "isolation_level": IsolationLevel.SERIALIZABLE,
+    }
+    other = base.DatabaseWrapper(settings_dict, alias="serializable")
+    try:
+        other.set_autocommit(False)
+        with other.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone() == ("serializable",)
+        other.rollback()
+    finally:
+        other.close()
