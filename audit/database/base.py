@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import psycopg2
 import psycopg2.extensions
 from django.conf import settings
 from django.db.backends.postgresql import base
@@ -45,20 +44,13 @@ class _Cursor(psycopg2.extensions.cursor):
     owner: DatabaseWrapper
 
     def execute(self, query: Any, vars: Any = None) -> None:
-        owner = self.owner
-        if owner.audit_waiting:
-            # One message: BEGIN if due, the waiting inserts, then the statement, as the server
-            # will run them. The statement is built first: if its parameters do not fit,
-            # nothing is taken.
-            statement = self.mogrify(query, vars)
-            return self.send(b";".join([*self._take_pending(), statement]))
-        if owner.begin_due:  # "BEGIN;" holds no % sign: the parameters fill the rest as before
-            if isinstance(query, str):
-                return self.send(f"{owner.begin_sql.decode()};{query}", vars)
-            if isinstance(query, bytes):
-                return self.send(b";".join([owner.begin_sql, query]), vars)
-            return self.send(b";".join([owner.begin_sql, self.mogrify(query, vars)]))  # composed
-        return self.send(query, vars)
+        if not (self.owner.audit_waiting or self.owner.begin_due):
+            return self.send(query, vars)
+        # One message: BEGIN if due, the waiting inserts, then the statement, as the server
+        # will run them. The statement is built first: if its parameters do not fit, nothing
+        # is taken.
+        statement = self.mogrify(query, vars)
+        return self.send(b";".join([*self._take_pending(), statement]))
 
     def executemany(self, query: Any, vars_list: Any) -> None:
         self.send_pending()

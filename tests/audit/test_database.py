@@ -4,6 +4,7 @@ with the statement after them."""
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from typing import Any
 
 import psycopg2.extensions
@@ -137,9 +138,48 @@ def test_outside_a_transaction_an_event_is_committed_at_once() -> None:
     assert _committed() == ["alone"]
 
 
+OWN = "own"
+
+
 @pytest.fixture
-def messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Every message the backend's cursors send to the server, as text."""
+def own() -> Iterator[base.DatabaseWrapper]:
+    """A connection of the test's own, beside the test's transaction, so that its outermost
+    transactions (`transaction.atomic(using=OWN)`) really begin and end. It writes only to a
+    temporary table, gone with it."""
+    wrapper = base.DatabaseWrapper(dict(connection.settings_dict), alias=OWN)
+    connections[OWN] = wrapper
+    try:
+        with wrapper.cursor() as cursor:
+            cursor.execute("CREATE TEMPORARY TABLE written (what text)")
+        yield wrapper
+    finally:
+        wrapper.close()
+        del connections[OWN]
+
+
+def _write(wrapper: base.DatabaseWrapper, what: str) -> None:
+    with wrapper.cursor() as cursor:
+        cursor.execute("INSERT INTO written (what) VALUES (%s)", [what])
+
+
+def _record_on(wrapper: base.DatabaseWrapper, what: str) -> None:
+    """What `audit_record` does on the default connection: an insert sent with what follows."""
+    wrapper.audit_send("INSERT INTO written (what) VALUES (%s)", (what,))
+
+
+def _written(wrapper: base.DatabaseWrapper) -> list[str]:
+    with wrapper.cursor() as cursor:
+        cursor.execute("SELECT what FROM written ORDER BY what")
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _server_transaction_status(wrapper: base.DatabaseWrapper) -> int:
+    return wrapper.connection.get_transaction_status()
+
+
+@pytest.fixture
+def messages(own: base.DatabaseWrapper, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every message the backend's cursors send to the server, as text, from here on."""
     sent: list[str] = []
     send = base._Cursor.send
 
@@ -151,77 +191,71 @@ def messages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return sent
 
 
-@pytest.mark.django_db(transaction=True)  # the transaction's own BEGIN and COMMIT are the point
 def test_an_audited_step_sends_no_more_messages_than_the_same_step_unaudited(
-    messages: list[str],
+    own: base.DatabaseWrapper, messages: list[str]
 ) -> None:
-    area = AreaFactory.create()
-
     def step(*, audited: bool) -> list[str]:
         messages.clear()
-        with transaction.atomic():
+        with transaction.atomic(using=OWN):
             if audited:
-                _record("before")
-            Area.objects.filter(pk=area.pk).update(name="Renamed")
+                _record_on(own, "before")
+            _write(own, "step")
             if audited:
-                _record("after")
+                _record_on(own, "after")
         return [message.split(" ")[0] for message in messages]
 
-    assert step(audited=False) == ["BEGIN;UPDATE", "COMMIT"]
+    assert step(audited=False) == ["BEGIN;INSERT", "COMMIT"]
     assert step(audited=True) == ["BEGIN;INSERT", "INSERT"]
-    assert messages[1].endswith(";COMMIT")
-    assert _committed() == ["before", "after"]
+    assert messages[0].count("INSERT") == 2  # the first record went with the step's insert
+    assert messages[1].endswith(";COMMIT")  # and the last with the commit
+    assert _server_transaction_status(own) == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+    assert _written(own) == ["after", "before", "step", "step"]  # committed: none rolled back
 
 
-@pytest.mark.django_db(transaction=True)  # the outermost transaction's BEGIN is the point
 def test_a_transaction_that_sends_nothing_sends_no_begin_and_no_commit(
     messages: list[str],
 ) -> None:
-    with transaction.atomic():
+    with transaction.atomic(using=OWN):
         pass
     assert messages == []
 
 
-def _server_transaction_status() -> int:
-    return connection.connection.get_transaction_status()
-
-
-@pytest.mark.django_db(transaction=True)  # whether a row outlives its rollback is the point
-def test_a_statement_refused_before_it_was_sent_leaves_the_transaction_to_begin() -> None:
-    with transaction.atomic():
-        with pytest.raises(IndexError), connection.cursor() as cursor:
+def test_a_statement_refused_before_it_was_sent_leaves_the_transaction_to_begin(
+    own: base.DatabaseWrapper,
+) -> None:
+    with transaction.atomic(using=OWN):
+        with pytest.raises(IndexError), own.cursor() as cursor:
             cursor.execute("SELECT %s, %s", [1])  # the transaction's first statement
-        assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
-        AreaFactory.create(name="Rolled back")  # must begin the transaction: not autocommitted
-        assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
-        transaction.set_rollback(True)
-    assert not Area.objects.filter(name="Rolled back").exists()
+        assert _server_transaction_status(own) == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+        _write(own, "rolled back")  # must begin the transaction: not be committed alone
+        assert _server_transaction_status(own) == psycopg2.extensions.TRANSACTION_STATUS_INTRANS
+        transaction.set_rollback(True, using=OWN)
+    assert _written(own) == []
 
 
-@pytest.mark.django_db(transaction=True)  # a commit that fails is the point
-def test_a_commit_that_fails_loses_the_events_with_it_and_leaves_the_connection_usable() -> None:
-    with pytest.raises(IntegrityError), transaction.atomic():
-        AreaFactory.create(name="Lost")
-        with connection.cursor() as cursor:  # foreign keys are checked at commit
+def test_a_commit_that_fails_loses_the_events_with_it_and_leaves_the_connection_usable(
+    own: base.DatabaseWrapper,
+) -> None:
+    with pytest.raises(IntegrityError), transaction.atomic(using=OWN):
+        _write(own, "lost")
+        with own.cursor() as cursor:  # foreign keys are checked at commit
             cursor.execute("INSERT INTO agencies_user_groups (user_id, group_id) VALUES (-1, -1)")
-        _record("lost")  # waits, and goes with the COMMIT that fails
-    assert not Area.objects.filter(name="Lost").exists()
-    assert _committed() == []
-    _record("kept")
-    assert _committed() == ["kept"]
+        _record_on(own, "lost too")  # waits, and goes with the COMMIT that fails
+    assert _written(own) == []
+    _record_on(own, "kept")  # outside a transaction: sent at once
+    assert _written(own) == ["kept"]
 
 
-@pytest.mark.django_db(transaction=True)  # autocommit is switched by hand, outside any atomic
-def test_autocommit_cannot_be_turned_on_while_the_server_holds_a_transaction_open() -> None:
-    transaction.set_autocommit(False)
-    try:
-        Area.objects.count()
-        with pytest.raises(ProgrammingError):
-            transaction.set_autocommit(True)
-    finally:
-        transaction.rollback()
-        transaction.set_autocommit(True)
-    assert _server_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_IDLE
+def test_autocommit_cannot_be_turned_on_while_the_server_holds_a_transaction_open(
+    own: base.DatabaseWrapper,
+) -> None:
+    own.set_autocommit(False)
+    _written(own)
+    with pytest.raises(ProgrammingError):
+        own.set_autocommit(True)
+    own.rollback()
+    own.set_autocommit(True)
+    assert _server_transaction_status(own) == psycopg2.extensions.TRANSACTION_STATUS_IDLE
 
 
 def test_an_isolation_level_set_in_the_options_begins_every_transaction() -> None:
